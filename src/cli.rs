@@ -1,0 +1,260 @@
+//! The command line, as data: clap derives only. Doc comments are the help text.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::targets::TargetKind;
+
+const AFTER_HELP: &str = "\
+Examples:
+  mirror list                      sites and the package managers each serves
+  mirror bench pip cargo           probe and rank sites for pip and cargo
+  mirror use tuna                  point every package manager here at TUNA
+  mirror use best --yes            the best site per package manager, no questions
+  mirror status --check            what each package manager uses now, and is it healthy
+  mirror restore                   undo the last `mirror use`
+
+Environment:
+  MIRROR_ROOT         same as --root
+  MIRROR_CATALOG      same as --catalog
+  MIRROR_NO_PROGRESS  never show progress bars
+  MIRROR_ARCH         host architecture in Debian spelling (amd64, arm64, ...) for foreign chroots
+  NO_COLOR            no colour
+  HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, CARGO_HOME, PIP_CONFIG_FILE, CONDARC, SUDO_USER
+                      where user-level configs and the journal live
+
+Exit codes: 0 success, 1 the operation could not succeed, 2 usage or bad input, 130 interrupted";
+
+/// Point apt, pacman, pip, uv, conda, cargo and Docker at a fast, fresh mirror — and back.
+#[derive(Debug, Parser)]
+#[command(name = "mirror", version, about, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted by every command.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Print one JSON document on stdout instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print only errors and data
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Explain more: every file read, every probe sent
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// When to use colour (`NO_COLOR` turns it off in `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Never show progress bars (also `MIRROR_NO_PROGRESS`)
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+
+    /// Answer yes to the confirmation; required to change files without a terminal
+    #[arg(short, long, global = true)]
+    pub yes: bool,
+
+    /// For `use` and `restore`: print a unified diff per file, write and journal nothing
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub catalog: Option<PathBuf>,
+
+    /// Time allowed for each probe, e.g. `800ms`, `3s`
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, default_value = "3s")]
+    pub timeout: Duration,
+
+    /// A site further behind upstream than this is `stale`, e.g. `6h`, `2d`
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, default_value = "1d")]
+    pub max_lag: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the sites in the catalog and the package managers each serves
+    #[command(
+        after_help = "Examples:\n  mirror list\n  mirror list cargo docker\n  mirror list --json"
+    )]
+    List(ListArgs),
+
+    /// Probe sites for latency, throughput and freshness, and rank them per package manager
+    ///
+    /// Writes no configuration. Results are kept in the state directory, where `mirror use best`
+    /// reuses them while they are recent.
+    #[command(
+        after_help = "Examples:\n  mirror bench\n  mirror bench pip --site tuna,ustc,upstream\n  mirror bench --json --timeout 2s"
+    )]
+    Bench(BenchArgs),
+
+    /// Point package managers at a site (`best`: the best per target; `upstream`: the official servers)
+    ///
+    /// With no TARGET, every package manager present here that the site serves is switched; a
+    /// target the site does not serve is skipped. On a terminal the changes are shown and one
+    /// confirmation is asked; without a terminal `--yes` is required. Every original file is
+    /// journaled first, so `mirror restore` gives the exact bytes back.
+    #[command(
+        after_help = "Examples:\n  mirror use tuna\n  mirror use ustc pip cargo --dry-run\n  mirror use best --yes\n  mirror use upstream apt --yes"
+    )]
+    Use(UseArgs),
+
+    /// Show what each package manager points at now (`--check`: probe it)
+    #[command(
+        after_help = "Examples:\n  mirror status\n  mirror status pip --json\n  mirror status --check"
+    )]
+    Status(StatusArgs),
+
+    /// Undo the last `mirror use` (or the journal entry `--id`)
+    ///
+    /// Refuses a file that was edited after the `use` unless `--force`.
+    #[command(
+        after_help = "Examples:\n  mirror restore\n  mirror restore --list\n  mirror restore --id 20261123T101500-1234 --force"
+    )]
+    Restore(RestoreArgs),
+
+    /// Print the completion script for a shell
+    #[command(
+        after_help = "Examples:\n  mirror completions bash > ~/.local/share/bash-completion/completions/mirror\n  mirror completions fish > ~/.config/fish/completions/mirror.fish"
+    )]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only sites serving these package managers
+    #[arg(value_enum)]
+    pub targets: Vec<TargetKind>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Package managers to rank (default: all)
+    #[arg(value_enum)]
+    pub targets: Vec<TargetKind>,
+
+    /// Probe only these sites (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub site: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UseArgs {
+    /// A site id from `mirror list`, `best`, or `upstream` (a picker on a terminal when omitted)
+    pub site: Option<String>,
+
+    /// Package managers to switch (default: every one present that the site serves)
+    #[arg(value_enum)]
+    pub targets: Vec<TargetKind>,
+
+    /// Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)
+    #[arg(long)]
+    pub security: bool,
+
+    /// With `best`: probe again even when recent `bench` results exist
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// With `best`: consider only these sites (comma-separated ids)
+    #[arg(long = "site", value_delimiter = ',', value_name = "ID,...")]
+    pub candidates: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Package managers to report (default: all)
+    #[arg(value_enum)]
+    pub targets: Vec<TargetKind>,
+
+    /// Probe the configured mirror of each target and say whether it is healthy
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// Restore only the files of these package managers
+    #[arg(value_enum)]
+    pub targets: Vec<TargetKind>,
+
+    /// List the journal entries instead of restoring
+    #[arg(long, conflicts_with_all = ["id", "force"])]
+    pub list: bool,
+
+    /// Restore this journal entry instead of the last one
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Restore files even if they were edited after the `use`
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the script for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses `800ms`, `3s`, `2m`, `6h`, `2d`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return if secs.is_finite() && secs > 0.0 {
+            Ok(Duration::from_secs_f64(secs))
+        } else {
+            Err(format!("`{text}` is not a positive duration"))
+        };
+    }
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err(format!("`{text}` is not a positive duration")),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!(
+            "`{text}` is not a duration ({e}); try `800ms`, `3s`, `6h` or `2d`"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! One file per subcommand; this module holds what they share and the dispatch.
+
+use anyhow::Result;
+
+use crate::catalog::Catalog;
+use crate::cli::{Command, GlobalArgs};
+use crate::context::Context;
+use crate::error::ExitStatus;
+use crate::output::Printer;
+use crate::targets::{Host, TargetKind};
+
+mod bench;
+pub mod completions;
+mod list;
+mod restore;
+mod status;
+mod use_site;
+
+/// What every command receives.
+pub struct App {
+    pub ctx: Context,
+    pub args: GlobalArgs,
+    pub out: Printer,
+}
+
+impl App {
+    pub fn new(ctx: Context, args: GlobalArgs) -> Self {
+        let out = Printer::new(&args, &ctx);
+        Self { ctx, args, out }
+    }
+
+    pub fn catalog(&self) -> Result<Catalog> {
+        Catalog::load(&self.ctx)
+    }
+
+    pub fn host(&self) -> Result<Host> {
+        Host::detect(&self.ctx)
+    }
+}
+
+/// The targets named on the command line, or all of them, in canonical order, once each.
+pub fn chosen_targets(named: &[TargetKind]) -> Vec<TargetKind> {
+    TargetKind::ALL
+        .into_iter()
+        .filter(|t| named.is_empty() || named.contains(t))
+        .collect()
+}
+
+pub fn dispatch(app: &App, command: &Command) -> Result<ExitStatus> {
+    match command {
+        Command::List(args) => list::run(app, args),
+        Command::Bench(args) => bench::run(app, args),
+        Command::Use(args) => use_site::run(app, args),
+        Command::Status(args) => status::run(app, args),
+        Command::Restore(args) => restore::run(app, args),
+        Command::Completions(args) => completions::run(app, args),
+    }
+}

@@ -1,0 +1,15 @@
+//! Not built yet.
+
+use anyhow::Result;
+
+use super::App;
+use crate::cli::RestoreArgs;
+use crate::error::{ExitStatus, Problem};
+
+pub fn run(_app: &App, _args: &RestoreArgs) -> Result<ExitStatus> {
+    Err(
+        Problem::bad("this command is not available in this build yet")
+            .hint("restore lands with switch-and-restore (issue 3)")
+            .into(),
+    )
+}

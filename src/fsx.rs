@@ -1,0 +1,155 @@
+//! Every write `mirror` makes goes through [`write_atomic`]: a temporary file in the same
+//! folder, the old file's mode and owner, fsync, rename, fsync of the folder. A crash at any
+//! instant leaves the old file or the new one, never a partial one.
+
+use std::fs::{self, File, Permissions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+
+use crate::context::Owner;
+use crate::error::with_permission_hint;
+
+/// Who should own a file `mirror` creates, and with which mode.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewFile<'a> {
+    /// Owner for a new file or folder (`None`: the running user).
+    pub owner: Option<&'a Owner>,
+    /// Mode for a new file; an existing file keeps its own.
+    pub mode: Option<u32>,
+}
+
+/// Replaces `path` with `data` atomically. An existing file keeps its mode and owner; a new
+/// one gets `new.mode` (default 0644) and `new.owner`. Missing parent folders are created
+/// for `new.owner`.
+pub fn write_atomic(path: &Path, data: &[u8], new: NewFile<'_>) -> Result<()> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    create_dirs(parent, new.owner)?;
+    let existing = match fs::metadata(path) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == ErrorKind::NotFound => None,
+        Err(e) => return Err(with_permission_hint(e, path, "read")),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.mirror-"))
+        .suffix(".tmp")
+        .tempfile_in(parent)
+        .map_err(|e| with_permission_hint(e, path, "write"))?;
+
+    let (mode, uid, gid) = match &existing {
+        Some(m) => (m.mode() & 0o7777, Some(m.uid()), Some(m.gid())),
+        None => (
+            new.mode.unwrap_or(0o644),
+            new.owner.map(|o| o.uid),
+            new.owner.map(|o| o.gid),
+        ),
+    };
+    let file = tmp.as_file_mut();
+    file.write_all(data)
+        .map_err(|e| with_permission_hint(e, path, "write"))?;
+    file.set_permissions(Permissions::from_mode(mode))
+        .with_context(|| format!("could not set the mode of `{}`", path.display()))?;
+    if uid.is_some() || gid.is_some() {
+        let current = file.metadata()?;
+        if uid != Some(current.uid()) || gid != Some(current.gid()) {
+            std::os::unix::fs::fchown(&*file, uid, gid)
+                .with_context(|| format!("could not give `{}` its owner back", path.display()))?;
+        }
+    }
+    file.sync_all()
+        .map_err(|e| with_permission_hint(e, path, "write"))?;
+    tmp.persist(path)
+        .map_err(|e| with_permission_hint(e.error, path, "replace"))?;
+    sync_dir(parent);
+    Ok(())
+}
+
+/// Removes `path` (used by restore when the file did not exist before). Missing is fine.
+pub fn remove(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => {
+            if let Some(parent) = path.parent() {
+                sync_dir(parent);
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(with_permission_hint(e, path, "remove")),
+    }
+}
+
+/// Creates `dir` and its missing parents; new folders are given to `owner`.
+pub fn create_dirs(dir: &Path, owner: Option<&Owner>) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dirs(parent, owner)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
+        Err(e) => return Err(with_permission_hint(e, dir, "create the folder")),
+    }
+    if let Some(o) = owner {
+        std::os::unix::fs::chown(dir, Some(o.uid), Some(o.gid))
+            .with_context(|| format!("could not give `{}` to `{}`", dir.display(), o.name))?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) {
+    // Best effort: makes the rename durable; some file systems refuse to open folders.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_keeping_mode_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sources.list");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"new", NewFile::default()).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o640);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["sources.list"]);
+    }
+
+    #[test]
+    fn creates_folders_and_new_files_with_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/pip.conf");
+        write_atomic(
+            &path,
+            b"x",
+            NewFile {
+                owner: None,
+                mode: Some(0o600),
+            },
+        )
+        .unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+        remove(&path).unwrap();
+        remove(&path).unwrap();
+        assert!(!path.exists());
+    }
+}

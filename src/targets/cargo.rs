@@ -1,0 +1,32 @@
+//! cargo: not built yet.
+
+use anyhow::Result;
+
+use super::{Current, FileEdit, Host, Request, Target, TargetKind};
+use crate::catalog::Site;
+use crate::context::Context;
+use crate::error::Problem;
+
+pub struct Cargo;
+
+impl Target for Cargo {
+    fn kind(&self) -> TargetKind {
+        TargetKind::Cargo
+    }
+
+    fn present(&self, _ctx: &Context, _host: &Host) -> bool {
+        false
+    }
+
+    fn endpoint(&self, _site: &Site, _host: &Host) -> Option<String> {
+        None
+    }
+
+    fn plan(&self, _ctx: &Context, _host: &Host, _req: &Request<'_>) -> Result<Vec<FileEdit>> {
+        Err(Problem::bad("the cargo target is not built yet").into())
+    }
+
+    fn current(&self, _ctx: &Context, _host: &Host) -> Result<Current> {
+        Ok(Current::default())
+    }
+}

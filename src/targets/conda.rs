@@ -1,0 +1,32 @@
+//! conda: not built yet.
+
+use anyhow::Result;
+
+use super::{Current, FileEdit, Host, Request, Target, TargetKind};
+use crate::catalog::Site;
+use crate::context::Context;
+use crate::error::Problem;
+
+pub struct Conda;
+
+impl Target for Conda {
+    fn kind(&self) -> TargetKind {
+        TargetKind::Conda
+    }
+
+    fn present(&self, _ctx: &Context, _host: &Host) -> bool {
+        false
+    }
+
+    fn endpoint(&self, _site: &Site, _host: &Host) -> Option<String> {
+        None
+    }
+
+    fn plan(&self, _ctx: &Context, _host: &Host, _req: &Request<'_>) -> Result<Vec<FileEdit>> {
+        Err(Problem::bad("the conda target is not built yet").into())
+    }
+
+    fn current(&self, _ctx: &Context, _host: &Host) -> Result<Current> {
+        Ok(Current::default())
+    }
+}

@@ -1,0 +1,410 @@
+//! The package managers `mirror` configures: one module per target.
+//!
+//! A target knows which files configure it, how to read the URL they point at now, and how to
+//! render new contents for a site. Targets never write: they return [`FileEdit`]s, and
+//! `crate::apply` writes them atomically behind a journal.
+
+use std::fmt;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Repo, Site};
+use crate::context::Context;
+use crate::error::Problem;
+
+pub mod apt;
+pub mod cargo;
+pub mod conda;
+pub mod docker;
+pub mod pacman;
+pub mod pip;
+pub mod uv;
+
+/// A package manager `mirror` can configure.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    Apt,
+    Pacman,
+    Pip,
+    Uv,
+    Conda,
+    Cargo,
+    Docker,
+}
+
+impl TargetKind {
+    pub const ALL: [Self; 7] = [
+        Self::Apt,
+        Self::Pacman,
+        Self::Pip,
+        Self::Uv,
+        Self::Conda,
+        Self::Cargo,
+        Self::Docker,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Apt => "apt",
+            Self::Pacman => "pacman",
+            Self::Pip => "pip",
+            Self::Uv => "uv",
+            Self::Conda => "conda",
+            Self::Cargo => "cargo",
+            Self::Docker => "docker",
+        }
+    }
+
+    /// The repositories that can serve this target (any one is enough).
+    pub fn repos(self) -> &'static [Repo] {
+        match self {
+            Self::Apt => &[Repo::Debian, Repo::Ubuntu, Repo::UbuntuPorts],
+            Self::Pacman => &[Repo::Archlinux, Repo::Archlinuxarm],
+            Self::Pip | Self::Uv => &[Repo::Pypi],
+            Self::Conda => &[Repo::Anaconda],
+            Self::Cargo => &[Repo::Crates],
+            Self::Docker => &[Repo::Dockerhub],
+        }
+    }
+
+    /// Whether a site serves this target on some host (for `mirror list`).
+    pub fn served_by(self, site: &Site) -> bool {
+        self.repos().iter().any(|r| site.repo(*r).is_some())
+    }
+
+    /// The implementation.
+    pub fn target(self) -> &'static dyn Target {
+        match self {
+            Self::Apt => &apt::Apt,
+            Self::Pacman => &pacman::Pacman,
+            Self::Pip => &pip::Pip,
+            Self::Uv => &uv::Uv,
+            Self::Conda => &conda::Conda,
+            Self::Cargo => &cargo::Cargo,
+            Self::Docker => &docker::Docker,
+        }
+    }
+
+    /// Environment variables that take precedence over this target's config file.
+    pub fn overriding_vars(self) -> &'static [&'static str] {
+        match self {
+            Self::Pip => &["PIP_INDEX_URL"],
+            Self::Uv => &[
+                "UV_DEFAULT_INDEX",
+                "UV_INDEX_URL",
+                "UV_CONFIG_FILE",
+                "UV_NO_CONFIG",
+            ],
+            Self::Conda => &[
+                "CONDA_CHANNELS",
+                "CONDA_DEFAULT_CHANNELS",
+                "CONDA_CHANNEL_ALIAS",
+            ],
+            Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
+            Self::Apt | Self::Pacman | Self::Docker => &[],
+        }
+    }
+
+    pub fn scope(self) -> Scope {
+        match self {
+            Self::Apt | Self::Pacman | Self::Docker => Scope::System,
+            Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
+        }
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whose files a target edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Under `--root` (`/etc/...`), owned by root.
+    System,
+    /// In the user's home, owned by the user (the invoking user under sudo).
+    User,
+}
+
+/// Facts about the system being configured, read once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Host {
+    /// `ID` from os-release (`debian`, `ubuntu`, `arch`, `archarm`, …).
+    pub id: String,
+    /// `ID_LIKE` words.
+    pub id_like: Vec<String>,
+    /// `VERSION_CODENAME` (or `UBUNTU_CODENAME`).
+    pub codename: Option<String>,
+    /// `VERSION_ID`.
+    pub version_id: Option<String>,
+    /// Architecture in Debian spelling (`amd64`, `arm64`, …).
+    pub arch: String,
+    /// Whether an os-release file was found at all.
+    pub has_os_release: bool,
+}
+
+/// The Linux family that decides apt and pacman layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distro {
+    Debian,
+    Ubuntu,
+    Arch,
+    ArchArm,
+    Other,
+}
+
+impl Host {
+    /// Reads `<root>/etc/os-release` (or `<root>/usr/lib/os-release`).
+    pub fn detect(ctx: &Context) -> Result<Self> {
+        let mut host = Self {
+            arch: ctx.arch.clone(),
+            ..Self::default()
+        };
+        for candidate in ["/etc/os-release", "/usr/lib/os-release"] {
+            let path = ctx.sys(candidate);
+            let Some(text) = read_config(&path)? else {
+                continue;
+            };
+            host.parse_os_release(&text);
+            host.has_os_release = true;
+            break;
+        }
+        Ok(host)
+    }
+
+    /// Fills the fields from os-release text (shell-style `KEY=value`, optionally quoted).
+    pub fn parse_os_release(&mut self, text: &str) {
+        for line in text.lines() {
+            let Some((key, value)) = line.trim().split_once('=') else {
+                continue;
+            };
+            let value = value
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\'')
+                .to_owned();
+            match key.trim() {
+                "ID" => self.id = value.to_lowercase(),
+                "ID_LIKE" => {
+                    self.id_like = value.split_whitespace().map(str::to_lowercase).collect()
+                }
+                "VERSION_CODENAME" if !value.is_empty() => self.codename = Some(value),
+                "UBUNTU_CODENAME" if !value.is_empty() && self.codename.is_none() => {
+                    self.codename = Some(value)
+                }
+                "VERSION_ID" => self.version_id = Some(value),
+                _ => {}
+            }
+        }
+    }
+
+    pub fn is_like(&self, id: &str) -> bool {
+        self.id == id || self.id_like.iter().any(|l| l == id)
+    }
+
+    pub fn distro(&self) -> Distro {
+        if self.id == "ubuntu" {
+            Distro::Ubuntu
+        } else if self.id == "debian" {
+            Distro::Debian
+        } else if self.id == "archarm"
+            || (self.is_like("arch") && !matches!(self.arch.as_str(), "amd64" | "i386"))
+        {
+            Distro::ArchArm
+        } else if self.is_like("arch") {
+            Distro::Arch
+        } else if self.is_like("ubuntu") {
+            Distro::Ubuntu
+        } else if self.is_like("debian") {
+            Distro::Debian
+        } else {
+            Distro::Other
+        }
+    }
+
+    /// Ubuntu publishes amd64 and i386 in `ubuntu`, everything else in `ubuntu-ports`.
+    pub fn ubuntu_ports(&self) -> bool {
+        !matches!(self.arch.as_str(), "amd64" | "i386")
+    }
+}
+
+/// A file a target wants to have: what it holds now and what it should hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    pub path: PathBuf,
+    /// Current bytes; `None` when the file does not exist.
+    pub before: Option<Vec<u8>>,
+    /// Wanted bytes; `None` to remove the file.
+    pub after: Option<Vec<u8>>,
+}
+
+impl FileEdit {
+    pub fn is_change(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// What a `use` asks of one target.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub site: &'a Site,
+    /// The official servers from the catalog (where apt's security suites go back to without
+    /// `--security`), when the catalog has an `upstream` site.
+    pub upstream: Option<&'a Site>,
+    /// Also move the security suites to the site (apt).
+    pub security: bool,
+}
+
+/// What a target points at now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Current {
+    /// The files that configure it (existing ones), most important first.
+    pub files: Vec<PathBuf>,
+    /// The repository URL in use, in the same form as [`Target::endpoint`], if one is set.
+    /// `None` with files present means "the package manager's default".
+    pub url: Option<String>,
+}
+
+/// One package manager.
+pub trait Target: Sync {
+    fn kind(&self) -> TargetKind;
+
+    /// Whether this package manager is on the system (installed, or its config exists).
+    fn present(&self, ctx: &Context, host: &Host) -> bool;
+
+    /// The repository URL of `site` this target would use on this host, in the comparable form
+    /// that [`Current::url`] uses, or `None` when the site does not serve it here.
+    fn endpoint(&self, site: &Site, host: &Host) -> Option<String>;
+
+    /// Reads the current configuration and renders what it should become for `req`.
+    /// Reads files, writes nothing. Edits whose `before == after` mean "already so".
+    fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>>;
+
+    /// What the configuration points at now.
+    fn current(&self, ctx: &Context, host: &Host) -> Result<Current>;
+}
+
+/// Reads a config file for editing. `Ok(None)` when it does not exist. Refuses symbolic
+/// links, non-regular files, unreadable files and binary content with a clear error (exit 2).
+pub fn read_config(path: &Path) -> Result<Option<String>> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(unreadable(path, e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(Problem::bad(format!(
+            "`{}` is a symbolic link; `mirror` does not replace links",
+            path.display()
+        ))
+        .hint("edit the file the link points to by hand, or replace the link with a regular file")
+        .into());
+    }
+    if !meta.is_file() {
+        return Err(Problem::bad(format!("`{}` is not a regular file", path.display())).into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    if bytes.contains(&0) {
+        return Err(Problem::parse(path, None, "the file holds binary data, not text").into());
+    }
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Problem::parse(path, Some(line), "the file is not valid UTF-8 text").into()
+    })
+}
+
+fn unreadable(path: &Path, e: std::io::Error) -> anyhow::Error {
+    let hint = if e.kind() == ErrorKind::PermissionDenied {
+        "run the same command with `sudo`, or fix the file's permissions"
+    } else {
+        "check the file and its folder"
+    };
+    anyhow::Error::new(e)
+        .context(Problem::bad(format!("could not read `{}`", path.display())).hint(hint))
+}
+
+/// An edit of `path` from its current text (if any) to `after`.
+pub fn edit(path: PathBuf, before: Option<String>, after: String) -> FileEdit {
+    FileEdit {
+        path,
+        before: before.map(String::into_bytes),
+        after: Some(after.into_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(text: &str, arch: &str) -> Host {
+        let mut h = Host {
+            arch: arch.into(),
+            ..Host::default()
+        };
+        h.parse_os_release(text);
+        h
+    }
+
+    #[test]
+    fn os_release_families() {
+        let deb = host(
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+            "amd64",
+        );
+        assert_eq!(
+            (deb.distro(), deb.codename.as_deref()),
+            (Distro::Debian, Some("bookworm"))
+        );
+        let ubu = host(
+            "ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n",
+            "arm64",
+        );
+        assert_eq!(ubu.distro(), Distro::Ubuntu);
+        assert!(ubu.ubuntu_ports());
+        let mint = host(
+            "ID=linuxmint\nID_LIKE=\"ubuntu debian\"\nUBUNTU_CODENAME=jammy\n",
+            "amd64",
+        );
+        assert_eq!(
+            (mint.distro(), mint.codename.as_deref()),
+            (Distro::Ubuntu, Some("jammy"))
+        );
+        assert_eq!(host("ID=arch\n", "amd64").distro(), Distro::Arch);
+        assert_eq!(
+            host("ID=archarm\nID_LIKE=arch\n", "arm64").distro(),
+            Distro::ArchArm
+        );
+        assert_eq!(host("ID=fedora\n", "amd64").distro(), Distro::Other);
+    }
+
+    #[test]
+    fn read_config_refuses_links_and_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        assert!(read_config(&file).unwrap().is_none());
+        std::fs::write(&file, b"a\0b").unwrap();
+        let e = crate::error::render(&read_config(&file).unwrap_err());
+        assert!(e.contains("binary data"), "{e}");
+        std::fs::write(&file, b"ok\n\xff").unwrap();
+        let e = crate::error::render(&read_config(&file).unwrap_err());
+        assert!(e.contains("line 2") && e.contains("UTF-8"), "{e}");
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let e = crate::error::render(&read_config(&link).unwrap_err());
+        assert!(e.contains("symbolic link"), "{e}");
+        assert!(read_config(dir.path()).is_err());
+    }
+}
