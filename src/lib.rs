@@ -7,6 +7,7 @@ pub mod context;
 pub mod error;
 pub mod fsx;
 pub mod output;
+pub mod probe;
 pub mod targets;
 
 use anyhow::Result;

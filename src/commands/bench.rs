@@ -1,15 +1,127 @@
-//! Not built yet.
+//! `mirror bench`: probe the sites for each target and rank them.
 
 use anyhow::Result;
 
-use super::App;
+use super::{App, chosen_targets};
 use crate::cli::BenchArgs;
 use crate::error::{ExitStatus, Problem};
+use crate::output::table;
+use crate::probe::rank::{human_lag, human_rate};
+use crate::probe::{self, Event, Options, Report, Status};
 
-pub fn run(_app: &App, _args: &BenchArgs) -> Result<ExitStatus> {
-    Err(
-        Problem::bad("this command is not available in this build yet")
-            .hint("probing lands with the probe-and-rank work (issue 4)")
-            .into(),
-    )
+pub fn run(app: &App, args: &BenchArgs) -> Result<ExitStatus> {
+    let catalog = app.catalog()?;
+    let host = app.host()?;
+    let targets = chosen_targets(&args.targets);
+    let opts = Options::new(app.args.timeout, app.args.max_lag).with_sites(&args.site);
+
+    let bar = app.out.progress(0, "probing");
+    let progress = |event: Event| match event {
+        Event::More => bar.inc_length(1),
+        Event::Done => bar.inc(1),
+    };
+    let report = probe::bench_with_progress(&app.ctx, &catalog, &host, &targets, &opts, &progress);
+    bar.finish_and_clear();
+    let report = report?;
+
+    if let Err(e) = probe::save(&app.ctx, &host, &opts, &report) {
+        app.out.warn(&format!("{e:#}"));
+    }
+
+    if app.args.json {
+        app.out.json(&report)?;
+    } else {
+        print_tables(app, &report)?;
+    }
+
+    // Exit 1 when a named target (or, with none named, every target) has no usable site.
+    let unusable: Vec<&str> = report
+        .targets
+        .iter()
+        .filter(|t| t.best.is_none())
+        .map(|t| t.target.name())
+        .collect();
+    let failed = if args.targets.is_empty() {
+        unusable.len() == report.targets.len()
+    } else {
+        !unusable.is_empty()
+    };
+    if failed {
+        let none_served = report
+            .targets
+            .iter()
+            .filter(|t| t.best.is_none())
+            .all(|t| t.results.is_empty());
+        let hint = if none_served {
+            "no site in the catalog serves it on this host; see `mirror list`"
+        } else {
+            "check the network and proxy settings (`HTTPS_PROXY`, `NO_PROXY`), raise `--timeout`, or allow more lag with `--max-lag`; `mirror bench -v` shows every request"
+        };
+        return Err(
+            Problem::failed(format!("no usable mirror for {}", unusable.join(", ")))
+                .hint(hint)
+                .into(),
+        );
+    }
+    if !unusable.is_empty() {
+        app.out
+            .warn(&format!("no usable mirror for {}", unusable.join(", ")));
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn print_tables(app: &App, report: &Report) -> Result<()> {
+    let mut text = String::new();
+    for (n, t) in report.targets.iter().enumerate() {
+        if n > 0 {
+            text.push('\n');
+        }
+        let best = t.best.as_deref().map_or_else(
+            || app.out.red("no usable site"),
+            |b| format!("best: {}", app.out.bold(b)),
+        );
+        text.push_str(&format!("{}  {best}\n", app.out.bold(t.target.name())));
+        if t.results.is_empty() {
+            text.push_str("  no site in the catalog serves it on this host\n");
+            continue;
+        }
+        let rows: Vec<Vec<String>> = t
+            .results
+            .iter()
+            .map(|r| {
+                let status = match r.status {
+                    Status::Ok => app.out.green("ok"),
+                    Status::Stale => app.out.yellow("stale"),
+                    Status::Throttled => app.out.yellow("throttled"),
+                    Status::Failed => app.out.red("failed"),
+                };
+                vec![
+                    r.site.clone(),
+                    status,
+                    r.latency_ms.map_or("-".into(), |l| format!("{l} ms")),
+                    r.throughput_bps
+                        .map_or("-".into(), |b| human_rate(b as f64)),
+                    r.lag_seconds.map_or("-".into(), human_lag),
+                    r.reason.clone(),
+                ]
+            })
+            .collect();
+        let rendered = table(
+            &["SITE", "STATUS", "LATENCY", "THROUGHPUT", "LAG", "WHY"],
+            &rows,
+        );
+        for line in rendered.lines() {
+            text.push_str("  ");
+            text.push_str(line);
+            text.push('\n');
+        }
+        if app.out.verbose {
+            for r in &t.results {
+                for d in &r.details {
+                    app.out.detail(&format!("{} {}: {d}", t.target, r.site));
+                }
+            }
+        }
+    }
+    app.out.data(&text)
 }

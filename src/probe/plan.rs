@@ -1,0 +1,854 @@
+//! Which requests a probe makes for one (site, target) on this host. Pure: no I/O.
+//!
+//! Every probe fetches small objects the package manager really fetches, plus the target's
+//! own freshness signal, and names one larger real object for the throughput sample that
+//! finalists get. URLs are built from the site's repository URL (`site.repo(..)`) and the
+//! host (distribution, codename, architecture), never from the targets' own code.
+//!
+//! | target | requests (the last one is timed for latency) | sample |
+//! |---|---|---|
+//! | apt, Debian | `project/trace/master` (optional), `dists/<S>-updates/InRelease` (first 4 KiB) | `dists/<S>/main/binary-<arch>/Packages.xz` |
+//! | apt, Ubuntu | `dists/<S>/InRelease`, `dists/<S>-updates/InRelease` (first 4 KiB each) | same |
+//! | pacman | `lastupdate` (optional), `lastsync` (only if `lastupdate` is missing), `core/os/x86_64/core.db` (first 4 KiB) | `extra/os/x86_64/extra.db` |
+//! | pacman, ALARM | `<arch>/core/core.db`, `<arch>/extra/extra.db` (first 4 KiB each) | `<arch>/extra/extra.db` |
+//! | pip, uv | `<busy>/` (last 2 KiB, for `<!--SERIAL n-->`), `pip/` (first 8 KiB) | `<busy>/` |
+//! | conda | `HEAD <channel>/<subdir>/repodata.json`, `HEAD <channel>/noarch/repodata.json` | `<channel>/<subdir>/repodata.json` |
+//! | cargo | `config.json` (JSON with `dl`), `<busy crate>` index file (last 16 KiB) | the busy crate's index file |
+//! | docker | `/v2/` twice (200 or 401 with `Docker-Distribution-Api-Version`) | none |
+//!
+//! On a host that is neither Debian nor Ubuntu (a laptop building Debian images, say), apt is
+//! ranked on the Debian archive with the `stable` and `stable-updates` suite aliases, which
+//! every Debian mirror carries and which never go out of date; a Debian host without a
+//! codename (sid images) uses the same aliases. An Ubuntu host without a codename uses the
+//! current LTS, `noble`.
+
+use crate::catalog::{Conda, Repo, Site};
+use crate::targets::{Distro, Host, TargetKind};
+
+/// The busy PyPI project whose serial tells PyPI freshness (botocore releases every weekday).
+pub const BUSY_PYPI_PROJECT: &str = "botocore";
+/// A small simple page that is fetched for latency and to check the index looks right.
+pub const SMALL_PYPI_PROJECT: &str = "pip";
+/// The busy crate whose index file tells crates freshness (published several times a week).
+pub const BUSY_CRATE: &str = "aws-sdk-s3";
+/// Ubuntu release assumed when an Ubuntu host has no codename.
+pub const UBUNTU_FALLBACK: &str = "noble";
+/// Debian suite alias used when the host has no Debian codename.
+pub const DEBIAN_FALLBACK: &str = "stable";
+
+/// Seconds of PyPI history per serial number. PyPI's global serial grew by about 14,000 a
+/// day in 2023-24 (20,485,085 on 2023-11-05, 22,781,647 on 2024-04-16, both quoted in
+/// pypi/warehouse#12933), i.e. about 600 an hour: one serial ≈ 6 s.
+pub const PYPI_SECONDS_PER_SERIAL: f64 = 6.0;
+
+/// Bytes read from the start of a file when only its head matters.
+pub const HEAD_BYTES: usize = 4 * 1024;
+
+/// Probes that share a plan family are run once (pip and uv both use the PyPI index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    Apt,
+    Pacman,
+    Pypi,
+    Conda,
+    Cargo,
+    Docker,
+}
+
+impl Family {
+    pub fn of(target: TargetKind) -> Self {
+        match target {
+            TargetKind::Apt => Self::Apt,
+            TargetKind::Pacman => Self::Pacman,
+            TargetKind::Pip | TargetKind::Uv => Self::Pypi,
+            TargetKind::Conda => Self::Conda,
+            TargetKind::Cargo => Self::Cargo,
+            TargetKind::Docker => Self::Docker,
+        }
+    }
+}
+
+/// HTTP method of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+}
+
+/// A `Range` request header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// The first n bytes (`bytes=0-(n-1)`).
+    Head(usize),
+    /// The last n bytes (`bytes=-n`).
+    Tail(usize),
+}
+
+impl Range {
+    pub fn header(self) -> String {
+        match self {
+            Self::Head(n) => format!("bytes=0-{}", n.saturating_sub(1)),
+            Self::Tail(n) => format!("bytes=-{n}"),
+        }
+    }
+
+    pub fn len(self) -> usize {
+        match self {
+            Self::Head(n) | Self::Tail(n) => n,
+        }
+    }
+}
+
+/// How a step's answer is judged and what is read from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// Debian `project/trace/master`: `Date:` and `Archive serial:`.
+    Trace,
+    /// An apt `InRelease` whose `Suite:` or `Codename:` is `suite`; `Date:` is read.
+    InRelease { suite: String, origin: &'static str },
+    /// A file holding unix seconds (Arch `lastupdate`, `lastsync`).
+    Epoch { kind: &'static str },
+    /// A compressed pacman database; `Last-Modified` is read when `kind` is set.
+    PackageDb { kind: Option<String> },
+    /// The head of a PEP 503 page of `project`.
+    SimplePage { project: String },
+    /// The tail of a PEP 503 page: `<!--SERIAL n-->` or `X-PyPI-Last-Serial`.
+    SimpleSerial { project: String },
+    /// `HEAD` of a conda `repodata.json`: JSON, with `Last-Modified` read when `kind` is set.
+    Repodata { kind: Option<String> },
+    /// A sparse index `config.json`: a JSON object with `dl`.
+    CratesConfig,
+    /// The tail of a sparse index file of crate `name`: JSON lines; `Last-Modified` and the
+    /// last version are read.
+    CrateIndex { name: String },
+    /// A Docker registry `/v2/`: 200 or 401 with `Docker-Distribution-Api-Version`.
+    Registry,
+    /// A throughput object: the first bytes must look like `format`.
+    Sample { format: SampleFormat },
+    /// A site status feed (tunasync.json, mirrorz.json), read elsewhere.
+    Feed,
+}
+
+/// What a throughput object starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleFormat {
+    /// Any compressed file (xz, gzip, zstd, bzip2).
+    Compressed,
+    /// An HTML simple page.
+    Html,
+    /// JSON (a document or JSON lines).
+    Json,
+}
+
+/// One request of a probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Short name used in reasons (`InRelease`, `lastupdate`, `config.json`, …).
+    pub what: String,
+    pub url: String,
+    pub method: Method,
+    pub range: Option<Range>,
+    /// At most this many body bytes are read.
+    pub limit: usize,
+    /// The body must end within `limit` (a small file); a longer one is wrong content.
+    pub whole: bool,
+    /// A 404 or 410 here means "this signal is not published", not a failure.
+    pub optional: bool,
+    /// Run only when no reading of this kind was taken by an earlier step.
+    pub fallback_for: Option<&'static str>,
+    pub check: Check,
+}
+
+impl Step {
+    fn get(what: &str, url: String, check: Check) -> Self {
+        Self {
+            what: what.to_owned(),
+            url,
+            method: Method::Get,
+            range: None,
+            limit: super::SMALL_BUDGET,
+            whole: true,
+            optional: false,
+            fallback_for: None,
+            check,
+        }
+    }
+
+    fn ranged(what: &str, url: String, range: Range, check: Check) -> Self {
+        Self {
+            range: Some(range),
+            limit: range.len(),
+            whole: false,
+            ..Self::get(what, url, check)
+        }
+    }
+
+    fn head(what: &str, url: String, check: Check) -> Self {
+        Self {
+            method: Method::Head,
+            limit: 0,
+            whole: false,
+            ..Self::get(what, url, check)
+        }
+    }
+
+    fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// A site status feed: read whole, up to [`super::FEED_BUDGET`].
+    pub fn feed(url: String) -> Self {
+        Self {
+            limit: super::FEED_BUDGET,
+            ..Self::get("status feed", url, Check::Feed)
+        }
+    }
+
+    fn sample(what: &str, url: String, format: SampleFormat) -> Self {
+        Self {
+            whole: false,
+            ..Self::get(what, url, Check::Sample { format })
+        }
+    }
+}
+
+/// Everything one probe of one (site, target) does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub family: Family,
+    pub repo: Repo,
+    /// The repository URL being judged (what `use` would point the target at).
+    pub url: String,
+    /// Requests in order; the time to the answer of the last one is the latency.
+    pub steps: Vec<Step>,
+    /// The object sampled for throughput when the site is a finalist.
+    pub sample: Option<Step>,
+    /// Freshness kinds this plan may read, best first; the first one a site has is used.
+    pub kinds: Vec<String>,
+}
+
+impl Plan {
+    /// The `host:port` the per-host cap counts against.
+    pub fn host_key(&self) -> String {
+        host_key(&self.url)
+    }
+}
+
+/// `host:port` of a URL (the scheme's default port when none is given).
+pub fn host_key(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => format!(
+            "{}:{}",
+            u.host_str().unwrap_or_default(),
+            u.port_or_known_default().unwrap_or(0)
+        ),
+        Err(_) => url.to_owned(),
+    }
+}
+
+/// Which repository of a site serves `target` on this host, if any.
+pub fn repo_for(target: TargetKind, host: &Host) -> Repo {
+    match Family::of(target) {
+        Family::Apt => match host.distro() {
+            Distro::Ubuntu if host.ubuntu_ports() => Repo::UbuntuPorts,
+            Distro::Ubuntu => Repo::Ubuntu,
+            _ => Repo::Debian,
+        },
+        Family::Pacman => match host.distro() {
+            Distro::ArchArm => Repo::Archlinuxarm,
+            _ => Repo::Archlinux,
+        },
+        Family::Pypi => Repo::Pypi,
+        Family::Conda => Repo::Anaconda,
+        Family::Cargo => Repo::Crates,
+        Family::Docker => Repo::Dockerhub,
+    }
+}
+
+/// The probe of `site` for `target` on `host`, or `None` when the site does not serve the
+/// target here.
+pub fn plan(site: &Site, target: TargetKind, host: &Host) -> Option<Plan> {
+    let repo = repo_for(target, host);
+    let url = site.repo(repo)?;
+    if repo == Repo::Anaconda && !site.conda.pkgs && site.conda_cloud().is_none() {
+        return None;
+    }
+    Some(plan_for_url(
+        target,
+        host,
+        repo,
+        url,
+        &site.conda,
+        site.conda_cloud(),
+    ))
+}
+
+/// The probe of a repository URL given directly (`status --check` of a configured URL).
+/// `url` is a repository root as a site file would give it; `sparse+` and trailing slashes
+/// are dropped, and a conda URL ending in `/pkgs/main` or `/cloud/<channel>` is understood.
+pub fn plan_for_configured(target: TargetKind, host: &Host, url: &str) -> Plan {
+    let repo = repo_for(target, host);
+    let url = url
+        .trim()
+        .trim_start_matches("sparse+")
+        .trim_end_matches('/');
+    if repo == Repo::Anaconda {
+        // Accept the anaconda root, a `pkgs/<x>` channel or a `.../<channel>` cloud channel.
+        if let Some((root, _)) = url.rsplit_once("/pkgs/") {
+            return plan_for_url(target, host, repo, root, &default_conda(true), None);
+        }
+        if let Some((cloud, channel)) = url.rsplit_once('/') {
+            let looks_like_channel = !channel.is_empty()
+                && channel
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && url::Url::parse(cloud).is_ok_and(|u| u.path() != "/");
+            if looks_like_channel && channel != "anaconda" {
+                let conda = Conda {
+                    channels: vec![channel.to_owned()],
+                    pkgs: false,
+                    cloud: Some(cloud.to_owned()),
+                };
+                return plan_for_url(target, host, repo, url, &conda, Some(cloud.to_owned()));
+            }
+        }
+        return plan_for_url(target, host, repo, url, &default_conda(true), None);
+    }
+    plan_for_url(target, host, repo, url, &default_conda(true), None)
+}
+
+fn default_conda(pkgs: bool) -> Conda {
+    Conda {
+        channels: vec!["conda-forge".into()],
+        pkgs,
+        cloud: None,
+    }
+}
+
+fn plan_for_url(
+    target: TargetKind,
+    host: &Host,
+    repo: Repo,
+    url: &str,
+    conda: &Conda,
+    cloud: Option<String>,
+) -> Plan {
+    let url = url.trim_end_matches('/').to_owned();
+    let family = Family::of(target);
+    let (steps, sample, kinds) = match repo {
+        Repo::Debian | Repo::DebianSecurity => apt_debian(&url, host),
+        Repo::Ubuntu | Repo::UbuntuPorts => apt_ubuntu(&url, host),
+        Repo::Archlinux => pacman_arch(&url),
+        Repo::Archlinuxarm => pacman_alarm(&url, host),
+        Repo::Pypi => pypi(&url),
+        Repo::Anaconda => conda_plan(&url, host, conda, cloud),
+        Repo::Crates => crates(&url),
+        Repo::Dockerhub => docker(&url),
+    };
+    Plan {
+        family,
+        repo,
+        url,
+        steps,
+        sample,
+        kinds,
+    }
+}
+
+type Parts = (Vec<Step>, Option<Step>, Vec<String>);
+
+/// The Debian suite probed on this host, and its `-updates` companion.
+pub fn debian_suites(host: &Host) -> (String, String) {
+    let suite = match (host.distro(), &host.codename) {
+        (Distro::Debian, Some(c)) if !c.is_empty() => c.clone(),
+        _ => DEBIAN_FALLBACK.to_owned(),
+    };
+    // sid and experimental have no -updates suite.
+    let updates = if matches!(suite.as_str(), "sid" | "unstable" | "experimental") {
+        suite.clone()
+    } else {
+        format!("{suite}-updates")
+    };
+    (suite, updates)
+}
+
+fn apt_debian(url: &str, host: &Host) -> Parts {
+    let (suite, updates) = debian_suites(host);
+    let steps = vec![
+        Step::get("trace", format!("{url}/project/trace/master"), Check::Trace).optional(),
+        Step::ranged(
+            "InRelease",
+            format!("{url}/dists/{updates}/InRelease"),
+            Range::Head(HEAD_BYTES),
+            Check::InRelease {
+                suite: updates.clone(),
+                origin: "Debian",
+            },
+        ),
+    ];
+    let sample = Step::sample(
+        "Packages.xz",
+        format!("{url}/dists/{suite}/main/binary-{}/Packages.xz", host.arch),
+        SampleFormat::Compressed,
+    );
+    let kinds = vec!["debian-trace".to_owned(), format!("inrelease:{updates}")];
+    (steps, Some(sample), kinds)
+}
+
+fn apt_ubuntu(url: &str, host: &Host) -> Parts {
+    let suite = host
+        .codename
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| UBUNTU_FALLBACK.to_owned());
+    let updates = format!("{suite}-updates");
+    let steps = vec![
+        Step::ranged(
+            "InRelease",
+            format!("{url}/dists/{suite}/InRelease"),
+            Range::Head(HEAD_BYTES),
+            Check::InRelease {
+                suite: suite.clone(),
+                origin: "Ubuntu",
+            },
+        ),
+        Step::ranged(
+            "InRelease",
+            format!("{url}/dists/{updates}/InRelease"),
+            Range::Head(HEAD_BYTES),
+            Check::InRelease {
+                suite: updates.clone(),
+                origin: "Ubuntu",
+            },
+        ),
+    ];
+    let sample = Step::sample(
+        "Packages.xz",
+        format!("{url}/dists/{suite}/main/binary-{}/Packages.xz", host.arch),
+        SampleFormat::Compressed,
+    );
+    (steps, Some(sample), vec![format!("inrelease:{updates}")])
+}
+
+fn pacman_arch(url: &str) -> Parts {
+    let mut lastsync = Step::get(
+        "lastsync",
+        format!("{url}/lastsync"),
+        Check::Epoch {
+            kind: "arch-lastsync",
+        },
+    )
+    .optional();
+    lastsync.fallback_for = Some("arch-lastupdate");
+    let steps = vec![
+        Step::get(
+            "lastupdate",
+            format!("{url}/lastupdate"),
+            Check::Epoch {
+                kind: "arch-lastupdate",
+            },
+        )
+        .optional(),
+        lastsync,
+        Step::ranged(
+            "core.db",
+            format!("{url}/core/os/x86_64/core.db"),
+            Range::Head(HEAD_BYTES),
+            Check::PackageDb {
+                kind: Some("arch-core-db".into()),
+            },
+        ),
+    ];
+    let sample = Step::sample(
+        "extra.db",
+        format!("{url}/extra/os/x86_64/extra.db"),
+        SampleFormat::Compressed,
+    );
+    let kinds = ["arch-lastupdate", "arch-lastsync", "arch-core-db"]
+        .map(String::from)
+        .to_vec();
+    (steps, Some(sample), kinds)
+}
+
+/// Arch Linux ARM's name for the host architecture.
+pub fn alarm_arch(debian_arch: &str) -> &'static str {
+    match debian_arch {
+        "armhf" | "armel" => "armv7h",
+        _ => "aarch64",
+    }
+}
+
+fn pacman_alarm(url: &str, host: &Host) -> Parts {
+    let arch = alarm_arch(&host.arch);
+    let kind = format!("alarm-core-db:{arch}");
+    let steps = vec![
+        Step::ranged(
+            "core.db",
+            format!("{url}/{arch}/core/core.db"),
+            Range::Head(HEAD_BYTES),
+            Check::PackageDb {
+                kind: Some(kind.clone()),
+            },
+        ),
+        Step::ranged(
+            "extra.db",
+            format!("{url}/{arch}/extra/extra.db"),
+            Range::Head(HEAD_BYTES),
+            Check::PackageDb { kind: None },
+        ),
+    ];
+    let sample = Step::sample(
+        "extra.db",
+        format!("{url}/{arch}/extra/extra.db"),
+        SampleFormat::Compressed,
+    );
+    (steps, Some(sample), vec![kind])
+}
+
+fn pypi(url: &str) -> Parts {
+    let busy = format!("{url}/{BUSY_PYPI_PROJECT}/");
+    let steps = vec![
+        Step::ranged(
+            "simple page",
+            busy.clone(),
+            Range::Tail(2 * 1024),
+            Check::SimpleSerial {
+                project: BUSY_PYPI_PROJECT.into(),
+            },
+        ),
+        Step::ranged(
+            "simple page",
+            format!("{url}/{SMALL_PYPI_PROJECT}/"),
+            Range::Head(8 * 1024),
+            Check::SimplePage {
+                project: SMALL_PYPI_PROJECT.into(),
+            },
+        ),
+    ];
+    let sample = Step::sample("simple page", busy, SampleFormat::Html);
+    (steps, Some(sample), vec!["pypi-serial".into()])
+}
+
+/// conda's name for the host platform.
+pub fn conda_subdir(debian_arch: &str) -> &'static str {
+    if cfg!(target_os = "macos") {
+        return if debian_arch == "arm64" {
+            "osx-arm64"
+        } else {
+            "osx-64"
+        };
+    }
+    match debian_arch {
+        "amd64" => "linux-64",
+        "arm64" => "linux-aarch64",
+        "ppc64el" => "linux-ppc64le",
+        "s390x" => "linux-s390x",
+        "i386" => "linux-32",
+        "armhf" => "linux-armv7l",
+        _ => "noarch",
+    }
+}
+
+fn conda_plan(url: &str, host: &Host, conda: &Conda, cloud: Option<String>) -> Parts {
+    let (channel_url, channel) = match (&cloud, conda.pkgs) {
+        (_, true) => (format!("{url}/pkgs/main"), "pkgs/main".to_owned()),
+        (cloud, false) => {
+            let channel = conda
+                .channels
+                .iter()
+                .find(|c| *c == "conda-forge")
+                .or(conda.channels.first())
+                .map_or("conda-forge", String::as_str);
+            let root = cloud.as_deref().map_or_else(
+                || format!("{url}/cloud"),
+                |c| c.trim_end_matches('/').to_owned(),
+            );
+            (format!("{root}/{channel}"), channel.to_owned())
+        }
+    };
+    let subdir = conda_subdir(&host.arch);
+    let kind = format!("conda:{channel}/{subdir}");
+    let steps = vec![
+        Step::head(
+            "repodata.json",
+            format!("{channel_url}/{subdir}/repodata.json"),
+            Check::Repodata {
+                kind: Some(kind.clone()),
+            },
+        ),
+        Step::head(
+            "repodata.json",
+            format!("{channel_url}/noarch/repodata.json"),
+            Check::Repodata { kind: None },
+        ),
+    ];
+    let sample = Step::sample(
+        "repodata.json",
+        format!("{channel_url}/{subdir}/repodata.json"),
+        SampleFormat::Json,
+    );
+    (steps, Some(sample), vec![kind])
+}
+
+/// The sparse-index path of a crate (`1/a`, `2/ab`, `3/a/abc`, `se/rd/serde`).
+pub fn crate_path(name: &str) -> String {
+    let name = name.to_lowercase();
+    match name.len() {
+        1 => format!("1/{name}"),
+        2 => format!("2/{name}"),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+fn crates(url: &str) -> Parts {
+    let busy = format!("{url}/{}", crate_path(BUSY_CRATE));
+    let steps = vec![
+        Step::get(
+            "config.json",
+            format!("{url}/config.json"),
+            Check::CratesConfig,
+        ),
+        Step::ranged(
+            "index file",
+            busy.clone(),
+            Range::Tail(16 * 1024),
+            Check::CrateIndex {
+                name: BUSY_CRATE.into(),
+            },
+        ),
+    ];
+    let sample = Step::sample("index file", busy, SampleFormat::Json);
+    (steps, Some(sample), vec![format!("crates:{BUSY_CRATE}")])
+}
+
+fn docker(url: &str) -> Parts {
+    let v2 = format!("{url}/v2/");
+    let step = Step {
+        whole: false,
+        limit: HEAD_BYTES,
+        ..Step::get("/v2/", v2, Check::Registry)
+    };
+    // Two requests: the first opens the connection, the second is timed warm like the other
+    // targets' last step. Registries serve nothing small and public to sample throughput on.
+    (vec![step.clone(), step], None, Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Origin, parse_site};
+    use std::path::Path;
+
+    fn host(os: &str, arch: &str) -> Host {
+        let mut h = Host {
+            arch: arch.into(),
+            ..Host::default()
+        };
+        h.parse_os_release(os);
+        h
+    }
+
+    fn site() -> Site {
+        parse_site(
+            Path::new("x/tuna.toml"),
+            r#"
+id = "tuna"
+name = "T"
+homepage = "https://m.example/"
+region = "CN"
+base = "https://m.example"
+[repos]
+debian = "{base}/debian"
+ubuntu = "{base}/ubuntu"
+ubuntu-ports = "{base}/ubuntu-ports"
+archlinux = "{base}/archlinux/"
+archlinuxarm = "{base}/archlinuxarm"
+pypi = "{base}/pypi/web/simple"
+anaconda = "{base}/anaconda"
+crates = "{base}/crates.io-index/"
+"#,
+            Origin::Builtin,
+        )
+        .unwrap()
+    }
+
+    fn urls(p: &Plan) -> Vec<&str> {
+        p.steps.iter().map(|s| s.url.as_str()).collect()
+    }
+
+    #[test]
+    fn debian_host_uses_codename_and_arch() {
+        let h = host("ID=debian\nVERSION_CODENAME=bookworm\n", "arm64");
+        let p = plan(&site(), TargetKind::Apt, &h).unwrap();
+        assert_eq!(p.url, "https://m.example/debian");
+        assert_eq!(
+            urls(&p),
+            [
+                "https://m.example/debian/project/trace/master",
+                "https://m.example/debian/dists/bookworm-updates/InRelease"
+            ]
+        );
+        assert_eq!(
+            p.sample.unwrap().url,
+            "https://m.example/debian/dists/bookworm/main/binary-arm64/Packages.xz"
+        );
+        assert_eq!(p.steps[1].range, Some(Range::Head(HEAD_BYTES)));
+        assert!(p.steps[0].optional && !p.steps[1].optional);
+    }
+
+    #[test]
+    fn debian_without_codename_and_other_hosts_use_stable() {
+        for os in ["ID=debian\n", "ID=fedora\nVERSION_CODENAME=f40\n", ""] {
+            let p = plan(&site(), TargetKind::Apt, &host(os, "amd64")).unwrap();
+            assert_eq!(
+                p.steps[1].url, "https://m.example/debian/dists/stable-updates/InRelease",
+                "{os}"
+            );
+        }
+        let sid = host("ID=debian\nVERSION_CODENAME=sid\n", "amd64");
+        let p = plan(&site(), TargetKind::Apt, &sid).unwrap();
+        assert_eq!(
+            p.steps[1].url,
+            "https://m.example/debian/dists/sid/InRelease"
+        );
+    }
+
+    #[test]
+    fn ubuntu_picks_ports_by_arch() {
+        let os = "ID=ubuntu\nVERSION_CODENAME=noble\n";
+        let p = plan(&site(), TargetKind::Apt, &host(os, "amd64")).unwrap();
+        assert_eq!(p.repo, Repo::Ubuntu);
+        assert_eq!(
+            urls(&p),
+            [
+                "https://m.example/ubuntu/dists/noble/InRelease",
+                "https://m.example/ubuntu/dists/noble-updates/InRelease"
+            ]
+        );
+        let p = plan(&site(), TargetKind::Apt, &host(os, "arm64")).unwrap();
+        assert_eq!(p.repo, Repo::UbuntuPorts);
+        assert_eq!(
+            p.sample.unwrap().url,
+            "https://m.example/ubuntu-ports/dists/noble/main/binary-arm64/Packages.xz"
+        );
+        let mint = host("ID=linuxmint\nID_LIKE=ubuntu\n", "amd64");
+        let p = plan(&site(), TargetKind::Apt, &mint).unwrap();
+        assert_eq!(
+            p.steps[0].url,
+            "https://m.example/ubuntu/dists/noble/InRelease"
+        );
+    }
+
+    #[test]
+    fn pacman_arch_and_alarm() {
+        let p = plan(&site(), TargetKind::Pacman, &host("ID=arch\n", "amd64")).unwrap();
+        assert_eq!(
+            urls(&p),
+            [
+                "https://m.example/archlinux/lastupdate",
+                "https://m.example/archlinux/lastsync",
+                "https://m.example/archlinux/core/os/x86_64/core.db"
+            ]
+        );
+        assert_eq!(p.steps[1].fallback_for, Some("arch-lastupdate"));
+        let p = plan(
+            &site(),
+            TargetKind::Pacman,
+            &host("ID=archarm\nID_LIKE=arch\n", "armhf"),
+        )
+        .unwrap();
+        assert_eq!(p.repo, Repo::Archlinuxarm);
+        assert_eq!(
+            p.steps[0].url,
+            "https://m.example/archlinuxarm/armv7h/core/core.db"
+        );
+        // Debian hosts still rank the x86_64 Arch tree (container images, laptops).
+        let p = plan(&site(), TargetKind::Pacman, &host("ID=debian\n", "amd64")).unwrap();
+        assert_eq!(p.repo, Repo::Archlinux);
+    }
+
+    #[test]
+    fn pypi_conda_cargo_docker() {
+        let h = host("ID=debian\n", "amd64");
+        let p = plan(&site(), TargetKind::Uv, &h).unwrap();
+        assert_eq!(p.family, Family::Pypi);
+        assert_eq!(
+            urls(&p),
+            [
+                "https://m.example/pypi/web/simple/botocore/",
+                "https://m.example/pypi/web/simple/pip/"
+            ]
+        );
+        assert_eq!(p.steps[0].range, Some(Range::Tail(2048)));
+        let p = plan(&site(), TargetKind::Conda, &h).unwrap();
+        assert_eq!(
+            urls(&p),
+            [
+                "https://m.example/anaconda/pkgs/main/linux-64/repodata.json",
+                "https://m.example/anaconda/pkgs/main/noarch/repodata.json"
+            ]
+        );
+        assert_eq!(p.kinds, ["conda:pkgs/main/linux-64"]);
+        assert!(p.steps.iter().all(|s| s.method == Method::Head));
+        let p = plan(&site(), TargetKind::Cargo, &h).unwrap();
+        assert_eq!(p.url, "https://m.example/crates.io-index");
+        assert_eq!(
+            urls(&p),
+            [
+                "https://m.example/crates.io-index/config.json",
+                "https://m.example/crates.io-index/aw/s-/aws-sdk-s3"
+            ]
+        );
+        assert!(plan(&site(), TargetKind::Docker, &h).is_none());
+    }
+
+    #[test]
+    fn conda_without_pkgs_uses_a_cloud_channel() {
+        let s = parse_site(
+            Path::new("x/ustc.toml"),
+            "id = \"ustc\"\nname = \"U\"\nhomepage = \"https://u/\"\nregion = \"CN\"\n[repos]\nanaconda = \"https://u/anaconda\"\n[conda]\npkgs = false\nchannels = [\"bioconda\", \"conda-forge\"]\n",
+            Origin::Builtin,
+        )
+        .unwrap();
+        let p = plan(&s, TargetKind::Conda, &host("", "arm64")).unwrap();
+        assert_eq!(
+            p.steps[0].url,
+            "https://u/anaconda/cloud/conda-forge/linux-aarch64/repodata.json"
+        );
+        assert_eq!(p.kinds, ["conda:conda-forge/linux-aarch64"]);
+    }
+
+    #[test]
+    fn configured_urls_are_normalised() {
+        let h = host("ID=debian\n", "amd64");
+        let p = plan_for_configured(TargetKind::Cargo, &h, "sparse+https://m/crates.io-index/");
+        assert_eq!(p.steps[0].url, "https://m/crates.io-index/config.json");
+        let p = plan_for_configured(TargetKind::Conda, &h, "https://m/anaconda/pkgs/main");
+        assert_eq!(
+            p.steps[0].url,
+            "https://m/anaconda/pkgs/main/linux-64/repodata.json"
+        );
+        let p = plan_for_configured(
+            TargetKind::Conda,
+            &h,
+            "https://m/anaconda/cloud/conda-forge",
+        );
+        assert_eq!(
+            p.steps[0].url,
+            "https://m/anaconda/cloud/conda-forge/linux-64/repodata.json"
+        );
+        let p = plan_for_configured(TargetKind::Docker, &h, "https://hub.example/");
+        assert_eq!(p.steps[0].url, "https://hub.example/v2/");
+        assert_eq!(p.host_key(), "hub.example:443");
+    }
+
+    #[test]
+    fn crate_paths() {
+        assert_eq!(crate_path("a"), "1/a");
+        assert_eq!(crate_path("ab"), "2/ab");
+        assert_eq!(crate_path("abc"), "3/a/abc");
+        assert_eq!(crate_path("Serde"), "se/rd/serde");
+    }
+}

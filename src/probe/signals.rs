@@ -1,0 +1,590 @@
+//! Reading what mirrors answer: format checks and freshness signals. Pure: no I/O.
+//!
+//! Every function gets the bytes (or headers) of one answer and says either what it read or,
+//! in a short lowercase phrase, why the answer is not what the package manager expects.
+
+use chrono::{DateTime, NaiveDateTime};
+use serde_json::Value;
+
+use crate::catalog::Repo;
+
+/// A freshness reading of one site: a point in time (unix seconds) or a serial number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// What was read; only readings of the same kind are compared.
+    pub kind: String,
+    pub value: i64,
+    /// How many seconds one unit of `value` stands for (1 for times).
+    pub secs_per_unit: f64,
+    /// Identifies the content: two readings with the same token are equally fresh whatever
+    /// their values (a crate index file with the same newest version, a trace with the same
+    /// archive serial).
+    pub token: Option<String>,
+}
+
+impl Reading {
+    pub fn time(kind: impl Into<String>, at: i64) -> Self {
+        Self {
+            kind: kind.into(),
+            value: at,
+            secs_per_unit: 1.0,
+            token: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token;
+        self
+    }
+}
+
+/// Parses an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) or an RFC 2822 date as apt writes
+/// it (`Sat, 09 Nov 2024 09:14:02 UTC`) into unix seconds.
+pub fn http_date(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc2822(text) {
+        return Some(d.timestamp());
+    }
+    let fixed = text
+        .strip_suffix("UTC")
+        .or_else(|| text.strip_suffix("GMT"))
+        .map(|t| format!("{}+0000", t))?;
+    DateTime::parse_from_rfc2822(&fixed)
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+/// Debian `project/trace/master`: the `Date:` line (or the `date -u` first line) and the
+/// `Archive serial:`.
+pub fn trace(text: &str) -> Result<(i64, Option<String>), String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("the trace file is an HTML page".into());
+    }
+    let mut date = None;
+    let mut serial = None;
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("Date:") {
+            date = date.or_else(|| http_date(v));
+        } else if let Some(v) = line.strip_prefix("Archive serial:") {
+            serial = Some(v.trim().to_owned());
+        }
+    }
+    let date = date.or_else(|| {
+        let first = text.lines().next()?.trim();
+        let squeezed = first.split_whitespace().collect::<Vec<_>>().join(" ");
+        NaiveDateTime::parse_from_str(&squeezed, "%a %b %d %H:%M:%S UTC %Y")
+            .ok()
+            .map(|d| d.and_utc().timestamp())
+    });
+    match date {
+        Some(d) => Ok((d, serial)),
+        None => Err("the trace file has no date".into()),
+    }
+}
+
+/// The fields of an apt `InRelease` header stanza (clearsigned or not).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseHead {
+    pub origin: Option<String>,
+    pub suite: Option<String>,
+    pub codename: Option<String>,
+    pub date: Option<i64>,
+}
+
+/// Checks the head of an `InRelease` for `suite` and reads its `Date:`.
+pub fn inrelease(text: &str, suite: &str, origin: &str) -> Result<i64, String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of InRelease".into());
+    }
+    let head = release_head(text).ok_or_else(|| "not an InRelease file".to_owned())?;
+    if let Some(o) = &head.origin
+        && !o.to_lowercase().starts_with(&origin.to_lowercase())
+    {
+        return Err(format!("InRelease of `{o}`, not {origin}"));
+    }
+    let matches = |v: &Option<String>| v.as_deref() == Some(suite);
+    if !matches(&head.suite) && !matches(&head.codename) {
+        let got = head
+            .suite
+            .or(head.codename)
+            .unwrap_or_else(|| "no suite".into());
+        return Err(format!("InRelease is for `{got}`, not `{suite}`"));
+    }
+    head.date
+        .ok_or_else(|| "InRelease has no readable `Date:`".into())
+}
+
+fn release_head(text: &str) -> Option<ReleaseHead> {
+    let mut lines = text.lines().peekable();
+    if lines
+        .peek()
+        .is_some_and(|l| l.starts_with("-----BEGIN PGP SIGNED MESSAGE-----"))
+    {
+        lines.next();
+        // Armor headers (`Hash: SHA512`) up to the blank line.
+        for line in lines.by_ref() {
+            if line.trim().is_empty() {
+                break;
+            }
+        }
+    }
+    let mut head = ReleaseHead::default();
+    let mut fields = 0;
+    for line in lines {
+        if line.trim().is_empty() || line.starts_with(' ') {
+            if line.trim().is_empty() {
+                break;
+            }
+            continue;
+        }
+        let (key, value) = line.split_once(':')?;
+        if key.contains(char::is_whitespace) {
+            return None;
+        }
+        let value = value.trim().to_owned();
+        fields += 1;
+        match key {
+            "Origin" => head.origin = Some(value),
+            "Suite" => head.suite = Some(value),
+            "Codename" => head.codename = Some(value),
+            "Date" => head.date = http_date(&value),
+            // The checksum lists follow the header fields; nothing more is needed.
+            "MD5Sum" | "SHA1" | "SHA256" | "SHA512" => break,
+            _ => {}
+        }
+    }
+    (fields > 0 && (head.suite.is_some() || head.codename.is_some())).then_some(head)
+}
+
+/// A file holding unix seconds (Arch `lastupdate` / `lastsync`).
+pub fn epoch(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    match t.parse::<i64>() {
+        Ok(v) if v > 946_684_800 => Ok(v),
+        Ok(_) => Err("the timestamp is before the year 2000".into()),
+        Err(_) if looks_like_html(text.as_bytes()) => {
+            Err("an HTML page instead of a timestamp".into())
+        }
+        Err(_) => Err("not a unix timestamp".into()),
+    }
+}
+
+/// The compression format a file starts with, if any.
+pub fn compression(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip")
+    } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Some("xz")
+    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some("zstd")
+    } else if bytes.starts_with(b"BZh") {
+        Some("bzip2")
+    } else {
+        None
+    }
+}
+
+/// Whether a body is an HTML document (an error page, a portal, a directory listing).
+pub fn looks_like_html(bytes: &[u8]) -> bool {
+    let start: Vec<u8> = bytes
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(64)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    start.starts_with(b"<!doctype html")
+        || start.starts_with(b"<html")
+        || start.starts_with(b"<head")
+}
+
+/// The head of a PEP 503 simple page of `project`.
+pub fn simple_head(text: &str, project: &str) -> Result<(), String> {
+    let lower = text.to_lowercase();
+    let has_links = lower.contains("<a ") && lower.contains("href=");
+    let names_it =
+        lower.contains(&format!("{project}-")) || lower.contains(&format!("links for {project}"));
+    if has_links && names_it {
+        Ok(())
+    } else if lower.trim_start().starts_with('{') {
+        Err("a JSON answer instead of a simple page".into())
+    } else {
+        Err(format!("not a simple index page of `{project}`"))
+    }
+}
+
+/// The serial at the end of a PEP 503 page (`<!--SERIAL 123-->`), if the text holds it.
+pub fn simple_serial(text: &str) -> Option<i64> {
+    let at = text.rfind("<!--SERIAL ")?;
+    let rest = &text[at + "<!--SERIAL ".len()..];
+    let end = rest.find("-->")?;
+    rest[..end].trim().parse().ok()
+}
+
+/// Whether a tail of a simple page still looks like one.
+pub fn simple_tail(text: &str) -> Result<(), String> {
+    let lower = text.to_lowercase();
+    if lower.contains("</a>") || lower.contains("</html>") || lower.contains("<!--serial") {
+        Ok(())
+    } else {
+        Err("not a simple index page".into())
+    }
+}
+
+/// A sparse index `config.json`: a JSON object with a string `dl`.
+pub fn crates_config(text: &str) -> Result<(), String> {
+    let value: Value = serde_json::from_str(text).map_err(|_| {
+        if looks_like_html(text.as_bytes()) {
+            "an HTML page instead of config.json".to_owned()
+        } else {
+            "config.json is not JSON".to_owned()
+        }
+    })?;
+    match value.get("dl") {
+        Some(Value::String(s)) if !s.is_empty() => Ok(()),
+        _ => Err("config.json has no `dl`: not a sparse index".into()),
+    }
+}
+
+/// The newest version in the tail of a sparse index file of `name`. `from_start` says
+/// whether the text starts at the beginning of the file (otherwise the first line may be cut).
+pub fn crate_tail(text: &str, name: &str, from_start: bool) -> Result<String, String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of an index file".into());
+    }
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if !from_start && !lines.is_empty() {
+        lines.remove(0);
+    }
+    let last = lines
+        .iter()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok())
+        .ok_or_else(|| "not a sparse index file".to_owned())?;
+    let crate_name = last.get("name").and_then(Value::as_str).unwrap_or_default();
+    if !crate_name.eq_ignore_ascii_case(name) {
+        return Err(format!("index file is for `{crate_name}`, not `{name}`"));
+    }
+    last.get("vers")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| "index line has no `vers`".into())
+}
+
+/// The start of a throughput object in `format`.
+pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(), String> {
+    use super::plan::SampleFormat;
+    let ok = match format {
+        SampleFormat::Compressed => compression(bytes).is_some(),
+        SampleFormat::Html => {
+            !bytes.is_empty() && simple_tail(&String::from_utf8_lossy(bytes)).is_ok()
+        }
+        SampleFormat::Json => bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{'),
+    };
+    if ok {
+        Ok(())
+    } else if looks_like_html(bytes) && format != SampleFormat::Html {
+        Err("an HTML page instead of the file".into())
+    } else {
+        Err("the file is not in the expected format".into())
+    }
+}
+
+/// What a site's status feed says about one repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// Which feed said it (`tunasync`, `mirrorz`).
+    pub source: &'static str,
+    /// The job as the feed names it.
+    pub name: String,
+    /// Whether the last sync attempt failed.
+    pub failing: bool,
+    /// The end of the last successful sync, unix seconds, if known.
+    pub last_success: Option<i64>,
+}
+
+/// The names a status feed may give the repository at `url`: MirrorZ's canonical name and
+/// the first path segment of the URL (`/pypi/web/simple` → `pypi`).
+pub fn feed_names(repo: Repo, url: &str) -> Vec<String> {
+    let cname = match repo {
+        Repo::Crates => "crates.io-index",
+        Repo::Dockerhub => "docker-hub",
+        other => other.key(),
+    };
+    let mut names = vec![cname.to_owned()];
+    if let Ok(u) = url::Url::parse(url)
+        && let Some(first) = u.path().trim_matches('/').split('/').next()
+        && !first.is_empty()
+        && !names.iter().any(|n| n == first)
+    {
+        names.push(first.to_owned());
+    }
+    names
+}
+
+/// Finds the repository in a tunasync job list (`[{name, status, last_update_ts}, …]`).
+pub fn tunasync(text: &str, names: &[String]) -> Result<Option<FeedEntry>, String> {
+    let value: Value = serde_json::from_str(text).map_err(|_| "tunasync.json is not JSON")?;
+    let jobs = value.as_array().ok_or("tunasync.json is not a job list")?;
+    for name in names {
+        let Some(job) = jobs
+            .iter()
+            .find(|j| j.get("name").and_then(Value::as_str) == Some(name.as_str()))
+        else {
+            continue;
+        };
+        let status = job.get("status").and_then(Value::as_str).unwrap_or("none");
+        // Timestamps up to the year 2000 mean "never".
+        let last = job
+            .get("last_update_ts")
+            .and_then(Value::as_i64)
+            .filter(|t| *t > 946_684_800);
+        return Ok(Some(FeedEntry {
+            source: "tunasync",
+            name: name.clone(),
+            failing: status == "failed",
+            last_success: last,
+        }));
+    }
+    Ok(None)
+}
+
+/// Finds the repository in a MirrorZ `mirrorz.json` (v1.7) and reads its status string
+/// (`S<ts>`, `Y<ts>O<ts>`, `F<ts>O<ts>`, `P<ts>`, …).
+pub fn mirrorz(text: &str, names: &[String]) -> Result<Option<FeedEntry>, String> {
+    let value: Value = serde_json::from_str(text).map_err(|_| "mirrorz.json is not JSON")?;
+    let mirrors = value
+        .get("mirrors")
+        .and_then(Value::as_array)
+        .ok_or("mirrorz.json has no `mirrors`")?;
+    for name in names {
+        let Some(entry) = mirrors.iter().find(|m| {
+            m.get("cname").and_then(Value::as_str) == Some(name.as_str())
+                || m.get("url")
+                    .and_then(Value::as_str)
+                    .is_some_and(|u| u.trim_matches('/') == name)
+        }) else {
+            continue;
+        };
+        let status = entry.get("status").and_then(Value::as_str).unwrap_or("U");
+        let (failing, last) = mirrorz_status(status);
+        return Ok(Some(FeedEntry {
+            source: "mirrorz",
+            name: name.clone(),
+            failing,
+            last_success: last,
+        }));
+    }
+    Ok(None)
+}
+
+/// Reads a MirrorZ status string: whether the last sync failed, and the last success.
+pub fn mirrorz_status(status: &str) -> (bool, Option<i64>) {
+    let mut codes: Vec<(char, Option<i64>)> = Vec::new();
+    let mut chars = status.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_ascii_uppercase() {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        codes.push((c, digits.parse().ok()));
+    }
+    let Some(&(main, main_ts)) = codes.first() else {
+        return (false, None);
+    };
+    let aux = |code: char| {
+        codes
+            .iter()
+            .skip(1)
+            .find(|(c, _)| *c == code)
+            .and_then(|(_, t)| *t)
+    };
+    match main {
+        'S' | 'P' => (false, main_ts),
+        'Y' | 'D' => (false, aux('O')),
+        'F' => (true, aux('O')),
+        _ => (false, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::plan::SampleFormat;
+
+    const INRELEASE: &str = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Debian\nLabel: Debian\nSuite: stable-updates\nVersion: 12\nCodename: bookworm-updates\nDate: Sat, 09 Nov 2024 09:14:02 UTC\nValid-Until: Sat, 16 Nov 2024 09:14:02 UTC\nAcquire-By-Hash: yes\nArchitectures: all amd64 arm64\nComponents: main contrib non-free-firmware non-free\nDescription: Debian 12 - stable-updates\nMD5Sum:\n 0ed6d4c8891eb86358b94bb35d9e4da4  1484322 contrib/Contents-all\n";
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            http_date("Sat, 09 Nov 2024 09:14:02 UTC"),
+            Some(1_731_143_642)
+        );
+        assert_eq!(
+            http_date("Sat, 09 Nov 2024 09:14:02 +0000"),
+            Some(1_731_143_642)
+        );
+        assert_eq!(http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn inrelease_checks_suite_and_reads_date() {
+        assert_eq!(
+            inrelease(INRELEASE, "bookworm-updates", "Debian"),
+            Ok(1_731_143_642)
+        );
+        assert_eq!(
+            inrelease(INRELEASE, "stable-updates", "Debian"),
+            Ok(1_731_143_642)
+        );
+        let unsigned = INRELEASE.split_once("\n\n").unwrap().1;
+        assert!(inrelease(unsigned, "stable-updates", "Debian").is_ok());
+        for (text, suite, origin, why) in [
+            (
+                INRELEASE,
+                "trixie-updates",
+                "Debian",
+                "is for `stable-updates`",
+            ),
+            (
+                INRELEASE,
+                "stable-updates",
+                "Ubuntu",
+                "InRelease of `Debian`",
+            ),
+            (
+                "<!DOCTYPE html><html>404</html>",
+                "x",
+                "Debian",
+                "HTML page",
+            ),
+            ("hello world", "x", "Debian", "not an InRelease"),
+            ("", "x", "Debian", "not an InRelease"),
+        ] {
+            let e = inrelease(text, suite, origin).unwrap_err();
+            assert!(e.contains(why), "{e}");
+        }
+        let no_date = INRELEASE.replace("Date: Sat", "Date: Someday");
+        assert!(inrelease(&no_date, "stable-updates", "Debian").is_err());
+    }
+
+    #[test]
+    fn traces() {
+        let t = "Sat Nov  9 09:52:01 UTC 2024\nDate: Sat, 09 Nov 2024 09:52:01 +0000\nArchive serial: 2024110902\n";
+        assert_eq!(trace(t), Ok((1_731_145_921, Some("2024110902".into()))));
+        assert_eq!(
+            trace("Sat Nov  9 09:52:01 UTC 2024\n"),
+            Ok((1_731_145_921, None))
+        );
+        assert!(trace("<html><body>nope</body></html>").is_err());
+        assert!(trace("nothing here").is_err());
+    }
+
+    #[test]
+    fn epochs_and_magic() {
+        assert_eq!(epoch("1731145921\n"), Ok(1_731_145_921));
+        assert!(epoch("12").is_err());
+        assert!(epoch("<html>").unwrap_err().contains("HTML"));
+        assert_eq!(
+            compression(&[0xfd, b'7', b'z', b'X', b'Z', 0, 1]),
+            Some("xz")
+        );
+        assert_eq!(compression(&[0x1f, 0x8b, 8]), Some("gzip"));
+        assert_eq!(compression(&[0x28, 0xb5, 0x2f, 0xfd]), Some("zstd"));
+        assert_eq!(compression(b"<html>"), None);
+        assert!(sample_start(b"  {\"a\":1}", SampleFormat::Json).is_ok());
+        assert!(
+            sample_start(b"<html></html>", SampleFormat::Json)
+                .unwrap_err()
+                .contains("HTML")
+        );
+        assert!(sample_start(b"<a href=x>x</a>", SampleFormat::Html).is_ok());
+    }
+
+    #[test]
+    fn simple_pages() {
+        let head = "<!DOCTYPE html>\n<html><head><title>Links for pip</title></head><body><h1>Links for pip</h1>\n<a href=\"../../packages/pip-24.0.tar.gz#sha256=1\">pip-24.0.tar.gz</a><br/>\n";
+        assert!(simple_head(head, "pip").is_ok());
+        assert!(simple_head("<html><body><h1>404 Not Found</h1></body></html>", "pip").is_err());
+        assert!(
+            simple_head("{\"meta\":{}}", "pip")
+                .unwrap_err()
+                .contains("JSON")
+        );
+        let tail = "1.35.0.tar.gz</a><br/>\n</body>\n</html>\n<!--SERIAL 25912345-->\n";
+        assert_eq!(simple_serial(tail), Some(25_912_345));
+        assert!(simple_tail(tail).is_ok());
+        assert_eq!(simple_serial("<html></html>"), None);
+        assert!(simple_tail("garbage").is_err());
+    }
+
+    #[test]
+    fn crates_files() {
+        assert!(
+            crates_config(r#"{"dl":"https://static.crates.io/crates","api":"https://crates.io"}"#)
+                .is_ok()
+        );
+        assert!(
+            crates_config(r#"{"api":"x"}"#)
+                .unwrap_err()
+                .contains("no `dl`")
+        );
+        assert!(crates_config("<html></html>").unwrap_err().contains("HTML"));
+        assert!(crates_config("{").unwrap_err().contains("not JSON"));
+        let tail = "s-s3\",\"vers\":\"1.0.0\"}\n{\"name\":\"aws-sdk-s3\",\"vers\":\"1.2.0\",\"deps\":[]}\n{\"name\":\"aws-sdk-s3\",\"vers\":\"1.3.0\",\"deps\":[]}\n";
+        assert_eq!(crate_tail(tail, "aws-sdk-s3", false), Ok("1.3.0".into()));
+        assert!(
+            crate_tail(tail, "serde", false)
+                .unwrap_err()
+                .contains("not `serde`")
+        );
+        assert!(crate_tail("cut line only", "serde", false).is_err());
+    }
+
+    #[test]
+    fn feeds() {
+        let names = feed_names(Repo::Pypi, "https://m/pypi/web/simple");
+        assert_eq!(names, ["pypi"]);
+        assert_eq!(
+            feed_names(Repo::Crates, "https://m/crates.io-index"),
+            ["crates.io-index"]
+        );
+        assert_eq!(
+            feed_names(Repo::Debian, "https://m/mirror/debian"),
+            ["debian", "mirror"]
+        );
+        let t = r#"[{"name":"debian","status":"success","last_update_ts":1700000000},{"name":"pypi","status":"failed","last_update_ts":1699000000}]"#;
+        assert_eq!(
+            tunasync(t, &["pypi".into()]),
+            Ok(Some(FeedEntry {
+                source: "tunasync",
+                name: "pypi".into(),
+                failing: true,
+                last_success: Some(1_699_000_000)
+            }))
+        );
+        assert_eq!(tunasync(t, &["anaconda".into()]), Ok(None));
+        assert!(tunasync("{}", &[]).is_err());
+        let z = r#"{"site":{"url":"https://m","abbr":"M"},"mirrors":[{"cname":"archlinux","url":"/archlinux","status":"F1786177925O1785984125X1786200000"},{"cname":"pypi","url":"/pypi","status":"S1786177925"}]}"#;
+        let e = mirrorz(z, &["archlinux".into()]).unwrap().unwrap();
+        assert!(e.failing);
+        assert_eq!(e.last_success, Some(1_785_984_125));
+        let e = mirrorz(z, &["pypi".into()]).unwrap().unwrap();
+        assert_eq!((e.failing, e.last_success), (false, Some(1_786_177_925)));
+        assert_eq!(mirrorz_status("Y100O90"), (false, Some(90)));
+        assert_eq!(mirrorz_status("F100"), (true, None));
+        assert_eq!(mirrorz_status("C"), (false, None));
+        assert_eq!(mirrorz_status(""), (false, None));
+    }
+}
