@@ -610,11 +610,23 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Vec<Reading>, String
             }
         }
         Check::Repodata { kind } => {
-            let ctype = header(&answer.headers, CONTENT_TYPE.as_str()).unwrap_or_default();
-            if ctype.to_lowercase().contains("html") {
+            // A static repodata.json comes with a JSON type or at least a modification time.
+            let ctype = header(&answer.headers, CONTENT_TYPE.as_str())
+                .unwrap_or_default()
+                .to_lowercase();
+            let modified = last_modified(&answer.headers);
+            if ctype.contains("html") {
                 return Err(format!("an HTML page instead of {}", step.what));
             }
-            if let (Some(kind), Some(at)) = (kind, last_modified(&answer.headers)) {
+            if !ctype.contains("json") && modified.is_none() {
+                let shown = if ctype.is_empty() {
+                    "no type"
+                } else {
+                    ctype.as_str()
+                };
+                return Err(format!("{} answered as `{shown}` with no date", step.what));
+            }
+            if let (Some(kind), Some(at)) = (kind, modified) {
                 readings.push(Reading::time(kind.clone(), at));
             }
         }

@@ -277,7 +277,10 @@ pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(
     let ok = match format {
         SampleFormat::Compressed => compression(bytes).is_some(),
         SampleFormat::Html => {
-            !bytes.is_empty() && simple_tail(&String::from_utf8_lossy(bytes)).is_ok()
+            looks_like_html(bytes)
+                || String::from_utf8_lossy(bytes)
+                    .to_lowercase()
+                    .contains("<a ")
         }
         SampleFormat::Json => bytes
             .iter()
@@ -510,6 +513,8 @@ mod tests {
                 .contains("HTML")
         );
         assert!(sample_start(b"<a href=x>x</a>", SampleFormat::Html).is_ok());
+        assert!(sample_start(b"<!DOCTYPE html>\n<html>", SampleFormat::Html).is_ok());
+        assert!(sample_start(b"{\"meta\":1}", SampleFormat::Html).is_err());
     }
 
     #[test]

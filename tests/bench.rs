@@ -1,0 +1,693 @@
+//! `mirror bench` against the farm of fake mirrors in `tests/farm/`: the real binary, a
+//! hermetic environment, `--json`, and assertions on order and classification (never on
+//! timings, except generous upper bounds on how long a run may take).
+
+mod farm;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use farm::{DAY, Farm, Feed, Mode, NOW, Spec};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bench {
+    targets: Vec<TargetRow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetRow {
+    target: String,
+    best: Option<String>,
+    results: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    site: String,
+    url: String,
+    status: String,
+    latency_ms: Option<u64>,
+    throughput_bps: Option<u64>,
+    lag_seconds: Option<u64>,
+    reason: String,
+}
+
+const DEBIAN: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+
+/// A fake system root, home and state directory.
+struct Env {
+    dir: tempfile::TempDir,
+    arch: String,
+}
+
+impl Env {
+    fn new(os_release: &str, arch: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let etc = dir.path().join("root/etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(etc.join("os-release"), os_release).unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        Self {
+            dir,
+            arch: arch.into(),
+        }
+    }
+
+    fn debian() -> Self {
+        Self::new(DEBIAN, "amd64")
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The binary with a hermetic environment: fake HOME/XDG dirs, no proxies, no custom CA
+    /// settings, fixed clock and architecture, no progress bars or colour.
+    fn cmd(&self, farm: &Farm, args: &[&str]) -> Command {
+        self.cmd_with(farm.catalog(), args)
+    }
+
+    fn cmd_with(&self, catalog: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirror"));
+        cmd.args(args)
+            .arg("--catalog")
+            .arg(catalog)
+            .arg("--root")
+            .arg(self.path("root"));
+        for var in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "MIRROR_ROOT",
+            "MIRROR_CATALOG",
+            "PIP_CONFIG_FILE",
+            "CONDARC",
+            "SUDO_USER",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_STATE_HOME", self.path("home/.local/state"))
+            .env("CARGO_HOME", self.path("home/.cargo"))
+            .env("MIRROR_TEST_NOW", NOW.to_string())
+            .env("MIRROR_ARCH", &self.arch)
+            .env("MIRROR_NO_PROGRESS", "1")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100");
+        cmd
+    }
+
+    fn run(&self, farm: &Farm, args: &[&str]) -> (Output, Duration) {
+        let began = Instant::now();
+        let out = self.cmd(farm, args).output().expect("run mirror");
+        (out, began.elapsed())
+    }
+
+    /// Runs `mirror bench --json ARGS` and parses stdout.
+    fn bench(&self, farm: &Farm, args: &[&str]) -> (Bench, Output, Duration) {
+        let mut all = vec!["bench", "--json"];
+        all.extend_from_slice(args);
+        let (out, took) = self.run(farm, &all);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let parsed: Bench = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not the bench JSON ({e}):\n{stdout}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (parsed, out, took)
+    }
+}
+
+fn status(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn order(t: &TargetRow) -> Vec<(&str, &str)> {
+    t.results
+        .iter()
+        .map(|r| (r.site.as_str(), r.status.as_str()))
+        .collect()
+}
+
+fn row<'a>(t: &'a TargetRow, site: &str) -> &'a Row {
+    t.results
+        .iter()
+        .find(|r| r.site == site)
+        .unwrap_or_else(|| panic!("no row for {site}: {t:#?}"))
+}
+
+/// Three good sites whose throughput order differs from their latency order, a stale site
+/// that would be fastest, and one site per failure mode.
+fn lineup() -> Vec<Spec> {
+    vec![
+        Spec::new("alpha").ttfb(0).mbps(40),
+        Spec::new("beta").ttfb(80).mbps(2),
+        Spec::new("gamma").ttfb(160).mbps(10),
+        Spec::new("delta").ttfb(30).mbps(100).lag(3 * DAY),
+        Spec::new("refuse").mode(Mode::Refuse),
+        Spec::new("hang").mode(Mode::Hang),
+        Spec::new("drip").mode(Mode::Drip),
+        Spec::new("endless").mode(Mode::Endless).mbps(20),
+        Spec::new("loop").mode(Mode::RedirectLoop),
+        Spec::new("e403").mode(Mode::Status(403)),
+        Spec::new("e429").mode(Mode::Status(429)),
+        Spec::new("e451").mode(Mode::Status(451)),
+        Spec::new("e404").mode(Mode::Status(404)),
+        Spec::new("e500").mode(Mode::Status(500)),
+        Spec::new("wrong").mode(Mode::WrongContent),
+    ]
+}
+
+const THROTTLED: [(&str, &str); 3] = [
+    ("e403", "throttled"),
+    ("e429", "throttled"),
+    ("e451", "throttled"),
+];
+const FAILED: [(&str, &str); 8] = [
+    ("drip", "failed"),
+    ("e404", "failed"),
+    ("e500", "failed"),
+    ("endless", "failed"),
+    ("hang", "failed"),
+    ("loop", "failed"),
+    ("refuse", "failed"),
+    ("wrong", "failed"),
+];
+
+fn expected(ok: &[&'static str], stale: &[&'static str]) -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<(&str, &str)> = ok.iter().map(|s| (*s, "ok")).collect();
+    v.extend(stale.iter().map(|s| (*s, "stale")));
+    v.extend(THROTTLED);
+    v.extend(FAILED);
+    v
+}
+
+/// Checks one target's ranking over the full lineup.
+fn assert_lineup(t: &TargetRow, target: &str) {
+    assert_eq!(t.target, target);
+    if target == "docker" {
+        // No freshness signal and no throughput sample: latency decides, and delta is fine.
+        assert_eq!(
+            order(t),
+            expected(&["alpha", "delta", "beta", "gamma"], &[]),
+            "{t:#?}"
+        );
+        assert_eq!(t.best.as_deref(), Some("alpha"));
+        assert!(
+            row(t, "alpha").reason.starts_with("lowest latency"),
+            "{t:#?}"
+        );
+        assert!(t.results.iter().all(|r| r.throughput_bps.is_none()));
+    } else {
+        assert_eq!(
+            order(t),
+            expected(&["alpha", "gamma", "beta"], &["delta"]),
+            "{target}: {t:#?}"
+        );
+        assert_eq!(t.best.as_deref(), Some("alpha"));
+        let alpha = row(t, "alpha");
+        assert!(alpha.reason.starts_with("fastest throughput"), "{alpha:?}");
+        assert!(alpha.throughput_bps.is_some() && alpha.latency_ms.is_some());
+        assert_eq!(alpha.lag_seconds, Some(0));
+        assert!(row(t, "gamma").reason.starts_with("throughput "));
+        let delta = row(t, "delta");
+        assert!(delta.reason.starts_with("stale: 3d"), "{delta:?}");
+        assert!(delta.lag_seconds.unwrap() >= 3 * DAY - 3600, "{delta:?}");
+        assert_eq!(delta.throughput_bps, None, "stale sites are not sampled");
+    }
+    for (site, why) in [
+        ("e403", "throttled: 403"),
+        ("e429", "throttled: 429"),
+        ("e451", "throttled: 451"),
+        ("e404", "HTTP 404"),
+        ("e500", "HTTP 500"),
+        ("refuse", "connection refused"),
+        ("loop", "redirect loop"),
+        ("wrong", "wrong content"),
+    ] {
+        let r = row(t, site);
+        assert!(r.reason.contains(why), "{target} {site}: {}", r.reason);
+        assert_eq!(
+            (r.latency_ms, r.throughput_bps, r.lag_seconds),
+            (None, None, None),
+            "{target} {site}"
+        );
+    }
+    for site in ["hang", "drip"] {
+        let r = &row(t, site).reason;
+        assert!(
+            r.contains("cut-off") || r.contains("no answer within") || r.contains("in time"),
+            "{target} {site}: {r}"
+        );
+    }
+    let endless = &row(t, "endless").reason;
+    assert!(
+        endless.contains("budget") || endless.contains("wrong content"),
+        "{target} endless: {endless}"
+    );
+    // Every row names the URL it judged.
+    for r in &t.results {
+        assert!(r.url.starts_with("http://127.0.0.1:"), "{r:?}");
+    }
+}
+
+fn bench_one_target(target: &str) {
+    let farm = Farm::start(&lineup());
+    let env = Env::debian();
+    let (b, out, took) = env.bench(&farm, &[target, "--timeout", "2s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(b.targets.len(), 1);
+    assert_lineup(&b.targets[0], target);
+    // The hanging and dripping sites do not hold the run: it ends at the cut-off, well
+    // before the 2 s timeout plus the sampling phase.
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    // The endless body was not read to its end: a few MiB at most left the farm for it.
+    assert!(
+        farm.site_bytes("endless") < 4 << 20,
+        "{}",
+        farm.site_bytes("endless")
+    );
+}
+
+#[test]
+fn apt_ranking_and_every_failure_mode() {
+    bench_one_target("apt");
+}
+
+#[test]
+fn pacman_ranking_and_every_failure_mode() {
+    bench_one_target("pacman");
+}
+
+#[test]
+fn pip_ranking_and_every_failure_mode() {
+    bench_one_target("pip");
+}
+
+#[test]
+fn uv_ranking_and_every_failure_mode() {
+    bench_one_target("uv");
+}
+
+#[test]
+fn conda_ranking_and_every_failure_mode() {
+    bench_one_target("conda");
+}
+
+#[test]
+fn cargo_ranking_and_every_failure_mode() {
+    bench_one_target("cargo");
+}
+
+#[test]
+fn docker_ranking_and_every_failure_mode() {
+    bench_one_target("docker");
+}
+
+#[test]
+fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
+    let specs = vec![
+        Spec::new("alpha").ttfb(0).mbps(40),
+        Spec::new("beta").ttfb(80).mbps(2),
+        Spec::new("gamma").ttfb(160).mbps(10),
+        Spec::new("delta").ttfb(30).mbps(100).lag(3 * DAY),
+        // Slow answers keep many requests in flight at once: the cap must hold.
+        Spec::new("slow").ttfb(250).mbps(10),
+        Spec::new("hang").mode(Mode::Hang),
+        Spec::new("e429").mode(Mode::Status(429)),
+    ];
+    let farm = Farm::start(&specs);
+    let env = Env::debian();
+    let (b, out, took) = env.bench(&farm, &["--timeout", "3s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let names: Vec<&str> = b.targets.iter().map(|t| t.target.as_str()).collect();
+    assert_eq!(
+        names,
+        ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"]
+    );
+    for t in &b.targets {
+        assert_eq!(t.best.as_deref(), Some("alpha"), "{t:#?}");
+        assert_eq!(row(t, "hang").status, "failed");
+        assert_eq!(row(t, "e429").status, "throttled");
+        if t.target != "docker" {
+            assert_eq!(row(t, "delta").status, "stale", "{t:#?}");
+        }
+    }
+    // pip and uv are the same index: probed once, ranked the same.
+    let pip = order(&b.targets[2]);
+    let uv = order(&b.targets[3]);
+    assert_eq!(pip, uv);
+    let simple_pages = farm
+        .requests("alpha")
+        .iter()
+        .filter(|r| r.path.ends_with("/pip/"))
+        .count();
+    assert_eq!(simple_pages, 1, "pip and uv share one probe");
+    for site in ["alpha", "beta", "gamma", "delta", "slow", "hang"] {
+        assert!(
+            farm.max_in_flight(site) <= 4,
+            "{site}: {} requests at once",
+            farm.max_in_flight(site)
+        );
+    }
+    // The hanging site holds at most the probe phase (3 s) plus the sampling phase.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+#[test]
+fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
+    let farm = Farm::start(&[Spec::new("alpha"), Spec::new("beta").ttfb(20)]);
+    let env = Env::debian();
+    let (b, out, _) = env.bench(&farm, &["--timeout", "3s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(b.targets.len(), 7);
+    let ua = format!("mirror/{}", env!("CARGO_PKG_VERSION"));
+    for site in ["alpha", "beta"] {
+        let reqs = farm.requests(site);
+        assert!(!reqs.is_empty());
+        for r in &reqs {
+            assert_eq!(r.user_agent.as_deref(), Some(ua.as_str()), "{r:?}");
+        }
+        // Probes of large files ask for a range; only throughput samples read them whole.
+        let ranged: Vec<&str> = reqs
+            .iter()
+            .filter(|r| r.range.is_some())
+            .map(|r| r.path.as_str())
+            .collect();
+        assert!(
+            ranged.iter().any(|p| p.ends_with("/InRelease")),
+            "{ranged:?}"
+        );
+        assert!(
+            ranged.iter().any(|p| p.ends_with("/botocore/")),
+            "{ranged:?}"
+        );
+        assert!(
+            ranged.iter().any(|p| p.ends_with("/aws-sdk-s3")),
+            "{ranged:?}"
+        );
+        assert!(ranged.iter().any(|p| p.ends_with("/core.db")), "{ranged:?}");
+        let heads: Vec<&str> = reqs
+            .iter()
+            .filter(|r| r.method == "HEAD")
+            .map(|r| r.path.as_str())
+            .collect();
+        assert!(
+            heads.iter().all(|p| p.ends_with("repodata.json")),
+            "{heads:?}"
+        );
+    }
+    // Two sites, five sampled targets: at most 1 MiB per sample plus small probes.
+    let sent = farm.bytes_sent();
+    assert!(sent < 11 << 20, "{sent} bytes sent");
+}
+
+#[test]
+fn a_run_of_dead_sites_ends_at_the_timeout_and_exits_1() {
+    let farm = Farm::start(&[
+        Spec::new("hang").mode(Mode::Hang),
+        Spec::new("drip").mode(Mode::Drip),
+        Spec::new("refuse").mode(Mode::Refuse),
+    ]);
+    let env = Env::debian();
+    let (b, out, took) = env.bench(&farm, &["apt", "--timeout", "1s"]);
+    assert_eq!(status(&out), 1, "{}", stderr(&out));
+    let t = &b.targets[0];
+    assert_eq!(t.best, None);
+    assert_eq!(
+        order(t),
+        [("drip", "failed"), ("hang", "failed"), ("refuse", "failed")]
+    );
+    for site in ["hang", "drip"] {
+        let r = &row(t, site).reason;
+        assert!(r.contains("1.0 s") || r.contains("in time"), "{site}: {r}");
+    }
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    let err = stderr(&out);
+    assert!(err.contains("error: no usable mirror for apt"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+}
+
+#[test]
+fn only_throttled_or_stale_sites_is_no_usable_mirror() {
+    let farm = Farm::start(&[
+        Spec::new("e429").mode(Mode::Status(429)),
+        Spec::new("e403").mode(Mode::Status(403)),
+    ]);
+    let env = Env::debian();
+    let (b, out, _) = env.bench(&farm, &["cargo"]);
+    assert_eq!(status(&out), 1);
+    assert_eq!(
+        order(&b.targets[0]),
+        [("e403", "throttled"), ("e429", "throttled")]
+    );
+}
+
+#[test]
+fn site_filter_and_unknown_sites() {
+    let farm = Farm::start(&lineup());
+    let env = Env::debian();
+    let (b, out, _) = env.bench(&farm, &["pip", "--site", "gamma,alpha,e404"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        order(&b.targets[0]),
+        [("alpha", "ok"), ("gamma", "ok"), ("e404", "failed")]
+    );
+    assert!(farm.requests("beta").is_empty(), "beta was not asked");
+
+    let (out, _) = env.run(&farm, &["bench", "pip", "--site", "nosuch"]);
+    assert_eq!(status(&out), 2);
+    assert!(
+        stderr(&out).contains("unknown site `nosuch`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn redirects_are_followed_and_the_final_answer_judged() {
+    let farm = Farm::start(&[
+        Spec::new("alpha").mbps(30),
+        Spec::new("hop").mode(Mode::RedirectTo("alpha".into())),
+        Spec::new("e404").mode(Mode::Status(404)),
+        Spec::new("hop404").mode(Mode::RedirectTo("e404".into())),
+    ]);
+    let env = Env::debian();
+    let (b, out, _) = env.bench(&farm, &["apt", "cargo"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    for t in &b.targets {
+        assert_eq!(row(t, "hop").status, "ok", "{t:#?}");
+        assert_eq!(row(t, "hop404").status, "failed");
+        assert!(row(t, "hop404").reason.contains("HTTP 404"));
+    }
+}
+
+#[test]
+fn status_feeds_count_towards_staleness() {
+    let farm = Farm::start(&[
+        Spec::new("alpha").feed(Feed::Tunasync {
+            status: "success",
+            age: Some(3600),
+        }),
+        Spec::new("tfail").feed(Feed::Tunasync {
+            status: "failed",
+            age: Some(6 * DAY),
+        }),
+        Spec::new("zfail").feed(Feed::Mirrorz {
+            status: "F{ts}".into(),
+        }),
+        Spec::new("zold").feed(Feed::Mirrorz {
+            status: "S{ts}X1".into(),
+        }),
+        Spec::new("plain"),
+    ]);
+    let env = Env::debian();
+    let (b, out, _) = env.bench(&farm, &["pip", "pacman"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    for t in &b.targets {
+        let ok: Vec<&str> = t
+            .results
+            .iter()
+            .filter(|r| r.status == "ok")
+            .map(|r| r.site.as_str())
+            .collect();
+        assert_eq!(ok.len(), 2, "{t:#?}");
+        assert!(ok.contains(&"alpha") && ok.contains(&"plain"));
+        assert_eq!(row(t, "alpha").lag_seconds, Some(3600));
+        let stale: Vec<(&str, &str)> = t.results[2..]
+            .iter()
+            .map(|r| (r.site.as_str(), r.status.as_str()))
+            .collect();
+        assert_eq!(
+            stale,
+            [("zold", "stale"), ("tfail", "stale"), ("zfail", "stale")],
+            "{t:#?}"
+        );
+        assert!(row(t, "tfail").reason.contains("tunasync"));
+        assert!(row(t, "zfail").reason.contains("sync failing"));
+        assert!(row(t, "zold").reason.contains("mirrorz"));
+    }
+}
+
+#[test]
+fn max_lag_decides_what_is_stale() {
+    let farm = Farm::start(&[
+        Spec::new("fresh").mbps(40),
+        Spec::new("late").mbps(4).lag(6 * 3600),
+    ]);
+    let env = Env::debian();
+    for target in ["apt", "pacman", "pip", "conda", "cargo"] {
+        let (b, _, _) = env.bench(&farm, &[target]);
+        assert_eq!(
+            order(&b.targets[0]),
+            [("fresh", "ok"), ("late", "ok")],
+            "{target}"
+        );
+        let late = row(&b.targets[0], "late");
+        assert!(late.reason.contains("6h behind"), "{target}: {late:?}");
+        let (b, _, _) = env.bench(&farm, &[target, "--max-lag", "2h"]);
+        assert_eq!(
+            order(&b.targets[0]),
+            [("fresh", "ok"), ("late", "stale")],
+            "{target}"
+        );
+        assert_eq!(row(&b.targets[0], "late").reason, "stale: 6h behind");
+    }
+}
+
+fn probed_paths(farm: &Farm, site: &str) -> Vec<String> {
+    farm.requests(site).into_iter().map(|r| r.path).collect()
+}
+
+#[test]
+fn the_host_decides_the_apt_and_pacman_layouts() {
+    let farm = Farm::start(&[Spec::new("alpha")]);
+
+    let ubuntu = Env::new(
+        "ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n",
+        "arm64",
+    );
+    let (b, out, _) = ubuntu.bench(&farm, &["apt"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert!(b.targets[0].results[0].url.ends_with("/ubuntu-ports"));
+    let paths = probed_paths(&farm, "alpha");
+    assert!(
+        paths.contains(&"/ubuntu-ports/dists/noble-updates/InRelease".to_owned()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"/ubuntu-ports/dists/noble/main/binary-arm64/Packages.xz".to_owned()),
+        "{paths:?}"
+    );
+
+    let alarm = Env::new("ID=archarm\nID_LIKE=arch\n", "arm64");
+    let (b, _, _) = alarm.bench(&farm, &["pacman"]);
+    assert!(b.targets[0].results[0].url.ends_with("/archlinuxarm"));
+    assert!(
+        probed_paths(&farm, "alpha").contains(&"/archlinuxarm/aarch64/core/core.db".to_owned())
+    );
+
+    let fedora = Env::new("ID=fedora\nVERSION_ID=40\n", "amd64");
+    let (b, _, _) = fedora.bench(&farm, &["apt"]);
+    assert_eq!(b.targets[0].best.as_deref(), Some("alpha"));
+    assert!(
+        probed_paths(&farm, "alpha").contains(&"/debian/dists/stable-updates/InRelease".to_owned())
+    );
+}
+
+#[test]
+fn human_output_is_a_table_per_target_and_results_are_cached() {
+    let farm = Farm::start(&[
+        Spec::new("alpha"),
+        Spec::new("e500").mode(Mode::Status(500)),
+    ]);
+    let env = Env::debian();
+    let (out, _) = env.run(&farm, &["bench", "cargo", "docker"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cargo  best: alpha"), "{text}");
+    assert!(text.contains("docker  best: alpha"), "{text}");
+    assert!(
+        text.contains("SITE   STATUS  LATENCY  THROUGHPUT  LAG  WHY"),
+        "{text}"
+    );
+    assert!(
+        text.contains("e500   failed  -        -           -    HTTP 500 for config.json"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "no colour without a terminal");
+    assert!(
+        stderr(&out).is_empty(),
+        "no progress or talk: {}",
+        stderr(&out)
+    );
+
+    let cache: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(env.path("home/.local/state/mirror/bench.json")).unwrap(),
+    )
+    .unwrap();
+    let entries = cache["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["measured_at"], NOW);
+    assert_eq!(entries[0]["report"]["best"], "alpha");
+}
+
+#[test]
+fn a_target_no_site_serves_is_reported_empty() {
+    let farm = Farm::start(&[Spec::new("alpha")]);
+    // A catalog with one site that serves only apt.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(farm.catalog().join("alpha.toml")).unwrap();
+    let apt_only: String = text
+        .lines()
+        .filter(|l| !l.contains("{base}/") || l.starts_with("debian"))
+        .filter(|l| !l.starts_with("dockerhub"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.path().join("alpha.toml"), apt_only).unwrap();
+    let env = Env::debian();
+    let out = env
+        .cmd_with(dir.path(), &["bench", "--json", "docker"])
+        .output()
+        .unwrap();
+    assert_eq!(status(&out), 1);
+    let b: Bench = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(b.targets[0].results.is_empty());
+    assert!(
+        stderr(&out).contains("no site in the catalog serves it"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// For poking at the farm by hand: `cargo test --test bench serve_farm -- --ignored --nocapture`.
+#[test]
+#[ignore = "manual"]
+fn serve_farm() {
+    let farm = Farm::start(&lineup());
+    eprintln!("catalog: {}", farm.catalog().display());
+    std::thread::sleep(Duration::from_secs(
+        std::env::var("FARM_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60),
+    ));
+}

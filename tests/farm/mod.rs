@@ -1,0 +1,903 @@
+//! A farm of fake mirror sites on 127.0.0.1, for `tests/bench.rs` and `benches/farm.rs`.
+//!
+//! Every site is a small HTTP/1.1 server on its own listener and threads (plain `std`
+//! threads: the test thread may block on the `mirror` process without starving it). Each
+//! has a time to first byte, a bandwidth, a lag and a failure mode, and serves each target's
+//! real probe paths with realistic content: Debian traces and `InRelease` files with
+//! `Date:`, Arch `lastupdate`/`lastsync`, PEP 503 pages ending in `<!--SERIAL n-->`,
+//! `repodata.json` with `Last-Modified`, a crates sparse `config.json` and index file, and
+//! a registry `/v2/`. Timestamps are relative to [`NOW`], which the tests pass to the binary
+//! as `MIRROR_TEST_NOW`, so freshness is deterministic. The farm writes a `--catalog` folder
+//! of site files pointing at itself, and counts the bytes it sends.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The farm's "now" (unix seconds): 2026-08-08 14:13:20 UTC.
+pub const NOW: u64 = 1_786_198_400;
+/// PyPI serial of a fully fresh site; a site `lag` seconds behind serves `lag / 6` less.
+pub const PYPI_SERIAL: u64 = 30_000_000;
+pub const DAY: u64 = 86_400;
+
+/// How a site misbehaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Serves everything right.
+    Normal,
+    /// Nothing listens on the port: connection refused.
+    Refuse,
+    /// Accepts, reads the request, never answers.
+    Hang,
+    /// Answers GET headers at once, then one body byte every 100 ms; HEAD headers one byte
+    /// every 100 ms.
+    Drip,
+    /// Answers 200 with a body that never ends.
+    Endless,
+    /// Redirects every path to itself.
+    RedirectLoop,
+    /// Answers every request with this status and an HTML error page.
+    Status(u16),
+    /// Answers every request 200 with a web server's welcome page.
+    WrongContent,
+    /// Redirects every request (302) to the same path on the farm site with this id.
+    RedirectTo(String),
+}
+
+/// A site's status feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feed {
+    /// `/static/tunasync.json`: every job with this status and last success `age` ago.
+    Tunasync {
+        status: &'static str,
+        age: Option<u64>,
+    },
+    /// `/mirrorz.json`: every mirror with this status string (`{ts}` = NOW − 5 days).
+    Mirrorz { status: String },
+}
+
+/// One site of the farm.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub id: String,
+    /// Delay before every answer.
+    pub ttfb: Duration,
+    /// Body bytes per second.
+    pub bandwidth: u64,
+    /// Seconds behind [`NOW`].
+    pub lag: u64,
+    pub mode: Mode,
+    pub feed: Option<Feed>,
+}
+
+impl Spec {
+    pub fn new(id: &str) -> Self {
+        Self {
+            id: id.into(),
+            ttfb: Duration::ZERO,
+            bandwidth: 50_000_000,
+            lag: 0,
+            mode: Mode::Normal,
+            feed: None,
+        }
+    }
+
+    pub fn ttfb(mut self, ms: u64) -> Self {
+        self.ttfb = Duration::from_millis(ms);
+        self
+    }
+
+    /// Bandwidth in MB/s (decimal).
+    pub fn mbps(mut self, mb: u64) -> Self {
+        self.bandwidth = mb * 1_000_000;
+        self
+    }
+
+    pub fn lag(mut self, secs: u64) -> Self {
+        self.lag = secs;
+        self
+    }
+
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    pub fn feed(mut self, feed: Feed) -> Self {
+        self.feed = Some(feed);
+        self
+    }
+}
+
+/// What a site saw.
+#[derive(Debug, Default)]
+struct Stats {
+    bytes: AtomicU64,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    requests: Mutex<Vec<Request>>,
+}
+
+/// One request a site received.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub user_agent: Option<String>,
+    pub range: Option<String>,
+}
+
+struct Shared {
+    spec: Spec,
+    port: u16,
+    ports: HashMap<String, u16>,
+    stats: Arc<Stats>,
+    stop: Arc<AtomicBool>,
+    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+/// A running farm. Dropping it stops every server.
+pub struct Farm {
+    dir: tempfile::TempDir,
+    ports: HashMap<String, u16>,
+    stats: HashMap<String, Arc<Stats>>,
+    stop: Arc<AtomicBool>,
+    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    listening: Vec<u16>,
+}
+
+impl Farm {
+    /// Starts one server per spec and writes the catalog.
+    pub fn start(specs: &[Spec]) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let mut listeners = Vec::new();
+        let mut ports = HashMap::new();
+        for spec in specs {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            let port = listener.local_addr().unwrap().port();
+            ports.insert(spec.id.clone(), port);
+            // A refusing site keeps its port number but nothing listens there.
+            listeners.push((spec.mode != Mode::Refuse).then_some(listener));
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut stats = HashMap::new();
+        let mut listening = Vec::new();
+        for (spec, listener) in specs.iter().zip(listeners) {
+            let port = ports[&spec.id];
+            std::fs::write(
+                dir.path().join(format!("{}.toml", spec.id)),
+                site_file(spec, port),
+            )
+            .unwrap();
+            let st = Arc::new(Stats::default());
+            stats.insert(spec.id.clone(), st.clone());
+            let Some(listener) = listener else {
+                continue;
+            };
+            listening.push(port);
+            let shared = Arc::new(Shared {
+                spec: spec.clone(),
+                port,
+                ports: ports.clone(),
+                stats: st,
+                stop: stop.clone(),
+                threads: threads.clone(),
+            });
+            let handle = std::thread::spawn(move || accept_loop(&listener, &shared));
+            threads.lock().unwrap().push(handle);
+        }
+        Self {
+            dir,
+            ports,
+            stats,
+            stop,
+            threads,
+            listening,
+        }
+    }
+
+    /// The `--catalog` folder.
+    pub fn catalog(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn base(&self, id: &str) -> String {
+        format!("http://127.0.0.1:{}", self.ports[id])
+    }
+
+    /// Bytes sent by every site so far.
+    pub fn bytes_sent(&self) -> u64 {
+        self.stats
+            .values()
+            .map(|s| s.bytes.load(Ordering::SeqCst))
+            .sum()
+    }
+
+    pub fn site_bytes(&self, id: &str) -> u64 {
+        self.stats[id].bytes.load(Ordering::SeqCst)
+    }
+
+    /// Resets the byte counters of every site.
+    pub fn reset_bytes(&self) {
+        for s in self.stats.values() {
+            s.bytes.store(0, Ordering::SeqCst);
+        }
+    }
+
+    /// The requests a site received.
+    pub fn requests(&self, id: &str) -> Vec<Request> {
+        self.stats[id].requests.lock().unwrap().clone()
+    }
+
+    /// The most requests a site was answering at once.
+    pub fn max_in_flight(&self, id: &str) -> usize {
+        self.stats[id].max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Farm {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for port in &self.listening {
+            // Wakes the blocking accept.
+            let _ = TcpStream::connect(("127.0.0.1", *port));
+        }
+        let handles: Vec<JoinHandle<()>> = std::mem::take(&mut *self.threads.lock().unwrap());
+        for h in handles {
+            let _ = h.join();
+        }
+        // Connection threads started while joining.
+        let late: Vec<JoinHandle<()>> = std::mem::take(&mut *self.threads.lock().unwrap());
+        for h in late {
+            let _ = h.join();
+        }
+    }
+}
+
+fn site_file(spec: &Spec, port: u16) -> String {
+    let feed = match &spec.feed {
+        Some(Feed::Tunasync { .. }) => "\n[status]\ntunasync = \"{base}/static/tunasync.json\"\n",
+        Some(Feed::Mirrorz { .. }) => "\n[status]\nmirrorz = \"{base}/mirrorz.json\"\n",
+        None => "",
+    };
+    format!(
+        r#"# A farm site for the probe tests.
+id = "{id}"
+name = "Farm site {id}"
+homepage = "http://127.0.0.1:{port}/"
+region = "XX"
+base = "http://127.0.0.1:{port}"
+allow_http = true
+
+[repos]
+debian = "{{base}}/debian"
+ubuntu = "{{base}}/ubuntu"
+ubuntu-ports = "{{base}}/ubuntu-ports"
+archlinux = "{{base}}/archlinux"
+archlinuxarm = "{{base}}/archlinuxarm"
+pypi = "{{base}}/pypi/web/simple"
+anaconda = "{{base}}/anaconda"
+crates = "{{base}}/crates.io-index/"
+dockerhub = "{{base}}"
+{feed}"#,
+        id = spec.id,
+    )
+}
+
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else {
+            continue;
+        };
+        let s = shared.clone();
+        let handle = std::thread::spawn(move || {
+            let _ = serve(stream, &s);
+        });
+        shared.threads.lock().unwrap().push(handle);
+    }
+}
+
+/// Sleeps in small steps; false when the farm is stopping.
+fn nap(shared: &Shared, d: Duration) -> bool {
+    let end = Instant::now() + d;
+    while Instant::now() < end {
+        if shared.stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        std::thread::sleep((end - Instant::now()).min(Duration::from_millis(20)));
+    }
+    !shared.stop.load(Ordering::SeqCst)
+}
+
+/// Reads one request head; `None` when the client closed or the farm stops.
+fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, shared: &Shared) -> Option<String> {
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            buf.drain(..end + 4);
+            return Some(head);
+        }
+        if shared.stop.load(Ordering::SeqCst) || buf.len() > 64 * 1024 {
+            return None;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_millis(20)))?;
+    stream.set_nodelay(true)?;
+    let mut buf = Vec::new();
+    while let Some(head) = read_head(&mut stream, &mut buf, shared) {
+        let mut lines = head.lines();
+        let mut first = lines.next().unwrap_or_default().split_whitespace();
+        let method = first.next().unwrap_or_default().to_owned();
+        let path = first.next().unwrap_or_default().to_owned();
+        let mut headers = HashMap::new();
+        for line in lines {
+            if let Some((k, v)) = line.split_once(':') {
+                headers.insert(k.trim().to_lowercase(), v.trim().to_owned());
+            }
+        }
+        let request = Request {
+            method: method.clone(),
+            path: path.clone(),
+            user_agent: headers.get("user-agent").cloned(),
+            range: headers.get("range").cloned(),
+        };
+        shared.stats.requests.lock().unwrap().push(request);
+        let now = shared.stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        let keep = respond(&mut stream, shared, &method, &path, headers.get("range"));
+        shared.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if !keep.unwrap_or(false) {
+            break;
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+/// A body: literal bytes, or `len` generated bytes starting with `magic`.
+enum Body {
+    Bytes(Vec<u8>),
+    Blob {
+        len: u64,
+        magic: &'static [u8],
+        fill: u8,
+    },
+}
+
+impl Body {
+    fn len(&self) -> u64 {
+        match self {
+            Self::Bytes(b) => b.len() as u64,
+            Self::Blob { len, .. } => *len,
+        }
+    }
+
+    fn slice(&self, from: u64, to: u64) -> Vec<u8> {
+        match self {
+            Self::Bytes(b) => b[from as usize..to as usize].to_vec(),
+            Self::Blob { magic, fill, .. } => {
+                let pattern = pattern(*fill);
+                let mut out = Vec::with_capacity((to - from) as usize);
+                let mut at = from;
+                while at < to {
+                    let offset = (at % pattern.len() as u64) as usize;
+                    let take = ((to - at) as usize).min(pattern.len() - offset);
+                    out.extend_from_slice(&pattern[offset..offset + take]);
+                    at += take as u64;
+                }
+                for (i, b) in magic.iter().enumerate() {
+                    let i = i as u64;
+                    if i >= from && i < to {
+                        out[(i - from) as usize] = *b;
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+/// 64 KiB of filler: `fill` repeated, or pseudo-random bytes when `fill` is 0.
+fn pattern(fill: u8) -> &'static [u8] {
+    static RANDOM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    static FILLED: std::sync::OnceLock<Mutex<HashMap<u8, &'static [u8]>>> =
+        std::sync::OnceLock::new();
+    if fill == 0 {
+        return RANDOM.get_or_init(|| {
+            (0u64..64 * 1024)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect()
+        });
+    }
+    let map = FILLED.get_or_init(Mutex::default);
+    let mut map = map.lock().unwrap();
+    map.entry(fill)
+        .or_insert_with(|| Vec::leak(vec![fill; 64 * 1024]))
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+impl Response {
+    fn new(status: u16, content_type: &str, body: Body) -> Self {
+        Self {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body,
+        }
+    }
+
+    fn text(body: impl Into<String>) -> Self {
+        Self::new(200, "text/plain", Body::Bytes(body.into().into_bytes()))
+    }
+
+    fn header(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+
+    fn modified(self, at: u64) -> Self {
+        self.header("Last-Modified", http_date(at))
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        206 => "Partial Content",
+        302 => "Found",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        _ => "Whatever",
+    }
+}
+
+fn http_date(at: u64) -> String {
+    chrono::DateTime::from_timestamp(at as i64, 0)
+        .unwrap()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+fn error_page(status: u16) -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html><head><title>{status} {r}</title></head><body><h1>{status} {r}</h1><hr><center>nginx</center></body></html>\n",
+        r = reason(status)
+    );
+    Response::new(status, "text/html", Body::Bytes(page.into_bytes()))
+}
+
+/// Writes bytes, counting them; false when the client is gone.
+fn send(stream: &mut TcpStream, shared: &Shared, data: &[u8]) -> bool {
+    match stream.write_all(data) {
+        Ok(()) => {
+            shared
+                .stats
+                .bytes
+                .fetch_add(data.len() as u64, Ordering::SeqCst);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+fn head_bytes(status: u16, headers: &[(String, String)]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
+/// Answers one request; returns whether the connection stays open.
+fn respond(
+    stream: &mut TcpStream,
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    range: Option<&String>,
+) -> std::io::Result<bool> {
+    let spec = &shared.spec;
+    if !nap(shared, spec.ttfb) {
+        return Ok(false);
+    }
+    let self_url = |p: &str| format!("http://127.0.0.1:{}{p}", shared.port);
+    let response = match &spec.mode {
+        Mode::Refuse => return Ok(false),
+        Mode::Hang => {
+            // Hold the connection until the client gives up or the farm stops.
+            let mut byte = [0u8; 1];
+            loop {
+                if shared.stop.load(Ordering::SeqCst) {
+                    return Ok(false);
+                }
+                match stream.read(&mut byte) {
+                    Ok(0) => return Ok(false),
+                    Ok(_) => {}
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                    Err(_) => return Ok(false),
+                }
+            }
+        }
+        Mode::Drip => {
+            let head = head_bytes(
+                200,
+                &[
+                    ("Content-Type".into(), "text/plain".into()),
+                    ("Connection".into(), "close".into()),
+                ],
+            );
+            // GET: the headers at once, then the body a byte at a time. HEAD: the headers a
+            // byte at a time.
+            let (now, drip): (&[u8], &[u8]) = if method == "HEAD" {
+                (b"", &head)
+            } else {
+                (&head, b"")
+            };
+            if !send(stream, shared, now) {
+                return Ok(false);
+            }
+            let mut i = 0;
+            loop {
+                let byte = drip.get(i).map_or(&b"x"[..], std::slice::from_ref);
+                i += 1;
+                if !nap(shared, Duration::from_millis(100)) || !send(stream, shared, byte) {
+                    return Ok(false);
+                }
+            }
+        }
+        Mode::Endless => {
+            let head = head_bytes(
+                200,
+                &[
+                    ("Content-Type".into(), "application/octet-stream".into()),
+                    ("Connection".into(), "close".into()),
+                ],
+            );
+            if !send(stream, shared, &head) || method == "HEAD" {
+                return Ok(false);
+            }
+            let chunk = vec![b'a'; 16 * 1024];
+            let began = Instant::now();
+            let mut sent: u64 = 0;
+            loop {
+                if shared.stop.load(Ordering::SeqCst) || !send(stream, shared, &chunk) {
+                    return Ok(false);
+                }
+                sent += chunk.len() as u64;
+                pace(began, sent, spec.bandwidth);
+            }
+        }
+        Mode::RedirectLoop => Response::new(302, "text/html", Body::Bytes(Vec::new()))
+            .header("Location", self_url(path)),
+        Mode::RedirectTo(id) => Response::new(302, "text/html", Body::Bytes(Vec::new())).header(
+            "Location",
+            format!("http://127.0.0.1:{}{path}", shared.ports[id]),
+        ),
+        Mode::Status(code) => error_page(*code),
+        Mode::WrongContent => Response::new(
+            200,
+            "text/html",
+            Body::Bytes(
+                b"<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>\n".to_vec(),
+            ),
+        ),
+        Mode::Normal => route(spec, path),
+    };
+    write_response(stream, shared, method, response, range)
+}
+
+/// Sleeps so that `sent` bytes since `began` do not exceed `bandwidth`.
+fn pace(began: Instant, sent: u64, bandwidth: u64) {
+    let due = Duration::from_secs_f64(sent as f64 / bandwidth.max(1) as f64);
+    let spent = began.elapsed();
+    if due > spent {
+        std::thread::sleep(due - spent);
+    }
+}
+
+fn parse_range(range: &str, len: u64) -> Option<(u64, u64)> {
+    let spec = range.trim().strip_prefix("bytes=")?;
+    let (a, b) = spec.split_once('-')?;
+    if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        return Some((len.saturating_sub(n), len));
+    }
+    let start: u64 = a.parse().ok()?;
+    let end = if b.is_empty() {
+        len
+    } else {
+        (b.parse::<u64>().ok()? + 1).min(len)
+    };
+    (start < end).then_some((start, end))
+}
+
+fn write_response(
+    stream: &mut TcpStream,
+    shared: &Shared,
+    method: &str,
+    mut response: Response,
+    range: Option<&String>,
+) -> std::io::Result<bool> {
+    let total = response.body.len();
+    let (mut from, mut to) = (0, total);
+    if response.status == 200
+        && let Some((a, b)) = range.and_then(|r| parse_range(r, total))
+    {
+        response.status = 206;
+        response.headers.push((
+            "Content-Range".into(),
+            format!("bytes {a}-{}/{total}", b - 1),
+        ));
+        (from, to) = (a, b);
+    }
+    response
+        .headers
+        .push(("Content-Length".into(), (to - from).to_string()));
+    response.headers.push(("Server".into(), "farm".into()));
+    if !send(
+        stream,
+        shared,
+        &head_bytes(response.status, &response.headers),
+    ) {
+        return Ok(false);
+    }
+    if method == "HEAD" {
+        return Ok(true);
+    }
+    let began = Instant::now();
+    let mut at = from;
+    while at < to {
+        if shared.stop.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let end = (at + 8 * 1024).min(to);
+        if !send(stream, shared, &response.body.slice(at, end)) {
+            return Ok(false);
+        }
+        at = end;
+        pace(began, at - from, shared.spec.bandwidth);
+    }
+    Ok(true)
+}
+
+/// The content of every probe path.
+fn route(spec: &Spec, path: &str) -> Response {
+    let at = NOW - spec.lag;
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["debian", "project", "trace", "master"] => Response::text(trace(at)),
+        [
+            tree @ ("debian" | "ubuntu" | "ubuntu-ports"),
+            "dists",
+            suite,
+            "InRelease",
+        ] => {
+            let origin = if *tree == "debian" {
+                "Debian"
+            } else {
+                "Ubuntu"
+            };
+            Response::text(inrelease(origin, suite, at)).modified(at)
+        }
+        [
+            "debian" | "ubuntu" | "ubuntu-ports",
+            "dists",
+            _,
+            _,
+            _,
+            "Packages.xz",
+        ] => Response::new(
+            200,
+            "application/x-xz",
+            Body::Blob {
+                len: 9 << 20,
+                magic: &[0xfd, b'7', b'z', b'X', b'Z', 0],
+                fill: 0,
+            },
+        )
+        .modified(at),
+        ["archlinux", "lastupdate"] => Response::text(format!("{at}\n")),
+        ["archlinux", "lastsync"] => Response::text(format!("{}\n", at + 120)),
+        ["archlinux", repo, "os", "x86_64", db] if *db == format!("{repo}.db") => db_file(repo, at),
+        ["archlinuxarm", _, repo, db] if *db == format!("{repo}.db") => db_file(repo, at),
+        ["pypi", "web", "simple", project, ""] => simple_page(project, spec.lag),
+        ["anaconda", .., _, "repodata.json"] => Response::new(
+            200,
+            "application/json",
+            Body::Blob {
+                len: 12 << 20,
+                magic: b"{\"info\":{\"subdir\":\"linux-64\"},\"packages\":{\"",
+                fill: b'a',
+            },
+        )
+        .modified(at),
+        ["crates.io-index", "config.json"] => Response::new(
+            200,
+            "application/json",
+            Body::Bytes(
+                br#"{"dl":"https://static.crates.io/crates","api":"https://crates.io"}"#.to_vec(),
+            ),
+        ),
+        ["crates.io-index", "aw", "s-", "aws-sdk-s3"] => crate_index(spec.lag, at),
+        ["v2", ""] => Response::new(
+            401,
+            "application/json",
+            Body::Bytes(
+                br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#
+                    .to_vec(),
+            ),
+        )
+        .header("Docker-Distribution-Api-Version", "registry/2.0")
+        .header(
+            "WWW-Authenticate",
+            "Bearer realm=\"https://auth.example/token\",service=\"registry.example\"",
+        ),
+        ["static", "tunasync.json"] => feed(spec),
+        ["mirrorz.json"] => feed(spec),
+        _ => error_page(404),
+    }
+}
+
+fn trace(at: u64) -> String {
+    let d = chrono::DateTime::from_timestamp(at as i64, 0).unwrap();
+    format!(
+        "{}\nDate: {}\nArchive serial: {}\n",
+        d.format("%a %b %e %H:%M:%S UTC %Y"),
+        d.format("%a, %d %b %Y %H:%M:%S +0000"),
+        format!(
+            "{}{:02}",
+            d.format("%Y%m%d"),
+            d.format("%H").to_string().parse::<u32>().unwrap() / 6 + 1
+        )
+    )
+}
+
+fn inrelease(origin: &str, suite: &str, at: u64) -> String {
+    let date = chrono::DateTime::from_timestamp(at as i64, 0)
+        .unwrap()
+        .format("%a, %d %b %Y %H:%M:%S UTC");
+    let until = chrono::DateTime::from_timestamp(at as i64 + 7 * DAY as i64, 0)
+        .unwrap()
+        .format("%a, %d %b %Y %H:%M:%S UTC");
+    let codename = suite.replace("stable", "bookworm");
+    let mut text = format!(
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: {origin}\nLabel: {origin}\nSuite: {suite}\nCodename: {codename}\nDate: {date}\nValid-Until: {until}\nAcquire-By-Hash: yes\nArchitectures: amd64 arm64 armhf i386\nComponents: main contrib non-free-firmware non-free\nDescription: {origin} {suite}\nMD5Sum:\n"
+    );
+    for i in 0..600 {
+        text.push_str(&format!(
+            " {:032x} {:>9} main/binary-amd64/Packages{}\n",
+            i * 7_919 + 13,
+            i * 131 + 1024,
+            [".xz", ".gz", ""][i as usize % 3]
+        ));
+    }
+    text.push_str(
+        "-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCgAdFiEE\n-----END PGP SIGNATURE-----\n",
+    );
+    text
+}
+
+fn db_file(repo: &str, at: u64) -> Response {
+    let len = if *repo == *"core" { 150 << 10 } else { 8 << 20 };
+    Response::new(
+        200,
+        "application/octet-stream",
+        Body::Blob {
+            len,
+            magic: &[0x1f, 0x8b, 0x08, 0],
+            fill: 0,
+        },
+    )
+    .modified(at)
+}
+
+fn simple_page(project: &str, lag: u64) -> Response {
+    let serial = PYPI_SERIAL - lag / 6;
+    let files = if project == "botocore" { 5_000 } else { 120 };
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.1\">\n    <title>Links for {project}</title>\n  </head>\n  <body>\n    <h1>Links for {project}</h1>\n"
+    );
+    for i in 0..files {
+        page.push_str(&format!(
+            "    <a href=\"../../packages/{:02x}/{:02x}/{project}-1.{i}.0-py3-none-any.whl#sha256={:064x}\" data-requires-python=\"&gt;=3.8\">{project}-1.{i}.0-py3-none-any.whl</a><br />\n",
+            i % 251,
+            i % 241,
+            i * 104_729
+        ));
+    }
+    page.push_str(&format!("  </body>\n</html>\n<!--SERIAL {serial}-->\n"));
+    Response::new(200, "text/html", Body::Bytes(page.into_bytes()))
+}
+
+fn crate_index(lag: u64, at: u64) -> Response {
+    // One release an hour: a site an hour behind lacks the newest line.
+    let versions = 400u64.saturating_sub(lag / 3600).max(5);
+    let mut text = String::new();
+    for v in 0..versions {
+        let deps: Vec<String> = (0..12)
+            .map(|d| {
+                format!(
+                    r#"{{"name":"aws-smithy-dep{d}","req":"^1.{v}","features":[],"optional":false,"default_features":true,"target":null,"kind":"normal"}}"#
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            r#"{{"name":"aws-sdk-s3","vers":"1.{v}.0","deps":[{}],"cksum":"{:064x}","features":{{}},"yanked":false,"rust_version":"1.78.0"}}"#,
+            deps.join(","),
+            v * 7_368_787
+        ));
+        text.push('\n');
+    }
+    Response::new(200, "text/plain", Body::Bytes(text.into_bytes())).modified(at)
+}
+
+fn feed(spec: &Spec) -> Response {
+    let body = match &spec.feed {
+        Some(Feed::Tunasync { status, age }) => {
+            let ts = age.map_or(0, |a| NOW - a);
+            let jobs: Vec<String> = [
+                "debian",
+                "ubuntu",
+                "ubuntu-ports",
+                "archlinux",
+                "archlinuxarm",
+                "pypi",
+                "anaconda",
+                "crates.io-index",
+            ]
+            .iter()
+            .map(|name| {
+                format!(
+                    r#"{{"name":"{name}","is_master":true,"status":"{status}","last_update":"","last_update_ts":{ts},"last_started_ts":{now},"last_ended_ts":{now},"next_schedule_ts":{next},"upstream":"rsync://example/{name}/","size":"1T"}}"#,
+                    now = NOW - 60,
+                    next = NOW + 3600
+                )
+            })
+            .collect();
+            format!("[{}]", jobs.join(","))
+        }
+        Some(Feed::Mirrorz { status }) => {
+            let status = status.replace("{ts}", &(NOW - 5 * DAY).to_string());
+            let mirrors: Vec<String> =
+                ["debian", "archlinux", "pypi", "anaconda", "crates.io-index"]
+                    .iter()
+                    .map(|c| format!(r#"{{"cname":"{c}","url":"/{c}","status":"{status}"}}"#))
+                    .collect();
+            format!(
+                r#"{{"version":1.7,"site":{{"url":"http://127.0.0.1","abbr":"FARM"}},"info":[],"mirrors":[{}]}}"#,
+                mirrors.join(",")
+            )
+        }
+        None => return error_page(404),
+    };
+    Response::new(200, "application/json", Body::Bytes(body.into_bytes()))
+}
