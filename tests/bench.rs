@@ -681,6 +681,7 @@ fn a_target_no_site_serves_is_reported_empty() {
 /// For poking at the farm by hand: `cargo test --test bench serve_farm -- --ignored --nocapture`.
 #[test]
 #[ignore = "manual"]
+#[allow(clippy::print_stderr)]
 fn serve_farm() {
     let farm = Farm::start(&lineup());
     eprintln!("catalog: {}", farm.catalog().display());

@@ -92,7 +92,7 @@ impl Range {
         }
     }
 
-    pub fn len(self) -> usize {
+    pub fn bytes(self) -> usize {
         match self {
             Self::Head(n) | Self::Tail(n) => n,
         }
@@ -177,7 +177,7 @@ impl Step {
     fn ranged(what: &str, url: String, range: Range, check: Check) -> Self {
         Self {
             range: Some(range),
-            limit: range.len(),
+            limit: range.bytes(),
             whole: false,
             ..Self::get(what, url, check)
         }

@@ -148,7 +148,7 @@ pub fn classify(m: &Measured, max_lag: Duration) -> Status {
 pub fn rank(measured: &[Measured], max_lag: Duration) -> Vec<ProbeResult> {
     let mut items: Vec<(Status, &Measured)> =
         measured.iter().map(|m| (classify(m, max_lag), m)).collect();
-    items.sort_by(|a, b| compare(a, b));
+    items.sort_by(compare);
     let any_sampled = items
         .iter()
         .any(|(s, m)| *s == Status::Ok && m.throughput.is_some());

@@ -769,15 +769,13 @@ fn route(spec: &Spec, path: &str) -> Response {
 
 fn trace(at: u64) -> String {
     let d = chrono::DateTime::from_timestamp(at as i64, 0).unwrap();
+    // dak bumps the archive serial four times a day.
+    let run = at % DAY / (6 * 3600) + 1;
     format!(
-        "{}\nDate: {}\nArchive serial: {}\n",
+        "{}\nDate: {}\nArchive serial: {}{run:02}\n",
         d.format("%a %b %e %H:%M:%S UTC %Y"),
         d.format("%a, %d %b %Y %H:%M:%S +0000"),
-        format!(
-            "{}{:02}",
-            d.format("%Y%m%d"),
-            d.format("%H").to_string().parse::<u32>().unwrap() / 6 + 1
-        )
+        d.format("%Y%m%d"),
     )
 }
 
