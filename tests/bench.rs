@@ -678,12 +678,147 @@ fn a_target_no_site_serves_is_reported_empty() {
     );
 }
 
-/// For poking at the farm by hand: `cargo test --test bench serve_farm -- --ignored --nocapture`.
+fn library_context(env: &Env) -> mirror::context::Context {
+    let vars: std::collections::BTreeMap<&str, std::ffi::OsString> = [
+        ("HOME", env.path("home").into_os_string()),
+        ("MIRROR_TEST_NOW", NOW.to_string().into()),
+        ("MIRROR_ARCH", "amd64".into()),
+    ]
+    .into();
+    let overrides = mirror::context::Overrides {
+        root: Some(env.path("root")),
+        catalog: None,
+    };
+    mirror::context::Context::from_vars(&overrides, |n| vars.get(n).cloned()).unwrap()
+}
+
+#[test]
+fn check_judges_one_configured_url_against_the_reference() {
+    use mirror::probe::{self, Options, Status};
+    use mirror::targets::{Host, TargetKind};
+
+    let farm = Farm::start(&[
+        Spec::new("alpha"),
+        Spec::new("late").lag(3 * DAY),
+        Spec::new("e500").mode(Mode::Status(500)),
+    ]);
+    let env = Env::debian();
+    let ctx = library_context(&env);
+    let host = Host::detect(&ctx).unwrap();
+    let catalog = mirror::catalog::Catalog::from_path(farm.catalog()).unwrap();
+    let alpha = catalog.get("alpha");
+    let late = catalog.get("late");
+    let opts = Options {
+        proxy_from_env: false,
+        ..Options::new(Duration::from_secs(2), Duration::from_secs(DAY))
+    };
+
+    let r = probe::check(
+        &ctx,
+        &host,
+        TargetKind::Pip,
+        &format!("{}/pypi/web/simple/", farm.base("late")),
+        alpha,
+        &opts,
+    );
+    assert_eq!(
+        (r.site.as_str(), r.status),
+        ("configured", Status::Stale),
+        "{r:?}"
+    );
+    assert!(r.reason.starts_with("stale: 3d behind"), "{r:?}");
+
+    let r = probe::check(
+        &ctx,
+        &host,
+        TargetKind::Cargo,
+        &format!("sparse+{}/crates.io-index/", farm.base("alpha")),
+        late,
+        &opts,
+    );
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert!(
+        r.throughput_bps.is_some() && r.latency_ms.is_some(),
+        "{r:?}"
+    );
+    assert_eq!(r.url, format!("{}/crates.io-index", farm.base("alpha")));
+
+    let r = probe::check(
+        &ctx,
+        &host,
+        TargetKind::Apt,
+        &format!("{}/debian", farm.base("e500")),
+        alpha,
+        &opts,
+    );
+    assert_eq!(r.status, Status::Failed);
+    assert!(r.reason.contains("HTTP 500"), "{r:?}");
+
+    // Without a reference there is nothing to be behind.
+    let r = probe::check(
+        &ctx,
+        &host,
+        TargetKind::Conda,
+        &format!("{}/anaconda/pkgs/main", farm.base("late")),
+        None,
+        &opts,
+    );
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+}
+
+#[test]
+fn bench_library_api_and_cache_round_trip() {
+    use mirror::probe::{self, Options};
+    use mirror::targets::{Host, TargetKind};
+
+    let farm = Farm::start(&[Spec::new("alpha").mbps(40), Spec::new("beta").mbps(4)]);
+    let env = Env::debian();
+    let ctx = library_context(&env);
+    let host = Host::detect(&ctx).unwrap();
+    let catalog = mirror::catalog::Catalog::from_path(farm.catalog()).unwrap();
+    let opts = Options {
+        proxy_from_env: false,
+        ..Options::new(Duration::from_secs(2), Duration::from_secs(DAY))
+    };
+    let hour = Duration::from_secs(3600);
+    assert!(probe::load_recent(&ctx, &host, &opts, hour).is_none());
+    let report = probe::bench(
+        &ctx,
+        &catalog,
+        &host,
+        &[TargetKind::Uv, TargetKind::Apt],
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(report.best(TargetKind::Uv), Some("alpha"));
+    assert_eq!(report.best(TargetKind::Apt), Some("alpha"));
+    assert_eq!(
+        report.targets[0].target,
+        TargetKind::Uv,
+        "the order asked for"
+    );
+    probe::save(&ctx, &host, &opts, &report).unwrap();
+    let cached = probe::load_recent(&ctx, &host, &opts, hour).unwrap();
+    assert_eq!(cached.best(TargetKind::Uv), Some("alpha"));
+    assert_eq!(cached.target(TargetKind::Apt).unwrap().results.len(), 2);
+    assert!(cached.target(TargetKind::Pip).is_none());
+    // An unknown `--site` is bad input.
+    let bad = opts.clone().with_sites(&["nosuch".into()]);
+    assert!(probe::bench(&ctx, &catalog, &host, &[TargetKind::Apt], &bad).is_err());
+}
+
+/// For poking at the farm by hand (`FARM=thirty|fifteen`, `FARM_SECS=60`):
+/// `cargo test --test bench serve_farm -- --ignored --nocapture`.
 #[test]
 #[ignore = "manual"]
 #[allow(clippy::print_stderr)]
 fn serve_farm() {
-    let farm = Farm::start(&lineup());
+    let specs = match std::env::var("FARM").as_deref() {
+        Ok("thirty") => farm::thirty(),
+        Ok("fifteen") => farm::fifteen(),
+        _ => lineup(),
+    };
+    let farm = Farm::start(&specs);
     eprintln!("catalog: {}", farm.catalog().display());
     std::thread::sleep(Duration::from_secs(
         std::env::var("FARM_SECS")

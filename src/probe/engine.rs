@@ -89,7 +89,8 @@ pub struct Engine {
 }
 
 /// The client every probe shares: rustls with the platform verifier (system store,
-/// `SSL_CERT_FILE`, `SSL_CERT_DIR`), proxies from the environment, a `User-Agent`, redirects
+/// `SSL_CERT_FILE`, `SSL_CERT_DIR`), proxies from the environment (unless
+/// `Options::proxy_from_env` is off), a `User-Agent`, redirects
 /// followed up to 5 hops with loops detected, no retries (a retry would hide slowness).
 pub fn client(opts: &Options) -> anyhow::Result<reqwest::Client> {
     let policy = reqwest::redirect::Policy::custom(|attempt| {
@@ -101,7 +102,13 @@ pub fn client(opts: &Options) -> anyhow::Result<reqwest::Client> {
             attempt.follow()
         }
     });
-    Ok(reqwest::Client::builder()
+    let builder = reqwest::Client::builder();
+    let builder = if opts.proxy_from_env {
+        builder
+    } else {
+        builder.no_proxy()
+    };
+    Ok(builder
         .user_agent(super::USER_AGENT)
         .redirect(policy)
         .retry(reqwest::retry::never())
@@ -299,6 +306,8 @@ impl Engine {
         let stop = began + window;
         let mut total: u64 = 0;
         let mut start_bytes: Vec<u8> = Vec::new();
+        // (elapsed, bytes so far) after each chunk, to stop early once the rate is steady.
+        let mut marks: Vec<(Duration, u64)> = Vec::new();
         loop {
             match timeout_at(stop, response.chunk()).await {
                 Err(_) | Ok(Ok(None)) => break,
@@ -317,6 +326,10 @@ impl Engine {
                     if total >= self.opts.sample_bytes as u64 {
                         break;
                     }
+                    marks.push((began.elapsed(), total));
+                    if steady(&marks, self.opts.sample_time / 4) {
+                        break;
+                    }
                 }
             }
         }
@@ -326,6 +339,27 @@ impl Engine {
             .map_err(|why| FetchError::Failed(format!("{}: {why}", step.what)))?;
         Ok((total as f64 / elapsed.as_secs_f64(), total))
     }
+}
+
+/// Whether a transfer's rate has settled: at least `min` has passed and the second half
+/// of the transfer ran within 10% of the rate of the first half.
+fn steady(marks: &[(Duration, u64)], min: Duration) -> bool {
+    let Some(&(now, total)) = marks.last() else {
+        return false;
+    };
+    if now < min || total < 64 * 1024 {
+        return false;
+    }
+    let half = now / 2;
+    let Some(&(t, b)) = marks.iter().rev().find(|(t, _)| *t <= half) else {
+        return false;
+    };
+    if t.is_zero() || b == 0 || now <= t {
+        return false;
+    }
+    let first = b as f64 / t.as_secs_f64();
+    let second = (total - b) as f64 / (now - t).as_secs_f64();
+    (second - first).abs() <= 0.1 * first
 }
 
 /// How many answered jobs of a group are fresh as far as the run knows so far.
@@ -713,5 +747,38 @@ pub fn human_bytes(n: usize) -> String {
         format!("{} KiB", n >> 10)
     } else {
         format!("{n} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marks(rate_first: u64, rate_second: u64) -> Vec<(Duration, u64)> {
+        let mut v = Vec::new();
+        let mut total = 0;
+        for ms in 1..=200u64 {
+            total += if ms <= 100 { rate_first } else { rate_second };
+            v.push((Duration::from_millis(ms), total));
+        }
+        v
+    }
+
+    #[test]
+    fn a_steady_rate_stops_the_sample_early() {
+        let min = Duration::from_millis(130);
+        assert!(steady(&marks(10_000, 10_000), min));
+        assert!(steady(&marks(10_000, 10_500), min));
+        assert!(!steady(&marks(10_000, 20_000), min), "still speeding up");
+        assert!(!steady(&marks(10_000, 10_000)[..100], min), "too early");
+        assert!(!steady(&marks(100, 100), min), "too few bytes");
+        assert!(!steady(&[], min));
+    }
+
+    #[test]
+    fn byte_units() {
+        assert_eq!(human_bytes(64 * 1024), "64 KiB");
+        assert_eq!(human_bytes(1 << 20), "1 MiB");
+        assert_eq!(human_bytes(10), "10 bytes");
     }
 }

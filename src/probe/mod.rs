@@ -38,13 +38,14 @@
 //!    drip, endless body, redirect loop). Redirects are followed and the final answer is
 //!    judged: status, size, format. Status feeds (tunasync.json, mirrorz.json) are fetched
 //!    alongside. **Cut-off**: once [`Options::finalists`] sites of a target have answered
-//!    and are fresh so far, at time t, the others get until `max(3t, t + 300 ms)` and are
+//!    and are fresh so far, at time t, the others get until `max(2t, t + 300 ms)` and are
 //!    then reported failed ("no answer before the cut-off").
 //! 3. **Freshness** ([`rank::lags`]): each site's lag behind the freshest reading of the
 //!    same kind in the run; a status feed adds the time since the last successful sync.
 //! 4. **Throughput**: the [`Options::finalists`] fresh sites with the lowest latency are
-//!    sampled one at a time (≤ 1 MiB or ≤ 400 ms each, the whole phase ≤ `--timeout`),
-//!    on an object the package manager really downloads (`Packages.xz`, `extra.db`, …).
+//!    sampled one at a time (≤ 1 MiB or ≤ 400 ms each, sooner once the rate is steady; the
+//!    whole phase ≤ `--timeout`), on an object the package manager really downloads
+//!    (`Packages.xz`, `extra.db`, …).
 //! 5. **Rank** ([`rank::rank`]): failed, throttled and stale sink; among the rest throughput
 //!    first, then latency; each row says why.
 
@@ -106,6 +107,9 @@ pub struct Options {
     pub cutoff_floor: Duration,
     /// ... and at least this many times as long as they took.
     pub cutoff_factor: u32,
+    /// Use the proxy variables (`HTTPS_PROXY`, `NO_PROXY`, …). Off only in tests that probe
+    /// loopback servers from inside the test process.
+    pub proxy_from_env: bool,
 }
 
 impl Options {
@@ -116,11 +120,12 @@ impl Options {
             sites: Vec::new(),
             finalists: 3,
             per_host: 4,
-            concurrency: 32,
+            concurrency: 64,
             sample_bytes: 1 << 20,
             sample_time: Duration::from_millis(400),
             cutoff_floor: Duration::from_millis(300),
-            cutoff_factor: 3,
+            cutoff_factor: 2,
+            proxy_from_env: true,
         }
     }
 
@@ -383,6 +388,15 @@ fn run(
                 let p = &probed[i];
                 let feed = feed_view(&jobs[i].plan, &job_feeds[i], &feed_texts, now);
                 let mut details = p.log.clone();
+                if let (Some(first), Some(warm)) = (p.first, p.latency)
+                    && p.log.len() > 1
+                {
+                    details.push(format!(
+                        "first answer {} (with connection setup), last {}",
+                        rank::human_ms(first),
+                        rank::human_ms(warm)
+                    ));
+                }
                 if let Some(f) = &feed {
                     details.push(format!(
                         "{}: {}{}",

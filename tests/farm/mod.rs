@@ -115,6 +115,44 @@ impl Spec {
     }
 }
 
+/// The benchmark's one-target farm: 30 sites with time to first byte 5-400 ms. `s00`
+/// answers first but transfers slowly (2 MB/s); `s01` and `s03` transfer fastest but are 3
+/// days behind; `s02` is the true best (fresh, 40 MB/s); `s09`, `s17` and `s26` accept and
+/// hang; the rest have 5-30 MB/s.
+pub fn thirty() -> Vec<Spec> {
+    (0..30u64)
+        .map(|i| {
+            let spec = Spec::new(&format!("s{i:02}")).ttfb(5 + 395 * i / 29);
+            match i {
+                0 => spec.mbps(2),
+                1 | 3 => spec.mbps(100).lag(3 * DAY),
+                2 => spec.mbps(40),
+                4 => spec.mbps(20),
+                9 | 17 | 26 => spec.mode(Mode::Hang),
+                _ => spec.mbps(5 + (i * 7) % 26),
+            }
+        })
+        .collect()
+}
+
+/// The benchmark's all-targets farm: 15 sites with time to first byte 5-400 ms; `s00` is
+/// slow (3 MB/s) but answers first (the best for docker, which has no throughput sample),
+/// `s01` is 3 days behind, `s02` is the true best (40 MB/s), `s07` hangs.
+pub fn fifteen() -> Vec<Spec> {
+    (0..15u64)
+        .map(|i| {
+            let spec = Spec::new(&format!("s{i:02}")).ttfb(5 + 395 * i / 14);
+            match i {
+                0 => spec.mbps(3),
+                1 => spec.mbps(100).lag(3 * DAY),
+                2 => spec.mbps(40),
+                7 => spec.mode(Mode::Hang),
+                _ => spec.mbps(5 + (i * 7) % 26),
+            }
+        })
+        .collect()
+}
+
 /// What a site saw.
 #[derive(Debug, Default)]
 struct Stats {
