@@ -159,8 +159,8 @@ fn row<'a>(t: &'a TargetRow, site: &str) -> &'a Row {
 fn lineup() -> Vec<Spec> {
     vec![
         Spec::new("alpha").ttfb(0).mbps(40),
-        Spec::new("beta").ttfb(80).mbps(2),
-        Spec::new("gamma").ttfb(160).mbps(10),
+        Spec::new("beta").ttfb(70).mbps(2),
+        Spec::new("gamma").ttfb(130).mbps(10),
         Spec::new("delta").ttfb(30).mbps(100).lag(3 * DAY),
         Spec::new("refuse").mode(Mode::Refuse),
         Spec::new("hang").mode(Mode::Hang),
@@ -326,8 +326,8 @@ fn docker_ranking_and_every_failure_mode() {
 fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     let specs = vec![
         Spec::new("alpha").ttfb(0).mbps(40),
-        Spec::new("beta").ttfb(80).mbps(2),
-        Spec::new("gamma").ttfb(160).mbps(10),
+        Spec::new("beta").ttfb(70).mbps(2),
+        Spec::new("gamma").ttfb(130).mbps(10),
         Spec::new("delta").ttfb(30).mbps(100).lag(3 * DAY),
         // Slow answers keep many requests in flight at once: the cap must hold.
         Spec::new("slow").ttfb(250).mbps(10),

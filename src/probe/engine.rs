@@ -71,6 +71,16 @@ pub enum FetchError {
     Failed(String),
 }
 
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Throttled(code) => write!(f, "HTTP {code} (throttled)"),
+            Self::Status(code) => write!(f, "HTTP {code}"),
+            Self::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
 /// A usable HTTP answer.
 #[derive(Debug)]
 pub struct Answer {
@@ -442,7 +452,7 @@ async fn probe(client: &reqwest::Client, plan: &Plan, deadline: Instant, opts: &
                     .push(format!("{method} {} → {code} (optional)", step.url));
             }
             Err(e) => {
-                out.log.push(format!("{method} {} → {e:?}", step.url));
+                out.log.push(format!("{method} {} → {e}", step.url));
                 out.outcome = match e {
                     FetchError::Throttled(code) => Outcome::Throttled(code),
                     FetchError::Status(code) => {

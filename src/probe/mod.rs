@@ -474,7 +474,7 @@ fn run(
                         progress(Event::Done);
                     }
                     Err(e) => {
-                        m.details.push(format!("GET {} → {e:?}", step.url));
+                        m.details.push(format!("GET {} → {e}", step.url));
                         m.outcome = match e {
                             FetchError::Throttled(code) => Outcome::Throttled(code),
                             FetchError::Status(code) => Outcome::Failed(format!(
