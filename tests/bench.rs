@@ -173,6 +173,7 @@ fn lineup() -> Vec<Spec> {
         Spec::new("e404").mode(Mode::Status(404)),
         Spec::new("e500").mode(Mode::Status(500)),
         Spec::new("wrong").mode(Mode::WrongContent),
+        Spec::new("garbage").mode(Mode::Garbage),
     ]
 }
 
@@ -181,11 +182,12 @@ const THROTTLED: [(&str, &str); 3] = [
     ("e429", "throttled"),
     ("e451", "throttled"),
 ];
-const FAILED: [(&str, &str); 8] = [
+const FAILED: [(&str, &str); 9] = [
     ("drip", "failed"),
     ("e404", "failed"),
     ("e500", "failed"),
     ("endless", "failed"),
+    ("garbage", "failed"),
     ("hang", "failed"),
     ("loop", "failed"),
     ("refuse", "failed"),
@@ -242,6 +244,7 @@ fn assert_lineup(t: &TargetRow, target: &str) {
         ("refuse", "connection refused"),
         ("loop", "redirect loop"),
         ("wrong", "wrong content"),
+        ("garbage", "garbled answer"),
     ] {
         let r = row(t, site);
         assert!(r.reason.contains(why), "{target} {site}: {}", r.reason);

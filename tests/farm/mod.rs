@@ -46,6 +46,8 @@ pub enum Mode {
     Status(u16),
     /// Answers every request 200 with a web server's welcome page.
     WrongContent,
+    /// Answers with bytes that are not HTTP at all, then closes.
+    Garbage,
     /// Redirects every request (302) to the same path on the farm site with this id.
     RedirectTo(String),
 }
@@ -633,6 +635,10 @@ fn respond(
                 sent += chunk.len() as u64;
                 pace(began, sent, spec.bandwidth);
             }
+        }
+        Mode::Garbage => {
+            send(stream, shared, b"\x16\x03\x01\x00\xa5SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe garbage");
+            return Ok(false);
         }
         Mode::RedirectLoop => Response::new(302, "text/html", Body::Bytes(Vec::new()))
             .header("Location", self_url(path)),
