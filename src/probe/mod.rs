@@ -22,6 +22,23 @@
 //! Report::target(target) -> Option<&TargetReport>
 //! ```
 //!
+//! `use best` (reusing results up to an hour old unless `--refresh`):
+//!
+//! ```text
+//! let opts = probe::Options::new(app.args.timeout, app.args.max_lag).with_sites(&args.candidates);
+//! let cached = probe::load_recent(&app.ctx, &host, &opts, Duration::from_secs(3600))
+//!     .filter(|r| !args.refresh && targets.iter().all(|t| r.target(*t).is_some()));
+//! let report = match cached {
+//!     Some(r) => r,
+//!     None => {
+//!         let r = probe::bench(&app.ctx, &catalog, &host, &targets, &opts)?;
+//!         probe::save(&app.ctx, &host, &opts, &r)?; // or warn and go on
+//!         r
+//!     }
+//! };
+//! let site = report.best(target); // None: no usable site, exit 1
+//! ```
+//!
 //! `Report` serialises exactly as `bench --json` (spec §6): `{"targets":[{"target","best",
 //! "results":[{"site","url","status","latency_ms","throughput_bps","lag_seconds","reason"}]}]}`.
 //!
@@ -48,6 +65,11 @@
 //!    (`Packages.xz`, `extra.db`, …).
 //! 5. **Rank** ([`rank::rank`]): failed, throttled and stale sink; among the rest throughput
 //!    first, then latency; each row says why.
+//!
+//! Latency is the time to the answer of a probe's last request (on the connection its first
+//! request opened, when the server keeps it alive); `-v` also shows the first, which
+//! includes connection setup. Throughput excludes connection setup and time to first byte.
+//! A whole run takes at most about twice `--timeout`.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -175,7 +197,7 @@ pub fn bench(
     bench_with_progress(ctx, catalog, host, targets, opts, &|_| {})
 }
 
-/// [`bench`], reporting progress.
+/// [`bench()`], reporting progress.
 pub fn bench_with_progress(
     ctx: &Context,
     catalog: &Catalog,
