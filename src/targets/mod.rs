@@ -25,9 +25,7 @@ pub mod pip;
 pub mod uv;
 
 /// A package manager `mirror` can configure.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetKind {
     Apt,
@@ -40,15 +38,7 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 7] = [
-        Self::Apt,
-        Self::Pacman,
-        Self::Pip,
-        Self::Uv,
-        Self::Conda,
-        Self::Cargo,
-        Self::Docker,
-    ];
+    pub const ALL: [Self; 7] = [Self::Apt, Self::Pacman, Self::Pip, Self::Uv, Self::Conda, Self::Cargo, Self::Docker];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -96,17 +86,8 @@ impl TargetKind {
     pub fn overriding_vars(self) -> &'static [&'static str] {
         match self {
             Self::Pip => &["PIP_INDEX_URL"],
-            Self::Uv => &[
-                "UV_DEFAULT_INDEX",
-                "UV_INDEX_URL",
-                "UV_CONFIG_FILE",
-                "UV_NO_CONFIG",
-            ],
-            Self::Conda => &[
-                "CONDA_CHANNELS",
-                "CONDA_DEFAULT_CHANNELS",
-                "CONDA_CHANNEL_ALIAS",
-            ],
+            Self::Uv => &["UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_CONFIG_FILE", "UV_NO_CONFIG"],
+            Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
         }
@@ -166,10 +147,7 @@ pub enum Distro {
 impl Host {
     /// Reads `<root>/etc/os-release` (or `<root>/usr/lib/os-release`).
     pub fn detect(ctx: &Context) -> Result<Self> {
-        let mut host = Self {
-            arch: ctx.arch.clone(),
-            ..Self::default()
-        };
+        let mut host = Self { arch: ctx.arch.clone(), ..Self::default() };
         for candidate in ["/etc/os-release", "/usr/lib/os-release"] {
             let path = ctx.sys(candidate);
             let Some(text) = read_config(&path)? else {
@@ -188,19 +166,12 @@ impl Host {
             let Some((key, value)) = line.trim().split_once('=') else {
                 continue;
             };
-            let value = value
-                .trim()
-                .trim_matches(|c| c == '"' || c == '\'')
-                .to_owned();
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'').to_owned();
             match key.trim() {
                 "ID" => self.id = value.to_lowercase(),
-                "ID_LIKE" => {
-                    self.id_like = value.split_whitespace().map(str::to_lowercase).collect()
-                }
+                "ID_LIKE" => self.id_like = value.split_whitespace().map(str::to_lowercase).collect(),
                 "VERSION_CODENAME" if !value.is_empty() => self.codename = Some(value),
-                "UBUNTU_CODENAME" if !value.is_empty() && self.codename.is_none() => {
-                    self.codename = Some(value)
-                }
+                "UBUNTU_CODENAME" if !value.is_empty() && self.codename.is_none() => self.codename = Some(value),
                 "VERSION_ID" => self.version_id = Some(value),
                 _ => {}
             }
@@ -216,9 +187,7 @@ impl Host {
             Distro::Ubuntu
         } else if self.id == "debian" {
             Distro::Debian
-        } else if self.id == "archarm"
-            || (self.is_like("arch") && !matches!(self.arch.as_str(), "amd64" | "i386"))
-        {
+        } else if self.id == "archarm" || (self.is_like("arch") && !matches!(self.arch.as_str(), "amd64" | "i386")) {
             Distro::ArchArm
         } else if self.is_like("arch") {
             Distro::Arch
@@ -302,12 +271,9 @@ pub fn read_config(path: &Path) -> Result<Option<String>> {
         Err(e) => return Err(unreadable(path, e)),
     };
     if meta.file_type().is_symlink() {
-        return Err(Problem::bad(format!(
-            "`{}` is a symbolic link; `mirror` does not replace links",
-            path.display()
-        ))
-        .hint("edit the file the link points to by hand, or replace the link with a regular file")
-        .into());
+        return Err(Problem::bad(format!("`{}` is a symbolic link; `mirror` does not replace links", path.display()))
+            .hint("edit the file the link points to by hand, or replace the link with a regular file")
+            .into());
     }
     if !meta.is_file() {
         return Err(Problem::bad(format!("`{}` is not a regular file", path.display())).into());
@@ -317,11 +283,7 @@ pub fn read_config(path: &Path) -> Result<Option<String>> {
         return Err(Problem::parse(path, None, "the file holds binary data, not text").into());
     }
     String::from_utf8(bytes).map(Some).map_err(|e| {
-        let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
         Problem::parse(path, Some(line), "the file is not valid UTF-8 text").into()
     })
 }
@@ -332,17 +294,12 @@ fn unreadable(path: &Path, e: std::io::Error) -> anyhow::Error {
     } else {
         "check the file and its folder"
     };
-    anyhow::Error::new(e)
-        .context(Problem::bad(format!("could not read `{}`", path.display())).hint(hint))
+    anyhow::Error::new(e).context(Problem::bad(format!("could not read `{}`", path.display())).hint(hint))
 }
 
 /// An edit of `path` from its current text (if any) to `after`.
 pub fn edit(path: PathBuf, before: Option<String>, after: String) -> FileEdit {
-    FileEdit {
-        path,
-        before: before.map(String::into_bytes),
-        after: Some(after.into_bytes()),
-    }
+    FileEdit { path, before: before.map(String::into_bytes), after: Some(after.into_bytes()) }
 }
 
 #[cfg(test)]
@@ -350,10 +307,7 @@ mod tests {
     use super::*;
 
     fn host(text: &str, arch: &str) -> Host {
-        let mut h = Host {
-            arch: arch.into(),
-            ..Host::default()
-        };
+        let mut h = Host { arch: arch.into(), ..Host::default() };
         h.parse_os_release(text);
         h
     }
@@ -364,29 +318,14 @@ mod tests {
             "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
             "amd64",
         );
-        assert_eq!(
-            (deb.distro(), deb.codename.as_deref()),
-            (Distro::Debian, Some("bookworm"))
-        );
-        let ubu = host(
-            "ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n",
-            "arm64",
-        );
+        assert_eq!((deb.distro(), deb.codename.as_deref()), (Distro::Debian, Some("bookworm")));
+        let ubu = host("ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n", "arm64");
         assert_eq!(ubu.distro(), Distro::Ubuntu);
         assert!(ubu.ubuntu_ports());
-        let mint = host(
-            "ID=linuxmint\nID_LIKE=\"ubuntu debian\"\nUBUNTU_CODENAME=jammy\n",
-            "amd64",
-        );
-        assert_eq!(
-            (mint.distro(), mint.codename.as_deref()),
-            (Distro::Ubuntu, Some("jammy"))
-        );
+        let mint = host("ID=linuxmint\nID_LIKE=\"ubuntu debian\"\nUBUNTU_CODENAME=jammy\n", "amd64");
+        assert_eq!((mint.distro(), mint.codename.as_deref()), (Distro::Ubuntu, Some("jammy")));
         assert_eq!(host("ID=arch\n", "amd64").distro(), Distro::Arch);
-        assert_eq!(
-            host("ID=archarm\nID_LIKE=arch\n", "arm64").distro(),
-            Distro::ArchArm
-        );
+        assert_eq!(host("ID=archarm\nID_LIKE=arch\n", "arm64").distro(), Distro::ArchArm);
         assert_eq!(host("ID=fedora\n", "amd64").distro(), Distro::Other);
     }
 

@@ -1,0 +1,6 @@
+//! Tests through the `mirror` binary, each in a hermetic environment (see `support`).
+
+mod catalog;
+mod completions;
+mod list;
+mod support;
