@@ -63,12 +63,17 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
 
     let mut written: Vec<&FileEdit> = Vec::new();
     for (target, edit) in &changes {
+        if ctx.test_interrupt_after == Some(written.len()) {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+        }
         if interrupted() {
             roll_back(ctx, &written, &mut entry)?;
             return Err(Problem::interrupted().into());
         }
         let owner = owner_for(ctx, *target);
+        let injected = ctx.test_fail_write.as_deref().is_some_and(|end| edit.path.ends_with(end));
         let result = match &edit.after {
+            _ if injected => Err(anyhow::anyhow!("injected failure (`MIRROR_TEST_FAIL_WRITE`)")),
             Some(bytes) => {
                 fsx::write_atomic(&edit.path, bytes, NewFile { owner: owner.as_ref(), mode: None, exact: false })
             }

@@ -22,6 +22,10 @@ pub mod vars {
     pub const MIRROR_ARCH: &str = "MIRROR_ARCH";
     /// Fixed "now" as unix seconds; used by tests to make freshness deterministic.
     pub const MIRROR_TEST_NOW: &str = "MIRROR_TEST_NOW";
+    /// Test hook: the write of a file whose path ends with this fails (roll-back tests).
+    pub const MIRROR_TEST_FAIL_WRITE: &str = "MIRROR_TEST_FAIL_WRITE";
+    /// Test hook: behave as if Ctrl-C came after this many files were written.
+    pub const MIRROR_TEST_INTERRUPT_AFTER: &str = "MIRROR_TEST_INTERRUPT_AFTER";
     pub const HOME: &str = "HOME";
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
@@ -88,6 +92,10 @@ pub struct Context {
     pub no_progress: bool,
     /// `NO_COLOR` is set and not empty.
     pub no_color: bool,
+    /// Fault injection for tests (see [`vars::MIRROR_TEST_FAIL_WRITE`]).
+    pub test_fail_write: Option<String>,
+    /// Fault injection for tests (see [`vars::MIRROR_TEST_INTERRUPT_AFTER`]).
+    pub test_interrupt_after: Option<usize>,
 }
 
 /// Values given on the command line that take precedence over the environment.
@@ -164,6 +172,8 @@ impl Context {
             now,
             no_progress: var(vars::MIRROR_NO_PROGRESS).is_some(),
             no_color: var(vars::NO_COLOR).is_some(),
+            test_fail_write: var(vars::MIRROR_TEST_FAIL_WRITE).map(|v| v.to_string_lossy().into_owned()),
+            test_interrupt_after: var(vars::MIRROR_TEST_INTERRUPT_AFTER).and_then(|v| v.to_string_lossy().parse().ok()),
         })
     }
 

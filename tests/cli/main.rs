@@ -4,3 +4,4 @@ mod catalog;
 mod completions;
 mod list;
 mod support;
+mod use_restore;
