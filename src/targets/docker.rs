@@ -40,10 +40,7 @@ pub struct ParseError {
 
 impl ParseError {
     fn new(line: usize, message: impl Into<String>) -> Self {
-        Self {
-            line,
-            message: message.into(),
-        }
+        Self { line, message: message.into() }
     }
 
     pub fn problem(self, path: &Path) -> Problem {
@@ -91,9 +88,7 @@ pub fn first_mirror(text: &str) -> Result<Option<String>, ParseError> {
         return Ok(None);
     }
     let map = parse(body)?;
-    Ok(mirrors(&map)
-        .first()
-        .map(|m| m.trim_end_matches('/').to_owned()))
+    Ok(mirrors(&map).first().map(|m| m.trim_end_matches('/').to_owned()))
 }
 
 fn single(mirror: &str) -> Map<String, Value> {
@@ -109,10 +104,7 @@ fn same_url(a: &str, b: &str) -> bool {
 /// The mirrors listed (checked to be strings by [`parse`]; `null` counts as none, as in dockerd).
 fn mirrors(map: &Map<String, Value>) -> Vec<String> {
     match map.get(KEY) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
         _ => Vec::new(),
     }
 }
@@ -122,23 +114,15 @@ fn mirrors(map: &Map<String, Value>) -> Vec<String> {
 fn parse(body: &str) -> Result<Map<String, Value>, ParseError> {
     let value: Value = serde_json::from_str(body).map_err(|e| {
         let text = e.to_string();
-        let what = text
-            .rfind(" at line ")
-            .map_or(text.as_str(), |at| &text[..at]);
-        ParseError::new(
-            e.line().max(1),
-            format!("invalid JSON: {what} (column {})", e.column()),
-        )
+        let what = text.rfind(" at line ").map_or(text.as_str(), |at| &text[..at]);
+        ParseError::new(e.line().max(1), format!("invalid JSON: {what} (column {})", e.column()))
     })?;
     let keys = scan_keys(body)?;
     let Value::Object(map) = value else {
         let line = line_of(body, body.len() - body.trim_start().len());
         return Err(ParseError::new(
             line,
-            format!(
-                "the top level must be a JSON object `{{ … }}`, not {}",
-                kind(&value)
-            ),
+            format!("the top level must be a JSON object `{{ … }}`, not {}", kind(&value)),
         ));
     };
     match map.get(KEY) {
@@ -152,9 +136,7 @@ fn parse(body: &str) -> Result<Map<String, Value>, ParseError> {
             };
             return Err(ParseError::new(
                 line,
-                format!(
-                    "`{KEY}` must be a list of URLs like `[\"https://mirror.example\"]`, not {what}"
-                ),
+                format!("`{KEY}` must be a list of URLs like `[\"https://mirror.example\"]`, not {what}"),
             ));
         }
     }
@@ -194,20 +176,12 @@ fn scan_keys(body: &str) -> Result<HashMap<String, usize>, ParseError> {
     while let Some((start, c)) = chars.next() {
         match c {
             '\n' => line += 1,
-            '{' => stack.push(Frame {
-                keys: Some(HashMap::new()),
-                expect_key: true,
-            }),
-            '[' => stack.push(Frame {
-                keys: None,
-                expect_key: false,
-            }),
+            '{' => stack.push(Frame { keys: Some(HashMap::new()), expect_key: true }),
+            '[' => stack.push(Frame { keys: None, expect_key: false }),
             '}' | ']' => {
                 let done = stack.pop();
                 if stack.is_empty()
-                    && let Some(Frame {
-                        keys: Some(keys), ..
-                    }) = done
+                    && let Some(Frame { keys: Some(keys), .. }) = done
                 {
                     top = keys;
                 }
@@ -270,10 +244,8 @@ fn indent_unit(body: &str) -> &str {
 
 fn pretty(map: &Map<String, Value>, indent: &str) -> String {
     let mut buf = Vec::new();
-    let mut ser =
-        Serializer::with_formatter(&mut buf, PrettyFormatter::with_indent(indent.as_bytes()));
-    map.serialize(&mut ser)
-        .expect("a JSON map always serializes");
+    let mut ser = Serializer::with_formatter(&mut buf, PrettyFormatter::with_indent(indent.as_bytes()));
+    map.serialize(&mut ser).expect("a JSON map always serializes");
     let mut out = String::from_utf8(buf).expect("serde_json writes UTF-8");
     out.push('\n');
     out
@@ -289,8 +261,7 @@ impl Target for Docker {
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Dockerhub)
-            .map(|url| url.trim_end_matches('/').to_owned())
+        site.repo(Repo::Dockerhub).map(|url| url.trim_end_matches('/').to_owned())
     }
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
@@ -298,21 +269,14 @@ impl Target for Docker {
             None
         } else {
             Some(req.site.repo(Repo::Dockerhub).ok_or_else(|| {
-                Problem::bad(format!(
-                    "site `{}` has no Docker Hub mirror (`dockerhub`)",
-                    req.site.id
-                ))
-                .hint("`mirror list docker` shows the sites that have one")
+                Problem::bad(format!("site `{}` has no Docker Hub mirror (`dockerhub`)", req.site.id))
+                    .hint("`mirror list docker` shows the sites that have one")
             })?)
         };
         let path = ctx.sys(DAEMON_JSON);
         let before = read_config(&path)?;
         let after = render(before.as_deref(), mirror).map_err(|e| e.problem(&path))?;
-        Ok(vec![FileEdit {
-            path,
-            before: before.map(String::into_bytes),
-            after: after.map(String::into_bytes),
-        }])
+        Ok(vec![FileEdit { path, before: before.map(String::into_bytes), after: after.map(String::into_bytes) }])
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
@@ -321,10 +285,7 @@ impl Target for Docker {
             return Ok(Current::default());
         };
         let url = first_mirror(&text).map_err(|e| e.problem(&path))?;
-        Ok(Current {
-            files: vec![path],
-            url,
-        })
+        Ok(Current { files: vec![path], url })
     }
 }
 
@@ -339,8 +300,7 @@ mod tests {
     use crate::context::Overrides;
 
     const TWO_SPACES: &str = include_str!("../../tests/fixtures/docker/two-spaces.json");
-    const FOUR_SPACES: &str =
-        include_str!("../../tests/fixtures/docker/four-spaces-with-mirrors.json");
+    const FOUR_SPACES: &str = include_str!("../../tests/fixtures/docker/four-spaces-with-mirrors.json");
     const TABS: &str = include_str!("../../tests/fixtures/docker/tabs.json");
     const ONE_LINE: &str = include_str!("../../tests/fixtures/docker/one-line.json");
     const TRAILING_COMMA: &str = include_str!("../../tests/fixtures/docker/trailing-comma.json");
@@ -363,17 +323,11 @@ mod tests {
     }
 
     fn upstream() -> Site {
-        site(
-            "upstream",
-            "dockerhub = \"https://registry-1.docker.io\"\npypi = \"https://pypi.org/simple\"\n",
-        )
+        site("upstream", "dockerhub = \"https://registry-1.docker.io\"\npypi = \"https://pypi.org/simple\"\n")
     }
 
     fn tuna() -> Site {
-        site(
-            "tuna",
-            "archlinux = \"https://mirrors.tuna.tsinghua.edu.cn/archlinux\"\n",
-        )
+        site("tuna", "archlinux = \"https://mirrors.tuna.tsinghua.edu.cn/archlinux\"\n")
     }
 
     fn fixtures() -> Vec<(&'static str, Option<&'static str>)> {
@@ -396,19 +350,10 @@ mod tests {
     }
 
     fn ctx(root: &Path) -> Context {
-        let map: BTreeMap<&str, OsString> = [
-            ("HOME", root.join("home").into_os_string()),
-            ("PATH", OsString::from("/nonexistent")),
-        ]
-        .into();
-        Context::from_vars(
-            &Overrides {
-                root: Some(root.to_path_buf()),
-                catalog: None,
-            },
-            |name| map.get(name).cloned(),
-        )
-        .unwrap()
+        let map: BTreeMap<&str, OsString> =
+            [("HOME", root.join("home").into_os_string()), ("PATH", OsString::from("/nonexistent"))].into();
+        Context::from_vars(&Overrides { root: Some(root.to_path_buf()), catalog: None }, |name| map.get(name).cloned())
+            .unwrap()
     }
 
     fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
@@ -452,14 +397,7 @@ mod tests {
         let out = ok(Some(FOUR_SPACES), None).unwrap();
         insta::assert_snapshot!(out);
         assert!(!out.contains(KEY));
-        assert_eq!(
-            ok(
-                Some("{\"registry-mirrors\": [\"https://a.example\"]}"),
-                None
-            )
-            .as_deref(),
-            Some("{}\n")
-        );
+        assert_eq!(ok(Some("{\"registry-mirrors\": [\"https://a.example\"]}"), None).as_deref(), Some("{}\n"));
         // Nothing to remove: the bytes stay as they are.
         for input in [TWO_SPACES, TABS, "{\"registry-mirrors\": []}", "{ }"] {
             assert_eq!(ok(Some(input), None).as_deref(), Some(input));
@@ -480,9 +418,7 @@ mod tests {
         // A one-line file that needs a change is pretty-printed with two spaces.
         assert_eq!(
             ok(Some(ONE_LINE), Some(PROXY)).as_deref(),
-            Some(
-                "{\n  \"registry-mirrors\": [\n    \"https://proxy.example\"\n  ],\n  \"debug\": false\n}\n"
-            )
+            Some("{\n  \"registry-mirrors\": [\n    \"https://proxy.example\"\n  ],\n  \"debug\": false\n}\n")
         );
     }
 
@@ -505,11 +441,7 @@ mod tests {
             let via_hub = ok(ok(input, Some(HUB)).as_deref(), Some(PROXY));
             let via_upstream = ok(ok(input, None).as_deref(), Some(PROXY));
             assert_eq!(parsed(&via_hub), parsed(&direct), "{name}");
-            assert_eq!(
-                parsed(&via_upstream),
-                parsed(&direct),
-                "{name} via upstream"
-            );
+            assert_eq!(parsed(&via_upstream), parsed(&direct), "{name} via upstream");
             // Byte for byte too, except where a step is a no-op that keeps a file's own
             // formatting (one-line, bom), or where upstream removed the key and the next
             // `use` appends it (four-spaces had it first).
@@ -528,25 +460,16 @@ mod tests {
             let before = parse(input).unwrap();
             let after = parse(&ok(Some(input), Some(HUB)).unwrap()).unwrap();
             let others = |m: &Map<String, Value>| -> Vec<(String, Value)> {
-                m.iter()
-                    .filter(|(k, _)| *k != KEY)
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
+                m.iter().filter(|(k, _)| *k != KEY).map(|(k, v)| (k.clone(), v.clone())).collect()
             };
             assert_eq!(others(&after), others(&before), "{name}");
             assert_eq!(after.get(KEY), Some(&Value::from(vec![HUB])), "{name}");
         }
         // Key position: kept when the key was there, appended when it was not.
         let four = ok(Some(FOUR_SPACES), Some(HUB)).unwrap();
-        assert_eq!(
-            parse(&four).unwrap().keys().next().map(String::as_str),
-            Some(KEY)
-        );
+        assert_eq!(parse(&four).unwrap().keys().next().map(String::as_str), Some(KEY));
         let two = ok(Some(TWO_SPACES), Some(HUB)).unwrap();
-        assert_eq!(
-            parse(&two).unwrap().keys().next_back().map(String::as_str),
-            Some(KEY)
-        );
+        assert_eq!(parse(&two).unwrap().keys().next_back().map(String::as_str), Some(KEY));
     }
 
     #[test]
@@ -556,16 +479,9 @@ mod tests {
             let out = ok(input, Docker.endpoint(&hub(), &host).as_deref()).unwrap();
             assert_eq!(first_mirror(&out).unwrap().as_deref(), Some(HUB), "{name}");
             let out = ok(input, None);
-            assert_eq!(
-                out.map(|o| first_mirror(&o).unwrap()),
-                input.map(|_| None),
-                "{name}"
-            );
+            assert_eq!(out.map(|o| first_mirror(&o).unwrap()), input.map(|_| None), "{name}");
         }
-        assert_eq!(
-            first_mirror(FOUR_SPACES).unwrap().as_deref(),
-            Some("https://docker.mirrors.ustc.edu.cn")
-        );
+        assert_eq!(first_mirror(FOUR_SPACES).unwrap().as_deref(), Some("https://docker.mirrors.ustc.edu.cn"));
         assert_eq!(first_mirror("{\"registry-mirrors\": []}").unwrap(), None);
         assert_eq!(first_mirror(TWO_SPACES).unwrap(), None);
         assert_eq!(first_mirror("").unwrap(), None);
@@ -575,10 +491,7 @@ mod tests {
     fn endpoint_is_scheme_and_host() {
         let host = Host::default();
         assert_eq!(Docker.endpoint(&hub(), &host).as_deref(), Some(HUB));
-        assert_eq!(
-            Docker.endpoint(&upstream(), &host).as_deref(),
-            Some("https://registry-1.docker.io")
-        );
+        assert_eq!(Docker.endpoint(&upstream(), &host).as_deref(), Some("https://registry-1.docker.io"));
         assert_eq!(Docker.endpoint(&tuna(), &host), None);
     }
 
@@ -600,11 +513,7 @@ mod tests {
                 4,
                 "`registry-mirrors` must be a list of URLs like `[\"https://mirror.example\"]`, not a string",
             ),
-            (
-                TOP_ARRAY,
-                2,
-                "the top level must be a JSON object `{ … }`, not a list",
-            ),
+            (TOP_ARRAY, 2, "the top level must be a JSON object `{ … }`, not a list"),
             (
                 DUPLICATE_KEY,
                 4,
@@ -615,23 +524,11 @@ mod tests {
                 3,
                 "key `max-size` is given twice in one object (also on line 2)",
             ),
-            (
-                "{\"registry-mirrors\": [\"https://a.example\", 5]}",
-                1,
-                "not a list with an item that is not a string",
-            ),
+            ("{\"registry-mirrors\": [\"https://a.example\", 5]}", 1, "not a list with an item that is not a string"),
             ("{\n  \"registry-mirrors\": {}\n}", 2, "not an object"),
             ("\"https://hub.example\"", 1, "not a string"),
-            (
-                "// comment\n{}",
-                1,
-                "invalid JSON: expected value (column 1)",
-            ),
-            (
-                "{\n  \"debug\": true\n",
-                3,
-                "invalid JSON: EOF while parsing an object",
-            ),
+            ("// comment\n{}", 1, "invalid JSON: expected value (column 1)"),
+            ("{\n  \"debug\": true\n", 3, "invalid JSON: EOF while parsing an object"),
             ("{} {}", 1, "invalid JSON: trailing characters (column 4)"),
         ];
         for (text, line, what) in cases {
@@ -643,8 +540,7 @@ mod tests {
             assert_eq!(first_mirror(text).unwrap_err().line, line);
         }
         // Equal keys in different objects are fine.
-        let ok_text =
-            "{\"a\": {\"x\": 1}, \"b\": {\"x\": [\"a\", \"a\"]}, \"c\": [{\"x\": 1}, {\"x\": 2}]}";
+        let ok_text = "{\"a\": {\"x\": 1}, \"b\": {\"x\": [\"a\", \"a\"]}, \"c\": [{\"x\": 1}, {\"x\": 2}]}";
         assert!(render(Some(ok_text), Some(HUB)).is_ok());
         // A key spelled with an escape is the same key.
         let escaped = "{\"registry-mirrors\": [], \"registry\\u002dmirrors\": []}";
@@ -660,10 +556,7 @@ mod tests {
         for program in ["usr/bin/dockerd", "usr/local/bin/docker"] {
             let dir = tempfile::tempdir().unwrap();
             write(dir.path(), program, "");
-            assert!(
-                Docker.present(&ctx(dir.path()), &Host::default()),
-                "{program}"
-            );
+            assert!(Docker.present(&ctx(dir.path()), &Host::default()), "{program}");
         }
     }
 
@@ -677,16 +570,8 @@ mod tests {
         assert_eq!(Docker.current(&ctx, &host).unwrap(), Current::default());
 
         let (hub, upstream) = (hub(), upstream());
-        let use_hub = Request {
-            site: &hub,
-            upstream: Some(&upstream),
-            security: false,
-        };
-        let use_upstream = Request {
-            site: &upstream,
-            upstream: Some(&upstream),
-            security: false,
-        };
+        let use_hub = Request { site: &hub, upstream: Some(&upstream), security: false };
+        let use_upstream = Request { site: &upstream, upstream: Some(&upstream), security: false };
         // Missing file: created for a mirror, left missing for upstream.
         let edits = Docker.plan(&ctx, &host, &use_hub).unwrap();
         assert_eq!(edits.len(), 1);
@@ -701,18 +586,12 @@ mod tests {
         write(root, "etc/docker/daemon.json", FOUR_SPACES);
         let current = Docker.current(&ctx, &host).unwrap();
         assert_eq!(current.files, std::slice::from_ref(&path));
-        assert_eq!(
-            current.url.as_deref(),
-            Some("https://docker.mirrors.ustc.edu.cn")
-        );
+        assert_eq!(current.url.as_deref(), Some("https://docker.mirrors.ustc.edu.cn"));
 
         let edits = Docker.plan(&ctx, &host, &use_hub).unwrap();
         assert!(edits[0].is_change());
         std::fs::write(&path, edits[0].after.as_ref().unwrap()).unwrap();
-        assert_eq!(
-            Docker.current(&ctx, &host).unwrap().url,
-            Docker.endpoint(&hub, &host)
-        );
+        assert_eq!(Docker.current(&ctx, &host).unwrap().url, Docker.endpoint(&hub, &host));
         assert!(!Docker.plan(&ctx, &host, &use_hub).unwrap()[0].is_change());
 
         let edits = Docker.plan(&ctx, &host, &use_upstream).unwrap();
@@ -728,33 +607,19 @@ mod tests {
         let ctx = ctx(root);
         let path = write(root, "etc/docker/daemon.json", MIRRORS_STRING);
         let hub = hub();
-        let req = Request {
-            site: &hub,
-            upstream: None,
-            security: false,
-        };
+        let req = Request { site: &hub, upstream: None, security: false };
         for err in [
             Docker.plan(&ctx, &Host::default(), &req).unwrap_err(),
             Docker.current(&ctx, &Host::default()).unwrap_err(),
         ] {
             let text = crate::error::render(&err);
-            assert!(
-                text.contains(&format!("could not parse `{}` line 4:", path.display())),
-                "{text}"
-            );
+            assert!(text.contains(&format!("could not parse `{}` line 4:", path.display())), "{text}");
             assert_eq!(crate::error::status_of(&err).code(), 2);
         }
 
         let tuna = tuna();
-        let req = Request {
-            site: &tuna,
-            upstream: None,
-            security: false,
-        };
+        let req = Request { site: &tuna, upstream: None, security: false };
         let text = crate::error::render(&Docker.plan(&ctx, &Host::default(), &req).unwrap_err());
-        assert!(
-            text.contains("site `tuna` has no Docker Hub mirror"),
-            "{text}"
-        );
+        assert!(text.contains("site `tuna` has no Docker Hub mirror"), "{text}");
     }
 }

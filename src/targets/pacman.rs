@@ -48,11 +48,7 @@ impl Flavor {
     /// Arch Linux ARM on an `archarm` host (or an Arch-like one that is not x86); Arch Linux
     /// everywhere else, including pacman on other distributions (used to build Arch roots).
     pub fn of(host: &Host) -> Self {
-        if host.distro() == Distro::ArchArm {
-            Self::Arm
-        } else {
-            Self::Arch
-        }
+        if host.distro() == Distro::ArchArm { Self::Arm } else { Self::Arch }
     }
 
     pub fn repo(self) -> Repo {
@@ -82,13 +78,7 @@ impl Flavor {
             Self::Arch => "## Arch Linux repository mirrorlist",
             Self::Arm => "## Arch Linux ARM repository mirrorlist",
         };
-        [
-            "##",
-            title,
-            "## Created by `mirror use`. pacman tries the servers in order: add fallbacks below",
-            "##",
-            "",
-        ]
+        ["##", title, "## Created by `mirror use`. pacman tries the servers in order: add fallbacks below", "##", ""]
     }
 }
 
@@ -102,10 +92,7 @@ pub struct ParseError {
 
 impl ParseError {
     fn new(line: usize, message: impl Into<String>) -> Self {
-        Self {
-            line,
-            message: message.into(),
-        }
+        Self { line, message: message.into() }
     }
 
     pub fn problem(self, path: &Path) -> Problem {
@@ -138,16 +125,10 @@ fn parse_line(line: &str, number: usize) -> Result<Line<'_>, ParseError> {
         if t.len() > 2 && t.ends_with(']') {
             return Ok(Line::Other);
         }
-        return Err(ParseError::new(
-            number,
-            format!("`{t}` is not a `[section]` header"),
-        ));
+        return Err(ParseError::new(number, format!("`{t}` is not a `[section]` header")));
     }
     let Some((key, value)) = t.split_once('=') else {
-        return Err(ParseError::new(
-            number,
-            format!("`{t}` is neither a comment nor a `Server = URL` line"),
-        ));
+        return Err(ParseError::new(number, format!("`{t}` is neither a comment nor a `Server = URL` line")));
     };
     let (key, value) = (key.trim(), value.trim());
     if key == "Server" {
@@ -157,9 +138,7 @@ fn parse_line(line: &str, number: usize) -> Result<Line<'_>, ParseError> {
         if value.contains(char::is_whitespace) {
             return Err(ParseError::new(
                 number,
-                format!(
-                    "the server URL `{value}` contains whitespace (pacman has no end-of-line comments)"
-                ),
+                format!("the server URL `{value}` contains whitespace (pacman has no end-of-line comments)"),
             ));
         }
         return Ok(Line::Server(value));
@@ -192,32 +171,21 @@ pub fn first_server(text: &str) -> Result<Option<&str>, ParseError> {
 /// The repository root of a `Server =` URL: the Arch or ARM suffix removed, no trailing `/`.
 /// This is the form [`Target::endpoint`] uses.
 pub fn server_root(url: &str) -> &str {
-    let url = [Flavor::Arch.suffix(), Flavor::Arm.suffix()]
-        .iter()
-        .find_map(|suffix| url.strip_suffix(suffix))
-        .unwrap_or(url);
+    let url =
+        [Flavor::Arch.suffix(), Flavor::Arm.suffix()].iter().find_map(|suffix| url.strip_suffix(suffix)).unwrap_or(url);
     url.trim_end_matches('/')
 }
 
 /// Renders the mirrorlist with `server` (a full `Server =` URL) as the first active server,
 /// marked as chosen by `use` for `site_id`. `None` or a blank input creates a new list.
-pub fn render(
-    input: Option<&str>,
-    site_id: &str,
-    server: &str,
-    flavor: Flavor,
-) -> Result<String, ParseError> {
+pub fn render(input: Option<&str>, site_id: &str, server: &str, flavor: Flavor) -> Result<String, ParseError> {
     let text = input.unwrap_or("");
     first_server(text)?;
     let eol = if text.contains("\r\n") { "\r" } else { "" };
     let (lines, mut trailing_newline) = split(text);
     let mut lines: Vec<String> = if lines.iter().all(|l| l.trim().is_empty()) {
         trailing_newline = true;
-        flavor
-            .header()
-            .iter()
-            .map(|l| format!("{l}{eol}"))
-            .collect()
+        flavor.header().iter().map(|l| format!("{l}{eol}")).collect()
     } else {
         strip_blocks(&lines)
     };
@@ -241,21 +209,13 @@ pub fn render(
 
 /// Inserts the marker and the `Server =` line where [`insert_at`] says, with a blank line
 /// between the block and what follows it.
-fn insert_block(
-    lines: &mut Vec<String>,
-    trailing_newline: &mut bool,
-    site_id: &str,
-    server: &str,
-    eol: &str,
-) {
+fn insert_block(lines: &mut Vec<String>, trailing_newline: &mut bool, site_id: &str, server: &str, eol: &str) {
     let at = insert_at(lines);
     let mut block = Vec::with_capacity(4);
     if at > 0 && !lines[at - 1].trim().is_empty() {
         block.push(eol.to_owned());
     }
-    block.push(format!(
-        "{MARKER_PREFIX}{site_id} {MARKER_TAG}; the servers below are kept as fallbacks){eol}"
-    ));
+    block.push(format!("{MARKER_PREFIX}{site_id} {MARKER_TAG}; the servers below are kept as fallbacks){eol}"));
     block.push(format!("Server = {server}{eol}"));
     if at < lines.len() {
         block.push(eol.to_owned());
@@ -341,35 +301,23 @@ impl Target for Pacman {
     }
 
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
-        ctx.sys("/etc/pacman.conf").exists()
-            || ctx.sys("/etc/pacman.d").is_dir()
-            || ctx.has_program("pacman")
+        ctx.sys("/etc/pacman.conf").exists() || ctx.sys("/etc/pacman.d").is_dir() || ctx.has_program("pacman")
     }
 
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
-        site.repo(Flavor::of(host).repo())
-            .map(|root| root.trim_end_matches('/').to_owned())
+        site.repo(Flavor::of(host).repo()).map(|root| root.trim_end_matches('/').to_owned())
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let flavor = Flavor::of(host);
         let root = req.site.repo(flavor.repo()).ok_or_else(|| {
-            Problem::bad(format!(
-                "site `{}` does not serve `{}`",
-                req.site.id,
-                flavor.repo()
-            ))
-            .hint("`mirror list pacman` shows the sites that do")
+            Problem::bad(format!("site `{}` does not serve `{}`", req.site.id, flavor.repo()))
+                .hint("`mirror list pacman` shows the sites that do")
         })?;
         let path = ctx.sys(MIRRORLIST);
         let before = read_config(&path)?;
-        let after = render(
-            before.as_deref(),
-            &req.site.id,
-            &flavor.server(root),
-            flavor,
-        )
-        .map_err(|e| e.problem(&path))?;
+        let after =
+            render(before.as_deref(), &req.site.id, &flavor.server(root), flavor).map_err(|e| e.problem(&path))?;
         Ok(vec![edit(path, before, after)])
     }
 
@@ -378,13 +326,8 @@ impl Target for Pacman {
         let Some(text) = read_config(&path)? else {
             return Ok(Current::default());
         };
-        let url = first_server(&text)
-            .map_err(|e| e.problem(&path))?
-            .map(|url| server_root(url).to_owned());
-        Ok(Current {
-            files: vec![path],
-            url,
-        })
+        let url = first_server(&text).map_err(|e| e.problem(&path))?.map(|url| server_root(url).to_owned());
+        Ok(Current { files: vec![path], url })
     }
 }
 
@@ -444,11 +387,7 @@ mod tests {
     }
 
     fn host(os_release: &str, arch: &str) -> Host {
-        let mut h = Host {
-            arch: arch.into(),
-            has_os_release: true,
-            ..Host::default()
-        };
+        let mut h = Host { arch: arch.into(), has_os_release: true, ..Host::default() };
         h.parse_os_release(os_release);
         h
     }
@@ -480,46 +419,23 @@ mod tests {
             ("missing-arm", None, Flavor::Arm),
             ("empty", Some(""), Flavor::Arch),
             ("blank", Some("\n  \n"), Flavor::Arch),
-            (
-                "no-header",
-                Some("Server = https://a.example/$repo/os/$arch\n"),
-                Flavor::Arch,
-            ),
+            ("no-header", Some("Server = https://a.example/$repo/os/$arch\n"), Flavor::Arch),
             ("comments-only", Some("## my mirrors\n"), Flavor::Arch),
-            (
-                "no-newline",
-                Some("# mine\n\nServer=https://a.example/$repo/os/$arch"),
-                Flavor::Arch,
-            ),
-            (
-                "crlf",
-                Some("## list\r\n\r\nServer = https://a.example/$repo/os/$arch\r\n"),
-                Flavor::Arch,
-            ),
+            ("no-newline", Some("# mine\n\nServer=https://a.example/$repo/os/$arch"), Flavor::Arch),
+            ("crlf", Some("## list\r\n\r\nServer = https://a.example/$repo/os/$arch\r\n"), Flavor::Arch),
             (
                 "section",
-                Some(
-                    "# extra\n\n[custom]\nServer = https://c.example/$arch\nInclude = /etc/pacman.d/other\n",
-                ),
+                Some("# extra\n\n[custom]\nServer = https://c.example/$arch\nInclude = /etc/pacman.d/other\n"),
                 Flavor::Arch,
             ),
         ]
     }
 
     fn ctx(root: &Path) -> Context {
-        let map: BTreeMap<&str, OsString> = [
-            ("HOME", root.join("home").into_os_string()),
-            ("PATH", OsString::from("/nonexistent")),
-        ]
-        .into();
-        Context::from_vars(
-            &Overrides {
-                root: Some(root.to_path_buf()),
-                catalog: None,
-            },
-            |name| map.get(name).cloned(),
-        )
-        .unwrap()
+        let map: BTreeMap<&str, OsString> =
+            [("HOME", root.join("home").into_os_string()), ("PATH", OsString::from("/nonexistent"))].into();
+        Context::from_vars(&Overrides { root: Some(root.to_path_buf()), catalog: None }, |name| map.get(name).cloned())
+            .unwrap()
     }
 
     fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
@@ -552,10 +468,7 @@ mod tests {
     fn alarm_list_uses_the_arm_layout() {
         let out = apply(Some(ALARM), &tuna(), Flavor::Arm);
         insta::assert_snapshot!(out);
-        assert_eq!(
-            active_servers(&out)[0],
-            "https://mirrors.tuna.tsinghua.edu.cn/archlinuxarm/$arch/$repo"
-        );
+        assert_eq!(active_servers(&out)[0], "https://mirrors.tuna.tsinghua.edu.cn/archlinuxarm/$arch/$repo");
     }
 
     #[test]
@@ -563,10 +476,7 @@ mod tests {
         insta::assert_snapshot!("missing_arch", apply(None, &tuna(), Flavor::Arch));
         insta::assert_snapshot!("missing_arm", apply(None, &tuna(), Flavor::Arm));
         for blank in ["", "\n", " \n\n"] {
-            assert_eq!(
-                apply(Some(blank), &tuna(), Flavor::Arch),
-                apply(None, &tuna(), Flavor::Arch)
-            );
+            assert_eq!(apply(Some(blank), &tuna(), Flavor::Arch), apply(None, &tuna(), Flavor::Arch));
         }
     }
 
@@ -574,15 +484,9 @@ mod tests {
     fn upstream_writes_the_official_server() {
         let out = apply(Some(REFLECTOR), &upstream(), Flavor::Arch);
         insta::assert_snapshot!(out);
-        assert_eq!(
-            first_server(&out).unwrap(),
-            Some("https://geo.mirror.pkgbuild.com/$repo/os/$arch")
-        );
+        assert_eq!(first_server(&out).unwrap(), Some("https://geo.mirror.pkgbuild.com/$repo/os/$arch"));
         let arm = apply(None, &upstream(), Flavor::Arm);
-        assert_eq!(
-            first_server(&arm).unwrap(),
-            Some("http://mirror.archlinuxarm.org/$arch/$repo")
-        );
+        assert_eq!(first_server(&arm).unwrap(), Some("http://mirror.archlinuxarm.org/$arch/$repo"));
     }
 
     #[test]
@@ -591,10 +495,7 @@ mod tests {
         // official ARM one, the reflector list with JLU.
         assert_eq!(apply(Some(STOCK), &upstream(), Flavor::Arch), STOCK);
         assert_eq!(apply(Some(ALARM), &upstream(), Flavor::Arm), ALARM);
-        let jlu = site(
-            "jlu",
-            "archlinux = \"https://mirrors.jlu.edu.cn/archlinux\"\n",
-        );
+        let jlu = site("jlu", "archlinux = \"https://mirrors.jlu.edu.cn/archlinux\"\n");
         assert_eq!(apply(Some(REFLECTOR), &jlu, Flavor::Arch), REFLECTOR);
         // So going back to upstream after a switch gives back the original bytes.
         for (input, flavor) in [(STOCK, Flavor::Arch), (ALARM, Flavor::Arm)] {
@@ -635,10 +536,7 @@ mod tests {
             let out = apply(Some(input), &tuna(), flavor);
             let mut lines: Vec<&str> = out.lines().collect();
             let at = lines.iter().position(|l| is_marker(l)).unwrap();
-            assert!(
-                lines[at + 1].starts_with("Server = https://mirrors.tuna"),
-                "{name}"
-            );
+            assert!(lines[at + 1].starts_with("Server = https://mirrors.tuna"), "{name}");
             lines.drain(at..at + 2);
             let non_blank = |l: &&str| !l.trim().is_empty();
             let left: Vec<&str> = lines.into_iter().filter(non_blank).collect();
@@ -650,33 +548,16 @@ mod tests {
     #[test]
     fn current_reads_back_the_endpoint() {
         for (name, input, flavor) in inputs() {
-            let host = if flavor == Flavor::Arm {
-                alarm()
-            } else {
-                arch()
-            };
+            let host = if flavor == Flavor::Arm { alarm() } else { arch() };
             for site in [tuna(), ustc(), upstream()] {
                 let out = apply(input, &site, flavor);
                 let url = first_server(&out).unwrap().map(server_root);
-                assert_eq!(
-                    url.map(str::to_owned),
-                    Pacman.endpoint(&site, &host),
-                    "{name}"
-                );
+                assert_eq!(url.map(str::to_owned), Pacman.endpoint(&site, &host), "{name}");
             }
         }
-        assert_eq!(
-            first_server(STOCK).unwrap().map(server_root),
-            Some("https://geo.mirror.pkgbuild.com")
-        );
-        assert_eq!(
-            first_server(ALARM).unwrap().map(server_root),
-            Some("http://mirror.archlinuxarm.org")
-        );
-        assert_eq!(
-            first_server("#Server = https://a/$repo/os/$arch\n"),
-            Ok(None)
-        );
+        assert_eq!(first_server(STOCK).unwrap().map(server_root), Some("https://geo.mirror.pkgbuild.com"));
+        assert_eq!(first_server(ALARM).unwrap().map(server_root), Some("http://mirror.archlinuxarm.org"));
+        assert_eq!(first_server("#Server = https://a/$repo/os/$arch\n"), Ok(None));
     }
 
     #[test]
@@ -699,49 +580,28 @@ mod tests {
             "\nServer=https://mine.example/$repo/os/$arch",
         );
         assert!(edited.contains("\nServer=https://mine.example/"));
-        assert_eq!(
-            apply(Some(&edited), &ustc(), Flavor::Arch),
-            apply(Some(STOCK), &ustc(), Flavor::Arch)
-        );
+        assert_eq!(apply(Some(&edited), &ustc(), Flavor::Arch), apply(Some(STOCK), &ustc(), Flavor::Arch));
         // Two blocks (say, pasted from another machine) collapse into one.
         let block = "## mirror: nju (chosen by `mirror use`; the servers below are kept as fallbacks)\nServer = https://mirror.nju.edu.cn/archlinux/$repo/os/$arch\n\n";
         let doubled = format!("{block}{}", apply(Some(STOCK), &tuna(), Flavor::Arch));
-        assert_eq!(
-            apply(Some(&doubled), &ustc(), Flavor::Arch),
-            apply(Some(STOCK), &ustc(), Flavor::Arch)
-        );
+        assert_eq!(apply(Some(&doubled), &ustc(), Flavor::Arch), apply(Some(STOCK), &ustc(), Flavor::Arch));
     }
 
     #[test]
     fn layout_details_are_kept() {
-        let out = apply(
-            Some("## list\r\n\r\nServer = https://a.example/$repo/os/$arch\r\n"),
-            &tuna(),
-            Flavor::Arch,
-        );
+        let out = apply(Some("## list\r\n\r\nServer = https://a.example/$repo/os/$arch\r\n"), &tuna(), Flavor::Arch);
         assert_eq!(
             out,
             "## list\r\n\r\n## mirror: tuna (chosen by `mirror use`; the servers below are kept as fallbacks)\r\nServer = https://mirrors.tuna.tsinghua.edu.cn/archlinux/$repo/os/$arch\r\n\r\nServer = https://a.example/$repo/os/$arch\r\n"
         );
-        let out = apply(
-            Some("# mine\n\nServer=https://a.example/$repo/os/$arch"),
-            &tuna(),
-            Flavor::Arch,
-        );
-        assert!(
-            out.ends_with("\n\nServer=https://a.example/$repo/os/$arch"),
-            "{out}"
-        );
+        let out = apply(Some("# mine\n\nServer=https://a.example/$repo/os/$arch"), &tuna(), Flavor::Arch);
+        assert!(out.ends_with("\n\nServer=https://a.example/$repo/os/$arch"), "{out}");
         let out = apply(Some("## my mirrors\n"), &tuna(), Flavor::Arch);
         assert_eq!(
             out,
             "## my mirrors\n\n## mirror: tuna (chosen by `mirror use`; the servers below are kept as fallbacks)\nServer = https://mirrors.tuna.tsinghua.edu.cn/archlinux/$repo/os/$arch\n"
         );
-        let out = apply(
-            Some("Server = https://a.example/$repo/os/$arch\n"),
-            &tuna(),
-            Flavor::Arch,
-        );
+        let out = apply(Some("Server = https://a.example/$repo/os/$arch\n"), &tuna(), Flavor::Arch);
         assert!(out.starts_with("## mirror: tuna"), "{out}");
     }
 
@@ -751,10 +611,7 @@ mod tests {
                     Include = /etc/pacman.d/x\nCacheServer = http://cache/$repo/os/$arch\n\
                     SigLevel = Optional\nUsage = Sync\n";
         assert_eq!(first_server(text), Ok(Some("https://a/$repo/os/$arch")));
-        assert_eq!(
-            active_servers(text),
-            ["https://a/$repo/os/$arch", "https://b/x"]
-        );
+        assert_eq!(active_servers(text), ["https://a/$repo/os/$arch", "https://b/x"]);
     }
 
     #[test]
@@ -776,8 +633,7 @@ mod tests {
             let err = first_server(text).unwrap_err();
             assert_eq!(err.line, line, "{text:?}");
             assert!(err.message.contains(what), "{text:?}: {}", err.message);
-            let err =
-                render(Some(text), "tuna", "https://t/$repo/os/$arch", Flavor::Arch).unwrap_err();
+            let err = render(Some(text), "tuna", "https://t/$repo/os/$arch", Flavor::Arch).unwrap_err();
             assert_eq!(err.line, line);
         }
     }
@@ -785,36 +641,23 @@ mod tests {
     #[test]
     fn endpoint_follows_the_host() {
         let tuna = tuna();
-        assert_eq!(
-            Pacman.endpoint(&tuna, &arch()).as_deref(),
-            Some("https://mirrors.tuna.tsinghua.edu.cn/archlinux")
-        );
+        assert_eq!(Pacman.endpoint(&tuna, &arch()).as_deref(), Some("https://mirrors.tuna.tsinghua.edu.cn/archlinux"));
         assert_eq!(
             Pacman.endpoint(&tuna, &alarm()).as_deref(),
             Some("https://mirrors.tuna.tsinghua.edu.cn/archlinuxarm")
         );
-        assert_eq!(
-            Pacman.endpoint(&ustc(), &arch()).as_deref(),
-            Some("https://mirrors.ustc.edu.cn/archlinux")
-        );
+        assert_eq!(Pacman.endpoint(&ustc(), &arch()).as_deref(), Some("https://mirrors.ustc.edu.cn/archlinux"));
         // pacman on another distribution (pacstrap from Debian) uses the Arch layout.
         assert_eq!(
-            Pacman
-                .endpoint(&tuna, &host("ID=debian\n", "amd64"))
-                .as_deref(),
+            Pacman.endpoint(&tuna, &host("ID=debian\n", "amd64")).as_deref(),
             Some("https://mirrors.tuna.tsinghua.edu.cn/archlinux")
         );
         // An Arch-like system on arm64 is Arch Linux ARM.
         assert_eq!(
-            Pacman
-                .endpoint(&tuna, &host("ID=manjaro-arm\nID_LIKE=arch\n", "arm64"))
-                .as_deref(),
+            Pacman.endpoint(&tuna, &host("ID=manjaro-arm\nID_LIKE=arch\n", "arm64")).as_deref(),
             Some("https://mirrors.tuna.tsinghua.edu.cn/archlinuxarm")
         );
-        let arch_only = site(
-            "zju",
-            "archlinux = \"https://mirrors.zju.edu.cn/archlinux\"\n",
-        );
+        let arch_only = site("zju", "archlinux = \"https://mirrors.zju.edu.cn/archlinux\"\n");
         assert!(Pacman.endpoint(&arch_only, &arch()).is_some());
         assert_eq!(Pacman.endpoint(&arch_only, &alarm()), None);
         let pypi_only = site("pypi", "pypi = \"https://p.example/simple\"\n");
@@ -847,11 +690,7 @@ mod tests {
         assert_eq!(Pacman.current(&ctx, &host).unwrap(), Current::default());
 
         let (tuna, upstream) = (tuna(), upstream());
-        let req = Request {
-            site: &tuna,
-            upstream: Some(&upstream),
-            security: false,
-        };
+        let req = Request { site: &tuna, upstream: Some(&upstream), security: false };
         let edits = Pacman.plan(&ctx, &host, &req).unwrap();
         let path = root.join("etc/pacman.d/mirrorlist");
         assert_eq!(edits.len(), 1);
@@ -862,23 +701,14 @@ mod tests {
         write(root, "etc/pacman.d/mirrorlist", STOCK);
         let current = Pacman.current(&ctx, &host).unwrap();
         assert_eq!(current.files, std::slice::from_ref(&path));
-        assert_eq!(
-            current.url.as_deref(),
-            Some("https://geo.mirror.pkgbuild.com")
-        );
+        assert_eq!(current.url.as_deref(), Some("https://geo.mirror.pkgbuild.com"));
 
         let edits = Pacman.plan(&ctx, &host, &req).unwrap();
         assert!(edits[0].is_change());
         std::fs::write(&path, edits[0].after.as_ref().unwrap()).unwrap();
-        assert_eq!(
-            Pacman.current(&ctx, &host).unwrap().url,
-            Pacman.endpoint(&tuna, &host)
-        );
+        assert_eq!(Pacman.current(&ctx, &host).unwrap().url, Pacman.endpoint(&tuna, &host));
         let again = Pacman.plan(&ctx, &host, &req).unwrap();
-        assert!(
-            !again[0].is_change(),
-            "applying the same site twice changes nothing"
-        );
+        assert!(!again[0].is_change(), "applying the same site twice changes nothing");
     }
 
     #[test]
@@ -888,34 +718,17 @@ mod tests {
         let ctx = ctx(root);
         let path = write(root, "etc/pacman.d/mirrorlist", MALFORMED);
         let tuna = tuna();
-        let req = Request {
-            site: &tuna,
-            upstream: None,
-            security: false,
-        };
-        for err in [
-            Pacman.plan(&ctx, &arch(), &req).unwrap_err(),
-            Pacman.current(&ctx, &arch()).unwrap_err(),
-        ] {
+        let req = Request { site: &tuna, upstream: None, security: false };
+        for err in [Pacman.plan(&ctx, &arch(), &req).unwrap_err(), Pacman.current(&ctx, &arch()).unwrap_err()] {
             let text = crate::error::render(&err);
-            assert!(
-                text.contains(&format!("could not parse `{}` line 10:", path.display())),
-                "{text}"
-            );
+            assert!(text.contains(&format!("could not parse `{}` line 10:", path.display())), "{text}");
             assert_eq!(crate::error::status_of(&err).code(), 2);
         }
 
         let pypi_only = site("pypi", "pypi = \"https://p.example/simple\"\n");
-        let req = Request {
-            site: &pypi_only,
-            upstream: None,
-            security: false,
-        };
+        let req = Request { site: &pypi_only, upstream: None, security: false };
         let text = crate::error::render(&Pacman.plan(&ctx, &arch(), &req).unwrap_err());
-        assert!(
-            text.contains("site `pypi` does not serve `archlinux`"),
-            "{text}"
-        );
+        assert!(text.contains("site `pypi` does not serve `archlinux`"), "{text}");
     }
 
     /// The real parser agrees, when `pacman-conf` is installed: the rendered list parses and
@@ -923,18 +736,11 @@ mod tests {
     #[test]
     fn pacman_conf_reads_the_rendered_list() {
         let dir = tempfile::tempdir().unwrap();
-        let list = write(
-            dir.path(),
-            "mirrorlist",
-            &apply(Some(STOCK), &tuna(), Flavor::Arch),
-        );
+        let list = write(dir.path(), "mirrorlist", &apply(Some(STOCK), &tuna(), Flavor::Arch));
         let conf = write(
             dir.path(),
             "pacman.conf",
-            &format!(
-                "[options]\nArchitecture = x86_64\n\n[core]\nInclude = {}\n",
-                list.display()
-            ),
+            &format!("[options]\nArchitecture = x86_64\n\n[core]\nInclude = {}\n", list.display()),
         );
         let output = match std::process::Command::new("pacman-conf")
             .arg("--config")
