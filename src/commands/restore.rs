@@ -170,8 +170,13 @@ fn pick<'a>(entries: &'a [Entry], id: Option<&str>) -> Result<&'a Entry> {
         });
     }
     entries.iter().rev().find(|e| e.state() == State::Complete).ok_or_else(|| {
-        Problem::failed("nothing to restore: no `mirror use` is recorded in the journal")
-            .hint("`mirror restore --list` shows every entry, including restored ones; `mirror use upstream` points back at the official servers")
+        let why = if entries.is_empty() {
+            "no `mirror use` is recorded in the journal"
+        } else {
+            "every `mirror use` in the journal was already restored or rolled back"
+        };
+        Problem::failed(format!("nothing to restore: {why}"))
+            .hint("`mirror restore --list` shows every entry; `mirror use upstream` points back at the official servers")
             .into()
     })
 }
