@@ -176,7 +176,9 @@ fn pick<'a>(entries: &'a [Entry], id: Option<&str>) -> Result<&'a Entry> {
             "every `mirror use` in the journal was already restored or rolled back"
         };
         Problem::failed(format!("nothing to restore: {why}"))
-            .hint("`mirror restore --list` shows every entry; `mirror use upstream` points back at the official servers")
+            .hint(
+                "`mirror restore --list` shows every entry; `mirror use upstream` points back at the official servers",
+            )
             .into()
     })
 }

@@ -90,6 +90,7 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
         }
     }
 
+    crate::targets::refuse_links(work.iter().flat_map(|t| t.edits.iter()))?;
     let mut report = Report { site: site_arg.clone(), dry_run: app.args.dry_run, journal: None, targets: reports };
     if report.targets.iter().any(|t| t.status == Outcome::Failed) {
         print_report(app, &report)?;

@@ -61,10 +61,7 @@ impl Target for Apt {
                 list_text = Some(text.clone());
             }
             let entries = parse(source.format, &text).map_err(|e| source.error(e, req))?;
-            let mine = rw
-                .distribution
-                .classify_all(&text, &entries)
-                .map_err(|e| source.error(e, req))?;
+            let mine = rw.distribution.classify_all(&text, &entries).map_err(|e| source.error(e, req))?;
             if mine.is_empty() {
                 continue;
             }
@@ -79,10 +76,7 @@ impl Target for Apt {
         // Nothing names the distribution archive (a minimal container): write it into
         // `sources.list`, after what that file holds.
         let base = match edits.iter().position(|e| e.path == list_path) {
-            Some(i) => edits
-                .remove(i)
-                .after
-                .map(|a| String::from_utf8(a).expect("rendered from text")),
+            Some(i) => edits.remove(i).after.map(|a| String::from_utf8(a).expect("rendered from text")),
             None => list_text.clone(),
         };
         let after = generate(base.as_deref(), &rw, !any_security).map_err(|e| match e {
@@ -96,11 +90,7 @@ impl Target for Apt {
                 list_path.display()
             ))
             .into(),
-            other => Source {
-                path: list_path.clone(),
-                format: Format::List,
-            }
-            .error(other, req),
+            other => Source { path: list_path.clone(), format: Format::List }.error(other, req),
         })?;
         edits.insert(0, edit(list_path, list_text, after));
         Ok(edits)
@@ -124,9 +114,7 @@ impl Target for Apt {
                 continue;
             };
             let entries = parse(source.format, &text).map_err(|e| source.parse_error(e))?;
-            let mine = distribution
-                .classify_all(&text, &entries)
-                .map_err(|e| source.parse_error(e))?;
+            let mine = distribution.classify_all(&text, &entries).map_err(|e| source.parse_error(e))?;
             if mine.is_empty() {
                 continue;
             }
@@ -195,58 +183,29 @@ impl Family {
     fn is_official_host(self, host: &str) -> bool {
         match self {
             Self::Debian => {
-                matches!(
-                    host,
-                    "deb.debian.org"
-                        | "security.debian.org"
-                        | "ftp.debian.org"
-                        | "httpredir.debian.org"
-                ) || host
-                    .strip_prefix("ftp.")
-                    .and_then(|h| h.strip_suffix(".debian.org"))
-                    .is_some_and(|cc| cc.len() == 2 && cc.bytes().all(|b| b.is_ascii_lowercase()))
+                matches!(host, "deb.debian.org" | "security.debian.org" | "ftp.debian.org" | "httpredir.debian.org")
+                    || host
+                        .strip_prefix("ftp.")
+                        .and_then(|h| h.strip_suffix(".debian.org"))
+                        .is_some_and(|cc| cc.len() == 2 && cc.bytes().all(|b| b.is_ascii_lowercase()))
             }
             Self::Ubuntu => {
-                matches!(
-                    host,
-                    "archive.ubuntu.com" | "security.ubuntu.com" | "ports.ubuntu.com"
-                ) || host
-                    .strip_suffix(".archive.ubuntu.com")
-                    .is_some_and(|sub| !sub.is_empty())
+                matches!(host, "archive.ubuntu.com" | "security.ubuntu.com" | "ports.ubuntu.com")
+                    || host.strip_suffix(".archive.ubuntu.com").is_some_and(|sub| !sub.is_empty())
             }
         }
     }
 }
 
 /// Hosts whose paths can look like an archive tree but never are the distribution's.
-const THIRD_PARTY_HOSTS: &[&str] = &[
-    "ppa.launchpad.net",
-    "ppa.launchpadcontent.net",
-    "download.docker.com",
-];
+const THIRD_PARTY_HOSTS: &[&str] = &["ppa.launchpad.net", "ppa.launchpadcontent.net", "download.docker.com"];
 
 /// Debian's release aliases, which name the same archive as a codename.
-const DEBIAN_ALIASES: &[&str] = &[
-    "stable",
-    "oldstable",
-    "oldoldstable",
-    "testing",
-    "unstable",
-    "sid",
-    "experimental",
-];
+const DEBIAN_ALIASES: &[&str] = &["stable", "oldstable", "oldoldstable", "testing", "unstable", "sid", "experimental"];
 
 /// Suffixes of the suites that belong to a release (`bookworm-updates`, `buster/updates`).
-const SUITE_SUFFIXES: &[&str] = &[
-    "",
-    "-updates",
-    "-backports",
-    "-backports-sloppy",
-    "-security",
-    "-proposed",
-    "-proposed-updates",
-    "/updates",
-];
+const SUITE_SUFFIXES: &[&str] =
+    &["", "-updates", "-backports", "-backports-sloppy", "-security", "-proposed", "-proposed-updates", "/updates"];
 
 /// Which entries belong to the distribution archive.
 #[derive(Debug, Clone)]
@@ -293,9 +252,7 @@ fn uri_parts(uri: &str) -> Option<UriParts> {
     }
     let url = Url::parse(uri).ok()?;
     let host = url.host_str()?.to_ascii_lowercase();
-    let last = url
-        .path_segments()
-        .and_then(|mut segs| segs.rfind(|s| !s.is_empty()).map(str::to_owned));
+    let last = url.path_segments().and_then(|mut segs| segs.rfind(|s| !s.is_empty()).map(str::to_owned));
     Some(UriParts { host, last })
 }
 
@@ -303,9 +260,7 @@ fn uri_parts(uri: &str) -> Option<UriParts> {
 fn same_url(a: &str, b: &str) -> bool {
     fn norm(u: &str) -> &str {
         let u = u.trim_end_matches('/');
-        u.strip_prefix("https://")
-            .or_else(|| u.strip_prefix("http://"))
-            .unwrap_or(u)
+        u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u)
     }
     norm(a).eq_ignore_ascii_case(norm(b))
 }
@@ -322,11 +277,7 @@ impl Distribution {
         if self.family == Family::Debian {
             bases.extend_from_slice(DEBIAN_ALIASES);
         }
-        bases.iter().any(|base| {
-            suite
-                .strip_prefix(base)
-                .is_some_and(|rest| SUITE_SUFFIXES.contains(&rest))
-        })
+        bases.iter().any(|base| suite.strip_prefix(base).is_some_and(|rest| SUITE_SUFFIXES.contains(&rest)))
     }
 
     /// The URIs of the entries that belong to the distribution archive, in file order.
@@ -335,11 +286,7 @@ impl Distribution {
         for (i, entry) in entries.iter().enumerate() {
             for uri in &entry.uris {
                 if let Some(c) = self.classify(&text[uri.clone()], entry)? {
-                    out.push(Classified {
-                        entry: i,
-                        uri: uri.clone(),
-                        ..c
-                    });
+                    out.push(Classified { entry: i, uri: uri.clone(), ..c });
                 }
             }
         }
@@ -350,26 +297,18 @@ impl Distribution {
         let Some(parts) = uri_parts(uri) else {
             return Ok(None);
         };
-        let tree = parts
-            .last
-            .as_deref()
-            .is_some_and(|l| self.family.trees().contains(&l));
+        let tree = parts.last.as_deref().is_some_and(|l| self.family.trees().contains(&l));
         let official = self.family.is_official_host(&parts.host);
         let by_url = self.known.iter().any(|k| same_url(k, uri));
-        let by_host =
-            official && (tree || (parts.host == "security.debian.org" && parts.last.is_none()));
+        let by_host = official && (tree || (parts.host == "security.debian.org" && parts.last.is_none()));
         let by_path = tree
             && !entry.components.is_empty()
-            && entry
-                .components
-                .iter()
-                .all(|c| self.family.components().contains(&c.as_str()))
+            && entry.components.iter().all(|c| self.family.components().contains(&c.as_str()))
             && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str());
         if !(by_url || by_host || by_path) {
             return Ok(None);
         }
-        let (ok, other): (Vec<&String>, Vec<&String>) =
-            entry.suites.iter().partition(|s| self.suite_ok(s));
+        let (ok, other): (Vec<&String>, Vec<&String>) = entry.suites.iter().partition(|s| self.suite_ok(s));
         if ok.is_empty() {
             return Ok(None);
         }
@@ -382,10 +321,8 @@ impl Distribution {
                 ),
             });
         }
-        let security_tree = matches!(
-            parts.host.as_str(),
-            "security.debian.org" | "security.ubuntu.com"
-        ) || parts.last.as_deref() == Some("debian-security");
+        let security_tree = matches!(parts.host.as_str(), "security.debian.org" | "security.ubuntu.com")
+            || parts.last.as_deref() == Some("debian-security");
         let mut roles = Roles::default();
         for suite in &entry.suites {
             if security_tree || suite.ends_with("-security") || suite.ends_with("/updates") {
@@ -396,13 +333,7 @@ impl Distribution {
         }
         let ports = self.family == Family::Ubuntu
             && (parts.host == "ports.ubuntu.com" || parts.last.as_deref() == Some("ubuntu-ports"));
-        Ok(Some(Classified {
-            entry: 0,
-            uri: 0..0,
-            roles,
-            ports,
-            official,
-        }))
+        Ok(Some(Classified { entry: 0, uri: 0..0, roles, ports, official }))
     }
 }
 
@@ -426,29 +357,15 @@ pub struct Dest {
 
 impl Dest {
     pub fn from_site(site: &Site, via: Via) -> Self {
-        let urls = [
-            Repo::Debian,
-            Repo::DebianSecurity,
-            Repo::Ubuntu,
-            Repo::UbuntuPorts,
-        ]
-        .into_iter()
-        .filter_map(|r| {
-            site.repo(r)
-                .map(|u| (r, u.trim_end_matches('/').to_owned()))
-        })
-        .collect();
+        let urls = [Repo::Debian, Repo::DebianSecurity, Repo::Ubuntu, Repo::UbuntuPorts]
+            .into_iter()
+            .filter_map(|r| site.repo(r).map(|u| (r, u.trim_end_matches('/').to_owned())))
+            .collect();
         Self { via, urls }
     }
 
     fn get(&self, repo: Repo) -> Result<&str, RenderError> {
-        self.urls
-            .get(&repo)
-            .map(String::as_str)
-            .ok_or(RenderError::Missing {
-                repo,
-                via: self.via,
-            })
+        self.urls.get(&repo).map(String::as_str).ok_or(RenderError::Missing { repo, via: self.via })
     }
 }
 
@@ -596,10 +513,7 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
 }
 
 fn parse_error(line: usize, message: impl Into<String>) -> RenderError {
-    RenderError::Parse {
-        line,
-        message: message.into(),
-    }
+    RenderError::Parse { line, message: message.into() }
 }
 
 /// The next word of a one-line entry from byte `pos`: runs of non-blanks, where `[…]` and
@@ -624,9 +538,7 @@ fn next_word(s: &str, pos: usize, line: usize) -> Result<Option<Range<usize>>, R
             let end = bytes[i + 1..]
                 .iter()
                 .position(|&b| b == close)
-                .ok_or_else(|| {
-                    parse_error(line, format!("unterminated `{}`", char::from(bytes[i])))
-                })?;
+                .ok_or_else(|| parse_error(line, format!("unterminated `{}`", char::from(bytes[i]))))?;
             i += end + 1;
         }
         i += 1;
@@ -644,28 +556,18 @@ fn parse_list(text: &str) -> Result<Vec<Entry>, RenderError> {
         let ty_range = next_word(content, 0, no)?.expect("not blank");
         let ty = &content[ty_range.clone()];
         if ty != "deb" && ty != "deb-src" {
-            return Err(parse_error(
-                no,
-                format!("expected `deb` or `deb-src`, found `{ty}`"),
-            ));
+            return Err(parse_error(no, format!("expected `deb` or `deb-src`, found `{ty}`")));
         }
         let mut pos = ty_range.end;
         let rest = &content[pos..];
         if rest.trim_start().starts_with('[') {
             let open = pos + (rest.len() - rest.trim_start().len());
-            let close = content[open..]
-                .find(']')
-                .ok_or_else(|| parse_error(no, "unterminated `[` in the options"))?;
+            let close = content[open..].find(']').ok_or_else(|| parse_error(no, "unterminated `[` in the options"))?;
             pos = open + close + 1;
         }
-        let uri = next_word(content, pos, no)?
-            .ok_or_else(|| parse_error(no, format!("`{ty}` line has no URI")))?;
-        let suite = next_word(content, uri.end, no)?.ok_or_else(|| {
-            parse_error(
-                no,
-                format!("`{ty}` line has no suite after `{}`", &content[uri.clone()]),
-            )
-        })?;
+        let uri = next_word(content, pos, no)?.ok_or_else(|| parse_error(no, format!("`{ty}` line has no URI")))?;
+        let suite = next_word(content, uri.end, no)?
+            .ok_or_else(|| parse_error(no, format!("`{ty}` line has no suite after `{}`", &content[uri.clone()])))?;
         let mut components = Vec::new();
         let mut pos = suite.end;
         while let Some(word) = next_word(content, pos, no)? {
@@ -676,17 +578,13 @@ fn parse_list(text: &str) -> Result<Vec<Entry>, RenderError> {
         if suite_text.ends_with('/') && !components.is_empty() {
             return Err(parse_error(
                 no,
-                format!(
-                    "suite `{suite_text}` is an exact path (it ends in `/`) and takes no components"
-                ),
+                format!("suite `{suite_text}` is an exact path (it ends in `/`) and takes no components"),
             ));
         }
         if !suite_text.ends_with('/') && components.is_empty() {
             return Err(parse_error(
                 no,
-                format!(
-                    "suite `{suite_text}` needs components (like `main`), or a `/` at its end for an exact path"
-                ),
+                format!("suite `{suite_text}` needs components (like `main`), or a `/` at its end for an exact path"),
             ));
         }
         entries.push(Entry {
@@ -718,9 +616,7 @@ fn words(line: &str, offset: usize) -> impl Iterator<Item = Range<usize>> + '_ {
         if start >= line.len() {
             return None;
         }
-        let len = line[start..]
-            .find(char::is_whitespace)
-            .unwrap_or(line.len() - start);
+        let len = line[start..].find(char::is_whitespace).unwrap_or(line.len() - start);
         pos = start + len;
         Some(offset + start..offset + start + len)
     })
@@ -740,40 +636,23 @@ fn parse_sources(text: &str) -> Result<Vec<Entry>, RenderError> {
             continue;
         }
         if line.starts_with([' ', '\t']) {
-            let field = stanza.last_mut().ok_or_else(|| {
-                parse_error(
-                    no,
-                    "continuation line (it starts with a blank) outside a field",
-                )
-            })?;
+            let field = stanza
+                .last_mut()
+                .ok_or_else(|| parse_error(no, "continuation line (it starts with a blank) outside a field"))?;
             field.words.extend(words(line, start));
             continue;
         }
-        let Some((name, value)) = line
-            .split_once(':')
-            .filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
+        let Some((name, value)) =
+            line.split_once(':').filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
         else {
-            return Err(parse_error(
-                no,
-                format!("expected `Field: value`, found `{}`", line.trim()),
-            ));
+            return Err(parse_error(no, format!("expected `Field: value`, found `{}`", line.trim())));
         };
         let name = name.to_ascii_lowercase();
         if stanza.iter().any(|f| f.name == name) {
-            return Err(parse_error(
-                no,
-                format!(
-                    "field `{}` appears twice in one stanza",
-                    &line[..name.len()]
-                ),
-            ));
+            return Err(parse_error(no, format!("field `{}` appears twice in one stanza", &line[..name.len()])));
         }
         let value_start = start + name.len() + 1;
-        stanza.push(Field {
-            name,
-            line: no,
-            words: words(value, value_start).collect(),
-        });
+        stanza.push(Field { name, line: no, words: words(value, value_start).collect() });
     }
     if !stanza.is_empty() {
         entries.push(finish_stanza(text, stanza)?);
@@ -784,8 +663,7 @@ fn parse_sources(text: &str) -> Result<Vec<Entry>, RenderError> {
 fn finish_stanza(text: &str, stanza: Vec<Field>) -> Result<Entry, RenderError> {
     let line = stanza[0].line;
     let get = |name: &str| stanza.iter().find(|f| f.name == name);
-    let strings =
-        |f: &Field| -> Vec<String> { f.words.iter().map(|r| text[r.clone()].to_owned()).collect() };
+    let strings = |f: &Field| -> Vec<String> { f.words.iter().map(|r| text[r.clone()].to_owned()).collect() };
     let require = |name: &str, shown: &str| {
         get(name)
             .filter(|f| !f.words.is_empty())
@@ -795,22 +673,10 @@ fn finish_stanza(text: &str, stanza: Vec<Field>) -> Result<Entry, RenderError> {
     let uris = require("uris", "URIs")?.words.clone();
     let suites = strings(require("suites", "Suites")?);
     let components = get("components").map(strings).unwrap_or_default();
-    let enabled = get("enabled")
-        .and_then(|f| f.words.first())
-        .is_none_or(|w| {
-            !matches!(
-                text[w.clone()].to_ascii_lowercase().as_str(),
-                "no" | "false" | "off" | "without" | "disable"
-            )
-        });
-    Ok(Entry {
-        line,
-        types,
-        enabled,
-        uris,
-        suites,
-        components,
-    })
+    let enabled = get("enabled").and_then(|f| f.words.first()).is_none_or(|w| {
+        !matches!(text[w.clone()].to_ascii_lowercase().as_str(), "no" | "false" | "off" | "without" | "disable")
+    });
+    Ok(Entry { line, types, enabled, uris, suites, components })
 }
 
 /// Rewrites the URIs of the distribution archive's entries in `text` (a `.list` or `.sources`
@@ -821,25 +687,15 @@ pub fn render(format: Format, text: &str, rw: &Rewrite) -> Result<String, Render
     for c in rw.distribution.classify_all(text, &entries)? {
         let original = &text[c.uri.clone()];
         let slash = original.ends_with('/');
-        let archive = if c.roles.archive {
-            Some(rw.archive_url(&c, slash)?)
-        } else {
-            None
-        };
+        let archive = if c.roles.archive { Some(rw.archive_url(&c, slash)?) } else { None };
         let security = if c.roles.security {
-            Some(
-                rw.security_url(&c, slash)?
-                    .unwrap_or_else(|| original.to_owned()),
-            )
+            Some(rw.security_url(&c, slash)?.unwrap_or_else(|| original.to_owned()))
         } else {
             None
         };
         let new = match (archive, security) {
             (Some(a), Some(s)) if a != s => {
-                return Err(parse_error(
-                    entries[c.entry].line,
-                    "stanza mixes security and archive suites; split it",
-                ));
+                return Err(parse_error(entries[c.entry].line, "stanza mixes security and archive suites; split it"));
             }
             (Some(url), _) | (None, Some(url)) => url,
             (None, None) => continue,
@@ -856,29 +712,20 @@ pub fn render(format: Format, text: &str, rw: &Rewrite) -> Result<String, Render
 }
 
 /// Debian releases before buster: their archives left the mirrors.
-const DEBIAN_OUTDATED: &[&str] = &[
-    "stretch", "jessie", "wheezy", "squeeze", "lenny", "etch", "sarge", "woody",
-];
+const DEBIAN_OUTDATED: &[&str] = &["stretch", "jessie", "wheezy", "squeeze", "lenny", "etch", "sarge", "woody"];
 
 /// The one-line entries for the distribution, from os-release, appended to `existing` (a
 /// `sources.list` without archive entries, kept as it is) or as a new file. `with_security`:
 /// also write the security suite (false when some file already has it).
-pub fn generate(
-    existing: Option<&str>,
-    rw: &Rewrite,
-    with_security: bool,
-) -> Result<String, RenderError> {
+pub fn generate(existing: Option<&str>, rw: &Rewrite, with_security: bool) -> Result<String, RenderError> {
     let family = rw.distribution.family;
     if let Some(id) = &rw.distribution.derivative {
         return Err(RenderError::Release(format!(
             "says `ID={id}`, a derivative whose own archive `mirror` does not know"
         )));
     }
-    let codename = rw
-        .distribution
-        .codename
-        .as_deref()
-        .ok_or_else(|| RenderError::Release("sets no `VERSION_CODENAME`".into()))?;
+    let codename =
+        rw.distribution.codename.as_deref().ok_or_else(|| RenderError::Release("sets no `VERSION_CODENAME`".into()))?;
     if family == Family::Debian && DEBIAN_OUTDATED.contains(&codename) {
         return Err(RenderError::Release(format!(
             "names release `{codename}`, which left the mirrors for archive.debian.org"
@@ -948,12 +795,8 @@ struct Source {
 impl Source {
     fn parse_error(&self, e: RenderError) -> anyhow::Error {
         match e {
-            RenderError::Parse { line, message } => {
-                Problem::parse(&self.path, Some(line), message).into()
-            }
-            RenderError::Missing { repo, .. } => {
-                Problem::bad(format!("no URL for `{repo}`")).into()
-            }
+            RenderError::Parse { line, message } => Problem::parse(&self.path, Some(line), message).into(),
+            RenderError::Missing { repo, .. } => Problem::bad(format!("no URL for `{repo}`")).into(),
             RenderError::Release(what) => Problem::bad(what).into(),
         }
     }
@@ -971,16 +814,12 @@ fn missing(repo: Repo, via: Via, req: &Request<'_>) -> anyhow::Error {
     match via {
         Via::Site => Problem::bad(format!("site `{id}` does not serve `{repo}`"))
             .hint("pick a site that does; `mirror list apt` shows which sites serve apt"),
-        Via::SiteSecurity => Problem::bad(format!(
-            "site `{id}` does not serve `{repo}`, which `--security` needs"
-        ))
-        .hint("drop `--security` to keep security updates on the official server"),
-        Via::Upstream => Problem::bad(format!(
-            "the `upstream` site does not serve `{repo}`, where security updates go"
-        ))
-        .hint(format!(
-            "add `{repo}` to the `upstream` site file, or use `--security` to take them from `{id}`"
-        )),
+        Via::SiteSecurity => Problem::bad(format!("site `{id}` does not serve `{repo}`, which `--security` needs"))
+            .hint("drop `--security` to keep security updates on the official server"),
+        Via::Upstream => {
+            Problem::bad(format!("the `upstream` site does not serve `{repo}`, where security updates go"))
+                .hint(format!("add `{repo}` to the `upstream` site file, or use `--security` to take them from `{id}`"))
+        }
     }
     .into()
 }
@@ -988,10 +827,7 @@ fn missing(repo: Repo, via: Via, req: &Request<'_>) -> anyhow::Error {
 /// `sources.list`, then `sources.list.d/*.list` and `*.sources` sorted by name (files whose
 /// names apt ignores are skipped).
 fn source_files(ctx: &Context) -> Result<Vec<Source>> {
-    let mut files = vec![Source {
-        path: ctx.sys(SOURCES_LIST),
-        format: Format::List,
-    }];
+    let mut files = vec![Source { path: ctx.sys(SOURCES_LIST), format: Format::List }];
     let dir = ctx.sys(SOURCES_LIST_D);
     let listing = match std::fs::read_dir(&dir) {
         Ok(listing) => listing,
@@ -1005,10 +841,8 @@ fn source_files(ctx: &Context) -> Result<Vec<Source>> {
     };
     let mut found = Vec::new();
     for entry in listing {
-        let entry = entry.map_err(|e| {
-            anyhow::Error::new(e)
-                .context(Problem::bad(format!("could not read `{}`", dir.display())))
-        })?;
+        let entry = entry
+            .map_err(|e| anyhow::Error::new(e).context(Problem::bad(format!("could not read `{}`", dir.display()))))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let format = if name.ends_with(".list") {
             Format::List
@@ -1017,19 +851,13 @@ fn source_files(ctx: &Context) -> Result<Vec<Source>> {
         } else {
             continue;
         };
-        if !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
-        {
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) {
             continue;
         }
         found.push((name, format));
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
-    files.extend(found.into_iter().map(|(name, format)| Source {
-        path: dir.join(name),
-        format,
-    }));
+    files.extend(found.into_iter().map(|(name, format)| Source { path: dir.join(name), format }));
     Ok(files)
 }
 
@@ -1061,8 +889,7 @@ fn derivative(family: Family, host: &Host) -> Option<String> {
 /// Whether apt can verify https servers: without CA certificates it cannot, and a minimal
 /// image often has none.
 fn has_ca_certificates(ctx: &Context) -> bool {
-    ctx.sys("/etc/ssl/certs/ca-certificates.crt").is_file()
-        || ctx.sys("/usr/share/ca-certificates").is_dir()
+    ctx.sys("/etc/ssl/certs/ca-certificates.crt").is_file() || ctx.sys("/usr/share/ca-certificates").is_dir()
 }
 
 #[cfg(test)]
@@ -1153,20 +980,12 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
 "#;
 
     fn site(text: &str) -> Site {
-        let id = text
-            .lines()
-            .find_map(|l| l.strip_prefix("id = "))
-            .unwrap()
-            .trim_matches('"');
+        let id = text.lines().find_map(|l| l.strip_prefix("id = ")).unwrap().trim_matches('"');
         parse_site(Path::new(&format!("x/{id}.toml")), text, Origin::Builtin).unwrap()
     }
 
     fn host(os_release: &str, arch: &str) -> Host {
-        let mut h = Host {
-            arch: arch.into(),
-            has_os_release: true,
-            ..Host::default()
-        };
+        let mut h = Host { arch: arch.into(), has_os_release: true, ..Host::default() };
         h.parse_os_release(os_release);
         h
     }
@@ -1176,10 +995,11 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     const BUSTER: &str = "ID=debian\nVERSION_ID=\"10\"\nVERSION_CODENAME=buster\n";
     const TRIXIE: &str = "ID=debian\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\n";
     const SID: &str = "ID=debian\nVERSION_CODENAME=sid\n";
-    const FORKY_SID: &str =
-        "PRETTY_NAME=\"Debian GNU/Linux forky/sid\"\nID=debian\nVERSION_CODENAME=forky\n";
-    const NOBLE: &str = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n";
-    const JAMMY: &str = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
+    const FORKY_SID: &str = "PRETTY_NAME=\"Debian GNU/Linux forky/sid\"\nID=debian\nVERSION_CODENAME=forky\n";
+    const NOBLE: &str =
+        "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n";
+    const JAMMY: &str =
+        "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
 
     /// A request's rewrite: `site`, the official upstream unless `no_upstream`, `--security`.
     struct Opts {
@@ -1188,20 +1008,12 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         plain_http: bool,
     }
 
-    const DEFAULT: Opts = Opts {
-        security: false,
-        no_upstream: false,
-        plain_http: false,
-    };
+    const DEFAULT: Opts = Opts { security: false, no_upstream: false, plain_http: false };
 
     fn rewrite(h: &Host, site_text: &str, o: &Opts) -> Rewrite {
         let s = site(site_text);
         let up = site(UPSTREAM);
-        let req = Request {
-            site: &s,
-            upstream: (!o.no_upstream).then_some(&up),
-            security: o.security,
-        };
+        let req = Request { site: &s, upstream: (!o.no_upstream).then_some(&up), security: o.security };
         let family = match h.distro() {
             Distro::Debian => Family::Debian,
             Distro::Ubuntu => Family::Ubuntu,
@@ -1221,43 +1033,13 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     /// Every fixture that holds the archive, with its format and host.
     fn cases() -> Vec<(&'static str, Format, &'static str, Host)> {
         vec![
-            (
-                "debian12-container",
-                Format::Sources,
-                DEBIAN12_CONTAINER,
-                host(BOOKWORM, "amd64"),
-            ),
+            ("debian12-container", Format::Sources, DEBIAN12_CONTAINER, host(BOOKWORM, "amd64")),
             ("debian11", Format::List, DEBIAN11, host(BULLSEYE, "amd64")),
-            (
-                "debian12-signed",
-                Format::List,
-                DEBIAN12_SIGNED,
-                host(BOOKWORM, "amd64"),
-            ),
-            (
-                "debian13-inline",
-                Format::Sources,
-                DEBIAN13_INLINE,
-                host(TRIXIE, "arm64"),
-            ),
-            (
-                "debian-sid",
-                Format::Sources,
-                DEBIAN_SID,
-                host(FORKY_SID, "amd64"),
-            ),
-            (
-                "ubuntu2404-amd64",
-                Format::Sources,
-                UBUNTU2404_AMD64,
-                host(NOBLE, "amd64"),
-            ),
-            (
-                "ubuntu2404-arm64",
-                Format::Sources,
-                UBUNTU2404_ARM64,
-                host(NOBLE, "arm64"),
-            ),
+            ("debian12-signed", Format::List, DEBIAN12_SIGNED, host(BOOKWORM, "amd64")),
+            ("debian13-inline", Format::Sources, DEBIAN13_INLINE, host(TRIXIE, "arm64")),
+            ("debian-sid", Format::Sources, DEBIAN_SID, host(FORKY_SID, "amd64")),
+            ("ubuntu2404-amd64", Format::Sources, UBUNTU2404_AMD64, host(NOBLE, "amd64")),
+            ("ubuntu2404-arm64", Format::Sources, UBUNTU2404_ARM64, host(NOBLE, "arm64")),
             ("ubuntu2204", Format::List, UBUNTU2204, host(JAMMY, "amd64")),
         ]
     }
@@ -1267,36 +1049,21 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     #[test]
     fn snapshots_for_tuna() {
         for (name, format, text, h) in cases() {
-            insta::assert_snapshot!(
-                format!("tuna_{name}"),
-                run(format, text, &h, TUNA, &DEFAULT)
-            );
+            insta::assert_snapshot!(format!("tuna_{name}"), run(format, text, &h, TUNA, &DEFAULT));
         }
     }
 
     #[test]
     fn snapshots_for_tuna_with_security() {
-        let o = Opts {
-            security: true,
-            ..DEFAULT
-        };
+        let o = Opts { security: true, ..DEFAULT };
         for (name, format, text, h) in cases() {
-            insta::assert_snapshot!(
-                format!("tuna_security_{name}"),
-                run(format, text, &h, TUNA, &o)
-            );
+            insta::assert_snapshot!(format!("tuna_security_{name}"), run(format, text, &h, TUNA, &o));
         }
     }
 
     #[test]
     fn snapshot_ubuntu2204_on_arm64_goes_to_ports() {
-        let out = run(
-            Format::List,
-            UBUNTU2204,
-            &host(JAMMY, "arm64"),
-            TUNA,
-            &DEFAULT,
-        );
+        let out = run(Format::List, UBUNTU2204, &host(JAMMY, "arm64"), TUNA, &DEFAULT);
         insta::assert_snapshot!(out);
     }
 
@@ -1313,17 +1080,10 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
                     (false, false, true),
                     (true, true, true),
                 ] {
-                    let o = Opts {
-                        security,
-                        no_upstream,
-                        plain_http,
-                    };
+                    let o = Opts { security, no_upstream, plain_http };
                     let once = run(format, text, &h, site_text, &o);
                     let twice = run(format, &once, &h, site_text, &o);
-                    assert_eq!(
-                        once, twice,
-                        "{name} security={security} no_upstream={no_upstream} plain={plain_http}"
-                    );
+                    assert_eq!(once, twice, "{name} security={security} no_upstream={no_upstream} plain={plain_http}");
                 }
             }
         }
@@ -1333,10 +1093,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     fn tuna_then_ustc_equals_ustc_directly() {
         for (name, format, text, h) in cases() {
             for security in [false, true] {
-                let o = Opts {
-                    security,
-                    ..DEFAULT
-                };
+                let o = Opts { security, ..DEFAULT };
                 let direct = run(format, text, &h, USTC, &o);
                 let via_tuna = run(format, &run(format, text, &h, TUNA, &o), &h, USTC, &o);
                 assert_eq!(via_tuna, direct, "{name} security={security}");
@@ -1355,27 +1112,16 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
             let back = run(format, &there, &h, UPSTREAM, &DEFAULT);
             let stock = match name {
                 // The stock file uses https; upstream in the catalog is http.
-                "debian13-inline" => text.replace(
-                    "https://deb.debian.org/debian/",
-                    "http://deb.debian.org/debian/",
-                ),
+                "debian13-inline" => text.replace("https://deb.debian.org/debian/", "http://deb.debian.org/debian/"),
                 // A country server comes back as the catalog's redirector.
-                "debian12-signed" => {
-                    text.replace("http://ftp.de.debian.org/", "http://deb.debian.org/")
-                }
+                "debian12-signed" => text.replace("http://ftp.de.debian.org/", "http://deb.debian.org/"),
                 _ => text.to_owned(),
             };
             assert_eq!(back, stock, "{name}");
         }
         let back = run(
             Format::List,
-            &run(
-                Format::List,
-                UBUNTU2204,
-                &host(JAMMY, "amd64"),
-                TUNA,
-                &DEFAULT,
-            ),
+            &run(Format::List, UBUNTU2204, &host(JAMMY, "amd64"), TUNA, &DEFAULT),
             &host(JAMMY, "amd64"),
             UPSTREAM,
             &DEFAULT,
@@ -1386,28 +1132,15 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     #[test]
     fn only_uri_tokens_change() {
         for (name, format, text, h) in cases() {
-            let out = run(
-                format,
-                text,
-                &h,
-                TUNA,
-                &Opts {
-                    security: true,
-                    ..DEFAULT
-                },
-            );
+            let out = run(format, text, &h, TUNA, &Opts { security: true, ..DEFAULT });
             let a: Vec<&str> = text.lines().collect();
             let b: Vec<&str> = out.lines().collect();
             assert_eq!(a.len(), b.len(), "{name}");
             assert_eq!(text.ends_with('\n'), out.ends_with('\n'));
             for (x, y) in a.iter().zip(&b) {
                 if x != y {
-                    let strip = |l: &str| {
-                        l.split_whitespace()
-                            .filter(|w| !w.starts_with("http"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    };
+                    let strip =
+                        |l: &str| l.split_whitespace().filter(|w| !w.starts_with("http")).collect::<Vec<_>>().join(" ");
                     assert_eq!(strip(x), strip(y), "{name}: {x} -> {y}");
                 }
             }
@@ -1418,113 +1151,46 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
 
     #[test]
     fn security_stays_official_without_the_flag() {
-        let out = run(
-            Format::Sources,
-            UBUNTU2404_AMD64,
-            &host(NOBLE, "amd64"),
-            TUNA,
-            &DEFAULT,
-        );
-        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble noble-updates noble-backports"));
+        let out = run(Format::Sources, UBUNTU2404_AMD64, &host(NOBLE, "amd64"), TUNA, &DEFAULT);
+        assert!(out.contains(
+            "URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble noble-updates noble-backports"
+        ));
         assert!(out.contains("URIs: http://security.ubuntu.com/ubuntu/\nSuites: noble-security"));
-        let out = run(
-            Format::List,
-            DEBIAN11,
-            &host(BULLSEYE, "amd64"),
-            TUNA,
-            &DEFAULT,
-        );
-        assert!(out.contains("deb http://security.debian.org/debian-security bullseye-security main contrib non-free\n"));
+        let out = run(Format::List, DEBIAN11, &host(BULLSEYE, "amd64"), TUNA, &DEFAULT);
         assert!(
-            out.contains("deb-src http://security.debian.org/debian-security bullseye-security")
+            out.contains("deb http://security.debian.org/debian-security bullseye-security main contrib non-free\n")
         );
+        assert!(out.contains("deb-src http://security.debian.org/debian-security bullseye-security"));
     }
 
     #[test]
     fn security_flag_moves_security_to_the_site() {
-        let o = Opts {
-            security: true,
-            ..DEFAULT
-        };
-        let out = run(
-            Format::Sources,
-            UBUNTU2404_AMD64,
-            &host(NOBLE, "amd64"),
-            TUNA,
-            &o,
-        );
-        assert!(out.contains(
-            "URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble-security"
-        ));
-        let out = run(
-            Format::Sources,
-            DEBIAN12_CONTAINER,
-            &host(BOOKWORM, "amd64"),
-            TUNA,
-            &o,
-        );
-        assert!(out.contains(
-            "URIs: https://mirrors.tuna.tsinghua.edu.cn/debian-security\nSuites: bookworm-security"
-        ));
+        let o = Opts { security: true, ..DEFAULT };
+        let out = run(Format::Sources, UBUNTU2404_AMD64, &host(NOBLE, "amd64"), TUNA, &o);
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble-security"));
+        let out = run(Format::Sources, DEBIAN12_CONTAINER, &host(BOOKWORM, "amd64"), TUNA, &o);
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian-security\nSuites: bookworm-security"));
     }
 
     #[test]
     fn security_on_a_mirror_goes_back_to_the_official_server() {
         let h = host(BOOKWORM, "amd64");
-        let on_tuna = run(
-            Format::Sources,
-            DEBIAN12_CONTAINER,
-            &h,
-            TUNA,
-            &Opts {
-                security: true,
-                ..DEFAULT
-            },
-        );
+        let on_tuna = run(Format::Sources, DEBIAN12_CONTAINER, &h, TUNA, &Opts { security: true, ..DEFAULT });
         let out = run(Format::Sources, &on_tuna, &h, USTC, &DEFAULT);
-        assert_eq!(
-            out,
-            run(Format::Sources, DEBIAN12_CONTAINER, &h, USTC, &DEFAULT)
-        );
+        assert_eq!(out, run(Format::Sources, DEBIAN12_CONTAINER, &h, USTC, &DEFAULT));
         let h = host(NOBLE, "arm64");
-        let on_tuna = run(
-            Format::Sources,
-            UBUNTU2404_ARM64,
-            &h,
-            TUNA,
-            &Opts {
-                security: true,
-                ..DEFAULT
-            },
-        );
-        assert!(on_tuna.contains(
-            "URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports/\nSuites: noble-security"
-        ));
+        let on_tuna = run(Format::Sources, UBUNTU2404_ARM64, &h, TUNA, &Opts { security: true, ..DEFAULT });
+        assert!(on_tuna.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports/\nSuites: noble-security"));
         let out = run(Format::Sources, &on_tuna, &h, USTC, &DEFAULT);
-        assert_eq!(
-            out,
-            run(Format::Sources, UBUNTU2404_ARM64, &h, USTC, &DEFAULT)
-        );
+        assert_eq!(out, run(Format::Sources, UBUNTU2404_ARM64, &h, USTC, &DEFAULT));
     }
 
     #[test]
     fn without_upstream_security_is_left_alone() {
         let h = host(BOOKWORM, "amd64");
-        let o = Opts {
-            security: true,
-            ..DEFAULT
-        };
+        let o = Opts { security: true, ..DEFAULT };
         let on_tuna = run(Format::Sources, DEBIAN12_CONTAINER, &h, TUNA, &o);
-        let out = run(
-            Format::Sources,
-            &on_tuna,
-            &h,
-            USTC,
-            &Opts {
-                no_upstream: true,
-                ..DEFAULT
-            },
-        );
+        let out = run(Format::Sources, &on_tuna, &h, USTC, &Opts { no_upstream: true, ..DEFAULT });
         assert!(out.contains("URIs: https://mirrors.ustc.edu.cn/debian\n"));
         assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian-security\n"));
     }
@@ -1532,23 +1198,8 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     #[test]
     fn site_without_security_tree_needs_the_flag_dropped() {
         let h = host(BOOKWORM, "amd64");
-        let e = err(
-            Format::Sources,
-            DEBIAN12_CONTAINER,
-            &h,
-            TINY,
-            &Opts {
-                security: true,
-                ..DEFAULT
-            },
-        );
-        assert_eq!(
-            e,
-            RenderError::Missing {
-                repo: Repo::DebianSecurity,
-                via: Via::SiteSecurity
-            }
-        );
+        let e = err(Format::Sources, DEBIAN12_CONTAINER, &h, TINY, &Opts { security: true, ..DEFAULT });
+        assert_eq!(e, RenderError::Missing { repo: Repo::DebianSecurity, via: Via::SiteSecurity });
         // Without the flag the site is fine.
         let out = run(Format::Sources, DEBIAN12_CONTAINER, &h, TINY, &DEFAULT);
         assert!(out.contains("URIs: http://tiny.example/debian\n"));
@@ -1561,48 +1212,19 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         let e = err(Format::Sources, text, &h, TUNA, &DEFAULT);
         assert_eq!(
             e,
-            RenderError::Parse {
-                line: 1,
-                message: "stanza mixes security and archive suites; split it".into()
-            }
+            RenderError::Parse { line: 1, message: "stanza mixes security and archive suites; split it".into() }
         );
         assert!(matches!(
-            err(
-                Format::Sources,
-                text,
-                &h,
-                TUNA,
-                &Opts {
-                    security: true,
-                    ..DEFAULT
-                }
-            ),
+            err(Format::Sources, text, &h, TUNA, &Opts { security: true, ..DEFAULT }),
             RenderError::Parse { line: 1, .. }
         ));
         // Ubuntu keeps security suites in the same tree: with --security one URI serves both.
         let h = host(NOBLE, "amd64");
-        let text = "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu\nSuites: noble noble-security\nComponents: main\n";
-        assert!(matches!(
-            err(Format::Sources, text, &h, TUNA, &DEFAULT),
-            RenderError::Parse { line: 1, .. }
-        ));
-        let out = run(
-            Format::Sources,
-            text,
-            &h,
-            TUNA,
-            &Opts {
-                security: true,
-                ..DEFAULT
-            },
-        );
-        assert_eq!(
-            out,
-            text.replace(
-                "http://archive.ubuntu.com",
-                "https://mirrors.tuna.tsinghua.edu.cn"
-            )
-        );
+        let text =
+            "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu\nSuites: noble noble-security\nComponents: main\n";
+        assert!(matches!(err(Format::Sources, text, &h, TUNA, &DEFAULT), RenderError::Parse { line: 1, .. }));
+        let out = run(Format::Sources, text, &h, TUNA, &Opts { security: true, ..DEFAULT });
+        assert_eq!(out, text.replace("http://archive.ubuntu.com", "https://mirrors.tuna.tsinghua.edu.cn"));
         // Going to the official server: the URI already is it, nothing to split.
         assert_eq!(run(Format::Sources, text, &h, UPSTREAM, &DEFAULT), text);
     }
@@ -1613,12 +1235,8 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     fn arm64_uses_ubuntu_ports() {
         let h = host(NOBLE, "arm64");
         let out = run(Format::Sources, UBUNTU2404_ARM64, &h, TUNA, &DEFAULT);
-        assert!(out.contains(
-            "URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports/\nSuites: noble noble-updates"
-        ));
-        assert!(
-            out.contains("URIs: http://ports.ubuntu.com/ubuntu-ports/\nSuites: noble-security")
-        );
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports/\nSuites: noble noble-updates"));
+        assert!(out.contains("URIs: http://ports.ubuntu.com/ubuntu-ports/\nSuites: noble-security"));
         // A ports entry on an amd64 host (multiarch) also stays in the ports tree.
         let text = "deb [arch=arm64] http://ports.ubuntu.com/ubuntu-ports noble main\ndeb [arch=amd64] http://archive.ubuntu.com/ubuntu noble main\n";
         let out = run(Format::List, text, &host(NOBLE, "amd64"), TUNA, &DEFAULT);
@@ -1631,11 +1249,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     #[test]
     fn https_becomes_http_without_ca_certificates() {
         let h = host(BOOKWORM, "amd64");
-        let o = Opts {
-            plain_http: true,
-            security: true,
-            ..DEFAULT
-        };
+        let o = Opts { plain_http: true, security: true, ..DEFAULT };
         let out = run(Format::Sources, DEBIAN12_CONTAINER, &h, TUNA, &o);
         assert!(out.contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian\n"));
         assert!(out.contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian-security\n"));
@@ -1648,54 +1262,18 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     #[test]
     fn third_party_entries_are_byte_identical() {
         let h = host(BOOKWORM, "amd64");
-        let out = run(
-            Format::List,
-            DEBIAN12_SIGNED,
-            &h,
-            TUNA,
-            &Opts {
-                security: true,
-                ..DEFAULT
-            },
-        );
-        let docker = DEBIAN12_SIGNED
-            .lines()
-            .find(|l| l.contains("docker"))
-            .unwrap();
+        let out = run(Format::List, DEBIAN12_SIGNED, &h, TUNA, &Opts { security: true, ..DEFAULT });
+        let docker = DEBIAN12_SIGNED.lines().find(|l| l.contains("docker")).unwrap();
         assert!(out.lines().any(|l| l == docker));
-        let backports = out
-            .lines()
-            .find(|l| l.contains("bookworm-backports"))
-            .unwrap();
+        let backports = out.lines().find(|l| l.contains("bookworm-backports")).unwrap();
         assert_eq!(
             backports,
             "deb  [ arch=amd64,arm64   signed-by=/usr/share/keyrings/debian-archive-keyring.gpg ]   https://mirrors.tuna.tsinghua.edu.cn/debian/\tbookworm-backports main   # backports, pinned low"
         );
         let jammy = host(JAMMY, "amd64");
-        assert_eq!(
-            run(
-                Format::List,
-                PPA,
-                &jammy,
-                TUNA,
-                &Opts {
-                    security: true,
-                    ..DEFAULT
-                }
-            ),
-            PPA
-        );
-        assert_eq!(
-            run(Format::List, NODESOURCE, &h, TUNA, &DEFAULT),
-            NODESOURCE
-        );
-        let inline = run(
-            Format::Sources,
-            DEBIAN13_INLINE,
-            &host(TRIXIE, "amd64"),
-            TUNA,
-            &DEFAULT,
-        );
+        assert_eq!(run(Format::List, PPA, &jammy, TUNA, &Opts { security: true, ..DEFAULT }), PPA);
+        assert_eq!(run(Format::List, NODESOURCE, &h, TUNA, &DEFAULT), NODESOURCE);
+        let inline = run(Format::Sources, DEBIAN13_INLINE, &host(TRIXIE, "amd64"), TUNA, &DEFAULT);
         let ms = &DEBIAN13_INLINE[DEBIAN13_INLINE.find("# A third-party").unwrap()..];
         assert!(inline.ends_with(ms));
         for text in [
@@ -1715,50 +1293,23 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
 
     #[test]
     fn inline_signed_by_block_survives() {
-        let out = run(
-            Format::Sources,
-            DEBIAN13_INLINE,
-            &host(TRIXIE, "amd64"),
-            TUNA,
-            &Opts {
-                security: true,
-                ..DEFAULT
-            },
-        );
+        let out =
+            run(Format::Sources, DEBIAN13_INLINE, &host(TRIXIE, "amd64"), TUNA, &Opts { security: true, ..DEFAULT });
         let key = |t: &str| {
             let start = t.find(" -----BEGIN").unwrap();
             let end = t.find("-----END PGP PUBLIC KEY BLOCK-----").unwrap();
             t[start..end].to_owned()
         };
         assert_eq!(key(&out), key(DEBIAN13_INLINE));
-        assert_eq!(
-            out.matches(" .\n").count(),
-            DEBIAN13_INLINE.matches(" .\n").count()
-        );
+        assert_eq!(out.matches(" .\n").count(), DEBIAN13_INLINE.matches(" .\n").count());
     }
 
     #[test]
     fn disabled_stanza_and_deb_src_are_rewritten_too() {
-        let out = run(
-            Format::Sources,
-            DEBIAN13_INLINE,
-            &host(TRIXIE, "amd64"),
-            TUNA,
-            &DEFAULT,
-        );
-        assert!(out.contains(
-            "URIs: https://mirrors.tuna.tsinghua.edu.cn/debian/\nSuites: trixie-backports"
-        ));
-        let out = run(
-            Format::List,
-            DEBIAN11,
-            &host(BULLSEYE, "amd64"),
-            TUNA,
-            &DEFAULT,
-        );
-        assert!(out.contains(
-            "deb-src https://mirrors.tuna.tsinghua.edu.cn/debian/ bullseye main contrib non-free\n"
-        ));
+        let out = run(Format::Sources, DEBIAN13_INLINE, &host(TRIXIE, "amd64"), TUNA, &DEFAULT);
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian/\nSuites: trixie-backports"));
+        let out = run(Format::List, DEBIAN11, &host(BULLSEYE, "amd64"), TUNA, &DEFAULT);
+        assert!(out.contains("deb-src https://mirrors.tuna.tsinghua.edu.cn/debian/ bullseye main contrib non-free\n"));
         assert!(out.starts_with("#deb cdrom:[Debian GNU/Linux 11.7.0"));
     }
 
@@ -1778,33 +1329,11 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
             "sid",
         ] {
             let text = format!("deb http://deb.debian.org/debian {suite} main\n");
-            assert_ne!(
-                run(
-                    Format::List,
-                    &text,
-                    &h,
-                    TUNA,
-                    &Opts {
-                        security: true,
-                        ..DEFAULT
-                    }
-                ),
-                text,
-                "{suite}"
-            );
+            assert_ne!(run(Format::List, &text, &h, TUNA, &Opts { security: true, ..DEFAULT }), text, "{suite}");
         }
         let text = "deb http://ftp.us.debian.org/debian buster/updates main\n";
         assert_eq!(
-            run(
-                Format::List,
-                text,
-                &host(BUSTER, "amd64"),
-                TUNA,
-                &Opts {
-                    security: true,
-                    ..DEFAULT
-                }
-            ),
+            run(Format::List, text, &host(BUSTER, "amd64"), TUNA, &Opts { security: true, ..DEFAULT }),
             "deb https://mirrors.tuna.tsinghua.edu.cn/debian-security buster/updates main\n"
         );
         // Unknown codename: any suite of the archive is accepted.
@@ -1814,10 +1343,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         // Recognised server, suites partly unknown: refuse rather than guess.
         let text = "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-pgdg\nComponents: main\n";
         let e = err(Format::Sources, text, &h, TUNA, &DEFAULT);
-        assert!(
-            matches!(&e, RenderError::Parse { line: 1, message } if message.contains("`bookworm-pgdg`")),
-            "{e:?}"
-        );
+        assert!(matches!(&e, RenderError::Parse { line: 1, message } if message.contains("`bookworm-pgdg`")), "{e:?}");
     }
 
     #[test]
@@ -1832,30 +1358,21 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         ] {
             let text = format!("deb {uri} noble main universe\n");
             let out = run(Format::List, &text, &h, USTC, &DEFAULT);
-            assert!(
-                out.starts_with("deb https://mirrors.ustc.edu.cn/ubuntu"),
-                "{uri}: {out}"
-            );
+            assert!(out.starts_with("deb https://mirrors.ustc.edu.cn/ubuntu"), "{uri}: {out}");
         }
         let h = host(BOOKWORM, "amd64");
-        for uri in [
-            "http://ftp.de.debian.org/debian",
-            "http://httpredir.debian.org/debian",
-            "http://ftp.debian.org/debian/",
-        ] {
+        for uri in
+            ["http://ftp.de.debian.org/debian", "http://httpredir.debian.org/debian", "http://ftp.debian.org/debian/"]
+        {
             let text = format!("deb {uri} bookworm main contrib\n");
             assert!(
-                run(Format::List, &text, &h, USTC, &DEFAULT)
-                    .starts_with("deb https://mirrors.ustc.edu.cn/debian"),
+                run(Format::List, &text, &h, USTC, &DEFAULT).starts_with("deb https://mirrors.ustc.edu.cn/debian"),
                 "{uri}"
             );
         }
         // Rule (a): the site's own URLs count whatever their path, with either scheme.
         let text = "deb http://odd.example/pub/deb bookworm main\n";
-        assert_eq!(
-            run(Format::List, text, &h, ODD, &DEFAULT),
-            "deb https://odd.example/pub/deb bookworm main\n"
-        );
+        assert_eq!(run(Format::List, text, &h, ODD, &DEFAULT), "deb https://odd.example/pub/deb bookworm main\n");
         // Components outside the distribution's set on an unknown host: third party.
         let text = "deb http://mirror.example.org/debian bookworm main non-free-firmware extras\n";
         assert_eq!(run(Format::List, text, &h, TUNA, &DEFAULT), text);
@@ -1864,7 +1381,8 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     #[test]
     fn trailing_slash_style_is_kept_per_entry() {
         let h = host(BOOKWORM, "amd64");
-        let text = "deb http://deb.debian.org/debian/ bookworm main\ndeb http://deb.debian.org/debian bookworm-updates main\n";
+        let text =
+            "deb http://deb.debian.org/debian/ bookworm main\ndeb http://deb.debian.org/debian bookworm-updates main\n";
         assert_eq!(
             run(Format::List, text, &h, USTC, &DEFAULT),
             "deb https://mirrors.ustc.edu.cn/debian/ bookworm main\ndeb https://mirrors.ustc.edu.cn/debian bookworm-updates main\n"
@@ -1877,10 +1395,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         let text = "# x\r\ndeb http://deb.debian.org/debian bookworm main\r\ndeb http://deb.debian.org/debian bookworm-updates main";
         assert_eq!(
             run(Format::List, text, &h, TUNA, &DEFAULT),
-            text.replace(
-                "http://deb.debian.org",
-                "https://mirrors.tuna.tsinghua.edu.cn"
-            )
+            text.replace("http://deb.debian.org", "https://mirrors.tuna.tsinghua.edu.cn")
         );
     }
 
@@ -1900,34 +1415,14 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     fn malformed_lists_name_the_line() {
         let h = host(BOOKWORM, "amd64");
         for (text, line, what) in [
-            (
-                fixture!("malformed-unterminated.list"),
-                3,
-                "unterminated `[`",
-            ),
+            (fixture!("malformed-unterminated.list"), 3, "unterminated `[`"),
             (fixture!("malformed-no-suite.list"), 3, "no suite"),
             (fixture!("malformed-exact-path.list"), 2, "exact path"),
-            (
-                "deb http://deb.debian.org/debian bookworm\n",
-                1,
-                "needs components",
-            ),
+            ("deb http://deb.debian.org/debian bookworm\n", 1, "needs components"),
             ("# x\ndeb\n", 2, "no URI"),
-            (
-                "  dep http://deb.debian.org/debian bookworm main\n",
-                1,
-                "expected `deb` or `deb-src`, found `dep`",
-            ),
-            (
-                "deb cdrom:[Debian GNU/Linux 12 bookworm main\n",
-                1,
-                "unterminated `[`",
-            ),
-            (
-                "deb [arch=amd64] http://deb.debian.org/debian\n",
-                1,
-                "no suite after `http://deb.debian.org/debian`",
-            ),
+            ("  dep http://deb.debian.org/debian bookworm main\n", 1, "expected `deb` or `deb-src`, found `dep`"),
+            ("deb cdrom:[Debian GNU/Linux 12 bookworm main\n", 1, "unterminated `[`"),
+            ("deb [arch=amd64] http://deb.debian.org/debian\n", 1, "no suite after `http://deb.debian.org/debian`"),
         ] {
             match err(Format::List, text, &h, TUNA, &DEFAULT) {
                 RenderError::Parse { line: l, message } => {
@@ -1948,37 +1443,13 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
                 7,
                 "expected `Field: value`, found `URIs http://deb.debian.org/debian-security`",
             ),
-            (
-                fixture!("malformed-no-uris.sources"),
-                7,
-                "stanza has no `URIs` field",
-            ),
-            (
-                "Types: deb\nURIs: http://deb.debian.org/debian\nComponents: main\n",
-                1,
-                "no `Suites` field",
-            ),
-            (
-                "URIs: http://deb.debian.org/debian\nSuites: bookworm\n",
-                1,
-                "no `Types` field",
-            ),
-            (
-                "Types: deb\nURIs:\nSuites: bookworm\n",
-                1,
-                "no `URIs` field",
-            ),
+            (fixture!("malformed-no-uris.sources"), 7, "stanza has no `URIs` field"),
+            ("Types: deb\nURIs: http://deb.debian.org/debian\nComponents: main\n", 1, "no `Suites` field"),
+            ("URIs: http://deb.debian.org/debian\nSuites: bookworm\n", 1, "no `Types` field"),
+            ("Types: deb\nURIs:\nSuites: bookworm\n", 1, "no `URIs` field"),
             ("# c\n continued\n", 2, "continuation line"),
-            (
-                "Types: deb\nTypes: deb-src\n",
-                2,
-                "field `Types` appears twice",
-            ),
-            (
-                "Types: deb\n: x\n",
-                2,
-                "expected `Field: value`, found `: x`",
-            ),
+            ("Types: deb\nTypes: deb-src\n", 2, "field `Types` appears twice"),
+            ("Types: deb\n: x\n", 2, "expected `Field: value`, found `: x`"),
         ] {
             match err(Format::Sources, text, &h, TUNA, &DEFAULT) {
                 RenderError::Parse { line: l, message } => {
@@ -2001,14 +1472,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         insta::assert_snapshot!("generated_bookworm", gen_for(BOOKWORM, "amd64", &DEFAULT));
         insta::assert_snapshot!(
             "generated_trixie_security",
-            gen_for(
-                TRIXIE,
-                "amd64",
-                &Opts {
-                    security: true,
-                    ..DEFAULT
-                }
-            )
+            gen_for(TRIXIE, "amd64", &Opts { security: true, ..DEFAULT })
         );
         insta::assert_snapshot!("generated_bullseye", gen_for(BULLSEYE, "amd64", &DEFAULT));
         insta::assert_snapshot!("generated_buster", gen_for(BUSTER, "amd64", &DEFAULT));
@@ -2016,25 +1480,11 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         insta::assert_snapshot!("generated_noble", gen_for(NOBLE, "amd64", &DEFAULT));
         insta::assert_snapshot!(
             "generated_noble_arm64_plain_http",
-            gen_for(
-                NOBLE,
-                "arm64",
-                &Opts {
-                    plain_http: true,
-                    ..DEFAULT
-                }
-            )
+            gen_for(NOBLE, "arm64", &Opts { plain_http: true, ..DEFAULT })
         );
         insta::assert_snapshot!(
             "generated_bookworm_no_upstream",
-            gen_for(
-                BOOKWORM,
-                "amd64",
-                &Opts {
-                    no_upstream: true,
-                    ..DEFAULT
-                }
-            )
+            gen_for(BOOKWORM, "amd64", &Opts { no_upstream: true, ..DEFAULT })
         );
     }
 
@@ -2048,17 +1498,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
             (NOBLE, "amd64"),
             (NOBLE, "arm64"),
         ] {
-            for o in [
-                DEFAULT,
-                Opts {
-                    security: true,
-                    ..DEFAULT
-                },
-                Opts {
-                    no_upstream: true,
-                    ..DEFAULT
-                },
-            ] {
+            for o in [DEFAULT, Opts { security: true, ..DEFAULT }, Opts { no_upstream: true, ..DEFAULT }] {
                 let h = host(os, arch);
                 let text = generate(None, &rewrite(&h, TUNA, &o), true).unwrap();
                 assert_eq!(run(Format::List, &text, &h, TUNA, &o), text, "{os}");
@@ -2071,39 +1511,20 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         let h = host(NOBLE, "amd64");
         let out = generate(Some(UBUNTU2404_LIST), &rewrite(&h, TUNA, &DEFAULT), true).unwrap();
         assert!(out.starts_with(UBUNTU2404_LIST));
-        assert!(
-            out[UBUNTU2404_LIST.len()..]
-                .starts_with("\n# generated by mirror from /etc/os-release\n")
-        );
+        assert!(out[UBUNTU2404_LIST.len()..].starts_with("\n# generated by mirror from /etc/os-release\n"));
         let out = generate(Some("# only a comment"), &rewrite(&h, TUNA, &DEFAULT), true).unwrap();
         assert!(out.starts_with("# only a comment\n\n# generated by mirror"));
     }
 
     #[test]
     fn generation_needs_a_current_release() {
-        let e = generate(
-            None,
-            &rewrite(&host("ID=debian\n", "amd64"), TUNA, &DEFAULT),
-            true,
-        )
-        .unwrap_err();
+        let e = generate(None, &rewrite(&host("ID=debian\n", "amd64"), TUNA, &DEFAULT), true).unwrap_err();
         assert!(matches!(e, RenderError::Release(m) if m.contains("VERSION_CODENAME")));
         let stretch = "ID=debian\nVERSION_CODENAME=stretch\n";
-        let e = generate(
-            None,
-            &rewrite(&host(stretch, "amd64"), TUNA, &DEFAULT),
-            true,
-        )
-        .unwrap_err();
+        let e = generate(None, &rewrite(&host(stretch, "amd64"), TUNA, &DEFAULT), true).unwrap_err();
         assert!(matches!(e, RenderError::Release(m) if m.contains("archive.debian.org")));
         let e = generate(None, &rewrite(&host(NOBLE, "arm64"), TINY, &DEFAULT), true).unwrap_err();
-        assert_eq!(
-            e,
-            RenderError::Missing {
-                repo: Repo::UbuntuPorts,
-                via: Via::Site
-            }
-        );
+        assert_eq!(e, RenderError::Missing { repo: Repo::UbuntuPorts, via: Via::Site });
     }
 
     // ---- the Target, on a fake root ----
@@ -2116,18 +1537,11 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     impl Root {
         fn new(os_release: &str, arch: &str) -> Self {
             let dir = tempfile::tempdir().unwrap();
-            let map: BTreeMap<&str, OsString> = [
-                ("HOME", dir.path().join("home").into_os_string()),
-                ("MIRROR_ARCH", arch.into()),
-            ]
-            .into();
-            let ctx = Context::from_vars(
-                &Overrides {
-                    root: Some(dir.path().to_path_buf()),
-                    catalog: None,
-                },
-                |n| map.get(n).cloned(),
-            )
+            let map: BTreeMap<&str, OsString> =
+                [("HOME", dir.path().join("home").into_os_string()), ("MIRROR_ARCH", arch.into())].into();
+            let ctx = Context::from_vars(&Overrides { root: Some(dir.path().to_path_buf()), catalog: None }, |n| {
+                map.get(n).cloned()
+            })
             .unwrap();
             let root = Self { dir, ctx };
             root.write("etc/os-release", os_release);
@@ -2156,11 +1570,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         fn plan(&self, site_text: &str, security: bool) -> Result<Vec<FileEdit>> {
             let s = site(site_text);
             let up = site(UPSTREAM);
-            let req = Request {
-                site: &s,
-                upstream: Some(&up),
-                security,
-            };
+            let req = Request { site: &s, upstream: Some(&up), security };
             Apt.plan(&self.ctx, &self.host(), &req)
         }
 
@@ -2175,10 +1585,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         }
 
         fn rel(&self, p: &Path) -> String {
-            p.strip_prefix(self.dir.path())
-                .unwrap()
-                .display()
-                .to_string()
+            p.strip_prefix(self.dir.path()).unwrap().display().to_string()
         }
 
         fn error(&self, site_text: &str, security: bool) -> String {
@@ -2191,22 +1598,13 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     fn plan_rewrites_files_with_the_archive_only() {
         let r = Root::new(JAMMY, "amd64");
         r.write("etc/apt/sources.list", UBUNTU2204);
-        r.write(
-            "etc/apt/sources.list.d/deadsnakes-ubuntu-ppa-jammy.list",
-            PPA,
-        );
+        r.write("etc/apt/sources.list.d/deadsnakes-ubuntu-ppa-jammy.list", PPA);
         r.write("etc/apt/sources.list.d/nodesource.list", NODESOURCE);
         r.write("etc/apt/sources.list.d/ignored.list.save", "garbage");
         r.write("etc/apt/sources.list.d/bad name.list", "garbage");
         assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list"]);
-        assert_eq!(
-            r.read("etc/apt/sources.list"),
-            run(Format::List, UBUNTU2204, &r.host(), TUNA, &DEFAULT)
-        );
-        assert_eq!(
-            r.read("etc/apt/sources.list.d/deadsnakes-ubuntu-ppa-jammy.list"),
-            PPA
-        );
+        assert_eq!(r.read("etc/apt/sources.list"), run(Format::List, UBUNTU2204, &r.host(), TUNA, &DEFAULT));
+        assert_eq!(r.read("etc/apt/sources.list.d/deadsnakes-ubuntu-ppa-jammy.list"), PPA);
         // Applying again changes nothing.
         assert!(r.plan(TUNA, false).unwrap().iter().all(|e| !e.is_change()));
         let cur = Apt.current(&r.ctx, &r.host()).unwrap();
@@ -2219,16 +1617,10 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         let r = Root::new(NOBLE, "arm64");
         r.write("etc/apt/sources.list", UBUNTU2404_LIST);
         r.write("etc/apt/sources.list.d/ubuntu.sources", UBUNTU2404_ARM64);
-        assert_eq!(
-            r.apply(USTC, false),
-            ["etc/apt/sources.list.d/ubuntu.sources"]
-        );
+        assert_eq!(r.apply(USTC, false), ["etc/apt/sources.list.d/ubuntu.sources"]);
         assert_eq!(r.read("etc/apt/sources.list"), UBUNTU2404_LIST);
         let cur = Apt.current(&r.ctx, &r.host()).unwrap();
-        assert_eq!(
-            cur.url.as_deref(),
-            Some("https://mirrors.ustc.edu.cn/ubuntu-ports")
-        );
+        assert_eq!(cur.url.as_deref(), Some("https://mirrors.ustc.edu.cn/ubuntu-ports"));
         assert_eq!(cur.url, Apt.endpoint(&site(USTC), &r.host()));
     }
 
@@ -2236,26 +1628,17 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     fn plan_orders_files_and_reads_back_the_first_archive() {
         let r = Root::new(BOOKWORM, "amd64");
         r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
-        r.write(
-            "etc/apt/sources.list.d/backports.list",
-            "deb http://deb.debian.org/debian bookworm-backports main\n",
-        );
+        r.write("etc/apt/sources.list.d/backports.list", "deb http://deb.debian.org/debian bookworm-backports main\n");
         r.write("etc/apt/sources.list.d/docker.list", "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable\n");
         let cur = Apt.current(&r.ctx, &r.host()).unwrap();
         assert_eq!(cur.url.as_deref(), Some("http://deb.debian.org/debian"));
         assert_eq!(cur.url, Apt.endpoint(&site(UPSTREAM), &r.host()));
         assert_eq!(
             r.apply(TUNA, false),
-            [
-                "etc/apt/sources.list.d/backports.list",
-                "etc/apt/sources.list.d/debian.sources"
-            ]
+            ["etc/apt/sources.list.d/backports.list", "etc/apt/sources.list.d/debian.sources"]
         );
         let cur = Apt.current(&r.ctx, &r.host()).unwrap();
-        assert_eq!(
-            cur.url.as_deref(),
-            Some("https://mirrors.tuna.tsinghua.edu.cn/debian")
-        );
+        assert_eq!(cur.url.as_deref(), Some("https://mirrors.tuna.tsinghua.edu.cn/debian"));
         assert_eq!(cur.files.len(), 2);
     }
 
@@ -2263,10 +1646,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     fn plan_generates_for_a_minimal_container() {
         let r = Root::new(BOOKWORM, "amd64");
         std::fs::create_dir_all(r.path("etc/apt/sources.list.d")).unwrap();
-        r.write(
-            "etc/apt/sources.list.d/docker.list",
-            "deb https://download.docker.com/linux/debian bookworm stable\n",
-        );
+        r.write("etc/apt/sources.list.d/docker.list", "deb https://download.docker.com/linux/debian bookworm stable\n");
         let edits = r.plan(TUNA, false).unwrap();
         assert_eq!(edits.len(), 1);
         assert_eq!(edits[0].before, None);
@@ -2284,7 +1664,9 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         assert_eq!(r.apply(TUNA, true), ["etc/apt/sources.list"]);
         let text = r.read("etc/apt/sources.list");
         assert!(text.starts_with(UBUNTU2404_LIST));
-        assert!(text.ends_with("deb https://mirrors.tuna.tsinghua.edu.cn/ubuntu noble-security main restricted universe multiverse\n"));
+        assert!(text.ends_with(
+            "deb https://mirrors.tuna.tsinghua.edu.cn/ubuntu noble-security main restricted universe multiverse\n"
+        ));
     }
 
     #[test]
@@ -2322,28 +1704,14 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     fn plan_errors_name_the_file_and_line() {
         let r = Root::new(BOOKWORM, "amd64");
         r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
-        r.write(
-            "etc/apt/sources.list.d/z.list",
-            fixture!("malformed-unterminated.list"),
-        );
+        r.write("etc/apt/sources.list.d/z.list", fixture!("malformed-unterminated.list"));
         insta::assert_snapshot!("error_malformed_list", r.error(TUNA, false));
         r.write("etc/apt/sources.list.d/z.list", "");
-        r.write(
-            "etc/apt/sources.list.d/debian.sources",
-            fixture!("mixed.sources"),
-        );
+        r.write("etc/apt/sources.list.d/debian.sources", fixture!("mixed.sources"));
         insta::assert_snapshot!("error_mixed_stanza", r.error(TUNA, false));
-        r.write(
-            "etc/apt/sources.list.d/debian.sources",
-            fixture!("malformed-no-uris.sources"),
-        );
+        r.write("etc/apt/sources.list.d/debian.sources", fixture!("malformed-no-uris.sources"));
         let e = r.error(TUNA, false);
-        assert!(
-            e.contains(
-                "[ROOT]/etc/apt/sources.list.d/debian.sources` line 7: stanza has no `URIs` field"
-            ),
-            "{e}"
-        );
+        assert!(e.contains("[ROOT]/etc/apt/sources.list.d/debian.sources` line 7: stanza has no `URIs` field"), "{e}");
         // current() reports the same error.
         let e = Apt.current(&r.ctx, &r.host()).unwrap_err();
         assert!(crate::error::render(&e).contains("line 7"));
@@ -2357,10 +1725,7 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         let r = Root::new(NOBLE, "arm64");
         r.write("etc/apt/sources.list.d/ubuntu.sources", UBUNTU2404_ARM64);
         let e = r.error(TINY, false);
-        assert!(
-            e.contains("site `tiny` does not serve `ubuntu-ports`"),
-            "{e}"
-        );
+        assert!(e.contains("site `tiny` does not serve `ubuntu-ports`"), "{e}");
         let r = Root::new("ID=debian\n", "amd64");
         insta::assert_snapshot!("error_no_codename", r.error(TUNA, false));
     }
@@ -2369,44 +1734,28 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     fn derivatives_rewrite_what_they_recognise_and_never_generate() {
         let kali = "ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n";
         let r = Root::new(kali, "amd64");
-        let list =
-            "deb http://http.kali.org/kali kali-rolling main contrib non-free non-free-firmware\n";
+        let list = "deb http://http.kali.org/kali kali-rolling main contrib non-free non-free-firmware\n";
         r.write("etc/apt/sources.list", list);
         insta::assert_snapshot!("error_derivative", r.error(TUNA, false));
         assert_eq!(r.read("etc/apt/sources.list"), list);
 
-        let pop =
-            "ID=pop\nID_LIKE=\"ubuntu debian\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
+        let pop = "ID=pop\nID_LIKE=\"ubuntu debian\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
         let r = Root::new(pop, "amd64");
         r.write(
             "etc/apt/sources.list.d/system.sources",
             "X-Repolib-Name: Pop_OS System Sources\nEnabled: yes\nTypes: deb deb-src\nURIs: http://apt.pop-os.org/ubuntu\nSuites: jammy jammy-security jammy-updates jammy-backports\nComponents: main restricted universe multiverse\n\nX-Repolib-Name: Pop_OS Release Sources\nEnabled: yes\nTypes: deb deb-src\nURIs: http://apt.pop-os.org/release\nSuites: jammy\nComponents: main\n",
         );
-        assert_eq!(
-            r.apply(TUNA, true),
-            ["etc/apt/sources.list.d/system.sources"]
-        );
+        assert_eq!(r.apply(TUNA, true), ["etc/apt/sources.list.d/system.sources"]);
         let text = r.read("etc/apt/sources.list.d/system.sources");
-        assert!(
-            text.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("URIs: http://apt.pop-os.org/release\n"),
-            "{text}"
-        );
+        assert!(text.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu\n"), "{text}");
+        assert!(text.contains("URIs: http://apt.pop-os.org/release\n"), "{text}");
     }
 
     #[test]
     fn plan_refuses_other_distros() {
         let r = Root::new("ID=fedora\nVERSION_ID=40\n", "amd64");
         let e = r.error(TUNA, false);
-        assert!(
-            e.contains(
-                "apt's distro is not Debian or Ubuntu: `[ROOT]/etc/os-release` says `ID=fedora`"
-            ),
-            "{e}"
-        );
+        assert!(e.contains("apt's distro is not Debian or Ubuntu: `[ROOT]/etc/os-release` says `ID=fedora`"), "{e}");
         std::fs::remove_file(r.path("etc/os-release")).unwrap();
         let e = r.error(TUNA, false);
         assert!(e.contains("`[ROOT]/etc/os-release` is missing"), "{e}");
@@ -2437,14 +1786,10 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
             Some("https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports")
         );
         assert_eq!(
-            Apt.endpoint(&site(UPSTREAM), &host(NOBLE, "arm64"))
-                .as_deref(),
+            Apt.endpoint(&site(UPSTREAM), &host(NOBLE, "arm64")).as_deref(),
             Some("http://ports.ubuntu.com/ubuntu-ports")
         );
-        assert_eq!(
-            Apt.endpoint(&tiny, &host(BOOKWORM, "amd64")).as_deref(),
-            Some("http://tiny.example/debian")
-        );
+        assert_eq!(Apt.endpoint(&tiny, &host(BOOKWORM, "amd64")).as_deref(), Some("http://tiny.example/debian"));
         assert_eq!(Apt.endpoint(&tiny, &host(NOBLE, "amd64")), None);
         assert_eq!(Apt.endpoint(&tuna, &host("ID=arch\n", "amd64")), None);
     }

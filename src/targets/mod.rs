@@ -161,21 +161,41 @@ impl Host {
     }
 
     /// Fills the fields from os-release text (shell-style `KEY=value`, optionally quoted).
+    /// Derivatives name the release of the archive they use in `UBUNTU_CODENAME` (Mint, Pop!_OS)
+    /// or `DEBIAN_CODENAME` (LMDE); that one wins over their own `VERSION_CODENAME`.
     pub fn parse_os_release(&mut self, text: &str) {
+        let (mut own, mut ubuntu, mut debian) = (None, None, None);
         for line in text.lines() {
-            let Some((key, value)) = line.trim().split_once('=') else {
-                continue;
-            };
+            let Some((key, value)) = line.trim().split_once('=') else { continue };
             let value = value.trim().trim_matches(|c| c == '"' || c == '\'').to_owned();
-            match key.trim() {
-                "ID" => self.id = value.to_lowercase(),
-                "ID_LIKE" => self.id_like = value.split_whitespace().map(str::to_lowercase).collect(),
-                "VERSION_CODENAME" if !value.is_empty() => self.codename = Some(value),
-                "UBUNTU_CODENAME" if !value.is_empty() && self.codename.is_none() => self.codename = Some(value),
-                "VERSION_ID" => self.version_id = Some(value),
-                _ => {}
+            let slot = match key.trim() {
+                "ID" => {
+                    self.id = value.to_lowercase();
+                    continue;
+                }
+                "ID_LIKE" => {
+                    self.id_like = value.split_whitespace().map(str::to_lowercase).collect();
+                    continue;
+                }
+                "VERSION_ID" => {
+                    self.version_id = Some(value);
+                    continue;
+                }
+                "VERSION_CODENAME" => &mut own,
+                "UBUNTU_CODENAME" => &mut ubuntu,
+                "DEBIAN_CODENAME" => &mut debian,
+                _ => continue,
+            };
+            if !value.is_empty() {
+                *slot = Some(value);
             }
         }
+        let archive = match self.distro() {
+            Distro::Ubuntu => ubuntu,
+            Distro::Debian => debian,
+            _ => None,
+        };
+        self.codename = archive.or(own);
     }
 
     pub fn is_like(&self, id: &str) -> bool {
@@ -262,19 +282,16 @@ pub trait Target: Sync {
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current>;
 }
 
-/// Reads a config file for editing. `Ok(None)` when it does not exist. Refuses symbolic
-/// links, non-regular files, unreadable files and binary content with a clear error (exit 2).
+/// Reads a config file for editing. `Ok(None)` when it does not exist. Refuses non-regular
+/// files, unreadable files and binary content with a clear error (exit 2). A symbolic link is
+/// read through (a third-party file in `sources.list.d` may be one); replacing a link is
+/// refused separately, by [`refuse_links`], before anything is written.
 pub fn read_config(path: &Path) -> Result<Option<String>> {
-    let meta = match std::fs::symlink_metadata(path) {
+    let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == ErrorKind::NotFound && std::fs::symlink_metadata(path).is_err() => return Ok(None),
         Err(e) => return Err(unreadable(path, e)),
     };
-    if meta.file_type().is_symlink() {
-        return Err(Problem::bad(format!("`{}` is a symbolic link; `mirror` does not replace links", path.display()))
-            .hint("edit the file the link points to by hand, or replace the link with a regular file")
-            .into());
-    }
     if !meta.is_file() {
         return Err(Problem::bad(format!("`{}` is not a regular file", path.display())).into());
     }
@@ -295,6 +312,19 @@ fn unreadable(path: &Path, e: std::io::Error) -> anyhow::Error {
         "check the file and its folder"
     };
     anyhow::Error::new(e).context(Problem::bad(format!("could not read `{}`", path.display())).hint(hint))
+}
+
+/// Refuses edits that would replace a symbolic link: the link would become a plain file and
+/// the file it points to would silently keep the old contents.
+pub fn refuse_links<'a>(edits: impl IntoIterator<Item = &'a FileEdit>) -> Result<()> {
+    for e in edits.into_iter().filter(|e| e.is_change()) {
+        if std::fs::symlink_metadata(&e.path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Problem::bad(format!("`{}` is a symbolic link; `mirror` does not replace links", e.path.display()))
+                .hint("edit the file the link points to by hand, or replace the link with a regular file; nothing was changed")
+                .into());
+        }
+    }
+    Ok(())
 }
 
 /// An edit of `path` from its current text (if any) to `after`.
@@ -322,15 +352,20 @@ mod tests {
         let ubu = host("ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n", "arm64");
         assert_eq!(ubu.distro(), Distro::Ubuntu);
         assert!(ubu.ubuntu_ports());
-        let mint = host("ID=linuxmint\nID_LIKE=\"ubuntu debian\"\nUBUNTU_CODENAME=jammy\n", "amd64");
+        let mint = host(
+            "ID=linuxmint\nID_LIKE=\"ubuntu debian\"\nVERSION_CODENAME=virginia\nUBUNTU_CODENAME=jammy\n",
+            "amd64",
+        );
         assert_eq!((mint.distro(), mint.codename.as_deref()), (Distro::Ubuntu, Some("jammy")));
+        let lmde = host("ID=linuxmint\nID_LIKE=debian\nVERSION_CODENAME=faye\nDEBIAN_CODENAME=bookworm\n", "amd64");
+        assert_eq!((lmde.distro(), lmde.codename.as_deref()), (Distro::Debian, Some("bookworm")));
         assert_eq!(host("ID=arch\n", "amd64").distro(), Distro::Arch);
         assert_eq!(host("ID=archarm\nID_LIKE=arch\n", "arm64").distro(), Distro::ArchArm);
         assert_eq!(host("ID=fedora\n", "amd64").distro(), Distro::Other);
     }
 
     #[test]
-    fn read_config_refuses_links_and_binary() {
+    fn read_config_refuses_binary_and_reads_links_through() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f");
         assert!(read_config(&file).unwrap().is_none());
@@ -341,9 +376,16 @@ mod tests {
         let e = crate::error::render(&read_config(&file).unwrap_err());
         assert!(e.contains("line 2") && e.contains("UTF-8"), "{e}");
         let link = dir.path().join("l");
+        std::fs::write(&file, b"ok\n").unwrap();
         std::os::unix::fs::symlink(&file, &link).unwrap();
-        let e = crate::error::render(&read_config(&link).unwrap_err());
+        assert_eq!(read_config(&link).unwrap().as_deref(), Some("ok\n"), "links are read through");
+        let change = edit(link.clone(), Some("ok\n".into()), "new\n".into());
+        let e = crate::error::render(&refuse_links(&[change]).unwrap_err());
         assert!(e.contains("symbolic link"), "{e}");
+        assert!(refuse_links(&[edit(link, Some("ok\n".into()), "ok\n".into())]).is_ok(), "an unchanged link is fine");
+        let dangling = dir.path().join("d");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        assert!(read_config(&dangling).is_err(), "a dangling link is not a missing file");
         assert!(read_config(dir.path()).is_err());
     }
 }

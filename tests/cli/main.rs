@@ -1,4 +1,5 @@
 //! Tests through the `mirror` binary, each in a hermetic environment (see `support`).
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod catalog;
 mod completions;

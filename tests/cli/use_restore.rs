@@ -393,7 +393,7 @@ fn status_reports_site_files_and_overriding_variables() {
     assert_eq!(get("apt")["site"], "upstream");
     assert_eq!(get("docker")["site"], "upstream", "no registry-mirrors: Docker Hub itself");
 
-    let run = env.run_with(&mut env.cmd().env("PIP_INDEX_URL", "https://x.invalid/simple"), &["status", "pip"]);
+    let run = env.run_with(env.cmd().env("PIP_INDEX_URL", "https://x.invalid/simple"), &["status", "pip"]);
     assert!(run.stderr.contains("`PIP_INDEX_URL` is set"), "{}", run.stderr);
 }
 
