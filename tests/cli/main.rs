@@ -3,6 +3,7 @@
 
 mod catalog;
 mod completions;
+mod fixtures;
 mod list;
 mod support;
 mod use_restore;
