@@ -836,7 +836,7 @@ mod tests {
         assert_eq!(edits[0].path, legacy);
         write(&legacy, &after(&edits[0]));
         let cur = Pip.current(&ctx, &Host::default()).unwrap();
-        assert_eq!(cur.files, [legacy.clone()]);
+        assert_eq!(cur.files, std::slice::from_ref(&legacy));
         assert_eq!(cur.url.as_deref(), Some(TUNA));
         assert_eq!(cur.url, Pip.endpoint(&tuna(), &Host::default()));
 
