@@ -730,6 +730,28 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_site_renders_and_reads_back() {
+        let catalog = crate::catalog::Catalog::builtin().unwrap();
+        for site in catalog.sites() {
+            let Some(endpoint) = Cargo.endpoint(site, &Host::default()) else {
+                continue;
+            };
+            let want = Registry::for_site(site).unwrap();
+            for (name, text) in fixtures() {
+                let out = ok(Some(text), &want);
+                assert_eq!(ok(Some(&out), &want), out, "{} {name}", site.id);
+                let url = registry_url(&out).unwrap();
+                if site.is_upstream() {
+                    assert_eq!(url, None, "{name}");
+                    assert!(!out.contains("index.crates.io"), "{out}");
+                } else {
+                    assert_eq!(url, Some(endpoint.clone()), "{} {name}", site.id);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn installed_cargo_is_present() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = context(dir.path());

@@ -1165,6 +1165,33 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_site_renders_and_reads_back() {
+        let catalog = crate::catalog::Catalog::builtin().unwrap();
+        for site in catalog.sites() {
+            let Some(endpoint) = Conda.endpoint(site, &Host::default()) else {
+                continue;
+            };
+            for (name, text) in fixtures() {
+                let out = ok(Some(text), site);
+                assert_eq!(ok(Some(&out), site), out, "{} {name}", site.id);
+                let root = load(&out).unwrap();
+                let custom = root[&string("custom_channels")].as_hash().unwrap();
+                for channel in &site.conda.channels {
+                    assert!(
+                        custom.contains_key(&string(channel)),
+                        "{} {channel}",
+                        site.id
+                    );
+                }
+                let url = repo_url(&out).unwrap();
+                if site.conda.pkgs || site.conda.channels.iter().any(|c| c == "conda-forge") {
+                    assert_eq!(url, Some(endpoint.clone()), "{} {name}", site.id);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn installed_mamba_is_present() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = context(dir.path(), &[]);

@@ -500,6 +500,21 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_site_renders_and_reads_back() {
+        let catalog = crate::catalog::Catalog::builtin().unwrap();
+        for site in catalog.sites() {
+            let Some(url) = Uv.endpoint(site, &Host::default()) else {
+                continue;
+            };
+            for (name, text) in fixtures() {
+                let out = ok(Some(text), &url);
+                assert_eq!(ok(Some(&out), &url), out, "{} {name}", site.id);
+                assert_eq!(index_url(&out).unwrap(), Some(url.clone()), "{}", site.id);
+            }
+        }
+    }
+
+    #[test]
     fn installed_uv_is_present() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = context(dir.path(), &[]);
