@@ -34,15 +34,7 @@ pub struct Cargo;
 const CRATES_IO: &str = "https://index.crates.io";
 
 /// Keys of a `[source.<name>]` table that conflict with `registry`.
-const CONFLICTING: &[&str] = &[
-    "git",
-    "branch",
-    "tag",
-    "rev",
-    "local-registry",
-    "directory",
-    "replace-with",
-];
+const CONFLICTING: &[&str] = &["git", "branch", "tag", "rev", "local-registry", "directory", "replace-with"];
 
 /// A cargo config that cannot be edited safely: what is wrong, and on which line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,15 +64,8 @@ impl Registry {
         if site.is_upstream() || url == CRATES_IO {
             return Some(Self::CratesIo);
         }
-        let name = if site.id == "crates-io" {
-            format!("mirror-{}", site.id)
-        } else {
-            site.id.clone()
-        };
-        Some(Self::Mirror {
-            name,
-            url: url.to_owned(),
-        })
+        let name = if site.id == "crates-io" { format!("mirror-{}", site.id) } else { site.id.clone() };
+        Some(Self::Mirror { name, url: url.to_owned() })
     }
 }
 
@@ -91,11 +76,7 @@ fn exists(path: &Path) -> bool {
 /// The file cargo reads: legacy `config` when it exists, else `config.toml`.
 fn path(ctx: &Context) -> PathBuf {
     let legacy = ctx.cargo_home.join("config");
-    if exists(&legacy) {
-        legacy
-    } else {
-        ctx.cargo_home.join("config.toml")
-    }
+    if exists(&legacy) { legacy } else { ctx.cargo_home.join("config.toml") }
 }
 
 impl Target for Cargo {
@@ -108,17 +89,12 @@ impl Target for Cargo {
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Crates)
-            .map(|u| u.trim_end_matches('/').to_owned())
+        site.repo(Repo::Crates).map(|u| u.trim_end_matches('/').to_owned())
     }
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let Some(want) = Registry::for_site(req.site) else {
-            return Err(Problem::bad(format!(
-                "site `{}` has no crates.io index mirror",
-                req.site.id
-            ))
-            .into());
+            return Err(Problem::bad(format!("site `{}` has no crates.io index mirror", req.site.id)).into());
         };
         let path = path(ctx);
         let before = read_config(&path)?;
@@ -132,10 +108,7 @@ impl Target for Cargo {
             return Ok(Current::default());
         };
         let url = registry_url(&text).map_err(|e| e.into_problem(&path))?;
-        Ok(Current {
-            files: vec![path],
-            url,
-        })
+        Ok(Current { files: vec![path], url })
     }
 }
 
@@ -154,10 +127,8 @@ fn parse(text: &str) -> Result<Document<&str>, RenderError> {
 /// Checks the shape of what this target reads or writes: `source` and `registries` as
 /// `[…]` tables, the named entries as tables, `replace-with` as a string.
 fn check(doc: &Document<&str>, text: &str, names: &[&str]) -> Result<(), RenderError> {
-    let wrong = |item: &Item, what: String| RenderError {
-        line: item.span().map(|s| line_at(text, s.start)),
-        message: what,
-    };
+    let wrong =
+        |item: &Item, what: String| RenderError { line: item.span().map(|s| line_at(text, s.start)), message: what };
     for parent in ["source", "registries"] {
         let Some(item) = doc.get(parent) else {
             continue;
@@ -173,16 +144,11 @@ fn check(doc: &Document<&str>, text: &str, names: &[&str]) -> Result<(), RenderE
                 ));
             }
             _ => {
-                return Err(wrong(
-                    item,
-                    format!("`{parent}` must be a table (`[{parent}.<name>]`)"),
-                ));
+                return Err(wrong(item, format!("`{parent}` must be a table (`[{parent}.<name>]`)")));
             }
         };
         let children: Vec<&str> = if parent == "source" {
-            std::iter::once("crates-io")
-                .chain(names.iter().copied())
-                .collect()
+            std::iter::once("crates-io").chain(names.iter().copied()).collect()
         } else {
             names.to_vec()
         };
@@ -190,17 +156,13 @@ fn check(doc: &Document<&str>, text: &str, names: &[&str]) -> Result<(), RenderE
             let Some(child) = table.get(name) else {
                 continue;
             };
-            let child_table = child
-                .as_table_like()
-                .ok_or_else(|| wrong(child, format!("`{parent}.{name}` must be a table")))?;
+            let child_table =
+                child.as_table_like().ok_or_else(|| wrong(child, format!("`{parent}.{name}` must be a table")))?;
             if parent == "source"
                 && let Some(r) = child_table.get("replace-with")
                 && !r.is_str()
             {
-                return Err(wrong(
-                    r,
-                    format!("`source.{name}.replace-with` must be a string"),
-                ));
+                return Err(wrong(r, format!("`source.{name}.replace-with` must be a string")));
             }
         }
     }
@@ -227,11 +189,8 @@ fn set_str(table: &mut dyn TableLike, key: &str, new: &str) {
 
 /// The child table `name` of `parent`, created (as a `[parent.name]` table) when missing.
 fn child<'a>(parent: &'a mut Table, name: &str) -> &'a mut dyn TableLike {
-    let item = parent
-        .entry(name)
-        .or_insert_with(|| Item::Table(Table::new()));
-    item.as_table_like_mut()
-        .expect("checked to be a table before editing")
+    let item = parent.entry(name).or_insert_with(|| Item::Table(Table::new()));
+    item.as_table_like_mut().expect("checked to be a table before editing")
 }
 
 /// A top-level table that holds only sub-tables: created implicit, so no bare `[source]`
@@ -273,9 +232,7 @@ pub fn render(input: Option<&str>, want: &Registry) -> Result<String, RenderErro
         }
         Registry::CratesIo => {
             if let Some(source) = doc.get_mut("source").and_then(Item::as_table_mut)
-                && let Some(crates_io) = source
-                    .get_mut("crates-io")
-                    .and_then(Item::as_table_like_mut)
+                && let Some(crates_io) = source.get_mut("crates-io").and_then(Item::as_table_like_mut)
             {
                 crates_io.remove("replace-with");
                 if crates_io.is_empty()
@@ -329,8 +286,7 @@ fn keep_comments_of(doc: &mut DocumentMut, removed: &Item) {
                     .unwrap_or_default()
                     .trim_start_matches(['\n', '\r'])
                     .to_owned();
-                node.decor_mut()
-                    .set_prefix(format!("{}{own}", self.comments));
+                node.decor_mut().set_prefix(format!("{}{own}", self.comments));
             }
             visit_table_mut(self, node);
         }
@@ -339,26 +295,16 @@ fn keep_comments_of(doc: &mut DocumentMut, removed: &Item) {
     let Some(table) = removed.as_table() else {
         return;
     };
-    let (Some(at), Some(prefix)) = (
-        table.position(),
-        table.decor().prefix().and_then(|p| p.as_str()),
-    ) else {
+    let (Some(at), Some(prefix)) = (table.position(), table.decor().prefix().and_then(|p| p.as_str())) else {
         return;
     };
     if !prefix.contains('#') {
         return;
     }
-    let mut next = Next {
-        after: at,
-        found: None,
-    };
+    let mut next = Next { after: at, found: None };
     next.visit_document(doc);
     if let Some(found) = next.found {
-        Prepend {
-            at: found,
-            comments: prefix,
-        }
-        .visit_document_mut(doc);
+        Prepend { at: found, comments: prefix }.visit_document_mut(doc);
     }
 }
 
@@ -370,15 +316,8 @@ pub fn registry_url(text: &str) -> Result<Option<String>, RenderError> {
     let Some(source) = doc.get("source").and_then(Item::as_table_like) else {
         return Ok(None);
     };
-    let replace_with = |t: &dyn TableLike| {
-        t.get("replace-with")
-            .and_then(Item::as_str)
-            .map(str::to_owned)
-    };
-    let mut name = source
-        .get("crates-io")
-        .and_then(Item::as_table_like)
-        .and_then(replace_with);
+    let replace_with = |t: &dyn TableLike| t.get("replace-with").and_then(Item::as_str).map(str::to_owned);
+    let mut name = source.get("crates-io").and_then(Item::as_table_like).and_then(replace_with);
     // Follow a short chain of replacements (cargo allows them), never a loop.
     for _ in 0..8 {
         let Some(n) = name.take() else {
@@ -387,10 +326,7 @@ pub fn registry_url(text: &str) -> Result<Option<String>, RenderError> {
         let Some(table) = source.get(&n).and_then(Item::as_table_like) else {
             return Ok(None);
         };
-        let found = table
-            .get("registry")
-            .or_else(|| table.get("git"))
-            .and_then(Item::as_str);
+        let found = table.get("registry").or_else(|| table.get("git")).and_then(Item::as_str);
         if let Some(url) = found {
             let url = url.strip_prefix("sparse+").unwrap_or(url);
             return Ok(Some(url.trim_end_matches('/').to_owned()));
@@ -456,24 +392,12 @@ mod tests {
         assert_eq!(upstream(), Registry::CratesIo);
         assert_eq!(
             Registry::for_site(&site("corp", "https://crates.corp.example/index")),
-            Some(Registry::Mirror {
-                name: "corp".into(),
-                url: "https://crates.corp.example/index".into()
-            })
+            Some(Registry::Mirror { name: "corp".into(), url: "https://crates.corp.example/index".into() })
         );
         // A private index.crates.io entry under another id is upstream too.
-        assert_eq!(
-            Registry::for_site(&site("official", "https://index.crates.io")),
-            Some(Registry::CratesIo)
-        );
+        assert_eq!(Registry::for_site(&site("official", "https://index.crates.io")), Some(Registry::CratesIo));
         let named = Registry::for_site(&site("crates-io", "https://c.example/index/")).unwrap();
-        assert_eq!(
-            named,
-            Registry::Mirror {
-                name: "mirror-crates-io".into(),
-                url: "https://c.example/index".into()
-            }
-        );
+        assert_eq!(named, Registry::Mirror { name: "mirror-crates-io".into(), url: "https://c.example/index".into() });
         assert_eq!(
             ok(None, &named),
             "[source.crates-io]\nreplace-with = \"mirror-crates-io\"\n\n[source.mirror-crates-io]\nregistry = \"sparse+https://c.example/index/\"\n\n[registries.mirror-crates-io]\nindex = \"sparse+https://c.example/index/\"\n"
@@ -493,11 +417,7 @@ mod tests {
     #[test]
     fn every_fixture_is_idempotent_and_reads_back() {
         for (name, text) in fixtures() {
-            for (want, url) in [
-                (tuna(), Some(TUNA_URL)),
-                (ustc(), Some(USTC_URL)),
-                (upstream(), None),
-            ] {
+            for (want, url) in [(tuna(), Some(TUNA_URL)), (ustc(), Some(USTC_URL)), (upstream(), None)] {
                 let once = ok(Some(text), &want);
                 assert_eq!(ok(Some(&once), &want), once, "{name} {want:?}");
                 assert_eq!(registry_url(&once).unwrap().as_deref(), url, "{name}");
@@ -517,11 +437,7 @@ mod tests {
         for (name, text) in fixtures() {
             let direct = ok(Some(text), &ustc());
             let via = ok(Some(&ok(Some(text), &tuna())), &ustc());
-            assert_eq!(
-                registry_url(&via).unwrap(),
-                registry_url(&direct).unwrap(),
-                "{name}"
-            );
+            assert_eq!(registry_url(&via).unwrap(), registry_url(&direct).unwrap(), "{name}");
             // Apart from tuna's two tables, the settings are the same.
             let mut via: toml::Table = toml::from_str(&via).unwrap();
             let mut direct: toml::Table = toml::from_str(&direct).unwrap();
@@ -538,10 +454,7 @@ mod tests {
         assert_eq!(ok(Some(&ok(Some(&both), &tuna())), &ustc()), both);
         // Through upstream, `[source.crates-io]` is removed and comes back last.
         let back = ok(Some(&ok(Some(&both), &upstream())), &ustc());
-        assert_eq!(
-            toml::from_str::<toml::Table>(&back).unwrap(),
-            toml::from_str::<toml::Table>(&both).unwrap()
-        );
+        assert_eq!(toml::from_str::<toml::Table>(&back).unwrap(), toml::from_str::<toml::Table>(&both).unwrap());
     }
 
     #[test]
@@ -560,16 +473,10 @@ mod tests {
             "[build]\njobs = 1\n\n# mirror\n# x marks the spot\n[source.x]\nregistry = \"sparse+https://x/\"\n"
         );
         let text = "[source.crates-io]\nreplace-with = \"x\"\n\n[source.x]\nregistry = \"sparse+https://x/\"\n";
-        assert_eq!(
-            ok(Some(text), &upstream()),
-            "[source.x]\nregistry = \"sparse+https://x/\"\n"
-        );
+        assert_eq!(ok(Some(text), &upstream()), "[source.x]\nregistry = \"sparse+https://x/\"\n");
         // Other keys in [source.crates-io] keep the table.
         let text = "[source.crates-io]\nreplace-with = \"x\"\n# why\nprotocol = \"sparse\"\n";
-        assert_eq!(
-            ok(Some(text), &upstream()),
-            "[source.crates-io]\n# why\nprotocol = \"sparse\"\n"
-        );
+        assert_eq!(ok(Some(text), &upstream()), "[source.crates-io]\n# why\nprotocol = \"sparse\"\n");
     }
 
     #[test]
@@ -585,19 +492,13 @@ mod tests {
         let out = ok(Some(text), &ustc());
         assert!(out.starts_with(text), "{out}");
         let out = ok(Some(text), &tuna());
-        assert!(
-            out.starts_with("[source]\ncrates-io = { replace-with = \"tuna\" }\n"),
-            "{out}"
-        );
+        assert!(out.starts_with("[source]\ncrates-io = { replace-with = \"tuna\" }\n"), "{out}");
     }
 
     #[test]
     fn current_follows_chains() {
         let text = "[source.crates-io]\nreplace-with = \"a\"\n[source.a]\nreplace-with = \"b\"\n[source.b]\nregistry = \"sparse+https://b.example/index/\"\n";
-        assert_eq!(
-            registry_url(text).unwrap().as_deref(),
-            Some("https://b.example/index")
-        );
+        assert_eq!(registry_url(text).unwrap().as_deref(), Some("https://b.example/index"));
         let looped = "[source.crates-io]\nreplace-with = \"a\"\n[source.a]\nreplace-with = \"a\"\n";
         assert_eq!(registry_url(looped).unwrap(), None);
         assert_eq!(registry_url("[build]\njobs = 1\n").unwrap(), None);
@@ -611,37 +512,13 @@ mod tests {
     fn malformed_and_wrong_types_name_the_line() {
         for (text, line, what) in [
             (MALFORMED, 5, "invalid"),
-            (
-                "# c\nsource = 1\n[build]\njobs = 1\n",
-                2,
-                "`source` must be a table",
-            ),
-            (
-                "source = { crates-io = { replace-with = \"x\" } }\n",
-                1,
-                "`source` is an inline table",
-            ),
-            (
-                "[source.crates-io]\n\nreplace-with = 1\n",
-                3,
-                "`source.crates-io.replace-with` must be a string",
-            ),
-            (
-                "[source]\ncrates-io = 5\n",
-                2,
-                "`source.crates-io` must be a table",
-            ),
-            (
-                "[source]\ntuna = \"x\"\n",
-                2,
-                "`source.tuna` must be a table",
-            ),
+            ("# c\nsource = 1\n[build]\njobs = 1\n", 2, "`source` must be a table"),
+            ("source = { crates-io = { replace-with = \"x\" } }\n", 1, "`source` is an inline table"),
+            ("[source.crates-io]\n\nreplace-with = 1\n", 3, "`source.crates-io.replace-with` must be a string"),
+            ("[source]\ncrates-io = 5\n", 2, "`source.crates-io` must be a table"),
+            ("[source]\ntuna = \"x\"\n", 2, "`source.tuna` must be a table"),
             ("registries = [1]\n", 1, "`registries` must be a table"),
-            (
-                "[registries]\ntuna = 1\n",
-                2,
-                "`registries.tuna` must be a table",
-            ),
+            ("[registries]\ntuna = 1\n", 2, "`registries.tuna` must be a table"),
         ] {
             let e = render(Some(text), &tuna()).unwrap_err();
             assert_eq!(e.line, Some(line), "{text:?}: {e:?}");
@@ -656,23 +533,12 @@ mod tests {
         let mut map: BTreeMap<String, OsString> = BTreeMap::new();
         map.insert("HOME".into(), dir.join("home").into());
         map.insert("CARGO_HOME".into(), dir.join("cargo").into());
-        let overrides = Overrides {
-            root: Some(dir.join("root")),
-            catalog: None,
-        };
+        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
         Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
     }
 
     fn plan(ctx: &Context, site: &Site) -> Result<Vec<FileEdit>> {
-        Cargo.plan(
-            ctx,
-            &Host::default(),
-            &Request {
-                site,
-                upstream: None,
-                security: false,
-            },
-        )
+        Cargo.plan(ctx, &Host::default(), &Request { site, upstream: None, security: false })
     }
 
     #[test]
@@ -705,10 +571,7 @@ mod tests {
         assert_eq!(edits[0].path, home.join("config"));
 
         let upstream = site("upstream", "https://index.crates.io/");
-        assert_eq!(
-            Cargo.endpoint(&upstream, &h).as_deref(),
-            Some("https://index.crates.io")
-        );
+        assert_eq!(Cargo.endpoint(&upstream, &h).as_deref(), Some("https://index.crates.io"));
         let bare = parse_site(
             Path::new("x/bare.toml"),
             "id = \"bare\"\nname = \"b\"\nhomepage = \"https://b/\"\nregion = \"CN\"\n",
@@ -720,13 +583,7 @@ mod tests {
 
         std::fs::write(home.join("config"), MALFORMED).unwrap();
         let e = crate::error::render(&plan(&ctx, &tuna).unwrap_err());
-        assert!(
-            e.contains(&format!(
-                "could not parse `{}` line 5",
-                home.join("config").display()
-            )),
-            "{e}"
-        );
+        assert!(e.contains(&format!("could not parse `{}` line 5", home.join("config").display())), "{e}");
     }
 
     #[test]

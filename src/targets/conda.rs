@@ -85,10 +85,7 @@ pub struct RenderError {
 
 impl RenderError {
     fn at(line: usize, message: impl Into<String>) -> Self {
-        Self {
-            line: Some(line),
-            message: message.into(),
-        }
+        Self { line: Some(line), message: message.into() }
     }
 
     fn into_problem(self, path: &Path) -> anyhow::Error {
@@ -111,17 +108,9 @@ impl Want {
     pub fn for_site(site: &Site) -> Option<Self> {
         let anaconda = site.repo(Repo::Anaconda)?.trim_end_matches('/');
         let cloud = site.conda_cloud()?.trim_end_matches('/').to_owned();
-        let default_channels = site.conda.pkgs.then(|| {
-            ["main", "r", "msys2"]
-                .iter()
-                .map(|p| format!("{anaconda}/pkgs/{p}"))
-                .collect()
-        });
-        Some(Self {
-            default_channels,
-            cloud,
-            channels: site.conda.channels.clone(),
-        })
+        let default_channels =
+            site.conda.pkgs.then(|| ["main", "r", "msys2"].iter().map(|p| format!("{anaconda}/pkgs/{p}")).collect());
+        Some(Self { default_channels, cloud, channels: site.conda.channels.clone() })
     }
 }
 
@@ -130,12 +119,8 @@ fn path(ctx: &Context) -> Result<PathBuf> {
     let Some(file) = &ctx.condarc else {
         return Ok(ctx.home.join(".condarc"));
     };
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let read =
-        matches!(name, ".condarc" | "condarc") || name.ends_with(".yml") || name.ends_with(".yaml");
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let read = matches!(name, ".condarc" | "condarc") || name.ends_with(".yml") || name.ends_with(".yaml");
     if !read {
         return Err(Problem::bad(format!(
             "`CONDARC` is `{}`, a file name conda ignores",
@@ -156,21 +141,16 @@ impl Target for Conda {
 
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         path(ctx).is_ok_and(|p| p.symlink_metadata().is_ok())
-            || ["conda", "mamba", "micromamba"]
-                .iter()
-                .any(|p| ctx.has_program(p))
+            || ["conda", "mamba", "micromamba"].iter().any(|p| ctx.has_program(p))
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Anaconda)
-            .map(|u| u.trim_end_matches('/').to_owned())
+        site.repo(Repo::Anaconda).map(|u| u.trim_end_matches('/').to_owned())
     }
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let Some(want) = Want::for_site(req.site) else {
-            return Err(
-                Problem::bad(format!("site `{}` has no Anaconda mirror", req.site.id)).into(),
-            );
+            return Err(Problem::bad(format!("site `{}` has no Anaconda mirror", req.site.id)).into());
         };
         let path = path(ctx)?;
         let before = read_config(&path)?;
@@ -184,19 +164,14 @@ impl Target for Conda {
             return Ok(Current::default());
         };
         let url = repo_url(&text).map_err(|e| e.into_problem(&path))?;
-        Ok(Current {
-            files: vec![path],
-            url,
-        })
+        Ok(Current { files: vec![path], url })
     }
 }
 
 /// Loads the text: one document whose top level is a mapping (or nothing).
 fn load(text: &str) -> Result<Hash, RenderError> {
-    let docs = YamlLoader::load_from_str(text).map_err(|e| RenderError {
-        line: Some(e.marker().line().max(1)),
-        message: e.info().to_owned(),
-    })?;
+    let docs = YamlLoader::load_from_str(text)
+        .map_err(|e| RenderError { line: Some(e.marker().line().max(1)), message: e.info().to_owned() })?;
     if docs.len() > 1 {
         // The `---` that starts the second document.
         let mut seen = false;
@@ -211,10 +186,7 @@ fn load(text: &str) -> Result<Hash, RenderError> {
                 seen = true;
             }
         }
-        return Err(RenderError::at(
-            line,
-            "the file holds more than one YAML document",
-        ));
+        return Err(RenderError::at(line, "the file holds more than one YAML document"));
     }
     match docs.into_iter().next() {
         None | Some(Yaml::Null) => Ok(Hash::new()),
@@ -227,10 +199,7 @@ fn load(text: &str) -> Result<Hash, RenderError> {
                     !t.is_empty() && !t.starts_with('#') && !t.starts_with("---")
                 })
                 .map_or(1, |i| i + 1);
-            Err(RenderError::at(
-                line,
-                "the top level must be a mapping of settings (`key: value`)",
-            ))
+            Err(RenderError::at(line, "the top level must be a mapping of settings (`key: value`)"))
         }
     }
 }
@@ -249,11 +218,8 @@ pub fn repo_url(text: &str) -> Result<Option<String>, RenderError> {
     if let Some(root) = forge.and_then(|f| f.strip_suffix("/cloud")) {
         return Ok(Some(root.to_owned()));
     }
-    let first_default = get("default_channels")
-        .and_then(|d| d.as_vec())
-        .and_then(|d| d.first())
-        .and_then(Yaml::as_str)
-        .map(|s| {
+    let first_default =
+        get("default_channels").and_then(|d| d.as_vec()).and_then(|d| d.first()).and_then(Yaml::as_str).map(|s| {
             let s = s.trim_end_matches('/');
             s.strip_suffix("/pkgs/main").unwrap_or(s).to_owned()
         });
@@ -365,10 +331,7 @@ fn scalar(value: &Yaml) -> Option<String> {
                 && YamlLoader::load_from_str(&format!("k: {s}"))
                     .ok()
                     .and_then(|d| d.into_iter().next())
-                    .and_then(|d| {
-                        d.as_hash()
-                            .and_then(|h| h.get(&Yaml::String("k".into())).cloned())
-                    })
+                    .and_then(|d| d.as_hash().and_then(|h| h.get(&Yaml::String("k".into())).cloned()))
                     .is_some_and(|v| v == *value);
             if plain {
                 Some(s.clone())
@@ -430,9 +393,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
         })
         .collect();
     let classes: Vec<Class> = lines.iter().map(|(l, _)| classify(l)).collect();
-    let nl = lines
-        .first()
-        .map_or("\n", |(_, eol)| if *eol == "\r\n" { "\r\n" } else { "\n" });
+    let nl = lines.first().map_or("\n", |(_, eol)| if *eol == "\r\n" { "\r\n" } else { "\n" });
 
     // The top-level keys as lines must be exactly the keys the loader saw, in order;
     // anything else is a layout this line editor does not understand.
@@ -455,9 +416,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
     if loaded != listed {
         return Err(RenderError {
             line: keys.first().map(|(i, _, _)| i + 1),
-            message:
-                "unsupported layout: top-level settings must be `key: value` lines at column 0"
-                    .into(),
+            message: "unsupported layout: top-level settings must be `key: value` lines at column 0".into(),
         });
     }
     // Each key's block: from its line to its last content line.
@@ -481,28 +440,18 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
     // default_channels
     if let Some(defaults) = &want.default_channels {
         let desired = Yaml::Array(defaults.iter().map(|d| string(d)).collect());
-        let items: Vec<String> = defaults
-            .iter()
-            .map(|d| format!("  - {}", scalar(&string(d)).unwrap_or_default()))
-            .collect();
+        let items: Vec<String> =
+            defaults.iter().map(|d| format!("  - {}", scalar(&string(d)).unwrap_or_default())).collect();
         match find("default_channels") {
             Some((k, _, after)) => {
                 if root.get(&string("default_channels")) != Some(&desired) {
                     let end = block_end(k) + 1;
                     if is_block_style(lines[k].0, after) {
-                        splices.push(Splice {
-                            start: k + 1,
-                            end,
-                            lines: items,
-                        });
+                        splices.push(Splice { start: k + 1, end, lines: items });
                     } else {
                         let mut block = vec!["default_channels:".to_owned()];
                         block.extend(items);
-                        splices.push(Splice {
-                            start: k,
-                            end,
-                            lines: block,
-                        });
+                        splices.push(Splice { start: k, end, lines: block });
                     }
                 }
             }
@@ -520,10 +469,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
         Some(Yaml::Hash(h)) => h.clone(),
         Some(_) => {
             let line = find("custom_channels").map_or(1, |(k, _, _)| k + 1);
-            return Err(RenderError::at(
-                line,
-                "`custom_channels` must be a mapping of channel names to URLs",
-            ));
+            return Err(RenderError::at(line, "`custom_channels` must be a mapping of channel names to URLs"));
         }
     };
     let cloud = string(&want.cloud);
@@ -552,11 +498,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
             Fate::Drop => {}
         }
     }
-    let added: Vec<&String> = want
-        .channels
-        .iter()
-        .filter(|c| !existing.contains_key(&string(c)))
-        .collect();
+    let added: Vec<&String> = want.channels.iter().filter(|c| !existing.contains_key(&string(c))).collect();
     for c in &added {
         desired.insert(string(c), cloud.clone());
     }
@@ -569,8 +511,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
             let (Some(k), Some(v)) = (scalar(k), scalar(v)) else {
                 return Err(RenderError {
                     line: find("custom_channels").map(|(k, _, _)| k + 1),
-                    message: "`custom_channels` holds an entry that is not a plain `name: url`"
-                        .into(),
+                    message: "`custom_channels` holds an entry that is not a plain `name: url`".into(),
                 });
             };
             block.push(format!("  {k}: {v}"));
@@ -587,23 +528,14 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
         Some((k, _, after)) => {
             let end = block_end(k);
             let edits = if is_block_style(lines[k].0, after) && !desired.is_empty() {
-                let plan = EntryPlan {
-                    existing: &existing,
-                    fates: &fates,
-                    cloud: &want.cloud,
-                    added: &added,
-                };
+                let plan = EntryPlan { existing: &existing, fates: &fates, cloud: &want.cloud, added: &added };
                 entry_splices(&lines, &classes, (k, end), &plan)
             } else {
                 None
             };
             match edits {
                 Some(edits) => splices.extend(edits),
-                None => splices.push(Splice {
-                    start: k,
-                    end: end + 1,
-                    lines: regenerate(&desired)?,
-                }),
+                None => splices.push(Splice { start: k, end: end + 1, lines: regenerate(&desired)? }),
             }
         }
         None => append.extend(regenerate(&desired)?),
@@ -615,11 +547,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
     match find("show_channel_urls") {
         Some((k, _, _)) => {
             if root.get(&string("show_channel_urls")) != Some(&yes) {
-                splices.push(Splice {
-                    start: k,
-                    end: block_end(k) + 1,
-                    lines: vec!["show_channel_urls: true".into()],
-                });
+                splices.push(Splice { start: k, end: block_end(k) + 1, lines: vec!["show_channel_urls: true".into()] });
             }
         }
         None => append.push("show_channel_urls: true".into()),
@@ -634,11 +562,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
         .find(|(i, c)| **c == Class::Marker && lines[*i].0.starts_with("..."))
         .map_or(lines.len(), |(i, _)| i);
     if !append.is_empty() {
-        splices.push(Splice {
-            start: append_at,
-            end: append_at,
-            lines: append,
-        });
+        splices.push(Splice { start: append_at, end: append_at, lines: append });
     }
 
     let out = apply(&lines, splices, nl);
@@ -664,12 +588,7 @@ fn entry_splices(
     (key, end): (usize, usize),
     plan: &EntryPlan<'_>,
 ) -> Option<Vec<Splice>> {
-    let EntryPlan {
-        existing,
-        fates,
-        cloud,
-        added,
-    } = *plan;
+    let EntryPlan { existing, fates, cloud, added } = *plan;
     struct Entry {
         line: usize,
         last: usize,
@@ -699,20 +618,10 @@ fn entry_splices(
             Some(_) => {}
         }
         let (name, after) = parse_key(&line[n..])?;
-        entries.push(Entry {
-            line: j,
-            last: j,
-            colon: n + after,
-            name,
-        });
+        entries.push(Entry { line: j, last: j, colon: n + after, name });
     }
     let names: Vec<Option<&str>> = existing.keys().map(Yaml::as_str).collect();
-    if names
-        != entries
-            .iter()
-            .map(|e| Some(e.name.as_str()))
-            .collect::<Vec<_>>()
-    {
+    if names != entries.iter().map(|e| Some(e.name.as_str())).collect::<Vec<_>>() {
         return None;
     }
     let cloud_text = scalar(&string(cloud))?;
@@ -729,11 +638,7 @@ fn entry_splices(
                     lines: vec![format!("{key_text} {cloud_text}")],
                 });
             }
-            Fate::Drop => splices.push(Splice {
-                start: entry.line,
-                end: entry.last + 1,
-                lines: Vec::new(),
-            }),
+            Fate::Drop => splices.push(Splice { start: entry.line, end: entry.last + 1, lines: Vec::new() }),
         }
     }
     let pad = " ".repeat(indent.unwrap_or(2));
@@ -742,11 +647,7 @@ fn entry_splices(
         new_lines.push(format!("{pad}{}: {cloud_text}", scalar(&string(name))?));
     }
     if !new_lines.is_empty() {
-        splices.push(Splice {
-            start: end + 1,
-            end: end + 1,
-            lines: new_lines,
-        });
+        splices.push(Splice { start: end + 1, end: end + 1, lines: new_lines });
     }
     Some(splices)
 }
@@ -771,11 +672,7 @@ fn apply(lines: &[(&str, &str)], mut splices: Vec<Splice>, nl: &str) -> String {
     let mut text = String::new();
     for (n, (line, eol)) in out.into_iter().enumerate() {
         text.push_str(&line);
-        text.push_str(if eol.is_empty() && n + 1 < count {
-            nl
-        } else {
-            eol
-        });
+        text.push_str(if eol.is_empty() && n + 1 < count { nl } else { eol });
     }
     text
 }
@@ -883,11 +780,7 @@ mod tests {
                 if site.id != "ustc" {
                     assert_eq!(url, Conda.endpoint(site, &Host::default()), "{name}");
                 } else {
-                    assert_eq!(
-                        url.as_deref(),
-                        Some("https://mirrors.ustc.edu.cn/anaconda"),
-                        "{name}"
-                    );
+                    assert_eq!(url.as_deref(), Some("https://mirrors.ustc.edu.cn/anaconda"), "{name}");
                 }
             }
         }
@@ -929,11 +822,7 @@ mod tests {
                     let direct = ok(Some(text), second);
                     let what = format!("{name}: {} then {}", first.id, second.id);
                     assert_eq!(settings(&via), settings(&direct), "{what}");
-                    let subset = second
-                        .conda
-                        .channels
-                        .iter()
-                        .all(|c| first.conda.channels.contains(c));
+                    let subset = second.conda.channels.iter().all(|c| first.conda.channels.contains(c));
                     if subset && name == "condarc" {
                         assert_eq!(via, direct, "{what}");
                     }
@@ -949,18 +838,12 @@ mod tests {
             let via = ok(Some(&ok(Some(text), &tuna())), &ustc());
             let direct = ok(Some(text), &ustc());
             let strip = |s: Vec<(String, String)>| -> Vec<(String, String)> {
-                s.into_iter()
-                    .filter(|(k, _)| !k.contains("default_channels"))
-                    .collect()
+                s.into_iter().filter(|(k, _)| !k.contains("default_channels")).collect()
             };
             assert_eq!(strip(settings(&via)), strip(settings(&direct)), "{name}");
             let via = load(&via).unwrap();
             let defaults = via.get(&string("default_channels")).unwrap();
-            assert_eq!(
-                defaults[0].as_str(),
-                Some("https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main"),
-                "{name}"
-            );
+            assert_eq!(defaults[0].as_str(), Some("https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main"), "{name}");
         }
     }
 
@@ -982,11 +865,7 @@ mod tests {
             "custom_channels:\n    conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud\n    bioconda: https://mirrors.ustc.edu.cn/anaconda/cloud\nshow_channel_urls: true\n"
         );
         // Null and empty-flow values are replaced by a block.
-        for empty in [
-            "custom_channels:\n",
-            "custom_channels: {}\n",
-            "custom_channels: ~ # none\n",
-        ] {
+        for empty in ["custom_channels:\n", "custom_channels: {}\n", "custom_channels: ~ # none\n"] {
             assert!(
                 ok(Some(empty), &ustc()).starts_with(
                     "custom_channels:\n  conda-forge: https://mirrors.ustc.edu.cn/anaconda/cloud\n  bioconda:"
@@ -1035,10 +914,7 @@ mod tests {
         let text = "default_channels: &d\n  - https://old/pkgs/main\nmirrored: *d\n";
         let e = render(Some(text), &Want::for_site(&tuna()).unwrap()).unwrap_err();
         assert_eq!(e.line, None);
-        assert!(
-            e.message.contains("without changing other settings"),
-            "{e:?}"
-        );
+        assert!(e.message.contains("without changing other settings"), "{e:?}");
         // Untouched keys may use anchors freely.
         let text = "envs_dirs: &e\n  - /data/envs\npkgs_dirs: *e\n";
         assert!(ok(Some(text), &ustc()).starts_with(text));
@@ -1047,18 +923,9 @@ mod tests {
     #[test]
     fn upstream_is_written_explicitly() {
         let out = ok(Some(FULL), &upstream());
-        assert!(
-            out.contains("  - https://repo.anaconda.com/pkgs/main\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("  conda-forge: https://conda.anaconda.org\n"),
-            "{out}"
-        );
-        assert_eq!(
-            repo_url(&out).unwrap().as_deref(),
-            Some("https://repo.anaconda.com")
-        );
+        assert!(out.contains("  - https://repo.anaconda.com/pkgs/main\n"), "{out}");
+        assert!(out.contains("  conda-forge: https://conda.anaconda.org\n"), "{out}");
+        assert_eq!(repo_url(&out).unwrap().as_deref(), Some("https://repo.anaconda.com"));
     }
 
     #[test]
@@ -1070,16 +937,8 @@ mod tests {
             ("# c\njust words\n", 2, "top level must be a mapping"),
             ("a: 1\n---\nb: 2\n", 2, "more than one YAML document"),
             ("a: 1\na: 2\n", 2, "duplicated key"),
-            (
-                "ssl_verify: true\ncustom_channels: [a, b]\n",
-                2,
-                "`custom_channels` must be a mapping",
-            ),
-            (
-                "{channels: [a], ssl_verify: true}\n",
-                1,
-                "unsupported layout",
-            ),
+            ("ssl_verify: true\ncustom_channels: [a, b]\n", 2, "`custom_channels` must be a mapping"),
+            ("{channels: [a], ssl_verify: true}\n", 1, "unsupported layout"),
             ("channels: [a,\nb]\n", 2, "indentation"),
             ("? channels\n: [a]\n", 1, "unsupported layout"),
         ] {
@@ -1098,23 +957,12 @@ mod tests {
         for (k, v) in vars {
             map.insert((*k).into(), v.into());
         }
-        let overrides = Overrides {
-            root: Some(dir.join("root")),
-            catalog: None,
-        };
+        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
         Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
     }
 
     fn plan(ctx: &Context, site: &Site) -> Result<Vec<FileEdit>> {
-        Conda.plan(
-            ctx,
-            &Host::default(),
-            &Request {
-                site,
-                upstream: None,
-                security: false,
-            },
-        )
+        Conda.plan(ctx, &Host::default(), &Request { site, upstream: None, security: false })
     }
 
     #[test]
@@ -1149,10 +997,7 @@ mod tests {
         let ctx = context(dir.path(), &[]);
         std::fs::write(&file, MALFORMED).unwrap();
         let e = crate::error::render(&plan(&ctx, &tuna()).unwrap_err());
-        assert!(
-            e.contains(&format!("could not parse `{}` line 5", file.display())),
-            "{e}"
-        );
+        assert!(e.contains(&format!("could not parse `{}` line 5", file.display())), "{e}");
 
         let bare = parse_site(
             Path::new("x/bare.toml"),
@@ -1177,11 +1022,7 @@ mod tests {
                 let root = load(&out).unwrap();
                 let custom = root[&string("custom_channels")].as_hash().unwrap();
                 for channel in &site.conda.channels {
-                    assert!(
-                        custom.contains_key(&string(channel)),
-                        "{} {channel}",
-                        site.id
-                    );
+                    assert!(custom.contains_key(&string(channel)), "{} {channel}", site.id);
                 }
                 let url = repo_url(&out).unwrap();
                 if site.conda.pkgs || site.conda.channels.iter().any(|c| c == "conda-forge") {

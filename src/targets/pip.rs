@@ -39,10 +39,7 @@ pub struct RenderError {
 
 impl RenderError {
     fn at(line: usize, message: impl Into<String>) -> Self {
-        Self {
-            line: Some(line),
-            message: message.into(),
-        }
+        Self { line: Some(line), message: message.into() }
     }
 
     fn into_problem(self, path: &Path) -> anyhow::Error {
@@ -66,32 +63,18 @@ fn exists(path: &Path) -> bool {
 fn files(ctx: &Context) -> Result<Files> {
     if let Some(file) = &ctx.pip_config_file {
         if file == Path::new("/dev/null") {
-            return Err(Problem::bad(
-                "`PIP_CONFIG_FILE` is `/dev/null`, which makes pip ignore every config file",
-            )
-            .hint("unset `PIP_CONFIG_FILE` (or point it at a file), then run the command again")
-            .into());
+            return Err(Problem::bad("`PIP_CONFIG_FILE` is `/dev/null`, which makes pip ignore every config file")
+                .hint("unset `PIP_CONFIG_FILE` (or point it at a file), then run the command again")
+                .into());
         }
-        return Ok(Files {
-            main: file.clone(),
-            legacy: None,
-        });
+        return Ok(Files { main: file.clone(), legacy: None });
     }
     let current = ctx.config_home.join("pip/pip.conf");
     let legacy = ctx.home.join(".pip/pip.conf");
     Ok(match (exists(&current), exists(&legacy)) {
-        (true, true) => Files {
-            main: current,
-            legacy: Some(legacy),
-        },
-        (false, true) => Files {
-            main: legacy,
-            legacy: None,
-        },
-        _ => Files {
-            main: current,
-            legacy: None,
-        },
+        (true, true) => Files { main: current, legacy: Some(legacy) },
+        (false, true) => Files { main: legacy, legacy: None },
+        _ => Files { main: current, legacy: None },
     })
 }
 
@@ -109,8 +92,7 @@ impl Target for Pip {
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Pypi)
-            .map(|u| u.trim_end_matches('/').to_owned())
+        site.repo(Repo::Pypi).map(|u| u.trim_end_matches('/').to_owned())
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
@@ -157,14 +139,10 @@ impl Target for Pip {
 pub fn index_url(text: &str) -> Result<Option<String>, RenderError> {
     let parsed = parse(text)?;
     let find = |pred: &dyn Fn(&str) -> bool| {
-        parsed
-            .keys("index-url")
-            .filter(|&i| parsed.section_name(i).is_some_and(pred))
-            .last()
+        parsed.keys("index-url").filter(|&i| parsed.section_name(i).is_some_and(pred)).last()
     };
-    let line = find(&|s| s == "global")
-        .or_else(|| find(&|s| s == "DEFAULT"))
-        .or_else(|| parsed.keys("index-url").next());
+    let line =
+        find(&|s| s == "global").or_else(|| find(&|s| s == "DEFAULT")).or_else(|| parsed.keys("index-url").next());
     Ok(line.map(|i| parsed.value(i).trim_end_matches('/').to_owned()))
 }
 
@@ -219,9 +197,7 @@ impl Parsed<'_> {
     }
 
     fn section_name(&self, line: usize) -> Option<&str> {
-        self.lines[line]
-            .section
-            .map(|s| self.sections[s].0.as_str())
+        self.lines[line].section.map(|s| self.sections[s].0.as_str())
     }
 
     fn in_section(&self, line: usize, section: Option<usize>) -> bool {
@@ -314,9 +290,7 @@ fn parse(text: &str) -> Result<Parsed<'_>, RenderError> {
                 let not_setting = || {
                     RenderError::at(
                         n,
-                        format!(
-                            "`{trimmed}` is neither a `[section]` header, a `key = value` setting nor a comment"
-                        ),
+                        format!("`{trimmed}` is neither a `[section]` header, a `key = value` setting nor a comment"),
                     )
                 };
                 let delim = trimmed.find(['=', ':']).ok_or_else(not_setting)?;
@@ -330,10 +304,7 @@ fn parse(text: &str) -> Result<Parsed<'_>, RenderError> {
                     return Err(RenderError::at(n, "a setting has no name before the `=`"));
                 }
                 if section.is_none() {
-                    return Err(RenderError::at(
-                        n,
-                        format!("`{raw_key}` is set before any `[section]` header"),
-                    ));
+                    return Err(RenderError::at(n, format!("`{raw_key}` is set before any `[section]` header")));
                 }
                 let lower = raw_key.to_lowercase();
                 if key_names.contains(&lower) {
@@ -349,18 +320,10 @@ fn parse(text: &str) -> Result<Parsed<'_>, RenderError> {
                 key = Some(i);
                 let after = indent + delim + 1;
                 let value_at = after + (line[after..].len() - line[after..].trim_start().len());
-                Kind::Key {
-                    name: normalise(raw_key),
-                    value_at,
-                }
+                Kind::Key { name: normalise(raw_key), value_at }
             }
         };
-        lines.push(Line {
-            text: line,
-            eol,
-            kind,
-            section,
-        });
+        lines.push(Line { text: line, eol, kind, section });
     }
     Ok(Parsed { lines, sections })
 }
@@ -383,26 +346,16 @@ fn rewrite(parsed: &Parsed<'_>, url: &str, add: bool) -> String {
         _ => "\n",
     });
     // New text per original line (`None`: deleted), and lines inserted after a line.
-    let mut out: Vec<Option<String>> = parsed
-        .lines
-        .iter()
-        .map(|l| Some(l.text.to_owned()))
-        .collect();
+    let mut out: Vec<Option<String>> = parsed.lines.iter().map(|l| Some(l.text.to_owned())).collect();
     let mut inserted: Vec<Vec<String>> = vec![Vec::new(); parsed.lines.len()];
     let mut top: Vec<String> = Vec::new();
 
     let global = parsed.sections.iter().position(|(s, _)| s == "global");
-    let old_url = parsed
-        .keys("index-url")
-        .filter(|&i| parsed.in_section(i, global))
-        .last()
-        .map(|i| parsed.value(i));
+    let old_url = parsed.keys("index-url").filter(|&i| parsed.in_section(i, global)).last().map(|i| parsed.value(i));
 
     let set_value = |i: usize, value: &str| -> String {
         let line = &parsed.lines[i];
-        let Kind::Key { value_at, .. } = line.kind else {
-            unreachable!("only key lines get values")
-        };
+        let Kind::Key { value_at, .. } = line.kind else { unreachable!("only key lines get values") };
         let prefix = &line.text[..value_at];
         if line.text[value_at..].trim().is_empty() {
             format!("{} {value}", prefix.trim_end())
@@ -433,23 +386,14 @@ fn rewrite(parsed: &Parsed<'_>, url: &str, add: bool) -> String {
             top.push(index_line);
             At::Top
         }
-        Some(g) => match parsed
-            .keys("index-url")
-            .filter(|&i| parsed.in_section(i, Some(g)))
-            .last()
-        {
+        Some(g) => match parsed.keys("index-url").filter(|&i| parsed.in_section(i, Some(g))).last() {
             Some(i) => At::After(i),
             None => {
                 // After the section's last setting, before trailing comments and blanks.
                 let header = parsed.sections[g].1;
                 let last = (header..parsed.lines.len())
                     .take_while(|&i| i == header || parsed.lines[i].section == Some(g))
-                    .filter(|&i| {
-                        matches!(
-                            parsed.lines[i].kind,
-                            Kind::Key { .. } | Kind::Continuation { .. }
-                        )
-                    })
+                    .filter(|&i| matches!(parsed.lines[i].kind, Kind::Key { .. } | Kind::Continuation { .. }))
                     .last()
                     .unwrap_or(header);
                 inserted[last].push(index_line);
@@ -458,21 +402,14 @@ fn rewrite(parsed: &Parsed<'_>, url: &str, add: bool) -> String {
         },
     };
 
-    let hosts: Vec<usize> = parsed
-        .keys("trusted-host")
-        .filter(|&i| parsed.in_section(i, global))
-        .collect();
+    let hosts: Vec<usize> = parsed.keys("trusted-host").filter(|&i| parsed.in_section(i, global)).collect();
     let old_host = old_url.as_deref().and_then(host_of);
     let new_host = url.starts_with("http://").then(|| host_of(url)).flatten();
     match new_host {
         Some(host) => {
-            let listed = hosts
-                .iter()
-                .any(|&i| parsed.value(i).split_whitespace().any(|h| h == host));
+            let listed = hosts.iter().any(|&i| parsed.value(i).split_whitespace().any(|h| h == host));
             if !listed {
-                let ours = hosts
-                    .iter()
-                    .find(|&&i| old_host.as_deref() == Some(parsed.value(i).as_str()));
+                let ours = hosts.iter().find(|&&i| old_host.as_deref() == Some(parsed.value(i).as_str()));
                 if let Some(&i) = ours {
                     out[i] = Some(set_value(i, &host));
                 } else if let Some(&i) = hosts.first() {
@@ -525,11 +462,7 @@ fn join(
     let mut text = String::new();
     for (i, (line, eol)) in lines.into_iter().enumerate() {
         text.push_str(&line);
-        text.push_str(if eol.is_empty() && i + 1 < count {
-            nl
-        } else {
-            eol
-        });
+        text.push_str(if eol.is_empty() && i + 1 < count { nl } else { eol });
     }
     text
 }
@@ -603,18 +536,9 @@ mod tests {
     fn missing_global_section_is_created_at_the_top() {
         insta::assert_snapshot!("no_global_tuna", ok(Some(NO_GLOBAL), TUNA));
         assert_eq!(ok(None, TUNA), format!("[global]\nindex-url = {TUNA}\n"));
-        assert_eq!(
-            ok(Some(""), TUNA),
-            format!("[global]\nindex-url = {TUNA}\n")
-        );
-        assert_eq!(
-            ok(Some("# only a comment\n"), TUNA),
-            format!("[global]\nindex-url = {TUNA}\n\n# only a comment\n")
-        );
-        assert_eq!(
-            ok(Some("[global]\ntimeout = 5"), TUNA),
-            format!("[global]\ntimeout = 5\nindex-url = {TUNA}\n")
-        );
+        assert_eq!(ok(Some(""), TUNA), format!("[global]\nindex-url = {TUNA}\n"));
+        assert_eq!(ok(Some("# only a comment\n"), TUNA), format!("[global]\nindex-url = {TUNA}\n\n# only a comment\n"));
+        assert_eq!(ok(Some("[global]\ntimeout = 5"), TUNA), format!("[global]\ntimeout = 5\nindex-url = {TUNA}\n"));
     }
 
     #[test]
@@ -642,10 +566,7 @@ mod tests {
         let out = ok(Some(FULL), PYPI);
         insta::assert_snapshot!("full_upstream", out);
         let ctx_site = upstream();
-        assert_eq!(
-            Pip.endpoint(&ctx_site, &Host::default()).as_deref(),
-            Some(PYPI)
-        );
+        assert_eq!(Pip.endpoint(&ctx_site, &Host::default()).as_deref(), Some(PYPI));
     }
 
     #[test]
@@ -660,9 +581,7 @@ mod tests {
         );
         // Without a [global] index, `current` reads the command section.
         assert_eq!(
-            index_url("[install]\nindex-url = https://old/simple/\n")
-                .unwrap()
-                .as_deref(),
+            index_url("[install]\nindex-url = https://old/simple/\n").unwrap().as_deref(),
             Some("https://old/simple")
         );
     }
@@ -670,28 +589,16 @@ mod tests {
     #[test]
     fn trusted_host_only_for_http() {
         let out = ok(Some("[global]\nindex-url = https://old/simple\n"), LAN);
-        assert_eq!(
-            out,
-            format!("[global]\nindex-url = {LAN}\ntrusted-host = 10.0.0.5:8080\n")
-        );
+        assert_eq!(out, format!("[global]\nindex-url = {LAN}\ntrusted-host = 10.0.0.5:8080\n"));
         // Back to https: the host we added goes again.
-        assert_eq!(
-            ok(Some(&out), TUNA),
-            format!("[global]\nindex-url = {TUNA}\n")
-        );
+        assert_eq!(ok(Some(&out), TUNA), format!("[global]\nindex-url = {TUNA}\n"));
         // A user's own trusted-host is kept, and the http host is added to it.
         let own = "[global]\nindex-url = https://old/simple\ntrusted-host = pypi.corp.example\n";
         let out = ok(Some(own), LAN);
-        assert!(
-            out.contains("trusted-host = pypi.corp.example 10.0.0.5:8080\n"),
-            "{out}"
-        );
+        assert!(out.contains("trusted-host = pypi.corp.example 10.0.0.5:8080\n"), "{out}");
         assert_eq!(ok(Some(own), TUNA), own.replace("https://old/simple", TUNA));
         // Missing [global]: both lines in the new section.
-        assert_eq!(
-            ok(None, LAN),
-            format!("[global]\nindex-url = {LAN}\ntrusted-host = 10.0.0.5:8080\n")
-        );
+        assert_eq!(ok(None, LAN), format!("[global]\nindex-url = {LAN}\ntrusted-host = 10.0.0.5:8080\n"));
         insta::assert_snapshot!("http_trusted_lan", ok(Some(HTTP), LAN));
         insta::assert_snapshot!("http_trusted_tuna", ok(Some(HTTP), TUNA));
     }
@@ -703,32 +610,22 @@ mod tests {
         let out = ok(Some(text), TUNA);
         assert_eq!(
             out,
-            format!(
-                "[global]\nindex-url = {TUNA}\nextra-index-url =\n    https://a/simple\n    https://b/simple\n"
-            )
+            format!("[global]\nindex-url = {TUNA}\nextra-index-url =\n    https://a/simple\n    https://b/simple\n")
         );
         // `[install]` indented under a key is part of that value, not a section.
         let text = "[global]\nextra-index-url = https://a/simple\n  [install]\n";
         assert_eq!(
             ok(Some(text), TUNA),
-            format!(
-                "[global]\nextra-index-url = https://a/simple\n  [install]\nindex-url = {TUNA}\n"
-            )
+            format!("[global]\nextra-index-url = https://a/simple\n  [install]\nindex-url = {TUNA}\n")
         );
     }
 
     #[test]
     fn crlf_and_colon_style_are_kept() {
         let text = "[global]\r\nindex-url: https://old/simple\r\ntimeout: 5\r\n";
-        assert_eq!(
-            ok(Some(text), USTC),
-            format!("[global]\r\nindex-url: {USTC}\r\ntimeout: 5\r\n")
-        );
+        assert_eq!(ok(Some(text), USTC), format!("[global]\r\nindex-url: {USTC}\r\ntimeout: 5\r\n"));
         let text = "[global]\r\ntimeout: 5";
-        assert_eq!(
-            ok(Some(text), USTC),
-            format!("[global]\r\ntimeout: 5\r\nindex-url = {USTC}\r\n")
-        );
+        assert_eq!(ok(Some(text), USTC), format!("[global]\r\ntimeout: 5\r\nindex-url = {USTC}\r\n"));
     }
 
     fn err(text: &str) -> RenderError {
@@ -738,16 +635,8 @@ mod tests {
     #[test]
     fn malformed_files_name_the_line() {
         for (text, line, what) in [
-            (
-                "index-url = https://x/simple\n[global]\n",
-                1,
-                "before any `[section]`",
-            ),
-            (
-                "[global]\ntimeout = 5\njust some words\n",
-                3,
-                "neither a `[section]`",
-            ),
+            ("index-url = https://x/simple\n[global]\n", 1, "before any `[section]`"),
+            ("[global]\ntimeout = 5\njust some words\n", 3, "neither a `[section]`"),
             ("# c\n[global\nindex-url = x\n", 2, "no closing `]`"),
             ("[global]\n= 5\n", 2, "no name"),
             ("[global]\n[install]\n[global]\n", 3, "appears twice"),
@@ -759,12 +648,8 @@ mod tests {
         }
         let e = err(include_str!("../../tests/fixtures/pip/malformed.conf"));
         assert_eq!(e.line, Some(4), "{e:?}");
-        let rendered =
-            crate::error::render(&e.into_problem(Path::new("/home/u/.config/pip/pip.conf")));
-        assert!(
-            rendered.contains("could not parse `/home/u/.config/pip/pip.conf` line 4"),
-            "{rendered}"
-        );
+        let rendered = crate::error::render(&e.into_problem(Path::new("/home/u/.config/pip/pip.conf")));
+        assert!(rendered.contains("could not parse `/home/u/.config/pip/pip.conf` line 4"), "{rendered}");
     }
 
     // --- plan / current / present against a fake home ---
@@ -775,10 +660,7 @@ mod tests {
         for (k, v) in vars {
             map.insert((*k).into(), v.into());
         }
-        let overrides = Overrides {
-            root: Some(dir.join("root")),
-            catalog: None,
-        };
+        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
         Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
     }
 
@@ -788,15 +670,7 @@ mod tests {
     }
 
     fn plan(ctx: &Context, site: &Site) -> Result<Vec<FileEdit>> {
-        Pip.plan(
-            ctx,
-            &Host::default(),
-            &Request {
-                site,
-                upstream: None,
-                security: false,
-            },
-        )
+        Pip.plan(ctx, &Host::default(), &Request { site, upstream: None, security: false })
     }
 
     fn after(e: &FileEdit) -> String {
@@ -824,10 +698,7 @@ mod tests {
     fn plan_follows_xdg_config_home_then_legacy() {
         let dir = tempfile::tempdir().unwrap();
         let xdg = dir.path().join("xdg");
-        let ctx = context(
-            dir.path(),
-            &[("XDG_CONFIG_HOME", xdg.display().to_string())],
-        );
+        let ctx = context(dir.path(), &[("XDG_CONFIG_HOME", xdg.display().to_string())]);
         let legacy = dir.path().join("home/.pip/pip.conf");
         write(&legacy, LEGACY);
         assert!(Pip.present(&ctx, &Host::default()));
@@ -847,10 +718,7 @@ mod tests {
         let edits = plan(&ctx, &upstream()).unwrap();
         assert_eq!(edits.len(), 2);
         assert_eq!(edits[0].path, main);
-        assert_eq!(
-            after(&edits[0]),
-            format!("[global]\ntimeout = 5\nindex-url = {PYPI}\n")
-        );
+        assert_eq!(after(&edits[0]), format!("[global]\ntimeout = 5\nindex-url = {PYPI}\n"));
         assert_eq!(edits[1].path, legacy);
         assert!(!after(&edits[1]).contains("tuna"), "{}", after(&edits[1]));
         // A legacy file without any index is not part of the plan.
@@ -863,10 +731,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("elsewhere.ini");
         write(&file, UNDERSCORE);
-        let ctx = context(
-            dir.path(),
-            &[("PIP_CONFIG_FILE", file.display().to_string())],
-        );
+        let ctx = context(dir.path(), &[("PIP_CONFIG_FILE", file.display().to_string())]);
         let edits = plan(&ctx, &tuna()).unwrap();
         assert_eq!(edits[0].path, file);
         assert!(edits[0].is_change());
@@ -875,10 +740,7 @@ mod tests {
         let e = crate::error::render(&plan(&ctx, &tuna()).unwrap_err());
         assert!(e.contains("`PIP_CONFIG_FILE` is `/dev/null`"), "{e}");
         assert!(e.contains("hint: unset `PIP_CONFIG_FILE`"), "{e}");
-        assert_eq!(
-            Pip.current(&ctx, &Host::default()).unwrap(),
-            Current::default()
-        );
+        assert_eq!(Pip.current(&ctx, &Host::default()).unwrap(), Current::default());
     }
 
     #[test]
@@ -888,10 +750,7 @@ mod tests {
         let path = dir.path().join("home/.config/pip/pip.conf");
         write(&path, "[global]\nindex-url https://x/simple\n");
         let e = crate::error::render(&plan(&ctx, &tuna()).unwrap_err());
-        assert!(
-            e.contains(&format!("could not parse `{}` line 2", path.display())),
-            "{e}"
-        );
+        assert!(e.contains(&format!("could not parse `{}` line 2", path.display())), "{e}");
         assert!(Pip.current(&ctx, &Host::default()).is_err());
         let bare = site("bare", "debian = \"https://b.example/debian\"");
         assert_eq!(Pip.endpoint(&bare, &Host::default()), None);

@@ -14,9 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use toml_edit::{
-    ArrayOfTables, Document, DocumentMut, InlineTable, Item, Table, TableLike, Value, value,
-};
+use toml_edit::{ArrayOfTables, Document, DocumentMut, InlineTable, Item, Table, TableLike, Value, value};
 
 use super::{Current, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
 use crate::catalog::{Repo, Site};
@@ -52,8 +50,7 @@ impl Target for Uv {
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Pypi)
-            .map(|u| u.trim_end_matches('/').to_owned())
+        site.repo(Repo::Pypi).map(|u| u.trim_end_matches('/').to_owned())
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
@@ -72,10 +69,7 @@ impl Target for Uv {
             return Ok(Current::default());
         };
         let url = index_url(&text).map_err(|e| e.into_problem(&path))?;
-        Ok(Current {
-            files: vec![path],
-            url,
-        })
+        Ok(Current { files: vec![path], url })
     }
 }
 
@@ -93,24 +87,16 @@ fn parse(text: &str) -> Result<Document<&str>, RenderError> {
 
 /// Checks that the keys this target reads or writes have the types uv expects.
 fn check(doc: &Document<&str>, text: &str) -> Result<(), RenderError> {
-    let wrong = |item: &Item, what: String| RenderError {
-        line: item.span().map(|s| line_at(text, s.start)),
-        message: what,
-    };
+    let wrong =
+        |item: &Item, what: String| RenderError { line: item.span().map(|s| line_at(text, s.start)), message: what };
     let string = |item: &Item, name: &str| {
-        if item.is_str() {
-            Ok(())
-        } else {
-            Err(wrong(item, format!("`{name}` must be a string")))
-        }
+        if item.is_str() { Ok(()) } else { Err(wrong(item, format!("`{name}` must be a string"))) }
     };
     if let Some(item) = doc.get("index-url") {
         string(item, "index-url")?;
     }
     if let Some(pip) = doc.get("pip") {
-        let table = pip
-            .as_table_like()
-            .ok_or_else(|| wrong(pip, "`pip` must be a table (`[pip]`)".into()))?;
+        let table = pip.as_table_like().ok_or_else(|| wrong(pip, "`pip` must be a table (`[pip]`)".into()))?;
         if let Some(item) = table.get("index-url") {
             string(item, "pip.index-url")?;
         }
@@ -122,10 +108,7 @@ fn check(doc: &Document<&str>, text: &str) -> Result<(), RenderError> {
         if let Some(default) = table.get("default")
             && !default.is_bool()
         {
-            return Err(wrong(
-                default,
-                "`index.default` must be `true` or `false`".into(),
-            ));
+            return Err(wrong(default, "`index.default` must be `true` or `false`".into()));
         }
         Ok(())
     };
@@ -139,19 +122,13 @@ fn check(doc: &Document<&str>, text: &str) -> Result<(), RenderError> {
         Some(item @ Item::Value(Value::Array(array))) => {
             for v in array.iter() {
                 let Value::InlineTable(table) = v else {
-                    return Err(wrong(
-                        item,
-                        "`index` must be an array of tables (`[[index]]`)".into(),
-                    ));
+                    return Err(wrong(item, "`index` must be an array of tables (`[[index]]`)".into()));
                 };
                 entry(table)?;
             }
         }
         Some(item) => {
-            return Err(wrong(
-                item,
-                "`index` must be an array of tables (`[[index]]`)".into(),
-            ));
+            return Err(wrong(item, "`index` must be an array of tables (`[[index]]`)".into()));
         }
     }
     Ok(())
@@ -244,33 +221,22 @@ fn new_index(url: &str) -> Table {
 pub fn index_url(text: &str) -> Result<Option<String>, RenderError> {
     let doc = parse(text)?;
     check(&doc, text)?;
-    let url_of = |t: &dyn TableLike| {
-        is_default(t)
-            .then(|| t.get("url").and_then(Item::as_str))
-            .flatten()
-            .map(str::to_owned)
-    };
+    let url_of =
+        |t: &dyn TableLike| is_default(t).then(|| t.get("url").and_then(Item::as_str)).flatten().map(str::to_owned);
     let default = match doc.get("index") {
         Some(Item::ArrayOfTables(aot)) => aot.iter().find_map(|t| url_of(t)),
-        Some(Item::Value(Value::Array(array))) => array
-            .iter()
-            .filter_map(Value::as_inline_table)
-            .find_map(|t: &InlineTable| url_of(t)),
+        Some(Item::Value(Value::Array(array))) => {
+            array.iter().filter_map(Value::as_inline_table).find_map(|t: &InlineTable| url_of(t))
+        }
         _ => None,
     };
-    let url = default
-        .or_else(|| {
-            doc.get("index-url")
-                .and_then(Item::as_str)
-                .map(str::to_owned)
-        })
-        .or_else(|| {
-            doc.get("pip")
-                .and_then(Item::as_table_like)
-                .and_then(|p| p.get("index-url"))
-                .and_then(Item::as_str)
-                .map(str::to_owned)
-        });
+    let url = default.or_else(|| doc.get("index-url").and_then(Item::as_str).map(str::to_owned)).or_else(|| {
+        doc.get("pip")
+            .and_then(Item::as_table_like)
+            .and_then(|p| p.get("index-url"))
+            .and_then(Item::as_str)
+            .map(str::to_owned)
+    });
     Ok(url.map(|u| u.trim_end_matches('/').to_owned()))
 }
 
@@ -328,10 +294,7 @@ mod tests {
         let expected = format!("[[index]]\nname = \"mirror\"\nurl = \"{TUNA}\"\ndefault = true\n");
         assert_eq!(ok(None, TUNA), expected);
         assert_eq!(ok(Some(""), TUNA), expected);
-        assert_eq!(
-            ok(Some("native-tls = true"), TUNA),
-            format!("native-tls = true\n\n{expected}")
-        );
+        assert_eq!(ok(Some("native-tls = true"), TUNA), format!("native-tls = true\n\n{expected}"));
     }
 
     #[test]
@@ -342,11 +305,7 @@ mod tests {
                 assert_eq!(ok(Some(&once), url), once, "{name} {url}");
                 assert_eq!(index_url(&once).unwrap().as_deref(), Some(url), "{name}");
                 for first in [TUNA, USTC, PYPI] {
-                    assert_eq!(
-                        ok(Some(&ok(Some(text), first)), url),
-                        once,
-                        "{name}: {first} then {url}"
-                    );
+                    assert_eq!(ok(Some(&ok(Some(text), first)), url), once, "{name}: {first} then {url}");
                 }
             }
         }
@@ -392,33 +351,13 @@ mod tests {
         for (text, line, what) in [
             (MALFORMED, 4, "invalid"),
             ("a = 1\nindex-url = 5\n", 2, "`index-url` must be a string"),
-            (
-                "index = \"https://x\"\n",
-                1,
-                "`index` must be an array of tables",
-            ),
-            (
-                "[index]\nurl = \"x\"\n",
-                1,
-                "`index` must be an array of tables",
-            ),
+            ("index = \"https://x\"\n", 1, "`index` must be an array of tables"),
+            ("[index]\nurl = \"x\"\n", 1, "`index` must be an array of tables"),
             ("index = [1]\n", 1, "`index` must be an array of tables"),
-            (
-                "\n[[index]]\nname = \"a\"\nurl = 5\n",
-                4,
-                "`index.url` must be a string",
-            ),
-            (
-                "[[index]]\nurl = \"x\"\ndefault = \"yes\"\n",
-                3,
-                "`index.default`",
-            ),
+            ("\n[[index]]\nname = \"a\"\nurl = 5\n", 4, "`index.url` must be a string"),
+            ("[[index]]\nurl = \"x\"\ndefault = \"yes\"\n", 3, "`index.default`"),
             ("pip = 1\n", 1, "`pip` must be a table"),
-            (
-                "[pip]\n\nindex-url = true\n",
-                3,
-                "`pip.index-url` must be a string",
-            ),
+            ("[pip]\n\nindex-url = true\n", 3, "`pip.index-url` must be a string"),
         ] {
             let e = render(Some(text), TUNA).unwrap_err();
             assert_eq!(e.line, Some(line), "{text:?}: {e:?}");
@@ -435,33 +374,19 @@ mod tests {
         for (k, v) in vars {
             map.insert((*k).into(), v.into());
         }
-        let overrides = Overrides {
-            root: Some(dir.join("root")),
-            catalog: None,
-        };
+        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
         Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
     }
 
     fn plan(ctx: &Context, site: &Site) -> Result<Vec<FileEdit>> {
-        Uv.plan(
-            ctx,
-            &Host::default(),
-            &Request {
-                site,
-                upstream: None,
-                security: false,
-            },
-        )
+        Uv.plan(ctx, &Host::default(), &Request { site, upstream: None, security: false })
     }
 
     #[test]
     fn plan_and_current_in_a_fake_home() {
         let dir = tempfile::tempdir().unwrap();
         let xdg = dir.path().join("xdg");
-        let ctx = context(
-            dir.path(),
-            &[("XDG_CONFIG_HOME", xdg.display().to_string())],
-        );
+        let ctx = context(dir.path(), &[("XDG_CONFIG_HOME", xdg.display().to_string())]);
         let h = Host::default();
         assert!(!Uv.present(&ctx, &h));
         assert_eq!(Uv.current(&ctx, &h).unwrap(), Current::default());
@@ -492,10 +417,7 @@ mod tests {
 
         std::fs::write(&file, MALFORMED).unwrap();
         let e = crate::error::render(&plan(&ctx, &tuna).unwrap_err());
-        assert!(
-            e.contains(&format!("could not parse `{}` line 4", file.display())),
-            "{e}"
-        );
+        assert!(e.contains(&format!("could not parse `{}` line 4", file.display())), "{e}");
         assert!(Uv.current(&ctx, &h).is_err());
     }
 

@@ -100,10 +100,38 @@ impl TestEnv {
 
     /// Every file below the temporary folder with its bytes: compare two of these to prove
     /// that nothing changed.
-    pub fn tree(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+    pub fn tree(&self) -> Tree {
         let mut out = BTreeMap::new();
         walk(self.path(), self.path(), &mut out);
-        out
+        Tree(out)
+    }
+}
+
+/// A snapshot of files; `==` compares bytes, `Debug` lists only the paths.
+#[derive(PartialEq, Eq, Clone)]
+pub struct Tree(pub BTreeMap<PathBuf, Vec<u8>>);
+
+impl std::fmt::Debug for Tree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (path, bytes) in &self.0 {
+            writeln!(f, "{} ({} bytes)", path.display(), bytes.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Tree {
+    type Target = BTreeMap<PathBuf, Vec<u8>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl IntoIterator for Tree {
+    type Item = (PathBuf, Vec<u8>);
+    type IntoIter = std::collections::btree_map::IntoIter<PathBuf, Vec<u8>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
     }
 }
 

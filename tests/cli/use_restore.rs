@@ -26,6 +26,7 @@ const MIRRORLIST: &str = "##\n## Arch Linux repository mirrorlist\n##\n\n## Worl
 fn full_machine() -> TestEnv {
     let env = TestEnv::new();
     env.write("root/etc/os-release", DEBIAN_12_OS_RELEASE);
+    env.write("root/etc/ssl/certs/ca-certificates.crt", "");
     env.write("root/etc/apt/sources.list.d/debian.sources", DEBIAN_SOURCES);
     env.write("root/etc/pacman.d/mirrorlist", MIRRORLIST);
     env.write("root/etc/docker/daemon.json", DAEMON_JSON);
@@ -38,13 +39,7 @@ fn full_machine() -> TestEnv {
 
 /// Config files only, without the journal and state folders.
 fn configs(env: &TestEnv) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
-    env.tree()
-        .into_iter()
-        .filter(|(p, _)| {
-            let p = p.to_string_lossy();
-            !p.contains("var/lib/mirror") && !p.contains(".local/state")
-        })
-        .collect()
+    configs_of(&env.tree())
 }
 
 #[test]
@@ -86,7 +81,7 @@ fn configs_of(
     tree.iter()
         .filter(|(p, _)| {
             let p = p.to_string_lossy();
-            !p.contains("var/lib/mirror") && !p.contains(".local/state")
+            !p.ends_with('/') && !p.contains("var/lib/mirror") && !p.contains(".local/state")
         })
         .map(|(p, b)| (p.clone(), b.clone()))
         .collect()
@@ -349,7 +344,8 @@ fn malformed_configs_stop_everything_and_name_the_file() {
         env.write(file, text);
         let before = env.tree();
         // The broken target is named together with healthy ones: nothing at all may change.
-        let run = env.run(&["use", "tuna", target, "pip", "apt", "--yes"]);
+        let site = if *target == "docker" { "upstream" } else { "tuna" };
+        let run = env.run(&["use", site, target, "pip", "apt", "--yes"]);
         assert_eq!(run.code, 2, "{target}: {}", run.stderr);
         assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
         for needle in *needles {
@@ -357,6 +353,21 @@ fn malformed_configs_stop_everything_and_name_the_file() {
         }
         assert_eq!(env.tree(), before, "{target}: no byte may change");
     }
+}
+
+#[test]
+fn apt_without_ca_certificates_keeps_plain_http() {
+    let env = TestEnv::new();
+    env.write("root/etc/os-release", DEBIAN_12_OS_RELEASE);
+    env.write("root/etc/apt/sources.list.d/debian.sources", DEBIAN_SOURCES);
+    let run = env.run(&["use", "tuna", "apt", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = env.read("root/etc/apt/sources.list.d/debian.sources");
+    assert!(written.contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian\n"), "{written}");
+    let run = env.run(&["status", "apt", "--json"]);
+    assert_eq!(run.json()["targets"][0]["site"], "tuna", "http and https of one site are the same site");
+    let again = env.run(&["use", "tuna", "apt", "--yes", "--json"]);
+    assert_eq!(again.json()["targets"][0]["status"], "unchanged");
 }
 
 #[test]
