@@ -26,7 +26,6 @@ mod server;
 
 use std::fs;
 use std::process::Command;
-use std::time::Duration;
 
 use harness::{build, read, symlink, system_python, tests_dir, tools_present, venv, Need, Sandbox};
 
@@ -643,10 +642,12 @@ fn docker() {
 
     let good_reg = docker_support::Registry::start(&sb, "good", good_port);
     let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
-    let d = docker_support::Dockerd::start(&sb, &daemon_json);
-    let docker = |args: &[&str]| d.cli(&sb, args);
-    let mirrors = || sb.ok("docker info", &mut docker(&["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim().to_string();
+    let mut d = docker_support::Dockerd::start(&sb, &daemon_json);
+    let mirrors = |d: &docker_support::Dockerd| {
+        sb.ok("docker info", &mut d.cli(&sb, &["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim().to_string()
+    };
 
+    let docker = |args: &[&str]| d.cli(&sb, args);
     // Put an image into the good registry: docker.io/library/mirrortest:latest on the mirror.
     let rootfs = sb.path("rootfs");
     sb.write(&rootfs.join("hello.txt"), "hello from the loopback docker mirror\n");
@@ -656,17 +657,16 @@ fn docker() {
     sb.ok("docker import", docker(&["import", tarball.to_str().unwrap(), &tag]).stdout(std::process::Stdio::null()));
     sb.ok("docker push (populate mirror)", &mut docker(&["push", &tag]));
     sb.ok("docker rmi", &mut docker(&["rmi", &tag]));
-    assert_eq!(mirrors(), "[]", "stock daemon.json has no mirror");
+    assert_eq!(mirrors(&d), "[]", "stock daemon.json has no mirror");
 
     sb.use_site(&sb.good, "docker");
     let written = read(&daemon_json);
     eprintln!("--- written daemon.json\n{written}---");
     let v: serde_json::Value = serde_json::from_str(&written).expect("daemon.json is JSON");
     assert_eq!(v["log-opts"]["max-size"], "10m", "unrelated keys lost: {written}");
-    d.reload(&sb);
-    harness::wait_for("mirror in docker info", Duration::from_secs(10), || {
-        (mirrors() == format!("[\"{}/\"]", reg(good_port))).then_some(())
-    });
+    d.restart(&sb);
+    assert_eq!(mirrors(&d), format!("[\"{}/\"]", reg(good_port)), "docker info does not show the mirror");
+    let docker = |args: &[&str]| d.cli(&sb, args);
     good_reg.clear_log();
     sb.ok("docker pull mirrortest (mirror)", &mut docker(&["pull", "mirrortest:latest"]));
     good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
@@ -675,8 +675,9 @@ fn docker() {
 
     sb.restore();
     assert_eq!(read(&daemon_json), DAEMON_JSON, "restore did not bring back the exact bytes");
-    d.reload(&sb);
-    harness::wait_for("no mirror in docker info", Duration::from_secs(10), || (mirrors() == "[]").then_some(()));
+    d.restart(&sb);
+    assert_eq!(mirrors(&d), "[]", "docker info still shows a mirror after restore");
+    let docker = |args: &[&str]| d.cli(&sb, args);
     sb.ok("docker rmi mirrortest", &mut docker(&["rmi", "mirrortest:latest"]));
     good_reg.clear_log();
     sb.server.clear();
@@ -685,10 +686,9 @@ fn docker() {
     sb.assert_proxied("registry-1.docker.io");
 
     sb.use_site(&sb.broken, "docker");
-    d.reload(&sb);
-    harness::wait_for("broken mirror in docker info", Duration::from_secs(10), || {
-        (mirrors() == format!("[\"{}/\"]", reg(broken_port))).then_some(())
-    });
+    d.restart(&sb);
+    assert_eq!(mirrors(&d), format!("[\"{}/\"]", reg(broken_port)), "docker info does not show the broken mirror");
+    let docker = |args: &[&str]| d.cli(&sb, args);
     broken_reg.clear_log();
     sb.fails("docker pull mirrortest (broken site)", &mut docker(&["pull", "mirrortest:latest"]));
     broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
