@@ -28,22 +28,23 @@ declare -A PKGS=(
   [apt-utils]=/usr/bin/apt-ftparchive
   [gnupg]=/usr/bin/gpg
   [pacman-package-manager]=/usr/bin/pacman-conf
-  [makepkg]=/usr/share/makepkg/util/compress.sh
+  [makepkg]=/usr/share/makepkg/util/compress.sh # repo-add sources it (Debian packaging bug)
   [libarchive-tools]=/usr/bin/bsdtar
   [zstd]=/usr/bin/zstd
   [docker.io]=/usr/sbin/dockerd
   [docker-registry]=/usr/bin/docker-registry
-  [python3-venv]=/usr/lib/python3/dist-packages/../../python3.11/ensurepip/__init__.py
 )
 missing=()
 for p in "${!PKGS[@]}"; do
   [ -e "${PKGS[$p]}" ] || missing+=("$p")
 done
-# python3-venv is only needed when the python3 on PATH cannot make a venv.
-if python3 -c 'import ensurepip, venv' 2>/dev/null; then
-  missing=("${missing[@]/python3-venv}")
+# The python3 on PATH must run pip (the pip test) and make venvs (uv, py-rattler).
+if ! command -v python3 >/dev/null; then
+  missing+=(python3 python3-pip python3-venv)
+else
+  python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 fi
-read -r -a missing <<<"${missing[*]}"
 
 if [ "${#missing[@]}" -gt 0 ]; then
   log "apt-get install ${missing[*]}"
@@ -60,10 +61,11 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 if ! "$VENV/bin/python" -c 'import rattler, ruamel.yaml' 2>/dev/null || [ ! -x "$VENV/bin/uv" ]; then
+  # Pinned to the versions this suite was verified with (py-rattler's Python API moves).
   log "pip install uv py-rattler ruamel.yaml into $VENV"
   # PIP_FIND_LINKS etc. may be exported globally; they must not steer this install.
   env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL \
-    "$VENV/bin/pip" install -q --disable-pip-version-check uv py-rattler ruamel.yaml
+    "$VENV/bin/pip" install -q --disable-pip-version-check "uv==0.13.9" "py-rattler==0.28.0" ruamel.yaml
 else
   log "venv already has uv, py-rattler, ruamel.yaml"
 fi

@@ -97,15 +97,18 @@ pub fn tools_present(test: &str, needs: &[Need]) -> bool {
     if missing.is_empty() {
         return true;
     }
-    let msg = format!(
-        "SKIPPED realclients::{test}: {} not installed (run .ci/realclients-install.sh)",
-        missing.join(", ")
-    );
+    let what = format!("{} not installed (run .ci/realclients-install.sh)", missing.join(", "));
     if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "require") {
-        panic!("{msg}, and {REQUIRE_ENV}=require makes that a failure");
+        panic!("realclients::{test}: {what}; {REQUIRE_ENV}=require makes a missing tool a failure");
     }
-    eprintln!("{msg}");
+    say(&format!("SKIPPED realclients::{test}: {what}"));
     false
+}
+
+/// A line on the real stderr, past libtest's output capture, so it shows in a plain `cargo test`.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// The real interpreter behind `python3` (pyenv shims need the real HOME, the clients get a fake one).
@@ -259,7 +262,7 @@ impl Sandbox {
             .args(args)
             .current_dir(self.tmp.path())
             .stdin(Stdio::null());
-        let out = cmd.output().expect("run mirror");
+        let out = output_with_timeout(&mut cmd, MIRROR_TIMEOUT).expect("run mirror");
         eprintln!(
             "realclients::{}: mirror {} -> {}\n{}",
             self.name,
@@ -302,11 +305,11 @@ impl Sandbox {
     pub fn assert_status_check_reports_failing(&self, target: &str) {
         let enabled = STATUS_CHECK_LANDED || std::env::var("MIRROR_RC_STATUS_CHECK").is_ok_and(|v| v == "1");
         if !enabled {
-            eprintln!(
-                "NOTE realclients::{}: `mirror status {target} --check` assertion not enabled yet \
+            say(&format!(
+                "NOTE realclients::{}: `mirror status {target} --check` not asserted yet \
                  (STATUS_CHECK_LANDED=false; MIRROR_RC_STATUS_CHECK=1 turns it on)",
                 self.name
-            );
+            ));
             return;
         }
         let out = self.mirror(&["--json", "status", target, "--check"]);
@@ -361,7 +364,7 @@ impl Sandbox {
     /// Run a client, log it, return its output.
     pub fn run(&self, what: &str, cmd: &mut Command) -> Output {
         let t = Instant::now();
-        let out = cmd.output().unwrap_or_else(|e| panic!("{what}: could not start {cmd:?}: {e}"));
+        let out = output_with_timeout(cmd, CLIENT_TIMEOUT).unwrap_or_else(|e| panic!("{what}: {cmd:?}: {e}"));
         self.step(&format!("{what}: {} in {:.1}s", out.status, t.elapsed().as_secs_f64()));
         out
     }
@@ -417,6 +420,45 @@ impl Sandbox {
     }
 }
 
+/// No single client run may hang the suite.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
+const MIRROR_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `Command::output` with a deadline: past it the child is killed and this is an error.
+pub fn output_with_timeout(cmd: &mut Command, timeout: Duration) -> std::io::Result<Output> {
+    use std::io::Read;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let (mut so, mut se) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = so.read_to_end(&mut b);
+        b
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = se.read_to_end(&mut b);
+        b
+    });
+    let t = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break st;
+        }
+        if t.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            let (o, e) = (out_t.join().unwrap_or_default(), err_t.join().unwrap_or_default());
+            return Err(std::io::Error::other(format!(
+                "timed out after {timeout:?}\n--- stdout\n{}--- stderr\n{}",
+                String::from_utf8_lossy(&o),
+                String::from_utf8_lossy(&e)
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Ok(Output { status, stdout: out_t.join().unwrap_or_default(), stderr: err_t.join().unwrap_or_default() })
+}
+
 pub fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
@@ -437,7 +479,7 @@ fn indent(s: &str) -> String {
 /// Run a builder script (from tests/realclients) with the caller's environment, require success.
 pub fn build(what: &str, cmd: &mut Command) {
     let t = Instant::now();
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: could not start {cmd:?}: {e}"));
+    let out = output_with_timeout(cmd, CLIENT_TIMEOUT).unwrap_or_else(|e| panic!("{what}: {cmd:?}: {e}"));
     assert!(out.status.success(), "{what} failed: {}", show(&out));
     eprintln!("realclients: built {what} in {:.1}s", t.elapsed().as_secs_f64());
 }
