@@ -58,7 +58,9 @@ pub fn write(sb: &Sandbox, site: &Site, target: &str) {
             if list.exists() {
                 edit(sb, &list, |s| {
                     s.lines()
-                        .map(|l| l.replace("http://deb.debian.org/debian/", &format!("{deb}/")) + "\n")
+                        .map(|l| {
+                            l.replace("http://deb.debian.org/debian/", &format!("{deb}/")) + "\n"
+                        })
                         .collect()
                 });
             }
@@ -67,7 +69,11 @@ pub fn write(sb: &Sandbox, site: &Site, target: &str) {
                 edit(sb, &src, |s| {
                     s.lines()
                         .map(|l| {
-                            let l = if l == "URIs: http://deb.debian.org/debian" { format!("URIs: {deb}") } else { l.to_string() };
+                            let l = if l == "URIs: http://deb.debian.org/debian" {
+                                format!("URIs: {deb}")
+                            } else {
+                                l.to_string()
+                            };
                             l + "\n"
                         })
                         .collect()
@@ -85,12 +91,16 @@ pub fn write(sb: &Sandbox, site: &Site, target: &str) {
         "pip" => {
             let p = sb.home.join(".config/pip/pip.conf");
             let url = site.pypi();
-            edit(sb, &p, |s| s.replacen("[global]\n", &format!("[global]\nindex-url = {url}\n"), 1));
+            edit(sb, &p, |s| {
+                s.replacen("[global]\n", &format!("[global]\nindex-url = {url}\n"), 1)
+            });
         }
         "uv" => {
             let p = sb.home.join(".config/uv/uv.toml");
             let url = site.pypi();
-            edit(sb, &p, |s| format!("{s}\n[[index]]\nurl = \"{url}\"\ndefault = true\n"));
+            edit(sb, &p, |s| {
+                format!("{s}\n[[index]]\nurl = \"{url}\"\ndefault = true\n")
+            });
         }
         "conda" => {
             let p = sb.home.join(".condarc");
@@ -105,7 +115,9 @@ pub fn write(sb: &Sandbox, site: &Site, target: &str) {
             let p = sb.home.join(".cargo/config.toml");
             let url = site.crates();
             edit(sb, &p, |s| {
-                format!("{s}\n[source.crates-io]\nreplace-with = \"mirror\"\n\n[source.mirror]\nregistry = \"sparse+{url}\"\n")
+                format!(
+                    "{s}\n[source.crates-io]\nreplace-with = \"mirror\"\n\n[source.mirror]\nregistry = \"sparse+{url}\"\n"
+                )
             });
         }
         "docker" => {

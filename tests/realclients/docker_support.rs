@@ -1,13 +1,13 @@
 //! A real `dockerd` with private paths, and `docker-registry` instances on loopback.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fs;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::harness::{wait_for, ChildGuard, Sandbox};
+use crate::harness::{ChildGuard, Sandbox, wait_for};
 
 /// `docker-registry serve` on 127.0.0.1:PORT, logging (with an access log) to a file.
 pub struct Registry {
@@ -31,13 +31,28 @@ impl Registry {
         let log = dir.join("registry.log");
         let out = fs::File::create(&log).unwrap();
         let mut cmd = sb.client("docker-registry");
-        cmd.arg("serve").arg(&config).stdout(out.try_clone().unwrap()).stderr(out);
+        cmd.arg("serve")
+            .arg(&config)
+            .stdout(out.try_clone().unwrap())
+            .stderr(out);
         let mut guard = ChildGuard::spawn(&format!("docker-registry {name}"), &mut cmd);
-        wait_for(&format!("docker-registry {name} on port {port}"), Duration::from_secs(15), || {
-            assert!(guard.is_running(), "docker-registry {name} exited:\n{}", fs::read_to_string(&log).unwrap_or_default());
-            TcpStream::connect(("127.0.0.1", port)).ok()
-        });
-        Registry { _guard: guard, log, mark: Cell::new(0) }
+        wait_for(
+            &format!("docker-registry {name} on port {port}"),
+            Duration::from_secs(15),
+            || {
+                assert!(
+                    guard.is_running(),
+                    "docker-registry {name} exited:\n{}",
+                    fs::read_to_string(&log).unwrap_or_default()
+                );
+                TcpStream::connect(("127.0.0.1", port)).ok()
+            },
+        );
+        Registry {
+            _guard: guard,
+            log,
+            mark: Cell::new(0),
+        }
     }
 
     fn access_lines(&self) -> Vec<String> {
@@ -52,20 +67,30 @@ impl Registry {
 
     /// Forget the requests logged so far.
     pub fn clear_log(&self) {
-        self.mark.set(fs::read_to_string(&self.log).unwrap_or_default().len());
+        self.mark
+            .set(fs::read_to_string(&self.log).unwrap_or_default().len());
     }
 
     /// Some GET/HEAD for a URI starting with `prefix` was answered with `status`.
     pub fn assert_served(&self, prefix: &str, status: u16) {
         let lines = self.access_lines();
         let hit = lines.iter().any(|l| {
-            let Some((_, rest)) = l.split_once('"') else { return false };
+            let Some((_, rest)) = l.split_once('"') else {
+                return false;
+            };
             let mut it = rest.split_whitespace();
             let (_method, uri) = (it.next(), it.next().unwrap_or(""));
-            let code = rest.split_once("\" ").map(|(_, c)| c.split_whitespace().next().unwrap_or(""));
+            let code = rest
+                .split_once("\" ")
+                .map(|(_, c)| c.split_whitespace().next().unwrap_or(""));
             uri.starts_with(prefix) && code == Some(&status.to_string())
         });
-        assert!(hit, "registry {}: no request for {prefix}… answered {status}; access log:\n{}", self.log.display(), lines.join("\n"));
+        assert!(
+            hit,
+            "registry {}: no request for {prefix}… answered {status}; access log:\n{}",
+            self.log.display(),
+            lines.join("\n")
+        );
     }
 
     pub fn assert_not_served(&self, prefix: &str) {
@@ -83,7 +108,7 @@ impl Registry {
 /// networking setup (no bridge, no iptables), vfs storage. Stopped with TERM on drop, and any
 /// mount it leaves under its data root is unmounted.
 pub struct Dockerd {
-    guard: Option<ChildGuard>,
+    guard: RefCell<Option<ChildGuard>>,
     dir: PathBuf,
     sock: PathBuf,
     config: PathBuf,
@@ -94,14 +119,23 @@ impl Dockerd {
         let dir = sb.path("docker");
         fs::create_dir_all(dir.join("cli")).unwrap();
         let sock = dir.join("docker.sock");
-        let mut d = Dockerd { guard: None, dir, sock, config: config.to_path_buf() };
+        let d = Dockerd {
+            guard: RefCell::new(None),
+            dir,
+            sock,
+            config: config.to_path_buf(),
+        };
         d.spawn(sb);
         d
     }
 
-    fn spawn(&mut self, sb: &Sandbox) {
+    fn spawn(&self, sb: &Sandbox) {
         let log = self.dir.join("dockerd.log");
-        let out = fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let out = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
         let mut cmd = sb.client("dockerd");
         cmd.arg("--config-file")
             .arg(&self.config)
@@ -113,25 +147,40 @@ impl Dockerd {
             .arg(self.dir.join("dockerd.pid"))
             .arg("-H")
             .arg(format!("unix://{}", self.sock.display()))
-            .args(["--iptables=false", "--ip6tables=false", "--ip-masq=false", "--bridge=none", "--storage-driver=vfs"])
+            .args([
+                "--iptables=false",
+                "--ip6tables=false",
+                "--ip-masq=false",
+                "--bridge=none",
+                "--storage-driver=vfs",
+            ])
             .stdout(out.try_clone().unwrap())
             .stderr(out);
-        self.guard = Some(ChildGuard::spawn("dockerd", &mut cmd));
+        let mut guard = ChildGuard::spawn("dockerd", &mut cmd);
         let t = std::time::Instant::now();
         wait_for("dockerd to answer", Duration::from_secs(60), || {
-            let g = self.guard.as_mut().unwrap();
-            assert!(g.is_running(), "dockerd exited:\n{}", fs::read_to_string(&log).unwrap_or_default());
-            let ok = self.cli(sb, &["version"]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+            assert!(
+                guard.is_running(),
+                "dockerd exited:\n{}",
+                fs::read_to_string(&log).unwrap_or_default()
+            );
+            let ok = self
+                .cli(sb, &["version"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
             ok.then_some(())
         });
         sb.step(&format!("dockerd up in {:.1}s", t.elapsed().as_secs_f64()));
+        *self.guard.borrow_mut() = Some(guard);
     }
 
     /// What `systemctl restart docker` does after daemon.json changed. (SIGHUP is not enough:
     /// dockerd 20.10 keeps the old mirrors when the reloaded file has no `registry-mirrors`.)
-    pub fn restart(&mut self, sb: &Sandbox) {
+    pub fn restart(&self, sb: &Sandbox) {
         sb.step("restart dockerd");
-        if let Some(mut g) = self.guard.take() {
+        if let Some(mut g) = self.guard.borrow_mut().take() {
             g.stop(Duration::from_secs(20));
         }
         self.spawn(sb);
@@ -140,22 +189,26 @@ impl Dockerd {
     /// The docker CLI talking to this daemon, with a private client config.
     pub fn cli(&self, sb: &Sandbox, args: &[&str]) -> Command {
         let mut c = sb.client("docker");
-        c.env("DOCKER_HOST", format!("unix://{}", self.sock.display())).env("DOCKER_CONFIG", self.dir.join("cli")).args(args);
+        c.env("DOCKER_HOST", format!("unix://{}", self.sock.display()))
+            .env("DOCKER_CONFIG", self.dir.join("cli"))
+            .args(args);
         c
     }
-
 }
 
 impl Drop for Dockerd {
     fn drop(&mut self) {
-        if let Some(mut g) = self.guard.take() {
+        if let Some(mut g) = self.guard.get_mut().take() {
             g.stop(Duration::from_secs(20));
         }
         // A dockerd that did not shut down cleanly leaves mounts under its roots.
         let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         let dir = self.dir.to_string_lossy().to_string();
-        let mut points: Vec<&str> =
-            mounts.lines().filter_map(|l| l.split(' ').nth(4)).filter(|m| m.starts_with(&dir)).collect();
+        let mut points: Vec<&str> = mounts
+            .lines()
+            .filter_map(|l| l.split(' ').nth(4))
+            .filter(|m| m.starts_with(&dir))
+            .collect();
         points.sort_by_key(|m| std::cmp::Reverse(m.len()));
         for m in points {
             eprintln!("realclients: unmounting leftover {m}");
