@@ -116,36 +116,22 @@ fn apt(style: AptStyle, name: &'static str) {
         return;
     }
     let sb = Sandbox::new(name, None);
-    let (archive, stale, keyring) = (
-        sb.path("apt/archive"),
-        sb.path("apt/stale"),
-        sb.path("keyrings/debian-archive-keyring.gpg"),
-    );
+    let (archive, stale, keyring) =
+        (sb.path("apt/archive"), sb.path("apt/stale"), sb.path("keyrings/debian-archive-keyring.gpg"));
     fs::create_dir_all(keyring.parent().unwrap()).unwrap();
     let repo = |dir: &std::path::Path, mode: &str, suites: &[&str]| {
         let mut c = sb.client(tests_dir().join("apt-repo.sh"));
-        c.arg(sb.path("apt/gnupg"))
-            .arg(&keyring)
-            .arg(dir)
-            .arg(mode)
-            .args(suites);
+        c.arg(sb.path("apt/gnupg")).arg(&keyring).arg(dir).arg(mode).args(suites);
         build(&format!("apt archive ({mode})"), &mut c);
     };
-    repo(
-        &archive,
-        "fresh",
-        &["bookworm", "bookworm-updates", "bookworm-security"],
-    );
+    repo(&archive, "fresh", &["bookworm", "bookworm-updates", "bookworm-security"]);
     repo(&stale, "stale", &["bookworm", "bookworm-updates"]);
 
     // The mirror carries the archive suites; security lives in debian-security upstream.
     let w = &sb.www;
     symlink(&archive.join("pool"), &w.join("loop/debian/pool"));
     for suite in ["bookworm", "bookworm-updates"] {
-        symlink(
-            &archive.join("dists").join(suite),
-            &w.join("loop/debian/dists").join(suite),
-        );
+        symlink(&archive.join("dists").join(suite), &w.join("loop/debian/dists").join(suite));
     }
     symlink(&stale, &w.join("broken/debian"));
     // The fake official servers, reached only through the proxy.
@@ -158,21 +144,11 @@ fn apt(style: AptStyle, name: &'static str) {
     }
 
     debian_root(&sb);
-    for d in [
-        "apt.conf.d",
-        "preferences.d",
-        "trusted.gpg.d",
-        "sources.list.d",
-        "keyrings",
-    ] {
+    for d in ["apt.conf.d", "preferences.d", "trusted.gpg.d", "sources.list.d", "keyrings"] {
         fs::create_dir_all(sb.root.join("etc/apt").join(d)).unwrap();
     }
     let (file, stock, security_host) = match style {
-        AptStyle::Deb822 => (
-            "etc/apt/sources.list.d/debian.sources",
-            DEBIAN_SOURCES,
-            "deb.debian.org",
-        ),
+        AptStyle::Deb822 => ("etc/apt/sources.list.d/debian.sources", DEBIAN_SOURCES, "deb.debian.org"),
         AptStyle::OneLine => ("etc/apt/sources.list", SOURCES_LIST, "security.debian.org"),
     };
     let stock = stock.replace("@KEYRING@", keyring.to_str().unwrap());
@@ -214,9 +190,7 @@ Acquire::https::Proxy::127.0.0.1 "DIRECT";
     );
     let apt_get = |args: &[&str]| {
         let mut c = sb.client("apt-get");
-        c.env("APT_CONFIG", &apt_conf)
-            .args(args)
-            .current_dir(a.join("dl"));
+        c.env("APT_CONFIG", &apt_conf).args(args).current_dir(a.join("dl"));
         c
     };
     let update = || apt_get(&["update", "--error-on=any"]);
@@ -231,16 +205,9 @@ Acquire::https::Proxy::127.0.0.1 "DIRECT";
     sb.use_site(&sb.good, "apt");
     let written = read(&sources);
     eprintln!("--- written {file}\n{written}---");
-    assert!(
-        written.contains(&sb.good.debian()),
-        "mirror URI not written:\n{written}"
-    );
+    assert!(written.contains(&sb.good.debian()), "mirror URI not written:\n{written}");
     let keyring_mentions = |s: &str| s.matches(keyring.to_str().unwrap()).count();
-    assert_eq!(
-        keyring_mentions(&written),
-        keyring_mentions(&stock),
-        "signed-by/Signed-By not kept:\n{written}"
-    );
+    assert_eq!(keyring_mentions(&written), keyring_mentions(&stock), "signed-by/Signed-By not kept:\n{written}");
     assert!(
         written.contains(&format!("http://{security_host}/debian-security")),
         "security moved off upstream:\n{written}"
@@ -250,47 +217,29 @@ Acquire::https::Proxy::127.0.0.1 "DIRECT";
     sb.assert_hit("/loop/debian/dists/bookworm/InRelease", 200);
     sb.assert_hit("/loop/debian/dists/bookworm-updates/InRelease", 200);
     assert!(
-        sb.server.proxy_hits(security_host).iter().any(|h| h
-            .path
-            .contains("/debian-security/dists/bookworm-security/InRelease")),
+        sb.server
+            .proxy_hits(security_host)
+            .iter()
+            .any(|h| h.path.contains("/debian-security/dists/bookworm-security/InRelease")),
         "security suite should still come from {security_host}:\n{}",
         sb.server.dump()
     );
     assert!(
-        !sb.server
-            .proxy_hits("deb.debian.org")
-            .iter()
-            .any(|h| h.path.starts_with("/debian/")),
+        !sb.server.proxy_hits("deb.debian.org").iter().any(|h| h.path.starts_with("/debian/")),
         "archive suites still fetched from deb.debian.org:\n{}",
         sb.server.dump()
     );
-    sb.ok(
-        "apt-get download (mirror)",
-        &mut apt_get(&["download", "mirrortest-hello"]),
-    );
-    assert!(
-        a.join("dl").join(deb).is_file(),
-        "apt-get download wrote no .deb"
-    );
-    sb.assert_hit(
-        &format!("/loop/debian/pool/main/m/mirrortest-hello/{deb}"),
-        200,
-    );
+    sb.ok("apt-get download (mirror)", &mut apt_get(&["download", "mirrortest-hello"]));
+    assert!(a.join("dl").join(deb).is_file(), "apt-get download wrote no .deb");
+    sb.assert_hit(&format!("/loop/debian/pool/main/m/mirrortest-hello/{deb}"), 200);
 
     // restore: the original file, and apt goes back to deb.debian.org for everything.
     sb.restore();
-    assert_eq!(
-        read(&sources),
-        stock,
-        "restore did not bring back the exact bytes"
-    );
+    assert_eq!(read(&sources), stock, "restore did not bring back the exact bytes");
     fs::remove_file(a.join("dl").join(deb)).unwrap();
     sb.server.clear();
     sb.ok("apt-get update (restored)", &mut update());
-    sb.ok(
-        "apt-get download (restored)",
-        &mut apt_get(&["download", "mirrortest-hello"]),
-    );
+    sb.ok("apt-get download (restored)", &mut apt_get(&["download", "mirrortest-hello"]));
     sb.assert_no_hit("/loop/");
     assert!(
         sb.server
@@ -306,10 +255,7 @@ Acquire::https::Proxy::127.0.0.1 "DIRECT";
     sb.server.clear();
     let out = sb.fails("apt-get update (broken site)", &mut update());
     sb.assert_hit("/broken/debian/dists/bookworm/InRelease", 200);
-    assert!(
-        out.contains("expired"),
-        "apt should refuse the expired Release:\n{out}"
-    );
+    assert!(out.contains("expired"), "apt should refuse the expired Release:\n{out}");
     sb.assert_status_check_reports_failing("apt");
 }
 
@@ -330,8 +276,7 @@ LOGO=archlinux-logo
 "#;
 
 /// The archlinux container image's mirrorlist (written by reflector).
-const MIRRORLIST: &str =
-    "################################################################################
+const MIRRORLIST: &str = "################################################################################
 ################# Arch Linux mirrorlist generated by Reflector #################
 ################################################################################
 
@@ -378,23 +323,14 @@ fn pacman() {
         return;
     }
     let sb = Sandbox::new("pacman", None);
-    build(
-        "pacman repos core+extra",
-        sb.client(tests_dir().join("pacman-repo.sh"))
-            .arg(sb.www.join("loop/archlinux")),
-    );
+    build("pacman repos core+extra", sb.client(tests_dir().join("pacman-repo.sh")).arg(sb.www.join("loop/archlinux")));
     sb.write(&sb.root.join("etc/os-release"), ARCH_OS_RELEASE);
     sb.write(&sb.root.join("etc/pacman.conf"), PACMAN_CONF);
     let mirrorlist = sb.write(&sb.root.join("etc/pacman.d/mirrorlist"), MIRRORLIST);
 
     // A private pacman.conf: the stock repos, including the --root's mirrorlist.
     let p = sb.path("pacman");
-    for d in [
-        "root/var/lib/pacman",
-        "root/var/cache/pacman/pkg",
-        "gnupg",
-        "hooks",
-    ] {
+    for d in ["root/var/lib/pacman", "root/var/cache/pacman/pkg", "gnupg", "hooks"] {
         fs::create_dir_all(p.join(d)).unwrap();
     }
     let conf = sb.write(
@@ -409,68 +345,40 @@ fn pacman() {
     );
     let servers = |repo: &str| -> Vec<String> {
         let mut c = sb.client("pacman-conf");
-        c.arg("--config")
-            .arg(&conf)
-            .args(["--repo", repo, "Server"]);
-        sb.ok(&format!("pacman-conf --repo {repo} Server"), &mut c)
-            .lines()
-            .map(str::to_string)
-            .collect()
+        c.arg("--config").arg(&conf).args(["--repo", repo, "Server"]);
+        sb.ok(&format!("pacman-conf --repo {repo} Server"), &mut c).lines().map(str::to_string).collect()
     };
     let pacman = |args: &[&str]| {
         let mut c = sb.client("pacman");
         c.arg("--config").arg(&conf).args(args).arg("--noconfirm");
         c
     };
-    assert_eq!(
-        servers("core")[0],
-        "https://geo.mirror.pkgbuild.com/core/os/x86_64"
-    );
+    assert_eq!(servers("core")[0], "https://geo.mirror.pkgbuild.com/core/os/x86_64");
 
     sb.use_site(&sb.good, "pacman");
     eprintln!("--- written mirrorlist\n{}---", read(&mirrorlist));
     for repo in ["core", "extra"] {
         let s = servers(repo);
-        assert_eq!(
-            s[0],
-            format!("{}/{repo}/os/x86_64", sb.good.archlinux()),
-            "mirror not first for [{repo}]: {s:?}"
-        );
+        assert_eq!(s[0], format!("{}/{repo}/os/x86_64", sb.good.archlinux()), "mirror not first for [{repo}]: {s:?}");
     }
     sb.server.clear();
     sb.ok("pacman -Sy (mirror)", &mut pacman(&["-Sy"]));
     sb.assert_hit("/loop/archlinux/core/os/x86_64/core.db", 200);
     sb.assert_hit("/loop/archlinux/extra/os/x86_64/extra.db", 200);
-    sb.ok(
-        "pacman -Sw mirrortest-hello (mirror)",
-        &mut pacman(&["-Sw", "mirrortest-hello"]),
-    );
-    sb.assert_hit(
-        "/loop/archlinux/extra/os/x86_64/mirrortest-hello-1.0-1-any.pkg.tar.zst",
-        200,
-    );
+    sb.ok("pacman -Sw mirrortest-hello (mirror)", &mut pacman(&["-Sw", "mirrortest-hello"]));
+    sb.assert_hit("/loop/archlinux/extra/os/x86_64/mirrortest-hello-1.0-1-any.pkg.tar.zst", 200);
     sb.assert_only_proxied(&[]);
 
     sb.restore();
-    assert_eq!(
-        read(&mirrorlist),
-        MIRRORLIST,
-        "restore did not bring back the exact bytes"
-    );
-    assert_eq!(
-        servers("core")[0],
-        "https://geo.mirror.pkgbuild.com/core/os/x86_64"
-    );
+    assert_eq!(read(&mirrorlist), MIRRORLIST, "restore did not bring back the exact bytes");
+    assert_eq!(servers("core")[0], "https://geo.mirror.pkgbuild.com/core/os/x86_64");
     sb.server.clear();
     sb.fails("pacman -Sy (restored)", &mut pacman(&["-Sy"]));
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("geo.mirror.pkgbuild.com");
 
     sb.use_site(&sb.broken, "pacman");
-    assert_eq!(
-        servers("core")[0],
-        format!("{}/core/os/x86_64", sb.broken.archlinux())
-    );
+    assert_eq!(servers("core")[0], format!("{}/core/os/x86_64", sb.broken.archlinux()));
     sb.server.clear();
     sb.fails("pacman -Sy (broken site)", &mut pacman(&["-Sy"]));
     sb.assert_hit("/broken/archlinux/core/os/x86_64/core.db", 404);
@@ -496,61 +404,30 @@ fn pip() {
     let sb = Sandbox::new("pip", None);
     debian_root(&sb);
     let py = system_python().unwrap();
-    build(
-        "PEP 503 index",
-        sb.client(&py)
-            .arg(tests_dir().join("pypi-index.py"))
-            .arg(sb.www.join("loop/simple")),
-    );
+    build("PEP 503 index", sb.client(&py).arg(tests_dir().join("pypi-index.py")).arg(sb.www.join("loop/simple")));
     let conf = sb.write(&sb.home.join(".config/pip/pip.conf"), PIP_CONF);
     let pip = |args: &[&str]| {
         let mut c = sb.client(&py);
         c.args(["-m", "pip"]).args(args);
         c
     };
-    let download = |dir: &str| {
-        pip(&[
-            "download",
-            "--no-cache-dir",
-            "--no-deps",
-            "--retries",
-            "0",
-            "-d",
-            dir,
-            "mirrortest-hello",
-        ])
-    };
+    let download =
+        |dir: &str| pip(&["download", "--no-cache-dir", "--no-deps", "--retries", "0", "-d", dir, "mirrortest-hello"]);
 
     sb.use_site(&sb.good, "pip");
     eprintln!("--- written pip.conf\n{}---", read(&conf));
     let cfg = sb.ok("pip config list", &mut pip(&["config", "list"]));
-    assert!(
-        cfg.contains(&format!("global.index-url='{}", sb.good.pypi())),
-        "pip does not see the mirror:\n{cfg}"
-    );
-    assert!(
-        cfg.contains("global.timeout='60'"),
-        "unrelated key lost:\n{cfg}"
-    );
+    assert!(cfg.contains(&format!("global.index-url='{}", sb.good.pypi())), "pip does not see the mirror:\n{cfg}");
+    assert!(cfg.contains("global.timeout='60'"), "unrelated key lost:\n{cfg}");
     sb.server.clear();
     sb.ok("pip download (mirror)", &mut download("dl"));
-    assert!(
-        sb.path("dl/mirrortest_hello-1.0-py3-none-any.whl")
-            .is_file()
-    );
+    assert!(sb.path("dl/mirrortest_hello-1.0-py3-none-any.whl").is_file());
     sb.assert_hit("/loop/simple/mirrortest-hello/", 200);
-    sb.assert_hit(
-        "/loop/simple/mirrortest-hello/mirrortest_hello-1.0-py3-none-any.whl",
-        200,
-    );
+    sb.assert_hit("/loop/simple/mirrortest-hello/mirrortest_hello-1.0-py3-none-any.whl", 200);
     sb.assert_only_proxied(&[]);
 
     sb.restore();
-    assert_eq!(
-        read(&conf),
-        PIP_CONF,
-        "restore did not bring back the exact bytes"
-    );
+    assert_eq!(read(&conf), PIP_CONF, "restore did not bring back the exact bytes");
     sb.server.clear();
     sb.fails("pip download (restored)", &mut download("dl2"));
     sb.assert_no_hit("/loop/");
@@ -581,12 +458,7 @@ fn uv() {
     let sb = Sandbox::new("uv", None);
     debian_root(&sb);
     let py = system_python().unwrap();
-    build(
-        "PEP 503 index",
-        sb.client(&py)
-            .arg(tests_dir().join("pypi-index.py"))
-            .arg(sb.www.join("loop/simple")),
-    );
+    build("PEP 503 index", sb.client(&py).arg(tests_dir().join("pypi-index.py")).arg(sb.www.join("loop/simple")));
     let conf = sb.write(&sb.home.join(".config/uv/uv.toml"), UV_TOML);
     let req = sb.write(&sb.path("requirements.in"), "mirrortest-hello\n");
     let uv = venv().join("bin/uv");
@@ -594,13 +466,7 @@ fn uv() {
         let mut c = sb.client(&uv);
         // No retries: after `restore` uv goes for pypi.org, which the recording proxy refuses.
         c.env("UV_HTTP_RETRIES", "0")
-            .args([
-                "pip",
-                "compile",
-                "--no-cache",
-                "--emit-index-url",
-                "--python",
-            ])
+            .args(["pip", "compile", "--no-cache", "--emit-index-url", "--python"])
             .arg(&py)
             .arg(&req);
         c
@@ -610,34 +476,19 @@ fn uv() {
     eprintln!("--- written uv.toml\n{}---", read(&conf));
     sb.server.clear();
     let lock = sb.ok("uv pip compile (mirror)", &mut compile());
-    assert!(
-        lock.contains(&format!("--index-url {}", sb.good.pypi())),
-        "not resolved from the mirror:\n{lock}"
-    );
+    assert!(lock.contains(&format!("--index-url {}", sb.good.pypi())), "not resolved from the mirror:\n{lock}");
     assert!(lock.contains("mirrortest-hello==1.0"), "{lock}");
     let target = sb.path("uv-target");
     let mut install = sb.client(&uv);
-    install
-        .args(["pip", "install", "--python"])
-        .arg(&py)
-        .arg("--target")
-        .arg(&target)
-        .arg("mirrortest-hello");
+    install.args(["pip", "install", "--python"]).arg(&py).arg("--target").arg(&target).arg("mirrortest-hello");
     sb.ok("uv pip install (mirror)", &mut install);
     assert!(target.join("mirrortest_hello/__init__.py").is_file());
     sb.assert_hit("/loop/simple/mirrortest-hello/", 200);
-    sb.assert_hit(
-        "/loop/simple/mirrortest-hello/mirrortest_hello-1.0-py3-none-any.whl",
-        200,
-    );
+    sb.assert_hit("/loop/simple/mirrortest-hello/mirrortest_hello-1.0-py3-none-any.whl", 200);
     sb.assert_only_proxied(&[]);
 
     sb.restore();
-    assert_eq!(
-        read(&conf),
-        UV_TOML,
-        "restore did not bring back the exact bytes"
-    );
+    assert_eq!(read(&conf), UV_TOML, "restore did not bring back the exact bytes");
     sb.server.clear();
     sb.fails("uv pip compile (restored)", &mut compile());
     sb.assert_no_hit("/loop/");
@@ -672,10 +523,7 @@ fn cargo() {
     mk.arg(tests_dir().join("crates-index.sh"))
         .arg(sb.www.join("loop/crates.io-index"))
         .arg(sb.www.join("loop/crates-dl"))
-        .arg(format!(
-            "{}/crates-dl/{{crate}}-{{version}}.crate",
-            sb.good.base
-        ));
+        .arg(format!("{}/crates-dl/{{crate}}-{{version}}.crate", sb.good.base));
     build("sparse crates index", &mut mk);
     let cargo_home = sb.home.join(".cargo");
     let conf = sb.write(&cargo_home.join("config.toml"), CARGO_CONFIG);
@@ -684,19 +532,13 @@ fn cargo() {
         &proj.join("Cargo.toml"),
         "[package]\nname = \"rc-consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nmirrortest-hello = \"1\"\n\n[workspace]\n",
     );
-    sb.write(
-        &proj.join("src/main.rs"),
-        "fn main() { println!(\"{}\", mirrortest_hello::greeting()); }\n",
-    );
+    sb.write(&proj.join("src/main.rs"), "fn main() { println!(\"{}\", mirrortest_hello::greeting()); }\n");
     let fetch = || {
         // A fresh resolution each time: no lockfile, no downloaded registry data.
         let _ = fs::remove_file(proj.join("Cargo.lock"));
         let _ = fs::remove_dir_all(cargo_home.join("registry"));
         let mut c = sb.client("cargo");
-        c.arg("fetch")
-            .current_dir(&proj)
-            .env("CARGO_HOME", &cargo_home)
-            .env("CARGO_NET_RETRY", "0");
+        c.arg("fetch").current_dir(&proj).env("CARGO_HOME", &cargo_home).env("CARGO_NET_RETRY", "0");
         c
     };
 
@@ -710,11 +552,7 @@ fn cargo() {
     sb.assert_only_proxied(&[]);
 
     sb.restore();
-    assert_eq!(
-        read(&conf),
-        CARGO_CONFIG,
-        "restore did not bring back the exact bytes"
-    );
+    assert_eq!(read(&conf), CARGO_CONFIG, "restore did not bring back the exact bytes");
     sb.server.clear();
     sb.fails("cargo fetch (restored)", &mut fetch());
     sb.assert_no_hit("/loop/");
@@ -748,53 +586,32 @@ fn conda() {
     let py = venv().join("bin/python");
     build(
         "conda channels",
-        sb.client(&py)
-            .arg(tests_dir().join("conda-channels.py"))
-            .arg(sb.www.join("loop/anaconda")),
+        sb.client(&py).arg(tests_dir().join("conda-channels.py")).arg(sb.www.join("loop/anaconda")),
     );
     let condarc = sb.write(&sb.home.join(".condarc"), CONDARC);
     let check = || {
         let mut c = sb.client(&py);
-        c.arg(tests_dir().join("check-condarc.py"))
-            .arg(&condarc)
-            .arg("mirrortest-hello");
+        c.arg(tests_dir().join("check-condarc.py")).arg(&condarc).arg("mirrortest-hello");
         c
     };
-    let report = |out: &str| -> serde_json::Value {
-        serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
-    };
+    let report =
+        |out: &str| -> serde_json::Value { serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}")) };
 
     sb.use_site(&sb.good, "conda");
     eprintln!("--- written .condarc\n{}---", read(&condarc));
     sb.server.clear();
     let r = report(&sb.ok("check-condarc (mirror)", &mut check()));
     let a = sb.good.anaconda();
-    let expected = [
-        format!("{a}/pkgs/main"),
-        format!("{a}/pkgs/r"),
-        format!("{a}/pkgs/msys2"),
-        format!("{a}/cloud/conda-forge"),
-    ];
-    assert_eq!(
-        r["channels"],
-        serde_json::json!(expected),
-        "conda would not use the mirror for every channel: {r}"
-    );
-    assert_eq!(
-        r["solved"][0],
-        format!("{a}/pkgs/main/noarch/mirrortest-hello-1.0-0.tar.bz2"),
-        "{r}"
-    );
+    let expected =
+        [format!("{a}/pkgs/main"), format!("{a}/pkgs/r"), format!("{a}/pkgs/msys2"), format!("{a}/cloud/conda-forge")];
+    assert_eq!(r["channels"], serde_json::json!(expected), "conda would not use the mirror for every channel: {r}");
+    assert_eq!(r["solved"][0], format!("{a}/pkgs/main/noarch/mirrortest-hello-1.0-0.tar.bz2"), "{r}");
     sb.assert_hit("/loop/anaconda/pkgs/main/noarch/", 200);
     sb.assert_hit("/loop/anaconda/cloud/conda-forge/noarch/", 200);
     sb.assert_only_proxied(&[]);
 
     sb.restore();
-    assert_eq!(
-        read(&condarc),
-        CONDARC,
-        "restore did not bring back the exact bytes"
-    );
+    assert_eq!(read(&condarc), CONDARC, "restore did not bring back the exact bytes");
     sb.server.clear();
     let out = sb.run("check-condarc (restored)", &mut check());
     assert!(!out.status.success());
@@ -857,39 +674,17 @@ fn docker() {
     let d = docker_support::Dockerd::start(&sb, &daemon_json);
     let docker = |args: &[&str]| d.cli(&sb, args);
     let mirrors = || {
-        sb.ok(
-            "docker info",
-            &mut docker(&["info", "--format", "{{json .RegistryConfig.Mirrors}}"]),
-        )
-        .trim()
-        .to_string()
+        sb.ok("docker info", &mut docker(&["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim().to_string()
     };
 
     // Put an image into the good registry: docker.io/library/mirrortest:latest on the mirror.
     let rootfs = sb.path("rootfs");
-    sb.write(
-        &rootfs.join("hello.txt"),
-        "hello from the loopback docker mirror\n",
-    );
+    sb.write(&rootfs.join("hello.txt"), "hello from the loopback docker mirror\n");
     let tarball = sb.path("rootfs.tar");
-    sb.ok(
-        "tar rootfs",
-        Command::new("tar")
-            .arg("-C")
-            .arg(&rootfs)
-            .arg("-cf")
-            .arg(&tarball)
-            .arg("."),
-    );
+    sb.ok("tar rootfs", Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tarball).arg("."));
     let tag = format!("127.0.0.1:{good_port}/library/mirrortest:latest");
-    sb.ok(
-        "docker import",
-        docker(&["import", tarball.to_str().unwrap(), &tag]).stdout(std::process::Stdio::null()),
-    );
-    sb.ok(
-        "docker push (populate mirror)",
-        &mut docker(&["push", &tag]),
-    );
+    sb.ok("docker import", docker(&["import", tarball.to_str().unwrap(), &tag]).stdout(std::process::Stdio::null()));
+    sb.ok("docker push (populate mirror)", &mut docker(&["push", &tag]));
     sb.ok("docker rmi", &mut docker(&["rmi", &tag]));
     assert_eq!(mirrors(), "[]", "stock daemon.json has no mirror");
 
@@ -897,65 +692,31 @@ fn docker() {
     let written = read(&daemon_json);
     eprintln!("--- written daemon.json\n{written}---");
     let v: serde_json::Value = serde_json::from_str(&written).expect("daemon.json is JSON");
-    assert_eq!(
-        v["log-opts"]["max-size"], "10m",
-        "unrelated keys lost: {written}"
-    );
+    assert_eq!(v["log-opts"]["max-size"], "10m", "unrelated keys lost: {written}");
     d.restart(&sb);
-    assert_eq!(
-        mirrors(),
-        format!("[\"{}/\"]", reg(good_port)),
-        "docker info does not show the mirror"
-    );
+    assert_eq!(mirrors(), format!("[\"{}/\"]", reg(good_port)), "docker info does not show the mirror");
     good_reg.clear_log();
-    sb.ok(
-        "docker pull mirrortest (mirror)",
-        &mut docker(&["pull", "mirrortest:latest"]),
-    );
+    sb.ok("docker pull mirrortest (mirror)", &mut docker(&["pull", "mirrortest:latest"]));
     good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
-    sb.ok(
-        "docker image inspect",
-        &mut docker(&["image", "inspect", "mirrortest:latest"]),
-    );
+    sb.ok("docker image inspect", &mut docker(&["image", "inspect", "mirrortest:latest"]));
     sb.assert_only_proxied(&[]);
 
     sb.restore();
-    assert_eq!(
-        read(&daemon_json),
-        DAEMON_JSON,
-        "restore did not bring back the exact bytes"
-    );
+    assert_eq!(read(&daemon_json), DAEMON_JSON, "restore did not bring back the exact bytes");
     d.restart(&sb);
-    assert_eq!(
-        mirrors(),
-        "[]",
-        "docker info still shows a mirror after restore"
-    );
-    sb.ok(
-        "docker rmi mirrortest",
-        &mut docker(&["rmi", "mirrortest:latest"]),
-    );
+    assert_eq!(mirrors(), "[]", "docker info still shows a mirror after restore");
+    sb.ok("docker rmi mirrortest", &mut docker(&["rmi", "mirrortest:latest"]));
     good_reg.clear_log();
     sb.server.clear();
-    sb.fails(
-        "docker pull mirrortest (restored)",
-        &mut docker(&["pull", "mirrortest:latest"]),
-    );
+    sb.fails("docker pull mirrortest (restored)", &mut docker(&["pull", "mirrortest:latest"]));
     good_reg.assert_not_served("/v2/library/mirrortest/");
     sb.assert_proxied("registry-1.docker.io");
 
     sb.use_site(&sb.broken, "docker");
     d.restart(&sb);
-    assert_eq!(
-        mirrors(),
-        format!("[\"{}/\"]", reg(broken_port)),
-        "docker info does not show the broken mirror"
-    );
+    assert_eq!(mirrors(), format!("[\"{}/\"]", reg(broken_port)), "docker info does not show the broken mirror");
     broken_reg.clear_log();
-    sb.fails(
-        "docker pull mirrortest (broken site)",
-        &mut docker(&["pull", "mirrortest:latest"]),
-    );
+    sb.fails("docker pull mirrortest (broken site)", &mut docker(&["pull", "mirrortest:latest"]));
     broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
     sb.assert_status_check_reports_failing("docker");
 }

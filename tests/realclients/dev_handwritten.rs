@@ -57,11 +57,7 @@ pub fn write(sb: &Sandbox, site: &Site, target: &str) {
             let list = sb.root.join("etc/apt/sources.list");
             if list.exists() {
                 edit(sb, &list, |s| {
-                    s.lines()
-                        .map(|l| {
-                            l.replace("http://deb.debian.org/debian/", &format!("{deb}/")) + "\n"
-                        })
-                        .collect()
+                    s.lines().map(|l| l.replace("http://deb.debian.org/debian/", &format!("{deb}/")) + "\n").collect()
                 });
             }
             let src = sb.root.join("etc/apt/sources.list.d/debian.sources");
@@ -91,16 +87,12 @@ pub fn write(sb: &Sandbox, site: &Site, target: &str) {
         "pip" => {
             let p = sb.home.join(".config/pip/pip.conf");
             let url = site.pypi();
-            edit(sb, &p, |s| {
-                s.replacen("[global]\n", &format!("[global]\nindex-url = {url}\n"), 1)
-            });
+            edit(sb, &p, |s| s.replacen("[global]\n", &format!("[global]\nindex-url = {url}\n"), 1));
         }
         "uv" => {
             let p = sb.home.join(".config/uv/uv.toml");
             let url = site.pypi();
-            edit(sb, &p, |s| {
-                format!("{s}\n[[index]]\nurl = \"{url}\"\ndefault = true\n")
-            });
+            edit(sb, &p, |s| format!("{s}\n[[index]]\nurl = \"{url}\"\ndefault = true\n"));
         }
         "conda" => {
             let p = sb.home.join(".condarc");

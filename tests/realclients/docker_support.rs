@@ -31,28 +31,17 @@ impl Registry {
         let log = dir.join("registry.log");
         let out = fs::File::create(&log).unwrap();
         let mut cmd = sb.client("docker-registry");
-        cmd.arg("serve")
-            .arg(&config)
-            .stdout(out.try_clone().unwrap())
-            .stderr(out);
+        cmd.arg("serve").arg(&config).stdout(out.try_clone().unwrap()).stderr(out);
         let mut guard = ChildGuard::spawn(&format!("docker-registry {name}"), &mut cmd);
-        wait_for(
-            &format!("docker-registry {name} on port {port}"),
-            Duration::from_secs(15),
-            || {
-                assert!(
-                    guard.is_running(),
-                    "docker-registry {name} exited:\n{}",
-                    fs::read_to_string(&log).unwrap_or_default()
-                );
-                TcpStream::connect(("127.0.0.1", port)).ok()
-            },
-        );
-        Registry {
-            _guard: guard,
-            log,
-            mark: Cell::new(0),
-        }
+        wait_for(&format!("docker-registry {name} on port {port}"), Duration::from_secs(15), || {
+            assert!(
+                guard.is_running(),
+                "docker-registry {name} exited:\n{}",
+                fs::read_to_string(&log).unwrap_or_default()
+            );
+            TcpStream::connect(("127.0.0.1", port)).ok()
+        });
+        Registry { _guard: guard, log, mark: Cell::new(0) }
     }
 
     fn access_lines(&self) -> Vec<String> {
@@ -67,8 +56,7 @@ impl Registry {
 
     /// Forget the requests logged so far.
     pub fn clear_log(&self) {
-        self.mark
-            .set(fs::read_to_string(&self.log).unwrap_or_default().len());
+        self.mark.set(fs::read_to_string(&self.log).unwrap_or_default().len());
     }
 
     /// Some GET/HEAD for a URI starting with `prefix` was answered with `status`.
@@ -80,9 +68,7 @@ impl Registry {
             };
             let mut it = rest.split_whitespace();
             let (_method, uri) = (it.next(), it.next().unwrap_or(""));
-            let code = rest
-                .split_once("\" ")
-                .map(|(_, c)| c.split_whitespace().next().unwrap_or(""));
+            let code = rest.split_once("\" ").map(|(_, c)| c.split_whitespace().next().unwrap_or(""));
             uri.starts_with(prefix) && code == Some(&status.to_string())
         });
         assert!(
@@ -119,23 +105,14 @@ impl Dockerd {
         let dir = sb.path("docker");
         fs::create_dir_all(dir.join("cli")).unwrap();
         let sock = dir.join("docker.sock");
-        let d = Dockerd {
-            guard: RefCell::new(None),
-            dir,
-            sock,
-            config: config.to_path_buf(),
-        };
+        let d = Dockerd { guard: RefCell::new(None), dir, sock, config: config.to_path_buf() };
         d.spawn(sb);
         d
     }
 
     fn spawn(&self, sb: &Sandbox) {
         let log = self.dir.join("dockerd.log");
-        let out = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .unwrap();
+        let out = fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
         let mut cmd = sb.client("dockerd");
         cmd.arg("--config-file")
             .arg(&self.config)
@@ -147,23 +124,13 @@ impl Dockerd {
             .arg(self.dir.join("dockerd.pid"))
             .arg("-H")
             .arg(format!("unix://{}", self.sock.display()))
-            .args([
-                "--iptables=false",
-                "--ip6tables=false",
-                "--ip-masq=false",
-                "--bridge=none",
-                "--storage-driver=vfs",
-            ])
+            .args(["--iptables=false", "--ip6tables=false", "--ip-masq=false", "--bridge=none", "--storage-driver=vfs"])
             .stdout(out.try_clone().unwrap())
             .stderr(out);
         let mut guard = ChildGuard::spawn("dockerd", &mut cmd);
         let t = std::time::Instant::now();
         wait_for("dockerd to answer", Duration::from_secs(60), || {
-            assert!(
-                guard.is_running(),
-                "dockerd exited:\n{}",
-                fs::read_to_string(&log).unwrap_or_default()
-            );
+            assert!(guard.is_running(), "dockerd exited:\n{}", fs::read_to_string(&log).unwrap_or_default());
             let ok = self
                 .cli(sb, &["version"])
                 .stdout(Stdio::null())
@@ -204,11 +171,8 @@ impl Drop for Dockerd {
         // A dockerd that did not shut down cleanly leaves mounts under its roots.
         let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         let dir = self.dir.to_string_lossy().to_string();
-        let mut points: Vec<&str> = mounts
-            .lines()
-            .filter_map(|l| l.split(' ').nth(4))
-            .filter(|m| m.starts_with(&dir))
-            .collect();
+        let mut points: Vec<&str> =
+            mounts.lines().filter_map(|l| l.split(' ').nth(4)).filter(|m| m.starts_with(&dir)).collect();
         points.sort_by_key(|m| std::cmp::Reverse(m.len()));
         for m in points {
             eprintln!("realclients: unmounting leftover {m}");

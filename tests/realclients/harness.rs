@@ -19,9 +19,7 @@ pub const REQUIRE_ENV: &str = "MIRROR_REALCLIENTS";
 pub const STATUS_CHECK_LANDED: bool = false;
 
 pub fn tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("realclients")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("realclients")
 }
 
 /// The venv made by `.ci/realclients-install.sh` (uv, py-rattler, ruamel.yaml).
@@ -31,9 +29,7 @@ pub fn venv() -> PathBuf {
     }
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
-        });
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"));
     cache.join("mirror-realclients").join("venv")
 }
 
@@ -55,23 +51,16 @@ pub enum Need {
 
 pub fn which(cmd: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(cmd))
-        .find(|p| p.is_file())
+    std::env::split_paths(&path).map(|d| d.join(cmd)).find(|p| p.is_file())
 }
 
 fn have(need: &Need) -> Result<(), String> {
     match need {
         Need::Cmd(c) => which(c).map(|_| ()).ok_or_else(|| (*c).to_string()),
-        Need::File(f) => Path::new(f)
-            .exists()
-            .then_some(())
-            .ok_or_else(|| (*f).to_string()),
+        Need::File(f) => Path::new(f).exists().then_some(()).ok_or_else(|| (*f).to_string()),
         Need::VenvBin(b) => {
             let p = venv().join("bin").join(b);
-            p.is_file()
-                .then_some(())
-                .ok_or_else(|| format!("{} (venv)", p.display()))
+            p.is_file().then_some(()).ok_or_else(|| format!("{} (venv)", p.display()))
         }
         Need::VenvModules(m) => {
             let py = venv().join("bin").join("python");
@@ -81,17 +70,11 @@ fn have(need: &Need) -> Result<(), String> {
                 .stderr(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success());
-            ok.then_some(())
-                .ok_or_else(|| format!("python modules `{m}` in {}", py.display()))
+            ok.then_some(()).ok_or_else(|| format!("python modules `{m}` in {}", py.display()))
         }
         Need::Root => {
-            let out = Command::new("id")
-                .arg("-u")
-                .output()
-                .map_err(|_| "id".to_string())?;
-            (String::from_utf8_lossy(&out.stdout).trim() == "0")
-                .then_some(())
-                .ok_or_else(|| "root".to_string())
+            let out = Command::new("id").arg("-u").output().map_err(|_| "id".to_string())?;
+            (String::from_utf8_lossy(&out.stdout).trim() == "0").then_some(()).ok_or_else(|| "root".to_string())
         }
         Need::Pip => system_python()
             .filter(|py| {
@@ -114,10 +97,7 @@ pub fn tools_present(test: &str, needs: &[Need]) -> bool {
     if missing.is_empty() {
         return true;
     }
-    let what = format!(
-        "{} not installed (run .ci/realclients-install.sh)",
-        missing.join(", ")
-    );
+    let what = format!("{} not installed (run .ci/realclients-install.sh)", missing.join(", "));
     if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "require") {
         panic!("realclients::{test}: {what}; {REQUIRE_ENV}=require makes a missing tool a failure");
     }
@@ -135,10 +115,7 @@ pub fn say(line: &str) {
 pub fn system_python() -> Option<PathBuf> {
     static PY: OnceLock<Option<PathBuf>> = OnceLock::new();
     PY.get_or_init(|| {
-        let out = Command::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .ok()?;
+        let out = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
         let p = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
         (out.status.success() && p.is_file()).then_some(p)
     })
@@ -147,12 +124,10 @@ pub fn system_python() -> Option<PathBuf> {
 
 /// rustup's home, so the `cargo`/`rustc` proxies work under a fake HOME.
 fn rustup_home() -> Option<PathBuf> {
-    std::env::var_os("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let p = PathBuf::from(std::env::var_os("HOME")?).join(".rustup");
-            p.is_dir().then_some(p)
-        })
+    std::env::var_os("RUSTUP_HOME").map(PathBuf::from).or_else(|| {
+        let p = PathBuf::from(std::env::var_os("HOME")?).join(".rustup");
+        p.is_dir().then_some(p)
+    })
 }
 
 /// A site in the test catalog; its base is `<server>/<id>`.
@@ -229,65 +204,22 @@ impl Sandbox {
     /// `docker_good`/`docker_broken`: the `dockerhub` URLs of the two sites (docker test only;
     /// others point them at the file server, which is not a registry and is never used).
     pub fn new(name: &'static str, docker: Option<(String, String)>) -> Sandbox {
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!("mirror-rc-{name}-"))
-            .tempdir()
-            .unwrap();
+        let tmp = tempfile::Builder::new().prefix(&format!("mirror-rc-{name}-")).tempdir().unwrap();
         let t = tmp.path().to_path_buf();
-        let (root, home, www, catalog) = (
-            t.join("root"),
-            t.join("home"),
-            t.join("www"),
-            t.join("catalog"),
-        );
-        for d in [
-            &root,
-            &home,
-            &www,
-            &catalog,
-            &t.join("tmp"),
-            &home.join(".config"),
-            &home.join(".cache"),
-        ] {
+        let (root, home, www, catalog) = (t.join("root"), t.join("home"), t.join("www"), t.join("catalog"));
+        for d in [&root, &home, &www, &catalog, &t.join("tmp"), &home.join(".config"), &home.join(".cache")] {
             fs::create_dir_all(d).unwrap();
         }
         let server = Server::start(&www);
         let (dg, db) = docker.unwrap_or_else(|| (server.url(), server.url()));
-        let good = Site {
-            id: "loop",
-            base: format!("{}/loop", server.url()),
-            dockerhub: dg,
-        };
-        let broken = Site {
-            id: "broken",
-            base: format!("{}/broken", server.url()),
-            dockerhub: db,
-        };
+        let good = Site { id: "loop", base: format!("{}/loop", server.url()), dockerhub: dg };
+        let broken = Site { id: "broken", base: format!("{}/broken", server.url()), dockerhub: db };
         for s in [&good, &broken] {
-            fs::write(
-                catalog.join(format!("{}.toml", s.id)),
-                s.toml(&server.url()),
-            )
-            .unwrap();
+            fs::write(catalog.join(format!("{}.toml", s.id)), s.toml(&server.url())).unwrap();
             fs::create_dir_all(www.join(s.id)).unwrap();
         }
-        eprintln!(
-            "realclients::{name}: sandbox {} server {}",
-            t.display(),
-            server.url()
-        );
-        Sandbox {
-            name,
-            tmp,
-            root,
-            home,
-            www,
-            catalog,
-            server,
-            good,
-            broken,
-            started: Instant::now(),
-        }
+        eprintln!("realclients::{name}: sandbox {} server {}", t.display(), server.url());
+        Sandbox { name, tmp, root, home, www, catalog, server, good, broken, started: Instant::now() }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -302,11 +234,7 @@ impl Sandbox {
     }
 
     pub fn step(&self, what: &str) {
-        eprintln!(
-            "realclients::{} [{:>5.1}s] {what}",
-            self.name,
-            self.started.elapsed().as_secs_f64()
-        );
+        eprintln!("realclients::{} [{:>5.1}s] {what}", self.name, self.started.elapsed().as_secs_f64());
     }
 
     // ---- mirror -------------------------------------------------------------------------
@@ -352,27 +280,14 @@ impl Sandbox {
             return crate::dev_handwritten::write(self, site, target);
         }
         let out = self.mirror(&["--yes", "--json", "use", site.id, target]);
-        assert!(
-            out.status.success(),
-            "`mirror use {} {target}` failed: {}",
-            site.id,
-            show(&out)
-        );
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "`mirror --json use` did not print JSON ({e}): {}",
-                show(&out)
-            )
-        });
+        assert!(out.status.success(), "`mirror use {} {target}` failed: {}", site.id, show(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("`mirror --json use` did not print JSON ({e}): {}", show(&out)));
         let row = doc["targets"]
             .as_array()
             .and_then(|ts| ts.iter().find(|t| t["target"] == target))
             .unwrap_or_else(|| panic!("no `{target}` row in `mirror use` JSON: {doc}"));
-        assert_eq!(
-            row["status"], "changed",
-            "`mirror use {} {target}`: {row}",
-            site.id
-        );
+        assert_eq!(row["status"], "changed", "`mirror use {} {target}`: {row}", site.id);
     }
 
     /// `mirror --yes --json restore`; asserts success.
@@ -382,18 +297,13 @@ impl Sandbox {
             return crate::dev_handwritten::restore(self);
         }
         let out = self.mirror(&["--yes", "--json", "restore"]);
-        assert!(
-            out.status.success(),
-            "`mirror restore` failed: {}",
-            show(&out)
-        );
+        assert!(out.status.success(), "`mirror restore` failed: {}", show(&out));
     }
 
     /// After a `use` of the broken site: `mirror status TARGET --check` must report it failing.
     /// `status --check` lands later; see [`STATUS_CHECK_LANDED`].
     pub fn assert_status_check_reports_failing(&self, target: &str) {
-        let enabled =
-            STATUS_CHECK_LANDED || std::env::var("MIRROR_RC_STATUS_CHECK").is_ok_and(|v| v == "1");
+        let enabled = STATUS_CHECK_LANDED || std::env::var("MIRROR_RC_STATUS_CHECK").is_ok_and(|v| v == "1");
         if !enabled {
             say(&format!(
                 "NOTE realclients::{}: `mirror status {target} --check` not asserted yet \
@@ -403,12 +313,8 @@ impl Sandbox {
             return;
         }
         let out = self.mirror(&["--json", "status", target, "--check"]);
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "`mirror --json status --check` did not print JSON ({e}): {}",
-                show(&out)
-            )
-        });
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("`mirror --json status --check` did not print JSON ({e}): {}", show(&out)));
         let row = doc["targets"]
             .as_array()
             .and_then(|ts| ts.iter().find(|t| t["target"] == target))
@@ -441,18 +347,10 @@ impl Sandbox {
             .env("TMPDIR", self.path("tmp"))
             .env("LANG", "C.UTF-8")
             .env("NO_COLOR", "1");
-        for var in [
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "ALL_PROXY",
-        ] {
+        for var in ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
             cmd.env(var, &proxy);
         }
-        cmd.env("no_proxy", "127.0.0.1,localhost")
-            .env("NO_PROXY", "127.0.0.1,localhost");
+        cmd.env("no_proxy", "127.0.0.1,localhost").env("NO_PROXY", "127.0.0.1,localhost");
         if let Some(r) = rustup_home() {
             cmd.env("RUSTUP_HOME", r);
         }
@@ -466,25 +364,15 @@ impl Sandbox {
     /// Run a client, log it, return its output.
     pub fn run(&self, what: &str, cmd: &mut Command) -> Output {
         let t = Instant::now();
-        let out = output_with_timeout(cmd, CLIENT_TIMEOUT)
-            .unwrap_or_else(|e| panic!("{what}: {cmd:?}: {e}"));
-        self.step(&format!(
-            "{what}: {} in {:.1}s",
-            out.status,
-            t.elapsed().as_secs_f64()
-        ));
+        let out = output_with_timeout(cmd, CLIENT_TIMEOUT).unwrap_or_else(|e| panic!("{what}: {cmd:?}: {e}"));
+        self.step(&format!("{what}: {} in {:.1}s", out.status, t.elapsed().as_secs_f64()));
         out
     }
 
     /// Run a client and require success.
     pub fn ok(&self, what: &str, cmd: &mut Command) -> String {
         let out = self.run(what, cmd);
-        assert!(
-            out.status.success(),
-            "{what} failed: {}\nserver log:\n{}",
-            show(&out),
-            self.server.dump()
-        );
+        assert!(out.status.success(), "{what} failed: {}\nserver log:\n{}", show(&out), self.server.dump());
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -497,11 +385,7 @@ impl Sandbox {
             show(&out),
             self.server.dump()
         );
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     }
 
     /// Assert some direct request under `prefix` got `status`.
@@ -517,11 +401,7 @@ impl Sandbox {
     /// Assert no direct request went to `prefix` (e.g. a site after `restore`).
     pub fn assert_no_hit(&self, prefix: &str) {
         let hits = self.server.direct_hits(prefix);
-        assert!(
-            hits.is_empty(),
-            "expected no request for {prefix}…; server log:\n{}",
-            self.server.dump()
-        );
+        assert!(hits.is_empty(), "expected no request for {prefix}…; server log:\n{}", self.server.dump());
     }
 
     /// Assert the client went for `host` (through the recording proxy).
@@ -539,17 +419,9 @@ impl Sandbox {
             .server
             .hits()
             .into_iter()
-            .filter(|h| {
-                h.host
-                    .as_deref()
-                    .is_some_and(|host| !allowed.contains(&host))
-            })
+            .filter(|h| h.host.as_deref().is_some_and(|host| !allowed.contains(&host)))
             .collect();
-        assert!(
-            stray.is_empty(),
-            "unexpected upstream requests: {stray:?}\nserver log:\n{}",
-            self.server.dump()
-        );
+        assert!(stray.is_empty(), "unexpected upstream requests: {stray:?}\nserver log:\n{}", self.server.dump());
     }
 }
 
@@ -580,10 +452,7 @@ pub fn output_with_timeout(cmd: &mut Command, timeout: Duration) -> std::io::Res
         if t.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
-            let (o, e) = (
-                out_t.join().unwrap_or_default(),
-                err_t.join().unwrap_or_default(),
-            );
+            let (o, e) = (out_t.join().unwrap_or_default(), err_t.join().unwrap_or_default());
             return Err(std::io::Error::other(format!(
                 "timed out after {timeout:?}\n--- stdout\n{}--- stderr\n{}",
                 String::from_utf8_lossy(&o),
@@ -592,11 +461,7 @@ pub fn output_with_timeout(cmd: &mut Command, timeout: Duration) -> std::io::Res
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Ok(Output {
-        status,
-        stdout: out_t.join().unwrap_or_default(),
-        stderr: err_t.join().unwrap_or_default(),
-    })
+    Ok(Output { status, stdout: out_t.join().unwrap_or_default(), stderr: err_t.join().unwrap_or_default() })
 }
 
 pub fn read(path: &Path) -> String {
@@ -619,13 +484,9 @@ fn indent(s: &str) -> String {
 /// Run a builder script (from tests/realclients) with the caller's environment, require success.
 pub fn build(what: &str, cmd: &mut Command) {
     let t = Instant::now();
-    let out =
-        output_with_timeout(cmd, CLIENT_TIMEOUT).unwrap_or_else(|e| panic!("{what}: {cmd:?}: {e}"));
+    let out = output_with_timeout(cmd, CLIENT_TIMEOUT).unwrap_or_else(|e| panic!("{what}: {cmd:?}: {e}"));
     assert!(out.status.success(), "{what} failed: {}", show(&out));
-    eprintln!(
-        "realclients: built {what} in {:.1}s",
-        t.elapsed().as_secs_f64()
-    );
+    eprintln!("realclients: built {what} in {:.1}s", t.elapsed().as_secs_f64());
 }
 
 #[cfg(unix)]
@@ -636,11 +497,7 @@ pub fn symlink(target: &Path, link: &Path) {
 
 /// Ask for a free loopback port (for daemons that cannot report an ephemeral one).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
@@ -649,10 +506,7 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
         if let Some(v) = f() {
             return v;
         }
-        assert!(
-            t.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
+        assert!(t.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -666,16 +520,11 @@ pub struct ChildGuard {
 impl ChildGuard {
     pub fn spawn(name: &str, cmd: &mut Command) -> ChildGuard {
         let child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {name}: {e}"));
-        ChildGuard {
-            name: name.to_string(),
-            child,
-        }
+        ChildGuard { name: name.to_string(), child }
     }
 
     pub fn signal(&self, sig: &str) {
-        let _ = Command::new("kill")
-            .args([&format!("-{sig}"), &self.child.id().to_string()])
-            .status();
+        let _ = Command::new("kill").args([&format!("-{sig}"), &self.child.id().to_string()]).status();
     }
 
     pub fn is_running(&mut self) -> bool {
@@ -695,10 +544,7 @@ impl ChildGuard {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        eprintln!(
-            "realclients: {} ignored SIGTERM for {grace:?}, killing it",
-            self.name
-        );
+        eprintln!("realclients: {} ignored SIGTERM for {grace:?}, killing it", self.name);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

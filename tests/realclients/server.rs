@@ -79,18 +79,12 @@ impl Server {
 
     /// Direct (non-proxy) requests whose path starts with `prefix`.
     pub fn direct_hits(&self, prefix: &str) -> Vec<Hit> {
-        self.hits()
-            .into_iter()
-            .filter(|h| h.host.is_none() && h.path.starts_with(prefix))
-            .collect()
+        self.hits().into_iter().filter(|h| h.host.is_none() && h.path.starts_with(prefix)).collect()
     }
 
     /// Proxy requests (absolute-form GET or CONNECT) for `host`.
     pub fn proxy_hits(&self, host: &str) -> Vec<Hit> {
-        self.hits()
-            .into_iter()
-            .filter(|h| h.host.as_deref() == Some(host))
-            .collect()
+        self.hits().into_iter().filter(|h| h.host.as_deref() == Some(host)).collect()
     }
 
     pub fn dump(&self) -> String {
@@ -140,35 +134,23 @@ fn serve_connection(conn: TcpStream, root: &Path, log: &Mutex<Vec<Hit>>) -> std:
             }
         }
         // Skip a request body, if any (clients here only send GET/HEAD, but be safe).
-        if let Some(n) = headers
-            .get("content-length")
-            .and_then(|v| v.parse::<u64>().ok())
-        {
+        if let Some(n) = headers.get("content-length").and_then(|v| v.parse::<u64>().ok()) {
             std::io::copy(&mut (&mut reader).take(n), &mut std::io::sink())?;
         }
-        let close = version == "HTTP/1.0"
-            || headers
-                .get("connection")
-                .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let close = version == "HTTP/1.0" || headers.get("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
 
         if method == "CONNECT" {
-            let host = target
-                .rsplit_once(':')
-                .map_or(target.as_str(), |(h, _)| h)
-                .to_string();
+            let host = target.rsplit_once(':').map_or(target.as_str(), |(h, _)| h).to_string();
             record(log, &method, Some(host), &target, 403);
-            out.write_all(
-                b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            )?;
+            out.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
             let _ = out.shutdown(Shutdown::Both);
             return Ok(());
         }
 
         let (host, path) = match target.strip_prefix("http://") {
             Some(rest) => {
-                let (hostport, path) = rest
-                    .split_once('/')
-                    .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+                let (hostport, path) =
+                    rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
                 let host = hostport.rsplit_once(':').map_or(hostport, |(h, _)| h);
                 (Some(host.to_string()), path)
             }
@@ -179,11 +161,7 @@ fn serve_connection(conn: TcpStream, root: &Path, log: &Mutex<Vec<Hit>>) -> std:
             Some(h) => root.join("_hosts").join(h),
             None => root.to_path_buf(),
         };
-        let body = if method == "GET" || method == "HEAD" {
-            resolve(&base, &path_only)
-        } else {
-            None
-        };
+        let body = if method == "GET" || method == "HEAD" { resolve(&base, &path_only) } else { None };
         let status = if method != "GET" && method != "HEAD" {
             405
         } else if body.is_some() {
@@ -218,12 +196,7 @@ fn serve_connection(conn: TcpStream, root: &Path, log: &Mutex<Vec<Hit>>) -> std:
 }
 
 fn record(log: &Mutex<Vec<Hit>>, method: &str, host: Option<String>, path: &str, status: u16) {
-    log.lock().unwrap().push(Hit {
-        method: method.to_string(),
-        host,
-        path: path.to_string(),
-        status,
-    });
+    log.lock().unwrap().push(Hit { method: method.to_string(), host, path: path.to_string(), status });
 }
 
 fn percent_decode(s: &str) -> String {
