@@ -17,8 +17,6 @@
 //! Run with `cargo test --test realclients -- --nocapture` to see each step and its timing.
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
-#[path = "realclients/dev_handwritten.rs"]
-mod dev_handwritten;
 #[path = "realclients/docker_support.rs"]
 mod docker_support;
 #[path = "realclients/harness.rs"]
@@ -543,7 +541,12 @@ fn cargo() {
     };
 
     sb.use_site(&sb.good, "cargo");
-    eprintln!("--- written config.toml\n{}---", read(&conf));
+    let written = read(&conf);
+    eprintln!("--- written config.toml\n{written}---");
+    assert!(
+        written.contains(&format!("\"sparse+{}\"", sb.good.crates())),
+        "no sparse registry for the mirror:\n{written}"
+    );
     sb.server.clear();
     sb.ok("cargo fetch (mirror)", &mut fetch());
     sb.assert_hit("/loop/crates.io-index/config.json", 200);

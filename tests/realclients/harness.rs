@@ -276,9 +276,6 @@ impl Sandbox {
     /// `mirror --yes --json use SITE TARGET`; asserts it succeeded and changed TARGET.
     pub fn use_site(&self, site: &Site, target: &str) {
         self.step(&format!("mirror use {} {target}", site.id));
-        if crate::dev_handwritten::active() {
-            return crate::dev_handwritten::write(self, site, target);
-        }
         let out = self.mirror(&["--yes", "--json", "use", site.id, target]);
         assert!(out.status.success(), "`mirror use {} {target}` failed: {}", site.id, show(&out));
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -293,9 +290,6 @@ impl Sandbox {
     /// `mirror --yes --json restore`; asserts success.
     pub fn restore(&self) {
         self.step("mirror restore");
-        if crate::dev_handwritten::active() {
-            return crate::dev_handwritten::restore(self);
-        }
         let out = self.mirror(&["--yes", "--json", "restore"]);
         assert!(out.status.success(), "`mirror restore` failed: {}", show(&out));
     }
