@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use toml_edit::{Document, DocumentMut, Item, Table, TableLike, Value, value};
 
-use super::{Current, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -35,19 +35,6 @@ const CRATES_IO: &str = "https://index.crates.io";
 
 /// Keys of a `[source.<name>]` table that conflict with `registry`.
 const CONFLICTING: &[&str] = &["git", "branch", "tag", "rev", "local-registry", "directory", "replace-with"];
-
-/// A cargo config that cannot be edited safely: what is wrong, and on which line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderError {
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl RenderError {
-    fn into_problem(self, path: &Path) -> anyhow::Error {
-        Problem::parse(path, self.line, self.message).into()
-    }
-}
 
 /// What crates.io should resolve to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,39 +83,18 @@ impl Target for Cargo {
         let Some(want) = Registry::for_site(req.site) else {
             return Err(Problem::bad(format!("site `{}` has no crates.io index mirror", req.site.id)).into());
         };
-        let path = path(ctx);
-        let before = read_config(&path)?;
-        let after = render(before.as_deref(), &want).map_err(|e| e.into_problem(&path))?;
-        Ok(vec![edit(path, before, after)])
+        plan_from(path(ctx), |text| render(text, &want))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        let path = path(ctx);
-        let Some(text) = read_config(&path)? else {
-            return Ok(Current::default());
-        };
-        let url = registry_url(&text).map_err(|e| e.into_problem(&path))?;
-        Ok(Current { files: vec![path], url })
+        current_from(path(ctx), registry_url)
     }
-}
-
-/// The 1-based line of a byte offset.
-fn line_at(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-fn parse(text: &str) -> Result<Document<&str>, RenderError> {
-    Document::parse(text).map_err(|e| RenderError {
-        line: e.span().map(|s| line_at(text, s.start)),
-        message: e.message().trim().to_owned(),
-    })
 }
 
 /// Checks the shape of what this target reads or writes: `source` and `registries` as
 /// `[…]` tables, the named entries as tables, `replace-with` as a string.
-fn check(doc: &Document<&str>, text: &str, names: &[&str]) -> Result<(), RenderError> {
-    let wrong =
-        |item: &Item, what: String| RenderError { line: item.span().map(|s| line_at(text, s.start)), message: what };
+fn check(doc: &Document<&str>, text: &str, names: &[&str]) -> Result<(), LineError> {
+    let wrong = |item: &Item, what: String| LineError::spanned(text, item.span(), what);
     for parent in ["source", "registries"] {
         let Some(item) = doc.get(parent) else {
             continue;
@@ -208,9 +174,9 @@ fn parent<'a>(doc: &'a mut DocumentMut, name: &str) -> &'a mut Table {
 
 /// Points crates.io at `want` in cargo config text; `None` is a missing file. Idempotent; see
 /// the module documentation for the rules.
-pub fn render(input: Option<&str>, want: &Registry) -> Result<String, RenderError> {
+pub fn render(input: Option<&str>, want: &Registry) -> Result<String, LineError> {
     let text = input.unwrap_or("");
-    let doc = parse(text)?;
+    let doc = parse_toml(text)?;
     let names: Vec<&str> = match want {
         Registry::Mirror { name, .. } => vec![name.as_str()],
         Registry::CratesIo => Vec::new(),
@@ -310,8 +276,8 @@ fn keep_comments_of(doc: &mut DocumentMut, removed: &Item) {
 
 /// The sparse index crates.io resolves to per this text (following `replace-with`), without
 /// `sparse+` and the trailing `/`; `None` when crates.io is not replaced.
-pub fn registry_url(text: &str) -> Result<Option<String>, RenderError> {
-    let doc = parse(text)?;
+pub fn registry_url(text: &str) -> Result<Option<String>, LineError> {
+    let doc = parse_toml(text)?;
     check(&doc, text, &[])?;
     let Some(source) = doc.get("source").and_then(Item::as_table_like) else {
         return Ok(None);

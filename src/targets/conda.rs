@@ -20,12 +20,12 @@
 //! are never touched. After rewriting, the result is loaded again and must hold exactly the
 //! input's settings plus the new values; otherwise nothing is written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use yaml_rust2::{Yaml, YamlLoader, yaml::Hash};
 
-use super::{Current, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -75,23 +75,6 @@ const KNOWN_CHANNELS: &[&str] = &[
     "ursky",
     "viscid-hub",
 ];
-
-/// A `.condarc` that cannot be edited safely: what is wrong, and on which line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderError {
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl RenderError {
-    fn at(line: usize, message: impl Into<String>) -> Self {
-        Self { line: Some(line), message: message.into() }
-    }
-
-    fn into_problem(self, path: &Path) -> anyhow::Error {
-        Problem::parse(path, self.line, self.message).into()
-    }
-}
 
 /// What a site wants in `.condarc`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,26 +135,17 @@ impl Target for Conda {
         let Some(want) = Want::for_site(req.site) else {
             return Err(Problem::bad(format!("site `{}` has no Anaconda mirror", req.site.id)).into());
         };
-        let path = path(ctx)?;
-        let before = read_config(&path)?;
-        let after = render(before.as_deref(), &want).map_err(|e| e.into_problem(&path))?;
-        Ok(vec![edit(path, before, after)])
+        plan_from(path(ctx)?, |text| render(text, &want))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        let path = path(ctx)?;
-        let Some(text) = read_config(&path)? else {
-            return Ok(Current::default());
-        };
-        let url = repo_url(&text).map_err(|e| e.into_problem(&path))?;
-        Ok(Current { files: vec![path], url })
+        current_from(path(ctx)?, repo_url)
     }
 }
 
 /// Loads the text: one document whose top level is a mapping (or nothing).
-fn load(text: &str) -> Result<Hash, RenderError> {
-    let docs = YamlLoader::load_from_str(text)
-        .map_err(|e| RenderError { line: Some(e.marker().line().max(1)), message: e.info().to_owned() })?;
+fn load(text: &str) -> Result<Hash, LineError> {
+    let docs = YamlLoader::load_from_str(text).map_err(|e| LineError::at(e.marker().line().max(1), e.info()))?;
     if docs.len() > 1 {
         // The `---` that starts the second document.
         let mut seen = false;
@@ -186,7 +160,7 @@ fn load(text: &str) -> Result<Hash, RenderError> {
                 seen = true;
             }
         }
-        return Err(RenderError::at(line, "the file holds more than one YAML document"));
+        return Err(LineError::at(line, "the file holds more than one YAML document"));
     }
     match docs.into_iter().next() {
         None | Some(Yaml::Null) => Ok(Hash::new()),
@@ -199,7 +173,7 @@ fn load(text: &str) -> Result<Hash, RenderError> {
                     !t.is_empty() && !t.starts_with('#') && !t.starts_with("---")
                 })
                 .map_or(1, |i| i + 1);
-            Err(RenderError::at(line, "the top level must be a mapping of settings (`key: value`)"))
+            Err(LineError::at(line, "the top level must be a mapping of settings (`key: value`)"))
         }
     }
 }
@@ -207,7 +181,7 @@ fn load(text: &str) -> Result<Hash, RenderError> {
 /// The repository the file points conda at, in the form of [`Conda::endpoint`]: the
 /// `conda-forge` custom channel's `<anaconda>/cloud` root when it has one, else the first
 /// `default_channels` entry without `/pkgs/main`, else the `conda-forge` value as written.
-pub fn repo_url(text: &str) -> Result<Option<String>, RenderError> {
+pub fn repo_url(text: &str) -> Result<Option<String>, LineError> {
     let root = load(text)?;
     let get = |key: &str| root.get(&Yaml::String(key.into()));
     let forge = get("custom_channels")
@@ -379,7 +353,7 @@ enum Fate {
 
 /// Points `.condarc` text at a site; `None` is a missing file. Idempotent; see the module
 /// documentation for the rules.
-pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
+pub fn render(input: Option<&str>, want: &Want) -> Result<String, LineError> {
     let text = input.unwrap_or("");
     let root = load(text)?;
     let lines: Vec<(&str, &str)> = text
@@ -398,7 +372,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
     // The top-level keys as lines must be exactly the keys the loader saw, in order;
     // anything else is a layout this line editor does not understand.
     if let Some(i) = classes.iter().position(|c| *c == Class::Other) {
-        return Err(RenderError::at(
+        return Err(LineError::at(
             i + 1,
             "unsupported layout: top-level settings must be `key: value` lines at column 0",
         ));
@@ -414,10 +388,10 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
     let loaded: Vec<Option<&str>> = root.keys().map(Yaml::as_str).collect();
     let listed: Vec<Option<&str>> = keys.iter().map(|(_, k, _)| Some(*k)).collect();
     if loaded != listed {
-        return Err(RenderError {
-            line: keys.first().map(|(i, _, _)| i + 1),
-            message: "unsupported layout: top-level settings must be `key: value` lines at column 0".into(),
-        });
+        return Err(LineError::new(
+            keys.first().map(|(i, _, _)| i + 1),
+            "unsupported layout: top-level settings must be `key: value` lines at column 0",
+        ));
     }
     // Each key's block: from its line to its last content line.
     let block_end = |k: usize| -> usize {
@@ -469,7 +443,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
         Some(Yaml::Hash(h)) => h.clone(),
         Some(_) => {
             let line = find("custom_channels").map_or(1, |(k, _, _)| k + 1);
-            return Err(RenderError::at(line, "`custom_channels` must be a mapping of channel names to URLs"));
+            return Err(LineError::at(line, "`custom_channels` must be a mapping of channel names to URLs"));
         }
     };
     let cloud = string(&want.cloud);
@@ -502,17 +476,17 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, RenderError> {
     for c in &added {
         desired.insert(string(c), cloud.clone());
     }
-    let regenerate = |desired: &Hash| -> Result<Vec<String>, RenderError> {
+    let regenerate = |desired: &Hash| -> Result<Vec<String>, LineError> {
         if desired.is_empty() {
             return Ok(vec!["custom_channels: {}".into()]);
         }
         let mut block = vec!["custom_channels:".to_owned()];
         for (k, v) in desired {
             let (Some(k), Some(v)) = (scalar(k), scalar(v)) else {
-                return Err(RenderError {
-                    line: find("custom_channels").map(|(k, _, _)| k + 1),
-                    message: "`custom_channels` holds an entry that is not a plain `name: url`".into(),
-                });
+                return Err(LineError::new(
+                    find("custom_channels").map(|(k, _, _)| k + 1),
+                    "`custom_channels` holds an entry that is not a plain `name: url`",
+                ));
             };
             block.push(format!("  {k}: {v}"));
         }
@@ -678,12 +652,12 @@ fn apply(lines: &[(&str, &str)], mut splices: Vec<Splice>, nl: &str) -> String {
 }
 
 /// The rewritten text must load as exactly the settings intended.
-fn verify(out: &str, expected: &Hash) -> Result<(), RenderError> {
+fn verify(out: &str, expected: &Hash) -> Result<(), LineError> {
     let failed = || {
-        RenderError {
-        line: None,
-        message: "the file could not be rewritten without changing other settings; set `default_channels` and `custom_channels` by hand".into(),
-    }
+        LineError::new(
+            None,
+            "the file could not be rewritten without changing other settings; set `default_channels` and `custom_channels` by hand",
+        )
     };
     let got = load(out).map_err(|_| failed())?;
     let same = got.len() == expected.len() && expected.iter().all(|(k, v)| got.get(k) == Some(v));
@@ -694,6 +668,7 @@ fn verify(out: &str, expected: &Hash) -> Result<(), RenderError> {
 mod tests {
     use std::collections::BTreeMap;
     use std::ffi::OsString;
+    use std::path::Path;
 
     use super::*;
     use crate::catalog::{Origin, parse_site};

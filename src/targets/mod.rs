@@ -6,11 +6,13 @@
 
 use std::fmt;
 use std::io::ErrorKind;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
+use toml_edit::Document;
 
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -332,6 +334,74 @@ pub fn edit(path: PathBuf, before: Option<String>, after: String) -> FileEdit {
     FileEdit { path, before: before.map(String::into_bytes), after: Some(after.into_bytes()) }
 }
 
+/// The edit of a target's one config file at `path`: `render` turns its current text (`None`
+/// when the file does not exist) into the wanted one.
+pub fn plan_from(
+    path: PathBuf,
+    render: impl FnOnce(Option<&str>) -> Result<String, LineError>,
+) -> Result<Vec<FileEdit>> {
+    let before = read_config(&path)?;
+    let after = render(before.as_deref()).map_err(|e| e.into_problem(&path))?;
+    Ok(vec![edit(path, before, after)])
+}
+
+/// What a target with one config file at `path` points at now: `read` finds the URL in its text.
+pub fn current_from(path: PathBuf, read: impl FnOnce(&str) -> Result<Option<String>, LineError>) -> Result<Current> {
+    let Some(text) = read_config(&path)? else {
+        return Ok(Current::default());
+    };
+    let url = read(&text).map_err(|e| e.into_problem(&path))?;
+    Ok(Current { files: vec![path], url })
+}
+
+/// A config file that cannot be read or edited safely: what is wrong, and on which line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based line number, when known.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl LineError {
+    pub fn new(line: Option<usize>, message: impl Into<String>) -> Self {
+        Self { line, message: message.into() }
+    }
+
+    /// An error on a known line (1-based).
+    pub fn at(line: usize, message: impl Into<String>) -> Self {
+        Self::new(Some(line), message)
+    }
+
+    /// An error at the byte range `span` of `text`, when there is one.
+    pub fn spanned(text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        Self::new(span.map(|s| line_at(text, s.start)), message)
+    }
+
+    /// The exit-2 error naming the file and the line.
+    pub fn into_problem(self, path: &Path) -> Problem {
+        Problem::parse(path, self.line, self.message)
+    }
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// The 1-based line of a byte offset (an offset past the end counts as the end).
+pub fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Parses TOML for editing with `toml_edit`, keeping spans; an error names its line.
+pub fn parse_toml(text: &str) -> Result<Document<&str>, LineError> {
+    Document::parse(text).map_err(|e| LineError::spanned(text, e.span(), e.message().trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +432,18 @@ mod tests {
         assert_eq!(host("ID=arch\n", "amd64").distro(), Distro::Arch);
         assert_eq!(host("ID=archarm\nID_LIKE=arch\n", "arm64").distro(), Distro::ArchArm);
         assert_eq!(host("ID=fedora\n", "amd64").distro(), Distro::Other);
+    }
+
+    #[test]
+    fn line_errors_name_the_line() {
+        assert_eq!(line_at("a\nb\nc", 2), 2);
+        assert_eq!(line_at("a\n", 99), 2, "an offset past the end counts as the end");
+        assert_eq!(LineError::at(3, "bad").to_string(), "line 3: bad");
+        assert_eq!(LineError::new(None, "bad").to_string(), "bad");
+        let e = LineError::spanned("a = 1\nb = [\n", Some(6..7), "bad").into_problem(Path::new("/x.toml"));
+        let e = crate::error::render(&e.into());
+        assert!(e.contains("could not parse `/x.toml` line 2: bad"), "{e}");
+        assert_eq!(parse_toml("a = 1\nb = [\n").unwrap_err().line, Some(2));
     }
 
     #[test]

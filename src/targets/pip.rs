@@ -23,29 +23,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use url::Url;
 
-use super::{Current, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, edit, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
 pub struct Pip;
-
-/// A pip config that cannot be edited safely: what is wrong, and on which line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderError {
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl RenderError {
-    fn at(line: usize, message: impl Into<String>) -> Self {
-        Self { line: Some(line), message: message.into() }
-    }
-
-    fn into_problem(self, path: &Path) -> anyhow::Error {
-        Problem::parse(path, self.line, self.message).into()
-    }
-}
 
 /// The files pip reads for this user, in the order `mirror` treats them.
 struct Files {
@@ -136,7 +119,7 @@ impl Target for Pip {
 
 /// The `index-url` pip uses from this text: `[global]`'s, else `[DEFAULT]`'s, else the first
 /// command section's; without a trailing `/`.
-pub fn index_url(text: &str) -> Result<Option<String>, RenderError> {
+pub fn index_url(text: &str) -> Result<Option<String>, LineError> {
     let parsed = parse(text)?;
     let find = |pred: &dyn Fn(&str) -> bool| {
         parsed.keys("index-url").filter(|&i| parsed.section_name(i).is_some_and(pred)).last()
@@ -148,7 +131,7 @@ pub fn index_url(text: &str) -> Result<Option<String>, RenderError> {
 
 /// Sets `index-url` (and, for `http://`, `trusted-host`) in pip config text; `None` is a
 /// missing file. Idempotent; see the module documentation for the rules.
-pub fn render(input: Option<&str>, index_url: &str) -> Result<String, RenderError> {
+pub fn render(input: Option<&str>, index_url: &str) -> Result<String, LineError> {
     let text = input.unwrap_or("");
     let parsed = parse(text)?;
     Ok(rewrite(&parsed, index_url, true))
@@ -246,7 +229,7 @@ fn split_eol(raw: &str) -> (&str, &str) {
 }
 
 /// Classifies every line the way `configparser.RawConfigParser` (what pip uses) reads it.
-fn parse(text: &str) -> Result<Parsed<'_>, RenderError> {
+fn parse(text: &str) -> Result<Parsed<'_>, LineError> {
     let mut lines: Vec<Line<'_>> = Vec::new();
     let mut sections: Vec<(String, usize)> = Vec::new();
     let mut section: Option<usize> = None;
@@ -269,17 +252,14 @@ fn parse(text: &str) -> Result<Parsed<'_>, RenderError> {
             indent_level = indent;
             if trimmed.starts_with('[') {
                 let Some(close) = trimmed.rfind(']').filter(|&c| c >= 2) else {
-                    return Err(RenderError::at(
+                    return Err(LineError::at(
                         n,
                         format!("`{trimmed}` is not a section header: it has no closing `]`"),
                     ));
                 };
                 let name = &trimmed[1..close];
                 if name != "DEFAULT" && sections.iter().any(|(s, _)| s == name) {
-                    return Err(RenderError::at(
-                        n,
-                        format!("section `[{name}]` appears twice; pip refuses such a file"),
-                    ));
+                    return Err(LineError::at(n, format!("section `[{name}]` appears twice; pip refuses such a file")));
                 }
                 sections.push((name.to_owned(), i));
                 section = Some(sections.len() - 1);
@@ -288,7 +268,7 @@ fn parse(text: &str) -> Result<Parsed<'_>, RenderError> {
                 Kind::Section(name.to_owned())
             } else {
                 let not_setting = || {
-                    RenderError::at(
+                    LineError::at(
                         n,
                         format!("`{trimmed}` is neither a `[section]` header, a `key = value` setting nor a comment"),
                     )
@@ -301,14 +281,14 @@ fn parse(text: &str) -> Result<Parsed<'_>, RenderError> {
                     return Err(not_setting());
                 }
                 if raw_key.is_empty() {
-                    return Err(RenderError::at(n, "a setting has no name before the `=`"));
+                    return Err(LineError::at(n, "a setting has no name before the `=`"));
                 }
                 if section.is_none() {
-                    return Err(RenderError::at(n, format!("`{raw_key}` is set before any `[section]` header")));
+                    return Err(LineError::at(n, format!("`{raw_key}` is set before any `[section]` header")));
                 }
                 let lower = raw_key.to_lowercase();
                 if key_names.contains(&lower) {
-                    return Err(RenderError::at(
+                    return Err(LineError::at(
                         n,
                         format!(
                             "`{raw_key}` is set twice in `[{}]`; pip refuses such a file",
@@ -628,7 +608,7 @@ mod tests {
         assert_eq!(ok(Some(text), USTC), format!("[global]\r\ntimeout: 5\r\nindex-url = {USTC}\r\n"));
     }
 
-    fn err(text: &str) -> RenderError {
+    fn err(text: &str) -> LineError {
         render(Some(text), TUNA).unwrap_err()
     }
 
@@ -648,7 +628,7 @@ mod tests {
         }
         let e = err(include_str!("../../tests/fixtures/pip/malformed.conf"));
         assert_eq!(e.line, Some(4), "{e:?}");
-        let rendered = crate::error::render(&e.into_problem(Path::new("/home/u/.config/pip/pip.conf")));
+        let rendered = crate::error::render(&e.into_problem(Path::new("/home/u/.config/pip/pip.conf")).into());
         assert!(rendered.contains("could not parse `/home/u/.config/pip/pip.conf` line 4"), "{rendered}");
     }
 

@@ -11,30 +11,17 @@
 //! - when none of the three exists, `[[index]]` with `name = "mirror"`, the `url` and
 //!   `default = true` is appended. Other (named, non-default) indexes are left alone.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use toml_edit::{ArrayOfTables, Document, DocumentMut, InlineTable, Item, Table, TableLike, Value, value};
 
-use super::{Current, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
 pub struct Uv;
-
-/// A uv config that cannot be edited safely: what is wrong, and on which line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderError {
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl RenderError {
-    fn into_problem(self, path: &Path) -> anyhow::Error {
-        Problem::parse(path, self.line, self.message).into()
-    }
-}
 
 fn path(ctx: &Context) -> PathBuf {
     ctx.config_home.join("uv/uv.toml")
@@ -57,38 +44,17 @@ impl Target for Uv {
         let Some(url) = self.endpoint(req.site, host) else {
             return Err(Problem::bad(format!("site `{}` has no PyPI mirror", req.site.id)).into());
         };
-        let path = path(ctx);
-        let before = read_config(&path)?;
-        let after = render(before.as_deref(), &url).map_err(|e| e.into_problem(&path))?;
-        Ok(vec![edit(path, before, after)])
+        plan_from(path(ctx), |text| render(text, &url))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        let path = path(ctx);
-        let Some(text) = read_config(&path)? else {
-            return Ok(Current::default());
-        };
-        let url = index_url(&text).map_err(|e| e.into_problem(&path))?;
-        Ok(Current { files: vec![path], url })
+        current_from(path(ctx), index_url)
     }
 }
 
-/// The 1-based line of a byte offset.
-fn line_at(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-fn parse(text: &str) -> Result<Document<&str>, RenderError> {
-    Document::parse(text).map_err(|e| RenderError {
-        line: e.span().map(|s| line_at(text, s.start)),
-        message: e.message().trim().to_owned(),
-    })
-}
-
 /// Checks that the keys this target reads or writes have the types uv expects.
-fn check(doc: &Document<&str>, text: &str) -> Result<(), RenderError> {
-    let wrong =
-        |item: &Item, what: String| RenderError { line: item.span().map(|s| line_at(text, s.start)), message: what };
+fn check(doc: &Document<&str>, text: &str) -> Result<(), LineError> {
+    let wrong = |item: &Item, what: String| LineError::spanned(text, item.span(), what);
     let string = |item: &Item, name: &str| {
         if item.is_str() { Ok(()) } else { Err(wrong(item, format!("`{name}` must be a string"))) }
     };
@@ -101,7 +67,7 @@ fn check(doc: &Document<&str>, text: &str) -> Result<(), RenderError> {
             string(item, "pip.index-url")?;
         }
     }
-    let entry = |table: &dyn TableLike| -> Result<(), RenderError> {
+    let entry = |table: &dyn TableLike| -> Result<(), LineError> {
         if let Some(url) = table.get("url") {
             string(url, "index.url")?;
         }
@@ -158,9 +124,9 @@ fn set_str(table: &mut dyn TableLike, key: &str, new: &str) {
 
 /// Points uv's default index at `index_url`; `None` is a missing file. Idempotent; see the
 /// module documentation for the rules.
-pub fn render(input: Option<&str>, index_url: &str) -> Result<String, RenderError> {
+pub fn render(input: Option<&str>, index_url: &str) -> Result<String, LineError> {
     let text = input.unwrap_or("");
-    let doc = parse(text)?;
+    let doc = parse_toml(text)?;
     check(&doc, text)?;
     let mut doc: DocumentMut = doc.into_mut();
 
@@ -218,8 +184,8 @@ fn new_index(url: &str) -> Table {
 
 /// The index uv uses by default per this text: the `[[index]]` with `default = true`, else the
 /// deprecated `index-url`, else `[pip] index-url`; without a trailing `/`.
-pub fn index_url(text: &str) -> Result<Option<String>, RenderError> {
-    let doc = parse(text)?;
+pub fn index_url(text: &str) -> Result<Option<String>, LineError> {
+    let doc = parse_toml(text)?;
     check(&doc, text)?;
     let url_of =
         |t: &dyn TableLike| is_default(t).then(|| t.get("url").and_then(Item::as_str)).flatten().map(str::to_owned);
@@ -244,6 +210,7 @@ pub fn index_url(text: &str) -> Result<Option<String>, RenderError> {
 mod tests {
     use std::collections::BTreeMap;
     use std::ffi::OsString;
+    use std::path::Path;
 
     use super::*;
     use crate::catalog::{Origin, parse_site};
