@@ -12,14 +12,13 @@
 //! keys. `mirror` refuses all of these except the empty file, which it replaces.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::ser::{PrettyFormatter, Serializer};
 use serde_json::{Map, Value};
 
-use super::{Current, FileEdit, Host, Request, Target, TargetKind, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, line_at, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -30,28 +29,10 @@ const DAEMON_JSON: &str = "/etc/docker/daemon.json";
 const KEY: &str = "registry-mirrors";
 const BOM: char = '\u{feff}';
 
-/// A daemon.json that cannot be rewritten safely.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// 1-based line number.
-    pub line: usize,
-    pub message: String,
-}
-
-impl ParseError {
-    fn new(line: usize, message: impl Into<String>) -> Self {
-        Self { line, message: message.into() }
-    }
-
-    pub fn problem(self, path: &Path) -> Problem {
-        Problem::parse(path, Some(self.line), self.message)
-    }
-}
-
 /// Renders daemon.json with `registry-mirrors` set to `[mirror]`, or without the key when
 /// `mirror` is `None` (Docker Hub itself). `Ok(None)`: no file is needed (it does not exist
 /// and nothing has to be set).
-pub fn render(input: Option<&str>, mirror: Option<&str>) -> Result<Option<String>, ParseError> {
+pub fn render(input: Option<&str>, mirror: Option<&str>) -> Result<Option<String>, LineError> {
     let Some(text) = input else {
         return Ok(mirror.map(|m| pretty(&single(m), "  ")));
     };
@@ -82,7 +63,7 @@ pub fn render(input: Option<&str>, mirror: Option<&str>) -> Result<Option<String
 }
 
 /// The first registry mirror, trimmed of `/`, or `None` when there is none.
-pub fn first_mirror(text: &str) -> Result<Option<String>, ParseError> {
+pub fn first_mirror(text: &str) -> Result<Option<String>, LineError> {
     let body = text.strip_prefix(BOM).unwrap_or(text);
     if body.trim().is_empty() {
         return Ok(None);
@@ -111,16 +92,16 @@ fn mirrors(map: &Map<String, Value>) -> Vec<String> {
 
 /// Parses a non-blank daemon.json: valid JSON, an object at the top, no key given twice in
 /// any object, and `registry-mirrors` (if present) a list of strings.
-fn parse(body: &str) -> Result<Map<String, Value>, ParseError> {
+fn parse(body: &str) -> Result<Map<String, Value>, LineError> {
     let value: Value = serde_json::from_str(body).map_err(|e| {
         let text = e.to_string();
         let what = text.rfind(" at line ").map_or(text.as_str(), |at| &text[..at]);
-        ParseError::new(e.line().max(1), format!("invalid JSON: {what} (column {})", e.column()))
+        LineError::at(e.line().max(1), format!("invalid JSON: {what} (column {})", e.column()))
     })?;
     let keys = scan_keys(body)?;
     let Value::Object(map) = value else {
-        let line = line_of(body, body.len() - body.trim_start().len());
-        return Err(ParseError::new(
+        let line = line_at(body, body.len() - body.trim_start().len());
+        return Err(LineError::at(
             line,
             format!("the top level must be a JSON object `{{ … }}`, not {}", kind(&value)),
         ));
@@ -134,7 +115,7 @@ fn parse(body: &str) -> Result<Map<String, Value>, ParseError> {
                 Value::Array(_) => "a list with an item that is not a string".to_owned(),
                 other => kind(other).to_owned(),
             };
-            return Err(ParseError::new(
+            return Err(LineError::at(
                 line,
                 format!("`{KEY}` must be a list of URLs like `[\"https://mirror.example\"]`, not {what}"),
             ));
@@ -154,10 +135,6 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn line_of(text: &str, byte: usize) -> usize {
-    text[..byte].matches('\n').count() + 1
-}
-
 /// An object being scanned: the keys seen (with their lines), and whether the next string is
 /// a key.
 struct Frame {
@@ -168,7 +145,7 @@ struct Frame {
 /// Walks valid JSON text and refuses a key given twice in one object (serde_json and dockerd
 /// keep the last one silently, so a rewrite would drop the other). Returns the top-level
 /// keys with their line numbers.
-fn scan_keys(body: &str) -> Result<HashMap<String, usize>, ParseError> {
+fn scan_keys(body: &str) -> Result<HashMap<String, usize>, LineError> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut top = HashMap::new();
     let mut line = 1;
@@ -210,7 +187,7 @@ fn scan_keys(body: &str) -> Result<HashMap<String, usize>, ParseError> {
                 frame.expect_key = false;
                 let key: String = serde_json::from_str(&body[start..end]).unwrap_or_default();
                 if let Some(first) = keys.get(&key) {
-                    return Err(ParseError::new(
+                    return Err(LineError::at(
                         line,
                         format!(
                             "key `{key}` is given twice in one object (also on line {first}); dockerd would use only the last"
@@ -275,17 +252,12 @@ impl Target for Docker {
         };
         let path = ctx.sys(DAEMON_JSON);
         let before = read_config(&path)?;
-        let after = render(before.as_deref(), mirror).map_err(|e| e.problem(&path))?;
+        let after = render(before.as_deref(), mirror).map_err(|e| e.into_problem(&path))?;
         Ok(vec![FileEdit { path, before: before.map(String::into_bytes), after: after.map(String::into_bytes) }])
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        let path = ctx.sys(DAEMON_JSON);
-        let Some(text) = read_config(&path)? else {
-            return Ok(Current::default());
-        };
-        let url = first_mirror(&text).map_err(|e| e.problem(&path))?;
-        Ok(Current { files: vec![path], url })
+        current_from(ctx.sys(DAEMON_JSON), first_mirror)
     }
 }
 
@@ -293,7 +265,7 @@ impl Target for Docker {
 mod tests {
     use std::collections::BTreeMap;
     use std::ffi::OsString;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     use super::*;
     use crate::catalog::{Origin, parse_site};
@@ -534,10 +506,10 @@ mod tests {
         for (text, line, what) in cases {
             for mirror in [Some(HUB), None] {
                 let err = render(Some(text), mirror).unwrap_err();
-                assert_eq!(err.line, line, "{text:?}: {}", err.message);
+                assert_eq!(err.line, Some(line), "{text:?}: {}", err.message);
                 assert!(err.message.contains(what), "{text:?}: {}", err.message);
             }
-            assert_eq!(first_mirror(text).unwrap_err().line, line);
+            assert_eq!(first_mirror(text).unwrap_err().line, Some(line));
         }
         // Equal keys in different objects are fine.
         let ok_text = "{\"a\": {\"x\": 1}, \"b\": {\"x\": [\"a\", \"a\"]}, \"c\": [{\"x\": 1}, {\"x\": 2}]}";

@@ -13,11 +13,9 @@
 //! commenting it out would change a line that is not ours (and a later switch to another
 //! site could not tell that it has to come back).
 
-use std::path::Path;
-
 use anyhow::Result;
 
-use super::{Current, Distro, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
+use super::{Current, Distro, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -82,24 +80,6 @@ impl Flavor {
     }
 }
 
-/// A mirrorlist line that cannot be kept safely.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// 1-based line number.
-    pub line: usize,
-    pub message: String,
-}
-
-impl ParseError {
-    fn new(line: usize, message: impl Into<String>) -> Self {
-        Self { line, message: message.into() }
-    }
-
-    pub fn problem(self, path: &Path) -> Problem {
-        Problem::parse(path, Some(self.line), self.message)
-    }
-}
-
 /// What one line of a mirrorlist is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Line<'a> {
@@ -113,7 +93,7 @@ enum Line<'a> {
 
 /// Classifies one line the way pacman reads it: trimmed, `#` starts a comment only at the
 /// start of the line (pacman has no end-of-line comments), `key = value` with optional spaces.
-fn parse_line(line: &str, number: usize) -> Result<Line<'_>, ParseError> {
+fn parse_line(line: &str, number: usize) -> Result<Line<'_>, LineError> {
     let t = line.trim();
     if t.is_empty() {
         return Ok(Line::Blank);
@@ -125,18 +105,18 @@ fn parse_line(line: &str, number: usize) -> Result<Line<'_>, ParseError> {
         if t.len() > 2 && t.ends_with(']') {
             return Ok(Line::Other);
         }
-        return Err(ParseError::new(number, format!("`{t}` is not a `[section]` header")));
+        return Err(LineError::at(number, format!("`{t}` is not a `[section]` header")));
     }
     let Some((key, value)) = t.split_once('=') else {
-        return Err(ParseError::new(number, format!("`{t}` is neither a comment nor a `Server = URL` line")));
+        return Err(LineError::at(number, format!("`{t}` is neither a comment nor a `Server = URL` line")));
     };
     let (key, value) = (key.trim(), value.trim());
     if key == "Server" {
         if value.is_empty() {
-            return Err(ParseError::new(number, "`Server =` has no URL"));
+            return Err(LineError::at(number, "`Server =` has no URL"));
         }
         if value.contains(char::is_whitespace) {
-            return Err(ParseError::new(
+            return Err(LineError::at(
                 number,
                 format!("the server URL `{value}` contains whitespace (pacman has no end-of-line comments)"),
             ));
@@ -145,18 +125,18 @@ fn parse_line(line: &str, number: usize) -> Result<Line<'_>, ParseError> {
     }
     if KEPT_DIRECTIVES.contains(&key) {
         if value.is_empty() {
-            return Err(ParseError::new(number, format!("`{key} =` has no value")));
+            return Err(LineError::at(number, format!("`{key} =` has no value")));
         }
         return Ok(Line::Other);
     }
-    Err(ParseError::new(
+    Err(LineError::at(
         number,
         format!("unknown directive `{key}`; a mirrorlist holds `Server = URL` lines and comments"),
     ))
 }
 
 /// Checks every line; returns the URL of the first active `Server =` line.
-pub fn first_server(text: &str) -> Result<Option<&str>, ParseError> {
+pub fn first_server(text: &str) -> Result<Option<&str>, LineError> {
     let mut first = None;
     for (i, line) in split(text).0.into_iter().enumerate() {
         if let Line::Server(url) = parse_line(line, i + 1)?
@@ -178,7 +158,7 @@ pub fn server_root(url: &str) -> &str {
 
 /// Renders the mirrorlist with `server` (a full `Server =` URL) as the first active server,
 /// marked as chosen by `use` for `site_id`. `None` or a blank input creates a new list.
-pub fn render(input: Option<&str>, site_id: &str, server: &str, flavor: Flavor) -> Result<String, ParseError> {
+pub fn render(input: Option<&str>, site_id: &str, server: &str, flavor: Flavor) -> Result<String, LineError> {
     let text = input.unwrap_or("");
     first_server(text)?;
     let eol = if text.contains("\r\n") { "\r" } else { "" };
@@ -314,20 +294,11 @@ impl Target for Pacman {
             Problem::bad(format!("site `{}` does not serve `{}`", req.site.id, flavor.repo()))
                 .hint("`mirror list pacman` shows the sites that do")
         })?;
-        let path = ctx.sys(MIRRORLIST);
-        let before = read_config(&path)?;
-        let after =
-            render(before.as_deref(), &req.site.id, &flavor.server(root), flavor).map_err(|e| e.problem(&path))?;
-        Ok(vec![edit(path, before, after)])
+        plan_from(ctx.sys(MIRRORLIST), |text| render(text, &req.site.id, &flavor.server(root), flavor))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        let path = ctx.sys(MIRRORLIST);
-        let Some(text) = read_config(&path)? else {
-            return Ok(Current::default());
-        };
-        let url = first_server(&text).map_err(|e| e.problem(&path))?.map(|url| server_root(url).to_owned());
-        Ok(Current { files: vec![path], url })
+        current_from(ctx.sys(MIRRORLIST), |text| Ok(first_server(text)?.map(|url| server_root(url).to_owned())))
     }
 }
 
@@ -631,10 +602,10 @@ mod tests {
         ];
         for (text, line, what) in cases {
             let err = first_server(text).unwrap_err();
-            assert_eq!(err.line, line, "{text:?}");
+            assert_eq!(err.line, Some(line), "{text:?}");
             assert!(err.message.contains(what), "{text:?}: {}", err.message);
             let err = render(Some(text), "tuna", "https://t/$repo/os/$arch", Flavor::Arch).unwrap_err();
-            assert_eq!(err.line, line);
+            assert_eq!(err.line, Some(line));
         }
     }
 
