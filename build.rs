@@ -17,12 +17,7 @@ fn main() {
     for path in &files {
         println!("cargo::rerun-if-changed={}", path.display());
         let name = path.file_name().unwrap().to_string_lossy();
-        writeln!(
-            out,
-            "    ({name:?}, include_str!({:?})),",
-            path.display().to_string()
-        )
-        .unwrap();
+        writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
     }
     out.push(']');
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_catalog.rs");

@@ -29,11 +29,8 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
         std::fs::create_dir_all(root.join("etc/apt")).unwrap();
-        std::fs::write(
-            root.join("etc/os-release"),
-            "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
-        )
-        .unwrap();
+        std::fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n")
+            .unwrap();
         // Something for `use tuna --dry-run` to rewrite.
         std::fs::write(
             root.join("etc/apt/sources.list"),
@@ -42,11 +39,7 @@ impl Env {
         .unwrap();
         let home = dir.path().join("home");
         std::fs::create_dir_all(home.join(".config/pip")).unwrap();
-        std::fs::write(
-            home.join(".config/pip/pip.conf"),
-            "[global]\nindex-url = https://pypi.org/simple\n",
-        )
-        .unwrap();
+        std::fs::write(home.join(".config/pip/pip.conf"), "[global]\nindex-url = https://pypi.org/simple\n").unwrap();
         Self { dir }
     }
 
@@ -116,12 +109,7 @@ fn bests(out: &Output) -> Vec<(String, Option<String>)> {
         .as_array()
         .map(|ts| {
             ts.iter()
-                .map(|t| {
-                    (
-                        t["target"].as_str().unwrap_or_default().to_owned(),
-                        t["best"].as_str().map(str::to_owned),
-                    )
-                })
+                .map(|t| (t["target"].as_str().unwrap_or_default().to_owned(), t["best"].as_str().map(str::to_owned)))
                 .collect()
         })
         .unwrap_or_default()
@@ -139,10 +127,7 @@ struct Line {
 }
 
 fn main() {
-    let runs: usize = std::env::var("FARM_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+    let runs: usize = std::env::var("FARM_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
     let env = Env::new();
     let mut lines = Vec::new();
 
@@ -212,10 +197,7 @@ fn main() {
     }
 
     // 3. No network: the built-in catalog.
-    for (name, args) in [
-        ("list", vec!["list"]),
-        ("use tuna --dry-run", vec!["use", "tuna", "--dry-run"]),
-    ] {
+    for (name, args) in [("list", vec!["list"]), ("use tuna --dry-run", vec!["use", "tuna", "--dry-run"])] {
         let mut walls = Vec::new();
         let mut codes = Vec::new();
         for _ in 0..runs {
@@ -238,9 +220,7 @@ fn main() {
     }
 
     println!();
-    println!(
-        "| scenario | runs | median wall | worst | median bytes sent | picked / result | budget | met |"
-    );
+    println!("| scenario | runs | median wall | worst | median bytes sent | picked / result | budget | met |");
     println!("|---|---|---|---|---|---|---|---|");
     for l in &lines {
         println!(

@@ -142,10 +142,7 @@ impl Site {
 
     /// The root of conda community channels, if the site serves conda.
     pub fn conda_cloud(&self) -> Option<String> {
-        self.conda
-            .cloud
-            .clone()
-            .or_else(|| self.repo(Repo::Anaconda).map(|a| format!("{a}/cloud")))
+        self.conda.cloud.clone().or_else(|| self.repo(Repo::Anaconda).map(|a| format!("{a}/cloud")))
     }
 }
 
@@ -193,11 +190,7 @@ impl Catalog {
             )
         })?;
         let mut catalog = Self::default();
-        let sites = if meta.is_dir() {
-            read_dir_sites(path)?
-        } else {
-            vec![read_site(path)?]
-        };
+        let sites = if meta.is_dir() { read_dir_sites(path)? } else { vec![read_site(path)?] };
         for site in sites {
             let file = match &site.origin {
                 Origin::File(f) => f.clone(),
@@ -206,11 +199,9 @@ impl Catalog {
             catalog.insert_new(site, &file)?;
         }
         if catalog.sites.is_empty() {
-            return Err(
-                Problem::bad(format!("catalog `{}` has no site files", path.display()))
-                    .hint("a catalog folder holds one `<id>.toml` file per site")
-                    .into(),
-            );
+            return Err(Problem::bad(format!("catalog `{}` has no site files", path.display()))
+                .hint("a catalog folder holds one `<id>.toml` file per site")
+                .into());
         }
         Ok(catalog)
     }
@@ -238,10 +229,7 @@ impl Catalog {
         self.get(id).ok_or_else(|| {
             let known: Vec<&str> = self.sites.keys().map(String::as_str).collect();
             Problem::bad(format!("unknown site `{id}`"))
-                .hint(format!(
-                    "known sites: {}; see `mirror list`",
-                    known.join(", ")
-                ))
+                .hint(format!("known sites: {}; see `mirror list`", known.join(", ")))
                 .into()
         })
     }
@@ -260,13 +248,11 @@ impl Catalog {
 }
 
 fn read_dir_sites(dir: &Path) -> Result<Vec<Site>> {
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("could not read catalog folder `{}`", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("could not read catalog folder `{}`", dir.display()))?;
     let mut files: Vec<PathBuf> = Vec::new();
     for entry in entries {
-        let path = entry
-            .with_context(|| format!("could not read catalog folder `{}`", dir.display()))?
-            .path();
+        let path = entry.with_context(|| format!("could not read catalog folder `{}`", dir.display()))?.path();
         if path.extension().is_some_and(|e| e == "toml") {
             files.push(path);
         }
@@ -277,13 +263,9 @@ fn read_dir_sites(dir: &Path) -> Result<Vec<Site>> {
 
 fn read_site(path: &Path) -> Result<Site> {
     let bytes = std::fs::read(path).map_err(|e| {
-        anyhow::Error::new(e).context(Problem::bad(format!(
-            "could not read site file `{}`",
-            path.display()
-        )))
+        anyhow::Error::new(e).context(Problem::bad(format!("could not read site file `{}`", path.display())))
     })?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| invalid(path, None, "the file is not UTF-8 text"))?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid(path, None, "the file is not UTF-8 text"))?;
     parse_site(path, &text, Origin::File(path.to_path_buf()))
 }
 
@@ -336,35 +318,15 @@ pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
         invalid(path, key.as_deref(), format!("{at}{}", e.message().trim()))
     })?;
 
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
-    if raw.id.is_empty()
-        || !raw
-            .id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(invalid(
-            path,
-            Some("id"),
-            format!("`{}` must be lowercase letters, digits and `-`", raw.id),
-        ));
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if raw.id.is_empty() || !raw.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(invalid(path, Some("id"), format!("`{}` must be lowercase letters, digits and `-`", raw.id)));
     }
     if raw.id != stem {
-        return Err(invalid(
-            path,
-            Some("id"),
-            format!("`{}` must equal the file name `{stem}`", raw.id),
-        ));
+        return Err(invalid(path, Some("id"), format!("`{}` must equal the file name `{stem}`", raw.id)));
     }
     if RESERVED_IDS.contains(&raw.id.as_str()) {
-        return Err(invalid(
-            path,
-            Some("id"),
-            format!("`{}` is reserved", raw.id),
-        ));
+        return Err(invalid(path, Some("id"), format!("`{}` is reserved", raw.id)));
     }
     for (key, value) in [("name", &raw.name), ("region", &raw.region)] {
         if value.trim().is_empty() || value.chars().any(char::is_control) {
@@ -375,11 +337,7 @@ pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
     if let Some(checked) = &raw.checked
         && chrono::NaiveDate::parse_from_str(checked, "%Y-%m-%d").is_err()
     {
-        return Err(invalid(
-            path,
-            Some("checked"),
-            format!("`{checked}` is not a date like `2026-08-08`"),
-        ));
+        return Err(invalid(path, Some("checked"), format!("`{checked}` is not a date like `2026-08-08`")));
     }
 
     let base = match &raw.base {
@@ -390,32 +348,19 @@ pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
         if !value.contains("{base}") {
             return Ok(value.to_owned());
         }
-        let base = base
-            .as_deref()
-            .ok_or_else(|| invalid(path, Some(key), "uses `{base}` but the site has no `base`"))?;
+        let base =
+            base.as_deref().ok_or_else(|| invalid(path, Some(key), "uses `{base}` but the site has no `base`"))?;
         Ok(value.replace("{base}", base))
     };
 
     let mut repos = BTreeMap::new();
     for (key, value) in &raw.repos {
         let full_key = format!("repos.{key}");
-        let repo = Repo::ALL
-            .into_iter()
-            .find(|r| r.key() == key)
-            .ok_or_else(|| {
-                let known: Vec<&str> = Repo::ALL.iter().map(|r| r.key()).collect();
-                invalid(
-                    path,
-                    Some(&full_key),
-                    format!("unknown repository; known: {}", known.join(", ")),
-                )
-            })?;
-        let url = check_url(
-            path,
-            &full_key,
-            &expand(&full_key, value)?,
-            raw.allow_http || repo.http_ok(),
-        )?;
+        let repo = Repo::ALL.into_iter().find(|r| r.key() == key).ok_or_else(|| {
+            let known: Vec<&str> = Repo::ALL.iter().map(|r| r.key()).collect();
+            invalid(path, Some(&full_key), format!("unknown repository; known: {}", known.join(", ")))
+        })?;
+        let url = check_url(path, &full_key, &expand(&full_key, value)?, raw.allow_http || repo.http_ok())?;
         if repo == Repo::Dockerhub {
             let parsed = Url::parse(&url).expect("checked above");
             if parsed.path() != "/" && !parsed.path().is_empty() {
@@ -432,59 +377,29 @@ pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
     let conda = match raw.conda {
         Some(c) => {
             if !repos.contains_key(&Repo::Anaconda) && c.cloud.is_none() {
-                return Err(invalid(
-                    path,
-                    Some("conda"),
-                    "`[conda]` needs `repos.anaconda` or `conda.cloud`",
-                ));
+                return Err(invalid(path, Some("conda"), "`[conda]` needs `repos.anaconda` or `conda.cloud`"));
             }
             let channels = c.channels.unwrap_or_else(|| vec!["conda-forge".into()]);
             if let Some(bad) = channels.iter().find(|ch| !valid_channel(ch)) {
-                return Err(invalid(
-                    path,
-                    Some("conda.channels"),
-                    format!("`{bad}` is not a channel name"),
-                ));
+                return Err(invalid(path, Some("conda.channels"), format!("`{bad}` is not a channel name")));
             }
             let cloud = match c.cloud {
-                Some(cloud) => Some(check_url(
-                    path,
-                    "conda.cloud",
-                    &expand("conda.cloud", &cloud)?,
-                    raw.allow_http,
-                )?),
+                Some(cloud) => Some(check_url(path, "conda.cloud", &expand("conda.cloud", &cloud)?, raw.allow_http)?),
                 None => None,
             };
-            Conda {
-                channels,
-                pkgs: c.pkgs.unwrap_or(true),
-                cloud,
-            }
+            Conda { channels, pkgs: c.pkgs.unwrap_or(true), cloud }
         }
-        None => Conda {
-            channels: vec!["conda-forge".into()],
-            pkgs: true,
-            cloud: None,
-        },
+        None => Conda { channels: vec!["conda-forge".into()], pkgs: true, cloud: None },
     };
 
     let mut status = StatusFeeds::default();
     if let Some(s) = raw.status {
         if let Some(t) = s.tunasync {
-            status.tunasync = Some(check_url(
-                path,
-                "status.tunasync",
-                &expand("status.tunasync", &t)?,
-                raw.allow_http,
-            )?);
+            status.tunasync =
+                Some(check_url(path, "status.tunasync", &expand("status.tunasync", &t)?, raw.allow_http)?);
         }
         if let Some(m) = s.mirrorz {
-            status.mirrorz = Some(check_url(
-                path,
-                "status.mirrorz",
-                &expand("status.mirrorz", &m)?,
-                raw.allow_http,
-            )?);
+            status.mirrorz = Some(check_url(path, "status.mirrorz", &expand("status.mirrorz", &m)?, raw.allow_http)?);
         }
     }
 
@@ -504,23 +419,15 @@ pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
 }
 
 fn valid_channel(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// Validates an absolute http(s) URL and returns it without a trailing slash.
 fn check_url(path: &Path, key: &str, value: &str, http_ok: bool) -> Result<String> {
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid(
-            path,
-            Some(key),
-            format!("{value:?} contains whitespace or control characters"),
-        ));
+        return Err(invalid(path, Some(key), format!("{value:?} contains whitespace or control characters")));
     }
-    let url = Url::parse(value)
-        .map_err(|e| invalid(path, Some(key), format!("`{value}` is not a URL ({e})")))?;
+    let url = Url::parse(value).map_err(|e| invalid(path, Some(key), format!("`{value}` is not a URL ({e})")))?;
     match url.scheme() {
         "https" => {}
         "http" if http_ok => {}
@@ -533,29 +440,17 @@ fn check_url(path: &Path, key: &str, value: &str, http_ok: bool) -> Result<Strin
             .into());
         }
         other => {
-            return Err(invalid(
-                path,
-                Some(key),
-                format!("scheme `{other}` is not http or https"),
-            ));
+            return Err(invalid(path, Some(key), format!("scheme `{other}` is not http or https")));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid(path, Some(key), format!("`{value}` has no host")));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(
-            path,
-            Some(key),
-            format!("`{value}` must not have a query or fragment"),
-        ));
+        return Err(invalid(path, Some(key), format!("`{value}` must not have a query or fragment")));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            path,
-            Some(key),
-            "credentials do not belong in a site file",
-        ));
+        return Err(invalid(path, Some(key), "credentials do not belong in a site file"));
     }
     Ok(value.trim_end_matches('/').to_owned())
 }
@@ -594,26 +489,16 @@ crates = "{base}/crates.io-index/"
     #[test]
     fn parses_and_expands_base() {
         let site = parse(OK).unwrap();
-        assert_eq!(
-            site.repo(Repo::Debian),
-            Some("https://mirrors.tuna.tsinghua.edu.cn/debian")
-        );
-        assert_eq!(
-            site.repo(Repo::Pypi),
-            Some("https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple")
-        );
-        assert_eq!(
-            site.repo(Repo::Crates),
-            Some("https://mirrors.tuna.tsinghua.edu.cn/crates.io-index")
-        );
+        assert_eq!(site.repo(Repo::Debian), Some("https://mirrors.tuna.tsinghua.edu.cn/debian"));
+        assert_eq!(site.repo(Repo::Pypi), Some("https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple"));
+        assert_eq!(site.repo(Repo::Crates), Some("https://mirrors.tuna.tsinghua.edu.cn/crates.io-index"));
         assert_eq!(site.repo(Repo::Ubuntu), None);
         assert_eq!(site.conda.channels, ["conda-forge"]);
     }
 
     #[test]
     fn unknown_top_level_key_is_named() {
-        let e =
-            err(&format!("{OK}\n").replace("region = \"CN\"", "region = \"CN\"\nmirrorlist = 1"));
+        let e = err(&format!("{OK}\n").replace("region = \"CN\"", "region = \"CN\"\nmirrorlist = 1"));
         assert!(e.contains("`/c/tuna.toml`"), "{e}");
         assert!(e.contains("key `mirrorlist`"), "{e}");
         assert!(e.contains("line 6"), "{e}");
@@ -627,46 +512,20 @@ crates = "{base}/crates.io-index/"
 
     #[test]
     fn http_is_refused_for_pip_but_fine_for_apt() {
-        let e = err(&OK.replace(
-            "https://mirrors.tuna.tsinghua.edu.cn\"",
-            "http://mirrors.tuna.tsinghua.edu.cn\"",
-        ));
-        assert!(
-            e.contains("key `repos.crates`: plain `http://` is not allowed"),
-            "{e}"
-        );
-        assert!(
-            e.contains("hint: use `https://`, or set `allow_http = true`"),
-            "{e}"
-        );
+        let e = err(&OK.replace("https://mirrors.tuna.tsinghua.edu.cn\"", "http://mirrors.tuna.tsinghua.edu.cn\""));
+        assert!(e.contains("key `repos.crates`: plain `http://` is not allowed"), "{e}");
+        assert!(e.contains("hint: use `https://`, or set `allow_http = true`"), "{e}");
         let apt_only = "id = \"tuna\"\nname = \"T\"\nhomepage = \"https://t/\"\nregion = \"CN\"\n[repos]\ndebian = \"http://t/debian\"\n";
-        assert_eq!(
-            parse(apt_only).unwrap().repo(Repo::Debian),
-            Some("http://t/debian")
-        );
-        let allowed = OK.replace(
-            "https://mirrors.tuna.tsinghua.edu.cn\"",
-            "http://m\"\nallow_http = true",
-        );
-        assert_eq!(
-            parse(&allowed).unwrap().repo(Repo::Pypi),
-            Some("http://m/pypi/web/simple")
-        );
+        assert_eq!(parse(apt_only).unwrap().repo(Repo::Debian), Some("http://t/debian"));
+        let allowed = OK.replace("https://mirrors.tuna.tsinghua.edu.cn\"", "http://m\"\nallow_http = true");
+        assert_eq!(parse(&allowed).unwrap().repo(Repo::Pypi), Some("http://m/pypi/web/simple"));
     }
 
     #[test]
     fn whitespace_and_control_characters_are_refused() {
-        for bad in [
-            "{base}/de bian",
-            "{base}/debian\\t",
-            "{base}/debian\\u0007",
-            " {base}/debian",
-        ] {
+        for bad in ["{base}/de bian", "{base}/debian\\t", "{base}/debian\\u0007", " {base}/debian"] {
             let e = err(&OK.replace("\"{base}/debian\"", &format!("\"{bad}\"")));
-            assert!(
-                e.contains("key `repos.debian`") && e.contains("whitespace or control"),
-                "{bad}: {e}"
-            );
+            assert!(e.contains("key `repos.debian`") && e.contains("whitespace or control"), "{bad}: {e}");
         }
     }
 
@@ -680,45 +539,28 @@ crates = "{base}/crates.io-index/"
             ("file:///srv/debian", "scheme `file`"),
         ] {
             let e = err(&OK.replace("\"{base}/debian\"", &format!("\"{bad}\"")));
-            assert!(
-                e.contains("key `repos.debian`") && e.contains(why),
-                "{bad}: {e}"
-            );
+            assert!(e.contains("key `repos.debian`") && e.contains(why), "{bad}: {e}");
         }
     }
 
     #[test]
     fn id_must_match_file_and_not_be_reserved() {
         let e = err(&OK.replace("id = \"tuna\"", "id = \"ustc\""));
-        assert!(
-            e.contains("key `id`: `ustc` must equal the file name `tuna`"),
-            "{e}"
-        );
-        let e = parse_site(
-            Path::new("best.toml"),
-            &OK.replace("\"tuna\"", "\"best\""),
-            Origin::Builtin,
-        )
-        .unwrap_err();
+        assert!(e.contains("key `id`: `ustc` must equal the file name `tuna`"), "{e}");
+        let e = parse_site(Path::new("best.toml"), &OK.replace("\"tuna\"", "\"best\""), Origin::Builtin).unwrap_err();
         assert!(format!("{e}").contains("reserved"));
     }
 
     #[test]
     fn base_is_required_when_used() {
         let e = err(&OK.replace("base = \"https://mirrors.tuna.tsinghua.edu.cn\"\n", ""));
-        assert!(
-            e.contains("uses `{base}` but the site has no `base`"),
-            "{e}"
-        );
+        assert!(e.contains("uses `{base}` but the site has no `base`"), "{e}");
     }
 
     #[test]
     fn docker_mirror_has_no_path() {
         let e = err(&format!("{OK}dockerhub = \"https://d.example/v2\"\n"));
-        assert!(
-            e.contains("key `repos.dockerhub`") && e.contains("no path"),
-            "{e}"
-        );
+        assert!(e.contains("key `repos.dockerhub`") && e.contains("no path"), "{e}");
     }
 
     #[test]
@@ -731,13 +573,13 @@ crates = "{base}/crates.io-index/"
 
     #[test]
     fn conda_table() {
-        let s = parse(&format!("{OK}anaconda = \"{{base}}/anaconda\"\n[conda]\nchannels = [\"conda-forge\", \"bioconda\"]\npkgs = false\n")).unwrap();
+        let s = parse(&format!(
+            "{OK}anaconda = \"{{base}}/anaconda\"\n[conda]\nchannels = [\"conda-forge\", \"bioconda\"]\npkgs = false\n"
+        ))
+        .unwrap();
         assert_eq!(s.conda.channels, ["conda-forge", "bioconda"]);
         assert!(!s.conda.pkgs);
-        assert_eq!(
-            s.conda_cloud().as_deref(),
-            Some("https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud")
-        );
+        assert_eq!(s.conda_cloud().as_deref(), Some("https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud"));
         let e = err(&format!("{OK}[conda]\nchannels = [\"a b\"]\n"));
         assert!(e.contains("key `conda`"), "{e}");
     }
@@ -745,9 +587,6 @@ crates = "{base}/crates.io-index/"
     #[test]
     fn builtin_catalog_is_valid() {
         let catalog = Catalog::builtin().unwrap();
-        assert!(
-            catalog.get(UPSTREAM).is_some(),
-            "the catalog needs an `upstream` site"
-        );
+        assert!(catalog.get(UPSTREAM).is_some(), "the catalog needs an `upstream` site");
     }
 }

@@ -96,9 +96,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the sites in the catalog and the package managers each serves
-    #[command(
-        after_help = "Examples:\n  mirror list\n  mirror list cargo docker\n  mirror list --json"
-    )]
+    #[command(after_help = "Examples:\n  mirror list\n  mirror list cargo docker\n  mirror list --json")]
     List(ListArgs),
 
     /// Probe sites for latency, throughput and freshness, and rank them per package manager
@@ -122,9 +120,7 @@ pub enum Command {
     Use(UseArgs),
 
     /// Show what each package manager points at now (`--check`: probe it)
-    #[command(
-        after_help = "Examples:\n  mirror status\n  mirror status pip --json\n  mirror status --check"
-    )]
+    #[command(after_help = "Examples:\n  mirror status\n  mirror status pip --json\n  mirror status --check")]
     Status(StatusArgs),
 
     /// Undo the last `mirror use` (or the journal entry `--id`)
@@ -232,9 +228,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     match humantime::parse_duration(text) {
         Ok(d) if d.is_zero() => Err(format!("`{text}` is not a positive duration")),
         Ok(d) => Ok(d),
-        Err(e) => Err(format!(
-            "`{text}` is not a duration ({e}); try `800ms`, `3s`, `6h` or `2d`"
-        )),
+        Err(e) => Err(format!("`{text}` is not a duration ({e}); try `800ms`, `3s`, `6h` or `2d`")),
     }
 }
 

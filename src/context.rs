@@ -22,6 +22,10 @@ pub mod vars {
     pub const MIRROR_ARCH: &str = "MIRROR_ARCH";
     /// Fixed "now" as unix seconds; used by tests to make freshness deterministic.
     pub const MIRROR_TEST_NOW: &str = "MIRROR_TEST_NOW";
+    /// Test hook: the write of a file whose path ends with this fails (roll-back tests).
+    pub const MIRROR_TEST_FAIL_WRITE: &str = "MIRROR_TEST_FAIL_WRITE";
+    /// Test hook: behave as if Ctrl-C came after this many files were written.
+    pub const MIRROR_TEST_INTERRUPT_AFTER: &str = "MIRROR_TEST_INTERRUPT_AFTER";
     pub const HOME: &str = "HOME";
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
@@ -88,6 +92,10 @@ pub struct Context {
     pub no_progress: bool,
     /// `NO_COLOR` is set and not empty.
     pub no_color: bool,
+    /// Fault injection for tests (see [`vars::MIRROR_TEST_FAIL_WRITE`]).
+    pub test_fail_write: Option<String>,
+    /// Fault injection for tests (see [`vars::MIRROR_TEST_INTERRUPT_AFTER`]).
+    pub test_interrupt_after: Option<usize>,
 }
 
 /// Values given on the command line that take precedence over the environment.
@@ -108,15 +116,8 @@ impl Context {
         let var = |name: &str| get(name).filter(|v| !v.is_empty());
         let var_path = |name: &str| var(name).map(PathBuf::from);
 
-        let root = cli
-            .root
-            .clone()
-            .or_else(|| var_path(vars::MIRROR_ROOT))
-            .unwrap_or_else(|| "/".into());
-        let catalog = cli
-            .catalog
-            .clone()
-            .or_else(|| var_path(vars::MIRROR_CATALOG));
+        let root = cli.root.clone().or_else(|| var_path(vars::MIRROR_ROOT)).unwrap_or_else(|| "/".into());
+        let catalog = cli.catalog.clone().or_else(|| var_path(vars::MIRROR_CATALOG));
 
         let sudo_user = match var(vars::SUDO_USER) {
             Some(name) if nix::unistd::geteuid().is_root() => lookup_user(&name.to_string_lossy())?,
@@ -131,35 +132,25 @@ impl Context {
                 user_home(&user.name).context("could not find the home directory of `SUDO_USER`")?
             }
             (_, Some(home)) => home,
-            (_, None) => {
-                dirs::home_dir().context("could not find the home directory: `HOME` is not set")?
-            }
+            (_, None) => dirs::home_dir().context("could not find the home directory: `HOME` is not set")?,
         };
         let config_home = var_path(vars::XDG_CONFIG_HOME).unwrap_or_else(|| home.join(".config"));
-        let state_home =
-            var_path(vars::XDG_STATE_HOME).unwrap_or_else(|| home.join(".local/state"));
+        let state_home = var_path(vars::XDG_STATE_HOME).unwrap_or_else(|| home.join(".local/state"));
         let cargo_home = var_path(vars::CARGO_HOME).unwrap_or_else(|| home.join(".cargo"));
 
         let overrides = OVERRIDING_VARS
             .iter()
-            .filter_map(|name| {
-                var(name).map(|v| ((*name).to_owned(), v.to_string_lossy().into_owned()))
-            })
+            .filter_map(|name| var(name).map(|v| ((*name).to_owned(), v.to_string_lossy().into_owned())))
             .collect();
 
-        let path = var(vars::PATH)
-            .map(|p| std::env::split_paths(&p).collect())
-            .unwrap_or_default();
+        let path = var(vars::PATH).map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
         let arch = var(vars::MIRROR_ARCH)
             .map(|a| a.to_string_lossy().into_owned())
             .unwrap_or_else(|| debian_arch(std::env::consts::ARCH).to_owned());
 
         let now = match var(vars::MIRROR_TEST_NOW) {
             Some(v) => {
-                let secs: u64 = v
-                    .to_string_lossy()
-                    .parse()
-                    .context("`MIRROR_TEST_NOW` must be unix seconds")?;
+                let secs: u64 = v.to_string_lossy().parse().context("`MIRROR_TEST_NOW` must be unix seconds")?;
                 SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
             }
             None => SystemTime::now(),
@@ -181,6 +172,8 @@ impl Context {
             now,
             no_progress: var(vars::MIRROR_NO_PROGRESS).is_some(),
             no_color: var(vars::NO_COLOR).is_some(),
+            test_fail_write: var(vars::MIRROR_TEST_FAIL_WRITE).map(|v| v.to_string_lossy().into_owned()),
+            test_interrupt_after: var(vars::MIRROR_TEST_INTERRUPT_AFTER).and_then(|v| v.to_string_lossy().parse().ok()),
         })
     }
 
@@ -227,20 +220,12 @@ impl Context {
 }
 
 fn lookup_user(name: &str) -> Result<Option<Owner>> {
-    let user = nix::unistd::User::from_name(name)
-        .with_context(|| format!("could not look up `SUDO_USER` `{name}`"))?;
-    Ok(user.map(|u| Owner {
-        name: u.name,
-        uid: u.uid.as_raw(),
-        gid: u.gid.as_raw(),
-    }))
+    let user = nix::unistd::User::from_name(name).with_context(|| format!("could not look up `SUDO_USER` `{name}`"))?;
+    Ok(user.map(|u| Owner { name: u.name, uid: u.uid.as_raw(), gid: u.gid.as_raw() }))
 }
 
 fn user_home(name: &str) -> Option<PathBuf> {
-    nix::unistd::User::from_name(name)
-        .ok()
-        .flatten()
-        .map(|u| u.dir)
+    nix::unistd::User::from_name(name).ok().flatten().map(|u| u.dir)
 }
 
 /// Maps Rust's architecture names to Debian's.
@@ -263,10 +248,7 @@ mod tests {
     use super::*;
 
     fn ctx(pairs: &[(&str, &str)]) -> Context {
-        let map: BTreeMap<String, OsString> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect();
+        let map: BTreeMap<String, OsString> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
         Context::from_vars(&Overrides::default(), |n| map.get(n).cloned()).unwrap()
     }
 
@@ -293,14 +275,8 @@ mod tests {
         ]);
         assert_eq!(c.config_home, Path::new("/x"));
         assert_eq!(c.cargo_home, Path::new("/h/.cargo"));
-        assert_eq!(
-            c.sys("/etc/apt/sources.list"),
-            Path::new("/r/etc/apt/sources.list")
-        );
-        assert_eq!(
-            c.overrides.get("PIP_INDEX_URL").map(String::as_str),
-            Some("https://p/simple")
-        );
+        assert_eq!(c.sys("/etc/apt/sources.list"), Path::new("/r/etc/apt/sources.list"));
+        assert_eq!(c.overrides.get("PIP_INDEX_URL").map(String::as_str), Some("https://p/simple"));
         assert_eq!(c.arch, "arm64");
         assert_eq!(c.now, SystemTime::UNIX_EPOCH + Duration::from_secs(1000));
     }
@@ -308,10 +284,7 @@ mod tests {
     #[test]
     fn command_line_beats_environment() {
         let map: BTreeMap<&str, &str> = [("HOME", "/h"), ("MIRROR_ROOT", "/env")].into();
-        let cli = Overrides {
-            root: Some("/cli".into()),
-            catalog: None,
-        };
+        let cli = Overrides { root: Some("/cli".into()), catalog: None };
         let c = Context::from_vars(&cli, |n| map.get(n).map(Into::into)).unwrap();
         assert_eq!(c.root, Path::new("/cli"));
     }

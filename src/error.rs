@@ -42,20 +42,12 @@ pub struct Problem {
 impl Problem {
     /// Bad input, bad config or wrong usage: exit 2.
     pub fn bad(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            status: ExitStatus::Usage,
-            hint: None,
-        }
+        Self { message: message.into(), status: ExitStatus::Usage, hint: None }
     }
 
     /// The operation could not succeed: exit 1.
     pub fn failed(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            status: ExitStatus::Failure,
-            hint: None,
-        }
+        Self { message: message.into(), status: ExitStatus::Failure, hint: None }
     }
 
     /// Interrupted by the user: exit 130.
@@ -95,24 +87,35 @@ pub fn status_of(err: &anyhow::Error) -> ExitStatus {
     if is_broken_pipe(err) {
         return ExitStatus::Success;
     }
-    err.chain()
-        .find_map(|e| e.downcast_ref::<Problem>())
-        .map_or(ExitStatus::Failure, |p| p.status)
+    problems(err).first().map_or(ExitStatus::Failure, |p| p.status)
+}
+
+/// The [`Problem`]s in the chain, outermost first. A `Problem` used as context is found by
+/// `anyhow`'s own downcast (context layers do not downcast through `chain()`).
+fn problems(err: &anyhow::Error) -> Vec<&Problem> {
+    let mut found: Vec<&Problem> = err.downcast_ref::<Problem>().into_iter().collect();
+    for p in err.chain().filter_map(|e| e.downcast_ref::<Problem>()) {
+        if !found.iter().any(|f| std::ptr::eq(*f, p)) {
+            found.push(p);
+        }
+    }
+    found
 }
 
 /// The hints carried anywhere in the chain, outermost first.
 pub fn hints(err: &anyhow::Error) -> Vec<&str> {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<Problem>())
-        .filter_map(|p| p.hint.as_deref())
-        .collect()
+    let mut hints: Vec<&str> = Vec::new();
+    for hint in problems(err).into_iter().filter_map(|p| p.hint.as_deref()) {
+        if !hints.contains(&hint) {
+            hints.push(hint);
+        }
+    }
+    hints
 }
 
 /// Whether the error is a closed stdout (`mirror list | head`): a quiet success.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<std::io::Error>())
-        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    err.chain().filter_map(|e| e.downcast_ref::<std::io::Error>()).any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// Renders an error for stderr: `error: …`, indented `Caused by:` lines, then `hint:` lines.
@@ -155,19 +158,23 @@ mod tests {
 
     #[test]
     fn render_lists_causes_then_hints() {
-        let e = anyhow::Error::new(Problem::bad("unknown key `x`").hint("remove it"))
-            .context("could not load `a.toml`");
+        let e =
+            anyhow::Error::new(Problem::bad("unknown key `x`").hint("remove it")).context("could not load `a.toml`");
         let text = render(&e);
-        assert_eq!(
-            text,
-            "error: could not load `a.toml`\n  Caused by: unknown key `x`\n\nhint: remove it\n"
-        );
+        assert_eq!(text, "error: could not load `a.toml`\n  Caused by: unknown key `x`\n\nhint: remove it\n");
+    }
+
+    #[test]
+    fn problem_given_as_context_decides_status_and_hint() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let e = anyhow::Error::new(io).context(Problem::bad("could not read `x`").hint("look")).context("outer");
+        assert_eq!(status_of(&e), ExitStatus::Usage);
+        assert_eq!(hints(&e), ["look"]);
     }
 
     #[test]
     fn broken_pipe_is_success() {
-        let e = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
-            .context("writing");
+        let e = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe)).context("writing");
         assert_eq!(status_of(&e), ExitStatus::Success);
     }
 }

@@ -19,26 +19,22 @@ pub struct NewFile<'a> {
     pub owner: Option<&'a Owner>,
     /// Mode for a new file; an existing file keeps its own.
     pub mode: Option<u32>,
+    /// Apply `mode` and `owner` even when the file exists (restore puts them back).
+    pub exact: bool,
 }
 
 /// Replaces `path` with `data` atomically. An existing file keeps its mode and owner; a new
 /// one gets `new.mode` (default 0644) and `new.owner`. Missing parent folders are created
 /// for `new.owner`.
 pub fn write_atomic(path: &Path, data: &[u8], new: NewFile<'_>) -> Result<()> {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     create_dirs(parent, new.owner)?;
     let existing = match fs::metadata(path) {
         Ok(m) => Some(m),
         Err(e) if e.kind() == ErrorKind::NotFound => None,
         Err(e) => return Err(with_permission_hint(e, path, "read")),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.mirror-"))
         .suffix(".tmp")
@@ -47,15 +43,10 @@ pub fn write_atomic(path: &Path, data: &[u8], new: NewFile<'_>) -> Result<()> {
 
     let (mode, uid, gid) = match &existing {
         Some(m) => (m.mode() & 0o7777, Some(m.uid()), Some(m.gid())),
-        None => (
-            new.mode.unwrap_or(0o644),
-            new.owner.map(|o| o.uid),
-            new.owner.map(|o| o.gid),
-        ),
+        None => (new.mode.unwrap_or(0o644), new.owner.map(|o| o.uid), new.owner.map(|o| o.gid)),
     };
     let file = tmp.as_file_mut();
-    file.write_all(data)
-        .map_err(|e| with_permission_hint(e, path, "write"))?;
+    file.write_all(data).map_err(|e| with_permission_hint(e, path, "write"))?;
     file.set_permissions(Permissions::from_mode(mode))
         .with_context(|| format!("could not set the mode of `{}`", path.display()))?;
     if uid.is_some() || gid.is_some() {
@@ -65,10 +56,8 @@ pub fn write_atomic(path: &Path, data: &[u8], new: NewFile<'_>) -> Result<()> {
                 .with_context(|| format!("could not give `{}` its owner back", path.display()))?;
         }
     }
-    file.sync_all()
-        .map_err(|e| with_permission_hint(e, path, "write"))?;
-    tmp.persist(path)
-        .map_err(|e| with_permission_hint(e.error, path, "replace"))?;
+    file.sync_all().map_err(|e| with_permission_hint(e, path, "write"))?;
+    tmp.persist(path).map_err(|e| with_permission_hint(e.error, path, "replace"))?;
     sync_dir(parent);
     Ok(())
 }
@@ -127,10 +116,7 @@ mod tests {
         write_atomic(&path, b"new", NewFile::default()).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o640);
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["sources.list"]);
     }
 
@@ -138,15 +124,7 @@ mod tests {
     fn creates_folders_and_new_files_with_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/pip.conf");
-        write_atomic(
-            &path,
-            b"x",
-            NewFile {
-                owner: None,
-                mode: Some(0o600),
-            },
-        )
-        .unwrap();
+        write_atomic(&path, b"x", NewFile { owner: None, mode: Some(0o600), exact: false }).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         remove(&path).unwrap();
         remove(&path).unwrap();

@@ -1,11 +1,13 @@
 //! `mirror`: point package managers at a fast, fresh mirror site, and back.
 
+pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod error;
 pub mod fsx;
+pub mod journal;
 pub mod output;
 pub mod probe;
 pub mod targets;
@@ -17,10 +19,7 @@ use crate::error::ExitStatus;
 
 /// Runs one command line.
 pub fn run(cli: &Cli) -> Result<ExitStatus> {
-    let overrides = context::Overrides {
-        root: cli.global.root.clone(),
-        catalog: cli.global.catalog.clone(),
-    };
+    let overrides = context::Overrides { root: cli.global.root.clone(), catalog: cli.global.catalog.clone() };
     let ctx = context::Context::from_env(&overrides)?;
     let app = commands::App::new(ctx, cli.global.clone());
     commands::dispatch(&app, &cli.command)

@@ -35,25 +35,14 @@ impl Printer {
             quiet: args.quiet,
             verbose: args.verbose,
             color,
-            progress: stderr_tty
-                && !args.no_progress
-                && !ctx.no_progress
-                && !args.json
-                && !args.quiet,
+            progress: stderr_tty && !args.no_progress && !ctx.no_progress && !args.json && !args.quiet,
             interactive: stderr_tty && std::io::stdin().is_terminal(),
         }
     }
 
     /// A printer for tests and other non-terminal use.
     pub fn plain() -> Self {
-        Self {
-            json: false,
-            quiet: false,
-            verbose: false,
-            color: false,
-            progress: false,
-            interactive: false,
-        }
+        Self { json: false, quiet: false, verbose: false, color: false, progress: false, interactive: false }
     }
 
     /// Data on stdout (tables, diffs). A closed pipe surfaces as an error `main` treats as success.
@@ -98,35 +87,22 @@ impl Printer {
     /// Asks once; only on a terminal. Without one the caller must have `--yes`.
     pub fn confirm(&self, question: &str) -> Result<bool> {
         if !self.interactive {
-            return Err(Problem::bad(
-                "refusing to change files without confirmation: no terminal to ask on",
-            )
-            .hint("pass `--yes` to proceed, or `--dry-run` to see the changes")
-            .into());
+            return Err(Problem::bad("refusing to change files without confirmation: no terminal to ask on")
+                .hint("pass `--yes` to proceed, or `--dry-run` to see the changes")
+                .into());
         }
-        let answer = dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact()?;
+        let answer = dialoguer::Confirm::new().with_prompt(question).default(false).interact()?;
         Ok(answer)
     }
 
     /// Lets the user pick one of `items` on a terminal.
     pub fn pick(&self, prompt: &str, items: &[String]) -> Result<usize> {
-        Ok(dialoguer::Select::new()
-            .with_prompt(prompt)
-            .items(items)
-            .default(0)
-            .interact()?)
+        Ok(dialoguer::Select::new().with_prompt(prompt).items(items).default(0).interact()?)
     }
 
     /// A progress bar on stderr, hidden unless stderr is a terminal and progress is allowed.
     pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
-        let target = if self.progress {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        };
+        let target = if self.progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         let bar = ProgressBar::with_draw_target(Some(len), target);
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}") {
             bar.set_style(style.progress_chars("=> "));
@@ -137,11 +113,7 @@ impl Printer {
 
     /// Wraps `text` in an ANSI colour when colour is on.
     pub fn paint(&self, text: &str, code: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
     }
 
     pub fn bold(&self, text: &str) -> String {
@@ -167,6 +139,22 @@ impl Printer {
     pub fn color(&self) -> bool {
         self.color
     }
+}
+
+/// A unified diff of one file, with `a/` and `b/` headers naming it (`/dev/null` for a file
+/// that does not exist before or after).
+pub fn unified_diff(path: &std::path::Path, before: Option<&[u8]>, after: Option<&[u8]>) -> String {
+    let old = before.map(String::from_utf8_lossy).unwrap_or_default();
+    let new = after.map(String::from_utf8_lossy).unwrap_or_default();
+    let name = path.display().to_string();
+    let a = if before.is_some() { format!("a{name}") } else { "/dev/null".to_owned() };
+    let b = if after.is_some() { format!("b{name}") } else { "/dev/null".to_owned() };
+    let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+    let mut text = diff.unified_diff().context_radius(3).header(&a, &b).to_string();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }
 
 /// Lays out rows as left-aligned columns separated by two spaces. `widths` are computed on the
@@ -222,10 +210,8 @@ mod tests {
 
     #[test]
     fn table_aligns_on_visible_width() {
-        let rows = vec![
-            vec!["\x1b[32mok\x1b[0m".to_owned(), "x".to_owned()],
-            vec!["failed".to_owned(), "y".to_owned()],
-        ];
+        let rows =
+            vec![vec!["\x1b[32mok\x1b[0m".to_owned(), "x".to_owned()], vec!["failed".to_owned(), "y".to_owned()]];
         let t = table(&["status", "site"], &rows);
         assert_eq!(strip_ansi(&t), "status  site\nok      x\nfailed  y\n");
     }

@@ -37,7 +37,8 @@ struct Row {
     reason: String,
 }
 
-const DEBIAN: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+const DEBIAN: &str =
+    "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
 
 /// A fake system root, home and state directory.
 struct Env {
@@ -52,10 +53,7 @@ impl Env {
         std::fs::create_dir_all(&etc).unwrap();
         std::fs::write(etc.join("os-release"), os_release).unwrap();
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
-        Self {
-            dir,
-            arch: arch.into(),
-        }
+        Self { dir, arch: arch.into() }
     }
 
     fn debian() -> Self {
@@ -74,11 +72,7 @@ impl Env {
 
     fn cmd_with(&self, catalog: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirror"));
-        cmd.args(args)
-            .arg("--catalog")
-            .arg(catalog)
-            .arg("--root")
-            .arg(self.path("root"));
+        cmd.args(args).arg("--catalog").arg(catalog).arg("--root").arg(self.path("root"));
         for var in [
             "http_proxy",
             "HTTP_PROXY",
@@ -123,10 +117,7 @@ impl Env {
         let (out, took) = self.run(farm, &all);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let parsed: Bench = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not the bench JSON ({e}):\n{stdout}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
+            panic!("stdout is not the bench JSON ({e}):\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr))
         });
         (parsed, out, took)
     }
@@ -141,17 +132,11 @@ fn stderr(out: &Output) -> String {
 }
 
 fn order(t: &TargetRow) -> Vec<(&str, &str)> {
-    t.results
-        .iter()
-        .map(|r| (r.site.as_str(), r.status.as_str()))
-        .collect()
+    t.results.iter().map(|r| (r.site.as_str(), r.status.as_str())).collect()
 }
 
 fn row<'a>(t: &'a TargetRow, site: &str) -> &'a Row {
-    t.results
-        .iter()
-        .find(|r| r.site == site)
-        .unwrap_or_else(|| panic!("no row for {site}: {t:#?}"))
+    t.results.iter().find(|r| r.site == site).unwrap_or_else(|| panic!("no row for {site}: {t:#?}"))
 }
 
 /// Three good sites whose throughput order differs from their latency order, a stale site
@@ -177,11 +162,7 @@ fn lineup() -> Vec<Spec> {
     ]
 }
 
-const THROTTLED: [(&str, &str); 3] = [
-    ("e403", "throttled"),
-    ("e429", "throttled"),
-    ("e451", "throttled"),
-];
+const THROTTLED: [(&str, &str); 3] = [("e403", "throttled"), ("e429", "throttled"), ("e451", "throttled")];
 const FAILED: [(&str, &str); 9] = [
     ("drip", "failed"),
     ("e404", "failed"),
@@ -207,23 +188,12 @@ fn assert_lineup(t: &TargetRow, target: &str) {
     assert_eq!(t.target, target);
     if target == "docker" {
         // No freshness signal and no throughput sample: latency decides, and delta is fine.
-        assert_eq!(
-            order(t),
-            expected(&["alpha", "delta", "beta", "gamma"], &[]),
-            "{t:#?}"
-        );
+        assert_eq!(order(t), expected(&["alpha", "delta", "beta", "gamma"], &[]), "{t:#?}");
         assert_eq!(t.best.as_deref(), Some("alpha"));
-        assert!(
-            row(t, "alpha").reason.starts_with("lowest latency"),
-            "{t:#?}"
-        );
+        assert!(row(t, "alpha").reason.starts_with("lowest latency"), "{t:#?}");
         assert!(t.results.iter().all(|r| r.throughput_bps.is_none()));
     } else {
-        assert_eq!(
-            order(t),
-            expected(&["alpha", "gamma", "beta"], &["delta"]),
-            "{target}: {t:#?}"
-        );
+        assert_eq!(order(t), expected(&["alpha", "gamma", "beta"], &["delta"]), "{target}: {t:#?}");
         assert_eq!(t.best.as_deref(), Some("alpha"));
         let alpha = row(t, "alpha");
         assert!(alpha.reason.starts_with("fastest throughput"), "{alpha:?}");
@@ -248,11 +218,7 @@ fn assert_lineup(t: &TargetRow, target: &str) {
     ] {
         let r = row(t, site);
         assert!(r.reason.contains(why), "{target} {site}: {}", r.reason);
-        assert_eq!(
-            (r.latency_ms, r.throughput_bps, r.lag_seconds),
-            (None, None, None),
-            "{target} {site}"
-        );
+        assert_eq!((r.latency_ms, r.throughput_bps, r.lag_seconds), (None, None, None), "{target} {site}");
     }
     for site in ["hang", "drip"] {
         let r = &row(t, site).reason;
@@ -262,10 +228,7 @@ fn assert_lineup(t: &TargetRow, target: &str) {
         );
     }
     let endless = &row(t, "endless").reason;
-    assert!(
-        endless.contains("budget") || endless.contains("wrong content"),
-        "{target} endless: {endless}"
-    );
+    assert!(endless.contains("budget") || endless.contains("wrong content"), "{target} endless: {endless}");
     // Every row names the URL it judged.
     for r in &t.results {
         assert!(r.url.starts_with("http://127.0.0.1:"), "{r:?}");
@@ -283,11 +246,7 @@ fn bench_one_target(target: &str) {
     // before the 2 s timeout plus the sampling phase.
     assert!(took < Duration::from_secs(4), "took {took:?}");
     // The endless body was not read to its end: a few MiB at most left the farm for it.
-    assert!(
-        farm.site_bytes("endless") < 4 << 20,
-        "{}",
-        farm.site_bytes("endless")
-    );
+    assert!(farm.site_bytes("endless") < 4 << 20, "{}", farm.site_bytes("endless"));
 }
 
 #[test]
@@ -342,10 +301,7 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     let (b, out, took) = env.bench(&farm, &["--timeout", "3s"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     let names: Vec<&str> = b.targets.iter().map(|t| t.target.as_str()).collect();
-    assert_eq!(
-        names,
-        ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"]
-    );
+    assert_eq!(names, ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"]);
     for t in &b.targets {
         assert_eq!(t.best.as_deref(), Some("alpha"), "{t:#?}");
         assert_eq!(row(t, "hang").status, "failed");
@@ -358,18 +314,10 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     let pip = order(&b.targets[2]);
     let uv = order(&b.targets[3]);
     assert_eq!(pip, uv);
-    let simple_pages = farm
-        .requests("alpha")
-        .iter()
-        .filter(|r| r.path.ends_with("/pip/"))
-        .count();
+    let simple_pages = farm.requests("alpha").iter().filter(|r| r.path.ends_with("/pip/")).count();
     assert_eq!(simple_pages, 1, "pip and uv share one probe");
     for site in ["alpha", "beta", "gamma", "delta", "slow", "hang"] {
-        assert!(
-            farm.max_in_flight(site) <= 4,
-            "{site}: {} requests at once",
-            farm.max_in_flight(site)
-        );
+        assert!(farm.max_in_flight(site) <= 4, "{site}: {} requests at once", farm.max_in_flight(site));
     }
     // The hanging site holds at most the probe phase (3 s) plus the sampling phase.
     assert!(took < Duration::from_secs(8), "took {took:?}");
@@ -390,33 +338,13 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
             assert_eq!(r.user_agent.as_deref(), Some(ua.as_str()), "{r:?}");
         }
         // Probes of large files ask for a range; only throughput samples read them whole.
-        let ranged: Vec<&str> = reqs
-            .iter()
-            .filter(|r| r.range.is_some())
-            .map(|r| r.path.as_str())
-            .collect();
-        assert!(
-            ranged.iter().any(|p| p.ends_with("/InRelease")),
-            "{ranged:?}"
-        );
-        assert!(
-            ranged.iter().any(|p| p.ends_with("/botocore/")),
-            "{ranged:?}"
-        );
-        assert!(
-            ranged.iter().any(|p| p.ends_with("/aws-sdk-s3")),
-            "{ranged:?}"
-        );
+        let ranged: Vec<&str> = reqs.iter().filter(|r| r.range.is_some()).map(|r| r.path.as_str()).collect();
+        assert!(ranged.iter().any(|p| p.ends_with("/InRelease")), "{ranged:?}");
+        assert!(ranged.iter().any(|p| p.ends_with("/botocore/")), "{ranged:?}");
+        assert!(ranged.iter().any(|p| p.ends_with("/aws-sdk-s3")), "{ranged:?}");
         assert!(ranged.iter().any(|p| p.ends_with("/core.db")), "{ranged:?}");
-        let heads: Vec<&str> = reqs
-            .iter()
-            .filter(|r| r.method == "HEAD")
-            .map(|r| r.path.as_str())
-            .collect();
-        assert!(
-            heads.iter().all(|p| p.ends_with("repodata.json")),
-            "{heads:?}"
-        );
+        let heads: Vec<&str> = reqs.iter().filter(|r| r.method == "HEAD").map(|r| r.path.as_str()).collect();
+        assert!(heads.iter().all(|p| p.ends_with("repodata.json")), "{heads:?}");
     }
     // Two sites, five sampled targets: at most 1 MiB per sample plus small probes.
     let sent = farm.bytes_sent();
@@ -435,10 +363,7 @@ fn a_run_of_dead_sites_ends_at_the_timeout_and_exits_1() {
     assert_eq!(status(&out), 1, "{}", stderr(&out));
     let t = &b.targets[0];
     assert_eq!(t.best, None);
-    assert_eq!(
-        order(t),
-        [("drip", "failed"), ("hang", "failed"), ("refuse", "failed")]
-    );
+    assert_eq!(order(t), [("drip", "failed"), ("hang", "failed"), ("refuse", "failed")]);
     for site in ["hang", "drip"] {
         let r = &row(t, site).reason;
         assert!(r.contains("1.0 s") || r.contains("in time"), "{site}: {r}");
@@ -451,17 +376,11 @@ fn a_run_of_dead_sites_ends_at_the_timeout_and_exits_1() {
 
 #[test]
 fn only_throttled_or_stale_sites_is_no_usable_mirror() {
-    let farm = Farm::start(&[
-        Spec::new("e429").mode(Mode::Status(429)),
-        Spec::new("e403").mode(Mode::Status(403)),
-    ]);
+    let farm = Farm::start(&[Spec::new("e429").mode(Mode::Status(429)), Spec::new("e403").mode(Mode::Status(403))]);
     let env = Env::debian();
     let (b, out, _) = env.bench(&farm, &["cargo"]);
     assert_eq!(status(&out), 1);
-    assert_eq!(
-        order(&b.targets[0]),
-        [("e403", "throttled"), ("e429", "throttled")]
-    );
+    assert_eq!(order(&b.targets[0]), [("e403", "throttled"), ("e429", "throttled")]);
 }
 
 #[test]
@@ -470,19 +389,12 @@ fn site_filter_and_unknown_sites() {
     let env = Env::debian();
     let (b, out, _) = env.bench(&farm, &["pip", "--site", "gamma,alpha,e404"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
-    assert_eq!(
-        order(&b.targets[0]),
-        [("alpha", "ok"), ("gamma", "ok"), ("e404", "failed")]
-    );
+    assert_eq!(order(&b.targets[0]), [("alpha", "ok"), ("gamma", "ok"), ("e404", "failed")]);
     assert!(farm.requests("beta").is_empty(), "beta was not asked");
 
     let (out, _) = env.run(&farm, &["bench", "pip", "--site", "nosuch"]);
     assert_eq!(status(&out), 2);
-    assert!(
-        stderr(&out).contains("unknown site `nosuch`"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("unknown site `nosuch`"), "{}", stderr(&out));
 }
 
 #[test]
@@ -506,44 +418,22 @@ fn redirects_are_followed_and_the_final_answer_judged() {
 #[test]
 fn status_feeds_count_towards_staleness() {
     let farm = Farm::start(&[
-        Spec::new("alpha").feed(Feed::Tunasync {
-            status: "success",
-            age: Some(3600),
-        }),
-        Spec::new("tfail").feed(Feed::Tunasync {
-            status: "failed",
-            age: Some(6 * DAY),
-        }),
-        Spec::new("zfail").feed(Feed::Mirrorz {
-            status: "F{ts}".into(),
-        }),
-        Spec::new("zold").feed(Feed::Mirrorz {
-            status: "S{ts}X1".into(),
-        }),
+        Spec::new("alpha").feed(Feed::Tunasync { status: "success", age: Some(3600) }),
+        Spec::new("tfail").feed(Feed::Tunasync { status: "failed", age: Some(6 * DAY) }),
+        Spec::new("zfail").feed(Feed::Mirrorz { status: "F{ts}".into() }),
+        Spec::new("zold").feed(Feed::Mirrorz { status: "S{ts}X1".into() }),
         Spec::new("plain"),
     ]);
     let env = Env::debian();
     let (b, out, _) = env.bench(&farm, &["pip", "pacman"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     for t in &b.targets {
-        let ok: Vec<&str> = t
-            .results
-            .iter()
-            .filter(|r| r.status == "ok")
-            .map(|r| r.site.as_str())
-            .collect();
+        let ok: Vec<&str> = t.results.iter().filter(|r| r.status == "ok").map(|r| r.site.as_str()).collect();
         assert_eq!(ok.len(), 2, "{t:#?}");
         assert!(ok.contains(&"alpha") && ok.contains(&"plain"));
         assert_eq!(row(t, "alpha").lag_seconds, Some(3600));
-        let stale: Vec<(&str, &str)> = t.results[2..]
-            .iter()
-            .map(|r| (r.site.as_str(), r.status.as_str()))
-            .collect();
-        assert_eq!(
-            stale,
-            [("zold", "stale"), ("tfail", "stale"), ("zfail", "stale")],
-            "{t:#?}"
-        );
+        let stale: Vec<(&str, &str)> = t.results[2..].iter().map(|r| (r.site.as_str(), r.status.as_str())).collect();
+        assert_eq!(stale, [("zold", "stale"), ("tfail", "stale"), ("zfail", "stale")], "{t:#?}");
         assert!(row(t, "tfail").reason.contains("tunasync"));
         assert!(row(t, "zfail").reason.contains("sync failing"));
         assert!(row(t, "zold").reason.contains("mirrorz"));
@@ -552,26 +442,15 @@ fn status_feeds_count_towards_staleness() {
 
 #[test]
 fn max_lag_decides_what_is_stale() {
-    let farm = Farm::start(&[
-        Spec::new("fresh").mbps(40),
-        Spec::new("late").mbps(4).lag(6 * 3600),
-    ]);
+    let farm = Farm::start(&[Spec::new("fresh").mbps(40), Spec::new("late").mbps(4).lag(6 * 3600)]);
     let env = Env::debian();
     for target in ["apt", "pacman", "pip", "conda", "cargo"] {
         let (b, _, _) = env.bench(&farm, &[target]);
-        assert_eq!(
-            order(&b.targets[0]),
-            [("fresh", "ok"), ("late", "ok")],
-            "{target}"
-        );
+        assert_eq!(order(&b.targets[0]), [("fresh", "ok"), ("late", "ok")], "{target}");
         let late = row(&b.targets[0], "late");
         assert!(late.reason.contains("6h behind"), "{target}: {late:?}");
         let (b, _, _) = env.bench(&farm, &[target, "--max-lag", "2h"]);
-        assert_eq!(
-            order(&b.targets[0]),
-            [("fresh", "ok"), ("late", "stale")],
-            "{target}"
-        );
+        assert_eq!(order(&b.targets[0]), [("fresh", "ok"), ("late", "stale")], "{target}");
         assert_eq!(row(&b.targets[0], "late").reason, "stale: 6h behind");
     }
 }
@@ -584,69 +463,41 @@ fn probed_paths(farm: &Farm, site: &str) -> Vec<String> {
 fn the_host_decides_the_apt_and_pacman_layouts() {
     let farm = Farm::start(&[Spec::new("alpha")]);
 
-    let ubuntu = Env::new(
-        "ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n",
-        "arm64",
-    );
+    let ubuntu = Env::new("ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n", "arm64");
     let (b, out, _) = ubuntu.bench(&farm, &["apt"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     assert!(b.targets[0].results[0].url.ends_with("/ubuntu-ports"));
     let paths = probed_paths(&farm, "alpha");
-    assert!(
-        paths.contains(&"/ubuntu-ports/dists/noble-updates/InRelease".to_owned()),
-        "{paths:?}"
-    );
-    assert!(
-        paths.contains(&"/ubuntu-ports/dists/noble/main/binary-arm64/Packages.xz".to_owned()),
-        "{paths:?}"
-    );
+    assert!(paths.contains(&"/ubuntu-ports/dists/noble-updates/InRelease".to_owned()), "{paths:?}");
+    assert!(paths.contains(&"/ubuntu-ports/dists/noble/main/binary-arm64/Packages.xz".to_owned()), "{paths:?}");
 
     let alarm = Env::new("ID=archarm\nID_LIKE=arch\n", "arm64");
     let (b, _, _) = alarm.bench(&farm, &["pacman"]);
     assert!(b.targets[0].results[0].url.ends_with("/archlinuxarm"));
-    assert!(
-        probed_paths(&farm, "alpha").contains(&"/archlinuxarm/aarch64/core/core.db".to_owned())
-    );
+    assert!(probed_paths(&farm, "alpha").contains(&"/archlinuxarm/aarch64/core/core.db".to_owned()));
 
     let fedora = Env::new("ID=fedora\nVERSION_ID=40\n", "amd64");
     let (b, _, _) = fedora.bench(&farm, &["apt"]);
     assert_eq!(b.targets[0].best.as_deref(), Some("alpha"));
-    assert!(
-        probed_paths(&farm, "alpha").contains(&"/debian/dists/stable-updates/InRelease".to_owned())
-    );
+    assert!(probed_paths(&farm, "alpha").contains(&"/debian/dists/stable-updates/InRelease".to_owned()));
 }
 
 #[test]
 fn human_output_is_a_table_per_target_and_results_are_cached() {
-    let farm = Farm::start(&[
-        Spec::new("alpha"),
-        Spec::new("e500").mode(Mode::Status(500)),
-    ]);
+    let farm = Farm::start(&[Spec::new("alpha"), Spec::new("e500").mode(Mode::Status(500))]);
     let env = Env::debian();
     let (out, _) = env.run(&farm, &["bench", "cargo", "docker"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("cargo  best: alpha"), "{text}");
     assert!(text.contains("docker  best: alpha"), "{text}");
-    assert!(
-        text.contains("SITE   STATUS  LATENCY  THROUGHPUT  LAG  WHY"),
-        "{text}"
-    );
-    assert!(
-        text.contains("e500   failed  -        -           -    HTTP 500 for config.json"),
-        "{text}"
-    );
+    assert!(text.contains("SITE   STATUS  LATENCY  THROUGHPUT  LAG  WHY"), "{text}");
+    assert!(text.contains("e500   failed  -        -           -    HTTP 500 for config.json"), "{text}");
     assert!(!text.contains('\x1b'), "no colour without a terminal");
-    assert!(
-        stderr(&out).is_empty(),
-        "no progress or talk: {}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).is_empty(), "no progress or talk: {}", stderr(&out));
 
-    let cache: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(env.path("home/.local/state/mirror/bench.json")).unwrap(),
-    )
-    .unwrap();
+    let cache: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path("home/.local/state/mirror/bench.json")).unwrap()).unwrap();
     let entries = cache["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["measured_at"], NOW);
@@ -667,18 +518,11 @@ fn a_target_no_site_serves_is_reported_empty() {
         .collect();
     std::fs::write(dir.path().join("alpha.toml"), apt_only).unwrap();
     let env = Env::debian();
-    let out = env
-        .cmd_with(dir.path(), &["bench", "--json", "docker"])
-        .output()
-        .unwrap();
+    let out = env.cmd_with(dir.path(), &["bench", "--json", "docker"]).output().unwrap();
     assert_eq!(status(&out), 1);
     let b: Bench = serde_json::from_slice(&out.stdout).unwrap();
     assert!(b.targets[0].results.is_empty());
-    assert!(
-        stderr(&out).contains("no site in the catalog serves it"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("no site in the catalog serves it"), "{}", stderr(&out));
 }
 
 fn library_context(env: &Env) -> mirror::context::Context {
@@ -688,10 +532,7 @@ fn library_context(env: &Env) -> mirror::context::Context {
         ("MIRROR_ARCH", "amd64".into()),
     ]
     .into();
-    let overrides = mirror::context::Overrides {
-        root: Some(env.path("root")),
-        catalog: None,
-    };
+    let overrides = mirror::context::Overrides { root: Some(env.path("root")), catalog: None };
     mirror::context::Context::from_vars(&overrides, |n| vars.get(n).cloned()).unwrap()
 }
 
@@ -700,35 +541,19 @@ fn check_judges_one_configured_url_against_the_reference() {
     use mirror::probe::{self, Options, Status};
     use mirror::targets::{Host, TargetKind};
 
-    let farm = Farm::start(&[
-        Spec::new("alpha"),
-        Spec::new("late").lag(3 * DAY),
-        Spec::new("e500").mode(Mode::Status(500)),
-    ]);
+    let farm =
+        Farm::start(&[Spec::new("alpha"), Spec::new("late").lag(3 * DAY), Spec::new("e500").mode(Mode::Status(500))]);
     let env = Env::debian();
     let ctx = library_context(&env);
     let host = Host::detect(&ctx).unwrap();
     let catalog = mirror::catalog::Catalog::from_path(farm.catalog()).unwrap();
     let alpha = catalog.get("alpha");
     let late = catalog.get("late");
-    let opts = Options {
-        proxy_from_env: false,
-        ..Options::new(Duration::from_secs(2), Duration::from_secs(DAY))
-    };
+    let opts = Options { proxy_from_env: false, ..Options::new(Duration::from_secs(2), Duration::from_secs(DAY)) };
 
-    let r = probe::check(
-        &ctx,
-        &host,
-        TargetKind::Pip,
-        &format!("{}/pypi/web/simple/", farm.base("late")),
-        alpha,
-        &opts,
-    );
-    assert_eq!(
-        (r.site.as_str(), r.status),
-        ("configured", Status::Stale),
-        "{r:?}"
-    );
+    let r =
+        probe::check(&ctx, &host, TargetKind::Pip, &format!("{}/pypi/web/simple/", farm.base("late")), alpha, &opts);
+    assert_eq!((r.site.as_str(), r.status), ("configured", Status::Stale), "{r:?}");
     assert!(r.reason.starts_with("stale: 3d behind"), "{r:?}");
 
     let r = probe::check(
@@ -740,32 +565,16 @@ fn check_judges_one_configured_url_against_the_reference() {
         &opts,
     );
     assert_eq!(r.status, Status::Ok, "{r:?}");
-    assert!(
-        r.throughput_bps.is_some() && r.latency_ms.is_some(),
-        "{r:?}"
-    );
+    assert!(r.throughput_bps.is_some() && r.latency_ms.is_some(), "{r:?}");
     assert_eq!(r.url, format!("{}/crates.io-index", farm.base("alpha")));
 
-    let r = probe::check(
-        &ctx,
-        &host,
-        TargetKind::Apt,
-        &format!("{}/debian", farm.base("e500")),
-        alpha,
-        &opts,
-    );
+    let r = probe::check(&ctx, &host, TargetKind::Apt, &format!("{}/debian", farm.base("e500")), alpha, &opts);
     assert_eq!(r.status, Status::Failed);
     assert!(r.reason.contains("HTTP 500"), "{r:?}");
 
     // Without a reference there is nothing to be behind.
-    let r = probe::check(
-        &ctx,
-        &host,
-        TargetKind::Conda,
-        &format!("{}/anaconda/pkgs/main", farm.base("late")),
-        None,
-        &opts,
-    );
+    let r =
+        probe::check(&ctx, &host, TargetKind::Conda, &format!("{}/anaconda/pkgs/main", farm.base("late")), None, &opts);
     assert_eq!(r.status, Status::Ok, "{r:?}");
 }
 
@@ -779,27 +588,13 @@ fn bench_library_api_and_cache_round_trip() {
     let ctx = library_context(&env);
     let host = Host::detect(&ctx).unwrap();
     let catalog = mirror::catalog::Catalog::from_path(farm.catalog()).unwrap();
-    let opts = Options {
-        proxy_from_env: false,
-        ..Options::new(Duration::from_secs(2), Duration::from_secs(DAY))
-    };
+    let opts = Options { proxy_from_env: false, ..Options::new(Duration::from_secs(2), Duration::from_secs(DAY)) };
     let hour = Duration::from_secs(3600);
     assert!(probe::load_recent(&ctx, &host, &opts, hour).is_none());
-    let report = probe::bench(
-        &ctx,
-        &catalog,
-        &host,
-        &[TargetKind::Uv, TargetKind::Apt],
-        &opts,
-    )
-    .unwrap();
+    let report = probe::bench(&ctx, &catalog, &host, &[TargetKind::Uv, TargetKind::Apt], &opts).unwrap();
     assert_eq!(report.best(TargetKind::Uv), Some("alpha"));
     assert_eq!(report.best(TargetKind::Apt), Some("alpha"));
-    assert_eq!(
-        report.targets[0].target,
-        TargetKind::Uv,
-        "the order asked for"
-    );
+    assert_eq!(report.targets[0].target, TargetKind::Uv, "the order asked for");
     probe::save(&ctx, &host, &opts, &report).unwrap();
     let cached = probe::load_recent(&ctx, &host, &opts, hour).unwrap();
     assert_eq!(cached.best(TargetKind::Uv), Some("alpha"));
@@ -823,10 +618,5 @@ fn serve_farm() {
     };
     let farm = Farm::start(&specs);
     eprintln!("catalog: {}", farm.catalog().display());
-    std::thread::sleep(Duration::from_secs(
-        std::env::var("FARM_SECS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(60),
-    ));
+    std::thread::sleep(Duration::from_secs(std::env::var("FARM_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60)));
 }

@@ -35,37 +35,19 @@ pub fn run(app: &App, args: &BenchArgs) -> Result<ExitStatus> {
     }
 
     // Exit 1 when a named target (or, with none named, every target) has no usable site.
-    let unusable: Vec<&str> = report
-        .targets
-        .iter()
-        .filter(|t| t.best.is_none())
-        .map(|t| t.target.name())
-        .collect();
-    let failed = if args.targets.is_empty() {
-        unusable.len() == report.targets.len()
-    } else {
-        !unusable.is_empty()
-    };
+    let unusable: Vec<&str> = report.targets.iter().filter(|t| t.best.is_none()).map(|t| t.target.name()).collect();
+    let failed = if args.targets.is_empty() { unusable.len() == report.targets.len() } else { !unusable.is_empty() };
     if failed {
-        let none_served = report
-            .targets
-            .iter()
-            .filter(|t| t.best.is_none())
-            .all(|t| t.results.is_empty());
+        let none_served = report.targets.iter().filter(|t| t.best.is_none()).all(|t| t.results.is_empty());
         let hint = if none_served {
             "no site in the catalog serves it on this host; see `mirror list`"
         } else {
             "check the network and proxy settings (`HTTPS_PROXY`, `NO_PROXY`), raise `--timeout`, or allow more lag with `--max-lag`; `mirror bench -v` shows every request"
         };
-        return Err(
-            Problem::failed(format!("no usable mirror for {}", unusable.join(", ")))
-                .hint(hint)
-                .into(),
-        );
+        return Err(Problem::failed(format!("no usable mirror for {}", unusable.join(", "))).hint(hint).into());
     }
     if !unusable.is_empty() {
-        app.out
-            .warn(&format!("no usable mirror for {}", unusable.join(", ")));
+        app.out.warn(&format!("no usable mirror for {}", unusable.join(", ")));
     }
     Ok(ExitStatus::Success)
 }
@@ -76,10 +58,8 @@ fn print_tables(app: &App, report: &Report) -> Result<()> {
         if n > 0 {
             text.push('\n');
         }
-        let best = t.best.as_deref().map_or_else(
-            || app.out.red("no usable site"),
-            |b| format!("best: {}", app.out.bold(b)),
-        );
+        let best =
+            t.best.as_deref().map_or_else(|| app.out.red("no usable site"), |b| format!("best: {}", app.out.bold(b)));
         text.push_str(&format!("{}  {best}\n", app.out.bold(t.target.name())));
         if t.results.is_empty() {
             text.push_str("  no site in the catalog serves it on this host\n");
@@ -99,17 +79,13 @@ fn print_tables(app: &App, report: &Report) -> Result<()> {
                     r.site.clone(),
                     status,
                     r.latency_ms.map_or("-".into(), |l| format!("{l} ms")),
-                    r.throughput_bps
-                        .map_or("-".into(), |b| human_rate(b as f64)),
+                    r.throughput_bps.map_or("-".into(), |b| human_rate(b as f64)),
                     r.lag_seconds.map_or("-".into(), human_lag),
                     r.reason.clone(),
                 ]
             })
             .collect();
-        let rendered = table(
-            &["SITE", "STATUS", "LATENCY", "THROUGHPUT", "LAG", "WHY"],
-            &rows,
-        );
+        let rendered = table(&["SITE", "STATUS", "LATENCY", "THROUGHPUT", "LAG", "WHY"], &rows);
         for line in rendered.lines() {
             text.push_str("  ");
             text.push_str(line);

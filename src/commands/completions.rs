@@ -28,7 +28,6 @@ pub fn file_name(shell: Shell) -> &'static str {
 }
 
 pub fn run(app: &App, args: &CompletionsArgs) -> Result<ExitStatus> {
-    app.out
-        .data(&String::from_utf8_lossy(&script(args.shell)))?;
+    app.out.data(&String::from_utf8_lossy(&script(args.shell)))?;
     Ok(ExitStatus::Success)
 }

@@ -31,10 +31,7 @@ pub fn run(app: &App, args: &ListArgs) -> Result<ExitStatus> {
             id: &site.id,
             name: &site.name,
             region: &site.region,
-            targets: TargetKind::ALL
-                .into_iter()
-                .filter(|t| t.served_by(site))
-                .collect(),
+            targets: TargetKind::ALL.into_iter().filter(|t| t.served_by(site)).collect(),
         })
         .filter(|row| args.targets.is_empty() || wanted.iter().all(|t| row.targets.contains(t)))
         .collect();
@@ -44,23 +41,16 @@ pub fn run(app: &App, args: &ListArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     if sites.is_empty() {
-        app.out
-            .talk("no site in the catalog serves all of the named targets");
+        app.out.talk("no site in the catalog serves all of the named targets");
         return Ok(ExitStatus::Success);
     }
     let rows: Vec<Vec<String>> = sites
         .iter()
         .map(|s| {
             let targets: Vec<&str> = s.targets.iter().map(|t| t.name()).collect();
-            vec![
-                app.out.bold(s.id),
-                s.name.to_owned(),
-                s.region.to_owned(),
-                targets.join(" "),
-            ]
+            vec![app.out.bold(s.id), s.name.to_owned(), s.region.to_owned(), targets.join(" ")]
         })
         .collect();
-    app.out
-        .data(&table(&["SITE", "NAME", "REGION", "TARGETS"], &rows))?;
+    app.out.data(&table(&["SITE", "NAME", "REGION", "TARGETS"], &rows))?;
     Ok(ExitStatus::Success)
 }

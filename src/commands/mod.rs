@@ -10,6 +10,7 @@ use crate::output::Printer;
 use crate::targets::{Host, TargetKind};
 
 mod bench;
+mod best;
 pub mod completions;
 mod list;
 mod restore;
@@ -40,10 +41,7 @@ impl App {
 
 /// The targets named on the command line, or all of them, in canonical order, once each.
 pub fn chosen_targets(named: &[TargetKind]) -> Vec<TargetKind> {
-    TargetKind::ALL
-        .into_iter()
-        .filter(|t| named.is_empty() || named.contains(t))
-        .collect()
+    TargetKind::ALL.into_iter().filter(|t| named.is_empty() || named.contains(t)).collect()
 }
 
 pub fn dispatch(app: &App, command: &Command) -> Result<ExitStatus> {

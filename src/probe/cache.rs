@@ -36,9 +36,7 @@ struct Entry {
 }
 
 fn now_secs(ctx: &Context) -> u64 {
-    ctx.now
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    ctx.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 fn host_key(host: &Host) -> String {
@@ -64,13 +62,9 @@ pub fn save(ctx: &Context, host: &Host, opts: &Options, report: &Report) -> Resu
     let host = host_key(host);
     let mut cache = read(ctx);
     cache.version = VERSION;
-    cache
-        .entries
-        .retain(|e| e.measured_at + KEEP >= now && e.measured_at <= now + 60);
+    cache.entries.retain(|e| e.measured_at + KEEP >= now && e.measured_at <= now + 60);
     for t in &report.targets {
-        cache
-            .entries
-            .retain(|e| !(e.report.target == t.target && e.host == host && e.sites == opts.sites));
+        cache.entries.retain(|e| !(e.report.target == t.target && e.host == host && e.sites == opts.sites));
         cache.entries.push(Entry {
             measured_at: now,
             host: host.clone(),
@@ -85,33 +79,20 @@ pub fn save(ctx: &Context, host: &Host, opts: &Options, report: &Report) -> Resu
     fsx::write_atomic(
         &path,
         text.as_bytes(),
-        NewFile {
-            owner: ctx.sudo_user.as_ref(),
-            mode: Some(0o644),
-        },
+        NewFile { owner: ctx.sudo_user.as_ref(), mode: Some(0o644), ..NewFile::default() },
     )
     .with_context(|| format!("could not keep the results in `{}`", path.display()))
 }
 
 /// Cached results no older than `max_age` for this host, `--site` filter and `--max-lag`.
-pub fn load_recent(
-    ctx: &Context,
-    host: &Host,
-    opts: &Options,
-    max_age: Duration,
-) -> Option<Report> {
+pub fn load_recent(ctx: &Context, host: &Host, opts: &Options, max_age: Duration) -> Option<Report> {
     let now = now_secs(ctx);
     let host = host_key(host);
     let cache = read(ctx);
     let mut report = Report::default();
     for e in cache.entries {
-        let fresh =
-            e.measured_at <= now + 60 && now.saturating_sub(e.measured_at) <= max_age.as_secs();
-        if fresh
-            && e.host == host
-            && e.sites == opts.sites
-            && e.max_lag_seconds == opts.max_lag.as_secs()
-        {
+        let fresh = e.measured_at <= now + 60 && now.saturating_sub(e.measured_at) <= max_age.as_secs();
+        if fresh && e.host == host && e.sites == opts.sites && e.max_lag_seconds == opts.max_lag.as_secs() {
             report.targets.retain(|t| t.target != e.report.target);
             report.targets.push(e.report);
         }
@@ -130,11 +111,8 @@ mod tests {
     use std::ffi::OsString;
 
     fn ctx(dir: &std::path::Path, now: u64) -> Context {
-        let map: BTreeMap<&str, OsString> = [
-            ("HOME", dir.as_os_str().to_owned()),
-            ("MIRROR_TEST_NOW", now.to_string().into()),
-        ]
-        .into();
+        let map: BTreeMap<&str, OsString> =
+            [("HOME", dir.as_os_str().to_owned()), ("MIRROR_TEST_NOW", now.to_string().into())].into();
         Context::from_vars(&Overrides::default(), |n| map.get(n).cloned()).unwrap()
     }
 
@@ -160,37 +138,15 @@ mod tests {
     #[test]
     fn saves_merges_and_expires() {
         let dir = tempfile::tempdir().unwrap();
-        let host = Host {
-            id: "debian".into(),
-            codename: Some("bookworm".into()),
-            arch: "amd64".into(),
-            ..Host::default()
-        };
+        let host =
+            Host { id: "debian".into(), codename: Some("bookworm".into()), arch: "amd64".into(), ..Host::default() };
         let opts = Options::new(Duration::from_secs(3), Duration::from_secs(86_400));
         let hour = Duration::from_secs(3600);
 
         assert!(load_recent(&ctx(dir.path(), 1000), &host, &opts, hour).is_none());
-        save(
-            &ctx(dir.path(), 1000),
-            &host,
-            &opts,
-            &report(TargetKind::Pip, "tuna"),
-        )
-        .unwrap();
-        save(
-            &ctx(dir.path(), 2000),
-            &host,
-            &opts,
-            &report(TargetKind::Apt, "ustc"),
-        )
-        .unwrap();
-        save(
-            &ctx(dir.path(), 2500),
-            &host,
-            &opts,
-            &report(TargetKind::Pip, "bfsu"),
-        )
-        .unwrap();
+        save(&ctx(dir.path(), 1000), &host, &opts, &report(TargetKind::Pip, "tuna")).unwrap();
+        save(&ctx(dir.path(), 2000), &host, &opts, &report(TargetKind::Apt, "ustc")).unwrap();
+        save(&ctx(dir.path(), 2500), &host, &opts, &report(TargetKind::Pip, "bfsu")).unwrap();
 
         let r = load_recent(&ctx(dir.path(), 3000), &host, &opts, hour).unwrap();
         assert_eq!(r.best(TargetKind::Apt), Some("ustc"));
@@ -200,28 +156,16 @@ mod tests {
         assert_eq!(r.best(TargetKind::Apt), None);
         assert_eq!(r.best(TargetKind::Pip), Some("bfsu"));
         // Another host, another filter, another max-lag: not reused.
-        let other = Host {
-            arch: "arm64".into(),
-            ..host.clone()
-        };
+        let other = Host { arch: "arm64".into(), ..host.clone() };
         assert!(load_recent(&ctx(dir.path(), 3000), &other, &opts, hour).is_none());
         let filtered = opts.clone().with_sites(&["tuna".into()]);
         assert!(load_recent(&ctx(dir.path(), 3000), &host, &filtered, hour).is_none());
-        let strict = Options {
-            max_lag: hour,
-            ..opts.clone()
-        };
+        let strict = Options { max_lag: hour, ..opts.clone() };
         assert!(load_recent(&ctx(dir.path(), 3000), &host, &strict, hour).is_none());
         // A garbled cache is ignored, then replaced.
         std::fs::write(ctx(dir.path(), 0).bench_cache(), "{not json").unwrap();
         assert!(load_recent(&ctx(dir.path(), 3000), &host, &opts, hour).is_none());
-        save(
-            &ctx(dir.path(), 3000),
-            &host,
-            &opts,
-            &report(TargetKind::Uv, "nju"),
-        )
-        .unwrap();
+        save(&ctx(dir.path(), 3000), &host, &opts, &report(TargetKind::Uv, "nju")).unwrap();
         let r = load_recent(&ctx(dir.path(), 3000), &host, &opts, hour).unwrap();
         assert_eq!(r.targets.len(), 1);
     }

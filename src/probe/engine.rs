@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{
-    ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, LAST_MODIFIED, RANGE,
-};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, LAST_MODIFIED, RANGE};
 use tokio::sync::Semaphore;
 use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::{Instant, sleep_until, timeout_at};
@@ -35,14 +33,7 @@ pub struct Probed {
 
 impl Probed {
     fn failed(why: impl Into<String>, log: Vec<String>) -> Self {
-        Self {
-            outcome: Outcome::Failed(why.into()),
-            latency: None,
-            first: None,
-            readings: Vec::new(),
-            bytes: 0,
-            log,
-        }
+        Self { outcome: Outcome::Failed(why.into()), latency: None, first: None, readings: Vec::new(), bytes: 0, log }
     }
 }
 
@@ -113,11 +104,7 @@ pub fn client(opts: &Options) -> anyhow::Result<reqwest::Client> {
         }
     });
     let builder = reqwest::Client::builder();
-    let builder = if opts.proxy_from_env {
-        builder
-    } else {
-        builder.no_proxy()
-    };
+    let builder = if opts.proxy_from_env { builder } else { builder.no_proxy() };
     Ok(builder
         .user_agent(super::USER_AGENT)
         .redirect(policy)
@@ -130,10 +117,7 @@ pub fn client(opts: &Options) -> anyhow::Result<reqwest::Client> {
 
 impl Engine {
     pub fn new(opts: Options) -> anyhow::Result<Self> {
-        Ok(Self {
-            client: client(&opts)?,
-            opts,
-        })
+        Ok(Self { client: client(&opts)?, opts })
     }
 
     /// Probes every job concurrently (at most `per_host` at once per `host:port`, at most
@@ -152,10 +136,7 @@ impl Engine {
         let global = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
         let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut host_sem = |url: &str| {
-            hosts
-                .entry(host_key(url))
-                .or_insert_with(|| Arc::new(Semaphore::new(self.opts.per_host.max(1))))
-                .clone()
+            hosts.entry(host_key(url)).or_insert_with(|| Arc::new(Semaphore::new(self.opts.per_host.max(1)))).clone()
         };
 
         enum Done {
@@ -191,10 +172,7 @@ impl Engine {
                     };
                     let probed = match timeout_at(deadline, probed).await {
                         Ok(Some(p)) => p,
-                        _ => Probed::failed(
-                            format!("no answer within {}", rank::human_ms(opts.timeout)),
-                            Vec::new(),
-                        ),
+                        _ => Probed::failed(format!("no answer within {}", rank::human_ms(opts.timeout)), Vec::new()),
                     };
                     Done::Probe(i, probed)
                 }));
@@ -247,10 +225,7 @@ impl Engine {
                             if let Some(h) = &handles[i] {
                                 h.abort();
                             }
-                            let why = format!(
-                                "no answer before the cut-off at {}",
-                                rank::human_ms(at - start)
-                            );
+                            let why = format!("no answer before the cut-off at {}", rank::human_ms(at - start));
                             results[i] = Some(Probed::failed(why, Vec::new()));
                             pending -= 1;
                             progress(Event::Done);
@@ -269,8 +244,7 @@ impl Engine {
                     progress(Event::Done);
                     let g = jobs[i].group;
                     if cutoffs[g].is_none()
-                        && fresh_answers(jobs, &results, &by_group[g], self.opts.max_lag)
-                            >= finalists
+                        && fresh_answers(jobs, &results, &by_group[g], self.opts.max_lag) >= finalists
                     {
                         let t = start.elapsed();
                         let grace = (t * self.opts.cutoff_factor).max(t + self.opts.cutoff_floor);
@@ -280,10 +254,8 @@ impl Engine {
             }
         }
         set.abort_all();
-        let results = results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Probed::failed("not probed", Vec::new())))
-            .collect();
+        let results =
+            results.into_iter().map(|r| r.unwrap_or_else(|| Probed::failed("not probed", Vec::new()))).collect();
         (results, feed_texts)
     }
 
@@ -291,22 +263,14 @@ impl Engine {
     /// `sample_bytes`, whichever comes first. Headers must come before `deadline`.
     /// Returns bytes per second measured from the first answer byte (connection setup and
     /// time to first byte excluded).
-    pub async fn sample(
-        &self,
-        step: &Step,
-        window: Duration,
-        deadline: Instant,
-    ) -> Result<(f64, u64), FetchError> {
+    pub async fn sample(&self, step: &Step, window: Duration, deadline: Instant) -> Result<(f64, u64), FetchError> {
         let Check::Sample { format } = step.check else {
             return Err(FetchError::Failed("nothing to sample".into()));
         };
         let request = self.client.get(&step.url);
         let response = match timeout_at(deadline, request.send()).await {
             Err(_) => {
-                return Err(FetchError::Failed(format!(
-                    "no answer for {} in time",
-                    step.what
-                )));
+                return Err(FetchError::Failed(format!("no answer for {} in time", step.what)));
             }
             Ok(Err(e)) => return Err(FetchError::Failed(describe(&e))),
             Ok(Ok(r)) => r,
@@ -373,36 +337,17 @@ fn steady(marks: &[(Duration, u64)], min: Duration) -> bool {
 }
 
 /// How many answered jobs of a group are fresh as far as the run knows so far.
-fn fresh_answers(
-    jobs: &[Job],
-    results: &[Option<Probed>],
-    members: &[usize],
-    max_lag: Duration,
-) -> usize {
+fn fresh_answers(jobs: &[Job], results: &[Option<Probed>], members: &[usize], max_lag: Duration) -> usize {
     let answered: Vec<usize> = members
         .iter()
         .copied()
-        .filter(|i| {
-            results[*i]
-                .as_ref()
-                .is_some_and(|p| p.outcome == Outcome::Answered)
-        })
+        .filter(|i| results[*i].as_ref().is_some_and(|p| p.outcome == Outcome::Answered))
         .collect();
     let inputs: Vec<(&[String], &[Reading])> = answered
         .iter()
-        .map(|i| {
-            (
-                jobs[*i].plan.kinds.as_slice(),
-                results[*i]
-                    .as_ref()
-                    .map_or(&[][..], |p| p.readings.as_slice()),
-            )
-        })
+        .map(|i| (jobs[*i].plan.kinds.as_slice(), results[*i].as_ref().map_or(&[][..], |p| p.readings.as_slice())))
         .collect();
-    rank::lags(&inputs)
-        .into_iter()
-        .filter(|l| l.is_none_or(|l| l <= max_lag.as_secs()))
-        .count()
+    rank::lags(&inputs).into_iter().filter(|l| l.is_none_or(|l| l <= max_lag.as_secs())).count()
 }
 
 /// Runs the steps of one probe.
@@ -421,11 +366,7 @@ async fn probe(client: &reqwest::Client, plan: &Plan, deadline: Instant, opts: &
         {
             continue;
         }
-        let method = if step.method == Method::Head {
-            "HEAD"
-        } else {
-            "GET"
-        };
+        let method = if step.method == Method::Head { "HEAD" } else { "GET" };
         match fetch(client, step, deadline).await {
             Ok(answer) => {
                 out.bytes += answer.bytes;
@@ -448,20 +389,16 @@ async fn probe(client: &reqwest::Client, plan: &Plan, deadline: Instant, opts: &
                 }
             }
             Err(FetchError::Status(code)) if step.optional && matches!(code, 404 | 410) => {
-                out.log
-                    .push(format!("{method} {} → {code} (optional)", step.url));
+                out.log.push(format!("{method} {} → {code} (optional)", step.url));
             }
             Err(e) => {
                 out.log.push(format!("{method} {} → {e}", step.url));
                 out.outcome = match e {
                     FetchError::Throttled(code) => Outcome::Throttled(code),
-                    FetchError::Status(code) => {
-                        Outcome::Failed(format!("HTTP {code} for {}", step.what))
+                    FetchError::Status(code) => Outcome::Failed(format!("HTTP {code} for {}", step.what)),
+                    FetchError::Failed(why) if why == TIMED_OUT => {
+                        Outcome::Failed(format!("no answer within {}", rank::human_ms(opts.timeout)))
                     }
-                    FetchError::Failed(why) if why == TIMED_OUT => Outcome::Failed(format!(
-                        "no answer within {}",
-                        rank::human_ms(opts.timeout)
-                    )),
                     FetchError::Failed(why) => Outcome::Failed(why),
                 };
                 out.latency = None;
@@ -481,20 +418,12 @@ fn judge_status(response: reqwest::Response, step: &Step) -> Result<reqwest::Res
         return Err(FetchError::Throttled(code));
     }
     let fine = status.is_success() || (code == 401 && step.check == Check::Registry);
-    if fine {
-        Ok(response)
-    } else {
-        Err(FetchError::Status(code))
-    }
+    if fine { Ok(response) } else { Err(FetchError::Status(code)) }
 }
 
 /// One bounded request: the answer must start before `deadline`, and at most `step.limit`
 /// body bytes are read (a `whole` body that is longer is refused).
-pub async fn fetch(
-    client: &reqwest::Client,
-    step: &Step,
-    deadline: Instant,
-) -> Result<Answer, FetchError> {
+pub async fn fetch(client: &reqwest::Client, step: &Step, deadline: Instant) -> Result<Answer, FetchError> {
     let mut request = match step.method {
         Method::Get => client.get(&step.url),
         Method::Head => client.head(&step.url),
@@ -502,10 +431,7 @@ pub async fn fetch(
     if let Some(range) = step.range {
         request = request.header(RANGE, range.header());
     }
-    if matches!(
-        step.check,
-        Check::SimplePage { .. } | Check::SimpleSerial { .. }
-    ) {
+    if matches!(step.check, Check::SimplePage { .. } | Check::SimpleSerial { .. }) {
         request = request.header(ACCEPT, "text/html");
     }
     let began = Instant::now();
@@ -548,11 +474,7 @@ pub async fn fetch(
                     )));
                 }
                 Ok(Err(e)) => {
-                    return Err(FetchError::Failed(format!(
-                        "{} cut short: {}",
-                        step.what,
-                        describe(&e)
-                    )));
+                    return Err(FetchError::Failed(format!("{} cut short: {}", step.what, describe(&e))));
                 }
                 Ok(Ok(None)) => {
                     complete = true;
@@ -580,24 +502,11 @@ pub async fn fetch(
             )));
         }
     }
-    Ok(Answer {
-        status,
-        headers,
-        body,
-        from_start,
-        ttfb,
-        bytes,
-    })
+    Ok(Answer { status, headers, body, from_start, ttfb, bytes })
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -655,19 +564,13 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Vec<Reading>, String
         }
         Check::Repodata { kind } => {
             // A static repodata.json comes with a JSON type or at least a modification time.
-            let ctype = header(&answer.headers, CONTENT_TYPE.as_str())
-                .unwrap_or_default()
-                .to_lowercase();
+            let ctype = header(&answer.headers, CONTENT_TYPE.as_str()).unwrap_or_default().to_lowercase();
             let modified = last_modified(&answer.headers);
             if ctype.contains("html") {
                 return Err(format!("an HTML page instead of {}", step.what));
             }
             if !ctype.contains("json") && modified.is_none() {
-                let shown = if ctype.is_empty() {
-                    "no type"
-                } else {
-                    ctype.as_str()
-                };
+                let shown = if ctype.is_empty() { "no type" } else { ctype.as_str() };
                 return Err(format!("{} answered as `{shown}` with no date", step.what));
             }
             if let (Some(kind), Some(at)) = (kind, modified) {
@@ -683,9 +586,7 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Vec<Reading>, String
         }
         Check::Registry => {
             if header(&answer.headers, "docker-distribution-api-version").is_none() {
-                return Err(
-                    "`/v2/` is not a Docker registry (no `Docker-Distribution-Api-Version`)".into(),
-                );
+                return Err("`/v2/` is not a Docker registry (no `Docker-Distribution-Api-Version`)".into());
             }
         }
         Check::Sample { format } => signals::sample_start(&answer.body, *format)?,
@@ -703,10 +604,7 @@ pub fn describe(e: &reqwest::Error) -> String {
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-            reset |= matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
-            );
+            reset |= matches!(io.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted);
         }
         causes.push(s.to_string());
         source = s.source();
@@ -714,11 +612,7 @@ pub fn describe(e: &reqwest::Error) -> String {
     let all = causes.join(": ").to_lowercase();
     let inner = causes.last().cloned().unwrap_or_default();
     if e.is_redirect() {
-        return if all.contains("redirect loop") {
-            "redirect loop".into()
-        } else {
-            "too many redirects".into()
-        };
+        return if all.contains("redirect loop") { "redirect loop".into() } else { "too many redirects".into() };
     }
     if e.is_timeout() {
         return TIMED_OUT.into();
@@ -735,9 +629,7 @@ pub fn describe(e: &reqwest::Error) -> String {
     if reset {
         return "connection reset".into();
     }
-    if all.contains("incomplete message")
-        || all.contains("connection closed before message completed")
-    {
+    if all.contains("incomplete message") || all.contains("connection closed before message completed") {
         return "the server closed the connection without an answer".into();
     }
     if e.is_connect() {

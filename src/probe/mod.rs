@@ -187,13 +187,7 @@ impl Report {
 }
 
 /// Probes and ranks the catalog's sites for `targets` (see the module docs).
-pub fn bench(
-    ctx: &Context,
-    catalog: &Catalog,
-    host: &Host,
-    targets: &[TargetKind],
-    opts: &Options,
-) -> Result<Report> {
+pub fn bench(ctx: &Context, catalog: &Catalog, host: &Host, targets: &[TargetKind], opts: &Options) -> Result<Report> {
     bench_with_progress(ctx, catalog, host, targets, opts, &|_| {})
 }
 
@@ -209,10 +203,7 @@ pub fn bench_with_progress(
     let sites: Vec<&Site> = if opts.sites.is_empty() {
         catalog.sites().collect()
     } else {
-        opts.sites
-            .iter()
-            .map(|id| catalog.require(id))
-            .collect::<Result<_>>()?
+        opts.sites.iter().map(|id| catalog.require(id)).collect::<Result<_>>()?
     };
     let mut families: Vec<(Family, TargetKind)> = Vec::new();
     for &t in targets {
@@ -240,16 +231,9 @@ pub fn bench_with_progress(
         targets: targets
             .iter()
             .map(|t| {
-                let g = families
-                    .iter()
-                    .position(|(f, _)| *f == Family::of(*t))
-                    .expect("every target has a family");
+                let g = families.iter().position(|(f, _)| *f == Family::of(*t)).expect("every target has a family");
                 let results = ranked[g].clone();
-                TargetReport {
-                    target: *t,
-                    best: best_of(&results),
-                    results,
-                }
+                TargetReport { target: *t, best: best_of(&results), results }
             })
             .collect(),
     };
@@ -266,20 +250,12 @@ pub fn check(
     opts: &Options,
 ) -> ProbeResult {
     let configured = plan::plan_for_configured(target, host, url);
-    let mut group = vec![Candidate {
-        site: CONFIGURED.into(),
-        plan: configured.clone(),
-        feeds: Vec::new(),
-    }];
+    let mut group = vec![Candidate { site: CONFIGURED.into(), plan: configured.clone(), feeds: Vec::new() }];
     if let Some(site) = reference
         && let Some(p) = plan::plan(site, target, host)
         && p.url != configured.url
     {
-        group.push(Candidate {
-            site: site.id.clone(),
-            plan: p,
-            feeds: feeds_of(site),
-        });
+        group.push(Candidate { site: site.id.clone(), plan: p, feeds: feeds_of(site) });
     }
     let opts = Options {
         // No cut-off: both answers are wanted.
@@ -306,10 +282,7 @@ pub fn check(
 }
 
 fn best_of(results: &[ProbeResult]) -> Option<String> {
-    results
-        .first()
-        .filter(|r| r.status == Status::Ok)
-        .map(|r| r.site.clone())
+    results.first().filter(|r| r.status == Status::Ok).map(|r| r.site.clone())
 }
 
 /// A site's status feeds: (URL, format).
@@ -344,10 +317,7 @@ fn run(
     progress: &dyn Fn(Event),
     sample_first_only: bool,
 ) -> Result<Vec<Vec<ProbeResult>>> {
-    let now = ctx
-        .now
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = ctx.now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
 
     // Jobs, and each distinct feed URL once.
     let mut jobs: Vec<Job> = Vec::new();
@@ -356,10 +326,7 @@ fn run(
     let mut job_feeds: Vec<Vec<(usize, FeedFormat)>> = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         for (c, cand) in group.iter().enumerate() {
-            jobs.push(Job {
-                group: g,
-                plan: cand.plan.clone(),
-            });
+            jobs.push(Job { group: g, plan: cand.plan.clone() });
             owners.push((g, c));
             let mut mine = Vec::new();
             for (url, format) in &cand.feeds {
@@ -379,9 +346,7 @@ fn run(
         progress(Event::More);
     }
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let engine = Engine::new(opts.clone())?;
         let (probed, feed_texts) = engine.probe_all(&jobs, &feed_urls, progress).await;
@@ -396,11 +361,7 @@ fn run(
                 .map(|i| {
                     (
                         jobs[*i].plan.kinds.as_slice(),
-                        if probed[*i].outcome == Outcome::Answered {
-                            probed[*i].readings.as_slice()
-                        } else {
-                            &[]
-                        },
+                        if probed[*i].outcome == Outcome::Answered { probed[*i].readings.as_slice() } else { &[] },
                     )
                 })
                 .collect();
@@ -423,11 +384,10 @@ fn run(
                     details.push(format!(
                         "{}: {}{}",
                         f.source,
-                        f.since_success
-                            .map_or("no success known".to_owned(), |s| format!(
-                                "last success {} ago",
-                                rank::human_lag(s)
-                            )),
+                        f.since_success.map_or("no success known".to_owned(), |s| format!(
+                            "last success {} ago",
+                            rank::human_lag(s)
+                        )),
                         if f.failing { ", failing" } else { "" }
                     ));
                 }
@@ -459,10 +419,7 @@ fn run(
             order.sort_by_key(|k| ms[*k].latency.unwrap_or(Duration::MAX));
             planned.push((g, order));
         }
-        let wanted = |n: usize| {
-            n.min(opts.finalists)
-                .min(if sample_first_only { 1 } else { usize::MAX })
-        };
+        let wanted = |n: usize| n.min(opts.finalists).min(if sample_first_only { 1 } else { usize::MAX });
         let mut left: usize = planned.iter().map(|(_, o)| wanted(o.len())).sum();
         for _ in 0..left {
             progress(Event::More);
@@ -478,19 +435,13 @@ fn run(
                 if remaining < Duration::from_millis(50) {
                     break;
                 }
-                let window = opts
-                    .sample_time
-                    .min(remaining / u32::try_from(left.max(1)).unwrap_or(u32::MAX));
+                let window = opts.sample_time.min(remaining / u32::try_from(left.max(1)).unwrap_or(u32::MAX));
                 let step = samples[g][k].as_ref().expect("filtered above");
                 let m = &mut measured[g][k];
                 match engine.sample(step, window, sample_deadline).await {
                     Ok((bps, bytes)) => {
                         m.throughput = Some(bps);
-                        m.details.push(format!(
-                            "GET {} → {bytes} bytes at {}",
-                            step.url,
-                            rank::human_rate(bps)
-                        ));
+                        m.details.push(format!("GET {} → {bytes} bytes at {}", step.url, rank::human_rate(bps)));
                         got += 1;
                         left = left.saturating_sub(1);
                         progress(Event::Done);
@@ -499,13 +450,10 @@ fn run(
                         m.details.push(format!("GET {} → {e}", step.url));
                         m.outcome = match e {
                             FetchError::Throttled(code) => Outcome::Throttled(code),
-                            FetchError::Status(code) => Outcome::Failed(format!(
-                                "throughput sample: HTTP {code} for {}",
-                                step.what
-                            )),
-                            FetchError::Failed(why) => {
-                                Outcome::Failed(format!("throughput sample: {why}"))
+                            FetchError::Status(code) => {
+                                Outcome::Failed(format!("throughput sample: HTTP {code} for {}", step.what))
                             }
+                            FetchError::Failed(why) => Outcome::Failed(format!("throughput sample: {why}")),
                         };
                         m.latency = None;
                     }
@@ -515,20 +463,12 @@ fn run(
         for _ in 0..left {
             progress(Event::Done);
         }
-        Ok(measured
-            .iter()
-            .map(|ms| rank::rank(ms, opts.max_lag))
-            .collect())
+        Ok(measured.iter().map(|ms| rank::rank(ms, opts.max_lag)).collect())
     })
 }
 
 /// What the site's feeds say about the plan's repository (the worse of them).
-fn feed_view(
-    plan: &Plan,
-    feeds: &[(usize, FeedFormat)],
-    texts: &[Option<String>],
-    now: i64,
-) -> Option<FeedView> {
+fn feed_view(plan: &Plan, feeds: &[(usize, FeedFormat)], texts: &[Option<String>], now: i64) -> Option<FeedView> {
     let names = signals::feed_names(plan.repo, &plan.url);
     feeds
         .iter()

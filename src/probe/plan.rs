@@ -175,21 +175,11 @@ impl Step {
     }
 
     fn ranged(what: &str, url: String, range: Range, check: Check) -> Self {
-        Self {
-            range: Some(range),
-            limit: range.bytes(),
-            whole: false,
-            ..Self::get(what, url, check)
-        }
+        Self { range: Some(range), limit: range.bytes(), whole: false, ..Self::get(what, url, check) }
     }
 
     fn head(what: &str, url: String, check: Check) -> Self {
-        Self {
-            method: Method::Head,
-            limit: 0,
-            whole: false,
-            ..Self::get(what, url, check)
-        }
+        Self { method: Method::Head, limit: 0, whole: false, ..Self::get(what, url, check) }
     }
 
     fn optional(mut self) -> Self {
@@ -199,17 +189,11 @@ impl Step {
 
     /// A site status feed: read whole, up to [`super::FEED_BUDGET`].
     pub fn feed(url: String) -> Self {
-        Self {
-            limit: super::FEED_BUDGET,
-            ..Self::get("status feed", url, Check::Feed)
-        }
+        Self { limit: super::FEED_BUDGET, ..Self::get("status feed", url, Check::Feed) }
     }
 
     fn sample(what: &str, url: String, format: SampleFormat) -> Self {
-        Self {
-            whole: false,
-            ..Self::get(what, url, Check::Sample { format })
-        }
+        Self { whole: false, ..Self::get(what, url, Check::Sample { format }) }
     }
 }
 
@@ -238,11 +222,7 @@ impl Plan {
 /// `host:port` of a URL (the scheme's default port when none is given).
 pub fn host_key(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(u) => format!(
-            "{}:{}",
-            u.host_str().unwrap_or_default(),
-            u.port_or_known_default().unwrap_or(0)
-        ),
+        Ok(u) => format!("{}:{}", u.host_str().unwrap_or_default(), u.port_or_known_default().unwrap_or(0)),
         Err(_) => url.to_owned(),
     }
 }
@@ -274,14 +254,7 @@ pub fn plan(site: &Site, target: TargetKind, host: &Host) -> Option<Plan> {
     if repo == Repo::Anaconda && !site.conda.pkgs && site.conda_cloud().is_none() {
         return None;
     }
-    Some(plan_for_url(
-        target,
-        host,
-        repo,
-        url,
-        &site.conda,
-        site.conda_cloud(),
-    ))
+    Some(plan_for_url(target, host, repo, url, &site.conda, site.conda_cloud()))
 }
 
 /// The probe of a repository URL given directly (`status --check` of a configured URL).
@@ -289,10 +262,7 @@ pub fn plan(site: &Site, target: TargetKind, host: &Host) -> Option<Plan> {
 /// are dropped, and a conda URL ending in `/pkgs/main` or `/cloud/<channel>` is understood.
 pub fn plan_for_configured(target: TargetKind, host: &Host, url: &str) -> Plan {
     let repo = repo_for(target, host);
-    let url = url
-        .trim()
-        .trim_start_matches("sparse+")
-        .trim_end_matches('/');
+    let url = url.trim().trim_start_matches("sparse+").trim_end_matches('/');
     if repo == Repo::Anaconda {
         // Accept the anaconda root, a `pkgs/<x>` channel or a `.../<channel>` cloud channel.
         if let Some((root, _)) = url.rsplit_once("/pkgs/") {
@@ -300,16 +270,10 @@ pub fn plan_for_configured(target: TargetKind, host: &Host, url: &str) -> Plan {
         }
         if let Some((cloud, channel)) = url.rsplit_once('/') {
             let looks_like_channel = !channel.is_empty()
-                && channel
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                && channel.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
                 && url::Url::parse(cloud).is_ok_and(|u| u.path() != "/");
             if looks_like_channel && channel != "anaconda" {
-                let conda = Conda {
-                    channels: vec![channel.to_owned()],
-                    pkgs: false,
-                    cloud: Some(cloud.to_owned()),
-                };
+                let conda = Conda { channels: vec![channel.to_owned()], pkgs: false, cloud: Some(cloud.to_owned()) };
                 return plan_for_url(target, host, repo, url, &conda, Some(cloud.to_owned()));
             }
         }
@@ -319,21 +283,10 @@ pub fn plan_for_configured(target: TargetKind, host: &Host, url: &str) -> Plan {
 }
 
 fn default_conda(pkgs: bool) -> Conda {
-    Conda {
-        channels: vec!["conda-forge".into()],
-        pkgs,
-        cloud: None,
-    }
+    Conda { channels: vec!["conda-forge".into()], pkgs, cloud: None }
 }
 
-fn plan_for_url(
-    target: TargetKind,
-    host: &Host,
-    repo: Repo,
-    url: &str,
-    conda: &Conda,
-    cloud: Option<String>,
-) -> Plan {
+fn plan_for_url(target: TargetKind, host: &Host, repo: Repo, url: &str, conda: &Conda, cloud: Option<String>) -> Plan {
     let url = url.trim_end_matches('/').to_owned();
     let family = Family::of(target);
     let (steps, sample, kinds) = match repo {
@@ -346,14 +299,7 @@ fn plan_for_url(
         Repo::Crates => crates(&url),
         Repo::Dockerhub => docker(&url),
     };
-    Plan {
-        family,
-        repo,
-        url,
-        steps,
-        sample,
-        kinds,
-    }
+    Plan { family, repo, url, steps, sample, kinds }
 }
 
 type Parts = (Vec<Step>, Option<Step>, Vec<String>);
@@ -381,10 +327,7 @@ fn apt_debian(url: &str, host: &Host) -> Parts {
             "InRelease",
             format!("{url}/dists/{updates}/InRelease"),
             Range::Head(HEAD_BYTES),
-            Check::InRelease {
-                suite: updates.clone(),
-                origin: "Debian",
-            },
+            Check::InRelease { suite: updates.clone(), origin: "Debian" },
         ),
     ];
     let sample = Step::sample(
@@ -397,30 +340,20 @@ fn apt_debian(url: &str, host: &Host) -> Parts {
 }
 
 fn apt_ubuntu(url: &str, host: &Host) -> Parts {
-    let suite = host
-        .codename
-        .clone()
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| UBUNTU_FALLBACK.to_owned());
+    let suite = host.codename.clone().filter(|c| !c.is_empty()).unwrap_or_else(|| UBUNTU_FALLBACK.to_owned());
     let updates = format!("{suite}-updates");
     let steps = vec![
         Step::ranged(
             "InRelease",
             format!("{url}/dists/{suite}/InRelease"),
             Range::Head(HEAD_BYTES),
-            Check::InRelease {
-                suite: suite.clone(),
-                origin: "Ubuntu",
-            },
+            Check::InRelease { suite: suite.clone(), origin: "Ubuntu" },
         ),
         Step::ranged(
             "InRelease",
             format!("{url}/dists/{updates}/InRelease"),
             Range::Head(HEAD_BYTES),
-            Check::InRelease {
-                suite: updates.clone(),
-                origin: "Ubuntu",
-            },
+            Check::InRelease { suite: updates.clone(), origin: "Ubuntu" },
         ),
     ];
     let sample = Step::sample(
@@ -432,42 +365,21 @@ fn apt_ubuntu(url: &str, host: &Host) -> Parts {
 }
 
 fn pacman_arch(url: &str) -> Parts {
-    let mut lastsync = Step::get(
-        "lastsync",
-        format!("{url}/lastsync"),
-        Check::Epoch {
-            kind: "arch-lastsync",
-        },
-    )
-    .optional();
+    let mut lastsync =
+        Step::get("lastsync", format!("{url}/lastsync"), Check::Epoch { kind: "arch-lastsync" }).optional();
     lastsync.fallback_for = Some("arch-lastupdate");
     let steps = vec![
-        Step::get(
-            "lastupdate",
-            format!("{url}/lastupdate"),
-            Check::Epoch {
-                kind: "arch-lastupdate",
-            },
-        )
-        .optional(),
+        Step::get("lastupdate", format!("{url}/lastupdate"), Check::Epoch { kind: "arch-lastupdate" }).optional(),
         lastsync,
         Step::ranged(
             "core.db",
             format!("{url}/core/os/x86_64/core.db"),
             Range::Head(HEAD_BYTES),
-            Check::PackageDb {
-                kind: Some("arch-core-db".into()),
-            },
+            Check::PackageDb { kind: Some("arch-core-db".into()) },
         ),
     ];
-    let sample = Step::sample(
-        "extra.db",
-        format!("{url}/extra/os/x86_64/extra.db"),
-        SampleFormat::Compressed,
-    );
-    let kinds = ["arch-lastupdate", "arch-lastsync", "arch-core-db"]
-        .map(String::from)
-        .to_vec();
+    let sample = Step::sample("extra.db", format!("{url}/extra/os/x86_64/extra.db"), SampleFormat::Compressed);
+    let kinds = ["arch-lastupdate", "arch-lastsync", "arch-core-db"].map(String::from).to_vec();
     (steps, Some(sample), kinds)
 }
 
@@ -487,9 +399,7 @@ fn pacman_alarm(url: &str, host: &Host) -> Parts {
             "core.db",
             format!("{url}/{arch}/core/core.db"),
             Range::Head(HEAD_BYTES),
-            Check::PackageDb {
-                kind: Some(kind.clone()),
-            },
+            Check::PackageDb { kind: Some(kind.clone()) },
         ),
         Step::ranged(
             "extra.db",
@@ -498,11 +408,7 @@ fn pacman_alarm(url: &str, host: &Host) -> Parts {
             Check::PackageDb { kind: None },
         ),
     ];
-    let sample = Step::sample(
-        "extra.db",
-        format!("{url}/{arch}/extra/extra.db"),
-        SampleFormat::Compressed,
-    );
+    let sample = Step::sample("extra.db", format!("{url}/{arch}/extra/extra.db"), SampleFormat::Compressed);
     (steps, Some(sample), vec![kind])
 }
 
@@ -513,17 +419,13 @@ fn pypi(url: &str) -> Parts {
             "simple page",
             busy.clone(),
             Range::Tail(2 * 1024),
-            Check::SimpleSerial {
-                project: BUSY_PYPI_PROJECT.into(),
-            },
+            Check::SimpleSerial { project: BUSY_PYPI_PROJECT.into() },
         ),
         Step::ranged(
             "simple page",
             format!("{url}/{SMALL_PYPI_PROJECT}/"),
             Range::Head(8 * 1024),
-            Check::SimplePage {
-                project: SMALL_PYPI_PROJECT.into(),
-            },
+            Check::SimplePage { project: SMALL_PYPI_PROJECT.into() },
         ),
     ];
     let sample = Step::sample("simple page", busy, SampleFormat::Html);
@@ -533,11 +435,7 @@ fn pypi(url: &str) -> Parts {
 /// conda's name for the host platform.
 pub fn conda_subdir(debian_arch: &str) -> &'static str {
     if cfg!(target_os = "macos") {
-        return if debian_arch == "arm64" {
-            "osx-arm64"
-        } else {
-            "osx-64"
-        };
+        return if debian_arch == "arm64" { "osx-arm64" } else { "osx-64" };
     }
     match debian_arch {
         "amd64" => "linux-64",
@@ -560,10 +458,7 @@ fn conda_plan(url: &str, host: &Host, conda: &Conda, cloud: Option<String>) -> P
                 .find(|c| *c == "conda-forge")
                 .or(conda.channels.first())
                 .map_or("conda-forge", String::as_str);
-            let root = cloud.as_deref().map_or_else(
-                || format!("{url}/cloud"),
-                |c| c.trim_end_matches('/').to_owned(),
-            );
+            let root = cloud.as_deref().map_or_else(|| format!("{url}/cloud"), |c| c.trim_end_matches('/').to_owned());
             (format!("{root}/{channel}"), channel.to_owned())
         }
     };
@@ -573,21 +468,11 @@ fn conda_plan(url: &str, host: &Host, conda: &Conda, cloud: Option<String>) -> P
         Step::head(
             "repodata.json",
             format!("{channel_url}/{subdir}/repodata.json"),
-            Check::Repodata {
-                kind: Some(kind.clone()),
-            },
+            Check::Repodata { kind: Some(kind.clone()) },
         ),
-        Step::head(
-            "repodata.json",
-            format!("{channel_url}/noarch/repodata.json"),
-            Check::Repodata { kind: None },
-        ),
+        Step::head("repodata.json", format!("{channel_url}/noarch/repodata.json"), Check::Repodata { kind: None }),
     ];
-    let sample = Step::sample(
-        "repodata.json",
-        format!("{channel_url}/{subdir}/repodata.json"),
-        SampleFormat::Json,
-    );
+    let sample = Step::sample("repodata.json", format!("{channel_url}/{subdir}/repodata.json"), SampleFormat::Json);
     (steps, Some(sample), vec![kind])
 }
 
@@ -605,19 +490,8 @@ pub fn crate_path(name: &str) -> String {
 fn crates(url: &str) -> Parts {
     let busy = format!("{url}/{}", crate_path(BUSY_CRATE));
     let steps = vec![
-        Step::get(
-            "config.json",
-            format!("{url}/config.json"),
-            Check::CratesConfig,
-        ),
-        Step::ranged(
-            "index file",
-            busy.clone(),
-            Range::Tail(16 * 1024),
-            Check::CrateIndex {
-                name: BUSY_CRATE.into(),
-            },
-        ),
+        Step::get("config.json", format!("{url}/config.json"), Check::CratesConfig),
+        Step::ranged("index file", busy.clone(), Range::Tail(16 * 1024), Check::CrateIndex { name: BUSY_CRATE.into() }),
     ];
     let sample = Step::sample("index file", busy, SampleFormat::Json);
     (steps, Some(sample), vec![format!("crates:{BUSY_CRATE}")])
@@ -625,11 +499,7 @@ fn crates(url: &str) -> Parts {
 
 fn docker(url: &str) -> Parts {
     let v2 = format!("{url}/v2/");
-    let step = Step {
-        whole: false,
-        limit: HEAD_BYTES,
-        ..Step::get("/v2/", v2, Check::Registry)
-    };
+    let step = Step { whole: false, limit: HEAD_BYTES, ..Step::get("/v2/", v2, Check::Registry) };
     // Two requests: the first opens the connection, the second is timed warm like the other
     // targets' last step. Registries serve nothing small and public to sample throughput on.
     (vec![step.clone(), step], None, Vec::new())
@@ -642,10 +512,7 @@ mod tests {
     use std::path::Path;
 
     fn host(os: &str, arch: &str) -> Host {
-        let mut h = Host {
-            arch: arch.into(),
-            ..Host::default()
-        };
+        let mut h = Host { arch: arch.into(), ..Host::default() };
         h.parse_os_release(os);
         h
     }
@@ -690,10 +557,7 @@ crates = "{base}/crates.io-index/"
                 "https://m.example/debian/dists/bookworm-updates/InRelease"
             ]
         );
-        assert_eq!(
-            p.sample.unwrap().url,
-            "https://m.example/debian/dists/bookworm/main/binary-arm64/Packages.xz"
-        );
+        assert_eq!(p.sample.unwrap().url, "https://m.example/debian/dists/bookworm/main/binary-arm64/Packages.xz");
         assert_eq!(p.steps[1].range, Some(Range::Head(HEAD_BYTES)));
         assert!(p.steps[0].optional && !p.steps[1].optional);
     }
@@ -702,17 +566,11 @@ crates = "{base}/crates.io-index/"
     fn debian_without_codename_and_other_hosts_use_stable() {
         for os in ["ID=debian\n", "ID=fedora\nVERSION_CODENAME=f40\n", ""] {
             let p = plan(&site(), TargetKind::Apt, &host(os, "amd64")).unwrap();
-            assert_eq!(
-                p.steps[1].url, "https://m.example/debian/dists/stable-updates/InRelease",
-                "{os}"
-            );
+            assert_eq!(p.steps[1].url, "https://m.example/debian/dists/stable-updates/InRelease", "{os}");
         }
         let sid = host("ID=debian\nVERSION_CODENAME=sid\n", "amd64");
         let p = plan(&site(), TargetKind::Apt, &sid).unwrap();
-        assert_eq!(
-            p.steps[1].url,
-            "https://m.example/debian/dists/sid/InRelease"
-        );
+        assert_eq!(p.steps[1].url, "https://m.example/debian/dists/sid/InRelease");
     }
 
     #[test]
@@ -729,16 +587,10 @@ crates = "{base}/crates.io-index/"
         );
         let p = plan(&site(), TargetKind::Apt, &host(os, "arm64")).unwrap();
         assert_eq!(p.repo, Repo::UbuntuPorts);
-        assert_eq!(
-            p.sample.unwrap().url,
-            "https://m.example/ubuntu-ports/dists/noble/main/binary-arm64/Packages.xz"
-        );
+        assert_eq!(p.sample.unwrap().url, "https://m.example/ubuntu-ports/dists/noble/main/binary-arm64/Packages.xz");
         let mint = host("ID=linuxmint\nID_LIKE=ubuntu\n", "amd64");
         let p = plan(&site(), TargetKind::Apt, &mint).unwrap();
-        assert_eq!(
-            p.steps[0].url,
-            "https://m.example/ubuntu/dists/noble/InRelease"
-        );
+        assert_eq!(p.steps[0].url, "https://m.example/ubuntu/dists/noble/InRelease");
     }
 
     #[test]
@@ -753,17 +605,9 @@ crates = "{base}/crates.io-index/"
             ]
         );
         assert_eq!(p.steps[1].fallback_for, Some("arch-lastupdate"));
-        let p = plan(
-            &site(),
-            TargetKind::Pacman,
-            &host("ID=archarm\nID_LIKE=arch\n", "armhf"),
-        )
-        .unwrap();
+        let p = plan(&site(), TargetKind::Pacman, &host("ID=archarm\nID_LIKE=arch\n", "armhf")).unwrap();
         assert_eq!(p.repo, Repo::Archlinuxarm);
-        assert_eq!(
-            p.steps[0].url,
-            "https://m.example/archlinuxarm/armv7h/core/core.db"
-        );
+        assert_eq!(p.steps[0].url, "https://m.example/archlinuxarm/armv7h/core/core.db");
         // Debian hosts still rank the x86_64 Arch tree (container images, laptops).
         let p = plan(&site(), TargetKind::Pacman, &host("ID=debian\n", "amd64")).unwrap();
         assert_eq!(p.repo, Repo::Archlinux);
@@ -774,13 +618,7 @@ crates = "{base}/crates.io-index/"
         let h = host("ID=debian\n", "amd64");
         let p = plan(&site(), TargetKind::Uv, &h).unwrap();
         assert_eq!(p.family, Family::Pypi);
-        assert_eq!(
-            urls(&p),
-            [
-                "https://m.example/pypi/web/simple/botocore/",
-                "https://m.example/pypi/web/simple/pip/"
-            ]
-        );
+        assert_eq!(urls(&p), ["https://m.example/pypi/web/simple/botocore/", "https://m.example/pypi/web/simple/pip/"]);
         assert_eq!(p.steps[0].range, Some(Range::Tail(2048)));
         let p = plan(&site(), TargetKind::Conda, &h).unwrap();
         assert_eq!(
@@ -796,10 +634,7 @@ crates = "{base}/crates.io-index/"
         assert_eq!(p.url, "https://m.example/crates.io-index");
         assert_eq!(
             urls(&p),
-            [
-                "https://m.example/crates.io-index/config.json",
-                "https://m.example/crates.io-index/aw/s-/aws-sdk-s3"
-            ]
+            ["https://m.example/crates.io-index/config.json", "https://m.example/crates.io-index/aw/s-/aws-sdk-s3"]
         );
         assert!(plan(&site(), TargetKind::Docker, &h).is_none());
     }
@@ -813,10 +648,7 @@ crates = "{base}/crates.io-index/"
         )
         .unwrap();
         let p = plan(&s, TargetKind::Conda, &host("", "arm64")).unwrap();
-        assert_eq!(
-            p.steps[0].url,
-            "https://u/anaconda/cloud/conda-forge/linux-aarch64/repodata.json"
-        );
+        assert_eq!(p.steps[0].url, "https://u/anaconda/cloud/conda-forge/linux-aarch64/repodata.json");
         assert_eq!(p.kinds, ["conda:conda-forge/linux-aarch64"]);
     }
 
@@ -826,19 +658,9 @@ crates = "{base}/crates.io-index/"
         let p = plan_for_configured(TargetKind::Cargo, &h, "sparse+https://m/crates.io-index/");
         assert_eq!(p.steps[0].url, "https://m/crates.io-index/config.json");
         let p = plan_for_configured(TargetKind::Conda, &h, "https://m/anaconda/pkgs/main");
-        assert_eq!(
-            p.steps[0].url,
-            "https://m/anaconda/pkgs/main/linux-64/repodata.json"
-        );
-        let p = plan_for_configured(
-            TargetKind::Conda,
-            &h,
-            "https://m/anaconda/cloud/conda-forge",
-        );
-        assert_eq!(
-            p.steps[0].url,
-            "https://m/anaconda/cloud/conda-forge/linux-64/repodata.json"
-        );
+        assert_eq!(p.steps[0].url, "https://m/anaconda/pkgs/main/linux-64/repodata.json");
+        let p = plan_for_configured(TargetKind::Conda, &h, "https://m/anaconda/cloud/conda-forge");
+        assert_eq!(p.steps[0].url, "https://m/anaconda/cloud/conda-forge/linux-64/repodata.json");
         let p = plan_for_configured(TargetKind::Docker, &h, "https://hub.example/");
         assert_eq!(p.steps[0].url, "https://hub.example/v2/");
         assert_eq!(p.host_key(), "hub.example:443");

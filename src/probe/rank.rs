@@ -100,11 +100,8 @@ pub fn lags(sites: &[(&[String], &[Reading])]) -> Vec<Option<u64>> {
         .map(|(kinds, readings)| {
             kinds.iter().find_map(|kind| {
                 let mine = readings.iter().find(|r| &r.kind == kind)?;
-                let freshest = sites
-                    .iter()
-                    .flat_map(|(_, rs)| rs.iter())
-                    .filter(|r| &r.kind == kind)
-                    .max_by_key(|r| r.value)?;
+                let freshest =
+                    sites.iter().flat_map(|(_, rs)| rs.iter()).filter(|r| &r.kind == kind).max_by_key(|r| r.value)?;
                 if mine.token.is_some() && mine.token == freshest.token {
                     return Some(0);
                 }
@@ -131,27 +128,17 @@ pub fn classify(m: &Measured, max_lag: Duration) -> Status {
         Outcome::Throttled(_) => Status::Throttled,
         Outcome::Answered => {
             let over = effective_lag(m).is_some_and(|l| l > max_lag.as_secs());
-            let failing_blind = m
-                .feed
-                .as_ref()
-                .is_some_and(|f| f.failing && f.since_success.is_none());
-            if over || failing_blind {
-                Status::Stale
-            } else {
-                Status::Ok
-            }
+            let failing_blind = m.feed.as_ref().is_some_and(|f| f.failing && f.since_success.is_none());
+            if over || failing_blind { Status::Stale } else { Status::Ok }
         }
     }
 }
 
 /// Sorts and explains. The first row is the best when its status is `ok`.
 pub fn rank(measured: &[Measured], max_lag: Duration) -> Vec<ProbeResult> {
-    let mut items: Vec<(Status, &Measured)> =
-        measured.iter().map(|m| (classify(m, max_lag), m)).collect();
+    let mut items: Vec<(Status, &Measured)> = measured.iter().map(|m| (classify(m, max_lag), m)).collect();
     items.sort_by(compare);
-    let any_sampled = items
-        .iter()
-        .any(|(s, m)| *s == Status::Ok && m.throughput.is_some());
+    let any_sampled = items.iter().any(|(s, m)| *s == Status::Ok && m.throughput.is_some());
     items
         .iter()
         .enumerate()
@@ -162,10 +149,7 @@ pub fn rank(measured: &[Measured], max_lag: Duration) -> Vec<ProbeResult> {
                 site: m.site.clone(),
                 url: m.url.clone(),
                 status: *status,
-                latency_ms: m
-                    .latency
-                    .filter(|_| shown)
-                    .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64),
+                latency_ms: m.latency.filter(|_| shown).map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64),
                 throughput_bps: m.throughput.filter(|_| shown).map(|t| t.round() as u64),
                 lag_seconds: effective_lag(m).filter(|_| shown),
                 reason,
@@ -188,20 +172,16 @@ fn compare(a: &(Status, &Measured), b: &(Status, &Measured)) -> Ordering {
                 .then_with(|| latency_order(ma, mb))
                 .then_with(|| ma.site.cmp(&mb.site))
         }
-        Status::Stale => stale_key(ma)
-            .cmp(&stale_key(mb))
-            .then_with(|| latency_order(ma, mb))
-            .then_with(|| ma.site.cmp(&mb.site)),
+        Status::Stale => {
+            stale_key(ma).cmp(&stale_key(mb)).then_with(|| latency_order(ma, mb)).then_with(|| ma.site.cmp(&mb.site))
+        }
         Status::Throttled | Status::Failed => ma.site.cmp(&mb.site),
     })
 }
 
 /// Least behind first; a site whose sync is failing with no known success goes last.
 fn stale_key(m: &Measured) -> (bool, Option<u64>) {
-    let blind = m
-        .feed
-        .as_ref()
-        .is_some_and(|f| f.failing && f.since_success.is_none());
+    let blind = m.feed.as_ref().is_some_and(|f| f.failing && f.since_success.is_none());
     (blind, effective_lag(m))
 }
 
@@ -233,11 +213,7 @@ fn explain(status: Status, m: &Measured, first: bool, any_sampled: bool) -> Stri
                 }
                 (lag, Some(f)) if feed_lag > lag => {
                     let state = if f.failing { ", sync failing" } else { "" };
-                    format!(
-                        "stale: last synced {} ago ({}{state})",
-                        human_lag(feed_lag.unwrap_or(0)),
-                        f.source
-                    )
+                    format!("stale: last synced {} ago ({}{state})", human_lag(feed_lag.unwrap_or(0)), f.source)
                 }
                 (lag, _) => format!("stale: {} behind", human_lag(lag.unwrap_or(0))),
             }
@@ -275,11 +251,7 @@ pub fn human_rate(bytes_per_sec: f64) -> String {
 
 /// `42 ms`, `1.3 s`.
 pub fn human_ms(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
+    if d < Duration::from_secs(1) { format!("{} ms", d.as_millis()) } else { format!("{:.1} s", d.as_secs_f64()) }
 }
 
 /// `3d`, `5h`, `12m`, `40s`: the largest whole unit.
@@ -332,11 +304,7 @@ mod tests {
     }
 
     fn feed(mut x: Measured, failing: bool, since: Option<u64>) -> Measured {
-        x.feed = Some(FeedView {
-            source: "tunasync",
-            failing,
-            since_success: since,
-        });
+        x.feed = Some(FeedView { source: "tunasync", failing, since_success: since });
         x
     }
 
@@ -354,11 +322,7 @@ mod tests {
         let cases = vec![
             Case {
                 name: "throughput beats latency",
-                input: vec![
-                    thr(lat(m("a"), 5), 2.0),
-                    thr(lat(m("b"), 40), 40.0),
-                    thr(lat(m("c"), 20), 12.3),
-                ],
+                input: vec![thr(lat(m("a"), 5), 2.0), thr(lat(m("b"), 40), 40.0), thr(lat(m("c"), 20), 12.3)],
                 order: &[
                     ("b", Status::Ok, "fastest throughput 40.0 MB/s"),
                     ("c", Status::Ok, "throughput 12.3 MB/s"),
@@ -367,11 +331,7 @@ mod tests {
             },
             Case {
                 name: "unsampled ok rows follow sampled ones by latency",
-                input: vec![
-                    lat(m("slow"), 90),
-                    thr(lat(m("fin"), 30), 1.0),
-                    lat(m("mid"), 60),
-                ],
+                input: vec![lat(m("slow"), 90), thr(lat(m("fin"), 30), 1.0), lat(m("mid"), 60)],
                 order: &[
                     ("fin", Status::Ok, "fastest throughput 1.0 MB/s"),
                     ("mid", Status::Ok, "latency 60 ms, not a finalist"),
@@ -406,11 +366,7 @@ mod tests {
             },
             Case {
                 name: "stale rows least behind first; small lags are noted on ok rows",
-                input: vec![
-                    lag(m("week"), 7 * DAY),
-                    lag(m("twodays"), 2 * DAY + 5),
-                    lag(m("fresh"), 2 * 3600),
-                ],
+                input: vec![lag(m("week"), 7 * DAY), lag(m("twodays"), 2 * DAY + 5), lag(m("fresh"), 2 * 3600)],
                 order: &[
                     ("fresh", Status::Ok, "lowest latency 50 ms, 2h behind"),
                     ("twodays", Status::Stale, "stale: 2d behind"),
@@ -427,37 +383,16 @@ mod tests {
                     feed(m("paused"), false, Some(2 * DAY)),
                 ],
                 order: &[
-                    (
-                        "failing-recent",
-                        Status::Ok,
-                        "lowest latency 10 ms, 1h behind, sync failing (tunasync)",
-                    ),
+                    ("failing-recent", Status::Ok, "lowest latency 10 ms, 1h behind, sync failing (tunasync)"),
                     ("synced", Status::Ok, "latency 20 ms, 10m behind"),
-                    (
-                        "paused",
-                        Status::Stale,
-                        "stale: last synced 2d ago (tunasync)",
-                    ),
-                    (
-                        "failing-old",
-                        Status::Stale,
-                        "stale: last synced 5d ago (tunasync, sync failing)",
-                    ),
-                    (
-                        "failing-never",
-                        Status::Stale,
-                        "stale: sync failing, no recent success (tunasync)",
-                    ),
+                    ("paused", Status::Stale, "stale: last synced 2d ago (tunasync)"),
+                    ("failing-old", Status::Stale, "stale: last synced 5d ago (tunasync, sync failing)"),
+                    ("failing-never", Status::Stale, "stale: sync failing, no recent success (tunasync)"),
                 ],
             },
             Case {
                 name: "ties break on latency then id",
-                input: vec![
-                    lat(m("b"), 10),
-                    lat(m("a"), 10),
-                    failed(m("z"), "x"),
-                    failed(m("y"), "x"),
-                ],
+                input: vec![lat(m("b"), 10), lat(m("a"), 10), failed(m("z"), "x"), failed(m("y"), "x")],
                 order: &[
                     ("a", Status::Ok, "lowest latency 10 ms"),
                     ("b", Status::Ok, "latency 10 ms"),
@@ -477,10 +412,8 @@ mod tests {
         ];
         for case in cases {
             let rows = rank(&case.input, Duration::from_secs(DAY));
-            let got: Vec<(&str, Status, &str)> = rows
-                .iter()
-                .map(|r| (r.site.as_str(), r.status, r.reason.as_str()))
-                .collect();
+            let got: Vec<(&str, Status, &str)> =
+                rows.iter().map(|r| (r.site.as_str(), r.status, r.reason.as_str())).collect();
             assert_eq!(got, case.order, "{}", case.name);
         }
     }
@@ -497,17 +430,11 @@ mod tests {
             Duration::from_secs(DAY),
         );
         let a = &rows[0];
-        assert_eq!(
-            (a.latency_ms, a.throughput_bps, a.lag_seconds),
-            (Some(12), Some(3_500_000), Some(0))
-        );
+        assert_eq!((a.latency_ms, a.throughput_bps, a.lag_seconds), (Some(12), Some(3_500_000), Some(0)));
         assert_eq!(rows[1].throughput_bps, None);
         assert_eq!(rows[2].lag_seconds, Some(9 * DAY));
         let c = &rows[3];
-        assert_eq!(
-            (c.latency_ms, c.throughput_bps, c.lag_seconds),
-            (None, None, None)
-        );
+        assert_eq!((c.latency_ms, c.throughput_bps, c.lag_seconds), (None, None, None));
     }
 
     #[test]
@@ -529,12 +456,7 @@ mod tests {
         let b = [r("trace", 400), r("rel", 500)];
         let c = [r("rel", 200)]; // no trace: compared on InRelease only
         let d: [Reading; 0] = [];
-        let got = lags(&[
-            (&trace_then_rel, &a),
-            (&trace_then_rel, &b),
-            (&trace_then_rel, &c),
-            (&trace_then_rel, &d),
-        ]);
+        let got = lags(&[(&trace_then_rel, &a), (&trace_then_rel, &b), (&trace_then_rel, &c), (&trace_then_rel, &d)]);
         assert_eq!(got, [Some(0), Some(600), Some(300), None]);
     }
 
@@ -543,23 +465,12 @@ mod tests {
         let kinds = vec!["crates".to_string()];
         let tok = |v: i64, t: &str| r("crates", v).with_token(Some(t.into()));
         // Same newest version: equally fresh whatever the file times say.
-        let got = lags(&[
-            (&kinds, &[tok(1000, "1.2.0")]),
-            (&kinds, &[tok(900, "1.2.0")]),
-            (&kinds, &[tok(100, "1.1.0")]),
-        ]);
+        let got =
+            lags(&[(&kinds, &[tok(1000, "1.2.0")]), (&kinds, &[tok(900, "1.2.0")]), (&kinds, &[tok(100, "1.1.0")])]);
         assert_eq!(got, [Some(0), Some(0), Some(900)]);
         let serial = vec!["serial".to_string()];
-        let s = |v| Reading {
-            kind: "serial".into(),
-            value: v,
-            secs_per_unit: 6.0,
-            token: None,
-        };
-        assert_eq!(
-            lags(&[(&serial, &[s(100)]), (&serial, &[s(40)])]),
-            [Some(0), Some(360)]
-        );
+        let s = |v| Reading { kind: "serial".into(), value: v, secs_per_unit: 6.0, token: None };
+        assert_eq!(lags(&[(&serial, &[s(100)]), (&serial, &[s(40)])]), [Some(0), Some(360)]);
     }
 
     #[test]

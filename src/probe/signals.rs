@@ -24,12 +24,7 @@ pub struct Reading {
 
 impl Reading {
     pub fn time(kind: impl Into<String>, at: i64) -> Self {
-        Self {
-            kind: kind.into(),
-            value: at,
-            secs_per_unit: 1.0,
-            token: None,
-        }
+        Self { kind: kind.into(), value: at, secs_per_unit: 1.0, token: None }
     }
 
     #[must_use]
@@ -46,13 +41,8 @@ pub fn http_date(text: &str) -> Option<i64> {
     if let Ok(d) = DateTime::parse_from_rfc2822(text) {
         return Some(d.timestamp());
     }
-    let fixed = text
-        .strip_suffix("UTC")
-        .or_else(|| text.strip_suffix("GMT"))
-        .map(|t| format!("{}+0000", t))?;
-    DateTime::parse_from_rfc2822(&fixed)
-        .ok()
-        .map(|d| d.timestamp())
+    let fixed = text.strip_suffix("UTC").or_else(|| text.strip_suffix("GMT")).map(|t| format!("{}+0000", t))?;
+    DateTime::parse_from_rfc2822(&fixed).ok().map(|d| d.timestamp())
 }
 
 /// Debian `project/trace/master`: the `Date:` line (or the `date -u` first line) and the
@@ -73,9 +63,7 @@ pub fn trace(text: &str) -> Result<(i64, Option<String>), String> {
     let date = date.or_else(|| {
         let first = text.lines().next()?.trim();
         let squeezed = first.split_whitespace().collect::<Vec<_>>().join(" ");
-        NaiveDateTime::parse_from_str(&squeezed, "%a %b %d %H:%M:%S UTC %Y")
-            .ok()
-            .map(|d| d.and_utc().timestamp())
+        NaiveDateTime::parse_from_str(&squeezed, "%a %b %d %H:%M:%S UTC %Y").ok().map(|d| d.and_utc().timestamp())
     });
     match date {
         Some(d) => Ok((d, serial)),
@@ -105,22 +93,15 @@ pub fn inrelease(text: &str, suite: &str, origin: &str) -> Result<i64, String> {
     }
     let matches = |v: &Option<String>| v.as_deref() == Some(suite);
     if !matches(&head.suite) && !matches(&head.codename) {
-        let got = head
-            .suite
-            .or(head.codename)
-            .unwrap_or_else(|| "no suite".into());
+        let got = head.suite.or(head.codename).unwrap_or_else(|| "no suite".into());
         return Err(format!("InRelease is for `{got}`, not `{suite}`"));
     }
-    head.date
-        .ok_or_else(|| "InRelease has no readable `Date:`".into())
+    head.date.ok_or_else(|| "InRelease has no readable `Date:`".into())
 }
 
 fn release_head(text: &str) -> Option<ReleaseHead> {
     let mut lines = text.lines().peekable();
-    if lines
-        .peek()
-        .is_some_and(|l| l.starts_with("-----BEGIN PGP SIGNED MESSAGE-----"))
-    {
+    if lines.peek().is_some_and(|l| l.starts_with("-----BEGIN PGP SIGNED MESSAGE-----")) {
         lines.next();
         // Armor headers (`Hash: SHA512`) up to the blank line.
         for line in lines.by_ref() {
@@ -163,9 +144,7 @@ pub fn epoch(text: &str) -> Result<i64, String> {
     match t.parse::<i64>() {
         Ok(v) if v > 946_684_800 => Ok(v),
         Ok(_) => Err("the timestamp is before the year 2000".into()),
-        Err(_) if looks_like_html(text.as_bytes()) => {
-            Err("an HTML page instead of a timestamp".into())
-        }
+        Err(_) if looks_like_html(text.as_bytes()) => Err("an HTML page instead of a timestamp".into()),
         Err(_) => Err("not a unix timestamp".into()),
     }
 }
@@ -187,23 +166,16 @@ pub fn compression(bytes: &[u8]) -> Option<&'static str> {
 
 /// Whether a body is an HTML document (an error page, a portal, a directory listing).
 pub fn looks_like_html(bytes: &[u8]) -> bool {
-    let start: Vec<u8> = bytes
-        .iter()
-        .skip_while(|b| b.is_ascii_whitespace())
-        .take(64)
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    start.starts_with(b"<!doctype html")
-        || start.starts_with(b"<html")
-        || start.starts_with(b"<head")
+    let start: Vec<u8> =
+        bytes.iter().skip_while(|b| b.is_ascii_whitespace()).take(64).map(u8::to_ascii_lowercase).collect();
+    start.starts_with(b"<!doctype html") || start.starts_with(b"<html") || start.starts_with(b"<head")
 }
 
 /// The head of a PEP 503 simple page of `project`.
 pub fn simple_head(text: &str, project: &str) -> Result<(), String> {
     let lower = text.to_lowercase();
     let has_links = lower.contains("<a ") && lower.contains("href=");
-    let names_it =
-        lower.contains(&format!("{project}-")) || lower.contains(&format!("links for {project}"));
+    let names_it = lower.contains(&format!("{project}-")) || lower.contains(&format!("links for {project}"));
     if has_links && names_it {
         Ok(())
     } else if lower.trim_start().starts_with('{') {
@@ -265,10 +237,7 @@ pub fn crate_tail(text: &str, name: &str, from_start: bool) -> Result<String, St
     if !crate_name.eq_ignore_ascii_case(name) {
         return Err(format!("index file is for `{crate_name}`, not `{name}`"));
     }
-    last.get("vers")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| "index line has no `vers`".into())
+    last.get("vers").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| "index line has no `vers`".into())
 }
 
 /// The start of a throughput object in `format`.
@@ -276,16 +245,8 @@ pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(
     use super::plan::SampleFormat;
     let ok = match format {
         SampleFormat::Compressed => compression(bytes).is_some(),
-        SampleFormat::Html => {
-            looks_like_html(bytes)
-                || String::from_utf8_lossy(bytes)
-                    .to_lowercase()
-                    .contains("<a ")
-        }
-        SampleFormat::Json => bytes
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| *b == b'{'),
+        SampleFormat::Html => looks_like_html(bytes) || String::from_utf8_lossy(bytes).to_lowercase().contains("<a "),
+        SampleFormat::Json => bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{'),
     };
     if ok {
         Ok(())
@@ -333,18 +294,12 @@ pub fn tunasync(text: &str, names: &[String]) -> Result<Option<FeedEntry>, Strin
     let value: Value = serde_json::from_str(text).map_err(|_| "tunasync.json is not JSON")?;
     let jobs = value.as_array().ok_or("tunasync.json is not a job list")?;
     for name in names {
-        let Some(job) = jobs
-            .iter()
-            .find(|j| j.get("name").and_then(Value::as_str) == Some(name.as_str()))
-        else {
+        let Some(job) = jobs.iter().find(|j| j.get("name").and_then(Value::as_str) == Some(name.as_str())) else {
             continue;
         };
         let status = job.get("status").and_then(Value::as_str).unwrap_or("none");
         // Timestamps up to the year 2000 mean "never".
-        let last = job
-            .get("last_update_ts")
-            .and_then(Value::as_i64)
-            .filter(|t| *t > 946_684_800);
+        let last = job.get("last_update_ts").and_then(Value::as_i64).filter(|t| *t > 946_684_800);
         return Ok(Some(FeedEntry {
             source: "tunasync",
             name: name.clone(),
@@ -359,27 +314,17 @@ pub fn tunasync(text: &str, names: &[String]) -> Result<Option<FeedEntry>, Strin
 /// (`S<ts>`, `Y<ts>O<ts>`, `F<ts>O<ts>`, `P<ts>`, …).
 pub fn mirrorz(text: &str, names: &[String]) -> Result<Option<FeedEntry>, String> {
     let value: Value = serde_json::from_str(text).map_err(|_| "mirrorz.json is not JSON")?;
-    let mirrors = value
-        .get("mirrors")
-        .and_then(Value::as_array)
-        .ok_or("mirrorz.json has no `mirrors`")?;
+    let mirrors = value.get("mirrors").and_then(Value::as_array).ok_or("mirrorz.json has no `mirrors`")?;
     for name in names {
         let Some(entry) = mirrors.iter().find(|m| {
             m.get("cname").and_then(Value::as_str) == Some(name.as_str())
-                || m.get("url")
-                    .and_then(Value::as_str)
-                    .is_some_and(|u| u.trim_matches('/') == name)
+                || m.get("url").and_then(Value::as_str).is_some_and(|u| u.trim_matches('/') == name)
         }) else {
             continue;
         };
         let status = entry.get("status").and_then(Value::as_str).unwrap_or("U");
         let (failing, last) = mirrorz_status(status);
-        return Ok(Some(FeedEntry {
-            source: "mirrorz",
-            name: name.clone(),
-            failing,
-            last_success: last,
-        }));
+        return Ok(Some(FeedEntry { source: "mirrorz", name: name.clone(), failing, last_success: last }));
     }
     Ok(None)
 }
@@ -402,13 +347,7 @@ pub fn mirrorz_status(status: &str) -> (bool, Option<i64>) {
     let Some(&(main, main_ts)) = codes.first() else {
         return (false, None);
     };
-    let aux = |code: char| {
-        codes
-            .iter()
-            .skip(1)
-            .find(|(c, _)| *c == code)
-            .and_then(|(_, t)| *t)
-    };
+    let aux = |code: char| codes.iter().skip(1).find(|(c, _)| *c == code).and_then(|(_, t)| *t);
     match main {
         'S' | 'P' => (false, main_ts),
         'Y' | 'D' => (false, aux('O')),
@@ -426,52 +365,22 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(
-            http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784_111_777)
-        );
-        assert_eq!(
-            http_date("Sat, 09 Nov 2024 09:14:02 UTC"),
-            Some(1_731_143_642)
-        );
-        assert_eq!(
-            http_date("Sat, 09 Nov 2024 09:14:02 +0000"),
-            Some(1_731_143_642)
-        );
+        assert_eq!(http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(http_date("Sat, 09 Nov 2024 09:14:02 UTC"), Some(1_731_143_642));
+        assert_eq!(http_date("Sat, 09 Nov 2024 09:14:02 +0000"), Some(1_731_143_642));
         assert_eq!(http_date("yesterday"), None);
     }
 
     #[test]
     fn inrelease_checks_suite_and_reads_date() {
-        assert_eq!(
-            inrelease(INRELEASE, "bookworm-updates", "Debian"),
-            Ok(1_731_143_642)
-        );
-        assert_eq!(
-            inrelease(INRELEASE, "stable-updates", "Debian"),
-            Ok(1_731_143_642)
-        );
+        assert_eq!(inrelease(INRELEASE, "bookworm-updates", "Debian"), Ok(1_731_143_642));
+        assert_eq!(inrelease(INRELEASE, "stable-updates", "Debian"), Ok(1_731_143_642));
         let unsigned = INRELEASE.split_once("\n\n").unwrap().1;
         assert!(inrelease(unsigned, "stable-updates", "Debian").is_ok());
         for (text, suite, origin, why) in [
-            (
-                INRELEASE,
-                "trixie-updates",
-                "Debian",
-                "is for `stable-updates`",
-            ),
-            (
-                INRELEASE,
-                "stable-updates",
-                "Ubuntu",
-                "InRelease of `Debian`",
-            ),
-            (
-                "<!DOCTYPE html><html>404</html>",
-                "x",
-                "Debian",
-                "HTML page",
-            ),
+            (INRELEASE, "trixie-updates", "Debian", "is for `stable-updates`"),
+            (INRELEASE, "stable-updates", "Ubuntu", "InRelease of `Debian`"),
+            ("<!DOCTYPE html><html>404</html>", "x", "Debian", "HTML page"),
             ("hello world", "x", "Debian", "not an InRelease"),
             ("", "x", "Debian", "not an InRelease"),
         ] {
@@ -486,10 +395,7 @@ mod tests {
     fn traces() {
         let t = "Sat Nov  9 09:52:01 UTC 2024\nDate: Sat, 09 Nov 2024 09:52:01 +0000\nArchive serial: 2024110902\n";
         assert_eq!(trace(t), Ok((1_731_145_921, Some("2024110902".into()))));
-        assert_eq!(
-            trace("Sat Nov  9 09:52:01 UTC 2024\n"),
-            Ok((1_731_145_921, None))
-        );
+        assert_eq!(trace("Sat Nov  9 09:52:01 UTC 2024\n"), Ok((1_731_145_921, None)));
         assert!(trace("<html><body>nope</body></html>").is_err());
         assert!(trace("nothing here").is_err());
     }
@@ -499,19 +405,12 @@ mod tests {
         assert_eq!(epoch("1731145921\n"), Ok(1_731_145_921));
         assert!(epoch("12").is_err());
         assert!(epoch("<html>").unwrap_err().contains("HTML"));
-        assert_eq!(
-            compression(&[0xfd, b'7', b'z', b'X', b'Z', 0, 1]),
-            Some("xz")
-        );
+        assert_eq!(compression(&[0xfd, b'7', b'z', b'X', b'Z', 0, 1]), Some("xz"));
         assert_eq!(compression(&[0x1f, 0x8b, 8]), Some("gzip"));
         assert_eq!(compression(&[0x28, 0xb5, 0x2f, 0xfd]), Some("zstd"));
         assert_eq!(compression(b"<html>"), None);
         assert!(sample_start(b"  {\"a\":1}", SampleFormat::Json).is_ok());
-        assert!(
-            sample_start(b"<html></html>", SampleFormat::Json)
-                .unwrap_err()
-                .contains("HTML")
-        );
+        assert!(sample_start(b"<html></html>", SampleFormat::Json).unwrap_err().contains("HTML"));
         assert!(sample_start(b"<a href=x>x</a>", SampleFormat::Html).is_ok());
         assert!(sample_start(b"<!DOCTYPE html>\n<html>", SampleFormat::Html).is_ok());
         assert!(sample_start(b"{\"meta\":1}", SampleFormat::Html).is_err());
@@ -522,11 +421,7 @@ mod tests {
         let head = "<!DOCTYPE html>\n<html><head><title>Links for pip</title></head><body><h1>Links for pip</h1>\n<a href=\"../../packages/pip-24.0.tar.gz#sha256=1\">pip-24.0.tar.gz</a><br/>\n";
         assert!(simple_head(head, "pip").is_ok());
         assert!(simple_head("<html><body><h1>404 Not Found</h1></body></html>", "pip").is_err());
-        assert!(
-            simple_head("{\"meta\":{}}", "pip")
-                .unwrap_err()
-                .contains("JSON")
-        );
+        assert!(simple_head("{\"meta\":{}}", "pip").unwrap_err().contains("JSON"));
         let tail = "1.35.0.tar.gz</a><br/>\n</body>\n</html>\n<!--SERIAL 25912345-->\n";
         assert_eq!(simple_serial(tail), Some(25_912_345));
         assert!(simple_tail(tail).is_ok());
@@ -536,24 +431,13 @@ mod tests {
 
     #[test]
     fn crates_files() {
-        assert!(
-            crates_config(r#"{"dl":"https://static.crates.io/crates","api":"https://crates.io"}"#)
-                .is_ok()
-        );
-        assert!(
-            crates_config(r#"{"api":"x"}"#)
-                .unwrap_err()
-                .contains("no `dl`")
-        );
+        assert!(crates_config(r#"{"dl":"https://static.crates.io/crates","api":"https://crates.io"}"#).is_ok());
+        assert!(crates_config(r#"{"api":"x"}"#).unwrap_err().contains("no `dl`"));
         assert!(crates_config("<html></html>").unwrap_err().contains("HTML"));
         assert!(crates_config("{").unwrap_err().contains("not JSON"));
         let tail = "s-s3\",\"vers\":\"1.0.0\"}\n{\"name\":\"aws-sdk-s3\",\"vers\":\"1.2.0\",\"deps\":[]}\n{\"name\":\"aws-sdk-s3\",\"vers\":\"1.3.0\",\"deps\":[]}\n";
         assert_eq!(crate_tail(tail, "aws-sdk-s3", false), Ok("1.3.0".into()));
-        assert!(
-            crate_tail(tail, "serde", false)
-                .unwrap_err()
-                .contains("not `serde`")
-        );
+        assert!(crate_tail(tail, "serde", false).unwrap_err().contains("not `serde`"));
         assert!(crate_tail("cut line only", "serde", false).is_err());
     }
 
@@ -561,14 +445,8 @@ mod tests {
     fn feeds() {
         let names = feed_names(Repo::Pypi, "https://m/pypi/web/simple");
         assert_eq!(names, ["pypi"]);
-        assert_eq!(
-            feed_names(Repo::Crates, "https://m/crates.io-index"),
-            ["crates.io-index"]
-        );
-        assert_eq!(
-            feed_names(Repo::Debian, "https://m/mirror/debian"),
-            ["debian", "mirror"]
-        );
+        assert_eq!(feed_names(Repo::Crates, "https://m/crates.io-index"), ["crates.io-index"]);
+        assert_eq!(feed_names(Repo::Debian, "https://m/mirror/debian"), ["debian", "mirror"]);
         let t = r#"[{"name":"debian","status":"success","last_update_ts":1700000000},{"name":"pypi","status":"failed","last_update_ts":1699000000}]"#;
         assert_eq!(
             tunasync(t, &["pypi".into()]),

@@ -1,32 +1,1796 @@
-//! apt: not built yet.
+//! apt: Debian and Ubuntu package sources.
+//!
+//! Reads `/etc/apt/sources.list` and `/etc/apt/sources.list.d/*.list` (one-line format) and
+//! `*.sources` (deb822), finds the entries of the distribution archive and rewrites only their
+//! URI. Third-party entries (PPAs, Docker, NodeSource, `file:`/`cdrom:`/`mirror+` URIs) are
+//! never touched. Security suites go to the official server unless `--security` is given.
+//! When no file names the archive at all (a minimal container), a `sources.list` is generated
+//! from os-release.
+//!
+//! The core is pure: [`render`] and [`generate`] take text and a [`Rewrite`] and return text.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
 
 use anyhow::Result;
+use url::Url;
 
-use super::{Current, FileEdit, Host, Request, Target, TargetKind};
-use crate::catalog::Site;
+use super::{Current, Distro, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
+use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
 pub struct Apt;
+
+const SOURCES_LIST: &str = "/etc/apt/sources.list";
+const SOURCES_LIST_D: &str = "/etc/apt/sources.list.d";
+const OS_RELEASE: &str = "/etc/os-release";
 
 impl Target for Apt {
     fn kind(&self) -> TargetKind {
         TargetKind::Apt
     }
 
-    fn present(&self, _ctx: &Context, _host: &Host) -> bool {
-        false
+    fn present(&self, ctx: &Context, _host: &Host) -> bool {
+        ctx.sys("/etc/apt").is_dir() || ctx.has_program("apt-get")
     }
 
-    fn endpoint(&self, _site: &Site, _host: &Host) -> Option<String> {
-        None
+    fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
+        let repo = match host.distro() {
+            Distro::Debian => Repo::Debian,
+            Distro::Ubuntu if host.ubuntu_ports() => Repo::UbuntuPorts,
+            Distro::Ubuntu => Repo::Ubuntu,
+            _ => return None,
+        };
+        site.repo(repo).map(str::to_owned)
     }
 
-    fn plan(&self, _ctx: &Context, _host: &Host, _req: &Request<'_>) -> Result<Vec<FileEdit>> {
-        Err(Problem::bad("the apt target is not built yet").into())
+    fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
+        let family = family(ctx, host)?;
+        let rw = Rewrite::for_request(family, host, req, !has_ca_certificates(ctx));
+        let list_path = ctx.sys(SOURCES_LIST);
+        let mut list_text = None;
+        let mut edits = Vec::new();
+        let (mut any_archive, mut any_security) = (false, false);
+        for source in source_files(ctx)? {
+            let Some(text) = read_config(&source.path)? else {
+                continue;
+            };
+            if source.path == list_path {
+                list_text = Some(text.clone());
+            }
+            let entries = parse(source.format, &text).map_err(|e| source.error(e, req))?;
+            let mine = rw.distribution.classify_all(&text, &entries).map_err(|e| source.error(e, req))?;
+            if mine.is_empty() {
+                continue;
+            }
+            any_archive |= mine.iter().any(|c| c.roles.archive);
+            any_security |= mine.iter().any(|c| c.roles.security);
+            let after = render(source.format, &text, &rw).map_err(|e| source.error(e, req))?;
+            edits.push(edit(source.path, Some(text), after));
+        }
+        if any_archive {
+            return Ok(edits);
+        }
+        // Nothing names the distribution archive (a minimal container): write it into
+        // `sources.list`, after what that file holds.
+        let base = match edits.iter().position(|e| e.path == list_path) {
+            Some(i) => edits.remove(i).after.map(|a| String::from_utf8(a).expect("rendered from text")),
+            None => list_text.clone(),
+        };
+        let after = generate(base.as_deref(), &rw, !any_security).map_err(|e| match e {
+            RenderError::Release(what) => Problem::bad(format!(
+                "no apt source names the {} archive, and `{}` {what}",
+                family.name(),
+                ctx.sys(OS_RELEASE).display()
+            ))
+            .hint(format!(
+                "`mirror` found no entry to rewrite and cannot write one here; edit `{}` by hand (see sources.list(5))",
+                list_path.display()
+            ))
+            .into(),
+            other => Source { path: list_path.clone(), format: Format::List }.error(other, req),
+        })?;
+        edits.insert(0, edit(list_path, list_text, after));
+        Ok(edits)
     }
 
-    fn current(&self, _ctx: &Context, _host: &Host) -> Result<Current> {
-        Ok(Current::default())
+    fn current(&self, ctx: &Context, host: &Host) -> Result<Current> {
+        let family = match host.distro() {
+            Distro::Debian => Family::Debian,
+            Distro::Ubuntu => Family::Ubuntu,
+            _ => return Ok(Current::default()),
+        };
+        let distribution = Distribution {
+            family,
+            codename: host.codename.clone(),
+            known: Vec::new(),
+            derivative: derivative(family, host),
+        };
+        let mut current = Current::default();
+        for source in source_files(ctx)? {
+            let Some(text) = read_config(&source.path)? else {
+                continue;
+            };
+            let entries = parse(source.format, &text).map_err(|e| source.parse_error(e))?;
+            let mine = distribution.classify_all(&text, &entries).map_err(|e| source.parse_error(e))?;
+            if mine.is_empty() {
+                continue;
+            }
+            if current.url.is_none() {
+                current.url = mine
+                    .iter()
+                    .find(|c| {
+                        let e = &entries[c.entry];
+                        c.roles.archive && e.enabled && e.types.iter().any(|t| t == "deb")
+                    })
+                    .map(|c| text[c.uri.clone()].trim_end_matches('/').to_owned());
+            }
+            current.files.push(source.path);
+        }
+        Ok(current)
+    }
+}
+
+/// The two distributions apt is configured for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Debian,
+    Ubuntu,
+}
+
+impl Family {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Debian => "Debian",
+            Self::Ubuntu => "Ubuntu",
+        }
+    }
+
+    /// The os-release `ID` of the distribution itself.
+    fn id(self) -> &'static str {
+        match self {
+            Self::Debian => "debian",
+            Self::Ubuntu => "ubuntu",
+        }
+    }
+
+    /// The components of the distribution's own archive.
+    fn components(self) -> &'static [&'static str] {
+        match self {
+            Self::Debian => &["main", "contrib", "non-free", "non-free-firmware"],
+            Self::Ubuntu => &["main", "restricted", "universe", "multiverse"],
+        }
+    }
+
+    /// The last path segments of the archive trees.
+    fn trees(self) -> &'static [&'static str] {
+        match self {
+            Self::Debian => &["debian", "debian-security"],
+            Self::Ubuntu => &["ubuntu", "ubuntu-ports"],
+        }
+    }
+
+    fn repos(self) -> &'static [Repo] {
+        match self {
+            Self::Debian => &[Repo::Debian, Repo::DebianSecurity],
+            Self::Ubuntu => &[Repo::Ubuntu, Repo::UbuntuPorts],
+        }
+    }
+
+    /// The official servers of the distribution.
+    fn is_official_host(self, host: &str) -> bool {
+        match self {
+            Self::Debian => {
+                matches!(host, "deb.debian.org" | "security.debian.org" | "ftp.debian.org" | "httpredir.debian.org")
+                    || host
+                        .strip_prefix("ftp.")
+                        .and_then(|h| h.strip_suffix(".debian.org"))
+                        .is_some_and(|cc| cc.len() == 2 && cc.bytes().all(|b| b.is_ascii_lowercase()))
+            }
+            Self::Ubuntu => {
+                matches!(host, "archive.ubuntu.com" | "security.ubuntu.com" | "ports.ubuntu.com")
+                    || host.strip_suffix(".archive.ubuntu.com").is_some_and(|sub| !sub.is_empty())
+            }
+        }
+    }
+}
+
+/// Hosts whose paths can look like an archive tree but never are the distribution's.
+const THIRD_PARTY_HOSTS: &[&str] = &["ppa.launchpad.net", "ppa.launchpadcontent.net", "download.docker.com"];
+
+/// Debian's release aliases, which name the same archive as a codename.
+const DEBIAN_ALIASES: &[&str] = &["stable", "oldstable", "oldoldstable", "testing", "unstable", "sid", "experimental"];
+
+/// Suffixes of the suites that belong to a release (`bookworm-updates`, `buster/updates`).
+const SUITE_SUFFIXES: &[&str] =
+    &["", "-updates", "-backports", "-backports-sloppy", "-security", "-proposed", "-proposed-updates", "/updates"];
+
+/// Which entries belong to the distribution archive.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    pub family: Family,
+    /// The host's release codename; `None` accepts any suite.
+    pub codename: Option<String>,
+    /// URLs of the sites in the request that count as the archive whatever their path.
+    pub known: Vec<String>,
+    /// The os-release `ID` when the host is a derivative (`kali`, `linuxmint`): its own
+    /// archive is unknown, so no sources are generated for it.
+    pub derivative: Option<String>,
+}
+
+/// Whether an entry is served by the archive tree, the security tree, or both (a stanza
+/// listing `bookworm` and `bookworm-security` for one URI).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Roles {
+    archive: bool,
+    security: bool,
+}
+
+/// One URI of an entry that belongs to the distribution.
+#[derive(Debug, Clone)]
+struct Classified {
+    entry: usize,
+    uri: Range<usize>,
+    roles: Roles,
+    ports: bool,
+    official: bool,
+}
+
+/// The parts of a URI the rules look at.
+struct UriParts {
+    host: String,
+    /// The last non-empty path segment.
+    last: Option<String>,
+}
+
+fn uri_parts(uri: &str) -> Option<UriParts> {
+    let lower = uri.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return None;
+    }
+    let url = Url::parse(uri).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    let last = url.path_segments().and_then(|mut segs| segs.rfind(|s| !s.is_empty()).map(str::to_owned));
+    Some(UriParts { host, last })
+}
+
+/// `http://a/b/` and `https://a/b` name the same tree.
+fn same_url(a: &str, b: &str) -> bool {
+    fn norm(u: &str) -> &str {
+        let u = u.trim_end_matches('/');
+        u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u)
+    }
+    norm(a).eq_ignore_ascii_case(norm(b))
+}
+
+impl Distribution {
+    fn suite_ok(&self, suite: &str) -> bool {
+        if suite.ends_with('/') {
+            return false;
+        }
+        let Some(codename) = &self.codename else {
+            return true;
+        };
+        let mut bases = vec![codename.as_str()];
+        if self.family == Family::Debian {
+            bases.extend_from_slice(DEBIAN_ALIASES);
+        }
+        bases.iter().any(|base| suite.strip_prefix(base).is_some_and(|rest| SUITE_SUFFIXES.contains(&rest)))
+    }
+
+    /// The URIs of the entries that belong to the distribution archive, in file order.
+    fn classify_all(&self, text: &str, entries: &[Entry]) -> Result<Vec<Classified>, RenderError> {
+        let mut out = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            for uri in &entry.uris {
+                if let Some(c) = self.classify(&text[uri.clone()], entry)? {
+                    out.push(Classified { entry: i, uri: uri.clone(), ..c });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn classify(&self, uri: &str, entry: &Entry) -> Result<Option<Classified>, RenderError> {
+        let Some(parts) = uri_parts(uri) else {
+            return Ok(None);
+        };
+        let tree = parts.last.as_deref().is_some_and(|l| self.family.trees().contains(&l));
+        let official = self.family.is_official_host(&parts.host);
+        let by_url = self.known.iter().any(|k| same_url(k, uri));
+        let by_host = official && (tree || (parts.host == "security.debian.org" && parts.last.is_none()));
+        let by_path = tree
+            && !entry.components.is_empty()
+            && entry.components.iter().all(|c| self.family.components().contains(&c.as_str()))
+            && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str());
+        if !(by_url || by_host || by_path) {
+            return Ok(None);
+        }
+        let (ok, other): (Vec<&String>, Vec<&String>) = entry.suites.iter().partition(|s| self.suite_ok(s));
+        if ok.is_empty() {
+            return Ok(None);
+        }
+        if let Some(odd) = other.first() {
+            return Err(RenderError::Parse {
+                line: entry.line,
+                message: format!(
+                    "stanza mixes suites of the {} archive with `{odd}`, which `mirror` does not recognise; split it",
+                    self.family.name()
+                ),
+            });
+        }
+        let security_tree = matches!(parts.host.as_str(), "security.debian.org" | "security.ubuntu.com")
+            || parts.last.as_deref() == Some("debian-security");
+        let mut roles = Roles::default();
+        for suite in &entry.suites {
+            if security_tree || suite.ends_with("-security") || suite.ends_with("/updates") {
+                roles.security = true;
+            } else {
+                roles.archive = true;
+            }
+        }
+        let ports = self.family == Family::Ubuntu
+            && (parts.host == "ports.ubuntu.com" || parts.last.as_deref() == Some("ubuntu-ports"));
+        Ok(Some(Classified { entry: 0, uri: 0..0, roles, ports, official }))
+    }
+}
+
+/// Why a destination URL is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The site of the request.
+    Site,
+    /// The site of the request, for security suites (`--security`).
+    SiteSecurity,
+    /// The official upstream, for security suites.
+    Upstream,
+}
+
+/// Where a kind of entry goes: the repository URLs of one site.
+#[derive(Debug, Clone)]
+pub struct Dest {
+    pub via: Via,
+    pub urls: BTreeMap<Repo, String>,
+}
+
+impl Dest {
+    pub fn from_site(site: &Site, via: Via) -> Self {
+        let urls = [Repo::Debian, Repo::DebianSecurity, Repo::Ubuntu, Repo::UbuntuPorts]
+            .into_iter()
+            .filter_map(|r| site.repo(r).map(|u| (r, u.trim_end_matches('/').to_owned())))
+            .collect();
+        Self { via, urls }
+    }
+
+    fn get(&self, repo: Repo) -> Result<&str, RenderError> {
+        self.urls.get(&repo).map(String::as_str).ok_or(RenderError::Missing { repo, via: self.via })
+    }
+}
+
+/// Where the security suites go.
+#[derive(Debug, Clone)]
+pub enum Security {
+    /// Leave them as they are (no `--security` and no official upstream to send them to).
+    Untouched,
+    /// The official server; entries already on an official host are kept as they are.
+    Official(Dest),
+    /// The site (`--security`).
+    Site(Dest),
+}
+
+/// Everything the pure core needs to rewrite apt sources.
+#[derive(Debug, Clone)]
+pub struct Rewrite {
+    pub distribution: Distribution,
+    /// Ubuntu on an architecture served by `ubuntu-ports`.
+    pub host_ports: bool,
+    /// Where the archive suites go.
+    pub archive: Dest,
+    pub security: Security,
+    /// Write `http://` where the URL is `https://` (no CA certificates on the system).
+    pub plain_http: bool,
+}
+
+impl Rewrite {
+    fn for_request(family: Family, host: &Host, req: &Request<'_>, plain_http: bool) -> Self {
+        let mut known = Vec::new();
+        for site in std::iter::once(req.site).chain(req.upstream) {
+            for repo in family.repos() {
+                if let Some(url) = site.repo(*repo) {
+                    known.push(url.to_owned());
+                }
+            }
+        }
+        let security = if req.security {
+            Security::Site(Dest::from_site(req.site, Via::SiteSecurity))
+        } else if let Some(upstream) = req.upstream {
+            Security::Official(Dest::from_site(upstream, Via::Upstream))
+        } else {
+            Security::Untouched
+        };
+        Self {
+            distribution: Distribution {
+                family,
+                codename: host.codename.clone(),
+                known,
+                derivative: derivative(family, host),
+            },
+            host_ports: family == Family::Ubuntu && host.ubuntu_ports(),
+            archive: Dest::from_site(req.site, Via::Site),
+            security,
+            plain_http,
+        }
+    }
+
+    fn repo_for(&self, security: bool, ports: bool) -> Repo {
+        match (self.distribution.family, security) {
+            (Family::Debian, false) => Repo::Debian,
+            (Family::Debian, true) => Repo::DebianSecurity,
+            (Family::Ubuntu, _) if ports || self.host_ports => Repo::UbuntuPorts,
+            (Family::Ubuntu, _) => Repo::Ubuntu,
+        }
+    }
+
+    fn finish(&self, url: &str, slash: bool) -> String {
+        let url = url.trim_end_matches('/');
+        let url = match url.strip_prefix("https://") {
+            Some(rest) if self.plain_http => format!("http://{rest}"),
+            _ => url.to_owned(),
+        };
+        if slash { format!("{url}/") } else { url }
+    }
+
+    /// The URL an archive entry should use.
+    fn archive_url(&self, c: &Classified, slash: bool) -> Result<String, RenderError> {
+        let url = self.archive.get(self.repo_for(false, c.ports))?;
+        Ok(self.finish(url, slash))
+    }
+
+    /// The URL a security entry should use (`None`: keep it as it is).
+    fn security_url(&self, c: &Classified, slash: bool) -> Result<Option<String>, RenderError> {
+        let dest = match &self.security {
+            Security::Untouched => return Ok(None),
+            Security::Official(_) if c.official => return Ok(None),
+            Security::Official(dest) | Security::Site(dest) => dest,
+        };
+        let url = dest.get(self.repo_for(true, c.ports))?;
+        Ok(Some(self.finish(url, slash)))
+    }
+}
+
+/// What the pure core can fail with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// The text is not a valid sources file.
+    Parse { line: usize, message: String },
+    /// A site lacks a repository an entry needs.
+    Missing { repo: Repo, via: Via },
+    /// The release cannot be generated for (no or an outdated codename).
+    Release(String),
+}
+
+/// The two file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One-line `deb URI SUITE COMPONENTS` (`*.list`).
+    List,
+    /// deb822 stanzas (`*.sources`).
+    Sources,
+}
+
+/// One source entry: a line of a `.list` file or a stanza of a `.sources` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    /// 1-based line of the line or of the stanza's first field.
+    line: usize,
+    types: Vec<String>,
+    enabled: bool,
+    /// Byte ranges of the URIs in the text.
+    uris: Vec<Range<usize>>,
+    suites: Vec<String>,
+    components: Vec<String>,
+}
+
+fn parse(format: Format, text: &str) -> Result<Vec<Entry>, RenderError> {
+    match format {
+        Format::List => parse_list(text),
+        Format::Sources => parse_sources(text),
+    }
+}
+
+/// Lines with their 1-based number and byte offset, without `\n` or `\r\n`.
+fn lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n').enumerate().map(move |(i, raw)| {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.strip_suffix('\n').unwrap_or(raw);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        (i + 1, start, line)
+    })
+}
+
+fn parse_error(line: usize, message: impl Into<String>) -> RenderError {
+    RenderError::Parse { line, message: message.into() }
+}
+
+/// The next word of a one-line entry from byte `pos`: runs of non-blanks, where `[…]` and
+/// `"…"` may hold blanks (apt's `ParseQuoteWord`; `cdrom:[Debian GNU/Linux 12]/`).
+fn next_word(s: &str, pos: usize, line: usize) -> Result<Option<Range<usize>>, RenderError> {
+    let bytes = s.as_bytes();
+    let mut i = pos;
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if i == bytes.len() {
+        return Ok(None);
+    }
+    let start = i;
+    while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+        let close = match bytes[i] {
+            b'[' => Some(b']'),
+            b'"' => Some(b'"'),
+            _ => None,
+        };
+        if let Some(close) = close {
+            let end = bytes[i + 1..]
+                .iter()
+                .position(|&b| b == close)
+                .ok_or_else(|| parse_error(line, format!("unterminated `{}`", char::from(bytes[i]))))?;
+            i += end + 1;
+        }
+        i += 1;
+    }
+    Ok(Some(start..i))
+}
+
+fn parse_list(text: &str) -> Result<Vec<Entry>, RenderError> {
+    let mut entries = Vec::new();
+    for (no, start, line) in lines(text) {
+        let content = line.split('#').next().unwrap_or_default();
+        if content.trim().is_empty() {
+            continue;
+        }
+        let ty_range = next_word(content, 0, no)?.expect("not blank");
+        let ty = &content[ty_range.clone()];
+        if ty != "deb" && ty != "deb-src" {
+            return Err(parse_error(no, format!("expected `deb` or `deb-src`, found `{ty}`")));
+        }
+        let mut pos = ty_range.end;
+        let rest = &content[pos..];
+        if rest.trim_start().starts_with('[') {
+            let open = pos + (rest.len() - rest.trim_start().len());
+            let close = content[open..].find(']').ok_or_else(|| parse_error(no, "unterminated `[` in the options"))?;
+            pos = open + close + 1;
+        }
+        let uri = next_word(content, pos, no)?.ok_or_else(|| parse_error(no, format!("`{ty}` line has no URI")))?;
+        let suite = next_word(content, uri.end, no)?
+            .ok_or_else(|| parse_error(no, format!("`{ty}` line has no suite after `{}`", &content[uri.clone()])))?;
+        let mut components = Vec::new();
+        let mut pos = suite.end;
+        while let Some(word) = next_word(content, pos, no)? {
+            components.push(content[word.clone()].to_owned());
+            pos = word.end;
+        }
+        let suite_text = &content[suite];
+        if suite_text.ends_with('/') && !components.is_empty() {
+            return Err(parse_error(
+                no,
+                format!("suite `{suite_text}` is an exact path (it ends in `/`) and takes no components"),
+            ));
+        }
+        if !suite_text.ends_with('/') && components.is_empty() {
+            return Err(parse_error(
+                no,
+                format!("suite `{suite_text}` needs components (like `main`), or a `/` at its end for an exact path"),
+            ));
+        }
+        entries.push(Entry {
+            line: no,
+            types: vec![ty.to_owned()],
+            enabled: true,
+            uris: std::iter::once(start + uri.start..start + uri.end).collect(),
+            suites: vec![suite_text.to_owned()],
+            components,
+        });
+    }
+    Ok(entries)
+}
+
+/// A field of a deb822 stanza.
+struct Field {
+    name: String,
+    line: usize,
+    /// Byte ranges of the whitespace-separated words of the value, over all its lines.
+    words: Vec<Range<usize>>,
+}
+
+fn words(line: &str, offset: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let rest = &line[pos..];
+        let skip = rest.len() - rest.trim_start().len();
+        let start = pos + skip;
+        if start >= line.len() {
+            return None;
+        }
+        let len = line[start..].find(char::is_whitespace).unwrap_or(line.len() - start);
+        pos = start + len;
+        Some(offset + start..offset + start + len)
+    })
+}
+
+fn parse_sources(text: &str) -> Result<Vec<Entry>, RenderError> {
+    let mut entries = Vec::new();
+    let mut stanza: Vec<Field> = Vec::new();
+    for (no, start, line) in lines(text) {
+        if line.trim().is_empty() {
+            if !stanza.is_empty() {
+                entries.push(finish_stanza(text, std::mem::take(&mut stanza))?);
+            }
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            let field = stanza
+                .last_mut()
+                .ok_or_else(|| parse_error(no, "continuation line (it starts with a blank) outside a field"))?;
+            field.words.extend(words(line, start));
+            continue;
+        }
+        let Some((name, value)) =
+            line.split_once(':').filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
+        else {
+            return Err(parse_error(no, format!("expected `Field: value`, found `{}`", line.trim())));
+        };
+        let name = name.to_ascii_lowercase();
+        if stanza.iter().any(|f| f.name == name) {
+            return Err(parse_error(no, format!("field `{}` appears twice in one stanza", &line[..name.len()])));
+        }
+        let value_start = start + name.len() + 1;
+        stanza.push(Field { name, line: no, words: words(value, value_start).collect() });
+    }
+    if !stanza.is_empty() {
+        entries.push(finish_stanza(text, stanza)?);
+    }
+    Ok(entries)
+}
+
+fn finish_stanza(text: &str, stanza: Vec<Field>) -> Result<Entry, RenderError> {
+    let line = stanza[0].line;
+    let get = |name: &str| stanza.iter().find(|f| f.name == name);
+    let strings = |f: &Field| -> Vec<String> { f.words.iter().map(|r| text[r.clone()].to_owned()).collect() };
+    let require = |name: &str, shown: &str| {
+        get(name)
+            .filter(|f| !f.words.is_empty())
+            .ok_or_else(|| parse_error(line, format!("stanza has no `{shown}` field")))
+    };
+    let types = strings(require("types", "Types")?);
+    let uris = require("uris", "URIs")?.words.clone();
+    let suites = strings(require("suites", "Suites")?);
+    let components = get("components").map(strings).unwrap_or_default();
+    let enabled = get("enabled").and_then(|f| f.words.first()).is_none_or(|w| {
+        !matches!(text[w.clone()].to_ascii_lowercase().as_str(), "no" | "false" | "off" | "without" | "disable")
+    });
+    Ok(Entry { line, types, enabled, uris, suites, components })
+}
+
+/// Rewrites the URIs of the distribution archive's entries in `text` (a `.list` or `.sources`
+/// file) for `rw`. Everything else is kept byte for byte.
+pub fn render(format: Format, text: &str, rw: &Rewrite) -> Result<String, RenderError> {
+    let entries = parse(format, text)?;
+    let mut replacements: Vec<(Range<usize>, String)> = Vec::new();
+    for c in rw.distribution.classify_all(text, &entries)? {
+        let original = &text[c.uri.clone()];
+        let slash = original.ends_with('/');
+        let archive = if c.roles.archive { Some(rw.archive_url(&c, slash)?) } else { None };
+        let security = if c.roles.security {
+            Some(rw.security_url(&c, slash)?.unwrap_or_else(|| original.to_owned()))
+        } else {
+            None
+        };
+        let new = match (archive, security) {
+            (Some(a), Some(s)) if a != s => {
+                return Err(parse_error(entries[c.entry].line, "stanza mixes security and archive suites; split it"));
+            }
+            (Some(url), _) | (None, Some(url)) => url,
+            (None, None) => continue,
+        };
+        if new != original {
+            replacements.push((c.uri, new));
+        }
+    }
+    let mut out = text.to_owned();
+    for (range, new) in replacements.into_iter().rev() {
+        out.replace_range(range, &new);
+    }
+    Ok(out)
+}
+
+/// Debian releases before buster: their archives left the mirrors.
+const DEBIAN_OUTDATED: &[&str] = &["stretch", "jessie", "wheezy", "squeeze", "lenny", "etch", "sarge", "woody"];
+
+/// The one-line entries for the distribution, from os-release, appended to `existing` (a
+/// `sources.list` without archive entries, kept as it is) or as a new file. `with_security`:
+/// also write the security suite (false when some file already has it).
+pub fn generate(existing: Option<&str>, rw: &Rewrite, with_security: bool) -> Result<String, RenderError> {
+    let family = rw.distribution.family;
+    if let Some(id) = &rw.distribution.derivative {
+        return Err(RenderError::Release(format!(
+            "says `ID={id}`, a derivative whose own archive `mirror` does not know"
+        )));
+    }
+    let codename =
+        rw.distribution.codename.as_deref().ok_or_else(|| RenderError::Release("sets no `VERSION_CODENAME`".into()))?;
+    if family == Family::Debian && DEBIAN_OUTDATED.contains(&codename) {
+        return Err(RenderError::Release(format!(
+            "names release `{codename}`, which left the mirrors for archive.debian.org"
+        )));
+    }
+    let components = match (family, codename) {
+        (Family::Debian, "buster" | "bullseye") => "main contrib non-free",
+        (Family::Debian, _) => "main contrib non-free non-free-firmware",
+        (Family::Ubuntu, _) => "main restricted universe multiverse",
+    };
+    let unstable = family == Family::Debian && matches!(codename, "sid" | "unstable");
+    let archive = rw.finish(rw.archive.get(rw.repo_for(false, false))?, false);
+    let mut suites = vec![codename.to_owned()];
+    if !unstable {
+        suites.push(format!("{codename}-updates"));
+    }
+    if family == Family::Ubuntu {
+        suites.push(format!("{codename}-backports"));
+    }
+    let security_suite = match codename {
+        _ if unstable || !with_security => None,
+        "buster" => Some(format!("{codename}/updates")),
+        _ => Some(format!("{codename}-security")),
+    };
+
+    let mut out = String::from("# generated by mirror from /etc/os-release\n");
+    for suite in &suites {
+        out.push_str(&format!("deb {archive} {suite} {components}\n"));
+    }
+    if let Some(suite) = security_suite {
+        let dest = match &rw.security {
+            Security::Official(dest) | Security::Site(dest) => Some(dest),
+            Security::Untouched => None,
+        };
+        match dest {
+            Some(dest) => {
+                let url = rw.finish(dest.get(rw.repo_for(true, false))?, false);
+                out.push_str(&format!("deb {url} {suite} {components}\n"));
+            }
+            None => out.push_str(&format!(
+                "# `{suite}` is left out: the catalog has no official upstream for security updates; add it by hand or use --security\n"
+            )),
+        }
+    }
+
+    Ok(match existing {
+        None | Some("") => out,
+        Some(text) => {
+            let mut text = text.to_owned();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            if !text.ends_with("\n\n") {
+                text.push('\n');
+            }
+            text + &out
+        }
+    })
+}
+
+/// A sources file apt reads.
+struct Source {
+    path: PathBuf,
+    format: Format,
+}
+
+impl Source {
+    fn parse_error(&self, e: RenderError) -> anyhow::Error {
+        match e {
+            RenderError::Parse { line, message } => Problem::parse(&self.path, Some(line), message).into(),
+            RenderError::Missing { repo, .. } => Problem::bad(format!("no URL for `{repo}`")).into(),
+            RenderError::Release(what) => Problem::bad(what).into(),
+        }
+    }
+
+    fn error(&self, e: RenderError, req: &Request<'_>) -> anyhow::Error {
+        match e {
+            RenderError::Missing { repo, via } => missing(repo, via, req),
+            other => self.parse_error(other),
+        }
+    }
+}
+
+fn missing(repo: Repo, via: Via, req: &Request<'_>) -> anyhow::Error {
+    let id = &req.site.id;
+    match via {
+        Via::Site => Problem::bad(format!("site `{id}` does not serve `{repo}`"))
+            .hint("pick a site that does; `mirror list apt` shows which sites serve apt"),
+        Via::SiteSecurity => Problem::bad(format!("site `{id}` does not serve `{repo}`, which `--security` needs"))
+            .hint("drop `--security` to keep security updates on the official server"),
+        Via::Upstream => {
+            Problem::bad(format!("the `upstream` site does not serve `{repo}`, where security updates go"))
+                .hint(format!("add `{repo}` to the `upstream` site file, or use `--security` to take them from `{id}`"))
+        }
+    }
+    .into()
+}
+
+/// `sources.list`, then `sources.list.d/*.list` and `*.sources` sorted by name (files whose
+/// names apt ignores are skipped).
+fn source_files(ctx: &Context) -> Result<Vec<Source>> {
+    let mut files = vec![Source { path: ctx.sys(SOURCES_LIST), format: Format::List }];
+    let dir = ctx.sys(SOURCES_LIST_D);
+    let listing = match std::fs::read_dir(&dir) {
+        Ok(listing) => listing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(
+                Problem::bad(format!("could not read `{}`", dir.display()))
+                    .hint("run the same command with `sudo`, or fix the folder's permissions"),
+            ));
+        }
+    };
+    let mut found = Vec::new();
+    for entry in listing {
+        let entry = entry
+            .map_err(|e| anyhow::Error::new(e).context(Problem::bad(format!("could not read `{}`", dir.display()))))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let format = if name.ends_with(".list") {
+            Format::List
+        } else if name.ends_with(".sources") {
+            Format::Sources
+        } else {
+            continue;
+        };
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) {
+            continue;
+        }
+        found.push((name, format));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    files.extend(found.into_iter().map(|(name, format)| Source { path: dir.join(name), format }));
+    Ok(files)
+}
+
+fn family(ctx: &Context, host: &Host) -> Result<Family> {
+    match host.distro() {
+        Distro::Debian => Ok(Family::Debian),
+        Distro::Ubuntu => Ok(Family::Ubuntu),
+        _ => {
+            let path = ctx.sys(OS_RELEASE);
+            let says = if host.has_os_release {
+                format!("`{}` says `ID={}`", path.display(), host.id)
+            } else {
+                format!("`{}` is missing", path.display())
+            };
+            Err(
+                Problem::bad(format!("apt's distro is not Debian or Ubuntu: {says}"))
+                    .hint("`mirror` configures apt on Debian, Ubuntu and distributions with `ID_LIKE=debian` or `ID_LIKE=ubuntu`")
+                    .into(),
+            )
+        }
+    }
+}
+
+/// The os-release `ID` of a derivative (`ID_LIKE=debian`), `None` for Debian or Ubuntu itself.
+fn derivative(family: Family, host: &Host) -> Option<String> {
+    (host.id != family.id()).then(|| host.id.clone())
+}
+
+/// Whether apt can verify https servers: without CA certificates it cannot, and a minimal
+/// image often has none.
+fn has_ca_certificates(ctx: &Context) -> bool {
+    ctx.sys("/etc/ssl/certs/ca-certificates.crt").is_file() || ctx.sys("/usr/share/ca-certificates").is_dir()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::ffi::OsString;
+    use std::path::Path;
+
+    use super::*;
+    use crate::catalog::{Origin, parse_site};
+    use crate::context::Overrides;
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_str!(concat!("../../tests/fixtures/apt/", $name))
+        };
+    }
+
+    const DEBIAN12_CONTAINER: &str = fixture!("debian12-container.sources");
+    const DEBIAN11: &str = fixture!("debian11.list");
+    const DEBIAN12_SIGNED: &str = fixture!("debian12-signed.list");
+    const DEBIAN13_INLINE: &str = fixture!("debian13-inline-key.sources");
+    const DEBIAN_SID: &str = fixture!("debian-sid-container.sources");
+    const UBUNTU2404_AMD64: &str = fixture!("ubuntu2404-amd64.sources");
+    const UBUNTU2404_ARM64: &str = fixture!("ubuntu2404-arm64.sources");
+    const UBUNTU2404_LIST: &str = fixture!("ubuntu2404-sources.list");
+    const UBUNTU2204: &str = fixture!("ubuntu2204.list");
+    const PPA: &str = fixture!("deadsnakes-ubuntu-ppa-jammy.list");
+    const NODESOURCE: &str = fixture!("nodesource.list");
+
+    const TUNA: &str = r#"
+id = "tuna"
+name = "TUNA"
+homepage = "https://mirrors.tuna.tsinghua.edu.cn/"
+region = "CN"
+base = "https://mirrors.tuna.tsinghua.edu.cn"
+[repos]
+debian          = "{base}/debian"
+debian-security = "{base}/debian-security"
+ubuntu          = "{base}/ubuntu"
+ubuntu-ports    = "{base}/ubuntu-ports"
+pypi            = "{base}/pypi/web/simple"
+"#;
+    const USTC: &str = r#"
+id = "ustc"
+name = "USTC"
+homepage = "https://mirrors.ustc.edu.cn/"
+region = "CN"
+base = "https://mirrors.ustc.edu.cn"
+[repos]
+debian          = "{base}/debian/"
+debian-security = "{base}/debian-security"
+ubuntu          = "{base}/ubuntu"
+ubuntu-ports    = "{base}/ubuntu-ports"
+"#;
+    const UPSTREAM: &str = r#"
+id = "upstream"
+name = "Official upstream servers"
+homepage = "https://deb.debian.org/"
+region = "global"
+[repos]
+debian          = "http://deb.debian.org/debian"
+debian-security = "http://deb.debian.org/debian-security"
+ubuntu          = "http://archive.ubuntu.com/ubuntu"
+ubuntu-ports    = "http://ports.ubuntu.com/ubuntu-ports"
+pypi            = "https://pypi.org/simple"
+"#;
+    /// Serves only the Debian archive: no security tree, no Ubuntu.
+    const TINY: &str = r#"
+id = "tiny"
+name = "Tiny"
+homepage = "https://tiny.example/"
+region = "EU"
+[repos]
+debian = "http://tiny.example/debian"
+"#;
+    /// Unusual paths: only rule (a) recognises its URLs.
+    const ODD: &str = r#"
+id = "odd"
+name = "Odd"
+homepage = "https://odd.example/"
+region = "EU"
+[repos]
+debian          = "https://odd.example/pub/deb"
+debian-security = "https://odd.example/pub/deb-sec"
+ubuntu          = "https://odd.example/pub/ub"
+ubuntu-ports    = "https://odd.example/pub/ub-ports"
+"#;
+
+    fn site(text: &str) -> Site {
+        let id = text.lines().find_map(|l| l.strip_prefix("id = ")).unwrap().trim_matches('"');
+        parse_site(Path::new(&format!("x/{id}.toml")), text, Origin::Builtin).unwrap()
+    }
+
+    fn host(os_release: &str, arch: &str) -> Host {
+        let mut h = Host { arch: arch.into(), has_os_release: true, ..Host::default() };
+        h.parse_os_release(os_release);
+        h
+    }
+
+    const BOOKWORM: &str = "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+    const BULLSEYE: &str = "ID=debian\nVERSION_ID=\"11\"\nVERSION_CODENAME=bullseye\n";
+    const BUSTER: &str = "ID=debian\nVERSION_ID=\"10\"\nVERSION_CODENAME=buster\n";
+    const TRIXIE: &str = "ID=debian\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\n";
+    const SID: &str = "ID=debian\nVERSION_CODENAME=sid\n";
+    const FORKY_SID: &str = "PRETTY_NAME=\"Debian GNU/Linux forky/sid\"\nID=debian\nVERSION_CODENAME=forky\n";
+    const NOBLE: &str =
+        "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n";
+    const JAMMY: &str =
+        "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
+
+    /// A request's rewrite: `site`, the official upstream unless `no_upstream`, `--security`.
+    struct Opts {
+        security: bool,
+        no_upstream: bool,
+        plain_http: bool,
+    }
+
+    const DEFAULT: Opts = Opts { security: false, no_upstream: false, plain_http: false };
+
+    fn rewrite(h: &Host, site_text: &str, o: &Opts) -> Rewrite {
+        let s = site(site_text);
+        let up = site(UPSTREAM);
+        let req = Request { site: &s, upstream: (!o.no_upstream).then_some(&up), security: o.security };
+        let family = match h.distro() {
+            Distro::Debian => Family::Debian,
+            Distro::Ubuntu => Family::Ubuntu,
+            other => panic!("{other:?}"),
+        };
+        Rewrite::for_request(family, h, &req, o.plain_http)
+    }
+
+    fn run(format: Format, text: &str, h: &Host, site_text: &str, o: &Opts) -> String {
+        render(format, text, &rewrite(h, site_text, o)).unwrap()
+    }
+
+    fn err(format: Format, text: &str, h: &Host, site_text: &str, o: &Opts) -> RenderError {
+        render(format, text, &rewrite(h, site_text, o)).unwrap_err()
+    }
+
+    /// Every fixture that holds the archive, with its format and host.
+    fn cases() -> Vec<(&'static str, Format, &'static str, Host)> {
+        vec![
+            ("debian12-container", Format::Sources, DEBIAN12_CONTAINER, host(BOOKWORM, "amd64")),
+            ("debian11", Format::List, DEBIAN11, host(BULLSEYE, "amd64")),
+            ("debian12-signed", Format::List, DEBIAN12_SIGNED, host(BOOKWORM, "amd64")),
+            ("debian13-inline", Format::Sources, DEBIAN13_INLINE, host(TRIXIE, "arm64")),
+            ("debian-sid", Format::Sources, DEBIAN_SID, host(FORKY_SID, "amd64")),
+            ("ubuntu2404-amd64", Format::Sources, UBUNTU2404_AMD64, host(NOBLE, "amd64")),
+            ("ubuntu2404-arm64", Format::Sources, UBUNTU2404_ARM64, host(NOBLE, "arm64")),
+            ("ubuntu2204", Format::List, UBUNTU2204, host(JAMMY, "amd64")),
+        ]
+    }
+
+    // ---- snapshots of render output ----
+
+    #[test]
+    fn snapshots_for_tuna() {
+        for (name, format, text, h) in cases() {
+            insta::assert_snapshot!(format!("tuna_{name}"), run(format, text, &h, TUNA, &DEFAULT));
+        }
+    }
+
+    #[test]
+    fn snapshots_for_tuna_with_security() {
+        let o = Opts { security: true, ..DEFAULT };
+        for (name, format, text, h) in cases() {
+            insta::assert_snapshot!(format!("tuna_security_{name}"), run(format, text, &h, TUNA, &o));
+        }
+    }
+
+    #[test]
+    fn snapshot_ubuntu2204_on_arm64_goes_to_ports() {
+        let out = run(Format::List, UBUNTU2204, &host(JAMMY, "arm64"), TUNA, &DEFAULT);
+        insta::assert_snapshot!(out);
+    }
+
+    // ---- properties over every fixture ----
+
+    #[test]
+    fn idempotent_for_every_fixture_site_and_option() {
+        for (name, format, text, h) in cases() {
+            for site_text in [TUNA, USTC, UPSTREAM, ODD] {
+                for (security, no_upstream, plain_http) in [
+                    (false, false, false),
+                    (true, false, false),
+                    (false, true, false),
+                    (false, false, true),
+                    (true, true, true),
+                ] {
+                    let o = Opts { security, no_upstream, plain_http };
+                    let once = run(format, text, &h, site_text, &o);
+                    let twice = run(format, &once, &h, site_text, &o);
+                    assert_eq!(once, twice, "{name} security={security} no_upstream={no_upstream} plain={plain_http}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tuna_then_ustc_equals_ustc_directly() {
+        for (name, format, text, h) in cases() {
+            for security in [false, true] {
+                let o = Opts { security, ..DEFAULT };
+                let direct = run(format, text, &h, USTC, &o);
+                let via_tuna = run(format, &run(format, text, &h, TUNA, &o), &h, USTC, &o);
+                assert_eq!(via_tuna, direct, "{name} security={security}");
+            }
+        }
+    }
+
+    #[test]
+    fn tuna_then_upstream_gives_back_the_stock_files() {
+        for (name, format, text, h) in cases() {
+            if name == "ubuntu2204" {
+                continue; // cn.archive.ubuntu.com is official but not the catalog's upstream
+            }
+            let there = run(format, text, &h, TUNA, &DEFAULT);
+            assert_ne!(there, text, "{name}");
+            let back = run(format, &there, &h, UPSTREAM, &DEFAULT);
+            let stock = match name {
+                // The stock file uses https; upstream in the catalog is http.
+                "debian13-inline" => text.replace("https://deb.debian.org/debian/", "http://deb.debian.org/debian/"),
+                // A country server comes back as the catalog's redirector.
+                "debian12-signed" => text.replace("http://ftp.de.debian.org/", "http://deb.debian.org/"),
+                _ => text.to_owned(),
+            };
+            assert_eq!(back, stock, "{name}");
+        }
+        let back = run(
+            Format::List,
+            &run(Format::List, UBUNTU2204, &host(JAMMY, "amd64"), TUNA, &DEFAULT),
+            &host(JAMMY, "amd64"),
+            UPSTREAM,
+            &DEFAULT,
+        );
+        insta::assert_snapshot!(back);
+    }
+
+    #[test]
+    fn only_uri_tokens_change() {
+        for (name, format, text, h) in cases() {
+            let out = run(format, text, &h, TUNA, &Opts { security: true, ..DEFAULT });
+            let a: Vec<&str> = text.lines().collect();
+            let b: Vec<&str> = out.lines().collect();
+            assert_eq!(a.len(), b.len(), "{name}");
+            assert_eq!(text.ends_with('\n'), out.ends_with('\n'));
+            for (x, y) in a.iter().zip(&b) {
+                if x != y {
+                    let strip =
+                        |l: &str| l.split_whitespace().filter(|w| !w.starts_with("http")).collect::<Vec<_>>().join(" ");
+                    assert_eq!(strip(x), strip(y), "{name}: {x} -> {y}");
+                }
+            }
+        }
+    }
+
+    // ---- security ----
+
+    #[test]
+    fn security_stays_official_without_the_flag() {
+        let out = run(Format::Sources, UBUNTU2404_AMD64, &host(NOBLE, "amd64"), TUNA, &DEFAULT);
+        assert!(out.contains(
+            "URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble noble-updates noble-backports"
+        ));
+        assert!(out.contains("URIs: http://security.ubuntu.com/ubuntu/\nSuites: noble-security"));
+        let out = run(Format::List, DEBIAN11, &host(BULLSEYE, "amd64"), TUNA, &DEFAULT);
+        assert!(
+            out.contains("deb http://security.debian.org/debian-security bullseye-security main contrib non-free\n")
+        );
+        assert!(out.contains("deb-src http://security.debian.org/debian-security bullseye-security"));
+    }
+
+    #[test]
+    fn security_flag_moves_security_to_the_site() {
+        let o = Opts { security: true, ..DEFAULT };
+        let out = run(Format::Sources, UBUNTU2404_AMD64, &host(NOBLE, "amd64"), TUNA, &o);
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble-security"));
+        let out = run(Format::Sources, DEBIAN12_CONTAINER, &host(BOOKWORM, "amd64"), TUNA, &o);
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian-security\nSuites: bookworm-security"));
+    }
+
+    #[test]
+    fn security_on_a_mirror_goes_back_to_the_official_server() {
+        let h = host(BOOKWORM, "amd64");
+        let on_tuna = run(Format::Sources, DEBIAN12_CONTAINER, &h, TUNA, &Opts { security: true, ..DEFAULT });
+        let out = run(Format::Sources, &on_tuna, &h, USTC, &DEFAULT);
+        assert_eq!(out, run(Format::Sources, DEBIAN12_CONTAINER, &h, USTC, &DEFAULT));
+        let h = host(NOBLE, "arm64");
+        let on_tuna = run(Format::Sources, UBUNTU2404_ARM64, &h, TUNA, &Opts { security: true, ..DEFAULT });
+        assert!(on_tuna.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports/\nSuites: noble-security"));
+        let out = run(Format::Sources, &on_tuna, &h, USTC, &DEFAULT);
+        assert_eq!(out, run(Format::Sources, UBUNTU2404_ARM64, &h, USTC, &DEFAULT));
+    }
+
+    #[test]
+    fn without_upstream_security_is_left_alone() {
+        let h = host(BOOKWORM, "amd64");
+        let o = Opts { security: true, ..DEFAULT };
+        let on_tuna = run(Format::Sources, DEBIAN12_CONTAINER, &h, TUNA, &o);
+        let out = run(Format::Sources, &on_tuna, &h, USTC, &Opts { no_upstream: true, ..DEFAULT });
+        assert!(out.contains("URIs: https://mirrors.ustc.edu.cn/debian\n"));
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian-security\n"));
+    }
+
+    #[test]
+    fn site_without_security_tree_needs_the_flag_dropped() {
+        let h = host(BOOKWORM, "amd64");
+        let e = err(Format::Sources, DEBIAN12_CONTAINER, &h, TINY, &Opts { security: true, ..DEFAULT });
+        assert_eq!(e, RenderError::Missing { repo: Repo::DebianSecurity, via: Via::SiteSecurity });
+        // Without the flag the site is fine.
+        let out = run(Format::Sources, DEBIAN12_CONTAINER, &h, TINY, &DEFAULT);
+        assert!(out.contains("URIs: http://tiny.example/debian\n"));
+    }
+
+    #[test]
+    fn mixed_stanza_is_refused_unless_one_url_serves_both() {
+        let h = host(BOOKWORM, "amd64");
+        let text = fixture!("mixed.sources");
+        let e = err(Format::Sources, text, &h, TUNA, &DEFAULT);
+        assert_eq!(
+            e,
+            RenderError::Parse { line: 1, message: "stanza mixes security and archive suites; split it".into() }
+        );
+        assert!(matches!(
+            err(Format::Sources, text, &h, TUNA, &Opts { security: true, ..DEFAULT }),
+            RenderError::Parse { line: 1, .. }
+        ));
+        // Ubuntu keeps security suites in the same tree: with --security one URI serves both.
+        let h = host(NOBLE, "amd64");
+        let text =
+            "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu\nSuites: noble noble-security\nComponents: main\n";
+        assert!(matches!(err(Format::Sources, text, &h, TUNA, &DEFAULT), RenderError::Parse { line: 1, .. }));
+        let out = run(Format::Sources, text, &h, TUNA, &Opts { security: true, ..DEFAULT });
+        assert_eq!(out, text.replace("http://archive.ubuntu.com", "https://mirrors.tuna.tsinghua.edu.cn"));
+        // Going to the official server: the URI already is it, nothing to split.
+        assert_eq!(run(Format::Sources, text, &h, UPSTREAM, &DEFAULT), text);
+    }
+
+    // ---- ports, https, third party ----
+
+    #[test]
+    fn arm64_uses_ubuntu_ports() {
+        let h = host(NOBLE, "arm64");
+        let out = run(Format::Sources, UBUNTU2404_ARM64, &h, TUNA, &DEFAULT);
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports/\nSuites: noble noble-updates"));
+        assert!(out.contains("URIs: http://ports.ubuntu.com/ubuntu-ports/\nSuites: noble-security"));
+        // A ports entry on an amd64 host (multiarch) also stays in the ports tree.
+        let text = "deb [arch=arm64] http://ports.ubuntu.com/ubuntu-ports noble main\ndeb [arch=amd64] http://archive.ubuntu.com/ubuntu noble main\n";
+        let out = run(Format::List, text, &host(NOBLE, "amd64"), TUNA, &DEFAULT);
+        assert_eq!(
+            out,
+            "deb [arch=arm64] https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports noble main\ndeb [arch=amd64] https://mirrors.tuna.tsinghua.edu.cn/ubuntu noble main\n"
+        );
+    }
+
+    #[test]
+    fn https_becomes_http_without_ca_certificates() {
+        let h = host(BOOKWORM, "amd64");
+        let o = Opts { plain_http: true, security: true, ..DEFAULT };
+        let out = run(Format::Sources, DEBIAN12_CONTAINER, &h, TUNA, &o);
+        assert!(out.contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian\n"));
+        assert!(out.contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian-security\n"));
+        assert!(!out.contains("https://"));
+        // Once certificates are installed the next run upgrades to https.
+        let out = run(Format::Sources, &out, &h, TUNA, &DEFAULT);
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian\n"));
+    }
+
+    #[test]
+    fn third_party_entries_are_byte_identical() {
+        let h = host(BOOKWORM, "amd64");
+        let out = run(Format::List, DEBIAN12_SIGNED, &h, TUNA, &Opts { security: true, ..DEFAULT });
+        let docker = DEBIAN12_SIGNED.lines().find(|l| l.contains("docker")).unwrap();
+        assert!(out.lines().any(|l| l == docker));
+        let backports = out.lines().find(|l| l.contains("bookworm-backports")).unwrap();
+        assert_eq!(
+            backports,
+            "deb  [ arch=amd64,arm64   signed-by=/usr/share/keyrings/debian-archive-keyring.gpg ]   https://mirrors.tuna.tsinghua.edu.cn/debian/\tbookworm-backports main   # backports, pinned low"
+        );
+        let jammy = host(JAMMY, "amd64");
+        assert_eq!(run(Format::List, PPA, &jammy, TUNA, &Opts { security: true, ..DEFAULT }), PPA);
+        assert_eq!(run(Format::List, NODESOURCE, &h, TUNA, &DEFAULT), NODESOURCE);
+        let inline = run(Format::Sources, DEBIAN13_INLINE, &host(TRIXIE, "amd64"), TUNA, &DEFAULT);
+        let ms = &DEBIAN13_INLINE[DEBIAN13_INLINE.find("# A third-party").unwrap()..];
+        assert!(inline.ends_with(ms));
+        for text in [
+            "deb file:///srv/repo/debian bookworm main\n",
+            "deb cdrom:[Debian GNU/Linux 12.5.0 _Bookworm_ - Official amd64 DVD Binary-1 with firmware 20240210-11:28]/ bookworm contrib main non-free-firmware\n",
+            "deb mirror+file:/etc/apt/mirrors/debian.list bookworm main\n",
+            "deb http://ppa.launchpad.net/x/y/ubuntu bookworm main\n",
+            "deb https://download.docker.com/linux/debian bookworm main\n",
+            "deb http://deb.debian.org/debian-debug bookworm-debug main\n",
+            "deb http://mirror.example.org/debian bookworm main extras\n",
+            "deb http://deb.debian.org/debian bullseye main\n",
+            "deb http://repo.example.org/debian ./\n",
+        ] {
+            assert_eq!(run(Format::List, text, &h, TUNA, &DEFAULT), text, "{text}");
+        }
+    }
+
+    #[test]
+    fn inline_signed_by_block_survives() {
+        let out =
+            run(Format::Sources, DEBIAN13_INLINE, &host(TRIXIE, "amd64"), TUNA, &Opts { security: true, ..DEFAULT });
+        let key = |t: &str| {
+            let start = t.find(" -----BEGIN").unwrap();
+            let end = t.find("-----END PGP PUBLIC KEY BLOCK-----").unwrap();
+            t[start..end].to_owned()
+        };
+        assert_eq!(key(&out), key(DEBIAN13_INLINE));
+        assert_eq!(out.matches(" .\n").count(), DEBIAN13_INLINE.matches(" .\n").count());
+    }
+
+    #[test]
+    fn disabled_stanza_and_deb_src_are_rewritten_too() {
+        let out = run(Format::Sources, DEBIAN13_INLINE, &host(TRIXIE, "amd64"), TUNA, &DEFAULT);
+        assert!(out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian/\nSuites: trixie-backports"));
+        let out = run(Format::List, DEBIAN11, &host(BULLSEYE, "amd64"), TUNA, &DEFAULT);
+        assert!(out.contains("deb-src https://mirrors.tuna.tsinghua.edu.cn/debian/ bullseye main contrib non-free\n"));
+        assert!(out.starts_with("#deb cdrom:[Debian GNU/Linux 11.7.0"));
+    }
+
+    // ---- which entries are the archive ----
+
+    #[test]
+    fn suites_must_belong_to_the_release() {
+        let h = host(BOOKWORM, "amd64");
+        for suite in [
+            "bookworm",
+            "bookworm-updates",
+            "bookworm-backports",
+            "bookworm-backports-sloppy",
+            "bookworm-proposed-updates",
+            "bookworm-security",
+            "stable",
+            "sid",
+        ] {
+            let text = format!("deb http://deb.debian.org/debian {suite} main\n");
+            assert_ne!(run(Format::List, &text, &h, TUNA, &Opts { security: true, ..DEFAULT }), text, "{suite}");
+        }
+        let text = "deb http://ftp.us.debian.org/debian buster/updates main\n";
+        assert_eq!(
+            run(Format::List, text, &host(BUSTER, "amd64"), TUNA, &Opts { security: true, ..DEFAULT }),
+            "deb https://mirrors.tuna.tsinghua.edu.cn/debian-security buster/updates main\n"
+        );
+        // Unknown codename: any suite of the archive is accepted.
+        let unknown = host("ID=debian\n", "amd64");
+        let text = "deb http://deb.debian.org/debian whatever main\n";
+        assert_ne!(run(Format::List, text, &unknown, TUNA, &DEFAULT), text);
+        // Recognised server, suites partly unknown: refuse rather than guess.
+        let text = "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-pgdg\nComponents: main\n";
+        let e = err(Format::Sources, text, &h, TUNA, &DEFAULT);
+        assert!(matches!(&e, RenderError::Parse { line: 1, message } if message.contains("`bookworm-pgdg`")), "{e:?}");
+    }
+
+    #[test]
+    fn official_hosts_and_mirror_paths_are_recognised() {
+        let h = host(NOBLE, "amd64");
+        for uri in [
+            "http://archive.ubuntu.com/ubuntu",
+            "http://de.archive.ubuntu.com/ubuntu/",
+            "http://us-east-1.ec2.archive.ubuntu.com/ubuntu/",
+            "https://mirrors.aliyun.com/ubuntu/",
+            "http://mirror.example.edu/pub/ubuntu",
+        ] {
+            let text = format!("deb {uri} noble main universe\n");
+            let out = run(Format::List, &text, &h, USTC, &DEFAULT);
+            assert!(out.starts_with("deb https://mirrors.ustc.edu.cn/ubuntu"), "{uri}: {out}");
+        }
+        let h = host(BOOKWORM, "amd64");
+        for uri in
+            ["http://ftp.de.debian.org/debian", "http://httpredir.debian.org/debian", "http://ftp.debian.org/debian/"]
+        {
+            let text = format!("deb {uri} bookworm main contrib\n");
+            assert!(
+                run(Format::List, &text, &h, USTC, &DEFAULT).starts_with("deb https://mirrors.ustc.edu.cn/debian"),
+                "{uri}"
+            );
+        }
+        // Rule (a): the site's own URLs count whatever their path, with either scheme.
+        let text = "deb http://odd.example/pub/deb bookworm main\n";
+        assert_eq!(run(Format::List, text, &h, ODD, &DEFAULT), "deb https://odd.example/pub/deb bookworm main\n");
+        // Components outside the distribution's set on an unknown host: third party.
+        let text = "deb http://mirror.example.org/debian bookworm main non-free-firmware extras\n";
+        assert_eq!(run(Format::List, text, &h, TUNA, &DEFAULT), text);
+    }
+
+    #[test]
+    fn trailing_slash_style_is_kept_per_entry() {
+        let h = host(BOOKWORM, "amd64");
+        let text =
+            "deb http://deb.debian.org/debian/ bookworm main\ndeb http://deb.debian.org/debian bookworm-updates main\n";
+        assert_eq!(
+            run(Format::List, text, &h, USTC, &DEFAULT),
+            "deb https://mirrors.ustc.edu.cn/debian/ bookworm main\ndeb https://mirrors.ustc.edu.cn/debian bookworm-updates main\n"
+        );
+    }
+
+    #[test]
+    fn crlf_and_missing_final_newline_are_kept() {
+        let h = host(BOOKWORM, "amd64");
+        let text = "# x\r\ndeb http://deb.debian.org/debian bookworm main\r\ndeb http://deb.debian.org/debian bookworm-updates main";
+        assert_eq!(
+            run(Format::List, text, &h, TUNA, &DEFAULT),
+            text.replace("http://deb.debian.org", "https://mirrors.tuna.tsinghua.edu.cn")
+        );
+    }
+
+    #[test]
+    fn several_uris_in_one_stanza() {
+        let h = host(BOOKWORM, "amd64");
+        let text = "Types: deb\nURIs: http://deb.debian.org/debian https://download.example.com/debian\n  http://ftp.de.debian.org/debian/\nSuites: bookworm\nComponents: main\n";
+        assert_eq!(
+            run(Format::Sources, text, &h, TUNA, &DEFAULT),
+            "Types: deb\nURIs: https://mirrors.tuna.tsinghua.edu.cn/debian https://mirrors.tuna.tsinghua.edu.cn/debian\n  https://mirrors.tuna.tsinghua.edu.cn/debian/\nSuites: bookworm\nComponents: main\n"
+        );
+    }
+
+    // ---- malformed input ----
+
+    #[test]
+    fn malformed_lists_name_the_line() {
+        let h = host(BOOKWORM, "amd64");
+        for (text, line, what) in [
+            (fixture!("malformed-unterminated.list"), 3, "unterminated `[`"),
+            (fixture!("malformed-no-suite.list"), 3, "no suite"),
+            (fixture!("malformed-exact-path.list"), 2, "exact path"),
+            ("deb http://deb.debian.org/debian bookworm\n", 1, "needs components"),
+            ("# x\ndeb\n", 2, "no URI"),
+            ("  dep http://deb.debian.org/debian bookworm main\n", 1, "expected `deb` or `deb-src`, found `dep`"),
+            ("deb cdrom:[Debian GNU/Linux 12 bookworm main\n", 1, "unterminated `[`"),
+            ("deb [arch=amd64] http://deb.debian.org/debian\n", 1, "no suite after `http://deb.debian.org/debian`"),
+        ] {
+            match err(Format::List, text, &h, TUNA, &DEFAULT) {
+                RenderError::Parse { line: l, message } => {
+                    assert_eq!(l, line, "{text}");
+                    assert!(message.contains(what), "{text}: {message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_sources_name_the_line() {
+        let h = host(BOOKWORM, "amd64");
+        for (text, line, what) in [
+            (
+                fixture!("malformed-field.sources"),
+                7,
+                "expected `Field: value`, found `URIs http://deb.debian.org/debian-security`",
+            ),
+            (fixture!("malformed-no-uris.sources"), 7, "stanza has no `URIs` field"),
+            ("Types: deb\nURIs: http://deb.debian.org/debian\nComponents: main\n", 1, "no `Suites` field"),
+            ("URIs: http://deb.debian.org/debian\nSuites: bookworm\n", 1, "no `Types` field"),
+            ("Types: deb\nURIs:\nSuites: bookworm\n", 1, "no `URIs` field"),
+            ("# c\n continued\n", 2, "continuation line"),
+            ("Types: deb\nTypes: deb-src\n", 2, "field `Types` appears twice"),
+            ("Types: deb\n: x\n", 2, "expected `Field: value`, found `: x`"),
+        ] {
+            match err(Format::Sources, text, &h, TUNA, &DEFAULT) {
+                RenderError::Parse { line: l, message } => {
+                    assert_eq!(l, line, "{text}");
+                    assert!(message.contains(what), "{text}: {message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    // ---- generating a sources.list ----
+
+    fn gen_for(os: &str, arch: &str, o: &Opts) -> String {
+        generate(None, &rewrite(&host(os, arch), TUNA, o), true).unwrap()
+    }
+
+    #[test]
+    fn generated_sources_lists() {
+        insta::assert_snapshot!("generated_bookworm", gen_for(BOOKWORM, "amd64", &DEFAULT));
+        insta::assert_snapshot!(
+            "generated_trixie_security",
+            gen_for(TRIXIE, "amd64", &Opts { security: true, ..DEFAULT })
+        );
+        insta::assert_snapshot!("generated_bullseye", gen_for(BULLSEYE, "amd64", &DEFAULT));
+        insta::assert_snapshot!("generated_buster", gen_for(BUSTER, "amd64", &DEFAULT));
+        insta::assert_snapshot!("generated_sid", gen_for(SID, "amd64", &DEFAULT));
+        insta::assert_snapshot!("generated_noble", gen_for(NOBLE, "amd64", &DEFAULT));
+        insta::assert_snapshot!(
+            "generated_noble_arm64_plain_http",
+            gen_for(NOBLE, "arm64", &Opts { plain_http: true, ..DEFAULT })
+        );
+        insta::assert_snapshot!(
+            "generated_bookworm_no_upstream",
+            gen_for(BOOKWORM, "amd64", &Opts { no_upstream: true, ..DEFAULT })
+        );
+    }
+
+    #[test]
+    fn generated_text_renders_to_itself() {
+        for (os, arch) in [
+            (BOOKWORM, "amd64"),
+            (BULLSEYE, "amd64"),
+            (BUSTER, "amd64"),
+            (SID, "amd64"),
+            (NOBLE, "amd64"),
+            (NOBLE, "arm64"),
+        ] {
+            for o in [DEFAULT, Opts { security: true, ..DEFAULT }, Opts { no_upstream: true, ..DEFAULT }] {
+                let h = host(os, arch);
+                let text = generate(None, &rewrite(&h, TUNA, &o), true).unwrap();
+                assert_eq!(run(Format::List, &text, &h, TUNA, &o), text, "{os}");
+            }
+        }
+    }
+
+    #[test]
+    fn generation_appends_after_comments() {
+        let h = host(NOBLE, "amd64");
+        let out = generate(Some(UBUNTU2404_LIST), &rewrite(&h, TUNA, &DEFAULT), true).unwrap();
+        assert!(out.starts_with(UBUNTU2404_LIST));
+        assert!(out[UBUNTU2404_LIST.len()..].starts_with("\n# generated by mirror from /etc/os-release\n"));
+        let out = generate(Some("# only a comment"), &rewrite(&h, TUNA, &DEFAULT), true).unwrap();
+        assert!(out.starts_with("# only a comment\n\n# generated by mirror"));
+    }
+
+    #[test]
+    fn generation_needs_a_current_release() {
+        let e = generate(None, &rewrite(&host("ID=debian\n", "amd64"), TUNA, &DEFAULT), true).unwrap_err();
+        assert!(matches!(e, RenderError::Release(m) if m.contains("VERSION_CODENAME")));
+        let stretch = "ID=debian\nVERSION_CODENAME=stretch\n";
+        let e = generate(None, &rewrite(&host(stretch, "amd64"), TUNA, &DEFAULT), true).unwrap_err();
+        assert!(matches!(e, RenderError::Release(m) if m.contains("archive.debian.org")));
+        let e = generate(None, &rewrite(&host(NOBLE, "arm64"), TINY, &DEFAULT), true).unwrap_err();
+        assert_eq!(e, RenderError::Missing { repo: Repo::UbuntuPorts, via: Via::Site });
+    }
+
+    // ---- the Target, on a fake root ----
+
+    struct Root {
+        dir: tempfile::TempDir,
+        ctx: Context,
+    }
+
+    impl Root {
+        fn new(os_release: &str, arch: &str) -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let map: BTreeMap<&str, OsString> =
+                [("HOME", dir.path().join("home").into_os_string()), ("MIRROR_ARCH", arch.into())].into();
+            let ctx = Context::from_vars(&Overrides { root: Some(dir.path().to_path_buf()), catalog: None }, |n| {
+                map.get(n).cloned()
+            })
+            .unwrap();
+            let root = Self { dir, ctx };
+            root.write("etc/os-release", os_release);
+            std::fs::create_dir_all(root.path("usr/share/ca-certificates")).unwrap();
+            root
+        }
+
+        fn path(&self, rel: &str) -> PathBuf {
+            self.dir.path().join(rel)
+        }
+
+        fn write(&self, rel: &str, text: &str) {
+            let p = self.path(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+
+        fn read(&self, rel: &str) -> String {
+            std::fs::read_to_string(self.path(rel)).unwrap()
+        }
+
+        fn host(&self) -> Host {
+            Host::detect(&self.ctx).unwrap()
+        }
+
+        fn plan(&self, site_text: &str, security: bool) -> Result<Vec<FileEdit>> {
+            let s = site(site_text);
+            let up = site(UPSTREAM);
+            let req = Request { site: &s, upstream: Some(&up), security };
+            Apt.plan(&self.ctx, &self.host(), &req)
+        }
+
+        /// Plans and writes the result, returning the edited paths relative to the root.
+        fn apply(&self, site_text: &str, security: bool) -> Vec<String> {
+            let edits = self.plan(site_text, security).unwrap();
+            for e in &edits {
+                std::fs::create_dir_all(e.path.parent().unwrap()).unwrap();
+                std::fs::write(&e.path, e.after.as_ref().unwrap()).unwrap();
+            }
+            edits.iter().map(|e| self.rel(&e.path)).collect()
+        }
+
+        fn rel(&self, p: &Path) -> String {
+            p.strip_prefix(self.dir.path()).unwrap().display().to_string()
+        }
+
+        fn error(&self, site_text: &str, security: bool) -> String {
+            let e = self.plan(site_text, security).unwrap_err();
+            crate::error::render(&e).replace(&self.dir.path().display().to_string(), "[ROOT]")
+        }
+    }
+
+    #[test]
+    fn plan_rewrites_files_with_the_archive_only() {
+        let r = Root::new(JAMMY, "amd64");
+        r.write("etc/apt/sources.list", UBUNTU2204);
+        r.write("etc/apt/sources.list.d/deadsnakes-ubuntu-ppa-jammy.list", PPA);
+        r.write("etc/apt/sources.list.d/nodesource.list", NODESOURCE);
+        r.write("etc/apt/sources.list.d/ignored.list.save", "garbage");
+        r.write("etc/apt/sources.list.d/bad name.list", "garbage");
+        assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list"]);
+        assert_eq!(r.read("etc/apt/sources.list"), run(Format::List, UBUNTU2204, &r.host(), TUNA, &DEFAULT));
+        assert_eq!(r.read("etc/apt/sources.list.d/deadsnakes-ubuntu-ppa-jammy.list"), PPA);
+        // Applying again changes nothing.
+        assert!(r.plan(TUNA, false).unwrap().iter().all(|e| !e.is_change()));
+        let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+        assert_eq!(cur.url, Apt.endpoint(&site(TUNA), &r.host()));
+        assert_eq!(cur.files, [r.path("etc/apt/sources.list")]);
+    }
+
+    #[test]
+    fn plan_on_ubuntu_2404_reads_the_deb822_file() {
+        let r = Root::new(NOBLE, "arm64");
+        r.write("etc/apt/sources.list", UBUNTU2404_LIST);
+        r.write("etc/apt/sources.list.d/ubuntu.sources", UBUNTU2404_ARM64);
+        assert_eq!(r.apply(USTC, false), ["etc/apt/sources.list.d/ubuntu.sources"]);
+        assert_eq!(r.read("etc/apt/sources.list"), UBUNTU2404_LIST);
+        let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+        assert_eq!(cur.url.as_deref(), Some("https://mirrors.ustc.edu.cn/ubuntu-ports"));
+        assert_eq!(cur.url, Apt.endpoint(&site(USTC), &r.host()));
+    }
+
+    #[test]
+    fn plan_orders_files_and_reads_back_the_first_archive() {
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
+        r.write("etc/apt/sources.list.d/backports.list", "deb http://deb.debian.org/debian bookworm-backports main\n");
+        r.write("etc/apt/sources.list.d/docker.list", "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable\n");
+        let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+        assert_eq!(cur.url.as_deref(), Some("http://deb.debian.org/debian"));
+        assert_eq!(cur.url, Apt.endpoint(&site(UPSTREAM), &r.host()));
+        assert_eq!(
+            r.apply(TUNA, false),
+            ["etc/apt/sources.list.d/backports.list", "etc/apt/sources.list.d/debian.sources"]
+        );
+        let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+        assert_eq!(cur.url.as_deref(), Some("https://mirrors.tuna.tsinghua.edu.cn/debian"));
+        assert_eq!(cur.files.len(), 2);
+    }
+
+    #[test]
+    fn plan_generates_for_a_minimal_container() {
+        let r = Root::new(BOOKWORM, "amd64");
+        std::fs::create_dir_all(r.path("etc/apt/sources.list.d")).unwrap();
+        r.write("etc/apt/sources.list.d/docker.list", "deb https://download.docker.com/linux/debian bookworm stable\n");
+        let edits = r.plan(TUNA, false).unwrap();
+        assert_eq!(edits.len(), 1);
+        assert_eq!(edits[0].before, None);
+        assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list"]);
+        insta::assert_snapshot!("plan_generated_bookworm", r.read("etc/apt/sources.list"));
+        assert!(r.plan(TUNA, false).unwrap().iter().all(|e| !e.is_change()));
+        let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+        assert_eq!(cur.url, Apt.endpoint(&site(TUNA), &r.host()));
+    }
+
+    #[test]
+    fn plan_appends_to_a_comment_only_sources_list() {
+        let r = Root::new(NOBLE, "amd64");
+        r.write("etc/apt/sources.list", UBUNTU2404_LIST);
+        assert_eq!(r.apply(TUNA, true), ["etc/apt/sources.list"]);
+        let text = r.read("etc/apt/sources.list");
+        assert!(text.starts_with(UBUNTU2404_LIST));
+        assert!(text.ends_with(
+            "deb https://mirrors.tuna.tsinghua.edu.cn/ubuntu noble-security main restricted universe multiverse\n"
+        ));
+    }
+
+    #[test]
+    fn plan_generation_keeps_existing_security_entries() {
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write(
+            "etc/apt/sources.list.d/security.list",
+            "deb http://security.debian.org/debian-security bookworm-security main\n",
+        );
+        let edits = r.plan(TUNA, false).unwrap();
+        assert_eq!(edits.len(), 2);
+        let generated = String::from_utf8(edits[0].after.clone().unwrap()).unwrap();
+        assert!(!generated.contains("-security"), "{generated}");
+    }
+
+    #[test]
+    fn plan_writes_http_without_ca_certificates() {
+        let r = Root::new(BOOKWORM, "amd64");
+        std::fs::remove_dir(r.path("usr/share/ca-certificates")).unwrap();
+        r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
+        r.apply(TUNA, false);
+        assert!(
+            r.read("etc/apt/sources.list.d/debian.sources")
+                .contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian\n")
+        );
+        r.write("etc/ssl/certs/ca-certificates.crt", "");
+        r.apply(TUNA, false);
+        assert!(
+            r.read("etc/apt/sources.list.d/debian.sources")
+                .contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian\n")
+        );
+    }
+
+    #[test]
+    fn plan_errors_name_the_file_and_line() {
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
+        r.write("etc/apt/sources.list.d/z.list", fixture!("malformed-unterminated.list"));
+        insta::assert_snapshot!("error_malformed_list", r.error(TUNA, false));
+        r.write("etc/apt/sources.list.d/z.list", "");
+        r.write("etc/apt/sources.list.d/debian.sources", fixture!("mixed.sources"));
+        insta::assert_snapshot!("error_mixed_stanza", r.error(TUNA, false));
+        r.write("etc/apt/sources.list.d/debian.sources", fixture!("malformed-no-uris.sources"));
+        let e = r.error(TUNA, false);
+        assert!(e.contains("[ROOT]/etc/apt/sources.list.d/debian.sources` line 7: stanza has no `URIs` field"), "{e}");
+        // current() reports the same error.
+        let e = Apt.current(&r.ctx, &r.host()).unwrap_err();
+        assert!(crate::error::render(&e).contains("line 7"));
+    }
+
+    #[test]
+    fn plan_errors_for_missing_repositories_and_releases() {
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
+        insta::assert_snapshot!("error_security_not_served", r.error(TINY, true));
+        let r = Root::new(NOBLE, "arm64");
+        r.write("etc/apt/sources.list.d/ubuntu.sources", UBUNTU2404_ARM64);
+        let e = r.error(TINY, false);
+        assert!(e.contains("site `tiny` does not serve `ubuntu-ports`"), "{e}");
+        let r = Root::new("ID=debian\n", "amd64");
+        insta::assert_snapshot!("error_no_codename", r.error(TUNA, false));
+    }
+
+    #[test]
+    fn derivatives_rewrite_what_they_recognise_and_never_generate() {
+        let kali = "ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n";
+        let r = Root::new(kali, "amd64");
+        let list = "deb http://http.kali.org/kali kali-rolling main contrib non-free non-free-firmware\n";
+        r.write("etc/apt/sources.list", list);
+        insta::assert_snapshot!("error_derivative", r.error(TUNA, false));
+        assert_eq!(r.read("etc/apt/sources.list"), list);
+
+        let pop = "ID=pop\nID_LIKE=\"ubuntu debian\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
+        let r = Root::new(pop, "amd64");
+        r.write(
+            "etc/apt/sources.list.d/system.sources",
+            "X-Repolib-Name: Pop_OS System Sources\nEnabled: yes\nTypes: deb deb-src\nURIs: http://apt.pop-os.org/ubuntu\nSuites: jammy jammy-security jammy-updates jammy-backports\nComponents: main restricted universe multiverse\n\nX-Repolib-Name: Pop_OS Release Sources\nEnabled: yes\nTypes: deb deb-src\nURIs: http://apt.pop-os.org/release\nSuites: jammy\nComponents: main\n",
+        );
+        assert_eq!(r.apply(TUNA, true), ["etc/apt/sources.list.d/system.sources"]);
+        let text = r.read("etc/apt/sources.list.d/system.sources");
+        assert!(text.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu\n"), "{text}");
+        assert!(text.contains("URIs: http://apt.pop-os.org/release\n"), "{text}");
+    }
+
+    #[test]
+    fn plan_refuses_other_distros() {
+        let r = Root::new("ID=fedora\nVERSION_ID=40\n", "amd64");
+        let e = r.error(TUNA, false);
+        assert!(e.contains("apt's distro is not Debian or Ubuntu: `[ROOT]/etc/os-release` says `ID=fedora`"), "{e}");
+        std::fs::remove_file(r.path("etc/os-release")).unwrap();
+        let e = r.error(TUNA, false);
+        assert!(e.contains("`[ROOT]/etc/os-release` is missing"), "{e}");
+        assert_eq!(Apt.current(&r.ctx, &r.host()).unwrap(), Current::default());
+    }
+
+    #[test]
+    fn present_and_endpoint() {
+        let r = Root::new(BOOKWORM, "amd64");
+        assert!(!Apt.present(&r.ctx, &r.host()));
+        std::fs::create_dir_all(r.path("etc/apt")).unwrap();
+        assert!(Apt.present(&r.ctx, &r.host()));
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("usr/bin/apt-get", "");
+        assert!(Apt.present(&r.ctx, &r.host()));
+
+        let (tuna, tiny) = (site(TUNA), site(TINY));
+        assert_eq!(
+            Apt.endpoint(&tuna, &host(BOOKWORM, "amd64")).as_deref(),
+            Some("https://mirrors.tuna.tsinghua.edu.cn/debian")
+        );
+        assert_eq!(
+            Apt.endpoint(&tuna, &host(NOBLE, "amd64")).as_deref(),
+            Some("https://mirrors.tuna.tsinghua.edu.cn/ubuntu")
+        );
+        assert_eq!(
+            Apt.endpoint(&tuna, &host(NOBLE, "riscv64")).as_deref(),
+            Some("https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports")
+        );
+        assert_eq!(
+            Apt.endpoint(&site(UPSTREAM), &host(NOBLE, "arm64")).as_deref(),
+            Some("http://ports.ubuntu.com/ubuntu-ports")
+        );
+        assert_eq!(Apt.endpoint(&tiny, &host(BOOKWORM, "amd64")).as_deref(), Some("http://tiny.example/debian"));
+        assert_eq!(Apt.endpoint(&tiny, &host(NOBLE, "amd64")), None);
+        assert_eq!(Apt.endpoint(&tuna, &host("ID=arch\n", "amd64")), None);
     }
 }

@@ -1,32 +1,764 @@
-//! pip: not built yet.
+//! pip: `index-url` in the user's `pip.conf`.
+//!
+//! The file is `$PIP_CONFIG_FILE` when set, else `$XDG_CONFIG_HOME/pip/pip.conf`; when only the
+//! legacy `~/.pip/pip.conf` exists, that one is edited. pip reads the file with Python's
+//! `configparser`, and [`render`] follows its rules line by line without re-serialising:
+//!
+//! - `index-url` (pip also accepts `index_url`, any case, or `--index-url`) is set in
+//!   `[global]`, keeping the spelling the user wrote; `[global]` is created at the top of the
+//!   file when missing. Command sections (`[install]`, `[download]`, …) override `[global]`, so
+//!   an `index-url` already in any other section is replaced too (none is added there).
+//! - `trusted-host` in `[global]` is only touched for plain `http://` index URLs: the new host
+//!   is added when missing. With an `https://` URL, a `trusted-host` whose value is exactly the
+//!   host of the replaced index (one `mirror` wrote) is removed; any other is left alone.
+//! - Everything else (comments, blank lines, `extra-index-url`, `timeout`, `cert`, other
+//!   sections) is kept byte for byte.
+//!
+//! Lines `configparser` would reject (a setting before any `[section]`, a line that is neither
+//! a header, a `key = value` pair, a continuation, a comment nor blank, an unclosed `[`, a
+//! duplicate section or key) are errors naming the line: pip refuses such a file as well.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use url::Url;
 
-use super::{Current, FileEdit, Host, Request, Target, TargetKind};
-use crate::catalog::Site;
+use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, edit, read_config};
+use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
 pub struct Pip;
+
+/// The files pip reads for this user, in the order `mirror` treats them.
+struct Files {
+    /// The file `mirror` writes `index-url` to.
+    main: PathBuf,
+    /// The legacy `~/.pip/pip.conf` when it exists next to the current file: pip still reads
+    /// it, so an `index-url` it sets in a command section would win over ours.
+    legacy: Option<PathBuf>,
+}
+
+fn exists(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+fn files(ctx: &Context) -> Result<Files> {
+    if let Some(file) = &ctx.pip_config_file {
+        if file == Path::new("/dev/null") {
+            return Err(Problem::bad("`PIP_CONFIG_FILE` is `/dev/null`, which makes pip ignore every config file")
+                .hint("unset `PIP_CONFIG_FILE` (or point it at a file), then run the command again")
+                .into());
+        }
+        return Ok(Files { main: file.clone(), legacy: None });
+    }
+    let current = ctx.config_home.join("pip/pip.conf");
+    let legacy = ctx.home.join(".pip/pip.conf");
+    Ok(match (exists(&current), exists(&legacy)) {
+        (true, true) => Files { main: current, legacy: Some(legacy) },
+        (false, true) => Files { main: legacy, legacy: None },
+        _ => Files { main: current, legacy: None },
+    })
+}
 
 impl Target for Pip {
     fn kind(&self) -> TargetKind {
         TargetKind::Pip
     }
 
-    fn present(&self, _ctx: &Context, _host: &Host) -> bool {
-        false
+    fn present(&self, ctx: &Context, _host: &Host) -> bool {
+        let file = match files(ctx) {
+            Ok(f) => exists(&f.main),
+            Err(_) => false,
+        };
+        file || ctx.has_program("pip") || ctx.has_program("pip3")
     }
 
-    fn endpoint(&self, _site: &Site, _host: &Host) -> Option<String> {
-        None
+    fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
+        site.repo(Repo::Pypi).map(|u| u.trim_end_matches('/').to_owned())
     }
 
-    fn plan(&self, _ctx: &Context, _host: &Host, _req: &Request<'_>) -> Result<Vec<FileEdit>> {
-        Err(Problem::bad("the pip target is not built yet").into())
+    fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
+        let Some(url) = self.endpoint(req.site, host) else {
+            return Err(Problem::bad(format!("site `{}` has no PyPI mirror", req.site.id)).into());
+        };
+        let files = files(ctx)?;
+        let before = read_config(&files.main)?;
+        let after = render(before.as_deref(), &url).map_err(|e| e.into_problem(&files.main))?;
+        let mut edits = vec![edit(files.main, before, after)];
+        if let Some(legacy) = files.legacy
+            && let Some(text) = read_config(&legacy)?
+        {
+            let parsed = parse(&text).map_err(|e| e.into_problem(&legacy))?;
+            if parsed.sets_index_url() {
+                let after = rewrite(&parsed, &url, false);
+                edits.push(edit(legacy, Some(text), after));
+            }
+        }
+        Ok(edits)
     }
 
-    fn current(&self, _ctx: &Context, _host: &Host) -> Result<Current> {
-        Ok(Current::default())
+    fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
+        let Ok(files) = files(ctx) else {
+            // `PIP_CONFIG_FILE=/dev/null`: pip reads no file and uses its default index.
+            return Ok(Current::default());
+        };
+        let mut current = Current::default();
+        for path in std::iter::once(files.main).chain(files.legacy) {
+            let Some(text) = read_config(&path)? else {
+                continue;
+            };
+            if current.url.is_none() {
+                current.url = index_url(&text).map_err(|e| e.into_problem(&path))?;
+            }
+            current.files.push(path);
+        }
+        Ok(current)
+    }
+}
+
+/// The `index-url` pip uses from this text: `[global]`'s, else `[DEFAULT]`'s, else the first
+/// command section's; without a trailing `/`.
+pub fn index_url(text: &str) -> Result<Option<String>, LineError> {
+    let parsed = parse(text)?;
+    let find = |pred: &dyn Fn(&str) -> bool| {
+        parsed.keys("index-url").filter(|&i| parsed.section_name(i).is_some_and(pred)).last()
+    };
+    let line =
+        find(&|s| s == "global").or_else(|| find(&|s| s == "DEFAULT")).or_else(|| parsed.keys("index-url").next());
+    Ok(line.map(|i| parsed.value(i).trim_end_matches('/').to_owned()))
+}
+
+/// Sets `index-url` (and, for `http://`, `trusted-host`) in pip config text; `None` is a
+/// missing file. Idempotent; see the module documentation for the rules.
+pub fn render(input: Option<&str>, index_url: &str) -> Result<String, LineError> {
+    let text = input.unwrap_or("");
+    let parsed = parse(text)?;
+    Ok(rewrite(&parsed, index_url, true))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Blank,
+    Comment,
+    Section(String),
+    /// `key = value`: the normalised key and the byte offset where the value starts.
+    Key {
+        name: String,
+        value_at: usize,
+    },
+    /// An indented line that continues the value of the key on line `key` (0-based).
+    Continuation {
+        key: usize,
+    },
+}
+
+#[derive(Debug)]
+struct Line<'a> {
+    text: &'a str,
+    eol: &'a str,
+    kind: Kind,
+    /// The section the line is in (index into `Parsed::sections`).
+    section: Option<usize>,
+}
+
+#[derive(Debug)]
+struct Parsed<'a> {
+    lines: Vec<Line<'a>>,
+    /// Section names with the index of their header line.
+    sections: Vec<(String, usize)>,
+}
+
+impl Parsed<'_> {
+    /// Key lines with this normalised name, in file order.
+    fn keys<'s>(&'s self, name: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.lines
+            .iter()
+            .enumerate()
+            .filter(move |(_, l)| matches!(&l.kind, Kind::Key { name: n, .. } if n == name))
+            .map(|(i, _)| i)
+    }
+
+    fn section_name(&self, line: usize) -> Option<&str> {
+        self.lines[line].section.map(|s| self.sections[s].0.as_str())
+    }
+
+    fn in_section(&self, line: usize, section: Option<usize>) -> bool {
+        section.is_some() && self.lines[line].section == section
+    }
+
+    fn continuations(&self, key: usize) -> impl Iterator<Item = usize> + '_ {
+        self.lines
+            .iter()
+            .enumerate()
+            .skip(key + 1)
+            .filter(move |(_, l)| l.kind == Kind::Continuation { key })
+            .map(|(i, _)| i)
+    }
+
+    /// The value of a key as pip sees it: the first line's value and the continuation lines,
+    /// joined with newlines.
+    fn value(&self, key: usize) -> String {
+        let Kind::Key { value_at, .. } = self.lines[key].kind else {
+            return String::new();
+        };
+        let mut parts = vec![self.lines[key].text[value_at..].trim()];
+        parts.extend(self.continuations(key).map(|i| self.lines[i].text.trim()));
+        parts.join("\n").trim().to_owned()
+    }
+
+    fn sets_index_url(&self) -> bool {
+        self.keys("index-url").next().is_some()
+    }
+}
+
+/// pip's key normalisation: case-insensitive, `_` and `-` alike, a leading `--` dropped.
+fn normalise(key: &str) -> String {
+    let key = key.to_lowercase().replace('_', "-");
+    key.strip_prefix("--").map(str::to_owned).unwrap_or(key)
+}
+
+fn split_eol(raw: &str) -> (&str, &str) {
+    if let Some(t) = raw.strip_suffix("\r\n") {
+        (t, "\r\n")
+    } else if let Some(t) = raw.strip_suffix('\n') {
+        (t, "\n")
+    } else {
+        (raw, "")
+    }
+}
+
+/// Classifies every line the way `configparser.RawConfigParser` (what pip uses) reads it.
+fn parse(text: &str) -> Result<Parsed<'_>, LineError> {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut sections: Vec<(String, usize)> = Vec::new();
+    let mut section: Option<usize> = None;
+    let mut key: Option<usize> = None;
+    let mut key_names: Vec<String> = Vec::new();
+    let mut indent_level = 0;
+
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let (line, eol) = split_eol(raw);
+        let n = i + 1;
+        let trimmed = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        let kind = if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            Kind::Comment
+        } else if trimmed.is_empty() {
+            Kind::Blank
+        } else if let Some(k) = key.filter(|_| indent > indent_level) {
+            Kind::Continuation { key: k }
+        } else {
+            indent_level = indent;
+            if trimmed.starts_with('[') {
+                let Some(close) = trimmed.rfind(']').filter(|&c| c >= 2) else {
+                    return Err(LineError::at(
+                        n,
+                        format!("`{trimmed}` is not a section header: it has no closing `]`"),
+                    ));
+                };
+                let name = &trimmed[1..close];
+                if name != "DEFAULT" && sections.iter().any(|(s, _)| s == name) {
+                    return Err(LineError::at(n, format!("section `[{name}]` appears twice; pip refuses such a file")));
+                }
+                sections.push((name.to_owned(), i));
+                section = Some(sections.len() - 1);
+                key = None;
+                key_names.clear();
+                Kind::Section(name.to_owned())
+            } else {
+                let not_setting = || {
+                    LineError::at(
+                        n,
+                        format!("`{trimmed}` is neither a `[section]` header, a `key = value` setting nor a comment"),
+                    )
+                };
+                let delim = trimmed.find(['=', ':']).ok_or_else(not_setting)?;
+                let raw_key = trimmed[..delim].trim_end();
+                // configparser would take `index-url https://x` as the key `index-url https`
+                // with the value `//x`; no pip option has a space in its name.
+                if raw_key.contains(char::is_whitespace) {
+                    return Err(not_setting());
+                }
+                if raw_key.is_empty() {
+                    return Err(LineError::at(n, "a setting has no name before the `=`"));
+                }
+                if section.is_none() {
+                    return Err(LineError::at(n, format!("`{raw_key}` is set before any `[section]` header")));
+                }
+                let lower = raw_key.to_lowercase();
+                if key_names.contains(&lower) {
+                    return Err(LineError::at(
+                        n,
+                        format!(
+                            "`{raw_key}` is set twice in `[{}]`; pip refuses such a file",
+                            sections[section.unwrap_or_default()].0
+                        ),
+                    ));
+                }
+                key_names.push(lower);
+                key = Some(i);
+                let after = indent + delim + 1;
+                let value_at = after + (line[after..].len() - line[after..].trim_start().len());
+                Kind::Key { name: normalise(raw_key), value_at }
+            }
+        };
+        lines.push(Line { text: line, eol, kind, section });
+    }
+    Ok(Parsed { lines, sections })
+}
+
+/// `host[:port]` of a URL, the form `trusted-host` takes.
+fn host_of(url: &str) -> Option<String> {
+    let u = Url::parse(url).ok()?;
+    let host = u.host_str()?;
+    Some(match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_owned(),
+    })
+}
+
+/// Applies the edits. `add` false only replaces `index-url` where it is set (the legacy file
+/// next to the current one); nothing is added and `trusted-host` is left alone.
+fn rewrite(parsed: &Parsed<'_>, url: &str, add: bool) -> String {
+    let nl = parsed.lines.first().map_or("\n", |l| match l.eol {
+        "\r\n" => "\r\n",
+        _ => "\n",
+    });
+    // New text per original line (`None`: deleted), and lines inserted after a line.
+    let mut out: Vec<Option<String>> = parsed.lines.iter().map(|l| Some(l.text.to_owned())).collect();
+    let mut inserted: Vec<Vec<String>> = vec![Vec::new(); parsed.lines.len()];
+    let mut top: Vec<String> = Vec::new();
+
+    let global = parsed.sections.iter().position(|(s, _)| s == "global");
+    let old_url = parsed.keys("index-url").filter(|&i| parsed.in_section(i, global)).last().map(|i| parsed.value(i));
+
+    let set_value = |i: usize, value: &str| -> String {
+        let line = &parsed.lines[i];
+        let Kind::Key { value_at, .. } = line.kind else { unreachable!("only key lines get values") };
+        let prefix = &line.text[..value_at];
+        if line.text[value_at..].trim().is_empty() {
+            format!("{} {value}", prefix.trim_end())
+        } else {
+            format!("{prefix}{value}")
+        }
+    };
+
+    for i in parsed.keys("index-url") {
+        out[i] = Some(set_value(i, url));
+        for c in parsed.continuations(i) {
+            out[c] = None;
+        }
+    }
+    if !add {
+        return join(parsed, out, inserted, top, nl);
+    }
+
+    // Where `trusted-host` goes if it has to be added: right after `[global] index-url`.
+    enum At {
+        Top,
+        After(usize),
+    }
+    let index_line = format!("index-url = {url}");
+    let index_at = match global {
+        None => {
+            top.push("[global]".into());
+            top.push(index_line);
+            At::Top
+        }
+        Some(g) => match parsed.keys("index-url").filter(|&i| parsed.in_section(i, Some(g))).last() {
+            Some(i) => At::After(i),
+            None => {
+                // After the section's last setting, before trailing comments and blanks.
+                let header = parsed.sections[g].1;
+                let last = (header..parsed.lines.len())
+                    .take_while(|&i| i == header || parsed.lines[i].section == Some(g))
+                    .filter(|&i| matches!(parsed.lines[i].kind, Kind::Key { .. } | Kind::Continuation { .. }))
+                    .last()
+                    .unwrap_or(header);
+                inserted[last].push(index_line);
+                At::After(last)
+            }
+        },
+    };
+
+    let hosts: Vec<usize> = parsed.keys("trusted-host").filter(|&i| parsed.in_section(i, global)).collect();
+    let old_host = old_url.as_deref().and_then(host_of);
+    let new_host = url.starts_with("http://").then(|| host_of(url)).flatten();
+    match new_host {
+        Some(host) => {
+            let listed = hosts.iter().any(|&i| parsed.value(i).split_whitespace().any(|h| h == host));
+            if !listed {
+                let ours = hosts.iter().find(|&&i| old_host.as_deref() == Some(parsed.value(i).as_str()));
+                if let Some(&i) = ours {
+                    out[i] = Some(set_value(i, &host));
+                } else if let Some(&i) = hosts.first() {
+                    let line = out[i].take().unwrap_or_default();
+                    out[i] = Some(if parsed.value(i).is_empty() {
+                        set_value(i, &host)
+                    } else {
+                        format!("{} {host}", line.trim_end())
+                    });
+                } else {
+                    let line = format!("trusted-host = {host}");
+                    match index_at {
+                        At::Top => top.push(line),
+                        At::After(i) => inserted[i].insert(0, line),
+                    }
+                }
+            }
+        }
+        None => {
+            if let Some(old) = &old_host {
+                for &i in &hosts {
+                    if &parsed.value(i) == old {
+                        out[i] = None;
+                    }
+                }
+            }
+        }
+    }
+    if !top.is_empty() && parsed.lines.iter().any(|l| l.kind != Kind::Blank) {
+        top.push(String::new());
+    }
+    join(parsed, out, inserted, top, nl)
+}
+
+fn join(
+    parsed: &Parsed<'_>,
+    out: Vec<Option<String>>,
+    inserted: Vec<Vec<String>>,
+    top: Vec<String>,
+    nl: &str,
+) -> String {
+    let mut lines: Vec<(String, &str)> = top.into_iter().map(|l| (l, nl)).collect();
+    for ((line, orig), extra) in out.into_iter().zip(&parsed.lines).zip(inserted) {
+        if let Some(line) = line {
+            lines.push((line, orig.eol));
+        }
+        lines.extend(extra.into_iter().map(|l| (l, nl)));
+    }
+    let count = lines.len();
+    let mut text = String::new();
+    for (i, (line, eol)) in lines.into_iter().enumerate() {
+        text.push_str(&line);
+        text.push_str(if eol.is_empty() && i + 1 < count { nl } else { eol });
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::ffi::OsString;
+
+    use super::*;
+    use crate::catalog::{Origin, parse_site};
+    use crate::context::Overrides;
+
+    const FULL: &str = include_str!("../../tests/fixtures/pip/pip.conf");
+    const LEGACY: &str = include_str!("../../tests/fixtures/pip/legacy-pip.conf");
+    const UNDERSCORE: &str = include_str!("../../tests/fixtures/pip/index_url.conf");
+    const NO_GLOBAL: &str = include_str!("../../tests/fixtures/pip/no-global.conf");
+    const HTTP: &str = include_str!("../../tests/fixtures/pip/http-trusted.conf");
+
+    const TUNA: &str = "https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple";
+    const USTC: &str = "https://mirrors.ustc.edu.cn/pypi/simple";
+    const PYPI: &str = "https://pypi.org/simple";
+    const LAN: &str = "http://10.0.0.5:8080/simple";
+
+    fn site(id: &str, repos: &str) -> Site {
+        let text = format!(
+            "id = \"{id}\"\nname = \"{id}\"\nhomepage = \"https://{id}.example/\"\nregion = \"CN\"\nallow_http = true\n[repos]\n{repos}\n"
+        );
+        parse_site(Path::new(&format!("x/{id}.toml")), &text, Origin::Builtin).unwrap()
+    }
+
+    fn tuna() -> Site {
+        site("tuna", &format!("pypi = \"{TUNA}/\""))
+    }
+
+    fn upstream() -> Site {
+        site("upstream", &format!("pypi = \"{PYPI}\""))
+    }
+
+    fn ok(input: Option<&str>, url: &str) -> String {
+        render(input, url).unwrap()
+    }
+
+    fn fixtures() -> [(&'static str, &'static str); 5] {
+        [
+            ("pip.conf", FULL),
+            ("legacy-pip.conf", LEGACY),
+            ("index_url.conf", UNDERSCORE),
+            ("no-global.conf", NO_GLOBAL),
+            ("http-trusted.conf", HTTP),
+        ]
+    }
+
+    #[test]
+    fn full_config_keeps_everything_but_the_index() {
+        let out = ok(Some(FULL), TUNA);
+        insta::assert_snapshot!("full_tuna", out);
+        assert_eq!(index_url(&out).unwrap().as_deref(), Some(TUNA));
+    }
+
+    #[test]
+    fn legacy_and_underscore_spellings() {
+        insta::assert_snapshot!("legacy_ustc", ok(Some(LEGACY), USTC));
+        let out = ok(Some(UNDERSCORE), USTC);
+        insta::assert_snapshot!("underscore_ustc", out);
+        assert!(out.contains(&format!("index_url = {USTC}\n")), "{out}");
+        assert!(!out.contains("index-url"), "{out}");
+    }
+
+    #[test]
+    fn missing_global_section_is_created_at_the_top() {
+        insta::assert_snapshot!("no_global_tuna", ok(Some(NO_GLOBAL), TUNA));
+        assert_eq!(ok(None, TUNA), format!("[global]\nindex-url = {TUNA}\n"));
+        assert_eq!(ok(Some(""), TUNA), format!("[global]\nindex-url = {TUNA}\n"));
+        assert_eq!(ok(Some("# only a comment\n"), TUNA), format!("[global]\nindex-url = {TUNA}\n\n# only a comment\n"));
+        assert_eq!(ok(Some("[global]\ntimeout = 5"), TUNA), format!("[global]\ntimeout = 5\nindex-url = {TUNA}\n"));
+    }
+
+    #[test]
+    fn every_fixture_is_idempotent_and_site_order_does_not_matter() {
+        for (name, text) in fixtures() {
+            for url in [TUNA, USTC, PYPI, LAN] {
+                let once = ok(Some(text), url);
+                assert_eq!(ok(Some(&once), url), once, "{name} {url}");
+                assert_eq!(index_url(&once).unwrap().as_deref(), Some(url), "{name}");
+                for first in [TUNA, USTC, PYPI, LAN] {
+                    let via = ok(Some(&ok(Some(text), first)), url);
+                    // A user's own `trusted-host` line is kept, so going through http
+                    // leaves a different (equivalent) line than going there directly.
+                    let styled = text.contains("trusted-host") && (first == LAN || url == LAN);
+                    if !styled || first == url {
+                        assert_eq!(via, once, "{name}: {first} then {url}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn upstream_writes_pypi() {
+        let out = ok(Some(FULL), PYPI);
+        insta::assert_snapshot!("full_upstream", out);
+        let ctx_site = upstream();
+        assert_eq!(Pip.endpoint(&ctx_site, &Host::default()).as_deref(), Some(PYPI));
+    }
+
+    #[test]
+    fn command_sections_are_replaced_but_never_added() {
+        let text = "[global]\ntimeout = 5\n\n[install]\nindex-url = https://old/simple\n    \n[freeze]\ntimeout = 10\n";
+        let out = ok(Some(text), USTC);
+        assert_eq!(
+            out,
+            format!(
+                "[global]\ntimeout = 5\nindex-url = {USTC}\n\n[install]\nindex-url = {USTC}\n    \n[freeze]\ntimeout = 10\n"
+            )
+        );
+        // Without a [global] index, `current` reads the command section.
+        assert_eq!(
+            index_url("[install]\nindex-url = https://old/simple/\n").unwrap().as_deref(),
+            Some("https://old/simple")
+        );
+    }
+
+    #[test]
+    fn trusted_host_only_for_http() {
+        let out = ok(Some("[global]\nindex-url = https://old/simple\n"), LAN);
+        assert_eq!(out, format!("[global]\nindex-url = {LAN}\ntrusted-host = 10.0.0.5:8080\n"));
+        // Back to https: the host we added goes again.
+        assert_eq!(ok(Some(&out), TUNA), format!("[global]\nindex-url = {TUNA}\n"));
+        // A user's own trusted-host is kept, and the http host is added to it.
+        let own = "[global]\nindex-url = https://old/simple\ntrusted-host = pypi.corp.example\n";
+        let out = ok(Some(own), LAN);
+        assert!(out.contains("trusted-host = pypi.corp.example 10.0.0.5:8080\n"), "{out}");
+        assert_eq!(ok(Some(own), TUNA), own.replace("https://old/simple", TUNA));
+        // Missing [global]: both lines in the new section.
+        assert_eq!(ok(None, LAN), format!("[global]\nindex-url = {LAN}\ntrusted-host = 10.0.0.5:8080\n"));
+        insta::assert_snapshot!("http_trusted_lan", ok(Some(HTTP), LAN));
+        insta::assert_snapshot!("http_trusted_tuna", ok(Some(HTTP), TUNA));
+    }
+
+    #[test]
+    fn continuation_lines_follow_configparser() {
+        // An indented line after a key continues its value; the whole value is replaced.
+        let text = "[global]\nindex-url =\n    https://old/simple\nextra-index-url =\n    https://a/simple\n    https://b/simple\n";
+        let out = ok(Some(text), TUNA);
+        assert_eq!(
+            out,
+            format!("[global]\nindex-url = {TUNA}\nextra-index-url =\n    https://a/simple\n    https://b/simple\n")
+        );
+        // `[install]` indented under a key is part of that value, not a section.
+        let text = "[global]\nextra-index-url = https://a/simple\n  [install]\n";
+        assert_eq!(
+            ok(Some(text), TUNA),
+            format!("[global]\nextra-index-url = https://a/simple\n  [install]\nindex-url = {TUNA}\n")
+        );
+    }
+
+    #[test]
+    fn crlf_and_colon_style_are_kept() {
+        let text = "[global]\r\nindex-url: https://old/simple\r\ntimeout: 5\r\n";
+        assert_eq!(ok(Some(text), USTC), format!("[global]\r\nindex-url: {USTC}\r\ntimeout: 5\r\n"));
+        let text = "[global]\r\ntimeout: 5";
+        assert_eq!(ok(Some(text), USTC), format!("[global]\r\ntimeout: 5\r\nindex-url = {USTC}\r\n"));
+    }
+
+    fn err(text: &str) -> LineError {
+        render(Some(text), TUNA).unwrap_err()
+    }
+
+    #[test]
+    fn malformed_files_name_the_line() {
+        for (text, line, what) in [
+            ("index-url = https://x/simple\n[global]\n", 1, "before any `[section]`"),
+            ("[global]\ntimeout = 5\njust some words\n", 3, "neither a `[section]`"),
+            ("# c\n[global\nindex-url = x\n", 2, "no closing `]`"),
+            ("[global]\n= 5\n", 2, "no name"),
+            ("[global]\n[install]\n[global]\n", 3, "appears twice"),
+            ("[global]\nTimeout = 5\ntimeout = 6\n", 3, "set twice"),
+        ] {
+            let e = err(text);
+            assert_eq!(e.line, Some(line), "{text:?}: {e:?}");
+            assert!(e.message.contains(what), "{text:?}: {e:?}");
+        }
+        let e = err(include_str!("../../tests/fixtures/pip/malformed.conf"));
+        assert_eq!(e.line, Some(4), "{e:?}");
+        let rendered = crate::error::render(&e.into_problem(Path::new("/home/u/.config/pip/pip.conf")).into());
+        assert!(rendered.contains("could not parse `/home/u/.config/pip/pip.conf` line 4"), "{rendered}");
+    }
+
+    // --- plan / current / present against a fake home ---
+
+    fn context(dir: &Path, vars: &[(&str, String)]) -> Context {
+        let mut map: BTreeMap<String, OsString> = BTreeMap::new();
+        map.insert("HOME".into(), dir.join("home").into());
+        for (k, v) in vars {
+            map.insert((*k).into(), v.into());
+        }
+        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
+        Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn plan(ctx: &Context, site: &Site) -> Result<Vec<FileEdit>> {
+        Pip.plan(ctx, &Host::default(), &Request { site, upstream: None, security: false })
+    }
+
+    fn after(e: &FileEdit) -> String {
+        String::from_utf8(e.after.clone().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn plan_creates_the_xdg_file_when_there_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path(), &[]);
+        assert!(!Pip.present(&ctx, &Host::default()));
+        let edits = plan(&ctx, &tuna()).unwrap();
+        assert_eq!(edits.len(), 1);
+        assert_eq!(edits[0].path, dir.path().join("home/.config/pip/pip.conf"));
+        assert_eq!(edits[0].before, None);
+        assert_eq!(after(&edits[0]), format!("[global]\nindex-url = {TUNA}\n"));
+        let cur = Pip.current(&ctx, &Host::default()).unwrap();
+        assert_eq!(cur, Current::default());
+        // Installed pip counts as present.
+        write(&dir.path().join("root/usr/bin/pip3"), "");
+        assert!(Pip.present(&ctx, &Host::default()));
+    }
+
+    #[test]
+    fn plan_follows_xdg_config_home_then_legacy() {
+        let dir = tempfile::tempdir().unwrap();
+        let xdg = dir.path().join("xdg");
+        let ctx = context(dir.path(), &[("XDG_CONFIG_HOME", xdg.display().to_string())]);
+        let legacy = dir.path().join("home/.pip/pip.conf");
+        write(&legacy, LEGACY);
+        assert!(Pip.present(&ctx, &Host::default()));
+        let edits = plan(&ctx, &tuna()).unwrap();
+        assert_eq!(edits.len(), 1);
+        assert_eq!(edits[0].path, legacy);
+        write(&legacy, &after(&edits[0]));
+        let cur = Pip.current(&ctx, &Host::default()).unwrap();
+        assert_eq!(cur.files, std::slice::from_ref(&legacy));
+        assert_eq!(cur.url.as_deref(), Some(TUNA));
+        assert_eq!(cur.url, Pip.endpoint(&tuna(), &Host::default()));
+
+        // With both files, the current one gets [global]; the legacy one is only touched
+        // where it sets an index itself (its [install] section would win otherwise).
+        let main = xdg.join("pip/pip.conf");
+        write(&main, "[global]\ntimeout = 5\n");
+        let edits = plan(&ctx, &upstream()).unwrap();
+        assert_eq!(edits.len(), 2);
+        assert_eq!(edits[0].path, main);
+        assert_eq!(after(&edits[0]), format!("[global]\ntimeout = 5\nindex-url = {PYPI}\n"));
+        assert_eq!(edits[1].path, legacy);
+        assert!(!after(&edits[1]).contains("tuna"), "{}", after(&edits[1]));
+        // A legacy file without any index is not part of the plan.
+        write(&legacy, "[global]\ntimeout = 60\n");
+        assert_eq!(plan(&ctx, &upstream()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn pip_config_file_wins_and_dev_null_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("elsewhere.ini");
+        write(&file, UNDERSCORE);
+        let ctx = context(dir.path(), &[("PIP_CONFIG_FILE", file.display().to_string())]);
+        let edits = plan(&ctx, &tuna()).unwrap();
+        assert_eq!(edits[0].path, file);
+        assert!(edits[0].is_change());
+
+        let ctx = context(dir.path(), &[("PIP_CONFIG_FILE", "/dev/null".into())]);
+        let e = crate::error::render(&plan(&ctx, &tuna()).unwrap_err());
+        assert!(e.contains("`PIP_CONFIG_FILE` is `/dev/null`"), "{e}");
+        assert!(e.contains("hint: unset `PIP_CONFIG_FILE`"), "{e}");
+        assert_eq!(Pip.current(&ctx, &Host::default()).unwrap(), Current::default());
+    }
+
+    #[test]
+    fn plan_refuses_a_malformed_file_and_sites_without_pypi() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path(), &[]);
+        let path = dir.path().join("home/.config/pip/pip.conf");
+        write(&path, "[global]\nindex-url https://x/simple\n");
+        let e = crate::error::render(&plan(&ctx, &tuna()).unwrap_err());
+        assert!(e.contains(&format!("could not parse `{}` line 2", path.display())), "{e}");
+        assert!(Pip.current(&ctx, &Host::default()).is_err());
+        let bare = site("bare", "debian = \"https://b.example/debian\"");
+        assert_eq!(Pip.endpoint(&bare, &Host::default()), None);
+        assert!(plan(&ctx, &bare).is_err());
+    }
+
+    #[test]
+    fn every_builtin_site_renders_and_reads_back() {
+        let catalog = crate::catalog::Catalog::builtin().unwrap();
+        for site in catalog.sites() {
+            let Some(url) = Pip.endpoint(site, &Host::default()) else {
+                continue;
+            };
+            for (name, text) in fixtures() {
+                let out = ok(Some(text), &url);
+                assert_eq!(ok(Some(&out), &url), out, "{} {name}", site.id);
+                assert_eq!(index_url(&out).unwrap(), Some(url.clone()), "{}", site.id);
+            }
+        }
+    }
+
+    #[test]
+    fn unchanged_when_already_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path(), &[]);
+        let path = dir.path().join("home/.config/pip/pip.conf");
+        write(&path, &ok(Some(FULL), TUNA));
+        let edits = plan(&ctx, &tuna()).unwrap();
+        assert!(!edits[0].is_change());
     }
 }

@@ -1,0 +1,208 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'mirror'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'mirror' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the sites in the catalog and the package managers each serves')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Probe sites for latency, throughput and freshness, and rank them per package manager')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what each package manager points at now (`--check`: probe it)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Undo the last `mirror use` (or the journal entry `--id`)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mirror;list' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mirror;bench' {
+            [CompletionResult]::new('--site', '--site', [CompletionResultType]::ParameterName, 'Probe only these sites (comma-separated ids)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mirror;use' {
+            [CompletionResult]::new('--site', '--site', [CompletionResultType]::ParameterName, 'With `best`: consider only these sites (comma-separated ids)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
+            [CompletionResult]::new('--security', '--security', [CompletionResultType]::ParameterName, 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)')
+            [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'With `best`: probe again even when recent `bench` results exist')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mirror;status' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Probe the configured mirror of each target and say whether it is healthy')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mirror;restore' {
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Restore this journal entry instead of the last one')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the journal entries instead of restoring')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore files even if they were edited after the `use`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mirror;completions' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain more: every file read, every probe sent')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mirror;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the sites in the catalog and the package managers each serves')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Probe sites for latency, throughput and freshness, and rank them per package manager')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what each package manager points at now (`--check`: probe it)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Undo the last `mirror use` (or the journal entry `--id`)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mirror;help;list' {
+            break
+        }
+        'mirror;help;bench' {
+            break
+        }
+        'mirror;help;use' {
+            break
+        }
+        'mirror;help;status' {
+            break
+        }
+        'mirror;help;restore' {
+            break
+        }
+        'mirror;help;completions' {
+            break
+        }
+        'mirror;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

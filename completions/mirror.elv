@@ -1,0 +1,188 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mirror] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mirror'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mirror'= {
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List the sites in the catalog and the package managers each serves'
+            cand bench 'Probe sites for latency, throughput and freshness, and rank them per package manager'
+            cand use 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)'
+            cand status 'Show what each package manager points at now (`--check`: probe it)'
+            cand restore 'Undo the last `mirror use` (or the journal entry `--id`)'
+            cand completions 'Print the completion script for a shell'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mirror;list'= {
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mirror;bench'= {
+            cand --site 'Probe only these sites (comma-separated ids)'
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mirror;use'= {
+            cand --site 'With `best`: consider only these sites (comma-separated ids)'
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --security 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)'
+            cand --refresh 'With `best`: probe again even when recent `bench` results exist'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mirror;status'= {
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --check 'Probe the configured mirror of each target and say whether it is healthy'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mirror;restore'= {
+            cand --id 'Restore this journal entry instead of the last one'
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --list 'List the journal entries instead of restoring'
+            cand --force 'Restore files even if they were edited after the `use`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mirror;completions'= {
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mirror;help'= {
+            cand list 'List the sites in the catalog and the package managers each serves'
+            cand bench 'Probe sites for latency, throughput and freshness, and rank them per package manager'
+            cand use 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)'
+            cand status 'Show what each package manager points at now (`--check`: probe it)'
+            cand restore 'Undo the last `mirror use` (or the journal entry `--id`)'
+            cand completions 'Print the completion script for a shell'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mirror;help;list'= {
+        }
+        &'mirror;help;bench'= {
+        }
+        &'mirror;help;use'= {
+        }
+        &'mirror;help;status'= {
+        }
+        &'mirror;help;restore'= {
+        }
+        &'mirror;help;completions'= {
+        }
+        &'mirror;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

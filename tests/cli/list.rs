@@ -1,0 +1,76 @@
+use crate::support::TestEnv;
+
+const SITES: &[&str] = &[
+    "upstream", "tuna", "ustc", "bfsu", "sjtug", "nju", "zju", "hust", "nyist", "lzu", "aliyun", "tencent", "huawei",
+    "cernet",
+];
+
+#[test]
+fn json_lists_every_required_site_with_targets() {
+    let env = TestEnv::new();
+    let run = env.run(&["list", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    let doc = run.json();
+    let sites = doc["sites"].as_array().unwrap();
+    for id in SITES {
+        let site = sites.iter().find(|s| s["id"] == *id).unwrap_or_else(|| panic!("site {id} missing"));
+        assert!(site["name"].as_str().is_some_and(|n| !n.is_empty()));
+        assert!(site["region"].as_str().is_some());
+        assert!(!site["targets"].as_array().unwrap().is_empty(), "{id} serves nothing");
+    }
+    let upstream = sites.iter().find(|s| s["id"] == "upstream").unwrap();
+    let targets: Vec<&str> = upstream["targets"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert_eq!(targets, ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"]);
+    let tuna = sites.iter().find(|s| s["id"] == "tuna").unwrap();
+    assert!(!tuna["targets"].as_array().unwrap().iter().any(|t| t == "docker"), "TUNA never ran a Docker Hub mirror");
+}
+
+#[test]
+fn table_on_stdout_and_filter_by_target() {
+    let env = TestEnv::new();
+    let run = env.run(&["list"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with("SITE"), "{}", run.stdout);
+    assert!(run.stdout.contains("tuna"));
+    assert!(!run.stdout.contains('\x1b'), "no colour without a terminal");
+
+    let run = env.run(&["list", "docker", "--json"]);
+    let ids: Vec<String> =
+        run.json()["sites"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    assert!(ids.contains(&"upstream".to_owned()));
+    assert!(!ids.contains(&"tuna".to_owned()));
+}
+
+#[test]
+fn bad_target_is_a_usage_error() {
+    let env = TestEnv::new();
+    let run = env.run(&["list", "npm"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("invalid value 'npm'"), "{}", run.stderr);
+}
+
+#[test]
+fn colour_always_is_honoured() {
+    let env = TestEnv::new();
+    let run = env.run(&["list", "--color", "always"]);
+    assert!(run.stdout.contains("\x1b[1m"), "{}", run.stdout);
+}
+
+#[test]
+fn closed_stdout_is_a_quiet_success() {
+    use std::process::Stdio;
+    let env = TestEnv::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(["completions", "zsh"])
+        .env_clear()
+        .env("HOME", env.home())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

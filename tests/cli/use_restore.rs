@@ -1,0 +1,446 @@
+//! `use`, `restore` and `status` through the binary: journal, atomicity, exact restore.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use crate::support::TestEnv;
+
+pub const DEBIAN_12_OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=debian\n";
+
+pub const DEBIAN_SOURCES: &str = "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\nTypes: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n";
+
+const PIP_CONF: &str =
+    "# my pip settings\n[global]\ntimeout = 60\nindex-url = https://pypi.org/simple\n\n[install]\nno-compile = true\n";
+
+const CARGO_CONFIG: &str =
+    "# cargo settings\n[build]\njobs = 2 # keep the laptop cool\n\n[net]\ngit-fetch-with-cli = true\n";
+
+const DAEMON_JSON: &str = "{\n  \"log-driver\": \"json-file\",\n  \"log-opts\": {\n    \"max-size\": \"10m\"\n  },\n  \"storage-driver\": \"overlay2\"\n}\n";
+
+const CONDARC: &str = "# conda settings\nchannels:\n  - defaults\nssl_verify: true\n";
+
+const UV_TOML: &str = "# uv settings\nnative-tls = true\n";
+
+const MIRRORLIST: &str = "##\n## Arch Linux repository mirrorlist\n##\n\n## Worldwide\nServer = https://geo.mirror.pkgbuild.com/$repo/os/$arch\n#Server = https://mirror.rackspace.com/archlinux/$repo/os/$arch\n";
+
+/// A machine with every target configured, stock-looking files everywhere.
+fn full_machine() -> TestEnv {
+    let env = TestEnv::new();
+    env.write("root/etc/os-release", DEBIAN_12_OS_RELEASE);
+    env.write("root/etc/ssl/certs/ca-certificates.crt", "");
+    env.write("root/etc/apt/sources.list.d/debian.sources", DEBIAN_SOURCES);
+    env.write("root/etc/pacman.d/mirrorlist", MIRRORLIST);
+    env.write("root/etc/docker/daemon.json", DAEMON_JSON);
+    env.write("home/.config/pip/pip.conf", PIP_CONF);
+    env.write("home/.config/uv/uv.toml", UV_TOML);
+    env.write("home/.condarc", CONDARC);
+    env.write("home/.cargo/config.toml", CARGO_CONFIG);
+    env
+}
+
+/// Config files only, without the journal and state folders.
+fn configs(env: &TestEnv) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    configs_of(&env.tree())
+}
+
+#[test]
+fn use_then_restore_gives_back_the_exact_bytes() {
+    let env = full_machine();
+    let before = env.tree();
+    let run = env.run(&["use", "tuna", "apt", "pacman", "pip", "uv", "conda", "cargo", "--yes", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["site"], "tuna");
+    assert_eq!(doc["dry_run"], false);
+    assert!(doc["journal"].is_string());
+    for t in doc["targets"].as_array().unwrap() {
+        assert_eq!(t["status"], "changed", "{t}");
+        assert!(!t["files"].as_array().unwrap().is_empty(), "{t}");
+    }
+    assert!(
+        env.read("home/.config/pip/pip.conf")
+            .contains("index-url = https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple")
+    );
+    assert!(env.read("home/.config/pip/pip.conf").contains("# my pip settings"));
+    assert!(env.read("home/.cargo/config.toml").contains("jobs = 2 # keep the laptop cool"));
+    assert!(
+        env.read("root/etc/apt/sources.list.d/debian.sources")
+            .contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian")
+    );
+
+    let run = env.run(&["restore", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for f in run.json()["files"].as_array().unwrap() {
+        assert_eq!(f["action"], "restored", "{f}");
+    }
+    assert_eq!(configs(&env), configs_of(&before));
+}
+
+fn configs_of(
+    tree: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    tree.iter()
+        .filter(|(p, _)| {
+            let p = p.to_string_lossy();
+            !p.ends_with('/') && !p.contains("var/lib/mirror") && !p.contains(".local/state")
+        })
+        .map(|(p, b)| (p.clone(), b.clone()))
+        .collect()
+}
+
+#[test]
+fn use_twice_changes_nothing_the_second_time() {
+    let env = full_machine();
+    let first = env.run(&["use", "ustc", "pip", "cargo", "apt", "--yes"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let after_first = env.tree();
+    let second = env.run(&["use", "ustc", "pip", "cargo", "apt", "--yes", "--json"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let doc = second.json();
+    assert!(doc["journal"].is_null(), "no journal entry for a no-op");
+    for t in doc["targets"].as_array().unwrap() {
+        assert_eq!(t["status"], "unchanged", "{t}");
+    }
+    assert_eq!(env.tree(), after_first, "byte-identical, no new journal entry");
+}
+
+#[test]
+fn restore_removes_files_that_did_not_exist() {
+    let env = TestEnv::new();
+    let run = env.run(&["use", "tuna", "pip", "cargo", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(env.exists("home/.config/pip/pip.conf"));
+    assert!(env.exists("home/.cargo/config.toml"));
+    let run = env.run(&["restore", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let actions: Vec<&str> = run.json()["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["action"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .leak()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(actions, ["removed", "removed"]);
+    assert!(!env.exists("home/.config/pip/pip.conf"));
+    assert!(!env.exists("home/.cargo/config.toml"));
+}
+
+#[test]
+fn dry_run_prints_a_diff_and_writes_nothing() {
+    let env = full_machine();
+    let before = env.tree();
+    let run = env.run(&["use", "tuna", "pip", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("--- a"), "{}", run.stdout);
+    assert!(run.stdout.contains("+++ b"), "{}", run.stdout);
+    assert!(run.stdout.contains("-index-url = https://pypi.org/simple"), "{}", run.stdout);
+    assert!(run.stdout.contains("+index-url = https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple"), "{}", run.stdout);
+    assert!(run.stdout.contains("would change"), "{}", run.stdout);
+    assert_eq!(env.tree(), before, "dry-run writes and journals nothing");
+
+    let run = env.run(&["use", "tuna", "pip", "--dry-run", "--json"]);
+    let doc = run.json();
+    assert_eq!(doc["dry_run"], true);
+    assert!(doc["journal"].is_null());
+    assert_eq!(doc["targets"][0]["status"], "changed");
+    assert_eq!(env.tree(), before);
+}
+
+#[test]
+fn without_a_terminal_use_needs_yes() {
+    let env = full_machine();
+    let before = env.tree();
+    let run = env.run(&["use", "tuna", "pip"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no terminal"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: pass `--yes`"), "{}", run.stderr);
+    assert_eq!(env.tree(), before);
+
+    let run = env.run(&["use"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no site given"), "{}", run.stderr);
+}
+
+#[test]
+fn a_failed_write_rolls_back_every_file_already_written() {
+    let env = full_machine();
+    let before = configs(&env);
+    let mut cmd = env.cmd();
+    cmd.env("MIRROR_TEST_FAIL_WRITE", "uv/uv.toml");
+    let run = env.run_with(&mut cmd, &["use", "tuna", "pip", "uv", "cargo", "--yes"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("could not write `[TMP]/home/.config/uv/uv.toml`"), "{}", run.stderr);
+    assert!(run.stderr.contains("put back"), "{}", run.stderr);
+    assert_eq!(configs(&env), before, "pip.conf was written first and must be back");
+    let list = env.run(&["restore", "--list", "--json"]);
+    assert_eq!(list.json()["entries"][0]["state"], "rolled-back");
+    let run = env.run(&["restore"]);
+    assert_eq!(run.code, 1, "a rolled-back use is nothing to restore");
+}
+
+#[test]
+fn ctrl_c_part_way_rolls_back_and_exits_130() {
+    let env = full_machine();
+    let before = configs(&env);
+    let mut cmd = env.cmd();
+    cmd.env("MIRROR_TEST_INTERRUPT_AFTER", "2");
+    let run = env.run_with(&mut cmd, &["use", "tuna", "pip", "uv", "cargo", "--yes"]);
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert_eq!(configs(&env), before);
+}
+
+#[test]
+fn restore_refuses_a_file_edited_since_unless_forced() {
+    let env = full_machine();
+    assert_eq!(env.run(&["use", "tuna", "pip", "cargo", "--yes"]).code, 0);
+    let edited = format!("{}# edited by hand\n", env.read("home/.config/pip/pip.conf"));
+    env.write("home/.config/pip/pip.conf", &edited);
+    let before = env.tree();
+    let run = env.run(&["restore", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("`[TMP]/home/.config/pip/pip.conf` changed after `mirror use`"), "{}", run.stderr);
+    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+    let doc = run.json();
+    let pip =
+        doc["files"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("pip.conf")).unwrap();
+    assert_eq!(pip["action"], "refused");
+    assert_eq!(env.tree(), before, "nothing restored while one file is refused");
+
+    let run = env.run(&["restore", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(env.read("home/.config/pip/pip.conf"), PIP_CONF);
+    assert_eq!(env.read("home/.cargo/config.toml"), CARGO_CONFIG);
+}
+
+#[test]
+fn restore_by_id_and_list() {
+    let env = full_machine();
+    assert_eq!(env.run(&["use", "tuna", "pip", "--yes"]).code, 0);
+    let after_tuna = env.read("home/.config/pip/pip.conf");
+    assert_eq!(env.run(&["use", "ustc", "pip", "--yes"]).code, 0);
+    let list = env.run(&["restore", "--list", "--json"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let doc = list.json();
+    let entries = doc["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["site"], "ustc", "newest first");
+    assert_eq!(entries[1]["site"], "tuna");
+
+    // The last `use` first, then the one before: an undo stack.
+    assert_eq!(env.run(&["restore"]).code, 0);
+    assert_eq!(env.read("home/.config/pip/pip.conf"), after_tuna);
+    assert_eq!(env.run(&["restore"]).code, 0);
+    assert_eq!(env.read("home/.config/pip/pip.conf"), PIP_CONF);
+    let run = env.run(&["restore"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("nothing to restore"), "{}", run.stderr);
+
+    let run = env.run(&["restore", "--id", "nosuch"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no journal entry `nosuch`"), "{}", run.stderr);
+}
+
+#[test]
+fn restore_dry_run_writes_nothing() {
+    let env = full_machine();
+    assert_eq!(env.run(&["use", "tuna", "pip", "--yes"]).code, 0);
+    let before = env.tree();
+    let run = env.run(&["restore", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("+index-url = https://pypi.org/simple"), "{}", run.stdout);
+    assert_eq!(env.tree(), before);
+}
+
+#[test]
+fn journal_is_private_and_file_modes_are_kept() {
+    let env = full_machine();
+    let conf = env.path().join("home/.config/pip/pip.conf");
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert_eq!(env.run(&["use", "tuna", "pip", "apt", "--yes"]).code, 0);
+    assert_eq!(std::fs::metadata(&conf).unwrap().mode() & 0o777, 0o640);
+    for dir in ["home/.local/state/mirror/journal", "root/var/lib/mirror/journal"] {
+        let journal = env.path().join(dir);
+        assert_eq!(std::fs::metadata(&journal).unwrap().mode() & 0o777, 0o700, "{dir}");
+        for entry in std::fs::read_dir(&journal).unwrap() {
+            let entry = entry.unwrap().path();
+            assert_eq!(std::fs::metadata(&entry).unwrap().mode() & 0o777, 0o700);
+            for file in std::fs::read_dir(&entry).unwrap() {
+                let file = file.unwrap().path();
+                assert_eq!(std::fs::metadata(&file).unwrap().mode() & 0o777, 0o600, "{}", file.display());
+            }
+        }
+    }
+    // No temporary files are left beside the configs.
+    for dir in ["home/.config/pip", "root/etc/apt/sources.list.d"] {
+        let names: Vec<String> = std::fs::read_dir(env.path().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains(".mirror-")), "{names:?}");
+    }
+}
+
+#[test]
+fn explicitly_named_target_the_site_does_not_serve_is_an_error() {
+    let env = full_machine();
+    let before = env.tree();
+    let run = env.run(&["use", "bfsu", "pip", "conda", "--yes", "--json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("conda"), "{}", run.stderr);
+    let doc = run.json();
+    let conda = doc["targets"].as_array().unwrap().iter().find(|t| t["target"] == "conda").unwrap();
+    assert_eq!(conda["status"], "failed");
+    assert_eq!(env.tree(), before, "nothing changes when a named target cannot be done");
+}
+
+#[test]
+fn without_targets_only_present_ones_change_and_unserved_are_skipped() {
+    let env = TestEnv::new();
+    env.write("home/.config/pip/pip.conf", PIP_CONF);
+    env.write("root/etc/docker/daemon.json", DAEMON_JSON);
+    let run = env.run(&["use", "tuna", "--yes", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    let status =
+        |t: &str| doc["targets"].as_array().unwrap().iter().find(|x| x["target"] == t).unwrap()["status"].clone();
+    assert_eq!(status("pip"), "changed");
+    assert_eq!(status("docker"), "skipped", "tuna has no Docker Hub mirror");
+    assert_eq!(status("cargo"), "skipped", "cargo is not on this system");
+    assert!(!env.exists("home/.cargo/config.toml"));
+}
+
+#[test]
+fn malformed_configs_stop_everything_and_name_the_file() {
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        ("pip", "home/.config/pip/pip.conf", "index-url = x\n[global]\n", &["pip.conf", "line 1"]),
+        ("uv", "home/.config/uv/uv.toml", "[[index]\nurl = 1\n", &["uv.toml", "line 1"]),
+        ("cargo", "home/.cargo/config.toml", "[source.crates-io]\nreplace-with = \n", &["config.toml", "line 2"]),
+        ("conda", "home/.condarc", "channels:\n  - defaults\n bad: [\n", &[".condarc", "line"]),
+        (
+            "docker",
+            "root/etc/docker/daemon.json",
+            "{\n  \"log-driver\": \"json-file\",\n}\n",
+            &["daemon.json", "line 3"],
+        ),
+        (
+            "apt",
+            "root/etc/apt/sources.list",
+            "deb [arch=amd64 http://deb.debian.org/debian bookworm main\n",
+            &["sources.list", "line 1"],
+        ),
+        (
+            "pacman",
+            "root/etc/pacman.d/mirrorlist",
+            "Server https://geo.mirror.pkgbuild.com/$repo/os/$arch\n",
+            &["mirrorlist", "line 1"],
+        ),
+        ("pip", "home/.config/pip/pip.conf", "\u{0}\u{7f}ELF\u{2}\u{1}", &["pip.conf", "binary"]),
+    ];
+    for (target, file, text, needles) in cases {
+        let env = full_machine();
+        env.write(file, text);
+        let before = env.tree();
+        // The broken target is named together with healthy ones: nothing at all may change.
+        let site = if *target == "docker" { "upstream" } else { "tuna" };
+        let run = env.run(&["use", site, target, "pip", "apt", "--yes"]);
+        assert_eq!(run.code, 2, "{target}: {}", run.stderr);
+        assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+        for needle in *needles {
+            assert!(run.stderr.contains(needle), "{target}: expected {needle:?} in\n{}", run.stderr);
+        }
+        assert_eq!(env.tree(), before, "{target}: no byte may change");
+    }
+}
+
+#[test]
+fn apt_without_ca_certificates_keeps_plain_http() {
+    let env = TestEnv::new();
+    env.write("root/etc/os-release", DEBIAN_12_OS_RELEASE);
+    env.write("root/etc/apt/sources.list.d/debian.sources", DEBIAN_SOURCES);
+    let run = env.run(&["use", "tuna", "apt", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = env.read("root/etc/apt/sources.list.d/debian.sources");
+    assert!(written.contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian\n"), "{written}");
+    let run = env.run(&["status", "apt", "--json"]);
+    assert_eq!(run.json()["targets"][0]["site"], "tuna", "http and https of one site are the same site");
+    let again = env.run(&["use", "tuna", "apt", "--yes", "--json"]);
+    assert_eq!(again.json()["targets"][0]["status"], "unchanged");
+}
+
+#[test]
+fn a_symlinked_config_is_refused() {
+    let env = full_machine();
+    let real = env.write("home/dotfiles/pip.conf", PIP_CONF);
+    std::fs::remove_file(env.path().join("home/.config/pip/pip.conf")).unwrap();
+    std::os::unix::fs::symlink(&real, env.path().join("home/.config/pip/pip.conf")).unwrap();
+    let before = env.tree();
+    let run = env.run(&["use", "tuna", "pip", "--yes"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(env.tree(), before);
+}
+
+#[test]
+fn status_reports_site_files_and_overriding_variables() {
+    let env = full_machine();
+    assert_eq!(env.run(&["use", "tuna", "pip", "cargo", "--yes"]).code, 0);
+    let mut cmd = env.cmd();
+    cmd.env("PIP_INDEX_URL", "https://example.invalid/simple");
+    let run = env.run_with(&mut cmd, &["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    let get = |t: &str| doc["targets"].as_array().unwrap().iter().find(|x| x["target"] == t).unwrap().clone();
+    let pip = get("pip");
+    assert_eq!(pip["present"], true);
+    assert_eq!(pip["site"], "tuna");
+    assert_eq!(pip["url"], "https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple");
+    assert_eq!(pip["overridden_by"], serde_json::json!(["PIP_INDEX_URL"]));
+    assert!(pip["files"][0].as_str().unwrap().ends_with("home/.config/pip/pip.conf"));
+    assert!(pip["check"].is_null());
+    assert_eq!(get("cargo")["site"], "tuna");
+    assert_eq!(get("apt")["site"], "upstream");
+    assert_eq!(get("docker")["site"], "upstream", "no registry-mirrors: Docker Hub itself");
+
+    let run = env.run_with(env.cmd().env("PIP_INDEX_URL", "https://x.invalid/simple"), &["status", "pip"]);
+    assert!(run.stderr.contains("`PIP_INDEX_URL` is set"), "{}", run.stderr);
+}
+
+#[test]
+fn use_upstream_goes_back_to_the_official_servers() {
+    let env = full_machine();
+    assert_eq!(env.run(&["use", "tuna", "pip", "cargo", "apt", "--yes"]).code, 0);
+    let run = env.run(&["use", "upstream", "pip", "cargo", "apt", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(env.read("home/.config/pip/pip.conf").contains("index-url = https://pypi.org/simple"));
+    assert!(
+        !env.read("home/.cargo/config.toml").contains("replace-with"),
+        "cargo goes back to crates.io by dropping the replacement"
+    );
+    assert!(env.read("root/etc/apt/sources.list.d/debian.sources").contains("URIs: http://deb.debian.org/debian\n"));
+}
+
+#[test]
+fn under_sudo_user_files_belong_to_the_invoking_user() {
+    if !nix_is_root() {
+        eprintln!("skipped: needs root to act as sudo");
+        return;
+    }
+    let env = TestEnv::new();
+    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = env.cmd();
+    cmd.env("SUDO_USER", "nobody");
+    let run = env.run_with(&mut cmd, &["use", "tuna", "pip", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let nobody = std::fs::metadata(env.path().join("home/.config/pip/pip.conf")).unwrap();
+    assert_eq!(nobody.uid(), 65534, "pip.conf belongs to the sudo user");
+    assert_eq!(std::fs::metadata(env.path().join("home/.config/pip")).unwrap().uid(), 65534);
+    let journal = env.path().join("home/.local/state/mirror/journal");
+    assert_eq!(std::fs::metadata(&journal).unwrap().uid(), 65534, "the user journal too");
+}
+
+fn nix_is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}

@@ -1,0 +1,725 @@
+//! Proof by the real clients (issue #5).
+//!
+//! For each target: build a tiny real repository, serve it on 127.0.0.1 (site `loop` in a
+//! `--catalog`), run `mirror use loop <target>` against a fake `--root`/HOME holding stock
+//! configs, and prove with the real client that the written config is read and works; then
+//! `mirror restore` and show the same client sees the original configuration again; then
+//! `mirror use broken <target>` (a site whose index answers 404, or whose apt metadata is
+//! expired) and show the real client fails.
+//!
+//! Clients get a scrubbed environment and the test server as their HTTP(S) proxy for every
+//! non-loopback host: a client that reaches for an upstream (pypi.org, deb.debian.org, …) is
+//! recorded and refused, never connected. For apt the proxy serves a fake "deb.debian.org" so
+//! that the stock sources (and the security stanza that stays upstream) update offline.
+//!
+//! Tools come from `.ci/realclients-install.sh`. A missing tool skips the test with a
+//! `SKIPPED realclients::<name>` line on stderr, or fails it under `MIRROR_REALCLIENTS=require`.
+//! Run with `cargo test --test realclients -- --nocapture` to see each step and its timing.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
+#[path = "realclients/docker_support.rs"]
+mod docker_support;
+#[path = "realclients/harness.rs"]
+mod harness;
+#[path = "realclients/server.rs"]
+mod server;
+
+use std::fs;
+use std::process::Command;
+
+use harness::{Need, Sandbox, build, read, symlink, system_python, tests_dir, tools_present, venv};
+
+const DEBIAN_OS_RELEASE: &str = r#"PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+HOME_URL="https://www.debian.org/"
+SUPPORT_URL="https://www.debian.org/support"
+BUG_REPORT_URL="https://bugs.debian.org/"
+"#;
+
+fn debian_root(sb: &Sandbox) {
+    sb.write(&sb.root.join("etc/os-release"), DEBIAN_OS_RELEASE);
+}
+
+// ---------------------------------------------------------------------------------------------
+// apt
+
+/// Debian 12 container image `debian.sources`, verbatim except for the keyring path (the test
+/// archive is signed by a test key, so `Signed-By` names a keyring holding that key).
+const DEBIAN_SOURCES: &str = "Types: deb
+# http://snapshot.debian.org/archive/debian/20240612T000000Z
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: @KEYRING@
+
+Types: deb
+# http://snapshot.debian.org/archive/debian-security/20240612T000000Z
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: @KEYRING@
+";
+
+/// What the Debian 12 installer writes, plus `[signed-by=…]` on every line (hardened hosts do
+/// that; here it also proves the option survives: apt has no other key to verify with).
+const SOURCES_LIST: &str = "#deb cdrom:[Debian GNU/Linux 12.5.0 _Bookworm_ - Official amd64 NETINST with firmware 20240210-11:27]/ bookworm contrib main non-free-firmware
+
+deb [signed-by=@KEYRING@] http://deb.debian.org/debian/ bookworm main non-free-firmware
+deb-src [signed-by=@KEYRING@] http://deb.debian.org/debian/ bookworm main non-free-firmware
+
+deb [signed-by=@KEYRING@] http://security.debian.org/debian-security bookworm-security main non-free-firmware
+deb-src [signed-by=@KEYRING@] http://security.debian.org/debian-security bookworm-security main non-free-firmware
+
+# bookworm-updates, to get updates before a point release is made;
+# see https://www.debian.org/doc/manuals/debian-reference/ch02.en.html#_updates_and_backports
+deb [signed-by=@KEYRING@] http://deb.debian.org/debian/ bookworm-updates main non-free-firmware
+deb-src [signed-by=@KEYRING@] http://deb.debian.org/debian/ bookworm-updates main non-free-firmware
+
+# This system was installed using small removable media
+# (e.g. netinst, live or single CD). The matching \"deb cdrom\"
+# entries were disabled at the end of the installation process.
+# For information about how to configure apt package sources,
+# see the sources.list(5) manual.
+";
+
+#[derive(Clone, Copy, PartialEq)]
+enum AptStyle {
+    Deb822,
+    OneLine,
+}
+
+#[test]
+fn apt_deb822() {
+    apt(AptStyle::Deb822, "apt_deb822");
+}
+
+#[test]
+fn apt_one_line() {
+    apt(AptStyle::OneLine, "apt_one_line");
+}
+
+fn apt(style: AptStyle, name: &'static str) {
+    let needs = [
+        Need::Cmd("apt-get"),
+        Need::Cmd("apt-ftparchive"),
+        Need::Cmd("dpkg-deb"),
+        Need::Cmd("gpg"),
+        Need::Cmd("gpgconf"),
+    ];
+    if !tools_present(name, &needs) {
+        return;
+    }
+    let sb = Sandbox::new(name, None);
+    let (archive, stale, keyring) =
+        (sb.path("apt/archive"), sb.path("apt/stale"), sb.path("keyrings/debian-archive-keyring.gpg"));
+    fs::create_dir_all(keyring.parent().unwrap()).unwrap();
+    let repo = |dir: &std::path::Path, mode: &str, suites: &[&str]| {
+        let mut c = sb.client(tests_dir().join("apt-repo.sh"));
+        c.arg(sb.path("apt/gnupg")).arg(&keyring).arg(dir).arg(mode).args(suites);
+        build(&format!("apt archive ({mode})"), &mut c);
+    };
+    repo(&archive, "fresh", &["bookworm", "bookworm-updates", "bookworm-security"]);
+    repo(&stale, "stale", &["bookworm", "bookworm-updates"]);
+
+    // The mirror carries the archive suites; security lives in debian-security upstream.
+    let w = &sb.www;
+    symlink(&archive.join("pool"), &w.join("loop/debian/pool"));
+    for suite in ["bookworm", "bookworm-updates"] {
+        symlink(&archive.join("dists").join(suite), &w.join("loop/debian/dists").join(suite));
+    }
+    symlink(&stale, &w.join("broken/debian"));
+    // The fake official servers, reached only through the proxy.
+    for (host, path) in [
+        ("deb.debian.org", "debian"),
+        ("deb.debian.org", "debian-security"),
+        ("security.debian.org", "debian-security"),
+    ] {
+        symlink(&archive, &w.join("_hosts").join(host).join(path));
+    }
+
+    debian_root(&sb);
+    for d in ["apt.conf.d", "preferences.d", "trusted.gpg.d", "sources.list.d", "keyrings"] {
+        fs::create_dir_all(sb.root.join("etc/apt").join(d)).unwrap();
+    }
+    let (file, stock, security_host) = match style {
+        AptStyle::Deb822 => ("etc/apt/sources.list.d/debian.sources", DEBIAN_SOURCES, "deb.debian.org"),
+        AptStyle::OneLine => ("etc/apt/sources.list", SOURCES_LIST, "security.debian.org"),
+    };
+    let stock = stock.replace("@KEYRING@", keyring.to_str().unwrap());
+    let sources = sb.write(&sb.root.join(file), &stock);
+
+    // A private apt: Dir::Etc is the --root's /etc/apt, state/cache/log in the sandbox; no
+    // system apt.conf.d hooks. Non-loopback hosts go through the recording proxy.
+    let a = sb.path("aptstate");
+    for d in ["lists/partial", "archives/partial", "log", "dl"] {
+        fs::create_dir_all(a.join(d)).unwrap();
+    }
+    fs::write(a.join("status"), "").unwrap();
+    let proxy = sb.server.url();
+    let apt_conf = sb.write(
+        &a.join("apt.conf"),
+        &format!(
+            r#"Dir::Etc "{etc}";
+Dir::State "{a}";
+Dir::State::Lists "{a}/lists";
+Dir::State::status "{a}/status";
+Dir::Cache "{a}";
+Dir::Cache::Archives "{a}/archives";
+Dir::Log "{a}/log";
+Debug::NoLocking "true";
+APT::Sandbox::User "root";
+APT::Architecture "amd64";
+APT::Architectures {{ "amd64"; }};
+Acquire::Languages "none";
+Acquire::Retries "0";
+Acquire::http::Timeout "10";
+Acquire::http::Proxy "{proxy}/";
+Acquire::http::Proxy::127.0.0.1 "DIRECT";
+Acquire::https::Proxy "{proxy}/";
+Acquire::https::Proxy::127.0.0.1 "DIRECT";
+"#,
+            etc = sb.root.join("etc/apt").display(),
+            a = a.display()
+        ),
+    );
+    let apt_get = |args: &[&str]| {
+        let mut c = sb.client("apt-get");
+        c.env("APT_CONFIG", &apt_conf).args(args).current_dir(a.join("dl"));
+        c
+    };
+    let update = || apt_get(&["update", "--error-on=any"]);
+    let deb = "mirrortest-hello_1.0-1_all.deb";
+
+    // Baseline: the stock file works against the (fake) official servers.
+    sb.ok("apt-get update (stock sources)", &mut update());
+    sb.assert_proxied("deb.debian.org");
+    sb.assert_no_hit("/loop/");
+
+    // use loop: archive suites from the mirror, security still from the official server.
+    sb.use_site(&sb.good, "apt");
+    let written = read(&sources);
+    eprintln!("--- written {file}\n{written}---");
+    assert!(written.contains(&sb.good.debian()), "mirror URI not written:\n{written}");
+    let keyring_mentions = |s: &str| s.matches(keyring.to_str().unwrap()).count();
+    assert_eq!(keyring_mentions(&written), keyring_mentions(&stock), "signed-by/Signed-By not kept:\n{written}");
+    assert!(
+        written.contains(&format!("http://{security_host}/debian-security")),
+        "security moved off upstream:\n{written}"
+    );
+    sb.server.clear();
+    sb.ok("apt-get update (mirror)", &mut update());
+    sb.assert_hit("/loop/debian/dists/bookworm/InRelease", 200);
+    sb.assert_hit("/loop/debian/dists/bookworm-updates/InRelease", 200);
+    assert!(
+        sb.server
+            .proxy_hits(security_host)
+            .iter()
+            .any(|h| h.path.contains("/debian-security/dists/bookworm-security/InRelease")),
+        "security suite should still come from {security_host}:\n{}",
+        sb.server.dump()
+    );
+    assert!(
+        !sb.server.proxy_hits("deb.debian.org").iter().any(|h| h.path.starts_with("/debian/")),
+        "archive suites still fetched from deb.debian.org:\n{}",
+        sb.server.dump()
+    );
+    sb.ok("apt-get download (mirror)", &mut apt_get(&["download", "mirrortest-hello"]));
+    assert!(a.join("dl").join(deb).is_file(), "apt-get download wrote no .deb");
+    sb.assert_hit(&format!("/loop/debian/pool/main/m/mirrortest-hello/{deb}"), 200);
+
+    // restore: the original file, and apt goes back to deb.debian.org for everything.
+    sb.restore();
+    assert_eq!(read(&sources), stock, "restore did not bring back the exact bytes");
+    fs::remove_file(a.join("dl").join(deb)).unwrap();
+    sb.server.clear();
+    sb.ok("apt-get update (restored)", &mut update());
+    sb.ok("apt-get download (restored)", &mut apt_get(&["download", "mirrortest-hello"]));
+    sb.assert_no_hit("/loop/");
+    assert!(
+        sb.server
+            .proxy_hits("deb.debian.org")
+            .iter()
+            .any(|h| h.path == format!("/debian/pool/main/m/mirrortest-hello/{deb}")),
+        "after restore the package should come from deb.debian.org:\n{}",
+        sb.server.dump()
+    );
+
+    // broken: signed but expired Release files; apt refuses them.
+    sb.use_site(&sb.broken, "apt");
+    sb.server.clear();
+    let out = sb.fails("apt-get update (broken site)", &mut update());
+    sb.assert_hit("/broken/debian/dists/bookworm/InRelease", 200);
+    assert!(out.contains("expired"), "apt should refuse the expired Release:\n{out}");
+    sb.assert_status_check_reports_failing("apt");
+}
+
+// ---------------------------------------------------------------------------------------------
+// pacman
+
+const ARCH_OS_RELEASE: &str = r#"NAME="Arch Linux"
+PRETTY_NAME="Arch Linux"
+ID=arch
+BUILD_ID=rolling
+ANSI_COLOR="38;2;23;147;209"
+HOME_URL="https://archlinux.org/"
+DOCUMENTATION_URL="https://wiki.archlinux.org/"
+SUPPORT_URL="https://bbs.archlinux.org/"
+BUG_REPORT_URL="https://gitlab.archlinux.org/groups/archlinux/-/issues"
+PRIVACY_POLICY_URL="https://terms.archlinux.org/docs/privacy-policy/"
+LOGO=archlinux-logo
+"#;
+
+/// The archlinux container image's mirrorlist (written by reflector).
+const MIRRORLIST: &str = "################################################################################
+################# Arch Linux mirrorlist generated by Reflector #################
+################################################################################
+
+# With:       reflector @/etc/xdg/reflector/reflector.conf
+# When:       2024-06-09 00:03:24 UTC
+# From:       https://archlinux.org/mirrors/status/json/
+# Retrieved:  2024-06-09 00:03:21 UTC
+# Last Check: 2024-06-08 23:53:57 UTC
+
+Server = https://geo.mirror.pkgbuild.com/$repo/os/$arch
+Server = https://mirror.rackspace.com/archlinux/$repo/os/$arch
+Server = https://mirror.leaseweb.net/archlinux/$repo/os/$arch
+";
+
+const PACMAN_CONF: &str = "#
+# /etc/pacman.conf
+#
+[options]
+HoldPkg     = pacman glibc
+Architecture = auto
+CheckSpace
+SigLevel    = Required DatabaseOptional
+LocalFileSigLevel = Optional
+
+[core]
+Include = /etc/pacman.d/mirrorlist
+
+[extra]
+Include = /etc/pacman.d/mirrorlist
+";
+
+#[test]
+fn pacman() {
+    let needs = [
+        Need::Root,
+        Need::Cmd("pacman"),
+        Need::Cmd("pacman-conf"),
+        Need::Cmd("repo-add"),
+        Need::Cmd("bsdtar"),
+        Need::Cmd("zstd"),
+        Need::File("/usr/share/makepkg/util/compress.sh"),
+    ];
+    if !tools_present("pacman", &needs) {
+        return;
+    }
+    let sb = Sandbox::new("pacman", None);
+    build("pacman repos core+extra", sb.client(tests_dir().join("pacman-repo.sh")).arg(sb.www.join("loop/archlinux")));
+    sb.write(&sb.root.join("etc/os-release"), ARCH_OS_RELEASE);
+    sb.write(&sb.root.join("etc/pacman.conf"), PACMAN_CONF);
+    let mirrorlist = sb.write(&sb.root.join("etc/pacman.d/mirrorlist"), MIRRORLIST);
+
+    // A private pacman.conf: the stock repos, including the --root's mirrorlist.
+    let p = sb.path("pacman");
+    for d in ["root/var/lib/pacman", "root/var/cache/pacman/pkg", "gnupg", "hooks"] {
+        fs::create_dir_all(p.join(d)).unwrap();
+    }
+    let conf = sb.write(
+        &p.join("pacman.conf"),
+        &format!(
+            "[options]\nRootDir = {p}/root\nDBPath = {p}/root/var/lib/pacman/\nCacheDir = {p}/root/var/cache/pacman/pkg/\n\
+             LogFile = {p}/pacman.log\nGPGDir = {p}/gnupg\nHookDir = {p}/hooks\nArchitecture = x86_64\n\
+             SigLevel = Never\nLocalFileSigLevel = Never\n\n[core]\nInclude = {ml}\n\n[extra]\nInclude = {ml}\n",
+            p = p.display(),
+            ml = mirrorlist.display()
+        ),
+    );
+    let servers = |repo: &str| -> Vec<String> {
+        let mut c = sb.client("pacman-conf");
+        c.arg("--config").arg(&conf).args(["--repo", repo, "Server"]);
+        sb.ok(&format!("pacman-conf --repo {repo} Server"), &mut c).lines().map(str::to_string).collect()
+    };
+    let pacman = |args: &[&str]| {
+        let mut c = sb.client("pacman");
+        c.arg("--config").arg(&conf).args(args).arg("--noconfirm");
+        c
+    };
+    assert_eq!(servers("core")[0], "https://geo.mirror.pkgbuild.com/core/os/x86_64");
+
+    sb.use_site(&sb.good, "pacman");
+    eprintln!("--- written mirrorlist\n{}---", read(&mirrorlist));
+    for repo in ["core", "extra"] {
+        let s = servers(repo);
+        assert_eq!(s[0], format!("{}/{repo}/os/x86_64", sb.good.archlinux()), "mirror not first for [{repo}]: {s:?}");
+    }
+    sb.server.clear();
+    sb.ok("pacman -Sy (mirror)", &mut pacman(&["-Sy"]));
+    sb.assert_hit("/loop/archlinux/core/os/x86_64/core.db", 200);
+    sb.assert_hit("/loop/archlinux/extra/os/x86_64/extra.db", 200);
+    sb.ok("pacman -Sw mirrortest-hello (mirror)", &mut pacman(&["-Sw", "mirrortest-hello"]));
+    sb.assert_hit("/loop/archlinux/extra/os/x86_64/mirrortest-hello-1.0-1-any.pkg.tar.zst", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&mirrorlist), MIRRORLIST, "restore did not bring back the exact bytes");
+    assert_eq!(servers("core")[0], "https://geo.mirror.pkgbuild.com/core/os/x86_64");
+    sb.server.clear();
+    sb.fails("pacman -Sy (restored)", &mut pacman(&["-Sy"]));
+    sb.assert_no_hit("/loop/");
+    sb.assert_proxied("geo.mirror.pkgbuild.com");
+
+    sb.use_site(&sb.broken, "pacman");
+    assert_eq!(servers("core")[0], format!("{}/core/os/x86_64", sb.broken.archlinux()));
+    sb.server.clear();
+    sb.fails("pacman -Sy (broken site)", &mut pacman(&["-Sy"]));
+    sb.assert_hit("/broken/archlinux/core/os/x86_64/core.db", 404);
+    sb.assert_status_check_reports_failing("pacman");
+}
+
+// ---------------------------------------------------------------------------------------------
+// pip
+
+const PIP_CONF: &str = "# pip user configuration
+[global]
+timeout = 60
+
+[list]
+format = columns
+";
+
+#[test]
+fn pip() {
+    if !tools_present("pip", &[Need::Pip]) {
+        return;
+    }
+    let sb = Sandbox::new("pip", None);
+    debian_root(&sb);
+    let py = system_python().unwrap();
+    build("PEP 503 index", sb.client(&py).arg(tests_dir().join("pypi-index.py")).arg(sb.www.join("loop/simple")));
+    let conf = sb.write(&sb.home.join(".config/pip/pip.conf"), PIP_CONF);
+    let pip = |args: &[&str]| {
+        let mut c = sb.client(&py);
+        c.args(["-m", "pip"]).args(args);
+        c
+    };
+    let download =
+        |dir: &str| pip(&["download", "--no-cache-dir", "--no-deps", "--retries", "0", "-d", dir, "mirrortest-hello"]);
+
+    sb.use_site(&sb.good, "pip");
+    eprintln!("--- written pip.conf\n{}---", read(&conf));
+    let cfg = sb.ok("pip config list", &mut pip(&["config", "list"]));
+    assert!(cfg.contains(&format!("global.index-url='{}", sb.good.pypi())), "pip does not see the mirror:\n{cfg}");
+    assert!(cfg.contains("global.timeout='60'"), "unrelated key lost:\n{cfg}");
+    sb.server.clear();
+    sb.ok("pip download (mirror)", &mut download("dl"));
+    assert!(sb.path("dl/mirrortest_hello-1.0-py3-none-any.whl").is_file());
+    sb.assert_hit("/loop/simple/mirrortest-hello/", 200);
+    sb.assert_hit("/loop/simple/mirrortest-hello/mirrortest_hello-1.0-py3-none-any.whl", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&conf), PIP_CONF, "restore did not bring back the exact bytes");
+    sb.server.clear();
+    sb.fails("pip download (restored)", &mut download("dl2"));
+    sb.assert_no_hit("/loop/");
+    sb.assert_proxied("pypi.org");
+
+    sb.use_site(&sb.broken, "pip");
+    sb.server.clear();
+    sb.fails("pip download (broken site)", &mut download("dl3"));
+    sb.assert_hit("/broken/simple/mirrortest-hello/", 404);
+    sb.assert_status_check_reports_failing("pip");
+}
+
+// ---------------------------------------------------------------------------------------------
+// uv
+
+const UV_TOML: &str = "# uv user settings
+link-mode = \"copy\"
+
+[pip]
+compile-bytecode = false
+";
+
+#[test]
+fn uv() {
+    if !tools_present("uv", &[Need::VenvBin("uv"), Need::Pip]) {
+        return;
+    }
+    let sb = Sandbox::new("uv", None);
+    debian_root(&sb);
+    let py = system_python().unwrap();
+    build("PEP 503 index", sb.client(&py).arg(tests_dir().join("pypi-index.py")).arg(sb.www.join("loop/simple")));
+    let conf = sb.write(&sb.home.join(".config/uv/uv.toml"), UV_TOML);
+    let req = sb.write(&sb.path("requirements.in"), "mirrortest-hello\n");
+    let uv = venv().join("bin/uv");
+    let compile = || {
+        let mut c = sb.client(&uv);
+        // No retries: after `restore` uv goes for pypi.org, which the recording proxy refuses.
+        c.env("UV_HTTP_RETRIES", "0")
+            .args(["pip", "compile", "--no-cache", "--emit-index-url", "--python"])
+            .arg(&py)
+            .arg(&req);
+        c
+    };
+
+    sb.use_site(&sb.good, "uv");
+    eprintln!("--- written uv.toml\n{}---", read(&conf));
+    sb.server.clear();
+    let lock = sb.ok("uv pip compile (mirror)", &mut compile());
+    assert!(lock.contains(&format!("--index-url {}", sb.good.pypi())), "not resolved from the mirror:\n{lock}");
+    assert!(lock.contains("mirrortest-hello==1.0"), "{lock}");
+    let target = sb.path("uv-target");
+    let mut install = sb.client(&uv);
+    install.args(["pip", "install", "--python"]).arg(&py).arg("--target").arg(&target).arg("mirrortest-hello");
+    sb.ok("uv pip install (mirror)", &mut install);
+    assert!(target.join("mirrortest_hello/__init__.py").is_file());
+    sb.assert_hit("/loop/simple/mirrortest-hello/", 200);
+    sb.assert_hit("/loop/simple/mirrortest-hello/mirrortest_hello-1.0-py3-none-any.whl", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&conf), UV_TOML, "restore did not bring back the exact bytes");
+    sb.server.clear();
+    sb.fails("uv pip compile (restored)", &mut compile());
+    sb.assert_no_hit("/loop/");
+    sb.assert_proxied("pypi.org");
+
+    sb.use_site(&sb.broken, "uv");
+    sb.server.clear();
+    sb.fails("uv pip compile (broken site)", &mut compile());
+    sb.assert_hit("/broken/simple/mirrortest-hello/", 404);
+    sb.assert_status_check_reports_failing("uv");
+}
+
+// ---------------------------------------------------------------------------------------------
+// cargo
+
+const CARGO_CONFIG: &str = "# ~/.cargo/config.toml
+[net]
+git-fetch-with-cli = true
+
+[term]
+color = \"never\"
+";
+
+#[test]
+fn cargo() {
+    if !tools_present("cargo", &[Need::Cmd("cargo"), Need::Cmd("sha256sum")]) {
+        return;
+    }
+    let sb = Sandbox::new("cargo", None);
+    debian_root(&sb);
+    let mut mk = sb.client("sh");
+    mk.arg(tests_dir().join("crates-index.sh"))
+        .arg(sb.www.join("loop/crates.io-index"))
+        .arg(sb.www.join("loop/crates-dl"))
+        .arg(format!("{}/crates-dl/{{crate}}-{{version}}.crate", sb.good.base));
+    build("sparse crates index", &mut mk);
+    let cargo_home = sb.home.join(".cargo");
+    let conf = sb.write(&cargo_home.join("config.toml"), CARGO_CONFIG);
+    let proj = sb.path("proj");
+    sb.write(
+        &proj.join("Cargo.toml"),
+        "[package]\nname = \"rc-consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nmirrortest-hello = \"1\"\n\n[workspace]\n",
+    );
+    sb.write(&proj.join("src/main.rs"), "fn main() { println!(\"{}\", mirrortest_hello::greeting()); }\n");
+    let fetch = || {
+        // A fresh resolution each time: no lockfile, no downloaded registry data.
+        let _ = fs::remove_file(proj.join("Cargo.lock"));
+        let _ = fs::remove_dir_all(cargo_home.join("registry"));
+        let mut c = sb.client("cargo");
+        c.arg("fetch").current_dir(&proj).env("CARGO_HOME", &cargo_home).env("CARGO_NET_RETRY", "0");
+        c
+    };
+
+    sb.use_site(&sb.good, "cargo");
+    let written = read(&conf);
+    eprintln!("--- written config.toml\n{written}---");
+    assert!(
+        written.contains(&format!("\"sparse+{}\"", sb.good.crates())),
+        "no sparse registry for the mirror:\n{written}"
+    );
+    sb.server.clear();
+    sb.ok("cargo fetch (mirror)", &mut fetch());
+    sb.assert_hit("/loop/crates.io-index/config.json", 200);
+    sb.assert_hit("/loop/crates.io-index/mi/rr/mirrortest-hello", 200);
+    sb.assert_hit("/loop/crates-dl/mirrortest-hello-1.0.0.crate", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&conf), CARGO_CONFIG, "restore did not bring back the exact bytes");
+    sb.server.clear();
+    sb.fails("cargo fetch (restored)", &mut fetch());
+    sb.assert_no_hit("/loop/");
+    sb.assert_proxied("index.crates.io");
+
+    sb.use_site(&sb.broken, "cargo");
+    sb.server.clear();
+    sb.fails("cargo fetch (broken site)", &mut fetch());
+    sb.assert_hit("/broken/crates.io-index/config.json", 404);
+    sb.assert_status_check_reports_failing("cargo");
+}
+
+// ---------------------------------------------------------------------------------------------
+// conda
+
+const CONDARC: &str = "# conda user configuration
+channels:
+  - defaults
+  - conda-forge
+auto_activate_base: false
+channel_priority: strict
+";
+
+#[test]
+fn conda() {
+    if !tools_present("conda", &[Need::VenvModules("rattler, ruamel.yaml")]) {
+        return;
+    }
+    let sb = Sandbox::new("conda", None);
+    debian_root(&sb);
+    let py = venv().join("bin/python");
+    build(
+        "conda channels",
+        sb.client(&py).arg(tests_dir().join("conda-channels.py")).arg(sb.www.join("loop/anaconda")),
+    );
+    let condarc = sb.write(&sb.home.join(".condarc"), CONDARC);
+    let check = || {
+        let mut c = sb.client(&py);
+        c.arg(tests_dir().join("check-condarc.py")).arg(&condarc).arg("mirrortest-hello");
+        c
+    };
+    let report =
+        |out: &str| -> serde_json::Value { serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}")) };
+
+    sb.use_site(&sb.good, "conda");
+    eprintln!("--- written .condarc\n{}---", read(&condarc));
+    sb.server.clear();
+    let r = report(&sb.ok("check-condarc (mirror)", &mut check()));
+    let a = sb.good.anaconda();
+    let expected =
+        [format!("{a}/pkgs/main"), format!("{a}/pkgs/r"), format!("{a}/pkgs/msys2"), format!("{a}/cloud/conda-forge")];
+    assert_eq!(r["channels"], serde_json::json!(expected), "conda would not use the mirror for every channel: {r}");
+    assert_eq!(r["solved"][0], format!("{a}/pkgs/main/noarch/mirrortest-hello-1.0-0.tar.bz2"), "{r}");
+    sb.assert_hit("/loop/anaconda/pkgs/main/noarch/", 200);
+    sb.assert_hit("/loop/anaconda/cloud/conda-forge/noarch/", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&condarc), CONDARC, "restore did not bring back the exact bytes");
+    sb.server.clear();
+    let out = sb.run("check-condarc (restored)", &mut check());
+    assert!(!out.status.success());
+    let r = report(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        r["channels"],
+        serde_json::json!([
+            "https://repo.anaconda.com/pkgs/main",
+            "https://repo.anaconda.com/pkgs/r",
+            "https://conda.anaconda.org/conda-forge"
+        ]),
+        "{r}"
+    );
+    sb.assert_no_hit("/loop/");
+    sb.assert_proxied("repo.anaconda.com");
+
+    sb.use_site(&sb.broken, "conda");
+    sb.server.clear();
+    sb.fails("check-condarc (broken site)", &mut check());
+    sb.assert_hit("/broken/anaconda/pkgs/main/", 404);
+    sb.assert_status_check_reports_failing("conda");
+}
+
+// ---------------------------------------------------------------------------------------------
+// docker
+
+const DAEMON_JSON: &str = r#"{
+  "log-driver": "json-file",
+  "log-opts": {
+    "max-size": "10m",
+    "max-file": "3"
+  },
+  "features": {
+    "buildkit": true
+  }
+}
+"#;
+
+#[test]
+fn docker() {
+    let needs = [
+        Need::Root,
+        Need::Cmd("dockerd"),
+        Need::Cmd("docker"),
+        Need::Cmd("docker-registry"),
+        Need::Cmd("containerd"),
+        Need::Cmd("tar"),
+    ];
+    if !tools_present("docker", &needs) {
+        return;
+    }
+    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
+    let reg = |port: u16| format!("http://127.0.0.1:{port}");
+    let sb = Sandbox::new("docker", Some((reg(good_port), reg(broken_port))));
+    debian_root(&sb);
+    let daemon_json = sb.write(&sb.root.join("etc/docker/daemon.json"), DAEMON_JSON);
+
+    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
+    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
+    let d = docker_support::Dockerd::start(&sb, &daemon_json);
+    let docker = |args: &[&str]| d.cli(&sb, args);
+    let mirrors = || {
+        sb.ok("docker info", &mut docker(&["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim().to_string()
+    };
+
+    // Put an image into the good registry: docker.io/library/mirrortest:latest on the mirror.
+    let rootfs = sb.path("rootfs");
+    sb.write(&rootfs.join("hello.txt"), "hello from the loopback docker mirror\n");
+    let tarball = sb.path("rootfs.tar");
+    sb.ok("tar rootfs", Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tarball).arg("."));
+    let tag = format!("127.0.0.1:{good_port}/library/mirrortest:latest");
+    sb.ok("docker import", docker(&["import", tarball.to_str().unwrap(), &tag]).stdout(std::process::Stdio::null()));
+    sb.ok("docker push (populate mirror)", &mut docker(&["push", &tag]));
+    sb.ok("docker rmi", &mut docker(&["rmi", &tag]));
+    assert_eq!(mirrors(), "[]", "stock daemon.json has no mirror");
+
+    sb.use_site(&sb.good, "docker");
+    let written = read(&daemon_json);
+    eprintln!("--- written daemon.json\n{written}---");
+    let v: serde_json::Value = serde_json::from_str(&written).expect("daemon.json is JSON");
+    assert_eq!(v["log-opts"]["max-size"], "10m", "unrelated keys lost: {written}");
+    d.restart(&sb);
+    assert_eq!(mirrors(), format!("[\"{}/\"]", reg(good_port)), "docker info does not show the mirror");
+    good_reg.clear_log();
+    sb.ok("docker pull mirrortest (mirror)", &mut docker(&["pull", "mirrortest:latest"]));
+    good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
+    sb.ok("docker image inspect", &mut docker(&["image", "inspect", "mirrortest:latest"]));
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&daemon_json), DAEMON_JSON, "restore did not bring back the exact bytes");
+    d.restart(&sb);
+    assert_eq!(mirrors(), "[]", "docker info still shows a mirror after restore");
+    sb.ok("docker rmi mirrortest", &mut docker(&["rmi", "mirrortest:latest"]));
+    good_reg.clear_log();
+    sb.server.clear();
+    sb.fails("docker pull mirrortest (restored)", &mut docker(&["pull", "mirrortest:latest"]));
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+    sb.assert_proxied("registry-1.docker.io");
+
+    sb.use_site(&sb.broken, "docker");
+    d.restart(&sb);
+    assert_eq!(mirrors(), format!("[\"{}/\"]", reg(broken_port)), "docker info does not show the broken mirror");
+    broken_reg.clear_log();
+    sb.fails("docker pull mirrortest (broken site)", &mut docker(&["pull", "mirrortest:latest"]));
+    broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
+    sb.assert_status_check_reports_failing("docker");
+}
