@@ -343,8 +343,9 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
         assert!(ranged.iter().any(|p| p.ends_with("/botocore/")), "{ranged:?}");
         assert!(ranged.iter().any(|p| p.ends_with("/aws-sdk-s3")), "{ranged:?}");
         assert!(ranged.iter().any(|p| p.ends_with("/core.db")), "{ranged:?}");
+        // Only metadata whose headers are the signal is asked for with HEAD (conda repodata, image manifests).
         let heads: Vec<&str> = reqs.iter().filter(|r| r.method == "HEAD").map(|r| r.path.as_str()).collect();
-        assert!(heads.iter().all(|p| p.ends_with("repodata.json")), "{heads:?}");
+        assert!(heads.iter().all(|p| p.ends_with("repodata.json") || p.contains("/manifests/")), "{heads:?}");
     }
     // Two sites, five sampled targets: at most 1 MiB per sample plus small probes.
     let sent = farm.bytes_sent();
@@ -619,4 +620,106 @@ fn serve_farm() {
     let farm = Farm::start(&specs);
     eprintln!("catalog: {}", farm.catalog().display());
     std::thread::sleep(Duration::from_secs(std::env::var("FARM_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// `mirror use best` and `mirror status --check`, built on the same probes.
+
+/// A copy of the farm's catalog that outlives the farm.
+fn keep_catalog(farm: &Farm, env: &Env) -> PathBuf {
+    let dest = env.path("catalog");
+    std::fs::create_dir_all(&dest).unwrap();
+    for entry in std::fs::read_dir(farm.catalog()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dest.join(path.file_name().unwrap())).unwrap();
+    }
+    dest
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), stderr(out)))
+}
+
+#[test]
+fn use_best_points_each_target_at_its_best_site() {
+    let farm = Farm::start(&lineup());
+    let env = Env::debian();
+    std::fs::create_dir_all(env.path("home/.config/pip")).unwrap();
+    std::fs::write(env.path("home/.config/pip/pip.conf"), "[global]\ntimeout = 60\n").unwrap();
+    let (out, _) = env.run(&farm, &["use", "best", "pip", "cargo", "--yes", "--json"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let doc = json_of(&out);
+    assert_eq!(doc["site"], "best");
+    for t in doc["targets"].as_array().unwrap() {
+        assert_eq!(t["status"], "changed", "{t}");
+        assert_eq!(t["reason"], "now alpha", "{t}");
+    }
+    let (out, _) = env.run(&farm, &["status", "pip", "cargo", "--json"]);
+    let doc = json_of(&out);
+    for t in doc["targets"].as_array().unwrap() {
+        assert_eq!(t["site"], "alpha", "{t}");
+    }
+    assert!(std::fs::read_to_string(env.path("home/.config/pip/pip.conf")).unwrap().contains("timeout = 60"));
+}
+
+#[test]
+fn use_best_reuses_recent_results_and_refresh_probes_again() {
+    let env = Env::debian();
+    let catalog = {
+        let farm = Farm::start(&lineup());
+        let (bench, out, _) = env.bench(&farm, &["pip"]);
+        assert_eq!(status(&out), 0, "{}", stderr(&out));
+        assert_eq!(bench.targets[0].best.as_deref(), Some("alpha"));
+        keep_catalog(&farm, &env)
+    };
+    // The farm is gone: only the kept results can answer.
+    let out = env.cmd_with(&catalog, &["use", "best", "pip", "--yes", "--json"]).output().unwrap();
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(json_of(&out)["targets"][0]["reason"], "now alpha");
+
+    let before = std::fs::read(env.path("home/.config/pip/pip.conf")).unwrap();
+    let out =
+        env.cmd_with(&catalog, &["use", "best", "pip", "--yes", "--refresh", "--timeout", "1s"]).output().unwrap();
+    assert_eq!(status(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no usable mirror"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(env.path("home/.config/pip/pip.conf")).unwrap(), before, "nothing changed");
+}
+
+#[test]
+fn status_check_reports_a_failing_mirror_and_the_best_alternative() {
+    let farm = Farm::start(&lineup());
+    let env = Env::debian();
+    let (out, _) = env.run(&farm, &["use", "e404", "pip", "--yes"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let (out, _) = env.run(&farm, &["status", "pip", "--check", "--json"]);
+    assert_eq!(status(&out), 1, "an unhealthy mirror fails the check: {}", stderr(&out));
+    let doc = json_of(&out);
+    let check = &doc["targets"][0]["check"];
+    assert_eq!(check["status"], "failed", "{check}");
+    assert_eq!(check["best_alternative"], "alpha", "{check}");
+
+    let (out, _) = env.run(&farm, &["status", "pip", "--check"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("failed"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(stderr(&out).contains("try `mirror use alpha pip`"), "{}", stderr(&out));
+
+    let (out, _) = env.run(&farm, &["use", "alpha", "pip", "--yes"]);
+    assert_eq!(status(&out), 0);
+    let (out, _) = env.run(&farm, &["status", "pip", "--check", "--json"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(json_of(&out)["targets"][0]["check"]["status"], "ok");
+}
+
+#[test]
+fn a_docker_mirror_that_serves_no_images_is_failed() {
+    let farm = Farm::start(&[Spec::new("alpha").ttfb(20), Spec::new("empty").mode(Mode::EmptyRegistry)]);
+    let env = Env::debian();
+    let (bench, out, _) = env.bench(&farm, &["docker"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let t = &bench.targets[0];
+    assert_eq!(order(t), [("alpha", "ok"), ("empty", "failed")], "{t:#?}");
+    assert!(row(t, "empty").reason.contains("404"), "{t:#?}");
+    let manifest =
+        farm.requests("alpha").into_iter().find(|r| r.path.contains("/manifests/")).expect("manifest probed");
+    assert_eq!(manifest.method, "HEAD");
 }

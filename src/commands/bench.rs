@@ -3,30 +3,20 @@
 use anyhow::Result;
 
 use super::{App, chosen_targets};
+use crate::catalog::Catalog;
 use crate::cli::BenchArgs;
 use crate::error::{ExitStatus, Problem};
 use crate::output::table;
 use crate::probe::rank::{human_lag, human_rate};
 use crate::probe::{self, Event, Options, Report, Status};
+use crate::targets::{Host, TargetKind};
 
 pub fn run(app: &App, args: &BenchArgs) -> Result<ExitStatus> {
     let catalog = app.catalog()?;
     let host = app.host()?;
     let targets = chosen_targets(&args.targets);
     let opts = Options::new(app.args.timeout, app.args.max_lag).with_sites(&args.site);
-
-    let bar = app.out.progress(0, "probing");
-    let progress = |event: Event| match event {
-        Event::More => bar.inc_length(1),
-        Event::Done => bar.inc(1),
-    };
-    let report = probe::bench_with_progress(&app.ctx, &catalog, &host, &targets, &opts, &progress);
-    bar.finish_and_clear();
-    let report = report?;
-
-    if let Err(e) = probe::save(&app.ctx, &host, &opts, &report) {
-        app.out.warn(&format!("{e:#}"));
-    }
+    let report = probe_and_keep(app, &catalog, &host, &targets, &opts)?;
 
     if app.args.json {
         app.out.json(&report)?;
@@ -50,6 +40,29 @@ pub fn run(app: &App, args: &BenchArgs) -> Result<ExitStatus> {
         app.out.warn(&format!("no usable mirror for {}", unusable.join(", ")));
     }
     Ok(ExitStatus::Success)
+}
+
+/// Probes and ranks `targets` with a progress bar on a terminal, and keeps the results in the
+/// state folder for `mirror use best`.
+pub fn probe_and_keep(
+    app: &App,
+    catalog: &Catalog,
+    host: &Host,
+    targets: &[TargetKind],
+    opts: &Options,
+) -> Result<Report> {
+    let bar = app.out.progress(0, "probing");
+    let progress = |event: Event| match event {
+        Event::More => bar.inc_length(1),
+        Event::Done => bar.inc(1),
+    };
+    let report = probe::bench_with_progress(&app.ctx, catalog, host, targets, opts, &progress);
+    bar.finish_and_clear();
+    let report = report?;
+    if let Err(e) = probe::save(&app.ctx, host, opts, &report) {
+        app.out.warn(&format!("{e:#}"));
+    }
+    Ok(report)
 }
 
 fn print_tables(app: &App, report: &Report) -> Result<()> {

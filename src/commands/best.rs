@@ -1,34 +1,128 @@
-//! `mirror use best`: the best site per target, from fresh or recent `bench` results.
+//! `mirror use best` (the best site per target) and `mirror status --check` (is the configured
+//! mirror healthy): both built on the probe engine.
+
+use std::time::Duration;
 
 use anyhow::Result;
 
 use super::App;
+use super::status::TargetStatus;
 use super::use_site::Assignment;
-use crate::catalog::Catalog;
-use crate::error::Problem;
+use crate::catalog::{Catalog, UPSTREAM};
+use crate::error::{ExitStatus, Problem};
+use crate::probe::{self, Options, Report, Status};
 use crate::targets::{Host, TargetKind};
 
-pub fn assignments<'a>(
-    _app: &App,
-    _catalog: &'a Catalog,
-    _host: &Host,
-    _named: &[TargetKind],
-    _candidates: &[String],
-    _refresh: bool,
-) -> Result<Vec<(TargetKind, Assignment<'a>)>> {
-    Err(Problem::bad("`mirror use best` is not available in this build yet")
-        .hint("it lands with probing (issue 4); name a site instead: `mirror use <SITE>`")
-        .into())
+/// `use best` reuses `bench` results this recent (unless `--refresh`).
+pub const CACHE_MAX_AGE: Duration = Duration::from_secs(3600);
+
+pub fn options(app: &App, sites: &[String]) -> Options {
+    Options::new(app.args.timeout, app.args.max_lag).with_sites(sites)
 }
 
-/// `mirror status --check`: probes each target's configured URL.
-pub fn check(
-    _app: &App,
-    _catalog: &Catalog,
-    _host: &Host,
-    _statuses: &mut [super::status::TargetStatus],
-) -> Result<crate::error::ExitStatus> {
-    Err(Problem::bad("`mirror status --check` is not available in this build yet")
-        .hint("it lands with probing (issue 4); `mirror status` without `--check` works")
-        .into())
+/// Probes (or reuses recent results) and ranks `targets`, with progress on a terminal, and
+/// keeps the results for later.
+pub fn ranking(
+    app: &App,
+    catalog: &Catalog,
+    host: &Host,
+    targets: &[TargetKind],
+    opts: &Options,
+    refresh: bool,
+) -> Result<Report> {
+    if !refresh
+        && let Some(report) = probe::load_recent(&app.ctx, host, opts, CACHE_MAX_AGE)
+        && targets.iter().all(|t| report.target(*t).is_some())
+    {
+        app.out.detail("using `mirror bench` results from the last hour (`--refresh` probes again)");
+        return Ok(report);
+    }
+    super::bench::probe_and_keep(app, catalog, host, targets, opts)
+}
+
+/// The best site per target; a target without a usable site is skipped (an error when named).
+pub fn assignments<'a>(
+    app: &App,
+    catalog: &'a Catalog,
+    host: &Host,
+    named: &[TargetKind],
+    candidates: &[String],
+    refresh: bool,
+) -> Result<Vec<(TargetKind, Assignment<'a>)>> {
+    let targets: Vec<TargetKind> = super::chosen_targets(named)
+        .into_iter()
+        .filter(|t| named.contains(t) || t.target().present(&app.ctx, host))
+        .collect();
+    if targets.is_empty() {
+        return Err(Problem::bad("none of the package managers `mirror` knows is on this system")
+            .hint("name the targets to configure anyway: `mirror use best pip cargo`")
+            .into());
+    }
+    let report = ranking(app, catalog, host, &targets, &options(app, candidates), refresh)?;
+    let mut out = Vec::new();
+    let mut unusable = Vec::new();
+    for t in super::chosen_targets(named) {
+        if !targets.contains(&t) {
+            out.push((t, Assignment::Skip { reason: "not found on this system".into(), failed: false }));
+            continue;
+        }
+        match report.best(t).and_then(|id| catalog.get(id)) {
+            Some(site) => out.push((t, Assignment::To(site))),
+            None => {
+                let why = report.target(t).and_then(|r| r.results.first()).map_or_else(
+                    || "no site in the catalog serves it here".to_owned(),
+                    |r| format!("no usable site (best try: {} {})", r.site, r.reason),
+                );
+                unusable.push(format!("{t}: {why}"));
+                out.push((t, Assignment::Skip { reason: why, failed: false }));
+            }
+        }
+    }
+    let named_unusable = named.iter().any(|t| report.best(*t).is_none());
+    if named_unusable || out.iter().all(|(_, a)| matches!(a, Assignment::Skip { .. })) {
+        return Err(Problem::failed(format!("no usable mirror: {}; nothing was changed", unusable.join("; ")))
+            .hint("see `mirror bench` for every site's result; a longer `--timeout` or `--max-lag` may help")
+            .into());
+    }
+    Ok(out)
+}
+
+/// `status --check`: probes the configured URL of each present target against the official
+/// server; a target that is not healthy gets the best alternative. Exit 1 when any is not ok.
+pub fn check(app: &App, catalog: &Catalog, host: &Host, statuses: &mut [TargetStatus]) -> Result<ExitStatus> {
+    let opts = options(app, &[]);
+    let upstream = catalog.get(UPSTREAM);
+    let mut unhealthy = Vec::new();
+    for s in statuses.iter_mut() {
+        let url = match (&s.url, s.present, upstream) {
+            (Some(url), _, _) => url.clone(),
+            (None, true, Some(up)) if s.site.as_deref() == Some(UPSTREAM) => {
+                match s.target.target().endpoint(up, host) {
+                    Some(url) => url,
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        let result = probe::check(&app.ctx, host, s.target, &url, upstream, &opts);
+        if result.status != Status::Ok {
+            unhealthy.push(s.target);
+        }
+        s.check = Some(serde_json::to_value(&result)?);
+    }
+    if !unhealthy.is_empty() {
+        let report = ranking(app, catalog, host, &unhealthy, &opts, false)?;
+        for s in statuses.iter_mut().filter(|s| unhealthy.contains(&s.target)) {
+            let advice = match report.best(s.target) {
+                Some(best) => format!("try `mirror use {best} {}`", s.target),
+                None => "no healthy alternative found either".to_owned(),
+            };
+            if let Some(serde_json::Value::Object(check)) = &mut s.check {
+                check.insert("best_alternative".into(), report.best(s.target).into());
+                check.insert("advice".into(), advice.into());
+            }
+        }
+        return Ok(ExitStatus::Failure);
+    }
+    Ok(ExitStatus::Success)
 }

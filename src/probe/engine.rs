@@ -72,6 +72,12 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+/// What a Docker client accepts for a manifest: multi-platform lists first.
+const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+
 /// A usable HTTP answer.
 #[derive(Debug)]
 pub struct Answer {
@@ -417,7 +423,8 @@ fn judge_status(response: reqwest::Response, step: &Step) -> Result<reqwest::Res
     if matches!(code, 403 | 429 | 451) {
         return Err(FetchError::Throttled(code));
     }
-    let fine = status.is_success() || (code == 401 && step.check == Check::Registry);
+    let token_auth = matches!(step.check, Check::Registry | Check::Manifest { .. });
+    let fine = status.is_success() || (code == 401 && token_auth);
     if fine { Ok(response) } else { Err(FetchError::Status(code)) }
 }
 
@@ -433,6 +440,9 @@ pub async fn fetch(client: &reqwest::Client, step: &Step, deadline: Instant) -> 
     }
     if matches!(step.check, Check::SimplePage { .. } | Check::SimpleSerial { .. }) {
         request = request.header(ACCEPT, "text/html");
+    }
+    if matches!(step.check, Check::Manifest { .. }) {
+        request = request.header(ACCEPT, MANIFEST_TYPES);
     }
     let began = Instant::now();
     let response = match timeout_at(deadline, request.send()).await {
@@ -587,6 +597,13 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Vec<Reading>, String
         Check::Registry => {
             if header(&answer.headers, "docker-distribution-api-version").is_none() {
                 return Err("`/v2/` is not a Docker registry (no `Docker-Distribution-Api-Version`)".into());
+            }
+        }
+        Check::Manifest { image } => {
+            if answer.status == 200 && header(&answer.headers, "docker-content-digest").is_none() {
+                return Err(format!(
+                    "the `{image}` manifest answer is not from a registry (no `Docker-Content-Digest`)"
+                ));
             }
         }
         Check::Sample { format } => signals::sample_start(&answer.body, *format)?,

@@ -14,7 +14,7 @@
 //! | pip, uv | `<busy>/` (last 2 KiB, for `<!--SERIAL n-->`), `pip/` (first 8 KiB) | `<busy>/` |
 //! | conda | `HEAD <channel>/<subdir>/repodata.json`, `HEAD <channel>/noarch/repodata.json` | `<channel>/<subdir>/repodata.json` |
 //! | cargo | `config.json` (JSON with `dl`), `<busy crate>` index file (last 16 KiB) | the busy crate's index file |
-//! | docker | `/v2/` twice (200 or 401 with `Docker-Distribution-Api-Version`) | none |
+//! | docker | `/v2/` (200 or 401 with `Docker-Distribution-Api-Version`), `HEAD` of the `library/hello-world` manifest | none |
 //!
 //! On a host that is neither Debian nor Ubuntu (a laptop building Debian images, say), apt is
 //! ranked on the Debian archive with the `stable` and `stable-updates` suite aliases, which
@@ -123,6 +123,9 @@ pub enum Check {
     CrateIndex { name: String },
     /// A Docker registry `/v2/`: 200 or 401 with `Docker-Distribution-Api-Version`.
     Registry,
+    /// `HEAD` of an image manifest: 200 with `Docker-Content-Digest`, or 401 (the registry
+    /// wants a token, as Docker Hub itself does); 404 means the mirror cannot serve it.
+    Manifest { image: String },
     /// A throughput object: the first bytes must look like `format`.
     Sample { format: SampleFormat },
     /// A site status feed (tunasync.json, mirrorz.json), read elsewhere.
@@ -497,12 +500,22 @@ fn crates(url: &str) -> Parts {
     (steps, Some(sample), vec![format!("crates:{BUSY_CRATE}")])
 }
 
+/// The official image whose manifest a Docker Hub mirror must serve.
+pub const PROBE_IMAGE: &str = "library/hello-world";
+
 fn docker(url: &str) -> Parts {
     let v2 = format!("{url}/v2/");
-    let step = Step { whole: false, limit: HEAD_BYTES, ..Step::get("/v2/", v2, Check::Registry) };
-    // Two requests: the first opens the connection, the second is timed warm like the other
-    // targets' last step. Registries serve nothing small and public to sample throughput on.
-    (vec![step.clone(), step], None, Vec::new())
+    let registry = Step { whole: false, limit: HEAD_BYTES, ..Step::get("/v2/", v2, Check::Registry) };
+    // `/v2/` opens the connection and proves a registry answers; the manifest of an official
+    // image, timed warm like the other targets' last step, proves the mirror can serve pulls
+    // (a closed or empty mirror still answers `/v2/`). Registries serve nothing small and
+    // public to sample throughput on.
+    let manifest = Step::head(
+        "manifest",
+        format!("{url}/v2/{PROBE_IMAGE}/manifests/latest"),
+        Check::Manifest { image: PROBE_IMAGE.to_owned() },
+    );
+    (vec![registry, manifest], None, Vec::new())
 }
 
 #[cfg(test)]

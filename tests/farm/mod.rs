@@ -50,6 +50,9 @@ pub enum Mode {
     Garbage,
     /// Redirects every request (302) to the same path on the farm site with this id.
     RedirectTo(String),
+    /// A registry that answers `/v2/` but holds no images (a closed or empty Docker mirror);
+    /// everything else as `Normal`.
+    EmptyRegistry,
 }
 
 /// A site's status feed.
@@ -611,6 +614,8 @@ fn respond(
             ),
         ),
         Mode::Normal => route(spec, path),
+        Mode::EmptyRegistry if path.contains("/manifests/") => error_page(404),
+        Mode::EmptyRegistry => route(spec, path),
     };
     write_response(stream, shared, method, response, range)
 }
@@ -716,6 +721,15 @@ fn route(spec: &Spec, path: &str) -> Response {
         )
         .header("Docker-Distribution-Api-Version", "registry/2.0")
         .header("WWW-Authenticate", "Bearer realm=\"https://auth.example/token\",service=\"registry.example\""),
+        ["v2", "library", "hello-world", "manifests", "latest"] => Response::new(
+            200,
+            "application/vnd.oci.image.index.v1+json",
+            Body::Bytes(
+                br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#.to_vec(),
+            ),
+        )
+        .header("Docker-Distribution-Api-Version", "registry/2.0")
+        .header("Docker-Content-Digest", "sha256:0000000000000000000000000000000000000000000000000000000000000000"),
         ["static", "tunasync.json"] => feed(spec),
         ["mirrorz.json"] => feed(spec),
         _ => error_page(404),

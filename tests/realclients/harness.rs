@@ -14,10 +14,6 @@ use crate::server::Server;
 /// `MIRROR_REALCLIENTS=require` (set by CI) turns a missing tool into a failure.
 pub const REQUIRE_ENV: &str = "MIRROR_REALCLIENTS";
 
-/// `mirror status --check` lands later. Until then the "broken site is reported failing"
-/// assertions only print a note; flip this (or set `MIRROR_RC_STATUS_CHECK=1`) to enforce them.
-pub const STATUS_CHECK_LANDED: bool = false;
-
 pub fn tests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("realclients")
 }
@@ -294,18 +290,10 @@ impl Sandbox {
         assert!(out.status.success(), "`mirror restore` failed: {}", show(&out));
     }
 
-    /// After a `use` of the broken site: `mirror status TARGET --check` must report it failing.
-    /// `status --check` lands later; see [`STATUS_CHECK_LANDED`].
+    /// After a `use` of the broken site: `mirror status TARGET --check` must report it failing
+    /// before the user finds out from the client.
     pub fn assert_status_check_reports_failing(&self, target: &str) {
-        let enabled = STATUS_CHECK_LANDED || std::env::var("MIRROR_RC_STATUS_CHECK").is_ok_and(|v| v == "1");
-        if !enabled {
-            say(&format!(
-                "NOTE realclients::{}: `mirror status {target} --check` not asserted yet \
-                 (STATUS_CHECK_LANDED=false; MIRROR_RC_STATUS_CHECK=1 turns it on)",
-                self.name
-            ));
-            return;
-        }
+        self.step(&format!("mirror status {target} --check"));
         let out = self.mirror(&["--json", "status", target, "--check"]);
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("`mirror --json status --check` did not print JSON ({e}): {}", show(&out)));
