@@ -444,3 +444,31 @@ fn under_sudo_user_files_belong_to_the_invoking_user() {
 fn nix_is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
+
+#[test]
+fn a_system_file_without_permission_names_the_file_and_suggests_sudo() {
+    let setpriv = std::path::Path::new("/usr/bin/setpriv");
+    if !nix_is_root() || !setpriv.exists() {
+        eprintln!("skipped: needs root and setpriv to run as an unprivileged user");
+        return;
+    }
+    let env = full_machine();
+    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let before = env.tree();
+    let mut cmd = env.cmd();
+    // The same binary, as `nobody`: /etc under the root stays root's and read-only to it.
+    let bin = cmd.get_program().to_owned();
+    let mut unprivileged = assert_cmd::Command::new(setpriv);
+    unprivileged.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(bin).env_clear();
+    for (key, value) in cmd.get_envs() {
+        if let Some(v) = value {
+            unprivileged.env(key, v);
+        }
+    }
+    let run = env.run_with(&mut unprivileged, &["use", "tuna", "apt", "--yes"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("permission denied"), "{}", run.stderr);
+    assert!(run.stderr.contains("[TMP]/root/etc/apt/sources.list.d/debian.sources"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: system files need root: run the same command with `sudo`"), "{}", run.stderr);
+    assert_eq!(env.tree(), before, "nothing half-written, nothing journaled");
+}
