@@ -455,7 +455,7 @@ fn a_system_file_without_permission_names_the_file_and_suggests_sudo() {
     let env = full_machine();
     std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let before = env.tree();
-    let mut cmd = env.cmd();
+    let cmd = env.cmd();
     // The same binary, as `nobody`: /etc under the root stays root's and read-only to it.
     let bin = cmd.get_program().to_owned();
     let mut unprivileged = assert_cmd::Command::new(setpriv);
