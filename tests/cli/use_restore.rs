@@ -445,30 +445,51 @@ fn nix_is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
-#[test]
-fn a_system_file_without_permission_names_the_file_and_suggests_sudo() {
+/// The binary run as `nobody` (uid 65534) with the test's environment, when the tests run
+/// as root and `setpriv` exists; `None` otherwise.
+fn as_nobody(env: &TestEnv) -> Option<assert_cmd::Command> {
     let setpriv = std::path::Path::new("/usr/bin/setpriv");
     if !nix_is_root() || !setpriv.exists() {
         eprintln!("skipped: needs root and setpriv to run as an unprivileged user");
-        return;
+        return None;
     }
-    let env = full_machine();
     std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let before = env.tree();
     let cmd = env.cmd();
-    // The same binary, as `nobody`: /etc under the root stays root's and read-only to it.
-    let bin = cmd.get_program().to_owned();
-    let mut unprivileged = assert_cmd::Command::new(setpriv);
-    unprivileged.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(bin).env_clear();
+    let mut nobody = assert_cmd::Command::new(setpriv);
+    nobody.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(cmd.get_program()).env_clear();
     for (key, value) in cmd.get_envs() {
         if let Some(v) = value {
-            unprivileged.env(key, v);
+            nobody.env(key, v);
         }
     }
-    let run = env.run_with(&mut unprivileged, &["use", "tuna", "apt", "--yes"]);
+    Some(nobody)
+}
+
+#[test]
+fn a_system_file_without_permission_names_the_file_and_suggests_sudo() {
+    let env = full_machine();
+    let Some(mut nobody) = as_nobody(&env) else { return };
+    let before = env.tree();
+    // /etc under the root stays root's, read-only to `nobody`.
+    let run = env.run_with(&mut nobody, &["use", "tuna", "apt", "--yes"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("permission denied"), "{}", run.stderr);
     assert!(run.stderr.contains("[TMP]/root/etc/apt/sources.list.d/debian.sources"), "{}", run.stderr);
     assert!(run.stderr.contains("hint: system files need root: run the same command with `sudo`"), "{}", run.stderr);
     assert_eq!(env.tree(), before, "nothing half-written, nothing journaled");
+}
+
+#[test]
+fn an_unreadable_config_is_refused_and_nothing_changes() {
+    let env = full_machine();
+    let Some(mut nobody) = as_nobody(&env) else { return };
+    // The home is root's and world-readable, but pip.conf is readable by root alone.
+    std::fs::set_permissions(env.path().join("home/.config/pip/pip.conf"), std::fs::Permissions::from_mode(0o600))
+        .unwrap();
+    let before = env.tree();
+    let run = env.run_with(&mut nobody, &["use", "tuna", "pip", "--yes"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("could not read `[TMP]/home/.config/pip/pip.conf`"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: run the same command with `sudo`"), "{}", run.stderr);
+    assert_eq!(env.tree(), before);
 }
