@@ -1,7 +1,8 @@
-//! Writing a set of file edits as one unit: journal first, then atomic writes; on a failure or
-//! Ctrl-C part-way, every file already written is put back.
+//! Writing a set of files as one unit: every file still holds what was read, or nothing is
+//! written; on a failure or Ctrl-C part-way, every file already written is put back.
+//! `use` journals first and then calls [`apply`]; `restore` calls [`write_all`] directly.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,7 +11,7 @@ use anyhow::Result;
 use crate::context::{Context, Owner};
 use crate::error::Problem;
 use crate::fsx::{self, NewFile};
-use crate::journal::{self, Entry, Pending, State};
+use crate::journal::{self, Pending, State};
 use crate::targets::{FileEdit, Scope, TargetKind};
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -19,9 +20,9 @@ static HANDLER: Once = Once::new();
 /// From now on, Ctrl-C no longer kills the process; it asks the writer to stop and roll back.
 pub fn catch_interrupts() {
     HANDLER.call_once(|| {
-        // If a handler cannot be set (another one exists), Ctrl-C keeps its default effect,
-        // which can at worst stop between two atomic renames; the journal still holds every
-        // original, so `mirror restore --force` repairs it.
+        // If no handler can be set, Ctrl-C keeps its default effect: it can at worst stop the
+        // process between two atomic renames, and the journal entry stays `pending`, which
+        // `mirror restore` then offers to undo with `--id <id> --force`.
         let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
     });
 }
@@ -35,6 +36,16 @@ fn interrupted() -> bool {
 pub struct TargetEdits {
     pub target: TargetKind,
     pub edits: Vec<FileEdit>,
+}
+
+/// One file to bring from `before` to `after` (`None`: the file does not exist).
+#[derive(Debug, Clone, Copy)]
+pub struct Write<'a> {
+    pub path: &'a Path,
+    pub before: Option<&'a [u8]>,
+    pub after: Option<&'a [u8]>,
+    /// Mode and owner for the written file.
+    pub new: NewFile<'a>,
 }
 
 /// Writes every changing edit behind a new journal entry and returns the entry id.
@@ -61,63 +72,101 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
         .collect();
     let mut entry = journal::create(ctx, site, &pending)?;
 
-    let mut written: Vec<&FileEdit> = Vec::new();
-    for (target, edit) in &changes {
+    let owners: Vec<Option<Owner>> = changes.iter().map(|(target, _)| owner_for(ctx, *target)).collect();
+    let writes: Vec<Write<'_>> = changes
+        .iter()
+        .zip(&owners)
+        .map(|((_, e), owner)| Write {
+            path: &e.path,
+            before: e.before.as_deref(),
+            after: e.after.as_deref(),
+            new: NewFile { owner: owner.as_ref(), mode: None, exact: false },
+        })
+        .collect();
+    match write_all(ctx, &writes) {
+        Ok(()) => {
+            entry.set_state(State::Complete, ctx)?;
+            Ok(Some(entry.id))
+        }
+        Err(err) => {
+            entry.set_state(State::RolledBack, ctx)?;
+            Err(err)
+        }
+    }
+}
+
+/// Writes each file in order. Before each write the file must still hold `before`: if
+/// something else changed it since it was read, the run stops. On any failure, or Ctrl-C
+/// (after [`catch_interrupts`]), every file already written gets its `before` back.
+pub fn write_all(ctx: &Context, writes: &[Write<'_>]) -> Result<()> {
+    let mut written: Vec<&Write<'_>> = Vec::new();
+    for w in writes {
         if ctx.test_interrupt_after == Some(written.len()) {
             INTERRUPTED.store(true, Ordering::SeqCst);
         }
-        if interrupted() {
-            roll_back(ctx, &written, &mut entry)?;
-            return Err(Problem::interrupted().into());
-        }
-        let owner = owner_for(ctx, *target);
-        let injected = ctx.test_fail_write.as_deref().is_some_and(|end| edit.path.ends_with(end));
-        let result = match &edit.after {
-            _ if injected => Err(anyhow::anyhow!("injected failure (`MIRROR_TEST_FAIL_WRITE`)")),
-            Some(bytes) => {
-                fsx::write_atomic(&edit.path, bytes, NewFile { owner: owner.as_ref(), mode: None, exact: false })
-            }
-            None => fsx::remove(&edit.path),
-        };
+        let result = if interrupted() { Err(Problem::interrupted().into()) } else { write_one(ctx, w) };
         if let Err(err) = result {
-            let rollback = roll_back(ctx, &written, &mut entry);
-            let err = err.context(Problem::failed(format!(
-                "could not write `{}`; every file already written was put back",
-                edit.path.display()
-            )));
-            return Err(match rollback {
+            return Err(match roll_back(&written) {
                 Ok(()) => err,
-                Err(rb) => err.context(format!(
-                    "and the roll-back failed too: {rb:#}; run `mirror restore --id {} --force`",
-                    entry.id
-                )),
+                Err(rb) => err.context(format!("and putting back the files already written failed too: {rb:#}")),
             });
         }
-        written.push(edit);
+        written.push(w);
     }
-    entry.set_state(State::Complete, ctx)?;
     if interrupted() {
-        // Everything is written and journaled; honour the Ctrl-C by undoing it.
-        roll_back(ctx, &written, &mut entry)?;
+        // Everything is written; honour the Ctrl-C by undoing it.
+        roll_back(&written)?;
         return Err(Problem::interrupted().into());
     }
-    Ok(Some(entry.id))
+    Ok(())
 }
 
-/// Puts back the original bytes of every file in `written`, newest first.
-fn roll_back(ctx: &Context, written: &[&FileEdit], entry: &mut Entry) -> Result<()> {
+fn write_one(ctx: &Context, w: &Write<'_>) -> Result<()> {
+    let now = read_bytes(w.path)?;
+    if now.as_deref() != w.before {
+        return Err(Problem::failed(format!(
+            "`{}` changed while `mirror` was working; every file already written was put back",
+            w.path.display()
+        ))
+        .hint("run the command again")
+        .into());
+    }
+    let injected = ctx.test_fail_write.as_deref().is_some_and(|end| w.path.ends_with(end));
+    let result = match w.after {
+        _ if injected => Err(anyhow::anyhow!("injected failure (`MIRROR_TEST_FAIL_WRITE`)")),
+        Some(bytes) => fsx::write_atomic(w.path, bytes, w.new),
+        None => fsx::remove(w.path),
+    };
+    result.map_err(|err| {
+        err.context(Problem::failed(format!(
+            "could not write `{}`; every file already written was put back",
+            w.path.display()
+        )))
+    })
+}
+
+/// Puts back the `before` bytes of every file in `written`, newest first.
+fn roll_back(written: &[&Write<'_>]) -> Result<()> {
     let mut first_error = None;
-    for edit in written.iter().rev() {
-        let result = match &edit.before {
-            Some(bytes) => fsx::write_atomic(&edit.path, bytes, NewFile::default()),
-            None => fsx::remove(&edit.path),
+    for w in written.iter().rev() {
+        let result = match w.before {
+            Some(bytes) => fsx::write_atomic(w.path, bytes, NewFile::default()),
+            None => fsx::remove(w.path),
         };
         if let Err(e) = result {
             first_error.get_or_insert(e);
         }
     }
-    entry.set_state(State::RolledBack, ctx)?;
     first_error.map_or(Ok(()), Err)
+}
+
+/// The bytes of `path` now; `None` when it does not exist.
+pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(crate::error::with_permission_hint(e, path, "read")),
+    }
 }
 
 /// User files are written for the invoking user under sudo.
@@ -130,7 +179,7 @@ pub fn owner_for(ctx: &Context, target: TargetKind) -> Option<Owner> {
 
 /// Fails early, before anything is written, when a file's folder cannot be written.
 fn preflight(path: &Path) -> Result<()> {
-    let mut dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     while !dir.as_os_str().is_empty() && !dir.exists() {
         dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
     }
@@ -142,5 +191,48 @@ fn preflight(path: &Path) -> Result<()> {
         Err(_) => Err(Problem::failed(format!("permission denied: cannot write `{}`", path.display()))
             .hint("system files need root: run the same command with `sudo`; nothing was changed")
             .into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::ffi::OsString;
+
+    use super::*;
+    use crate::context::Overrides;
+
+    fn ctx(home: &Path) -> Context {
+        let map: BTreeMap<&str, OsString> = [("HOME", home.as_os_str().to_owned())].into();
+        Context::from_vars(&Overrides::default(), |n| map.get(n).cloned()).unwrap()
+    }
+
+    #[test]
+    fn a_file_changed_since_it_was_read_stops_the_run_and_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, "a0").unwrap();
+        std::fs::write(&b, "edited meanwhile").unwrap();
+        let writes = [
+            Write { path: &a, before: Some(b"a0"), after: Some(b"a1"), new: NewFile::default() },
+            Write { path: &b, before: Some(b"b0"), after: Some(b"b1"), new: NewFile::default() },
+        ];
+        let err = write_all(&ctx(dir.path()), &writes).unwrap_err();
+        assert!(format!("{err}").contains("changed while `mirror` was working"), "{err}");
+        assert_eq!(std::fs::read(&a).unwrap(), b"a0", "the first file was put back");
+        assert_eq!(std::fs::read(&b).unwrap(), b"edited meanwhile", "the other edit is kept");
+    }
+
+    #[test]
+    fn a_created_file_is_removed_on_roll_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, bad) = (dir.path().join("new"), dir.path().join("bad"));
+        std::fs::write(&bad, "x").unwrap();
+        let writes = [
+            Write { path: &new, before: None, after: Some(b"n"), new: NewFile::default() },
+            Write { path: &bad, before: None, after: Some(b"y"), new: NewFile::default() },
+        ];
+        assert!(write_all(&ctx(dir.path()), &writes).is_err());
+        assert!(!new.exists());
     }
 }

@@ -237,14 +237,6 @@ impl Catalog {
     pub fn sites(&self) -> impl Iterator<Item = &Site> {
         self.sites.values()
     }
-
-    pub fn len(&self) -> usize {
-        self.sites.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sites.is_empty()
-    }
 }
 
 fn read_dir_sites(dir: &Path) -> Result<Vec<Site>> {

@@ -22,9 +22,9 @@ pub mod vars {
     pub const MIRROR_ARCH: &str = "MIRROR_ARCH";
     /// Fixed "now" as unix seconds; used by tests to make freshness deterministic.
     pub const MIRROR_TEST_NOW: &str = "MIRROR_TEST_NOW";
-    /// Test hook: the write of a file whose path ends with this fails (roll-back tests).
+    /// Test hook (debug builds only): the write of a file whose path ends with this fails.
     pub const MIRROR_TEST_FAIL_WRITE: &str = "MIRROR_TEST_FAIL_WRITE";
-    /// Test hook: behave as if Ctrl-C came after this many files were written.
+    /// Test hook (debug builds only): behave as if Ctrl-C came after this many files were written.
     pub const MIRROR_TEST_INTERRUPT_AFTER: &str = "MIRROR_TEST_INTERRUPT_AFTER";
     pub const HOME: &str = "HOME";
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
@@ -172,8 +172,13 @@ impl Context {
             now,
             no_progress: var(vars::MIRROR_NO_PROGRESS).is_some(),
             no_color: var(vars::NO_COLOR).is_some(),
-            test_fail_write: var(vars::MIRROR_TEST_FAIL_WRITE).map(|v| v.to_string_lossy().into_owned()),
-            test_interrupt_after: var(vars::MIRROR_TEST_INTERRUPT_AFTER).and_then(|v| v.to_string_lossy().parse().ok()),
+            // Fault injection exists only in debug builds (the tests); a release binary ignores it.
+            test_fail_write: var(vars::MIRROR_TEST_FAIL_WRITE)
+                .filter(|_| cfg!(debug_assertions))
+                .map(|v| v.to_string_lossy().into_owned()),
+            test_interrupt_after: var(vars::MIRROR_TEST_INTERRUPT_AFTER)
+                .filter(|_| cfg!(debug_assertions))
+                .and_then(|v| v.to_string_lossy().parse().ok()),
         })
     }
 

@@ -42,16 +42,22 @@ pub fn write_atomic(path: &Path, data: &[u8], new: NewFile<'_>) -> Result<()> {
         .map_err(|e| with_permission_hint(e, path, "write"))?;
 
     let (mode, uid, gid) = match &existing {
-        Some(m) => (m.mode() & 0o7777, Some(m.uid()), Some(m.gid())),
+        Some(m) if !new.exact => (m.mode() & 0o7777, Some(m.uid()), Some(m.gid())),
+        Some(m) => (
+            new.mode.unwrap_or(m.mode() & 0o7777),
+            Some(new.owner.map_or(m.uid(), |o| o.uid)),
+            Some(new.owner.map_or(m.gid(), |o| o.gid)),
+        ),
         None => (new.mode.unwrap_or(0o644), new.owner.map(|o| o.uid), new.owner.map(|o| o.gid)),
     };
     let file = tmp.as_file_mut();
     file.write_all(data).map_err(|e| with_permission_hint(e, path, "write"))?;
     file.set_permissions(Permissions::from_mode(mode))
         .with_context(|| format!("could not set the mode of `{}`", path.display()))?;
-    if uid.is_some() || gid.is_some() {
+    // Only root can give a file away; anyone else writes files they own, as before.
+    if nix::unistd::geteuid().is_root() {
         let current = file.metadata()?;
-        if uid != Some(current.uid()) || gid != Some(current.gid()) {
+        if uid.is_some_and(|u| u != current.uid()) || gid.is_some_and(|g| g != current.gid()) {
             std::os::unix::fs::fchown(&*file, uid, gid)
                 .with_context(|| format!("could not give `{}` its owner back", path.display()))?;
         }
@@ -118,6 +124,17 @@ mod tests {
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o640);
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["sources.list"]);
+    }
+
+    #[test]
+    fn exact_puts_mode_back_on_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pip.conf");
+        std::fs::write(&path, "edited").unwrap();
+        std::fs::set_permissions(&path, Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&path, b"original", NewFile { owner: None, mode: Some(0o644), exact: true }).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o644);
+        assert_eq!(std::fs::read(&path).unwrap(), b"original");
     }
 
     #[test]

@@ -176,15 +176,34 @@ pub fn create(ctx: &Context, site: &str, files: &[Pending<'_>]) -> Result<Entry>
     Ok(entry)
 }
 
-/// Every entry in both journal folders, oldest first.
-pub fn list(ctx: &Context) -> Result<Vec<Entry>> {
+/// Every entry in both journal folders, oldest first, and warnings about folders that could
+/// not be read (the system journal without root).
+pub fn list(ctx: &Context) -> Result<(Vec<Entry>, Vec<String>)> {
     let mut by_id: BTreeMap<String, Vec<(PathBuf, Manifest)>> = BTreeMap::new();
+    let mut warnings = Vec::new();
     for dir in [ctx.system_journal_dir(), ctx.user_journal_dir()] {
-        let Ok(read) = std::fs::read_dir(&dir) else { continue };
+        let read = match std::fs::read_dir(&dir) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                warnings.push(format!(
+                    "could not read the journal `{}` ({e}); entries for system files need `sudo mirror restore`",
+                    dir.display()
+                ));
+                continue;
+            }
+        };
         for item in read.flatten() {
             let entry_dir = item.path();
             let manifest_path = entry_dir.join("manifest.json");
-            let Ok(text) = std::fs::read_to_string(&manifest_path) else { continue };
+            let text = match std::fs::read_to_string(&manifest_path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    warnings.push(format!("could not read `{}` ({e})", manifest_path.display()));
+                    continue;
+                }
+            };
             let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
                 Problem::bad(format!("journal file `{}` is damaged: {e}", manifest_path.display()))
                     .hint("move that entry folder away to ignore it")
@@ -192,7 +211,12 @@ pub fn list(ctx: &Context) -> Result<Vec<Entry>> {
             by_id.entry(manifest.id.clone()).or_default().push((entry_dir, manifest));
         }
     }
-    Ok(by_id.into_iter().map(|(id, parts)| Entry { id, parts }).collect())
+    Ok((by_id.into_iter().map(|(id, parts)| Entry { id, parts }).collect(), warnings))
+}
+
+/// Whether `dir` is a part of the user journal (as opposed to the system one).
+pub fn is_user_part(ctx: &Context, dir: &Path) -> bool {
+    dir.starts_with(ctx.user_journal_dir())
 }
 
 fn journal_dir(ctx: &Context, scope: Scope) -> PathBuf {
@@ -204,7 +228,7 @@ fn journal_dir(ctx: &Context, scope: Scope) -> PathBuf {
 
 /// User journal folders belong to the invoking user under sudo.
 fn owner_of_dir(dir: &Path, ctx: &Context) -> Option<Owner> {
-    if dir.starts_with(ctx.user_journal_dir()) { ctx.sudo_user.clone() } else { None }
+    if is_user_part(ctx, dir) { ctx.sudo_user.clone() } else { None }
 }
 
 fn write_manifest(entry_dir: &Path, manifest: &Manifest, owner: Option<&Owner>) -> Result<()> {

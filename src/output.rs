@@ -40,11 +40,6 @@ impl Printer {
         }
     }
 
-    /// A printer for tests and other non-terminal use.
-    pub fn plain() -> Self {
-        Self { json: false, quiet: false, verbose: false, color: false, progress: false, interactive: false }
-    }
-
     /// Data on stdout (tables, diffs). A closed pipe surfaces as an error `main` treats as success.
     pub fn data(&self, text: &str) -> Result<()> {
         let mut out = std::io::stdout().lock();
@@ -87,9 +82,7 @@ impl Printer {
     /// Asks once; only on a terminal. Without one the caller must have `--yes`.
     pub fn confirm(&self, question: &str) -> Result<bool> {
         if !self.interactive {
-            return Err(Problem::bad("refusing to change files without confirmation: no terminal to ask on")
-                .hint("pass `--yes` to proceed, or `--dry-run` to see the changes")
-                .into());
+            return Err(no_terminal());
         }
         let answer = dialoguer::Confirm::new().with_prompt(question).default(false).interact()?;
         Ok(answer)
@@ -135,10 +128,13 @@ impl Printer {
     pub fn yellow(&self, text: &str) -> String {
         self.paint(text, "33")
     }
+}
 
-    pub fn color(&self) -> bool {
-        self.color
-    }
+/// The refusal to change files when there is no terminal to confirm on and no `--yes`.
+pub fn no_terminal() -> anyhow::Error {
+    Problem::bad("refusing to change files without confirmation: no terminal to ask on")
+        .hint("pass `--yes` to proceed, or `--dry-run` to see the changes")
+        .into()
 }
 
 /// A unified diff of one file, with `a/` and `b/` headers naming it (`/dev/null` for a file

@@ -1,18 +1,20 @@
 //! `mirror restore`: give back the exact bytes a `use` replaced.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::Serialize;
 
 use super::App;
-use crate::apply::catch_interrupts;
+use crate::apply::{Write, catch_interrupts, read_bytes, write_all};
 use crate::cli::RestoreArgs;
 use crate::context::Owner;
 use crate::error::{ExitStatus, Problem};
-use crate::fsx::{self, NewFile};
+use crate::fsx::NewFile;
 use crate::journal::{self, Entry, FileRecord, State};
 use crate::output::{table, unified_diff};
+use crate::targets::{Scope, TargetKind};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -53,6 +55,8 @@ struct ListedEntry {
 /// One file to put back and what was recorded of it.
 struct Step {
     record: FileRecord,
+    /// Who the restored file belongs to.
+    owner: Option<Owner>,
     action: Action,
     /// The bytes the file must hold afterwards (`None`: the file must not exist).
     original: Option<Vec<u8>>,
@@ -60,20 +64,24 @@ struct Step {
 }
 
 pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
-    let entries = journal::list(&app.ctx)?;
+    let (entries, warnings) = journal::list(&app.ctx)?;
+    for w in &warnings {
+        app.out.warn(w);
+    }
     if args.list {
         return list(app, &entries);
     }
-    let mut entry = pick(&entries, args.id.as_deref())?.clone();
+    let mut entry = pick(&entries, args.id.as_deref(), &args.targets)?.clone();
 
     let mut steps = Vec::new();
     for (dir, record) in entry.files() {
         if !args.targets.is_empty() && !args.targets.contains(&record.target) {
             continue;
         }
+        let owner = trusted_owner(app, dir, record)?;
         let original = record.before.as_deref().map(|b| Entry::blob(dir, b)).transpose()?;
         let written = record.after.as_deref().map(|a| Entry::blob(dir, a)).transpose()?;
-        let current = read_current(&record.path)?;
+        let current = read_bytes(&record.path)?;
         let action = if current == original {
             Action::Unchanged
         } else if current != written && !args.force {
@@ -83,10 +91,7 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
         } else {
             Action::Restored
         };
-        steps.push(Step { record: record.clone(), action, original, current });
-    }
-    if steps.is_empty() {
-        return Err(Problem::bad(format!("journal entry `{}` has no files of the named targets", entry.id)).into());
+        steps.push(Step { record: record.clone(), owner, action, original, current });
     }
 
     let refused: Vec<&Step> = steps.iter().filter(|s| s.action == Action::Refused).collect();
@@ -127,10 +132,19 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
         }
     }
 
+    // All or nothing: a failure or Ctrl-C part-way puts back what was already restored.
     catch_interrupts();
-    for step in &steps {
-        put_back(step)?;
-    }
+    let writes: Vec<Write<'_>> = steps
+        .iter()
+        .filter(|s| s.action != Action::Unchanged)
+        .map(|s| Write {
+            path: &s.record.path,
+            before: s.current.as_deref(),
+            after: s.original.as_deref(),
+            new: NewFile { owner: s.owner.as_ref(), mode: s.record.mode, exact: true },
+        })
+        .collect();
+    write_all(&app.ctx, &writes)?;
     let all = args.targets.is_empty() || entry.targets().iter().all(|t| args.targets.contains(t));
     if all {
         entry.set_state(State::Restored, &app.ctx)?;
@@ -139,48 +153,71 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn put_back(step: &Step) -> Result<()> {
-    match (&step.action, &step.original) {
-        (Action::Unchanged | Action::Refused, _) => Ok(()),
-        (_, None) => fsx::remove(&step.record.path),
-        (_, Some(bytes)) => {
-            let owner = match (step.record.uid, step.record.gid) {
-                (Some(uid), Some(gid)) => Some(Owner { name: String::new(), uid, gid }),
-                _ => None,
-            };
-            let new = NewFile { owner: owner.as_ref(), mode: step.record.mode, exact: true };
-            fsx::write_atomic(&step.record.path, bytes, new)
-        }
+/// The owner to give a restored file. A user's journal is writable by that user, so when
+/// root restores from it (`sudo mirror restore`), a record is trusted only for a user-level
+/// target's file inside that user's own config locations, and the file goes to the user.
+fn trusted_owner(app: &App, dir: &Path, record: &FileRecord) -> Result<Option<Owner>> {
+    let recorded = match (record.uid, record.gid) {
+        (Some(uid), Some(gid)) => Some(Owner { name: String::new(), uid, gid }),
+        _ => None,
+    };
+    let part_owner = std::fs::metadata(dir).map(|m| m.uid()).unwrap_or(0);
+    if !nix::unistd::geteuid().is_root() || part_owner == 0 {
+        return Ok(recorded);
     }
+    let ctx = &app.ctx;
+    let allowed = journal::is_user_part(ctx, dir)
+        && record.target.scope() == Scope::User
+        && !record.path.components().any(|c| c == std::path::Component::ParentDir)
+        && ([&ctx.home, &ctx.config_home, &ctx.cargo_home].iter().any(|base| record.path.starts_with(base))
+            || [&ctx.pip_config_file, &ctx.condarc].iter().any(|f| f.as_deref() == Some(record.path.as_path())));
+    if !allowed {
+        return Err(Problem::bad(format!(
+            "refusing to restore `{}` as root from the journal entry in `{}`, which another user can write",
+            record.path.display(),
+            dir.display()
+        ))
+        .hint("restore user files without `sudo`")
+        .into());
+    }
+    let user = ctx.sudo_user.clone().unwrap_or(Owner { name: String::new(), uid: part_owner, gid: part_owner });
+    Ok(Some(user))
 }
 
-fn read_current(path: &Path) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(crate::error::with_permission_hint(e, path, "read")),
-    }
-}
-
-/// The entry to restore: `--id`, else the newest one that a `use` completed.
-fn pick<'a>(entries: &'a [Entry], id: Option<&str>) -> Result<&'a Entry> {
+/// The entry to restore: `--id`, else the newest one a `use` completed (holding one of the
+/// named targets, if any). A newer `use` that never finished stops the choice.
+fn pick<'a>(entries: &'a [Entry], id: Option<&str>, targets: &[TargetKind]) -> Result<&'a Entry> {
     if let Some(id) = id {
         return entries.iter().find(|e| e.id == id).ok_or_else(|| {
             Problem::bad(format!("no journal entry `{id}`")).hint("list them with `mirror restore --list`").into()
         });
     }
-    entries.iter().rev().find(|e| e.state() == State::Complete).ok_or_else(|| {
-        let why = if entries.is_empty() {
-            "no `mirror use` is recorded in the journal"
-        } else {
-            "every `mirror use` in the journal was already restored or rolled back"
-        };
-        Problem::failed(format!("nothing to restore: {why}"))
-            .hint(
-                "`mirror restore --list` shows every entry; `mirror use upstream` points back at the official servers",
-            )
-            .into()
-    })
+    let relevant = |e: &&Entry| targets.is_empty() || e.targets().iter().any(|t| targets.contains(t));
+    for entry in entries.iter().rev().filter(relevant) {
+        match entry.state() {
+            State::Complete => return Ok(entry),
+            State::Pending => {
+                return Err(Problem::failed(format!(
+                    "the last `mirror use` (entry {}) never finished: it was stopped part-way",
+                    entry.id
+                ))
+                .hint(format!(
+                    "`mirror restore --id {} --force` puts back every file it recorded, whether it was written or not",
+                    entry.id
+                ))
+                .into());
+            }
+            State::RolledBack | State::Restored => {}
+        }
+    }
+    let why = if entries.is_empty() {
+        "no `mirror use` is recorded in the journal"
+    } else {
+        "every `mirror use` in the journal was already restored or rolled back"
+    };
+    Err(Problem::failed(format!("nothing to restore: {why}"))
+        .hint("`mirror restore --list` shows every entry; `mirror use upstream` points back at the official servers")
+        .into())
 }
 
 fn list(app: &App, entries: &[Entry]) -> Result<ExitStatus> {

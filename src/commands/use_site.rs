@@ -10,7 +10,7 @@ use crate::apply::{self, TargetEdits};
 use crate::catalog::{Catalog, Site, UPSTREAM};
 use crate::cli::UseArgs;
 use crate::error::{ExitStatus, Problem};
-use crate::output::{table, unified_diff};
+use crate::output::{no_terminal, table, unified_diff};
 use crate::targets::{Host, Request, TargetKind};
 
 #[derive(Debug, Serialize)]
@@ -116,9 +116,7 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
     let any_change = report.targets.iter().any(|t| t.status == Outcome::Changed);
     if any_change && !app.args.yes {
         if !app.out.interactive() {
-            return Err(Problem::bad("refusing to change files without confirmation: no terminal to ask on")
-                .hint("pass `--yes` to proceed, or `--dry-run` to see the changes")
-                .into());
+            return Err(no_terminal());
         }
         app.out.talk(&diffs);
         if !app.out.confirm("apply these changes?")? {
@@ -126,7 +124,24 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             return Ok(ExitStatus::Failure);
         }
     }
-    report.journal = apply::apply(&app.ctx, &site_arg, &work)?;
+    report.journal = match apply::apply(&app.ctx, &site_arg, &work) {
+        Ok(id) => id,
+        Err(err) => {
+            // Scripts still get the report: every target that was to change did not.
+            let status = crate::error::status_of(&err);
+            for t in report.targets.iter_mut().filter(|t| t.status == Outcome::Changed) {
+                t.status = Outcome::Failed;
+                t.reason = Some(match status {
+                    ExitStatus::Interrupted => "interrupted; put back".into(),
+                    _ => "not written; every file was put back".into(),
+                });
+            }
+            if app.args.json {
+                print_report(app, &report)?;
+            }
+            return Err(err);
+        }
+    };
     print_report(app, &report)?;
     if let Some(id) = &report.journal {
         app.out.talk(&format!("journal {id}: undo with `mirror restore`"));

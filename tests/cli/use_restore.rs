@@ -493,3 +493,110 @@ fn an_unreadable_config_is_refused_and_nothing_changes() {
     assert!(run.stderr.contains("hint: run the same command with `sudo`"), "{}", run.stderr);
     assert_eq!(env.tree(), before);
 }
+
+#[test]
+fn restore_puts_the_original_mode_back() {
+    let env = full_machine();
+    let conf = env.path().join("home/.config/pip/pip.conf");
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(env.run(&["use", "tuna", "pip", "--yes"]).code, 0);
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = env.run(&["restore"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::metadata(&conf).unwrap().mode() & 0o777, 0o644);
+    assert_eq!(env.read("home/.config/pip/pip.conf"), PIP_CONF);
+}
+
+#[test]
+fn a_failed_use_still_prints_its_json_report() {
+    let env = full_machine();
+    let mut cmd = env.cmd();
+    cmd.env("MIRROR_TEST_FAIL_WRITE", "uv/uv.toml");
+    let run = env.run_with(&mut cmd, &["use", "tuna", "pip", "uv", "--yes", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc = run.json();
+    assert!(doc["journal"].is_null());
+    for t in doc["targets"].as_array().unwrap() {
+        assert_eq!(t["status"], "failed", "{t}");
+    }
+}
+
+/// Sets the state of every journal entry (as a crash part-way would leave it).
+fn set_journal_state(env: &TestEnv, state: &str) -> String {
+    let mut id = String::new();
+    for dir in ["home/.local/state/mirror/journal", "root/var/lib/mirror/journal"] {
+        let Ok(entries) = std::fs::read_dir(env.path().join(dir)) else { continue };
+        for entry in entries {
+            let manifest = entry.unwrap().path().join("manifest.json");
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+            doc["state"] = state.into();
+            id = doc["id"].as_str().unwrap().to_owned();
+            std::fs::write(&manifest, serde_json::to_string(&doc).unwrap()).unwrap();
+        }
+    }
+    id
+}
+
+#[test]
+fn a_use_that_never_finished_is_named_by_restore() {
+    let env = full_machine();
+    assert_eq!(env.run(&["use", "tuna", "pip", "apt", "--yes"]).code, 0);
+    let id = set_journal_state(&env, "pending");
+    let run = env.run(&["restore"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("never finished"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("mirror restore --id {id} --force")), "{}", run.stderr);
+    let run = env.run(&["restore", "--id", &id, "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(env.read("home/.config/pip/pip.conf"), PIP_CONF);
+    assert_eq!(env.read("root/etc/apt/sources.list.d/debian.sources"), DEBIAN_SOURCES);
+}
+
+#[test]
+fn restore_of_a_target_picks_the_last_use_that_changed_it() {
+    let env = full_machine();
+    assert_eq!(env.run(&["use", "tuna", "pip", "--yes"]).code, 0);
+    assert_eq!(env.run(&["use", "tuna", "cargo", "--yes"]).code, 0);
+    let run = env.run(&["restore", "pip", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(env.read("home/.config/pip/pip.conf"), PIP_CONF);
+    assert!(env.read("home/.cargo/config.toml").contains("replace-with"), "cargo's newer entry is untouched");
+}
+
+#[test]
+fn sudo_restore_refuses_a_tampered_user_journal() {
+    if !nix_is_root() {
+        eprintln!("skipped: needs root to act as sudo");
+        return;
+    }
+    let env = full_machine();
+    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let secret = env.write("root/etc/secret", "root only\n");
+    let mut cmd = env.cmd();
+    cmd.env("SUDO_USER", "nobody");
+    assert_eq!(env.run_with(&mut cmd, &["use", "tuna", "pip", "--yes"]).code, 0);
+    // The user owns their journal and points an entry at a root-owned file.
+    let journal = env.path().join("home/.local/state/mirror/journal");
+    let entry = std::fs::read_dir(&journal).unwrap().next().unwrap().unwrap().path();
+    let manifest = entry.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let pip = env.path().join("home/.config/pip/pip.conf");
+    std::fs::write(&manifest, text.replace(pip.to_str().unwrap(), secret.to_str().unwrap())).unwrap();
+    std::fs::write(&secret, std::fs::read(entry.join("0.after")).unwrap()).unwrap();
+    let mut cmd = env.cmd();
+    cmd.env("SUDO_USER", "nobody");
+    let run = env.run_with(&mut cmd, &["restore", "--force"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("refusing to restore `[TMP]/root/etc/secret` as root"), "{}", run.stderr);
+    assert_eq!(std::fs::read(entry.join("0.after")).unwrap(), std::fs::read(&secret).unwrap(), "untouched");
+}
+
+#[test]
+fn restore_without_root_says_the_system_journal_needs_sudo() {
+    let env = full_machine();
+    assert_eq!(env.run(&["use", "tuna", "apt", "--yes"]).code, 0);
+    let Some(mut nobody) = as_nobody(&env) else { return };
+    let run = env.run_with(&mut nobody, &["restore", "--list"]);
+    assert!(run.stderr.contains("need `sudo mirror restore`"), "{}", run.stderr);
+}
