@@ -304,12 +304,10 @@ pub fn registry_url(text: &str) -> Result<Option<String>, LineError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::ffi::OsString;
 
     use super::*;
     use crate::catalog::{Origin, parse_site};
-    use crate::context::Overrides;
+    use crate::targets::testing;
 
     const FULL: &str = include_str!("../../tests/fixtures/cargo/config.toml");
     const USTC_CFG: &str = include_str!("../../tests/fixtures/cargo/ustc.toml");
@@ -321,10 +319,7 @@ mod tests {
     const USTC_URL: &str = "https://mirrors.ustc.edu.cn/crates.io-index";
 
     fn site(id: &str, crates: &str) -> Site {
-        let text = format!(
-            "id = \"{id}\"\nname = \"{id}\"\nhomepage = \"https://{id}.example/\"\nregion = \"CN\"\n[repos]\ncrates = \"{crates}\"\n"
-        );
-        parse_site(Path::new(&format!("x/{id}.toml")), &text, Origin::Builtin).unwrap()
+        testing::site(id, &format!("[repos]\ncrates = \"{crates}\"\n"))
     }
 
     fn tuna() -> Registry {
@@ -496,11 +491,7 @@ mod tests {
     // --- plan / current / present against a fake home ---
 
     fn context(dir: &Path) -> Context {
-        let mut map: BTreeMap<String, OsString> = BTreeMap::new();
-        map.insert("HOME".into(), dir.join("home").into());
-        map.insert("CARGO_HOME".into(), dir.join("cargo").into());
-        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
-        Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
+        testing::context(dir, &[("CARGO_HOME", dir.join("cargo").display().to_string())])
     }
 
     fn plan(ctx: &Context, site: &Site) -> Result<Vec<FileEdit>> {

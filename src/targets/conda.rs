@@ -666,13 +666,12 @@ fn verify(out: &str, expected: &Hash) -> Result<(), LineError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::ffi::OsString;
+
     use std::path::Path;
 
     use super::*;
     use crate::catalog::{Origin, parse_site};
-    use crate::context::Overrides;
+    use crate::targets::testing::{self, context};
 
     const FULL: &str = include_str!("../../tests/fixtures/conda/condarc");
     const FLOW: &str = include_str!("../../tests/fixtures/conda/flow.condarc");
@@ -681,10 +680,7 @@ mod tests {
     const MALFORMED: &str = include_str!("../../tests/fixtures/conda/malformed.condarc");
 
     fn site(id: &str, anaconda: &str, conda: &str) -> Site {
-        let text = format!(
-            "id = \"{id}\"\nname = \"{id}\"\nhomepage = \"https://{id}.example/\"\nregion = \"CN\"\n[repos]\nanaconda = \"{anaconda}\"\n{conda}\n"
-        );
-        parse_site(Path::new(&format!("x/{id}.toml")), &text, Origin::Builtin).unwrap()
+        testing::site(id, &format!("[repos]\nanaconda = \"{anaconda}\"\n{conda}\n"))
     }
 
     fn tuna() -> Site {
@@ -925,16 +921,6 @@ mod tests {
     }
 
     // --- plan / current / present against a fake home ---
-
-    fn context(dir: &Path, vars: &[(&str, String)]) -> Context {
-        let mut map: BTreeMap<String, OsString> = BTreeMap::new();
-        map.insert("HOME".into(), dir.join("home").into());
-        for (k, v) in vars {
-            map.insert((*k).into(), v.into());
-        }
-        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
-        Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
-    }
 
     fn plan(ctx: &Context, site: &Site) -> Result<Vec<FileEdit>> {
         Conda.plan(ctx, &Host::default(), &Request { site, upstream: None, security: false })

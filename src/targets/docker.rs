@@ -268,7 +268,8 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::catalog::{Origin, parse_site};
+    use crate::targets::testing;
+
     use crate::context::Overrides;
 
     const TWO_SPACES: &str = include_str!("../../tests/fixtures/docker/two-spaces.json");
@@ -284,10 +285,7 @@ mod tests {
     const PROXY: &str = "https://proxy.example";
 
     fn site(id: &str, repos: &str) -> Site {
-        let text = format!(
-            "id = \"{id}\"\nname = \"{id}\"\nhomepage = \"https://{id}.example/\"\nregion = \"CN\"\n[repos]\n{repos}"
-        );
-        parse_site(Path::new(&format!("x/{id}.toml")), &text, Origin::Builtin).unwrap()
+        testing::site(id, &format!("[repos]\n{repos}"))
     }
 
     fn hub() -> Site {

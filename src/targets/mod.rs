@@ -402,6 +402,36 @@ pub fn parse_toml(text: &str) -> Result<Document<&str>, LineError> {
     Document::parse(text).map_err(|e| LineError::spanned(text, e.span(), e.message().trim()))
 }
 
+/// Builders shared by the targets' unit tests.
+#[cfg(test)]
+pub mod testing {
+    use std::collections::BTreeMap;
+    use std::ffi::OsString;
+    use std::path::Path;
+
+    use crate::catalog::{Origin, Site, parse_site};
+    use crate::context::{Context, Overrides};
+
+    /// A site `id` from the text that follows its required header (`allow_http`, `[repos]`,
+    /// `[conda]`, …).
+    pub fn site(id: &str, rest: &str) -> Site {
+        let text =
+            format!("id = \"{id}\"\nname = \"{id}\"\nhomepage = \"https://{id}.example/\"\nregion = \"CN\"\n{rest}");
+        parse_site(Path::new(&format!("x/{id}.toml")), &text, Origin::Builtin).unwrap()
+    }
+
+    /// A context for a fake machine in `dir`: `--root <dir>/root`, `HOME=<dir>/home`, plus `vars`.
+    pub fn context(dir: &Path, vars: &[(&str, String)]) -> Context {
+        let mut map: BTreeMap<String, OsString> = BTreeMap::new();
+        map.insert("HOME".into(), dir.join("home").into());
+        for (k, v) in vars {
+            map.insert((*k).into(), v.into());
+        }
+        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
+        Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -449,12 +449,9 @@ fn join(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::ffi::OsString;
 
     use super::*;
-    use crate::catalog::{Origin, parse_site};
-    use crate::context::Overrides;
+    use crate::targets::testing::{self, context};
 
     const FULL: &str = include_str!("../../tests/fixtures/pip/pip.conf");
     const LEGACY: &str = include_str!("../../tests/fixtures/pip/legacy-pip.conf");
@@ -468,10 +465,7 @@ mod tests {
     const LAN: &str = "http://10.0.0.5:8080/simple";
 
     fn site(id: &str, repos: &str) -> Site {
-        let text = format!(
-            "id = \"{id}\"\nname = \"{id}\"\nhomepage = \"https://{id}.example/\"\nregion = \"CN\"\nallow_http = true\n[repos]\n{repos}\n"
-        );
-        parse_site(Path::new(&format!("x/{id}.toml")), &text, Origin::Builtin).unwrap()
+        testing::site(id, &format!("allow_http = true\n[repos]\n{repos}\n"))
     }
 
     fn tuna() -> Site {
@@ -633,16 +627,6 @@ mod tests {
     }
 
     // --- plan / current / present against a fake home ---
-
-    fn context(dir: &Path, vars: &[(&str, String)]) -> Context {
-        let mut map: BTreeMap<String, OsString> = BTreeMap::new();
-        map.insert("HOME".into(), dir.join("home").into());
-        for (k, v) in vars {
-            map.insert((*k).into(), v.into());
-        }
-        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
-        Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
-    }
 
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

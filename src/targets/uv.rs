@@ -208,13 +208,9 @@ pub fn index_url(text: &str) -> Result<Option<String>, LineError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::ffi::OsString;
-    use std::path::Path;
 
     use super::*;
-    use crate::catalog::{Origin, parse_site};
-    use crate::context::Overrides;
+    use crate::targets::testing::{self, context};
 
     const FULL: &str = include_str!("../../tests/fixtures/uv/uv.toml");
     const DEPRECATED: &str = include_str!("../../tests/fixtures/uv/deprecated.toml");
@@ -227,10 +223,7 @@ mod tests {
     const PYPI: &str = "https://pypi.org/simple";
 
     fn site(id: &str, repos: &str) -> Site {
-        let text = format!(
-            "id = \"{id}\"\nname = \"{id}\"\nhomepage = \"https://{id}.example/\"\nregion = \"CN\"\n[repos]\n{repos}\n"
-        );
-        parse_site(Path::new(&format!("x/{id}.toml")), &text, Origin::Builtin).unwrap()
+        testing::site(id, &format!("[repos]\n{repos}\n"))
     }
 
     fn ok(input: Option<&str>, url: &str) -> String {
@@ -334,16 +327,6 @@ mod tests {
     }
 
     // --- plan / current / present against a fake home ---
-
-    fn context(dir: &Path, vars: &[(&str, String)]) -> Context {
-        let mut map: BTreeMap<String, OsString> = BTreeMap::new();
-        map.insert("HOME".into(), dir.join("home").into());
-        for (k, v) in vars {
-            map.insert((*k).into(), v.into());
-        }
-        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
-        Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
-    }
 
     fn plan(ctx: &Context, site: &Site) -> Result<Vec<FileEdit>> {
         Uv.plan(ctx, &Host::default(), &Request { site, upstream: None, security: false })
