@@ -7,6 +7,47 @@
 //! When no file names the archive at all (a minimal container), a `sources.list` is generated
 //! from os-release.
 //!
+//! A URI of an entry is the distribution archive when one of these holds:
+//!
+//! - (a) **catalog URL**: it is a `debian`/`debian-security` (Debian) or `ubuntu`/`ubuntu-ports`
+//!   (Ubuntu) URL of a site in the catalog (the request's site, `upstream` and every other site),
+//!   with either scheme and with or without a final `/`.
+//! - (b) **official host**: its host is an official server of the distribution
+//!   (`deb.debian.org`, `security.debian.org`, `ftp.debian.org`, `ftp.<cc>.debian.org`,
+//!   `httpredir.debian.org`; `archive.ubuntu.com`, `<anything>.archive.ubuntu.com`,
+//!   `security.ubuntu.com`, `ports.ubuntu.com`) and its path ends in one of the archive trees
+//!   above (or is `security.debian.org` with no path), whatever key the entry names.
+//! - (c) **path**, for mirrors no catalog knows: its path ends in one of the archive trees, every
+//!   component is one of the distribution's own (`main contrib non-free non-free-firmware`;
+//!   `main restricted universe multiverse`), the host is not a known third party (Launchpad
+//!   PPAs, Docker), **and** the entry sits in a file the distribution itself writes
+//!   (`sources.list`; in `sources.list.d`: `debian.sources`, `ubuntu.sources`,
+//!   `moved-from-main.sources` as `apt modernize-sources` converts `sources.list`, and the
+//!   derivatives' `system.sources` (Pop!_OS) and `official-package-repositories.list`
+//!   (Linux Mint)), **and** the entry names no key (`signed-by`/`Signed-By`), only keyring
+//!   files whose path contains `debian-archive` (Debian) or `ubuntu-archive` (Ubuntu), or an
+//!   inline key block (deb822; provisioning scripts inline the archive key there, third parties
+//!   ship their own files). Any other file in `sources.list.d` (Raspberry Pi's `raspi.list`,
+//!   Tailscale, WineHQ, …) is only ever changed by (a) or (b), and so is an entry signed by any
+//!   other key, even in `sources.list`.
+//!
+//! Such an entry is rewritten when its suites belong to the host's release (the codename from
+//! `/etc/os-release`, with `-updates`, `-backports`, `-security`, … and Debian's `stable`,
+//! `testing`, `sid`, … aliases); one mixing those with other suites is refused. A `sources.list`
+//! is generated only when no entry is the archive of the host's release and none is the archive
+//! by (a)–(c) at all: an archive entry of another release (a release upgrade half done) stops
+//! the command with an error naming its file and line, and nothing is written.
+//!
+//! Security suites on an official server are kept as they are. On a mirror they go back to the
+//! official server (the catalog's `upstream` site; without one they stay where they are) unless
+//! `--security` sends them to the site: Debian to `upstream`'s `debian-security`, Ubuntu on
+//! ports architectures to its `ubuntu-ports`, Ubuntu on amd64/i386 to
+//! `http://security.ubuntu.com/ubuntu` (in the scheme of `upstream`'s `ubuntu` URL) when that
+//! `ubuntu` URL is an official Ubuntu server, else to the `ubuntu` URL itself. The generated
+//! `sources.list` follows the same rule. A stanza holding both archive and security suites
+//! needs one URL for both: on Ubuntu's official server that is the archive's
+//! (`archive.ubuntu.com` serves the security suites too); otherwise it is refused (split it).
+//!
 //! The core is pure: [`render`] and [`generate`] take text and a [`Rewrite`] and return text.
 
 use std::collections::BTreeMap;
@@ -17,7 +58,7 @@ use anyhow::Result;
 use url::Url;
 
 use super::{Current, Distro, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
-use crate::catalog::{Repo, Site};
+use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
@@ -48,11 +89,14 @@ impl Target for Apt {
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let family = family(ctx, host)?;
-        let rw = Rewrite::for_request(family, host, req, !has_ca_certificates(ctx));
+        let mut rw = Rewrite::for_request(family, host, req, !has_ca_certificates(ctx));
+        rw.distribution.known.extend(catalog_urls(ctx, family)?);
         let list_path = ctx.sys(SOURCES_LIST);
         let mut list_text = None;
         let mut edits = Vec::new();
         let (mut any_archive, mut any_security) = (false, false);
+        // The first entry that is the archive but of another release: (file, line, suite).
+        let mut stray: Option<(PathBuf, usize, String)> = None;
         for source in source_files(ctx)? {
             let Some(text) = read_config(&source.path)? else {
                 continue;
@@ -61,17 +105,42 @@ impl Target for Apt {
                 list_text = Some(text.clone());
             }
             let entries = parse(source.format, &text).map_err(|e| source.error(e, req))?;
-            let mine = rw.distribution.classify_all(&text, &entries).map_err(|e| source.error(e, req))?;
+            if stray.is_none() {
+                stray = rw
+                    .distribution
+                    .stray(&text, &entries, source.place)
+                    .map(|(line, suite)| (source.path.clone(), line, suite.to_owned()));
+            }
+            let mine = rw.distribution.classify_all(&text, &entries, source.place).map_err(|e| source.error(e, req))?;
             if mine.is_empty() {
                 continue;
             }
             any_archive |= mine.iter().any(|c| c.roles.archive);
             any_security |= mine.iter().any(|c| c.roles.security);
-            let after = render(source.format, &text, &rw).map_err(|e| source.error(e, req))?;
+            let after = render(source.format, source.place, &text, &rw).map_err(|e| source.error(e, req))?;
             edits.push(edit(source.path, Some(text), after));
         }
         if any_archive {
             return Ok(edits);
+        }
+        // The archive is there, but for another release than os-release names (a release
+        // upgrade half done): generating would add a second release next to it.
+        if let Some((path, line, suite)) = stray {
+            let codename = rw.distribution.codename.as_deref().unwrap_or_default();
+            let os_release = ctx.sys(OS_RELEASE);
+            return Err(Problem::parse(
+                &path,
+                Some(line),
+                format!(
+                    "suite `{suite}` does not match `{codename}`, the codename in `{}`",
+                    os_release.display()
+                ),
+            )
+            .hint(format!(
+                "finish the release upgrade first (`apt full-upgrade` brings `{}` up to date), or set the suite back to `{codename}`; nothing was changed",
+                os_release.display()
+            ))
+            .into());
         }
         // Nothing names the distribution archive (a minimal container): write it into
         // `sources.list`, after what that file holds.
@@ -90,7 +159,7 @@ impl Target for Apt {
                 list_path.display()
             ))
             .into(),
-            other => Source { path: list_path.clone(), format: Format::List }.error(other, req),
+            other => Source { path: list_path.clone(), format: Format::List, place: Place::Own }.error(other, req),
         })?;
         edits.insert(0, edit(list_path, list_text, after));
         Ok(edits)
@@ -105,7 +174,7 @@ impl Target for Apt {
         let distribution = Distribution {
             family,
             codename: host.codename.clone(),
-            known: Vec::new(),
+            known: catalog_urls(ctx, family)?,
             derivative: derivative(family, host),
         };
         let mut current = Current::default();
@@ -114,7 +183,7 @@ impl Target for Apt {
                 continue;
             };
             let entries = parse(source.format, &text).map_err(|e| source.parse_error(e))?;
-            let mine = distribution.classify_all(&text, &entries).map_err(|e| source.parse_error(e))?;
+            let mine = distribution.classify_all(&text, &entries, source.place).map_err(|e| source.parse_error(e))?;
             if mine.is_empty() {
                 continue;
             }
@@ -179,6 +248,15 @@ impl Family {
         }
     }
 
+    /// What the path of the distribution's archive keyring contains
+    /// (`/usr/share/keyrings/debian-archive-keyring.gpg`).
+    fn keyring_marker(self) -> &'static str {
+        match self {
+            Self::Debian => "debian-archive",
+            Self::Ubuntu => "ubuntu-archive",
+        }
+    }
+
     /// The official servers of the distribution.
     fn is_official_host(self, host: &str) -> bool {
         match self {
@@ -200,6 +278,33 @@ impl Family {
 /// Hosts whose paths can look like an archive tree but never are the distribution's.
 const THIRD_PARTY_HOSTS: &[&str] = &["ppa.launchpad.net", "ppa.launchpadcontent.net", "download.docker.com"];
 
+/// The files in `sources.list.d` a distribution writes its own archive into: Debian's and
+/// Ubuntu's deb822 files, what `apt modernize-sources` turns `sources.list` into, Pop!_OS's
+/// and Linux Mint's. Debian and Ubuntu ship no `.list` file there.
+const OWN_FILES: &[&str] = &[
+    "debian.sources",
+    "ubuntu.sources",
+    "moved-from-main.sources",
+    "system.sources",
+    "official-package-repositories.list",
+];
+
+/// Whether the distribution wrote a sources file: rule (c) applies only in its own files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// `sources.list` or one of [`OWN_FILES`].
+    Own,
+    /// Any other file in `sources.list.d`, added by a package, an installer or the user.
+    Added,
+}
+
+impl Place {
+    /// The place of a file in `sources.list.d` named `name`.
+    fn of(name: &str) -> Self {
+        if OWN_FILES.contains(&name) { Self::Own } else { Self::Added }
+    }
+}
+
 /// Debian's release aliases, which name the same archive as a codename.
 const DEBIAN_ALIASES: &[&str] = &["stable", "oldstable", "oldoldstable", "testing", "unstable", "sid", "experimental"];
 
@@ -213,7 +318,7 @@ pub struct Distribution {
     pub family: Family,
     /// The host's release codename; `None` accepts any suite.
     pub codename: Option<String>,
-    /// URLs of the sites in the request that count as the archive whatever their path.
+    /// URLs of the catalog's sites that count as the archive whatever their path and file.
     pub known: Vec<String>,
     /// The os-release `ID` when the host is a derivative (`kali`, `linuxmint`): its own
     /// archive is unknown, so no sources are generated for it.
@@ -281,11 +386,11 @@ impl Distribution {
     }
 
     /// The URIs of the entries that belong to the distribution archive, in file order.
-    fn classify_all(&self, text: &str, entries: &[Entry]) -> Result<Vec<Classified>, RenderError> {
+    fn classify_all(&self, text: &str, entries: &[Entry], place: Place) -> Result<Vec<Classified>, RenderError> {
         let mut out = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             for uri in &entry.uris {
-                if let Some(c) = self.classify(&text[uri.clone()], entry)? {
+                if let Some(c) = self.classify(&text[uri.clone()], entry, place)? {
                     out.push(Classified { entry: i, uri: uri.clone(), ..c });
                 }
             }
@@ -293,10 +398,33 @@ impl Distribution {
         Ok(out)
     }
 
-    fn classify(&self, uri: &str, entry: &Entry) -> Result<Option<Classified>, RenderError> {
-        let Some(parts) = uri_parts(uri) else {
-            return Ok(None);
-        };
+    /// The first entry that rules (a)-(c) recognise as the archive but none of whose suites
+    /// belongs to the host's release: its line and its first suite.
+    fn stray<'e>(&self, text: &str, entries: &'e [Entry], place: Place) -> Option<(usize, &'e str)> {
+        entries.iter().find_map(|entry| {
+            let suites: Vec<&String> = entry.suites.iter().filter(|s| !s.ends_with('/')).collect();
+            let stray = !suites.is_empty()
+                && !suites.iter().any(|s| self.suite_ok(s))
+                && entry.uris.iter().any(|uri| self.recognise(&text[uri.clone()], entry, place).is_some());
+            stray.then(|| (entry.line, suites[0].as_str()))
+        })
+    }
+
+    /// Whether the entry names no key, only the distribution's archive keyring, or an inline
+    /// key block. An inline key counts: provisioning scripts inline the archive key, third
+    /// parties ship their own files, and a stanza `mirror` moved to a mirror by rule (b) must
+    /// stay recognisable for the next site.
+    fn archive_key(&self, signed_by: &SignedBy) -> bool {
+        match signed_by {
+            SignedBy::Absent | SignedBy::Inline => true,
+            SignedBy::Keys(keys) => keys.iter().all(|k| k.contains(self.family.keyring_marker())),
+        }
+    }
+
+    /// Rules (a)-(c), whatever the suites: `uri` of `entry` is the distribution archive. Returns
+    /// the URI's parts and whether its host is official.
+    fn recognise(&self, uri: &str, entry: &Entry, place: Place) -> Option<(UriParts, bool)> {
+        let parts = uri_parts(uri)?;
         let tree = parts.last.as_deref().is_some_and(|l| self.family.trees().contains(&l));
         let official = self.family.is_official_host(&parts.host);
         let by_url = self.known.iter().any(|k| same_url(k, uri));
@@ -304,10 +432,16 @@ impl Distribution {
         let by_path = tree
             && !entry.components.is_empty()
             && entry.components.iter().all(|c| self.family.components().contains(&c.as_str()))
-            && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str());
-        if !(by_url || by_host || by_path) {
+            && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str())
+            && place == Place::Own
+            && self.archive_key(&entry.signed_by);
+        (by_url || by_host || by_path).then_some((parts, official))
+    }
+
+    fn classify(&self, uri: &str, entry: &Entry, place: Place) -> Result<Option<Classified>, RenderError> {
+        let Some((parts, official)) = self.recognise(uri, entry, place) else {
             return Ok(None);
-        }
+        };
         let (ok, other): (Vec<&String>, Vec<&String>) = entry.suites.iter().partition(|s| self.suite_ok(s));
         if ok.is_empty() {
             return Ok(None);
@@ -353,19 +487,41 @@ pub enum Via {
 pub struct Dest {
     pub via: Via,
     pub urls: BTreeMap<Repo, String>,
+    /// Ubuntu's security server for amd64 and i386, when the site is the official upstream.
+    pub ubuntu_security: Option<String>,
 }
+
+/// The official server of Ubuntu's security suites outside `ubuntu-ports`.
+const UBUNTU_SECURITY_HOST: &str = "security.ubuntu.com";
 
 impl Dest {
     pub fn from_site(site: &Site, via: Via) -> Self {
-        let urls = [Repo::Debian, Repo::DebianSecurity, Repo::Ubuntu, Repo::UbuntuPorts]
+        let urls: BTreeMap<Repo, String> = [Repo::Debian, Repo::DebianSecurity, Repo::Ubuntu, Repo::UbuntuPorts]
             .into_iter()
             .filter_map(|r| site.repo(r).map(|u| (r, u.trim_end_matches('/').to_owned())))
             .collect();
-        Self { via, urls }
+        // The `upstream` site's `ubuntu` URL is the archive server; security has its own.
+        let ubuntu_security = urls
+            .get(&Repo::Ubuntu)
+            .filter(|_| site.is_upstream())
+            .and_then(|u| Url::parse(u).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .filter(|u| u.host_str().is_some_and(|h| Family::Ubuntu.is_official_host(&h.to_ascii_lowercase())))
+            .map(|u| format!("{}://{UBUNTU_SECURITY_HOST}/ubuntu", u.scheme()));
+        Self { via, urls, ubuntu_security }
     }
 
     fn get(&self, repo: Repo) -> Result<&str, RenderError> {
         self.urls.get(&repo).map(String::as_str).ok_or(RenderError::Missing { repo, via: self.via })
+    }
+
+    /// The URL for security suites from `repo`; `alone`: the entry holds no archive suite (a
+    /// stanza with both keeps the archive's URL, which serves both).
+    fn security(&self, repo: Repo, alone: bool) -> Result<&str, RenderError> {
+        match &self.ubuntu_security {
+            Some(url) if repo == Repo::Ubuntu && alone => Ok(url),
+            _ => self.get(repo),
+        }
     }
 }
 
@@ -455,7 +611,7 @@ impl Rewrite {
             Security::Official(_) if c.official => return Ok(None),
             Security::Official(dest) | Security::Site(dest) => dest,
         };
-        let url = dest.get(self.repo_for(true, c.ports))?;
+        let url = dest.security(self.repo_for(true, c.ports), !c.roles.archive)?;
         Ok(Some(self.finish(url, slash)))
     }
 }
@@ -491,6 +647,44 @@ struct Entry {
     uris: Vec<Range<usize>>,
     suites: Vec<String>,
     components: Vec<String>,
+    signed_by: SignedBy,
+}
+
+/// The keys an entry names (`[signed-by=…]`, `Signed-By:`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum SignedBy {
+    /// No key: any key apt trusts.
+    #[default]
+    Absent,
+    /// Keyring files or fingerprints.
+    Keys(Vec<String>),
+    /// An ASCII-armoured key block in the field itself.
+    Inline,
+}
+
+impl SignedBy {
+    /// From the words of the value (keys are separated by blanks or commas).
+    fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut keys = Vec::new();
+        for word in words {
+            if word.starts_with("-----BEGIN") {
+                return Self::Inline;
+            }
+            keys.extend(word.split(',').filter(|k| !k.is_empty()).map(str::to_owned));
+        }
+        if keys.is_empty() { Self::Absent } else { Self::Keys(keys) }
+    }
+
+    /// From the options of a one-line entry (`arch=amd64 signed-by=/usr/share/keyrings/x.gpg`).
+    fn from_options(options: &str) -> Self {
+        options
+            .split_whitespace()
+            .filter_map(|o| o.split_once('='))
+            .filter(|(name, _)| name.trim_end_matches(['+', '-']).eq_ignore_ascii_case("signed-by"))
+            .map(|(_, value)| Self::from_words([value]))
+            .next_back()
+            .unwrap_or_default()
+    }
 }
 
 fn parse(format: Format, text: &str) -> Result<Vec<Entry>, RenderError> {
@@ -560,9 +754,11 @@ fn parse_list(text: &str) -> Result<Vec<Entry>, RenderError> {
         }
         let mut pos = ty_range.end;
         let rest = &content[pos..];
+        let mut signed_by = SignedBy::Absent;
         if rest.trim_start().starts_with('[') {
             let open = pos + (rest.len() - rest.trim_start().len());
             let close = content[open..].find(']').ok_or_else(|| parse_error(no, "unterminated `[` in the options"))?;
+            signed_by = SignedBy::from_options(&content[open + 1..open + close]);
             pos = open + close + 1;
         }
         let uri = next_word(content, pos, no)?.ok_or_else(|| parse_error(no, format!("`{ty}` line has no URI")))?;
@@ -594,6 +790,7 @@ fn parse_list(text: &str) -> Result<Vec<Entry>, RenderError> {
             uris: std::iter::once(start + uri.start..start + uri.end).collect(),
             suites: vec![suite_text.to_owned()],
             components,
+            signed_by,
         });
     }
     Ok(entries)
@@ -673,18 +870,20 @@ fn finish_stanza(text: &str, stanza: Vec<Field>) -> Result<Entry, RenderError> {
     let uris = require("uris", "URIs")?.words.clone();
     let suites = strings(require("suites", "Suites")?);
     let components = get("components").map(strings).unwrap_or_default();
+    let signed_by =
+        get("signed-by").map(|f| SignedBy::from_words(f.words.iter().map(|r| &text[r.clone()]))).unwrap_or_default();
     let enabled = get("enabled").and_then(|f| f.words.first()).is_none_or(|w| {
         !matches!(text[w.clone()].to_ascii_lowercase().as_str(), "no" | "false" | "off" | "without" | "disable")
     });
-    Ok(Entry { line, types, enabled, uris, suites, components })
+    Ok(Entry { line, types, enabled, uris, suites, components, signed_by })
 }
 
 /// Rewrites the URIs of the distribution archive's entries in `text` (a `.list` or `.sources`
-/// file) for `rw`. Everything else is kept byte for byte.
-pub fn render(format: Format, text: &str, rw: &Rewrite) -> Result<String, RenderError> {
+/// file at `place`) for `rw`. Everything else is kept byte for byte.
+pub fn render(format: Format, place: Place, text: &str, rw: &Rewrite) -> Result<String, RenderError> {
     let entries = parse(format, text)?;
     let mut replacements: Vec<(Range<usize>, String)> = Vec::new();
-    for c in rw.distribution.classify_all(text, &entries)? {
+    for c in rw.distribution.classify_all(text, &entries, place)? {
         let original = &text[c.uri.clone()];
         let slash = original.ends_with('/');
         let archive = if c.roles.archive { Some(rw.archive_url(&c, slash)?) } else { None };
@@ -762,7 +961,7 @@ pub fn generate(existing: Option<&str>, rw: &Rewrite, with_security: bool) -> Re
         };
         match dest {
             Some(dest) => {
-                let url = rw.finish(dest.get(rw.repo_for(true, false))?, false);
+                let url = rw.finish(dest.security(rw.repo_for(true, false), true)?, false);
                 out.push_str(&format!("deb {url} {suite} {components}\n"));
             }
             None => out.push_str(&format!(
@@ -790,6 +989,7 @@ pub fn generate(existing: Option<&str>, rw: &Rewrite, with_security: bool) -> Re
 struct Source {
     path: PathBuf,
     format: Format,
+    place: Place,
 }
 
 impl Source {
@@ -827,7 +1027,7 @@ fn missing(repo: Repo, via: Via, req: &Request<'_>) -> anyhow::Error {
 /// `sources.list`, then `sources.list.d/*.list` and `*.sources` sorted by name (files whose
 /// names apt ignores are skipped).
 fn source_files(ctx: &Context) -> Result<Vec<Source>> {
-    let mut files = vec![Source { path: ctx.sys(SOURCES_LIST), format: Format::List }];
+    let mut files = vec![Source { path: ctx.sys(SOURCES_LIST), format: Format::List, place: Place::Own }];
     let dir = ctx.sys(SOURCES_LIST_D);
     let listing = match std::fs::read_dir(&dir) {
         Ok(listing) => listing,
@@ -857,7 +1057,11 @@ fn source_files(ctx: &Context) -> Result<Vec<Source>> {
         found.push((name, format));
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
-    files.extend(found.into_iter().map(|(name, format)| Source { path: dir.join(name), format }));
+    files.extend(found.into_iter().map(|(name, format)| Source {
+        path: dir.join(&name),
+        format,
+        place: Place::of(&name),
+    }));
     Ok(files)
 }
 
@@ -879,6 +1083,16 @@ fn family(ctx: &Context, host: &Host) -> Result<Family> {
             )
         }
     }
+}
+
+/// The archive URLs of every site in the catalog in effect (rule (a)): an entry `mirror` moved
+/// to one site stays recognisable when the next command names another, in any file.
+fn catalog_urls(ctx: &Context, family: Family) -> Result<Vec<String>> {
+    let catalog = Catalog::load(ctx)?;
+    Ok(catalog
+        .sites()
+        .flat_map(|site| family.repos().iter().filter_map(|r| site.repo(*r).map(str::to_owned)))
+        .collect())
 }
 
 /// The os-release `ID` of a derivative (`ID_LIKE=debian`), `None` for Debian or Ubuntu itself.
@@ -919,6 +1133,11 @@ mod tests {
     const UBUNTU2204: &str = fixture!("ubuntu2204.list");
     const PPA: &str = fixture!("deadsnakes-ubuntu-ppa-jammy.list");
     const NODESOURCE: &str = fixture!("nodesource.list");
+    const RASPI: &str = fixture!("raspi.list");
+    const TAILSCALE: &str = fixture!("tailscale.list");
+    const WINEHQ: &str = fixture!("winehq-jammy.sources");
+    const UNKNOWN_MIRROR: &str = fixture!("debian12-unknown-mirror.list");
+    const UPGRADING: &str = fixture!("debian12-upgrading-to-trixie.list");
 
     const TUNA: &str = r#"
 id = "tuna"
@@ -1011,8 +1230,13 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     const DEFAULT: Opts = Opts { security: false, no_upstream: false, plain_http: false };
 
     fn rewrite(h: &Host, site_text: &str, o: &Opts) -> Rewrite {
+        rewrite_with(h, site_text, UPSTREAM, o)
+    }
+
+    /// As [`rewrite`], with `upstream_text` as the request's official upstream.
+    fn rewrite_with(h: &Host, site_text: &str, upstream_text: &str, o: &Opts) -> Rewrite {
         let s = site(site_text);
-        let up = site(UPSTREAM);
+        let up = site(upstream_text);
         let req = Request { site: &s, upstream: (!o.no_upstream).then_some(&up), security: o.security };
         let family = match h.distro() {
             Distro::Debian => Family::Debian,
@@ -1022,12 +1246,17 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         Rewrite::for_request(family, h, &req, o.plain_http)
     }
 
+    /// Renders `text` as a file the distribution wrote (`sources.list`, `debian.sources`, …).
     fn run(format: Format, text: &str, h: &Host, site_text: &str, o: &Opts) -> String {
-        render(format, text, &rewrite(h, site_text, o)).unwrap()
+        run_in(Place::Own, format, text, h, site_text, o)
+    }
+
+    fn run_in(place: Place, format: Format, text: &str, h: &Host, site_text: &str, o: &Opts) -> String {
+        render(format, place, text, &rewrite(h, site_text, o)).unwrap()
     }
 
     fn err(format: Format, text: &str, h: &Host, site_text: &str, o: &Opts) -> RenderError {
-        render(format, text, &rewrite(h, site_text, o)).unwrap_err()
+        render(format, Place::Own, text, &rewrite(h, site_text, o)).unwrap_err()
     }
 
     /// Every fixture that holds the archive, with its format and host.
@@ -1196,6 +1425,80 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     }
 
     #[test]
+    fn ubuntu_security_goes_back_to_security_ubuntu_com() {
+        let amd64 = host(JAMMY, "amd64");
+        let text = "deb https://mirrors.tuna.tsinghua.edu.cn/ubuntu/ jammy-security main universe\n";
+        assert_eq!(
+            run(Format::List, text, &amd64, USTC, &DEFAULT),
+            "deb http://security.ubuntu.com/ubuntu/ jammy-security main universe\n"
+        );
+        // `use upstream` too, and with `--security` the upstream site's security server is the same.
+        assert_eq!(
+            run(Format::List, text, &amd64, UPSTREAM, &DEFAULT),
+            "deb http://security.ubuntu.com/ubuntu/ jammy-security main universe\n"
+        );
+        assert_eq!(
+            run(Format::List, text, &amd64, UPSTREAM, &Opts { security: true, ..DEFAULT }),
+            "deb http://security.ubuntu.com/ubuntu/ jammy-security main universe\n"
+        );
+        // Ports architectures: ports.ubuntu.com serves security.
+        let arm64 = host(JAMMY, "arm64");
+        let ports = "deb https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports jammy-security main\n";
+        assert_eq!(
+            run(Format::List, ports, &arm64, USTC, &DEFAULT),
+            "deb http://ports.ubuntu.com/ubuntu-ports jammy-security main\n"
+        );
+        // Already on an official host: kept, whichever one.
+        for official in [
+            "deb http://archive.ubuntu.com/ubuntu jammy-security main\n",
+            "deb http://cn.archive.ubuntu.com/ubuntu/ jammy-security main\n",
+            "deb http://security.ubuntu.com/ubuntu jammy-security main\n",
+        ] {
+            assert_eq!(run(Format::List, official, &amd64, USTC, &DEFAULT), official);
+            assert_eq!(run(Format::List, official, &amd64, UPSTREAM, &DEFAULT), official);
+        }
+        // `--security` to a mirror, then back: the stock 24.04 file, security.ubuntu.com included.
+        let noble = host(NOBLE, "amd64");
+        let on_tuna = run(Format::Sources, UBUNTU2404_AMD64, &noble, TUNA, &Opts { security: true, ..DEFAULT });
+        assert!(on_tuna.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble-security"));
+        assert_eq!(run(Format::Sources, &on_tuna, &noble, UPSTREAM, &DEFAULT), UBUNTU2404_AMD64);
+        // A stanza with archive and security suites keeps one URL: archive.ubuntu.com serves both.
+        let mixed = "Types: deb\nURIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu\nSuites: noble noble-security\nComponents: main\n";
+        assert_eq!(
+            run(Format::Sources, mixed, &noble, UPSTREAM, &DEFAULT),
+            mixed.replace("https://mirrors.tuna.tsinghua.edu.cn", "http://archive.ubuntu.com")
+        );
+    }
+
+    #[test]
+    fn ubuntu_security_server_only_for_the_official_upstream() {
+        let h = host(JAMMY, "amd64");
+        let text = "deb https://mirrors.tuna.tsinghua.edu.cn/ubuntu jammy-security main\n";
+        // An upstream under another id, or `upstream` pointed at a server of one's own: its `ubuntu` URL.
+        let renamed = UPSTREAM.replace("id = \"upstream\"", "id = \"official\"");
+        let proxied = UPSTREAM.replace("http://archive.ubuntu.com/ubuntu", "http://apt-cache.corp.example/ubuntu");
+        for (upstream, expected) in [
+            (renamed.as_str(), "deb http://archive.ubuntu.com/ubuntu jammy-security main\n"),
+            (proxied.as_str(), "deb http://apt-cache.corp.example/ubuntu jammy-security main\n"),
+        ] {
+            assert_eq!(
+                render(Format::List, Place::Own, text, &rewrite_with(&h, USTC, upstream, &DEFAULT)).unwrap(),
+                expected
+            );
+        }
+        // The scheme follows the upstream's `ubuntu` URL.
+        let https = UPSTREAM.replace("http://archive.ubuntu.com/ubuntu", "https://archive.ubuntu.com/ubuntu");
+        assert_eq!(
+            render(Format::List, Place::Own, text, &rewrite_with(&h, USTC, &https, &DEFAULT)).unwrap(),
+            "deb https://security.ubuntu.com/ubuntu jammy-security main\n"
+        );
+        // Generated sources.list: security.ubuntu.com on amd64, ports.ubuntu.com on arm64.
+        let generated = |os: &str, arch: &str| generate(None, &rewrite(&host(os, arch), TUNA, &DEFAULT), true).unwrap();
+        assert!(generated(JAMMY, "amd64").contains("deb http://security.ubuntu.com/ubuntu jammy-security main"));
+        assert!(generated(JAMMY, "arm64").contains("deb http://ports.ubuntu.com/ubuntu-ports jammy-security main"));
+    }
+
+    #[test]
     fn site_without_security_tree_needs_the_flag_dropped() {
         let h = host(BOOKWORM, "amd64");
         let e = err(Format::Sources, DEBIAN12_CONTAINER, &h, TINY, &Opts { security: true, ..DEFAULT });
@@ -1289,6 +1592,83 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         ] {
             assert_eq!(run(Format::List, text, &h, TUNA, &DEFAULT), text, "{text}");
         }
+    }
+
+    #[test]
+    fn archive_like_paths_outside_the_distribution_files_are_third_party() {
+        let (bookworm, jammy) = (host(BOOKWORM, "arm64"), host(JAMMY, "amd64"));
+        for site_text in [TUNA, USTC, UPSTREAM] {
+            for o in [DEFAULT, Opts { security: true, ..DEFAULT }] {
+                for place in [Place::Added, Place::Own] {
+                    // Another key than the archive's: third party even in `sources.list`.
+                    assert_eq!(run_in(place, Format::List, TAILSCALE, &jammy, site_text, &o), TAILSCALE);
+                    assert_eq!(run_in(place, Format::Sources, WINEHQ, &jammy, site_text, &o), WINEHQ);
+                }
+                // No key at all: only the file tells it apart from a mirror of Debian.
+                assert_eq!(run_in(Place::Added, Format::List, RASPI, &bookworm, site_text, &o), RASPI);
+            }
+        }
+        assert_ne!(run_in(Place::Own, Format::List, RASPI, &bookworm, TUNA, &DEFAULT), RASPI);
+        // Rules (a) and (b) hold in any file, whatever key the entry names.
+        let official = "deb [signed-by=/etc/apt/keyrings/test.gpg] http://deb.debian.org/debian bookworm main\n";
+        assert_eq!(
+            run_in(Place::Added, Format::List, official, &bookworm, TUNA, &DEFAULT),
+            "deb [signed-by=/etc/apt/keyrings/test.gpg] https://mirrors.tuna.tsinghua.edu.cn/debian bookworm main\n"
+        );
+        let odd = "deb [signed-by=/etc/apt/keyrings/test.gpg] http://odd.example/pub/deb bookworm main\n";
+        assert_eq!(
+            run_in(Place::Added, Format::List, odd, &bookworm, ODD, &DEFAULT),
+            odd.replace("http://odd.example", "https://odd.example")
+        );
+    }
+
+    #[test]
+    fn unknown_mirror_in_the_distribution_files_is_rewritten() {
+        let h = host(BOOKWORM, "amd64");
+        let out = run(Format::List, UNKNOWN_MIRROR, &h, TUNA, &DEFAULT);
+        assert_eq!(
+            out,
+            UNKNOWN_MIRROR
+                .replace(
+                    "http://mirrors.163.com/debian/ bookworm",
+                    "https://mirrors.tuna.tsinghua.edu.cn/debian/ bookworm"
+                )
+                .replace("http://mirrors.163.com/debian-security/", "http://deb.debian.org/debian-security/")
+        );
+        // The same lines in a file of their own are left alone.
+        assert_eq!(run_in(Place::Added, Format::List, UNKNOWN_MIRROR, &h, TUNA, &DEFAULT), UNKNOWN_MIRROR);
+        // deb822, with the archive keyring or an inline key block.
+        let stanza = |key: &str| {
+            format!(
+                "Types: deb\nURIs: http://mirrors.163.com/debian\nSuites: bookworm\nComponents: main\nSigned-By:{key}\n"
+            )
+        };
+        for key in [
+            " /usr/share/keyrings/debian-archive-keyring.gpg",
+            "\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n mQINBGPL0BUBEADmW5NdOOHwPIJlgPu6JDcKw/NZJPR7lsCnYTdWmNJDvLxoGFDJ\n -----END PGP PUBLIC KEY BLOCK-----",
+        ] {
+            let text = stanza(key);
+            assert_eq!(
+                run(Format::Sources, &text, &h, TUNA, &DEFAULT),
+                text.replace("http://mirrors.163.com", "https://mirrors.tuna.tsinghua.edu.cn"),
+                "{key}"
+            );
+        }
+        // Another keyring, a fingerprint, or the archive keyring next to another: not the archive.
+        for key in [
+            " /etc/apt/keyrings/mirror163.gpg",
+            " 0x6ED0E7B82643E131",
+            " /usr/share/keyrings/debian-archive-keyring.gpg,/etc/apt/keyrings/extra.gpg",
+        ] {
+            let text = stanza(key);
+            assert_eq!(run(Format::Sources, &text, &h, TUNA, &DEFAULT), text, "{key}");
+        }
+        // An Ubuntu mirror needs the Ubuntu keyring, not Debian's.
+        let text =
+            "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirrors.163.com/ubuntu jammy main\n";
+        assert_eq!(run(Format::List, text, &host(JAMMY, "amd64"), TUNA, &DEFAULT), text);
+        let text = "deb [ arch=amd64 signed-by=/usr/share/keyrings/ubuntu-archive-keyring.gpg ] http://mirrors.163.com/ubuntu jammy main\n";
+        assert_ne!(run(Format::List, text, &host(JAMMY, "amd64"), TUNA, &DEFAULT), text);
     }
 
     #[test]
@@ -1613,6 +1993,91 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
     }
 
     #[test]
+    fn plan_leaves_raspi_tailscale_and_winehq_byte_identical() {
+        let pi_os = "deb http://deb.debian.org/debian bookworm main contrib non-free non-free-firmware\ndeb http://deb.debian.org/debian-security/ bookworm-security main contrib non-free non-free-firmware\ndeb http://deb.debian.org/debian bookworm-updates main contrib non-free non-free-firmware\n";
+        let r = Root::new(BOOKWORM, "arm64");
+        r.write("etc/apt/sources.list", pi_os);
+        r.write("etc/apt/sources.list.d/raspi.list", RASPI);
+        for (site_text, security) in [(TUNA, false), (USTC, true), (UPSTREAM, false)] {
+            assert_eq!(r.apply(site_text, security), ["etc/apt/sources.list"]);
+            assert_eq!(r.read("etc/apt/sources.list.d/raspi.list"), RASPI);
+        }
+        assert_eq!(r.read("etc/apt/sources.list"), pi_os);
+        assert_eq!(Apt.current(&r.ctx, &r.host()).unwrap().files, [r.path("etc/apt/sources.list")]);
+
+        let r = Root::new(JAMMY, "amd64");
+        r.write("etc/apt/sources.list", UBUNTU2204);
+        r.write("etc/apt/sources.list.d/tailscale.list", TAILSCALE);
+        r.write("etc/apt/sources.list.d/winehq-jammy.sources", WINEHQ);
+        for (site_text, security) in [(TUNA, false), (USTC, true), (UPSTREAM, false)] {
+            assert_eq!(r.apply(site_text, security), ["etc/apt/sources.list"]);
+            assert_eq!(r.read("etc/apt/sources.list.d/tailscale.list"), TAILSCALE);
+            assert_eq!(r.read("etc/apt/sources.list.d/winehq-jammy.sources"), WINEHQ);
+        }
+        assert_eq!(Apt.current(&r.ctx, &r.host()).unwrap().files, [r.path("etc/apt/sources.list")]);
+        // Appended to `sources.list` itself, Tailscale's key still marks it as third party.
+        let r = Root::new(JAMMY, "amd64");
+        r.write("etc/apt/sources.list", &format!("{UBUNTU2204}{TAILSCALE}"));
+        r.apply(TUNA, false);
+        assert!(r.read("etc/apt/sources.list").ends_with(TAILSCALE));
+    }
+
+    #[test]
+    fn plan_rewrites_an_unknown_mirror_in_sources_list() {
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("etc/apt/sources.list", UNKNOWN_MIRROR);
+        assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list"]);
+        let text = r.read("etc/apt/sources.list");
+        assert!(text.contains("deb https://mirrors.tuna.tsinghua.edu.cn/debian/ bookworm main"), "{text}");
+        assert!(!text.contains("163.com"), "{text}");
+        // In `debian.sources` too; in a file of its own it is left alone.
+        let r = Root::new(BOOKWORM, "amd64");
+        let stanza = "Types: deb\nURIs: http://mirrors.163.com/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n";
+        r.write("etc/apt/sources.list.d/debian.sources", stanza);
+        r.write("etc/apt/sources.list.d/extra.sources", stanza);
+        assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list.d/debian.sources"]);
+        assert_eq!(r.read("etc/apt/sources.list.d/extra.sources"), stanza);
+        // A file of its own that `mirror` moved to one catalog site moves to the next (rule (a)).
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
+        let backports =
+            "deb [signed-by=/etc/apt/keyrings/backports.gpg] http://deb.debian.org/debian bookworm-backports main\n";
+        r.write("etc/apt/sources.list.d/backports.list", backports);
+        r.apply(TUNA, false);
+        r.apply(USTC, false);
+        assert_eq!(
+            r.read("etc/apt/sources.list.d/backports.list"),
+            backports.replace("http://deb.debian.org", "https://mirrors.ustc.edu.cn")
+        );
+        r.apply(UPSTREAM, false);
+        assert_eq!(r.read("etc/apt/sources.list.d/backports.list"), backports);
+        assert_eq!(r.read("etc/apt/sources.list.d/debian.sources"), DEBIAN12_CONTAINER);
+    }
+
+    #[test]
+    fn the_distribution_files() {
+        for name in [
+            "debian.sources",
+            "ubuntu.sources",
+            "moved-from-main.sources",
+            "system.sources",
+            "official-package-repositories.list",
+        ] {
+            assert_eq!(Place::of(name), Place::Own, "{name}");
+        }
+        for name in [
+            "raspi.list",
+            "debian.list",
+            "ubuntu.list",
+            "tailscale.list",
+            "winehq-jammy.sources",
+            "debian-backports.sources",
+        ] {
+            assert_eq!(Place::of(name), Place::Added, "{name}");
+        }
+    }
+
+    #[test]
     fn plan_on_ubuntu_2404_reads_the_deb822_file() {
         let r = Root::new(NOBLE, "arm64");
         r.write("etc/apt/sources.list", UBUNTU2404_LIST);
@@ -1680,6 +2145,55 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         assert_eq!(edits.len(), 2);
         let generated = String::from_utf8(edits[0].after.clone().unwrap()).unwrap();
         assert!(!generated.contains("-security"), "{generated}");
+    }
+
+    #[test]
+    fn plan_refuses_a_half_done_release_upgrade() {
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("etc/apt/sources.list", UPGRADING);
+        r.write("etc/apt/sources.list.d/docker.list", "deb https://download.docker.com/linux/debian bookworm stable\n");
+        insta::assert_snapshot!("error_release_upgrade", r.error(TUNA, false));
+        assert!(r.plan(TUNA, true).is_err());
+        assert_eq!(r.read("etc/apt/sources.list"), UPGRADING);
+        // deb822, Ubuntu: the same, naming the stanza's line.
+        let r = Root::new(JAMMY, "amd64");
+        let noble =
+            UBUNTU2404_AMD64.replace("URIs: http://archive.ubuntu.com/ubuntu/", "URIs: http://mirrors.163.com/ubuntu/");
+        r.write("etc/apt/sources.list.d/ubuntu.sources", &noble);
+        let e = r.error(USTC, false);
+        assert!(
+            e.contains("`[ROOT]/etc/apt/sources.list.d/ubuntu.sources` line 31: suite `noble` does not match `jammy`, the codename in `[ROOT]/etc/os-release`"),
+            "{e}"
+        );
+        assert!(e.contains("hint: finish the release upgrade first"), "{e}");
+        assert_eq!(r.read("etc/apt/sources.list.d/ubuntu.sources"), noble);
+        assert!(!r.path("etc/apt/sources.list").exists());
+        // A security entry of the right release does not hide the stale archive.
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("etc/apt/sources.list", UPGRADING);
+        r.write(
+            "etc/apt/sources.list.d/security.list",
+            "deb http://security.debian.org/debian-security bookworm-security main\n",
+        );
+        assert!(r.error(TUNA, false).contains("line 2: suite `trixie` does not match `bookworm`"));
+    }
+
+    #[test]
+    fn another_release_next_to_the_hosts_is_kept() {
+        // Once the host's release is there, an archive entry of another release (pinned on
+        // purpose) is left as it is and nothing is generated.
+        let r = Root::new(BOOKWORM, "amd64");
+        r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
+        let old = "deb http://deb.debian.org/debian bullseye main\n";
+        r.write("etc/apt/sources.list.d/bullseye.list", old);
+        assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list.d/debian.sources"]);
+        assert_eq!(r.read("etc/apt/sources.list.d/bullseye.list"), old);
+        assert!(!r.path("etc/apt/sources.list").exists());
+        // Third-party entries of another release never count as the archive.
+        let r = Root::new(BOOKWORM, "arm64");
+        r.write("etc/apt/sources.list.d/raspi.list", &RASPI.replace("bookworm", "trixie"));
+        assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list"]);
+        assert!(r.read("etc/apt/sources.list").starts_with("# generated by mirror"));
     }
 
     #[test]
