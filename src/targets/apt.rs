@@ -276,7 +276,14 @@ impl Family {
 }
 
 /// Hosts whose paths can look like an archive tree but never are the distribution's.
-const THIRD_PARTY_HOSTS: &[&str] = &["ppa.launchpad.net", "ppa.launchpadcontent.net", "download.docker.com"];
+const THIRD_PARTY_HOSTS: &[&str] = &[
+    "ppa.launchpad.net",
+    "ppa.launchpadcontent.net",
+    "download.docker.com",
+    // End-of-life releases live only here; mirrors do not carry them.
+    "archive.debian.org",
+    "old-releases.ubuntu.com",
+];
 
 /// The files in `sources.list.d` a distribution writes its own archive into: Debian's and
 /// Ubuntu's deb822 files, what `apt modernize-sources` turns `sources.list` into, Pop!_OS's
@@ -1609,6 +1616,9 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
             }
         }
         assert_ne!(run_in(Place::Own, Format::List, RASPI, &bookworm, TUNA, &DEFAULT), RASPI);
+        // An end-of-life release is only on the archive hosts: never sent to a mirror.
+        let eol = "deb http://archive.debian.org/debian bookworm main\n";
+        assert_eq!(run_in(Place::Own, Format::List, eol, &bookworm, TUNA, &DEFAULT), eol);
         // Rules (a) and (b) hold in any file, whatever key the entry names.
         let official = "deb [signed-by=/etc/apt/keyrings/test.gpg] http://deb.debian.org/debian bookworm main\n";
         assert_eq!(
