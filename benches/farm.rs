@@ -53,21 +53,11 @@ impl Env {
         if let Some(c) = catalog {
             cmd.arg("--catalog").arg(c);
         }
-        for var in [
-            "http_proxy",
-            "HTTP_PROXY",
-            "https_proxy",
-            "HTTPS_PROXY",
-            "all_proxy",
-            "ALL_PROXY",
-            "SSL_CERT_FILE",
-            "SSL_CERT_DIR",
-            "MIRROR_ROOT",
-            "MIRROR_CATALOG",
-            "PIP_CONFIG_FILE",
-            "CONDARC",
-        ] {
-            cmd.env_remove(var);
+        // Nothing of the caller's environment but PATH (no proxies, CA settings, PIP_*, UV_*,
+        // CARGO_*, MIRROR_*, …).
+        cmd.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
         }
         cmd.env("NO_PROXY", "127.0.0.1,localhost")
             .env("no_proxy", "127.0.0.1,localhost")
@@ -78,7 +68,8 @@ impl Env {
             .env("MIRROR_TEST_NOW", NOW.to_string())
             .env("MIRROR_ARCH", "amd64")
             .env("MIRROR_NO_PROGRESS", "1")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100");
         cmd
     }
 

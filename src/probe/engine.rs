@@ -25,15 +25,13 @@ pub struct Probed {
     /// Time to the answer of the first request (includes connection setup).
     pub first: Option<Duration>,
     pub readings: Vec<Reading>,
-    /// Body bytes read.
-    pub bytes: u64,
     /// One line per request, for `-v`.
     pub log: Vec<String>,
 }
 
 impl Probed {
     fn failed(why: impl Into<String>, log: Vec<String>) -> Self {
-        Self { outcome: Outcome::Failed(why.into()), latency: None, first: None, readings: Vec::new(), bytes: 0, log }
+        Self { outcome: Outcome::Failed(why.into()), latency: None, first: None, readings: Vec::new(), log }
     }
 }
 
@@ -71,6 +69,20 @@ impl std::fmt::Display for FetchError {
         }
     }
 }
+
+/// Why a throughput sample measured no rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SampleError {
+    /// The mirror answered wrongly: an HTTP error, a redirect loop, or an object that is not
+    /// in the expected format. The site is judged by it (throttled or failed).
+    Answer(FetchError),
+    /// No rate was measured for want of time, or because the transfer broke off before the
+    /// first bytes. Nothing is known against the site: it keeps its probe's verdict.
+    NotSampled(String),
+}
+
+/// Why a sample was not taken when the sampling phase (or the sample's window) ran out.
+pub const OUT_OF_TIME: &str = "out of time";
 
 /// What a Docker client accepts for a manifest: multi-platform lists first.
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
@@ -268,32 +280,38 @@ impl Engine {
     /// Samples throughput: GET the plan's sample object, then read for at most `window` or
     /// `sample_bytes`, whichever comes first. Headers must come before `deadline`.
     /// Returns bytes per second measured from the first answer byte (connection setup and
-    /// time to first byte excluded).
-    pub async fn sample(&self, step: &Step, window: Duration, deadline: Instant) -> Result<(f64, u64), FetchError> {
+    /// time to first byte excluded). Only a wrong answer (HTTP error, wrong format) is an
+    /// [`SampleError::Answer`]; running out of time is [`SampleError::NotSampled`].
+    pub async fn sample(&self, step: &Step, window: Duration, deadline: Instant) -> Result<(f64, u64), SampleError> {
         let Check::Sample { format } = step.check else {
-            return Err(FetchError::Failed("nothing to sample".into()));
+            return Err(SampleError::NotSampled("nothing to sample".into()));
         };
         let request = self.client.get(&step.url);
         let response = match timeout_at(deadline, request.send()).await {
-            Err(_) => {
-                return Err(FetchError::Failed(format!("no answer for {} in time", step.what)));
-            }
-            Ok(Err(e)) => return Err(FetchError::Failed(describe(&e))),
+            Err(_) => return Err(SampleError::NotSampled(OUT_OF_TIME.into())),
+            Ok(Err(e)) if e.is_redirect() => return Err(SampleError::Answer(FetchError::Failed(describe(&e)))),
+            Ok(Err(e)) if e.is_timeout() => return Err(SampleError::NotSampled(OUT_OF_TIME.into())),
+            Ok(Err(e)) => return Err(SampleError::NotSampled(describe(&e))),
             Ok(Ok(r)) => r,
         };
-        let mut response = judge_status(response, step)?;
+        let mut response = judge_status(response, step).map_err(SampleError::Answer)?;
         let began = Instant::now();
         let stop = began + window;
         let mut total: u64 = 0;
+        let mut ended = false;
         let mut start_bytes: Vec<u8> = Vec::new();
         // (elapsed, bytes so far) after each chunk, to stop early once the rate is steady.
         let mut marks: Vec<(Duration, u64)> = Vec::new();
         loop {
             match timeout_at(stop, response.chunk()).await {
-                Err(_) | Ok(Ok(None)) => break,
+                Err(_) => break,
+                Ok(Ok(None)) => {
+                    ended = true;
+                    break;
+                }
                 Ok(Err(e)) => {
                     if total == 0 {
-                        return Err(FetchError::Failed(describe(&e)));
+                        return Err(SampleError::NotSampled(describe(&e)));
                     }
                     break;
                 }
@@ -315,11 +333,18 @@ impl Engine {
         }
         let elapsed = began.elapsed().max(Duration::from_millis(1));
         drop(response);
+        // The window closed before enough arrived to judge the format (or to be a rate).
+        if !ended && start_bytes.len() < MIN_JUDGED {
+            return Err(SampleError::NotSampled(OUT_OF_TIME.into()));
+        }
         signals::sample_start(&start_bytes, format)
-            .map_err(|why| FetchError::Failed(format!("{}: {why}", step.what)))?;
+            .map_err(|why| SampleError::Answer(FetchError::Failed(format!("{}: {why}", step.what))))?;
         Ok((total as f64 / elapsed.as_secs_f64(), total))
     }
 }
+
+/// Fewer bytes than this from a sample whose window closed say nothing about its format.
+const MIN_JUDGED: usize = 8;
 
 /// Whether a transfer's rate has settled: at least `min` has passed and the second half
 /// of the transfer ran within 10% of the rate of the first half.
@@ -358,14 +383,8 @@ fn fresh_answers(jobs: &[Job], results: &[Option<Probed>], members: &[usize], ma
 
 /// Runs the steps of one probe.
 async fn probe(client: &reqwest::Client, plan: &Plan, deadline: Instant, opts: &Options) -> Probed {
-    let mut out = Probed {
-        outcome: Outcome::Answered,
-        latency: None,
-        first: None,
-        readings: Vec::new(),
-        bytes: 0,
-        log: Vec::new(),
-    };
+    let mut out =
+        Probed { outcome: Outcome::Answered, latency: None, first: None, readings: Vec::new(), log: Vec::new() };
     for step in &plan.steps {
         if let Some(kind) = step.fallback_for
             && out.readings.iter().any(|r| r.kind == kind)
@@ -375,7 +394,6 @@ async fn probe(client: &reqwest::Client, plan: &Plan, deadline: Instant, opts: &
         let method = if step.method == Method::Head { "HEAD" } else { "GET" };
         match fetch(client, step, deadline).await {
             Ok(answer) => {
-                out.bytes += answer.bytes;
                 out.log.push(format!(
                     "{method} {} → {} in {} ({} bytes)",
                     step.url,
@@ -386,7 +404,10 @@ async fn probe(client: &reqwest::Client, plan: &Plan, deadline: Instant, opts: &
                 out.first.get_or_insert(answer.ttfb);
                 out.latency = Some(answer.ttfb);
                 match read_signals(step, &answer) {
-                    Ok(readings) => out.readings.extend(readings),
+                    Ok((readings, notes)) => {
+                        out.readings.extend(readings);
+                        out.log.extend(notes.into_iter().map(|n| format!("{method} {} → {n}", step.url)));
+                    }
                     Err(why) => {
                         out.outcome = Outcome::Failed(format!("wrong content: {why}"));
                         out.latency = None;
@@ -527,10 +548,12 @@ fn last_modified(headers: &HeaderMap) -> Option<i64> {
     header(headers, LAST_MODIFIED.as_str()).and_then(signals::http_date)
 }
 
-/// Judges an answer's content and reads its freshness signals.
-pub fn read_signals(step: &Step, answer: &Answer) -> Result<Vec<Reading>, String> {
+/// Judges an answer's content and reads its freshness signals. Besides the readings, says
+/// in notes (for `-v`) which signals it ignored as implausible.
+pub fn read_signals(step: &Step, answer: &Answer) -> Result<(Vec<Reading>, Vec<String>), String> {
     let text = String::from_utf8_lossy(&answer.body);
     let mut readings = Vec::new();
+    let mut notes = Vec::new();
     match &step.check {
         Check::Trace => {
             let (date, serial) = signals::trace(&text)?;
@@ -560,9 +583,21 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Vec<Reading>, String
             } else {
                 signals::simple_tail(&text)?;
             }
-            let serial = header(&answer.headers, "x-pypi-last-serial")
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .or_else(|| signals::simple_serial(&text));
+            // The header first, then the page's `<!--SERIAL n-->`; an implausible value is no
+            // reading at all (it would make every other site look years behind).
+            let from_header = header(&answer.headers, "x-pypi-last-serial")
+                .map(|v| signals::serial(v).map_err(|why| format!("X-PyPI-Last-Serial: {why}")));
+            let from_page = signals::simple_serial(&text).map(|r| r.map_err(|why| format!("<!--SERIAL-->: {why}")));
+            let mut serial = None;
+            for read in [from_header, from_page].into_iter().flatten() {
+                match read {
+                    Ok(v) => {
+                        serial = Some(v);
+                        break;
+                    }
+                    Err(why) => notes.push(format!("{why}; ignored")),
+                }
+            }
             if let Some(serial) = serial {
                 readings.push(Reading {
                     kind: "pypi-serial".into(),
@@ -609,7 +644,7 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Vec<Reading>, String
         Check::Sample { format } => signals::sample_start(&answer.body, *format)?,
         Check::Feed => {}
     }
-    Ok(readings)
+    Ok((readings, notes))
 }
 
 /// A short lowercase description of a reqwest error: its kind and the innermost cause.
@@ -692,6 +727,40 @@ mod tests {
         assert!(!steady(&marks(10_000, 10_000)[..100], min), "too early");
         assert!(!steady(&marks(100, 100), min), "too few bytes");
         assert!(!steady(&[], min));
+    }
+
+    /// The botocore tail step of a PyPI probe, answered with `serial` in the header (if any)
+    /// and `<!--SERIAL page-->` at the end of the page.
+    fn serial_answer(header: Option<&str>, page: &str) -> Result<(Vec<Reading>, Vec<String>), String> {
+        let host = crate::targets::Host { arch: "amd64".into(), ..Default::default() };
+        let plan = super::super::plan::plan_for_configured(crate::targets::TargetKind::Pip, &host, "https://m/simple");
+        let step = &plan.steps[0];
+        assert!(matches!(step.check, Check::SimpleSerial { .. }));
+        let mut headers = HeaderMap::new();
+        if let Some(v) = header {
+            headers.insert("x-pypi-last-serial", v.parse().unwrap());
+        }
+        let body = format!("1.35.0.tar.gz</a><br/>\n</body>\n</html>\n<!--SERIAL {page}-->\n").into_bytes();
+        let answer =
+            Answer { status: 206, headers, bytes: body.len() as u64, body, from_start: false, ttfb: Duration::ZERO };
+        read_signals(step, &answer)
+    }
+
+    #[test]
+    fn implausible_serials_are_no_reading() {
+        let value = |r: &(Vec<Reading>, Vec<String>)| r.0.iter().map(|r| r.value).collect::<Vec<_>>();
+        // A good header wins; a bad one gives way to the page, and says so.
+        let r = serial_answer(Some("30000000"), "29999990").unwrap();
+        assert_eq!((value(&r), r.1.len()), (vec![30_000_000], 0));
+        let r = serial_answer(Some("-5"), "29999990").unwrap();
+        assert_eq!(value(&r), [29_999_990]);
+        assert_eq!(r.1, ["X-PyPI-Last-Serial: serial `-5` is negative; ignored"]);
+        // Both bad: no reading at all, and a note for each.
+        let r = serial_answer(Some("9223372036854775807"), "-9223372036854775808").unwrap();
+        assert!(r.0.is_empty(), "{r:?}");
+        assert!(r.1[0].contains("implausibly large") && r.1[1].contains("negative"), "{r:?}");
+        let r = serial_answer(None, "99999999999999999999999").unwrap();
+        assert!(r.0.is_empty() && r.1[0].starts_with("<!--SERIAL-->: "), "{r:?}");
     }
 
     #[test]

@@ -17,27 +17,14 @@
 //!     Merges a report into the cache `ctx.bench_cache()` with the time `ctx.now`.
 //! probe::load_recent(ctx, host, &Options, max_age) -> Option<Report>
 //!     The cached results no older than `max_age`, measured on the same host with the same
-//!     `--site` filter and `--max-lag`; targets never benched are absent.
+//!     `--site` filter and `--max-lag`, of the same candidate sites at the same repository
+//!     URLs as the catalog `ctx` names (`Catalog::load(ctx)`) gives now; targets never
+//!     benched (or benched on other sites) are absent.
 //! Report::best(target) -> Option<&str>         the best site id, if any is usable
 //! Report::target(target) -> Option<&TargetReport>
 //! ```
 //!
-//! `use best` (reusing results up to an hour old unless `--refresh`):
-//!
-//! ```text
-//! let opts = probe::Options::new(app.args.timeout, app.args.max_lag).with_sites(&args.candidates);
-//! let cached = probe::load_recent(&app.ctx, &host, &opts, Duration::from_secs(3600))
-//!     .filter(|r| !args.refresh && targets.iter().all(|t| r.target(*t).is_some()));
-//! let report = match cached {
-//!     Some(r) => r,
-//!     None => {
-//!         let r = probe::bench(&app.ctx, &catalog, &host, &targets, &opts)?;
-//!         probe::save(&app.ctx, &host, &opts, &r)?; // or warn and go on
-//!         r
-//!     }
-//! };
-//! let site = report.best(target); // None: no usable site, exit 1
-//! ```
+//! `use best` (reusing results up to an hour old unless `--refresh`): see `commands::best`.
 //!
 //! `Report` serialises exactly as `bench --json` (spec §6): `{"targets":[{"target","best",
 //! "results":[{"site","url","status","latency_ms","throughput_bps","lag_seconds","reason"}]}]}`.
@@ -62,9 +49,11 @@
 //! 4. **Throughput**: the [`Options::finalists`] fresh sites with the lowest latency are
 //!    sampled one at a time (≤ 1 MiB or ≤ 400 ms each, sooner once the rate is steady; the
 //!    whole phase ≤ `--timeout`), on an object the package manager really downloads
-//!    (`Packages.xz`, `extra.db`, …).
-//! 5. **Rank** ([`rank::rank`]): failed, throttled and stale sink; among the rest throughput
-//!    first, then latency; each row says why.
+//!    (`Packages.xz`, `extra.db`, …). Only a wrong answer to the sample (an HTTP error, the
+//!    wrong format) changes a site's verdict; a finalist the phase had no time for, or whose
+//!    transfer broke off, keeps it, with no throughput and `not sampled: …` in its reason.
+//! 5. **Rank** ([`rank::rank`]): failed, throttled and stale sink; among the rest the
+//!    sampled sites first by throughput, then the others by latency; each row says why.
 //!
 //! Latency is the time to the answer of a probe's last request (on the connection its first
 //! request opened, when the server keeps it alive); `-v` also shows the first, which
@@ -92,7 +81,7 @@ pub use cache::{load_recent, save};
 pub use engine::Event;
 pub use rank::{ProbeResult, Status};
 
-use engine::{Engine, FetchError, Job};
+use engine::{Engine, FetchError, Job, SampleError};
 use plan::{Family, Plan};
 use rank::{FeedView, Measured, Outcome};
 
@@ -200,11 +189,7 @@ pub fn bench_with_progress(
     opts: &Options,
     progress: &dyn Fn(Event),
 ) -> Result<Report> {
-    let sites: Vec<&Site> = if opts.sites.is_empty() {
-        catalog.sites().collect()
-    } else {
-        opts.sites.iter().map(|id| catalog.require(id)).collect::<Result<_>>()?
-    };
+    let sites = candidate_sites(catalog, opts)?;
     let mut families: Vec<(Family, TargetKind)> = Vec::new();
     for &t in targets {
         if !families.iter().any(|(f, _)| *f == Family::of(t)) {
@@ -238,6 +223,24 @@ pub fn bench_with_progress(
             .collect(),
     };
     Ok(report)
+}
+
+/// The catalog's sites a run considers: `Options::sites`, or all. Errors on an unknown id.
+fn candidate_sites<'a>(catalog: &'a Catalog, opts: &Options) -> Result<Vec<&'a Site>> {
+    if opts.sites.is_empty() {
+        Ok(catalog.sites().collect())
+    } else {
+        opts.sites.iter().map(|id| catalog.require(id)).collect()
+    }
+}
+
+/// The `(site id, repository URL)` a run would probe for `target` on `host`: the rows its
+/// report would have.
+fn candidates(catalog: &Catalog, host: &Host, target: TargetKind, opts: &Options) -> Result<Vec<(String, String)>> {
+    Ok(candidate_sites(catalog, opts)?
+        .into_iter()
+        .filter_map(|site| Some((site.id.clone(), plan::plan(site, target, host)?.url)))
+        .collect())
 }
 
 /// Probes one configured repository URL for `target` (see the module docs).
@@ -397,6 +400,7 @@ fn run(
                     outcome: p.outcome.clone(),
                     latency: p.latency,
                     throughput: None,
+                    unsampled: None,
                     lag: lags[k],
                     feed,
                     details,
@@ -427,12 +431,20 @@ fn run(
         for (g, order) in planned {
             let want = wanted(order.len());
             let mut got = 0;
-            for (attempt, k) in order.into_iter().enumerate() {
+            for (attempt, &k) in order.iter().enumerate() {
                 if got >= want || attempt >= want * 2 {
                     break;
                 }
                 let remaining = sample_deadline.saturating_duration_since(Instant::now());
                 if remaining < Duration::from_millis(50) {
+                    // The phase is over: this finalist and the group's others still waiting
+                    // keep their verdict, unsampled.
+                    for &k in order[attempt..].iter().take(want - got) {
+                        let step = samples[g][k].as_ref().expect("filtered above");
+                        let m = &mut measured[g][k];
+                        m.details.push(format!("GET {} → not sampled: {}", step.url, engine::OUT_OF_TIME));
+                        m.unsampled = Some(engine::OUT_OF_TIME.into());
+                    }
                     break;
                 }
                 let window = opts.sample_time.min(remaining / u32::try_from(left.max(1)).unwrap_or(u32::MAX));
@@ -446,7 +458,12 @@ fn run(
                         left = left.saturating_sub(1);
                         progress(Event::Done);
                     }
-                    Err(e) => {
+                    // Not the site's fault as far as anyone knows: it keeps its verdict.
+                    Err(SampleError::NotSampled(why)) => {
+                        m.details.push(format!("GET {} → not sampled: {why}", step.url));
+                        m.unsampled = Some(why);
+                    }
+                    Err(SampleError::Answer(e)) => {
                         m.details.push(format!("GET {} → {e}", step.url));
                         m.outcome = match e {
                             FetchError::Throttled(code) => Outcome::Throttled(code),
@@ -483,7 +500,7 @@ fn feed_view(plan: &Plan, feeds: &[(usize, FeedFormat)], texts: &[Option<String>
             Some(FeedView {
                 source: entry.source,
                 failing: entry.failing,
-                since_success: entry.last_success.map(|t| (now - t).max(0) as u64),
+                since_success: entry.last_success.map(|t| now.saturating_sub(t).max(0) as u64),
             })
         })
         .max_by_key(|v| (v.failing && v.since_success.is_none(), v.since_success))

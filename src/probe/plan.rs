@@ -215,14 +215,8 @@ pub struct Plan {
     pub kinds: Vec<String>,
 }
 
-impl Plan {
-    /// The `host:port` the per-host cap counts against.
-    pub fn host_key(&self) -> String {
-        host_key(&self.url)
-    }
-}
-
-/// `host:port` of a URL (the scheme's default port when none is given).
+/// `host:port` of a URL (the scheme's default port when none is given): what the per-host
+/// cap counts against.
 pub fn host_key(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(u) => format!("{}:{}", u.host_str().unwrap_or_default(), u.port_or_known_default().unwrap_or(0)),
@@ -676,7 +670,7 @@ crates = "{base}/crates.io-index/"
         assert_eq!(p.steps[0].url, "https://m/anaconda/cloud/conda-forge/linux-64/repodata.json");
         let p = plan_for_configured(TargetKind::Docker, &h, "https://hub.example/");
         assert_eq!(p.steps[0].url, "https://hub.example/v2/");
-        assert_eq!(p.host_key(), "hub.example:443");
+        assert_eq!(host_key(&p.url), "hub.example:443");
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //!   is over `--max-lag` (or whose feed says its sync is failing with no known success) is
 //!   `stale`; the rest are `ok`.
 //! - **Order**: `ok` sites with a throughput sample, fastest first; then the other `ok`
-//!   sites by latency; then `stale` (least behind first), `throttled`, `failed`. Each row
-//!   says why it is where it is.
+//!   sites by latency (a finalist whose sample could not be taken, for want of time, among
+//!   them: it says `not sampled: …`); then `stale` (least behind first), `throttled`,
+//!   `failed`. Each row says why it is where it is.
 
 use std::cmp::Ordering;
 use std::time::Duration;
@@ -69,6 +70,9 @@ pub struct Measured {
     pub latency: Option<Duration>,
     /// Bytes per second of the throughput sample (finalists only).
     pub throughput: Option<f64>,
+    /// Why a finalist has no throughput sample (`out of time`, a broken-off transfer): it
+    /// keeps its verdict and ranks among the unsampled sites.
+    pub unsampled: Option<String>,
     /// Seconds behind the freshest reading of the run.
     pub lag: Option<u64>,
     pub feed: Option<FeedView>,
@@ -105,7 +109,9 @@ pub fn lags(sites: &[(&[String], &[Reading])]) -> Vec<Option<u64>> {
                 if mine.token.is_some() && mine.token == freshest.token {
                     return Some(0);
                 }
-                let behind = (freshest.value - mine.value).max(0) as f64 * mine.secs_per_unit;
+                // Values come from the network: no overflow whatever they are (the float to
+                // integer cast saturates too).
+                let behind = freshest.value.saturating_sub(mine.value).max(0) as f64 * mine.secs_per_unit;
                 Some(behind.round() as u64)
             })
         })
@@ -223,12 +229,16 @@ fn explain(status: Status, m: &Measured, first: bool, any_sampled: bool) -> Stri
                 (Some(t), _) if first => format!("fastest throughput {}", human_rate(t)),
                 (Some(t), _) => format!("throughput {}", human_rate(t)),
                 (None, Some(l)) if first => format!("lowest latency {}", human_ms(l)),
-                (None, Some(l)) if any_sampled => {
-                    format!("latency {}, not a finalist", human_ms(l))
-                }
                 (None, Some(l)) => format!("latency {}", human_ms(l)),
                 (None, None) => "answered".into(),
             };
+            if m.throughput.is_none() {
+                match &m.unsampled {
+                    Some(why) => text.push_str(&format!(", not sampled: {why}")),
+                    None if any_sampled && !first && m.latency.is_some() => text.push_str(", not a finalist"),
+                    None => {}
+                }
+            }
             if let Some(lag) = effective_lag(m).filter(|l| *l >= 60) {
                 text.push_str(&format!(", {} behind", human_lag(lag)));
             }
@@ -277,6 +287,7 @@ mod tests {
             outcome: Outcome::Answered,
             latency: Some(Duration::from_millis(50)),
             throughput: None,
+            unsampled: None,
             lag: Some(0),
             feed: None,
             details: Vec::new(),
@@ -312,6 +323,11 @@ mod tests {
         out(x, Outcome::Failed(why.into()))
     }
 
+    fn unsampled(mut x: Measured, why: &str) -> Measured {
+        x.unsampled = Some(why.into());
+        x
+    }
+
     #[test]
     fn ranking_table() {
         struct Case {
@@ -336,6 +352,31 @@ mod tests {
                     ("fin", Status::Ok, "fastest throughput 1.0 MB/s"),
                     ("mid", Status::Ok, "latency 60 ms, not a finalist"),
                     ("slow", Status::Ok, "latency 90 ms, not a finalist"),
+                ],
+            },
+            Case {
+                name: "finalists out of time stay ok, after the sampled ones, by latency",
+                input: vec![
+                    unsampled(lat(m("late-fin"), 40), "out of time"),
+                    thr(lat(m("fin"), 30), 1.0),
+                    lat(m("other"), 20),
+                    unsampled(lat(m("broken"), 10), "connection reset"),
+                    unsampled(lag(lat(m("old"), 5), 3 * DAY), "out of time"),
+                ],
+                order: &[
+                    ("fin", Status::Ok, "fastest throughput 1.0 MB/s"),
+                    ("broken", Status::Ok, "latency 10 ms, not sampled: connection reset"),
+                    ("other", Status::Ok, "latency 20 ms, not a finalist"),
+                    ("late-fin", Status::Ok, "latency 40 ms, not sampled: out of time"),
+                    ("old", Status::Stale, "stale: 3d behind"),
+                ],
+            },
+            Case {
+                name: "nothing sampled for want of time: latency decides, and says so",
+                input: vec![unsampled(lat(m("b"), 80), "out of time"), unsampled(lat(m("a"), 12), "out of time")],
+                order: &[
+                    ("a", Status::Ok, "lowest latency 12 ms, not sampled: out of time"),
+                    ("b", Status::Ok, "latency 80 ms, not sampled: out of time"),
                 ],
             },
             Case {
@@ -438,6 +479,17 @@ mod tests {
     }
 
     #[test]
+    fn an_unsampled_finalist_has_no_throughput_but_keeps_its_numbers() {
+        let rows = rank(
+            &[thr(lat(m("a"), 12), 3.5), unsampled(lag(lat(m("b"), 20), 7200), "out of time")],
+            Duration::from_secs(DAY),
+        );
+        let b = &rows[1];
+        assert_eq!((b.status, b.latency_ms, b.throughput_bps, b.lag_seconds), (Status::Ok, Some(20), None, Some(7200)));
+        assert_eq!(b.reason, "latency 20 ms, not sampled: out of time, 2h behind");
+    }
+
+    #[test]
     fn max_lag_is_a_strict_bound() {
         let x = lag(m("x"), DAY);
         assert_eq!(classify(&x, Duration::from_secs(DAY)), Status::Ok);
@@ -471,6 +523,18 @@ mod tests {
         let serial = vec!["serial".to_string()];
         let s = |v| Reading { kind: "serial".into(), value: v, secs_per_unit: 6.0, token: None };
         assert_eq!(lags(&[(&serial, &[s(100)]), (&serial, &[s(40)])]), [Some(0), Some(360)]);
+    }
+
+    #[test]
+    fn lags_do_not_overflow_on_absurd_readings() {
+        let kinds = vec!["t".to_string()];
+        let got = lags(&[(&kinds, &[r("t", i64::MAX)]), (&kinds, &[r("t", i64::MIN)]), (&kinds, &[r("t", 0)])]);
+        // i64::MAX seconds, as near as a float says it: saturated, not wrapped.
+        let huge = Some(1u64 << 63);
+        assert_eq!(got, [Some(0), huge, huge]);
+        let serial = vec!["serial".to_string()];
+        let s = |v| Reading { kind: "serial".into(), value: v, secs_per_unit: 6.0, token: None };
+        assert_eq!(lags(&[(&serial, &[s(i64::MAX)]), (&serial, &[s(-1)])]), [Some(0), Some(u64::MAX)]);
     }
 
     #[test]

@@ -185,12 +185,35 @@ pub fn simple_head(text: &str, project: &str) -> Result<(), String> {
     }
 }
 
-/// The serial at the end of a PEP 503 page (`<!--SERIAL 123-->`), if the text holds it.
-pub fn simple_serial(text: &str) -> Option<i64> {
+/// The largest PyPI serial taken as real. PyPI's serial grows by about 14,000 a day (about
+/// 30 million in 2026): 10^10 is centuries away. Anything larger is a broken or hostile answer.
+pub const MAX_SERIAL: i64 = 10_000_000_000;
+
+/// A PyPI serial (`X-PyPI-Last-Serial`, `<!--SERIAL n-->`): digits, at most [`MAX_SERIAL`].
+pub fn serial(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let shown: String = t.chars().take(24).collect();
+    let shown = if shown.len() < t.len() { format!("{shown}…") } else { shown };
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("serial `{shown}` is not a number"));
+    }
+    if t.starts_with('-') {
+        return Err(format!("serial `{shown}` is negative"));
+    }
+    match t.parse::<i64>() {
+        Ok(v) if v <= MAX_SERIAL => Ok(v),
+        _ => Err(format!("serial `{shown}` is implausibly large")),
+    }
+}
+
+/// The serial at the end of a PEP 503 page (`<!--SERIAL 123-->`): `None` when the text has
+/// no such comment, an error when its value is not a plausible serial (see [`serial`]).
+pub fn simple_serial(text: &str) -> Option<Result<i64, String>> {
     let at = text.rfind("<!--SERIAL ")?;
     let rest = &text[at + "<!--SERIAL ".len()..];
     let end = rest.find("-->")?;
-    rest[..end].trim().parse().ok()
+    Some(serial(&rest[..end]))
 }
 
 /// Whether a tail of a simple page still looks like one.
@@ -423,10 +446,33 @@ mod tests {
         assert!(simple_head("<html><body><h1>404 Not Found</h1></body></html>", "pip").is_err());
         assert!(simple_head("{\"meta\":{}}", "pip").unwrap_err().contains("JSON"));
         let tail = "1.35.0.tar.gz</a><br/>\n</body>\n</html>\n<!--SERIAL 25912345-->\n";
-        assert_eq!(simple_serial(tail), Some(25_912_345));
+        assert_eq!(simple_serial(tail), Some(Ok(25_912_345)));
         assert!(simple_tail(tail).is_ok());
         assert_eq!(simple_serial("<html></html>"), None);
+        assert!(simple_serial("</html>\n<!--SERIAL -42-->\n").unwrap().unwrap_err().contains("negative"));
         assert!(simple_tail("garbage").is_err());
+    }
+
+    #[test]
+    fn serials_must_be_plausible() {
+        assert_eq!(serial(" 25912345\n"), Ok(25_912_345));
+        assert_eq!(serial("0"), Ok(0));
+        assert_eq!(serial(&MAX_SERIAL.to_string()), Ok(MAX_SERIAL));
+        for (text, why) in [
+            ("-1", "negative"),
+            ("-9223372036854775808", "negative"),
+            ("10000000001", "implausibly large"),
+            ("9223372036854775807", "implausibly large"),
+            ("99999999999999999999999999999999999999", "implausibly large"),
+            ("", "not a number"),
+            ("-", "not a number"),
+            ("12ab", "not a number"),
+            ("+5", "not a number"),
+        ] {
+            let e = serial(text).unwrap_err();
+            assert!(e.contains(why), "{text}: {e}");
+        }
+        assert!(serial(&"9".repeat(500)).unwrap_err().len() < 80, "the value shown is cut short");
     }
 
     #[test]
