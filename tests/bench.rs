@@ -615,13 +615,13 @@ fn bench_library_api_and_cache_round_trip() {
     let catalog = mirror::catalog::Catalog::from_path(farm.catalog()).unwrap();
     let opts = Options { proxy_from_env: false, ..Options::new(Duration::from_secs(2), Duration::from_secs(DAY)) };
     let hour = Duration::from_secs(3600);
-    assert!(probe::load_recent(&ctx, &host, &opts, hour).is_none());
+    assert!(probe::load_recent(&ctx, &mirror::catalog::Catalog::load(&ctx).unwrap(), &host, &opts, hour).is_none());
     let report = probe::bench(&ctx, &catalog, &host, &[TargetKind::Uv, TargetKind::Apt], &opts).unwrap();
     assert_eq!(report.best(TargetKind::Uv), Some("alpha"));
     assert_eq!(report.best(TargetKind::Apt), Some("alpha"));
     assert_eq!(report.targets[0].target, TargetKind::Uv, "the order asked for");
     probe::save(&ctx, &host, &opts, &report).unwrap();
-    let cached = probe::load_recent(&ctx, &host, &opts, hour).unwrap();
+    let cached = probe::load_recent(&ctx, &mirror::catalog::Catalog::load(&ctx).unwrap(), &host, &opts, hour).unwrap();
     assert_eq!(cached.best(TargetKind::Uv), Some("alpha"));
     assert_eq!(cached.target(TargetKind::Apt).unwrap().results.len(), 2);
     assert!(cached.target(TargetKind::Pip).is_none());
@@ -647,7 +647,10 @@ fn cached_results_are_not_reused_for_a_changed_catalog() {
     let report = probe::bench(&ctx, &catalog, &host, &[TargetKind::Pip, TargetKind::Apt], &opts).unwrap();
     assert_eq!(report.best(TargetKind::Pip), Some("alpha"));
     probe::save(&ctx, &host, &opts, &report).unwrap();
-    assert!(probe::load_recent(&ctx, &host, &opts, hour).is_some_and(|r| r.best(TargetKind::Pip) == Some("alpha")));
+    assert!(
+        probe::load_recent(&ctx, &mirror::catalog::Catalog::load(&ctx).unwrap(), &host, &opts, hour)
+            .is_some_and(|r| r.best(TargetKind::Pip) == Some("alpha"))
+    );
     // The farm is gone: only the kept results can answer, and do.
     drop(farm);
     let out = env.cmd_with(&a, &["use", "best", "pip", "--yes", "--json"]).output().unwrap();
@@ -658,7 +661,7 @@ fn cached_results_are_not_reused_for_a_changed_catalog() {
     let file = a.join("beta.toml");
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, text.replace("{base}/pypi/web/simple", "{base}/pypi/simple")).unwrap();
-    let r = probe::load_recent(&ctx, &host, &opts, hour).unwrap();
+    let r = probe::load_recent(&ctx, &mirror::catalog::Catalog::load(&ctx).unwrap(), &host, &opts, hour).unwrap();
     assert!(r.target(TargetKind::Pip).is_none(), "{r:#?}");
     assert_eq!(r.best(TargetKind::Apt), Some("alpha"));
     // So `use best` probes the changed catalog again (and finds the farm gone).
@@ -673,7 +676,16 @@ fn cached_results_are_not_reused_for_a_changed_catalog() {
         let text = std::fs::read_to_string(a.join(format!("{id}.toml"))).unwrap();
         std::fs::write(b.join(format!("{id}.toml")), text.replace("127.0.0.1", "localhost")).unwrap();
     }
-    assert!(probe::load_recent(&library_context(&env, &b), &host, &opts, hour).is_none());
+    assert!(
+        probe::load_recent(
+            &library_context(&env, &b),
+            &mirror::catalog::Catalog::load(&library_context(&env, &b)).unwrap(),
+            &host,
+            &opts,
+            hour
+        )
+        .is_none()
+    );
 }
 
 /// For poking at the farm by hand (`FARM=thirty|fifteen`, `FARM_SECS=60`):

@@ -31,7 +31,7 @@ pub fn ranking(
     refresh: bool,
 ) -> Result<Report> {
     if !refresh
-        && let Some(report) = probe::load_recent(&app.ctx, host, opts, CACHE_MAX_AGE)
+        && let Some(report) = probe::load_recent(&app.ctx, catalog, host, opts, CACHE_MAX_AGE)
         && targets.iter().all(|t| report.target(*t).is_some())
     {
         app.out.detail("using `mirror bench` results from the last hour (`--refresh` probes again)");

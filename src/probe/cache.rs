@@ -120,12 +120,10 @@ pub fn save(ctx: &Context, host: &Host, opts: &Options, report: &Report) -> Resu
 
 /// Cached results no older than `max_age` for this host, `--site` filter and `--max-lag`,
 /// and for the sites and URLs the catalog in effect (`Catalog::load(ctx)`) gives now.
-pub fn load_recent(ctx: &Context, host: &Host, opts: &Options, max_age: Duration) -> Option<Report> {
+pub fn load_recent(ctx: &Context, catalog: &Catalog, host: &Host, opts: &Options, max_age: Duration) -> Option<Report> {
     let now = now_secs(ctx);
     let key = host_key(host);
     let cache = read(ctx);
-    // A catalog that does not load (or lacks a `--site`) cannot vouch for any result.
-    let catalog = Catalog::load(ctx).ok()?;
     let mut current: Vec<(crate::targets::TargetKind, String)> = Vec::new();
     let mut report = Report::default();
     for e in cache.entries {
@@ -137,7 +135,7 @@ pub fn load_recent(ctx: &Context, host: &Host, opts: &Options, max_age: Duration
         let candidates = match current.iter().find(|(t, _)| *t == target) {
             Some((_, c)) => c.clone(),
             None => {
-                let pairs = super::candidates(&catalog, host, target, opts).ok()?;
+                let pairs = super::candidates(catalog, host, target, opts).ok()?;
                 let c = fingerprint(pairs.iter().map(|(id, url)| (id.as_str(), url.as_str())));
                 current.push((target, c.clone()));
                 c
@@ -163,6 +161,11 @@ mod tests {
     use std::path::Path;
 
     const SITES: [&str; 3] = ["bfsu", "tuna", "ustc"];
+
+    /// `load_recent` with the catalog the context names (none when it does not load).
+    fn recent(ctx: &Context, host: &Host, opts: &Options, max_age: Duration) -> Option<Report> {
+        load_recent(ctx, &Catalog::load(ctx).ok()?, host, opts, max_age)
+    }
 
     fn ctx(dir: &Path, now: u64) -> Context {
         let map: BTreeMap<&str, OsString> = [
@@ -232,37 +235,37 @@ mod tests {
         let opts = Options::new(Duration::from_secs(3), Duration::from_secs(86_400));
         let hour = Duration::from_secs(3600);
 
-        assert!(load_recent(&ctx(dir.path(), 1000), &host, &opts, hour).is_none());
+        assert!(recent(&ctx(dir.path(), 1000), &host, &opts, hour).is_none());
         save(&ctx(dir.path(), 1000), &host, &opts, &report(TargetKind::Pip, "tuna")).unwrap();
         save(&ctx(dir.path(), 2000), &host, &opts, &report(TargetKind::Apt, "ustc")).unwrap();
         save(&ctx(dir.path(), 2500), &host, &opts, &report(TargetKind::Pip, "bfsu")).unwrap();
 
-        let r = load_recent(&ctx(dir.path(), 3000), &host, &opts, hour).unwrap();
+        let r = recent(&ctx(dir.path(), 3000), &host, &opts, hour).unwrap();
         assert_eq!(r.best(TargetKind::Apt), Some("ustc"));
         assert_eq!(r.best(TargetKind::Pip), Some("bfsu"));
         // Too old for one target only.
-        let r = load_recent(&ctx(dir.path(), 2000 + 3601), &host, &opts, hour).unwrap();
+        let r = recent(&ctx(dir.path(), 2000 + 3601), &host, &opts, hour).unwrap();
         assert_eq!(r.best(TargetKind::Apt), None);
         assert_eq!(r.best(TargetKind::Pip), Some("bfsu"));
         // Another host, another filter, another max-lag: not reused.
         let other = Host { arch: "arm64".into(), ..host.clone() };
-        assert!(load_recent(&ctx(dir.path(), 3000), &other, &opts, hour).is_none());
+        assert!(recent(&ctx(dir.path(), 3000), &other, &opts, hour).is_none());
         let filtered = opts.clone().with_sites(&["tuna".into()]);
-        assert!(load_recent(&ctx(dir.path(), 3000), &host, &filtered, hour).is_none());
+        assert!(recent(&ctx(dir.path(), 3000), &host, &filtered, hour).is_none());
         let strict = Options { max_lag: hour, ..opts.clone() };
-        assert!(load_recent(&ctx(dir.path(), 3000), &host, &strict, hour).is_none());
+        assert!(recent(&ctx(dir.path(), 3000), &host, &strict, hour).is_none());
         // A filtered run is kept under its filter.
         save(&ctx(dir.path(), 3000), &host, &filtered, &report_of(TargetKind::Pip, "tuna", &["tuna"])).unwrap();
-        let r = load_recent(&ctx(dir.path(), 3000), &host, &filtered, hour).unwrap();
+        let r = recent(&ctx(dir.path(), 3000), &host, &filtered, hour).unwrap();
         assert_eq!(r.best(TargetKind::Pip), Some("tuna"));
         // ... and not reused once the filter names a site the catalog lacks.
         let unknown = opts.clone().with_sites(&["tuna".into(), "nosuch".into()]);
-        assert!(load_recent(&ctx(dir.path(), 3000), &host, &unknown, hour).is_none());
+        assert!(recent(&ctx(dir.path(), 3000), &host, &unknown, hour).is_none());
         // A garbled cache is ignored, then replaced.
         std::fs::write(ctx(dir.path(), 0).bench_cache(), "{not json").unwrap();
-        assert!(load_recent(&ctx(dir.path(), 3000), &host, &opts, hour).is_none());
+        assert!(recent(&ctx(dir.path(), 3000), &host, &opts, hour).is_none());
         save(&ctx(dir.path(), 3000), &host, &opts, &report(TargetKind::Uv, "ustc")).unwrap();
-        let r = load_recent(&ctx(dir.path(), 3000), &host, &opts, hour).unwrap();
+        let r = recent(&ctx(dir.path(), 3000), &host, &opts, hour).unwrap();
         assert_eq!(r.targets.len(), 1);
     }
 
@@ -277,7 +280,7 @@ mod tests {
         save(&at(1000), &host, &opts, &report(TargetKind::Pip, "tuna")).unwrap();
         save(&at(1000), &host, &opts, &report(TargetKind::Apt, "ustc")).unwrap();
         let both = |now| {
-            load_recent(&at(now), &host, &opts, hour)
+            recent(&at(now), &host, &opts, hour)
                 .map(|r| (r.best(TargetKind::Pip).map(str::to_owned), r.best(TargetKind::Apt).map(str::to_owned)))
         };
         let all = Some((Some("tuna".to_owned()), Some("ustc".to_owned())));

@@ -15,7 +15,7 @@
 //!     alongside as the freshness baseline; throughput is sampled for `url` only.
 //! probe::save(ctx, host, &Options, &Report) -> Result<()>
 //!     Merges a report into the cache `ctx.bench_cache()` with the time `ctx.now`.
-//! probe::load_recent(ctx, host, &Options, max_age) -> Option<Report>
+//! probe::load_recent(ctx, catalog, host, &Options, max_age) -> Option<Report>
 //!     The cached results no older than `max_age`, measured on the same host with the same
 //!     `--site` filter and `--max-lag`, of the same candidate sites at the same repository
 //!     URLs as the catalog `ctx` names (`Catalog::load(ctx)`) gives now; targets never
