@@ -57,7 +57,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use url::Url;
 
-use super::{Current, Distro, FileEdit, Host, Request, Target, TargetKind, edit, read_config};
+use super::{Current, Distro, FileEdit, Host, Request, Target, edit, read_config};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -69,10 +69,6 @@ const SOURCES_LIST_D: &str = "/etc/apt/sources.list.d";
 const OS_RELEASE: &str = "/etc/os-release";
 
 impl Target for Apt {
-    fn kind(&self) -> TargetKind {
-        TargetKind::Apt
-    }
-
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         ctx.sys("/etc/apt").is_dir() || ctx.has_program("apt-get")
     }

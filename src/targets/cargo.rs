@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use toml_edit::{Document, DocumentMut, Item, Table, TableLike, Value, value};
 
-use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, parse_toml, plan_from};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -67,10 +67,6 @@ fn path(ctx: &Context) -> PathBuf {
 }
 
 impl Target for Cargo {
-    fn kind(&self) -> TargetKind {
-        TargetKind::Cargo
-    }
-
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         exists(&path(ctx)) || ctx.has_program("cargo")
     }

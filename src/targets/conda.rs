@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use yaml_rust2::{Yaml, YamlLoader, yaml::Hash};
 
-use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, plan_from};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -118,10 +118,6 @@ fn path(ctx: &Context) -> Result<PathBuf> {
 }
 
 impl Target for Conda {
-    fn kind(&self) -> TargetKind {
-        TargetKind::Conda
-    }
-
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         path(ctx).is_ok_and(|p| p.symlink_metadata().is_ok())
             || ["conda", "mamba", "micromamba"].iter().any(|p| ctx.has_program(p))

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::ser::{PrettyFormatter, Serializer};
 use serde_json::{Map, Value};
 
-use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, line_at, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, line_at, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -229,10 +229,6 @@ fn pretty(map: &Map<String, Value>, indent: &str) -> String {
 }
 
 impl Target for Docker {
-    fn kind(&self) -> TargetKind {
-        TargetKind::Docker
-    }
-
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         ctx.sys("/etc/docker").is_dir() || ctx.has_program("dockerd") || ctx.has_program("docker")
     }

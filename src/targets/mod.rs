@@ -267,8 +267,6 @@ pub struct Current {
 
 /// One package manager.
 pub trait Target: Sync {
-    fn kind(&self) -> TargetKind;
-
     /// Whether this package manager is on the system (installed, or its config exists).
     fn present(&self, ctx: &Context, host: &Host) -> bool;
 

@@ -15,7 +15,7 @@
 
 use anyhow::Result;
 
-use super::{Current, Distro, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, plan_from};
+use super::{Current, Distro, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -276,10 +276,6 @@ fn insert_at(lines: &[String]) -> usize {
 }
 
 impl Target for Pacman {
-    fn kind(&self) -> TargetKind {
-        TargetKind::Pacman
-    }
-
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         ctx.sys("/etc/pacman.conf").exists() || ctx.sys("/etc/pacman.d").is_dir() || ctx.has_program("pacman")
     }

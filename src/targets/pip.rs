@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use url::Url;
 
-use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, edit, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, edit, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -62,10 +62,6 @@ fn files(ctx: &Context) -> Result<Files> {
 }
 
 impl Target for Pip {
-    fn kind(&self) -> TargetKind {
-        TargetKind::Pip
-    }
-
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         let file = match files(ctx) {
             Ok(f) => exists(&f.main),

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use toml_edit::{ArrayOfTables, Document, DocumentMut, InlineTable, Item, Table, TableLike, Value, value};
 
-use super::{Current, FileEdit, Host, LineError, Request, Target, TargetKind, current_from, parse_toml, plan_from};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -28,10 +28,6 @@ fn path(ctx: &Context) -> PathBuf {
 }
 
 impl Target for Uv {
-    fn kind(&self) -> TargetKind {
-        TargetKind::Uv
-    }
-
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         path(ctx).symlink_metadata().is_ok() || ctx.has_program("uv")
     }
