@@ -2,11 +2,13 @@
 //! written; on a failure or Ctrl-C part-way, every file already written is put back.
 //! `use` journals first and then calls [`apply`]; `restore` calls [`write_all`] directly.
 
+use std::fs::File;
 use std::path::Path;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
+use nix::fcntl::Flock;
 
 use crate::context::{Context, Owner};
 use crate::error::Problem;
@@ -59,6 +61,7 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
     for (_, edit) in &changes {
         preflight(&edit.path)?;
     }
+    let _locks = lock_journals(ctx, changes.iter().map(|(t, _)| t.scope()))?;
     catch_interrupts();
 
     let pending: Vec<Pending<'_>> = changes
@@ -167,6 +170,24 @@ pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(crate::error::with_permission_hint(e, path, "read")),
     }
+}
+
+/// Locks the journal folders of `scopes` against another `mirror` changing the same files.
+pub fn lock_journals(ctx: &Context, scopes: impl Iterator<Item = Scope>) -> Result<Vec<Flock<File>>> {
+    let mut scopes: Vec<Scope> = scopes.collect();
+    scopes.sort_by_key(|s| matches!(s, Scope::User));
+    scopes.dedup();
+    scopes
+        .into_iter()
+        .map(|scope| {
+            let (journal, owner) = match scope {
+                Scope::System => (ctx.system_journal_dir(), None),
+                Scope::User => (ctx.user_journal_dir(), ctx.sudo_user.as_ref()),
+            };
+            // The lock sits beside the journal folder (`.../mirror/lock`), not among its entries.
+            fsx::lock(journal.parent().unwrap_or(&journal), owner)
+        })
+        .collect()
 }
 
 /// User files are written for the invoking user under sudo.

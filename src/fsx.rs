@@ -9,8 +9,10 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 
+use nix::fcntl::{Flock, FlockArg};
+
 use crate::context::Owner;
-use crate::error::with_permission_hint;
+use crate::error::{Problem, with_permission_hint};
 
 /// Who should own a file `mirror` creates, and with which mode.
 #[derive(Debug, Clone, Copy, Default)]
@@ -102,6 +104,33 @@ pub fn create_dirs(dir: &Path, owner: Option<&Owner>) -> Result<()> {
     Ok(())
 }
 
+/// An exclusive lock on `<dir>/lock`, held until the guard is dropped. Another `mirror`
+/// holding it makes this fail at once (no waiting behind a prompt).
+pub fn lock(dir: &Path, owner: Option<&Owner>) -> Result<Flock<File>> {
+    create_dirs(dir, owner)?;
+    let path = dir.join("lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| with_permission_hint(e, &path, "open"))?;
+    if let Some(o) = owner
+        && nix::unistd::geteuid().is_root()
+    {
+        std::os::unix::fs::fchown(&file, Some(o.uid), Some(o.gid))
+            .with_context(|| format!("could not give `{}` to `{}`", path.display(), o.name))?;
+    }
+    Flock::lock(file, FlockArg::LockExclusiveNonblock).map_err(|(_, errno)| {
+        if errno == nix::errno::Errno::EWOULDBLOCK {
+            Problem::failed(format!("another `mirror` is changing files right now (`{}` is locked)", path.display()))
+                .hint("wait for it to finish, then run the command again")
+                .into()
+        } else {
+            anyhow::Error::new(std::io::Error::from(errno)).context(format!("could not lock `{}`", path.display()))
+        }
+    })
+}
+
 fn sync_dir(dir: &Path) {
     // Best effort: makes the rename durable; some file systems refuse to open folders.
     if let Ok(d) = File::open(dir) {
@@ -135,6 +164,16 @@ mod tests {
         write_atomic(&path, b"original", NewFile { owner: None, mode: Some(0o644), exact: true }).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o644);
         assert_eq!(std::fs::read(&path).unwrap(), b"original");
+    }
+
+    #[test]
+    fn a_second_lock_on_a_folder_fails_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = lock(dir.path(), None).unwrap();
+        let e = lock(dir.path(), None).unwrap_err();
+        assert!(format!("{e}").contains("another `mirror` is changing files"), "{e}");
+        drop(held);
+        assert!(lock(dir.path(), None).is_ok());
     }
 
     #[test]

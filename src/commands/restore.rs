@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::App;
-use crate::apply::{Write, catch_interrupts, read_bytes, write_all};
+use crate::apply::{Write, catch_interrupts, lock_journals, read_bytes, write_all};
 use crate::cli::RestoreArgs;
 use crate::context::Owner;
 use crate::error::{ExitStatus, Problem};
@@ -133,6 +133,7 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
     }
 
     // All or nothing: a failure or Ctrl-C part-way puts back what was already restored.
+    let _locks = lock_journals(&app.ctx, steps.iter().map(|s| s.record.target.scope()))?;
     catch_interrupts();
     let writes: Vec<Write<'_>> = steps
         .iter()
