@@ -259,14 +259,9 @@ impl Target for Docker {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::ffi::OsString;
-    use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::targets::testing;
-
-    use crate::context::Overrides;
+    use crate::targets::testing::{self, root_context as ctx, write};
 
     const TWO_SPACES: &str = include_str!("../../tests/fixtures/docker/two-spaces.json");
     const FOUR_SPACES: &str = include_str!("../../tests/fixtures/docker/four-spaces-with-mirrors.json");
@@ -313,20 +308,6 @@ mod tests {
 
     fn ok(input: Option<&str>, mirror: Option<&str>) -> Option<String> {
         render(input, mirror).unwrap()
-    }
-
-    fn ctx(root: &Path) -> Context {
-        let map: BTreeMap<&str, OsString> =
-            [("HOME", root.join("home").into_os_string()), ("PATH", OsString::from("/nonexistent"))].into();
-        Context::from_vars(&Overrides { root: Some(root.to_path_buf()), catalog: None }, |name| map.get(name).cloned())
-            .unwrap()
-    }
-
-    fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
     }
 
     #[test]

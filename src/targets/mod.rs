@@ -418,6 +418,22 @@ pub mod testing {
         parse_site(Path::new(&format!("x/{id}.toml")), &text, Origin::Builtin).unwrap()
     }
 
+    /// A context whose `--root` is `root` itself, with `HOME=<root>/home` and no programs on `PATH`.
+    pub fn root_context(root: &Path) -> Context {
+        let map: BTreeMap<&str, OsString> =
+            [("HOME", root.join("home").into_os_string()), ("PATH", OsString::from("/nonexistent"))].into();
+        Context::from_vars(&Overrides { root: Some(root.to_path_buf()), catalog: None }, |name| map.get(name).cloned())
+            .unwrap()
+    }
+
+    /// Writes `text` at `root/rel`, creating folders, and returns the path.
+    pub fn write(root: &Path, rel: &str, text: &str) -> std::path::PathBuf {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
     /// A context for a fake machine in `dir`: `--root <dir>/root`, `HOME=<dir>/home`, plus `vars`.
     pub fn context(dir: &Path, vars: &[(&str, String)]) -> Context {
         let mut map: BTreeMap<String, OsString> = BTreeMap::new();

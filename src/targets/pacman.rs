@@ -300,13 +300,12 @@ impl Target for Pacman {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::ffi::OsString;
-    use std::path::{Path, PathBuf};
+
+    use std::path::Path;
 
     use super::*;
     use crate::catalog::{Origin, parse_site};
-    use crate::context::Overrides;
+    use crate::targets::testing::{root_context as ctx, write};
 
     const STOCK: &str = include_str!("../../tests/fixtures/pacman/stock.mirrorlist");
     const REFLECTOR: &str = include_str!("../../tests/fixtures/pacman/reflector.mirrorlist");
@@ -396,20 +395,6 @@ mod tests {
                 Flavor::Arch,
             ),
         ]
-    }
-
-    fn ctx(root: &Path) -> Context {
-        let map: BTreeMap<&str, OsString> =
-            [("HOME", root.join("home").into_os_string()), ("PATH", OsString::from("/nonexistent"))].into();
-        Context::from_vars(&Overrides { root: Some(root.to_path_buf()), catalog: None }, |name| map.get(name).cloned())
-            .unwrap()
-    }
-
-    fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
     }
 
     #[test]
