@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use farm::{Farm, NOW, fifteen, thirty};
+use farm::{Farm, fifteen, thirty};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -53,23 +53,7 @@ impl Env {
         if let Some(c) = catalog {
             cmd.arg("--catalog").arg(c);
         }
-        // Nothing of the caller's environment but PATH (no proxies, CA settings, PIP_*, UV_*,
-        // CARGO_*, MIRROR_*, …).
-        cmd.env_clear();
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        cmd.env("NO_PROXY", "127.0.0.1,localhost")
-            .env("no_proxy", "127.0.0.1,localhost")
-            .env("HOME", self.path("home"))
-            .env("XDG_CONFIG_HOME", self.path("home/.config"))
-            .env("XDG_STATE_HOME", self.path("home/.local/state"))
-            .env("CARGO_HOME", self.path("home/.cargo"))
-            .env("MIRROR_TEST_NOW", NOW.to_string())
-            .env("MIRROR_ARCH", "amd64")
-            .env("MIRROR_NO_PROGRESS", "1")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100");
+        farm::hermetic(&mut cmd, self.dir.path(), "amd64");
         cmd
     }
 

@@ -76,21 +76,7 @@ impl Env {
     fn cmd_with(&self, catalog: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirror"));
         cmd.args(args).arg("--catalog").arg(catalog).arg("--root").arg(self.path("root"));
-        cmd.env_clear();
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        cmd.env("NO_PROXY", "127.0.0.1,localhost")
-            .env("no_proxy", "127.0.0.1,localhost")
-            .env("HOME", self.path("home"))
-            .env("XDG_CONFIG_HOME", self.path("home/.config"))
-            .env("XDG_STATE_HOME", self.path("home/.local/state"))
-            .env("CARGO_HOME", self.path("home/.cargo"))
-            .env("MIRROR_TEST_NOW", NOW.to_string())
-            .env("MIRROR_ARCH", &self.arch)
-            .env("MIRROR_NO_PROGRESS", "1")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100");
+        farm::hermetic(&mut cmd, self.dir.path(), &self.arch);
         cmd
     }
 

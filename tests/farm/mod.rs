@@ -854,3 +854,24 @@ fn feed(spec: &Spec) -> Response {
     };
     Response::new(200, "application/json", Body::Bytes(body.into_bytes()))
 }
+
+/// Gives `cmd` (the `mirror` binary) a hermetic environment for a fake machine in `dir`:
+/// nothing of the caller's environment but `PATH` (no proxies, CA settings, `PIP_*`, `UV_*`,
+/// `CARGO_*`, `MIRROR_*`), fake HOME/XDG dirs, the farm's clock, `arch`, no progress or colour.
+pub fn hermetic(cmd: &mut std::process::Command, dir: &std::path::Path, arch: &str) {
+    cmd.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .env("HOME", dir.join("home"))
+        .env("XDG_CONFIG_HOME", dir.join("home/.config"))
+        .env("XDG_STATE_HOME", dir.join("home/.local/state"))
+        .env("CARGO_HOME", dir.join("home/.cargo"))
+        .env("MIRROR_TEST_NOW", NOW.to_string())
+        .env("MIRROR_ARCH", arch)
+        .env("MIRROR_NO_PROGRESS", "1")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100");
+}
