@@ -300,7 +300,6 @@ pub fn registry_url(text: &str) -> Result<Option<String>, LineError> {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::catalog::{Origin, parse_site};
     use crate::targets::testing;

@@ -662,7 +662,6 @@ fn verify(out: &str, expected: &Hash) -> Result<(), LineError> {
 
 #[cfg(test)]
 mod tests {
-
     use std::path::Path;
 
     use super::*;

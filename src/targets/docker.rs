@@ -259,7 +259,6 @@ impl Target for Docker {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::targets::testing::{self, root_context as ctx, write};
 

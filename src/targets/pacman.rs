@@ -300,7 +300,6 @@ impl Target for Pacman {
 
 #[cfg(test)]
 mod tests {
-
     use std::path::Path;
 
     use super::*;

@@ -445,7 +445,6 @@ fn join(
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::targets::testing::{self, context};
 

@@ -204,7 +204,6 @@ pub fn index_url(text: &str) -> Result<Option<String>, LineError> {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::targets::testing::{self, context};
 

@@ -30,16 +30,8 @@ fn catalog_option_replaces_the_builtin_set() {
         }
         let run = env.run_with(&mut cmd, &args);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let ids: Vec<&str> = run.json()["sites"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-            .leak()
-            .iter()
-            .map(String::as_str)
-            .collect();
+        let ids: Vec<String> =
+            run.json()["sites"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
         assert_eq!(ids, ["only"]);
     }
     let file = env.path().join("cat/only.toml");

@@ -112,16 +112,8 @@ fn restore_removes_files_that_did_not_exist() {
     assert!(env.exists("home/.cargo/config.toml"));
     let run = env.run(&["restore", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let actions: Vec<&str> = run.json()["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["action"].as_str().unwrap().to_owned())
-        .collect::<Vec<_>>()
-        .leak()
-        .iter()
-        .map(String::as_str)
-        .collect();
+    let actions: Vec<String> =
+        run.json()["files"].as_array().unwrap().iter().map(|f| f["action"].as_str().unwrap().to_owned()).collect();
     assert_eq!(actions, ["removed", "removed"]);
     assert!(!env.exists("home/.config/pip/pip.conf"));
     assert!(!env.exists("home/.cargo/config.toml"));
