@@ -26,6 +26,9 @@ pub mod vars {
     pub const MIRROR_TEST_FAIL_WRITE: &str = "MIRROR_TEST_FAIL_WRITE";
     /// Test hook (debug builds only): behave as if Ctrl-C came after this many files were written.
     pub const MIRROR_TEST_INTERRUPT_AFTER: &str = "MIRROR_TEST_INTERRUPT_AFTER";
+    /// Test hook (debug builds only): resolve host names with this DNS server (`IP:PORT`,
+    /// a test resolver on loopback) instead of the system's configuration.
+    pub const MIRROR_TEST_RESOLVER: &str = "MIRROR_TEST_RESOLVER";
     pub const HOME: &str = "HOME";
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
@@ -96,6 +99,8 @@ pub struct Context {
     pub test_fail_write: Option<String>,
     /// Fault injection for tests (see [`vars::MIRROR_TEST_INTERRUPT_AFTER`]).
     pub test_interrupt_after: Option<usize>,
+    /// A test resolver (see [`vars::MIRROR_TEST_RESOLVER`]).
+    pub test_resolver: Option<std::net::SocketAddr>,
 }
 
 /// Values given on the command line that take precedence over the environment.
@@ -179,6 +184,10 @@ impl Context {
             test_interrupt_after: var(vars::MIRROR_TEST_INTERRUPT_AFTER)
                 .filter(|_| cfg!(debug_assertions))
                 .and_then(|v| v.to_string_lossy().parse().ok()),
+            test_resolver: var(vars::MIRROR_TEST_RESOLVER)
+                .filter(|_| cfg!(debug_assertions))
+                .map(|v| v.to_string_lossy().parse().context("`MIRROR_TEST_RESOLVER` must be IP:PORT"))
+                .transpose()?,
         })
     }
 
