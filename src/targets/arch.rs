@@ -173,4 +173,37 @@ mod tests {
         assert_eq!(pacman_conf_arch("[options]\nArchitecture = auto x86_64_v3\n").as_deref(), Some("amd64"));
         assert_eq!(pacman_conf_arch("[custom]\nArchitecture = aarch64\n"), None, "only [options] counts");
     }
+
+    /// The start of Arch Linux ARM's stock `/etc/pacman.conf` (aarch64 image).
+    const ALARM_PACMAN_CONF: &str = "#\n# /etc/pacman.conf\n#\n# See the pacman.conf(5) manpage for option and repository directives\n\n[options]\n#RootDir     = /\n#DBPath      = /var/lib/pacman/\nHoldPkg     = pacman glibc\n#XferCommand = /usr/bin/curl -L -C - -f -o %o %u\nArchitecture = aarch64\n\n#IgnorePkg   =\nCheckSpace\nSigLevel    = Required DatabaseOptional\nLocalFileSigLevel = Optional\n\n[core]\nInclude = /etc/pacman.d/mirrorlist\n\n[extra]\nInclude = /etc/pacman.d/mirrorlist\n\n[alarm]\nInclude = /etc/pacman.d/mirrorlist\n";
+
+    #[test]
+    fn host_detect_reads_the_roots_own_architecture() {
+        use crate::targets::{Distro, Host, testing};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        testing::write(
+            root,
+            "usr/lib/os-release",
+            "NAME=\"Arch Linux ARM\"\nPRETTY_NAME=\"Arch Linux ARM\"\nID=archarm\nID_LIKE=arch\nBUILD_ID=rolling\n",
+        );
+        testing::write(root, "etc/pacman.conf", ALARM_PACMAN_CONF);
+        std::os::unix::fs::symlink("../usr/lib/os-release", root.join("etc/os-release")).unwrap();
+        let host = Host::detect(&testing::root_context(root)).unwrap();
+        assert_eq!((host.arch.as_str(), host.arch_unknown, host.distro()), ("arm64", false, Distro::ArchArm));
+
+        // Architecture = auto: the ELF header of bin/sh (merged /usr: bin -> usr/bin, sh -> bash).
+        testing::write(root, "etc/pacman.conf", &ALARM_PACMAN_CONF.replace("= aarch64", "= auto"));
+        let mut bash = elf(true, true, 183, 0);
+        bash.resize(4096, 0);
+        std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+        std::fs::write(root.join("usr/bin/bash"), &bash).unwrap();
+        std::os::unix::fs::symlink("usr/bin", root.join("bin")).unwrap();
+        std::os::unix::fs::symlink("bash", root.join("usr/bin/sh")).unwrap();
+        assert_eq!(of_root(&testing::root_context(root)), Some(("arm64".into(), "bin/sh")));
+
+        std::fs::remove_file(root.join("usr/bin/bash")).unwrap();
+        let host = Host::detect(&testing::root_context(root)).unwrap();
+        assert!(host.arch_unknown, "nothing tells: said so, not guessed silently");
+    }
 }

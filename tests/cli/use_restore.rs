@@ -423,7 +423,7 @@ fn under_sudo_user_files_belong_to_the_invoking_user() {
     assert_eq!(std::fs::metadata(&journal).unwrap().uid(), 65534, "the user journal too");
 }
 
-fn nix_is_root() -> bool {
+pub fn nix_is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
