@@ -12,13 +12,13 @@ const UBUNTU_2404_OS_RELEASE: &str = "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME=\
 
 const DEBIAN_12_OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=debian\nHOME_URL=\"https://www.debian.org/\"\nSUPPORT_URL=\"https://www.debian.org/support\"\nBUG_REPORT_URL=\"https://bugs.debian.org/\"\n";
 
-const ARCH_OS_RELEASE: &str = "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\nANSI_COLOR=\"38;2;23;147;209\"\nHOME_URL=\"https://archlinux.org/\"\nDOCUMENTATION_URL=\"https://wiki.archlinux.org/\"\nSUPPORT_URL=\"https://bbs.archlinux.org/\"\nBUG_REPORT_URL=\"https://gitlab.archlinux.org/groups/archlinux/-/issues\"\nPRIVACY_POLICY_URL=\"https://terms.archlinux.org/docs/privacy-policy/\"\nLOGO=archlinux-logo\n";
+const ALARM_OS_RELEASE: &str = "NAME=\"Arch Linux ARM\"\nPRETTY_NAME=\"Arch Linux ARM\"\nID=archarm\nID_LIKE=arch\nBUILD_ID=rolling\nANSI_COLOR=\"38;2;23;147;209\"\nHOME_URL=\"https://archlinuxarm.org/\"\nDOCUMENTATION_URL=\"https://archlinuxarm.org/wiki\"\nSUPPORT_URL=\"https://archlinuxarm.org/forum\"\nBUG_REPORT_URL=\"https://github.com/archlinuxarm/PKGBUILDs/issues\"\nLOGO=archlinux-logo\n";
 
 /// Three stanzas of an arm64 Ubuntu 24.04 image's dpkg database (multiarch armhf libc too).
 const UBUNTU_ARM64_DPKG_STATUS: &str = "Package: base-files\nEssential: yes\nStatus: install ok installed\nPriority: required\nSection: admin\nInstalled-Size: 394\nMaintainer: Ubuntu Developers <ubuntu-devel-discuss@lists.ubuntu.com>\nArchitecture: arm64\nVersion: 13ubuntu10.1\nReplaces: base, dpkg (<= 1.15.0), miscfiles (<< 2.8.2)\nProvides: base\nDescription: Debian base system miscellaneous files\n\nPackage: libc6\nStatus: install ok installed\nPriority: optional\nSection: libs\nInstalled-Size: 9924\nMaintainer: Ubuntu Developers <ubuntu-devel-discuss@lists.ubuntu.com>\nArchitecture: armhf\nMulti-Arch: same\nSource: glibc\nVersion: 2.39-0ubuntu8.3\nDescription: GNU C Library: Shared libraries\n\nPackage: dpkg\nEssential: yes\nStatus: install ok installed\nPriority: required\nSection: admin\nInstalled-Size: 6620\nOrigin: Ubuntu\nMaintainer: Ubuntu Developers <ubuntu-devel-discuss@lists.ubuntu.com>\nArchitecture: arm64\nMulti-Arch: foreign\nVersion: 1.22.6ubuntu6.1\nDepends: tar (>= 1.28-1)\nPre-Depends: libbz2-1.0, libc6 (>= 2.34), liblzma5 (>= 5.4.0), libmd0 (>= 0.0.0), libselinux1 (>= 3.1~), libzstd1 (>= 1.5.5), zlib1g (>= 1:1.1.4)\nDescription: Debian package management system\n\n";
 
 /// The start of a position-independent executable's ELF header (`e_machine` at byte 18):
-/// aarch64 (183) as Ubuntu's arm64 `dash`, x86-64 (62) as Arch's `bash`.
+/// aarch64 (183), as Ubuntu's arm64 `dash` or Arch Linux ARM's `bash`.
 fn elf_executable(machine: u8) -> Vec<u8> {
     let mut header = vec![
         0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 64-bit, little-endian, SysV
@@ -239,22 +239,24 @@ fn without_dpkg_the_elf_header_of_bin_sh_tells_and_else_it_says_it_cannot_tell()
 }
 
 #[test]
-fn an_arch_root_with_its_own_links_and_pacman_conf() {
+fn an_arch_linux_arm_root_with_its_own_links_and_pacman_conf() {
     let env = TestEnv::new();
-    env.write("root/usr/lib/os-release", ARCH_OS_RELEASE);
-    env.write("root/usr/bin/bash", elf_executable(62));
+    env.write("root/usr/lib/os-release", ALARM_OS_RELEASE);
+    env.write("root/usr/bin/bash", elf_executable(183));
     env.write(
         "root/etc/pacman.conf",
-        "[options]\nHoldPkg     = pacman glibc\nArchitecture = auto\nCheckSpace\nSigLevel    = Required DatabaseOptional\nLocalFileSigLevel = Optional\n\n[core]\nInclude = /etc/pacman.d/mirrorlist\n\n[extra]\nInclude = /etc/pacman.d/mirrorlist\n",
+        "[options]\nHoldPkg     = pacman glibc\nArchitecture = aarch64\nCheckSpace\nSigLevel    = Required DatabaseOptional\nLocalFileSigLevel = Optional\n\n[core]\nInclude = /etc/pacman.d/mirrorlist\n\n[extra]\nInclude = /etc/pacman.d/mirrorlist\n\n[alarm]\nInclude = /etc/pacman.d/mirrorlist\n",
     );
-    env.write("root/etc/pacman.d/mirrorlist", include_str!("../fixtures/pacman/stock.mirrorlist"));
+    env.write("root/etc/pacman.d/mirrorlist", include_str!("../fixtures/pacman/alarm.mirrorlist"));
+    // Absolute, as the image has it: on the host it would read this machine's os-release.
     symlink("/usr/lib/os-release", env.root().join("etc/os-release")).unwrap();
     symlink("usr/bin", env.root().join("bin")).unwrap();
     symlink("bash", env.root().join("usr/bin/sh")).unwrap();
     let run = env.run(&["use", "tuna", "pacman", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let list = env.read("root/etc/pacman.d/mirrorlist");
-    assert!(list.contains("Server = https://mirrors.tuna.tsinghua.edu.cn/archlinux/$repo/os/$arch"), "{list}");
+    assert!(list.contains("Server = https://mirrors.tuna.tsinghua.edu.cn/archlinuxarm/$arch/$repo"), "{list}");
+    assert!(list.contains("Server = http://mirror.archlinuxarm.org/$arch/$repo"), "the stock server stays below");
 }
 
 // ---- 4. user-installed tools ---------------------------------------------------------------
