@@ -310,16 +310,26 @@ fn tools_in_the_home_are_found_when_path_or_sudo_hides_them() {
         doc["targets"].as_array().unwrap().iter().map(|t| t["present"] == true).collect::<Vec<bool>>()
     };
     assert_eq!(present(&mut env.cmd()), [true, true, true]);
-    if !nix_is_root() {
-        eprintln!("skipped the sudo half: needs root");
-        return;
-    }
-    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::os::unix::fs::chown(env.home(), Some(65534), Some(65534)).unwrap();
-    assert_eq!(present(env.cmd().env("SUDO_USER", "nobody")), [true, true, true], "sudo from nobody");
+    let Some(mut sudo) = sudo_by_nobody(&env) else { return };
+    assert_eq!(present(&mut sudo), [true, true, true], "sudo from nobody");
 }
 
 // ---- 5. sudo trusts only the invoking user's home ----------------------------------------
+
+/// The binary as `sudo` runs it for `nobody` on this machine (no `--root`: a root's users are
+/// its own), with the test's `home`, which `nobody` owns, as `HOME`. `None`, and the test is
+/// skipped, unless the tests run as root.
+pub fn sudo_by_nobody(env: &TestEnv) -> Option<assert_cmd::Command> {
+    if !nix_is_root() {
+        eprintln!("skipped: needs root to act as sudo");
+        return None;
+    }
+    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::chown(env.home(), Some(65534), Some(65534)).unwrap();
+    let mut cmd = env.cmd();
+    cmd.env_remove("MIRROR_ROOT").env("SUDO_USER", "nobody");
+    Some(cmd)
+}
 
 /// `nobody`'s home in this machine's passwd, when `nobody` exists and that home does not
 /// (so a test run can never write there).
@@ -357,19 +367,12 @@ fn under_sudo_a_home_that_is_not_the_invoking_users_is_not_used() {
 
 #[test]
 fn under_sudo_variables_naming_someone_elses_files_are_not_used() {
-    if !nix_is_root() {
-        eprintln!("skipped: needs root to act as sudo");
-        return;
-    }
     let env = TestEnv::new();
-    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::os::unix::fs::chown(env.home(), Some(65534), Some(65534)).unwrap();
+    let Some(mut cmd) = sudo_by_nobody(&env) else { return };
     // `sudo -E` kept root's own XDG_CONFIG_HOME: that folder is root's, not the user's.
     let roots = env.path().join("root-config");
     std::fs::create_dir_all(&roots).unwrap();
-    let mut cmd = env.cmd();
-    cmd.env_remove("MIRROR_ROOT").env("SUDO_USER", "nobody").env("XDG_CONFIG_HOME", &roots);
-    let run = env.run_with(&mut cmd, &["use", "tuna", "pip", "--yes"]);
+    let run = env.run_with(cmd.env("XDG_CONFIG_HOME", &roots), &["use", "tuna", "pip", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(env.read("home/.config/pip/pip.conf").contains("tuna"));
     assert!(!roots.join("pip").exists());
@@ -468,19 +471,13 @@ fn a_dangling_dotfile_link_is_refused() {
 
 #[test]
 fn under_sudo_a_link_to_a_file_the_user_does_not_own_is_refused() {
-    if !nix_is_root() {
-        eprintln!("skipped: needs root to act as sudo");
-        return;
-    }
     let env = TestEnv::new();
-    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::os::unix::fs::chown(env.home(), Some(65534), Some(65534)).unwrap();
+    let Some(mut sudo) = sudo_by_nobody(&env) else { return };
     let shared = env.write("shared/pip.conf", "[global]\ntimeout = 60\n");
     std::fs::create_dir_all(env.home().join(".config/pip")).unwrap();
     symlink(&shared, env.home().join(".config/pip/pip.conf")).unwrap();
     let before = env.tree();
-    let run =
-        env.run_with(env.cmd().env_remove("MIRROR_ROOT").env("SUDO_USER", "nobody"), &["use", "tuna", "pip", "--yes"]);
+    let run = env.run_with(&mut sudo, &["use", "tuna", "pip", "--yes"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("which `nobody` does not own"), "{}", run.stderr);
     assert_eq!(env.tree(), before);

@@ -403,17 +403,9 @@ fn use_upstream_goes_back_to_the_official_servers() {
 
 #[test]
 fn under_sudo_user_files_belong_to_the_invoking_user() {
-    if !nix_is_root() {
-        eprintln!("skipped: needs root to act as sudo");
-        return;
-    }
     let env = TestEnv::new();
-    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    // sudo acts on this machine (`--root` names another, whose users are its own): the home
-    // is trusted because `nobody` owns it. Only pip is named: nothing of the real system is written.
-    std::os::unix::fs::chown(env.home(), Some(65534), Some(65534)).unwrap();
-    let mut cmd = env.cmd();
-    cmd.env_remove("MIRROR_ROOT").env("SUDO_USER", "nobody");
+    // Only pip is named: nothing of the real system is written.
+    let Some(mut cmd) = crate::machine::sudo_by_nobody(&env) else { return };
     let run = env.run_with(&mut cmd, &["use", "tuna", "pip", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let nobody = std::fs::metadata(env.path().join("home/.config/pip/pip.conf")).unwrap();
