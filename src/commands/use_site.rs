@@ -11,7 +11,7 @@ use crate::catalog::{Catalog, Site, UPSTREAM};
 use crate::cli::UseArgs;
 use crate::error::{ExitStatus, Problem};
 use crate::output::{no_terminal, table, unified_diff};
-use crate::targets::{Host, Request, TargetKind};
+use crate::targets::{Host, Request, TargetKind, write_through_links};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -77,7 +77,15 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             }),
             Assignment::To(site) => {
                 let req = Request { site, upstream, security: args.security };
-                let edits = target.target().plan(&app.ctx, &host, &req)?;
+                let mut edits = target.target().plan(&app.ctx, &host, &req)?;
+                let scope = target.scope();
+                for link in write_through_links(&app.ctx, edits.iter_mut().map(|e| (scope, e)))? {
+                    app.out.talk(&format!(
+                        "note: `{}` is a link; writing the file it points to, `{}` (the link stays)",
+                        link.link.display(),
+                        link.target.display()
+                    ));
+                }
                 let changed = edits.iter().any(|e| e.is_change());
                 reports.push(TargetReport {
                     target: *target,
@@ -90,7 +98,6 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
         }
     }
 
-    crate::targets::refuse_links(work.iter().flat_map(|t| t.edits.iter()))?;
     let mut report = Report { site: site_arg.clone(), dry_run: app.args.dry_run, journal: None, targets: reports };
     if report.targets.iter().any(|t| t.status == Outcome::Failed) {
         print_report(app, &report)?;
@@ -172,6 +179,11 @@ pub fn not_served(site: &Site, target: TargetKind, host: &Host) -> String {
     match target {
         TargetKind::Apt if host.codename.is_none() && !host.has_os_release => {
             "cannot tell the distribution: no `/etc/os-release` under the root".into()
+        }
+        TargetKind::Apt if host.arch_unknown && host.distro() == crate::targets::Distro::Ubuntu => {
+            "cannot tell the architecture of the root (`ubuntu` or `ubuntu-ports`): it has no `var/lib/dpkg/status`, \
+             `var/lib/dpkg/arch`, `Architecture` in `etc/pacman.conf` or ELF `bin/sh`; set `MIRROR_ARCH` (e.g. `MIRROR_ARCH=arm64`)"
+                .into()
         }
         _ => format!("`{}` does not serve {target} for this system", site.id),
     }
