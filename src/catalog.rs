@@ -554,8 +554,8 @@ pub(crate) fn toml_error_place(e: &toml::de::Error, text: &str) -> (Option<usize
         return (None, None);
     };
     let line = text[..start].matches('\n').count() + 1;
-    let before = &text[..start];
-    let this_line = text[before.rfind('\n').map_or(0, |i| i + 1)..].lines().next().unwrap_or_default();
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let this_line = text[line_start..].lines().next().unwrap_or_default();
     let key =
         e.message().strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).map(str::to_owned).or_else(
             || {
@@ -565,10 +565,9 @@ pub(crate) fn toml_error_place(e: &toml::de::Error, text: &str) -> (Option<usize
             },
         );
     // The table the line is in: the last `[header]` above it.
-    let table = before
+    let table = text[..line_start]
         .lines()
         .rev()
-        .skip(1)
         .map(str::trim)
         .find(|l| l.starts_with('[') && !l.starts_with("[["))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
@@ -716,9 +715,12 @@ crates = "{base}/crates.io-index/"
             let e = err(&format!("{OK}\n[lacks]\nanaconda = {bad}\n"));
             assert!(e.contains("key `lacks.anaconda`"), "{bad}: {e}");
         }
-        // A wrong type elsewhere names its table too.
-        let e = err(&format!("{OK}anaconda = \"{{base}}/anaconda\"\n[conda]\npkgs = \"yes\"\n"));
+        // A wrong type elsewhere names its table too, and so does an unknown key in a table.
+        let conda = format!("{OK}anaconda = \"{{base}}/anaconda\"\n[conda]\n");
+        let e = err(&format!("{conda}pkgs = \"yes\"\n"));
         assert!(e.contains("key `conda.pkgs`: line 13"), "{e}");
+        let e = err(&format!("{conda}chanels = [\"conda-forge\"]\n"));
+        assert!(e.contains("key `conda.chanels`: line 13: unknown field"), "{e}");
     }
 
     #[test]
