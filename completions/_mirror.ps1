@@ -100,6 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
             [CompletionResult]::new('--security', '--security', [CompletionResultType]::ParameterName, 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)')
             [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'With `best`: probe again even when recent `bench` results exist')
+            [CompletionResult]::new('--allow-third-party', '--allow-third-party', [CompletionResultType]::ParameterName, 'With `best`: also consider third-party mirrors (marked in `mirror list`); the same as `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')

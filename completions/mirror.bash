@@ -413,7 +413,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__use)
-            opts="-q -v -y -h --security --refresh --site --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
+            opts="-q -v -y -h --security --refresh --site --allow-third-party --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -94,6 +94,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
             cand --security 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)'
             cand --refresh 'With `best`: probe again even when recent `bench` results exist'
+            cand --allow-third-party 'With `best`: also consider third-party mirrors (marked in `mirror list`); the same as `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print only errors and data'
             cand --quiet 'Print only errors and data'

@@ -89,6 +89,7 @@ complete -c mirror -n "__fish_mirror_using_subcommand use" -l timeout -d 'Time a
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l security -d 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)'
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l refresh -d 'With `best`: probe again even when recent `bench` results exist'
+complete -c mirror -n "__fish_mirror_using_subcommand use" -l allow-third-party -d 'With `best`: also consider third-party mirrors (marked in `mirror list`); the same as `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`'
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mirror -n "__fish_mirror_using_subcommand use" -s q -l quiet -d 'Print only errors and data'
 complete -c mirror -n "__fish_mirror_using_subcommand use" -s v -l verbose -d 'Explain more: every file read, every probe sent'

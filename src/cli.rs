@@ -184,6 +184,11 @@ pub struct UseArgs {
     /// With `best`: consider only these sites (comma-separated ids)
     #[arg(long = "site", value_delimiter = ',', value_name = "ID,...")]
     pub candidates: Vec<String>,
+
+    /// With `best`: also consider third-party mirrors (marked in `mirror list`); the same as
+    /// `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`
+    #[arg(long)]
+    pub allow_third_party: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -234,6 +234,11 @@ impl Context {
         self.config_home.join("mirror/mirrors")
     }
 
+    /// `mirror`'s own settings (see `config.rs`).
+    pub fn user_config_file(&self) -> PathBuf {
+        self.config_home.join("mirror/config.toml")
+    }
+
     /// Journal directory for system files.
     pub fn system_journal_dir(&self) -> PathBuf {
         self.sys("/var/lib/mirror/journal")

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod context;
 pub mod error;
 pub mod fsx;

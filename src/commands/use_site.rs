@@ -56,11 +56,20 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
         None => pick_site(app, &catalog)?,
     };
     let assignments: Vec<(TargetKind, Assignment<'_>)> = if site_arg == "best" {
-        super::best::assignments(app, &catalog, &host, &args.targets, &args.candidates, args.refresh)?
+        super::best::assignments(
+            app,
+            &catalog,
+            &host,
+            &args.targets,
+            &args.candidates,
+            args.refresh,
+            args.allow_third_party,
+        )?
     } else {
         let site = catalog.require(&site_arg)?;
         assign_one(app, &host, site, &args.targets)
     };
+    warn_third_party(app, &assignments);
     let upstream = catalog.get(UPSTREAM);
 
     // Plan every target before writing anything: a config that cannot be parsed stops the
@@ -172,6 +181,24 @@ fn assign_one<'a>(app: &App, host: &Host, site: &'a Site, named: &[TargetKind]) 
             (t, assignment)
         })
         .collect()
+}
+
+/// Says once, before anything is written, what trusting each third-party site means.
+fn warn_third_party(app: &App, assignments: &[(TargetKind, Assignment<'_>)]) {
+    let mut warned: Vec<&str> = Vec::new();
+    for (_, assignment) in assignments {
+        if let Assignment::To(site) = assignment
+            && site.third_party
+            && !warned.contains(&site.id.as_str())
+        {
+            let docker = assignments
+                .iter()
+                .any(|(t, a)| *t == TargetKind::Docker && matches!(a, Assignment::To(s) if s.id == site.id));
+            let (warning, hint) = crate::catalog::third_party_warning(site, docker);
+            app.out.warn(&format!("{warning}\nhint: {hint}"));
+            warned.push(&site.id);
+        }
+    }
 }
 
 /// Why a site does not serve a target here.

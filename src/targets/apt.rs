@@ -2039,9 +2039,10 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         let text = r.read("etc/apt/sources.list");
         assert!(text.contains("deb https://mirrors.tuna.tsinghua.edu.cn/debian/ bookworm main"), "{text}");
         assert!(!text.contains("163.com"), "{text}");
-        // In `debian.sources` too; in a file of its own it is left alone.
+        // In `debian.sources` too; in a file of its own it is left alone. (BJTU is a real
+        // mirror the catalog does not know; NetEase, once unknown, is now a catalog site.)
         let r = Root::new(BOOKWORM, "amd64");
-        let stanza = "Types: deb\nURIs: http://mirrors.163.com/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n";
+        let stanza = "Types: deb\nURIs: http://mirror.bjtu.edu.cn/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n";
         r.write("etc/apt/sources.list.d/debian.sources", stanza);
         r.write("etc/apt/sources.list.d/extra.sources", stanza);
         assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list.d/debian.sources"]);
