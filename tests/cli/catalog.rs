@@ -539,7 +539,7 @@ fn no_usable_mirror_names_the_third_party_ones_left_out() {
     );
     // Nothing changed but the kept bench results.
     let mut after = env.tree().0;
-    let kept = |path: &String| path.contains(".local/state/mirror");
+    let kept = |path: &std::path::PathBuf| path.to_string_lossy().contains(".local/state/mirror");
     after.retain(|path, _| !kept(path));
     let mut before = before.0;
     before.retain(|path, _| !kept(path));
