@@ -37,7 +37,7 @@ impl Env {
             "deb http://deb.debian.org/debian bookworm main\ndeb http://deb.debian.org/debian bookworm-updates main\ndeb http://deb.debian.org/debian-security bookworm-security main\n",
         )
         .unwrap();
-        let home = dir.path().join("home");
+        let home = root.join("root"); // root's home inside `--root`, where user files are
         std::fs::create_dir_all(home.join(".config/pip")).unwrap();
         std::fs::write(home.join(".config/pip/pip.conf"), "[global]\nindex-url = https://pypi.org/simple\n").unwrap();
         Self { dir }

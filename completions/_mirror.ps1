@@ -22,7 +22,8 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
     $completions = @(switch ($command) {
         'mirror' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)')
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
@@ -35,8 +36,8 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the sites in the catalog and the package managers each serves')
@@ -50,7 +51,8 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
         }
         'mirror;list' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)')
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
@@ -63,14 +65,15 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mirror;bench' {
             [CompletionResult]::new('--site', '--site', [CompletionResultType]::ParameterName, 'Probe only these sites (comma-separated ids)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)')
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
@@ -90,12 +93,14 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
         'mirror;use' {
             [CompletionResult]::new('--site', '--site', [CompletionResultType]::ParameterName, 'With `best`: consider only these sites (comma-separated ids)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)')
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
             [CompletionResult]::new('--security', '--security', [CompletionResultType]::ParameterName, 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)')
             [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'With `best`: probe again even when recent `bench` results exist')
+            [CompletionResult]::new('--allow-third-party', '--allow-third-party', [CompletionResultType]::ParameterName, 'With `best`: also consider third-party mirrors (marked in `mirror list`); the same as `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data')
@@ -111,7 +116,8 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
         }
         'mirror;status' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)')
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
@@ -125,14 +131,15 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mirror;restore' {
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Restore this journal entry instead of the last one')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)')
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
@@ -153,7 +160,8 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
         }
         'mirror;completions' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (`NO_COLOR` turns it off in `auto`)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)')
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
@@ -166,8 +174,8 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mirror;help' {

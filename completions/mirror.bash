@@ -65,7 +65,7 @@ _mirror() {
 
     case "${cmd}" in
         mirror)
-            opts="-q -v -y -h -V --json --quiet --verbose --color --no-progress --yes --dry-run --root --catalog --timeout --max-lag --help --version list bench use status restore completions help"
+            opts="-q -v -y -h -V --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help --version list bench use status restore completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -76,6 +76,10 @@ _mirror() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -99,7 +103,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__bench)
-            opts="-q -v -y -h --site --json --quiet --verbose --color --no-progress --yes --dry-run --root --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
+            opts="-q -v -y -h --site --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -114,6 +118,10 @@ _mirror() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -137,7 +145,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__completions)
-            opts="-q -v -y -h --json --quiet --verbose --color --no-progress --yes --dry-run --root --catalog --timeout --max-lag --help bash elvish fish powershell zsh"
+            opts="-q -v -y -h --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,6 +156,10 @@ _mirror() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -283,7 +295,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__list)
-            opts="-q -v -y -h --json --quiet --verbose --color --no-progress --yes --dry-run --root --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
+            opts="-q -v -y -h --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,6 +306,10 @@ _mirror() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -317,7 +333,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__restore)
-            opts="-q -v -y -h --list --id --force --json --quiet --verbose --color --no-progress --yes --dry-run --root --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
+            opts="-q -v -y -h --list --id --force --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +348,10 @@ _mirror() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -355,7 +375,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__status)
-            opts="-q -v -y -h --check --json --quiet --verbose --color --no-progress --yes --dry-run --root --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
+            opts="-q -v -y -h --check --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +386,10 @@ _mirror() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -389,7 +413,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__use)
-            opts="-q -v -y -h --security --refresh --site --json --quiet --verbose --color --no-progress --yes --dry-run --root --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
+            opts="-q -v -y -h --security --refresh --site --allow-third-party --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +428,10 @@ _mirror() {
                     return 0
                     ;;
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -19,7 +19,8 @@ set edit:completion:arg-completer[mirror] = {|@words|
     var completions = [
         &'mirror'= {
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
-            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
             cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
             cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
@@ -32,8 +33,8 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
             cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List the sites in the catalog and the package managers each serves'
@@ -46,7 +47,8 @@ set edit:completion:arg-completer[mirror] = {|@words|
         }
         &'mirror;list'= {
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
-            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
             cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
             cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
@@ -59,13 +61,14 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
             cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mirror;bench'= {
             cand --site 'Probe only these sites (comma-separated ids)'
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
-            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
             cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
             cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
@@ -84,12 +87,14 @@ set edit:completion:arg-completer[mirror] = {|@words|
         &'mirror;use'= {
             cand --site 'With `best`: consider only these sites (comma-separated ids)'
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
-            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
             cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
             cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
             cand --security 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)'
             cand --refresh 'With `best`: probe again even when recent `bench` results exist'
+            cand --allow-third-party 'With `best`: also consider third-party mirrors (marked in `mirror list`); the same as `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print only errors and data'
             cand --quiet 'Print only errors and data'
@@ -104,7 +109,8 @@ set edit:completion:arg-completer[mirror] = {|@words|
         }
         &'mirror;status'= {
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
-            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
             cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
             cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
@@ -118,13 +124,14 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
             cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mirror;restore'= {
             cand --id 'Restore this journal entry instead of the last one'
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
-            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
             cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
             cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
@@ -144,7 +151,8 @@ set edit:completion:arg-completer[mirror] = {|@words|
         }
         &'mirror;completions'= {
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
-            cand --root 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
             cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
             cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
@@ -157,8 +165,8 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
             cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mirror;help'= {
             cand list 'List the sites in the catalog and the package managers each serves'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mirror_global_optspecs
-    string join \n json q/quiet v/verbose color= no-progress y/yes dry-run root= catalog= timeout= max-lag= h/help V/version
+    string join \n json q/quiet v/verbose color= no-progress y/yes dry-run root= user= catalog= timeout= max-lag= h/help V/version
 end
 
 function __fish_mirror_needs_command
@@ -27,7 +27,8 @@ end
 complete -c mirror -n "__fish_mirror_needs_command" -l color -d 'When to use colour (`NO_COLOR` turns it off in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mirror -n "__fish_mirror_needs_command" -l root -d 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_needs_command" -l root -d 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_needs_command" -l user -d 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)' -r
 complete -c mirror -n "__fish_mirror_needs_command" -l catalog -d 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)' -r -F
 complete -c mirror -n "__fish_mirror_needs_command" -l timeout -d 'Time allowed for each probe, e.g. `800ms`, `3s`' -r
 complete -c mirror -n "__fish_mirror_needs_command" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
@@ -37,7 +38,7 @@ complete -c mirror -n "__fish_mirror_needs_command" -s v -l verbose -d 'Explain 
 complete -c mirror -n "__fish_mirror_needs_command" -l no-progress -d 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
 complete -c mirror -n "__fish_mirror_needs_command" -s y -l yes -d 'Answer yes to the confirmation; required to change files without a terminal'
 complete -c mirror -n "__fish_mirror_needs_command" -l dry-run -d 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
-complete -c mirror -n "__fish_mirror_needs_command" -s h -l help -d 'Print help'
+complete -c mirror -n "__fish_mirror_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mirror -n "__fish_mirror_needs_command" -s V -l version -d 'Print version'
 complete -c mirror -n "__fish_mirror_needs_command" -f -a "list" -d 'List the sites in the catalog and the package managers each serves'
 complete -c mirror -n "__fish_mirror_needs_command" -f -a "bench" -d 'Probe sites for latency, throughput and freshness, and rank them per package manager'
@@ -49,7 +50,8 @@ complete -c mirror -n "__fish_mirror_needs_command" -f -a "help" -d 'Print this 
 complete -c mirror -n "__fish_mirror_using_subcommand list" -l color -d 'When to use colour (`NO_COLOR` turns it off in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mirror -n "__fish_mirror_using_subcommand list" -l root -d 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand list" -l root -d 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand list" -l user -d 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)' -r
 complete -c mirror -n "__fish_mirror_using_subcommand list" -l catalog -d 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)' -r -F
 complete -c mirror -n "__fish_mirror_using_subcommand list" -l timeout -d 'Time allowed for each probe, e.g. `800ms`, `3s`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand list" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
@@ -59,12 +61,13 @@ complete -c mirror -n "__fish_mirror_using_subcommand list" -s v -l verbose -d '
 complete -c mirror -n "__fish_mirror_using_subcommand list" -l no-progress -d 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
 complete -c mirror -n "__fish_mirror_using_subcommand list" -s y -l yes -d 'Answer yes to the confirmation; required to change files without a terminal'
 complete -c mirror -n "__fish_mirror_using_subcommand list" -l dry-run -d 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
-complete -c mirror -n "__fish_mirror_using_subcommand list" -s h -l help -d 'Print help'
+complete -c mirror -n "__fish_mirror_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mirror -n "__fish_mirror_using_subcommand bench" -l site -d 'Probe only these sites (comma-separated ids)' -r
 complete -c mirror -n "__fish_mirror_using_subcommand bench" -l color -d 'When to use colour (`NO_COLOR` turns it off in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mirror -n "__fish_mirror_using_subcommand bench" -l root -d 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand bench" -l root -d 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand bench" -l user -d 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)' -r
 complete -c mirror -n "__fish_mirror_using_subcommand bench" -l catalog -d 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)' -r -F
 complete -c mirror -n "__fish_mirror_using_subcommand bench" -l timeout -d 'Time allowed for each probe, e.g. `800ms`, `3s`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand bench" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
@@ -79,12 +82,14 @@ complete -c mirror -n "__fish_mirror_using_subcommand use" -l site -d 'With `bes
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l color -d 'When to use colour (`NO_COLOR` turns it off in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mirror -n "__fish_mirror_using_subcommand use" -l root -d 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand use" -l root -d 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand use" -l user -d 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)' -r
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l catalog -d 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)' -r -F
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l timeout -d 'Time allowed for each probe, e.g. `800ms`, `3s`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l security -d 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)'
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l refresh -d 'With `best`: probe again even when recent `bench` results exist'
+complete -c mirror -n "__fish_mirror_using_subcommand use" -l allow-third-party -d 'With `best`: also consider third-party mirrors (marked in `mirror list`); the same as `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`'
 complete -c mirror -n "__fish_mirror_using_subcommand use" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mirror -n "__fish_mirror_using_subcommand use" -s q -l quiet -d 'Print only errors and data'
 complete -c mirror -n "__fish_mirror_using_subcommand use" -s v -l verbose -d 'Explain more: every file read, every probe sent'
@@ -95,7 +100,8 @@ complete -c mirror -n "__fish_mirror_using_subcommand use" -s h -l help -d 'Prin
 complete -c mirror -n "__fish_mirror_using_subcommand status" -l color -d 'When to use colour (`NO_COLOR` turns it off in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mirror -n "__fish_mirror_using_subcommand status" -l root -d 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand status" -l root -d 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand status" -l user -d 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)' -r
 complete -c mirror -n "__fish_mirror_using_subcommand status" -l catalog -d 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)' -r -F
 complete -c mirror -n "__fish_mirror_using_subcommand status" -l timeout -d 'Time allowed for each probe, e.g. `800ms`, `3s`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand status" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
@@ -106,12 +112,13 @@ complete -c mirror -n "__fish_mirror_using_subcommand status" -s v -l verbose -d
 complete -c mirror -n "__fish_mirror_using_subcommand status" -l no-progress -d 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
 complete -c mirror -n "__fish_mirror_using_subcommand status" -s y -l yes -d 'Answer yes to the confirmation; required to change files without a terminal'
 complete -c mirror -n "__fish_mirror_using_subcommand status" -l dry-run -d 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
-complete -c mirror -n "__fish_mirror_using_subcommand status" -s h -l help -d 'Print help'
+complete -c mirror -n "__fish_mirror_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mirror -n "__fish_mirror_using_subcommand restore" -l id -d 'Restore this journal entry instead of the last one' -r
 complete -c mirror -n "__fish_mirror_using_subcommand restore" -l color -d 'When to use colour (`NO_COLOR` turns it off in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mirror -n "__fish_mirror_using_subcommand restore" -l root -d 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand restore" -l root -d 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand restore" -l user -d 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)' -r
 complete -c mirror -n "__fish_mirror_using_subcommand restore" -l catalog -d 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)' -r -F
 complete -c mirror -n "__fish_mirror_using_subcommand restore" -l timeout -d 'Time allowed for each probe, e.g. `800ms`, `3s`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand restore" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
@@ -127,7 +134,8 @@ complete -c mirror -n "__fish_mirror_using_subcommand restore" -s h -l help -d '
 complete -c mirror -n "__fish_mirror_using_subcommand completions" -l color -d 'When to use colour (`NO_COLOR` turns it off in `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mirror -n "__fish_mirror_using_subcommand completions" -l root -d 'Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand completions" -l root -d 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)' -r -F
+complete -c mirror -n "__fish_mirror_using_subcommand completions" -l user -d 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)' -r
 complete -c mirror -n "__fish_mirror_using_subcommand completions" -l catalog -d 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)' -r -F
 complete -c mirror -n "__fish_mirror_using_subcommand completions" -l timeout -d 'Time allowed for each probe, e.g. `800ms`, `3s`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand completions" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
@@ -137,7 +145,7 @@ complete -c mirror -n "__fish_mirror_using_subcommand completions" -s v -l verbo
 complete -c mirror -n "__fish_mirror_using_subcommand completions" -l no-progress -d 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
 complete -c mirror -n "__fish_mirror_using_subcommand completions" -s y -l yes -d 'Answer yes to the confirmation; required to change files without a terminal'
 complete -c mirror -n "__fish_mirror_using_subcommand completions" -l dry-run -d 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
-complete -c mirror -n "__fish_mirror_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mirror -n "__fish_mirror_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mirror -n "__fish_mirror_using_subcommand help; and not __fish_seen_subcommand_from list bench use status restore completions help" -f -a "list" -d 'List the sites in the catalog and the package managers each serves'
 complete -c mirror -n "__fish_mirror_using_subcommand help; and not __fish_seen_subcommand_from list bench use status restore completions help" -f -a "bench" -d 'Probe sites for latency, throughput and freshness, and rank them per package manager'
 complete -c mirror -n "__fish_mirror_using_subcommand help; and not __fish_seen_subcommand_from list bench use status restore completions help" -f -a "use" -d 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)'

@@ -83,7 +83,7 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
             path: &e.path,
             before: e.before.as_deref(),
             after: e.after.as_deref(),
-            new: NewFile { owner: owner.as_ref(), mode: None, exact: false },
+            new: NewFile { owner: owner.as_ref(), mode: None, exact: false, root: Some(&ctx.root) },
         })
         .collect();
     match write_all(ctx, &writes) {
@@ -153,7 +153,7 @@ fn roll_back(written: &[&Write<'_>]) -> Result<()> {
     let mut first_error = None;
     for w in written.iter().rev() {
         let result = match w.before {
-            Some(bytes) => fsx::write_atomic(w.path, bytes, NewFile::default()),
+            Some(bytes) => fsx::write_atomic(w.path, bytes, NewFile { root: w.new.root, ..NewFile::default() }),
             None => fsx::remove(w.path),
         };
         if let Err(e) = result {

@@ -4,6 +4,11 @@
 //! `$XDG_CONFIG_HOME/mirror/mirrors/` add sites or override built-in ones by id; `--catalog`
 //! replaces the whole set. Every file is validated strictly: unknown keys, bad URLs and
 //! plain `http://` where it is not allowed are errors that name the file and the key.
+//!
+//! A site may be marked `third_party` (run by neither the software's publisher, a university
+//! or research institute, nor a cloud vendor's own open-source mirror). Automatic choices
+//! (`use best`, `heal`) pick from [`Catalog::for_automatic_choice`], which leaves those sites
+//! out unless the user opted in.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -122,8 +127,12 @@ pub struct Site {
     pub allow_http: bool,
     pub checked: Option<String>,
     pub note: Option<String>,
+    /// Run by a third party: automatic choices skip it unless the user opts in.
+    pub third_party: bool,
     /// Repository URLs without a trailing slash.
     repos: BTreeMap<Repo, String>,
+    /// Repositories the site does not serve, each with the reason (`[lacks]`).
+    lacks: BTreeMap<Repo, String>,
     pub conda: Conda,
     pub status: StatusFeeds,
     pub origin: Origin,
@@ -133,6 +142,16 @@ impl Site {
     /// The URL of a repository this site serves (no trailing slash).
     pub fn repo(&self, repo: Repo) -> Option<&str> {
         self.repos.get(&repo).map(String::as_str)
+    }
+
+    /// Why the site does not serve `repo`, when its file says so (`[lacks]`).
+    pub fn lacks(&self, repo: Repo) -> Option<&str> {
+        self.lacks.get(&repo).map(String::as_str)
+    }
+
+    /// Every repository the site's file says it lacks, with the reason.
+    pub fn lacking(&self) -> impl Iterator<Item = (Repo, &str)> {
+        self.lacks.iter().map(|(r, why)| (*r, why.as_str()))
     }
 
     /// Whether this is the official upstream pseudo-site.
@@ -237,6 +256,59 @@ impl Catalog {
     pub fn sites(&self) -> impl Iterator<Item = &Site> {
         self.sites.values()
     }
+
+    /// The sites an automatic choice (`use best`, `heal`) may pick from: every site but the
+    /// third-party ones, unless `allow_third_party` (`--allow-third-party`, or
+    /// `allow_third_party = true` in the user config). Without the opt-in, naming a
+    /// third-party site among `named` (`--site`) is a usage error rather than a silent drop.
+    pub fn for_automatic_choice(&self, named: &[String], allow_third_party: bool) -> Result<Self> {
+        if allow_third_party {
+            return Ok(self.clone());
+        }
+        if let Some(site) = named.iter().filter_map(|id| self.get(id.trim())).find(|s| s.third_party) {
+            return Err(Problem::bad(format!(
+                "`{}` is a third-party mirror; `mirror use best` considers those only when asked to",
+                site.id
+            ))
+            .hint(format!(
+                "add `--allow-third-party` (or `allow_third_party = true` in `config.toml`), or pick it by name: `mirror use {}`",
+                site.id
+            ))
+            .into());
+        }
+        Ok(Self {
+            sites: self.sites.iter().filter(|(_, s)| !s.third_party).map(|(k, s)| (k.clone(), s.clone())).collect(),
+        })
+    }
+
+    /// The third-party sites of this catalog.
+    pub fn third_party(&self) -> impl Iterator<Item = &Site> {
+        self.sites().filter(|s| s.third_party)
+    }
+}
+
+/// What trusting a third-party site means, for `mirror use` to say once before it writes
+/// anything: `(warning, hint)`. `docker` tells whether Docker is among the targets going to it.
+pub fn third_party_warning(site: &Site, docker: bool) -> (String, String) {
+    let who = format!(
+        "`{}` ({}) is run by a third party, not by the software's publisher, a university or a cloud vendor",
+        site.id, site.name
+    );
+    if docker {
+        (
+            format!(
+                "{who}: as a Docker Hub pull-through mirror it answers every tag lookup, so it decides which image a tag                  means, and it sees every image this machine pulls"
+            ),
+            "pin images by digest (`docker pull alpine@sha256:<digest>`, `FROM alpine:3.20@sha256:<digest>`): docker              then refuses anything that does not match; `mirror use upstream docker` switches back"
+                .to_owned(),
+        )
+    } else {
+        (
+            format!("{who}: whatever index it serves is what gets installed, and it sees every download"),
+            "pin what you install by hash (`pip install --require-hashes`, a committed `Cargo.lock`); `mirror use              upstream` switches back"
+                .to_owned(),
+        )
+    }
 }
 
 fn read_dir_sites(dir: &Path) -> Result<Vec<Site>> {
@@ -274,7 +346,11 @@ struct RawSite {
     checked: Option<String>,
     note: Option<String>,
     #[serde(default)]
+    third_party: bool,
+    #[serde(default)]
     repos: BTreeMap<String, String>,
+    #[serde(default)]
+    lacks: BTreeMap<String, String>,
     conda: Option<RawConda>,
     status: Option<RawStatus>,
 }
@@ -304,8 +380,7 @@ fn invalid(path: &Path, key: Option<&str>, what: impl fmt::Display) -> anyhow::E
 /// Parses and validates one site file. `path` is used in messages and for the id check.
 pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
     let raw: RawSite = toml::from_str(text).map_err(|e| {
-        let key = unknown_key(e.message());
-        let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+        let (line, key) = toml_error_place(&e, text);
         let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
         invalid(path, key.as_deref(), format!("{at}{}", e.message().trim()))
     })?;
@@ -348,10 +423,7 @@ pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
     let mut repos = BTreeMap::new();
     for (key, value) in &raw.repos {
         let full_key = format!("repos.{key}");
-        let repo = Repo::ALL.into_iter().find(|r| r.key() == key).ok_or_else(|| {
-            let known: Vec<&str> = Repo::ALL.iter().map(|r| r.key()).collect();
-            invalid(path, Some(&full_key), format!("unknown repository; known: {}", known.join(", ")))
-        })?;
+        let repo = repo_of(path, &full_key, key)?;
         let url = check_url(path, &full_key, &expand(&full_key, value)?, raw.allow_http || repo.http_ok())?;
         if repo == Repo::Dockerhub {
             let parsed = Url::parse(&url).expect("checked above");
@@ -364,6 +436,23 @@ pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
             }
         }
         repos.insert(repo, url);
+    }
+
+    let mut lacks = BTreeMap::new();
+    for (key, why) in &raw.lacks {
+        let full_key = format!("lacks.{key}");
+        let repo = repo_of(path, &full_key, key)?;
+        if repos.contains_key(&repo) {
+            return Err(invalid(
+                path,
+                Some(&full_key),
+                format!("the site also lists `repos.{key}`; a repository is either served or lacking"),
+            ));
+        }
+        if why.trim().is_empty() || why.chars().any(char::is_control) {
+            return Err(invalid(path, Some(&full_key), "must give the reason as a non-empty single line"));
+        }
+        lacks.insert(repo, why.clone());
     }
 
     let conda = match raw.conda {
@@ -403,10 +492,20 @@ pub fn parse_site(path: &Path, text: &str, origin: Origin) -> Result<Site> {
         allow_http: raw.allow_http,
         checked: raw.checked,
         note: raw.note,
+        third_party: raw.third_party,
         repos,
+        lacks,
         conda,
         status,
         origin,
+    })
+}
+
+/// The repository a `repos`/`lacks` key names, or an error listing the known ones.
+fn repo_of(path: &Path, full_key: &str, key: &str) -> Result<Repo> {
+    Repo::ALL.into_iter().find(|r| r.key() == key).ok_or_else(|| {
+        let known: Vec<&str> = Repo::ALL.iter().map(|r| r.key()).collect();
+        invalid(path, Some(full_key), format!("unknown repository; known: {}", known.join(", ")))
     })
 }
 
@@ -447,10 +546,36 @@ fn check_url(path: &Path, key: &str, value: &str, http_ok: bool) -> Result<Strin
     Ok(value.trim_end_matches('/').to_owned())
 }
 
-/// The key named in a serde "unknown field" message, if any.
-fn unknown_key(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    Some(rest[..rest.find('`')?].to_owned())
+/// Where a TOML error is, for messages: its line and, when it can be told, the key
+/// (`table.key`): the one a serde "unknown field" message names, else the key of the line
+/// the error points at (a wrong type).
+pub(crate) fn toml_error_place(e: &toml::de::Error, text: &str) -> (Option<usize>, Option<String>) {
+    let Some(start) = e.span().map(|s| s.start.min(text.len())) else {
+        return (None, None);
+    };
+    let line = text[..start].matches('\n').count() + 1;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let this_line = text[line_start..].lines().next().unwrap_or_default();
+    let key =
+        e.message().strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).map(str::to_owned).or_else(
+            || {
+                let (key, _) = this_line.split_once('=')?;
+                let key = key.trim();
+                (!key.is_empty() && !key.starts_with('[')).then(|| key.to_owned())
+            },
+        );
+    // The table the line is in: the last `[header]` above it.
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    let key = match (table, key) {
+        (Some(table), Some(key)) if !this_line.trim_start().starts_with('[') => Some(format!("{table}.{key}")),
+        (_, key) => key,
+    };
+    (Some(line), key)
 }
 
 #[cfg(test)]
@@ -574,6 +699,80 @@ crates = "{base}/crates.io-index/"
         assert_eq!(s.conda_cloud().as_deref(), Some("https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud"));
         let e = err(&format!("{OK}[conda]\nchannels = [\"a b\"]\n"));
         assert!(e.contains("key `conda`"), "{e}");
+    }
+
+    #[test]
+    fn lacks_gives_reasons_and_cannot_overlap_repos() {
+        let s = parse(&format!("{OK}\n[lacks]\nanaconda = \"not in the site's mirrorz.json\"\n")).unwrap();
+        assert_eq!(s.lacks(Repo::Anaconda), Some("not in the site's mirrorz.json"));
+        assert_eq!(s.lacks(Repo::Debian), None);
+        assert_eq!(s.lacking().count(), 1);
+        let e = err(&format!("{OK}\n[lacks]\npypi = \"gone\"\n"));
+        assert!(e.contains("key `lacks.pypi`: the site also lists `repos.pypi`"), "{e}");
+        let e = err(&format!("{OK}\n[lacks]\nrustup = \"later\"\n"));
+        assert!(e.contains("key `lacks.rustup`: unknown repository"), "{e}");
+        for bad in ["\"\"", "\"  \"", "\"two\\nlines\"", "true"] {
+            let e = err(&format!("{OK}\n[lacks]\nanaconda = {bad}\n"));
+            assert!(e.contains("key `lacks.anaconda`"), "{bad}: {e}");
+        }
+        // A wrong type elsewhere names its table too, and so does an unknown key in a table.
+        let conda = format!("{OK}anaconda = \"{{base}}/anaconda\"\n[conda]\n");
+        let e = err(&format!("{conda}pkgs = \"yes\"\n"));
+        assert!(e.contains("key `conda.pkgs`: line 13"), "{e}");
+        let e = err(&format!("{conda}chanels = [\"conda-forge\"]\n"));
+        assert!(e.contains("key `conda.chanels`: line 13: unknown field"), "{e}");
+    }
+
+    #[test]
+    fn third_party_mark() {
+        assert!(!parse(OK).unwrap().third_party);
+        let marked = OK.replace("region = \"CN\"", "region = \"CN\"\nthird_party = true");
+        assert!(parse(&marked).unwrap().third_party);
+        let e = err(&OK.replace("region = \"CN\"", "region = \"CN\"\nthird_party = \"yes\""));
+        assert!(e.contains("invalid site file `/c/tuna.toml`"), "{e}");
+    }
+
+    fn catalog_of(files: &[(&str, &str)]) -> Catalog {
+        let mut catalog = Catalog::default();
+        for (name, text) in files {
+            let site = parse_site(Path::new(name), text, Origin::Builtin).unwrap();
+            catalog.insert_new(site, Path::new(name)).unwrap();
+        }
+        catalog
+    }
+
+    const HUB: &str = "id = \"hub\"\nname = \"H\"\nhomepage = \"https://h/\"\nregion = \"CN\"\nthird_party = true\n[repos]\ndockerhub = \"https://hub.example\"\n";
+
+    #[test]
+    fn automatic_choices_leave_third_party_sites_out_unless_allowed() {
+        let catalog = catalog_of(&[("tuna.toml", OK), ("hub.toml", HUB)]);
+        let ids = |c: &Catalog| c.sites().map(|s| s.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&catalog.for_automatic_choice(&[], false).unwrap()), ["tuna"]);
+        assert_eq!(ids(&catalog.for_automatic_choice(&[], true).unwrap()), ["hub", "tuna"]);
+        assert_eq!(ids(&catalog.for_automatic_choice(&["tuna".into()], false).unwrap()), ["tuna"]);
+        assert_eq!(catalog.third_party().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["hub"]);
+        // Naming one in `--site` without the opt-in is a usage error, not a silent drop.
+        let e = crate::error::render(&catalog.for_automatic_choice(&["tuna".into(), "hub".into()], false).unwrap_err());
+        assert!(e.contains("`hub` is a third-party mirror"), "{e}");
+        assert!(e.contains("hint: add `--allow-third-party`"), "{e}");
+        assert_eq!(
+            crate::error::status_of(&catalog.for_automatic_choice(&["hub".into()], false).unwrap_err()).code(),
+            2
+        );
+        assert!(catalog.for_automatic_choice(&["hub".into()], true).is_ok());
+    }
+
+    #[test]
+    fn the_warning_says_what_trust_means_and_suggests_digests_for_docker() {
+        let catalog = catalog_of(&[("hub.toml", HUB)]);
+        let hub = catalog.get("hub").unwrap();
+        let (warning, hint) = third_party_warning(hub, true);
+        assert!(warning.starts_with("`hub` (H) is run by a third party"), "{warning}");
+        assert!(warning.contains("decides which image a tag"), "{warning}");
+        assert!(hint.contains("pin images by digest") && hint.contains("@sha256:"), "{hint}");
+        let (warning, hint) = third_party_warning(hub, false);
+        assert!(warning.contains("whatever index it serves"), "{warning}");
+        assert!(!hint.contains("digest"), "{hint}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ Environment:
   MIRROR_ARCH         host architecture in Debian spelling (amd64, arm64, ...) for foreign chroots
   NO_COLOR            no colour
   HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, CARGO_HOME, PIP_CONFIG_FILE, CONDARC, SUDO_USER
-                      where user-level configs and the journal live
+                      where user-level configs and the journal live (not used under --root)
 
 Exit codes: 0 success, 1 the operation could not succeed, 2 usage or bad input, 130 interrupted";
 
@@ -69,9 +69,17 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub dry_run: bool,
 
-    /// Read and write system files under DIR instead of `/` (also `MIRROR_ROOT`)
+    /// Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)
+    ///
+    /// System files are read and written under DIR, user files in a home inside DIR (root's,
+    /// or the one of `--user`), and links are resolved inside DIR. `HOME`, `XDG_*`,
+    /// `CARGO_HOME`, `PIP_CONFIG_FILE` and `CONDARC` describe this machine and are not used.
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
+
+    /// With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
 
     /// A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)
     #[arg(long, global = true, value_name = "PATH")]
@@ -176,6 +184,11 @@ pub struct UseArgs {
     /// With `best`: consider only these sites (comma-separated ids)
     #[arg(long = "site", value_delimiter = ',', value_name = "ID,...")]
     pub candidates: Vec<String>,
+
+    /// With `best`: also consider third-party mirrors (marked in `mirror list`); the same as
+    /// `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`
+    #[arg(long)]
+    pub allow_third_party: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -12,6 +12,9 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, Result};
 
+use crate::error::Problem;
+use crate::fsx;
+
 /// Names of the environment variables `mirror` itself reads.
 pub mod vars {
     pub const MIRROR_ROOT: &str = "MIRROR_ROOT";
@@ -20,7 +23,7 @@ pub mod vars {
     /// Host architecture override in Debian spelling (`amd64`, `arm64`, …), for chroots of
     /// another architecture.
     pub const MIRROR_ARCH: &str = "MIRROR_ARCH";
-    /// Fixed "now" as unix seconds; used by tests to make freshness deterministic.
+    /// Test hook (debug builds only): fixed "now" as unix seconds, for deterministic freshness.
     pub const MIRROR_TEST_NOW: &str = "MIRROR_TEST_NOW";
     /// Test hook (debug builds only): the write of a file whose path ends with this fails.
     pub const MIRROR_TEST_FAIL_WRITE: &str = "MIRROR_TEST_FAIL_WRITE";
@@ -54,7 +57,8 @@ pub const OVERRIDING_VARS: &[&str] = &[
     "CARGO_SOURCE_CRATES_IO_REPLACE_WITH",
 ];
 
-/// The user on whose behalf user-level files are written (the invoking user under sudo).
+/// The user on whose behalf user-level files are written (the invoking user under sudo, or
+/// the user whose home inside `--root` is configured).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
     pub name: String,
@@ -63,6 +67,12 @@ pub struct Owner {
 }
 
 /// Everything `mirror` knows about where it runs. Built once in `main`.
+///
+/// Without `--root`, user-level files follow the environment (`HOME`, `XDG_*`, `CARGO_HOME`,
+/// `PIP_CONFIG_FILE`, `CONDARC`). Under `--root` those variables describe the host, not the
+/// machine being configured, so they are not read: the home is root's (`<root>/root`) or,
+/// with `--user NAME`, the one `<root>/etc/passwd` gives NAME, with the default locations
+/// inside it. Every path is resolved inside the root (see [`crate::fsx::resolve_in`]).
 #[derive(Debug, Clone)]
 pub struct Context {
     /// Prefix for system files (`/` normally, `--root` for chroots, images and tests).
@@ -79,7 +89,9 @@ pub struct Context {
     pub pip_config_file: Option<PathBuf>,
     /// `$CONDARC` when set.
     pub condarc: Option<PathBuf>,
-    /// Under sudo: the invoking user, who must keep owning their files.
+    /// Who must own the user-level files when that is not simply the running user: the
+    /// invoking user under sudo (`SUDO_USER`), or under `--root` the user whose home is
+    /// configured (root, or `--user`), with the uid and gid of the root's `etc/passwd`.
     pub sudo_user: Option<Owner>,
     /// `--catalog` / `MIRROR_CATALOG`: replaces the built-in catalog.
     pub catalog: Option<PathBuf>,
@@ -87,8 +99,9 @@ pub struct Context {
     pub overrides: BTreeMap<String, String>,
     /// Directories of `$PATH`, used to tell whether a package manager is installed.
     pub path: Vec<PathBuf>,
-    /// Host architecture in Debian spelling.
-    pub arch: String,
+    /// Architecture in Debian spelling: `MIRROR_ARCH`, else the one `mirror` was built for.
+    /// `None` under `--root`: the root's own files tell (see `targets::Host::detect`).
+    pub arch: Option<String>,
     /// The current time (fixed under tests).
     pub now: SystemTime,
     /// `MIRROR_NO_PROGRESS` is set.
@@ -108,7 +121,26 @@ pub struct Context {
 pub struct Overrides {
     pub root: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
+    /// `--user`: whose home inside `--root`.
+    pub user: Option<String>,
 }
+
+/// Whether the test hooks (`MIRROR_TEST_*`) work: only in debug builds, the ones the test
+/// suite runs. An installed (release) `mirror` ignores them.
+const TEST_HOOKS: bool = cfg!(debug_assertions);
+
+/// Where the usual system-wide binaries are, for telling what is installed under `--root`.
+const SYSTEM_BIN_DIRS: &[&str] = &["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+/// Where installers put tools outside `PATH` (and outside sudo's `secure_path`): conda
+/// images' `/opt/conda`.
+const EXTRA_BIN_DIRS: &[&str] = &["/opt/conda/bin"];
+
+/// Where user installers put tools, relative to the home: rustup (`~/.cargo/bin`, or
+/// `$CARGO_HOME/bin`), uv's installer, pipx and micromamba's (`~/.local/bin`), `pixi global`
+/// (`~/.pixi/bin`), and the conda distributions' default prefixes.
+const USER_BIN_DIRS: &[&str] =
+    &[".cargo/bin", ".local/bin", ".pixi/bin", "miniconda3/bin", "miniforge3/bin", "mambaforge/bin", "anaconda3/bin"];
 
 impl Context {
     /// Reads the process environment.
@@ -118,30 +150,29 @@ impl Context {
 
     /// Builds a context from any variable source (the process environment or a test map).
     pub fn from_vars(cli: &Overrides, get: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
+        Self::build(cli, get, TEST_HOOKS)
+    }
+
+    fn build(cli: &Overrides, get: impl Fn(&str) -> Option<OsString>, test_hooks: bool) -> Result<Self> {
         let var = |name: &str| get(name).filter(|v| !v.is_empty());
         let var_path = |name: &str| var(name).map(PathBuf::from);
+        let hook = |name: &str| var(name).filter(|_| test_hooks);
 
         let root = cli.root.clone().or_else(|| var_path(vars::MIRROR_ROOT)).unwrap_or_else(|| "/".into());
+        let root = std::path::absolute(&root).with_context(|| format!("could not resolve `{}`", root.display()))?;
         let catalog = cli.catalog.clone().or_else(|| var_path(vars::MIRROR_CATALOG));
+        let real_root = root == Path::new("/");
 
-        let sudo_user = match var(vars::SUDO_USER) {
-            Some(name) if nix::unistd::geteuid().is_root() => lookup_user(&name.to_string_lossy())?,
-            _ => None,
-        };
-
-        // Under sudo, HOME is often reset to root's; the user-level files belong to the
-        // invoking user, so take their home from the password database then.
-        let env_home = var_path(vars::HOME);
-        let home = match (&sudo_user, env_home) {
-            (Some(user), home) if home.as_deref().is_none_or(|h| h == Path::new("/root")) => {
-                user_home(&user.name).context("could not find the home directory of `SUDO_USER`")?
+        let user = if real_root {
+            if let Some(name) = &cli.user {
+                return Err(Problem::bad(format!("`--user {name}` needs `--root`"))
+                    .hint("`--user` picks a home inside the machine given with `--root`; on this machine, run `mirror` as that user (or with `sudo` from that user)")
+                    .into());
             }
-            (_, Some(home)) => home,
-            (_, None) => dirs::home_dir().context("could not find the home directory: `HOME` is not set")?,
+            UserFiles::from_env(&var_path)?
+        } else {
+            UserFiles::in_root(&root, cli.user.as_deref())?
         };
-        let config_home = var_path(vars::XDG_CONFIG_HOME).unwrap_or_else(|| home.join(".config"));
-        let state_home = var_path(vars::XDG_STATE_HOME).unwrap_or_else(|| home.join(".local/state"));
-        let cargo_home = var_path(vars::CARGO_HOME).unwrap_or_else(|| home.join(".cargo"));
 
         let overrides = OVERRIDING_VARS
             .iter()
@@ -149,11 +180,13 @@ impl Context {
             .collect();
 
         let path = var(vars::PATH).map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
-        let arch = var(vars::MIRROR_ARCH)
-            .map(|a| a.to_string_lossy().into_owned())
-            .unwrap_or_else(|| debian_arch(std::env::consts::ARCH).to_owned());
+        let arch = match var(vars::MIRROR_ARCH) {
+            Some(a) => Some(a.to_string_lossy().into_owned()),
+            None if real_root => Some(debian_arch(std::env::consts::ARCH).to_owned()),
+            None => None,
+        };
 
-        let now = match var(vars::MIRROR_TEST_NOW) {
+        let now = match hook(vars::MIRROR_TEST_NOW) {
             Some(v) => {
                 let secs: u64 = v.to_string_lossy().parse().context("`MIRROR_TEST_NOW` must be unix seconds")?;
                 SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
@@ -161,15 +194,16 @@ impl Context {
             None => SystemTime::now(),
         };
 
+        let resolved = |p: PathBuf| resolved(&root, p);
         Ok(Self {
+            home: resolved(user.home),
+            config_home: resolved(user.config_home),
+            state_home: resolved(user.state_home),
+            cargo_home: resolved(user.cargo_home),
+            pip_config_file: user.pip_config_file.map(resolved),
+            condarc: user.condarc.map(resolved),
+            sudo_user: user.owner,
             root,
-            home,
-            config_home,
-            state_home,
-            cargo_home,
-            pip_config_file: var_path(vars::PIP_CONFIG_FILE),
-            condarc: var_path(vars::CONDARC),
-            sudo_user,
             catalog,
             overrides,
             path,
@@ -178,11 +212,8 @@ impl Context {
             no_progress: var(vars::MIRROR_NO_PROGRESS).is_some(),
             no_color: var(vars::NO_COLOR).is_some(),
             // Fault injection exists only in debug builds (the tests); a release binary ignores it.
-            test_fail_write: var(vars::MIRROR_TEST_FAIL_WRITE)
-                .filter(|_| cfg!(debug_assertions))
-                .map(|v| v.to_string_lossy().into_owned()),
-            test_interrupt_after: var(vars::MIRROR_TEST_INTERRUPT_AFTER)
-                .filter(|_| cfg!(debug_assertions))
+            test_fail_write: hook(vars::MIRROR_TEST_FAIL_WRITE).map(|v| v.to_string_lossy().into_owned()),
+            test_interrupt_after: hook(vars::MIRROR_TEST_INTERRUPT_AFTER)
                 .and_then(|v| v.to_string_lossy().parse().ok()),
             test_resolver: var(vars::MIRROR_TEST_RESOLVER)
                 .filter(|_| cfg!(debug_assertions))
@@ -191,9 +222,15 @@ impl Context {
         })
     }
 
-    /// A system path (`/etc/...`) under the root.
+    /// A system path (`/etc/...`) under the root, with every link on the way resolved inside
+    /// the root. A dangling link is left as it is, so that reading it names it.
     pub fn sys(&self, absolute: &str) -> PathBuf {
-        self.root.join(absolute.trim_start_matches('/'))
+        resolved(&self.root, self.root.join(absolute.trim_start_matches('/')))
+    }
+
+    /// Resolves `path` inside the root (see [`fsx::resolve_in`]).
+    pub fn resolve(&self, path: &Path) -> Result<fsx::Resolved> {
+        fsx::resolve_in(&self.root, path)
     }
 
     /// Whether `mirror` acts on the real system (no `--root`).
@@ -204,6 +241,11 @@ impl Context {
     /// Directory of user-added site files.
     pub fn user_catalog_dir(&self) -> PathBuf {
         self.config_home.join("mirror/mirrors")
+    }
+
+    /// `mirror`'s own settings (see `config.rs`).
+    pub fn user_config_file(&self) -> PathBuf {
+        self.config_home.join("mirror/config.toml")
     }
 
     /// Journal directory for system files.
@@ -221,25 +263,184 @@ impl Context {
         self.state_home.join("mirror/bench.json")
     }
 
-    /// Whether an executable named `name` is on `PATH` (or, under `--root`, in the root's
-    /// usual binary directories).
+    /// Whether an executable named `name` is installed: on `PATH` (under `--root`, in the
+    /// root's usual binary directories), or where installers put tools that `PATH` may not
+    /// show (under sudo, `secure_path` hides the invoking user's): in the home the user-level
+    /// targets act for (`~/.cargo/bin`, `~/.local/bin`, `~/miniconda3/bin`, …) and
+    /// `/opt/conda/bin`.
     pub fn has_program(&self, name: &str) -> bool {
-        if !self.is_real_root() {
-            return ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"]
-                .iter()
-                .any(|dir| self.sys(dir).join(name).is_file());
-        }
-        self.path.iter().any(|dir| dir.join(name).is_file())
+        let system: Vec<PathBuf> = if self.is_real_root() {
+            self.path.clone()
+        } else {
+            SYSTEM_BIN_DIRS.iter().map(|dir| self.root.join(dir.trim_start_matches('/'))).collect()
+        };
+        let extra = EXTRA_BIN_DIRS.iter().map(|dir| self.root.join(dir.trim_start_matches('/')));
+        let user = std::iter::once(self.cargo_home.join("bin")).chain(USER_BIN_DIRS.iter().map(|d| self.home.join(d)));
+        system
+            .into_iter()
+            .chain(extra)
+            .chain(user)
+            .any(|dir| self.resolve(&dir.join(name)).is_ok_and(|r| r.path.is_file()))
     }
 }
 
-fn lookup_user(name: &str) -> Result<Option<Owner>> {
-    let user = nix::unistd::User::from_name(name).with_context(|| format!("could not look up `SUDO_USER` `{name}`"))?;
-    Ok(user.map(|u| Owner { name: u.name, uid: u.uid.as_raw(), gid: u.gid.as_raw() }))
+/// `path` resolved inside `root`; as it is when a link on the way dangles or it cannot be
+/// resolved (reading it then says why).
+fn resolved(root: &Path, path: PathBuf) -> PathBuf {
+    match fsx::resolve_in(root, &path) {
+        Ok(r) if r.dangling.is_none() => r.path,
+        _ => path,
+    }
 }
 
-fn user_home(name: &str) -> Option<PathBuf> {
-    nix::unistd::User::from_name(name).ok().flatten().map(|u| u.dir)
+/// Where the user-level files are, and who owns them.
+struct UserFiles {
+    home: PathBuf,
+    config_home: PathBuf,
+    state_home: PathBuf,
+    cargo_home: PathBuf,
+    pip_config_file: Option<PathBuf>,
+    condarc: Option<PathBuf>,
+    owner: Option<Owner>,
+}
+
+impl UserFiles {
+    /// The default locations in `home`.
+    fn in_home(home: PathBuf, owner: Option<Owner>) -> Self {
+        Self {
+            config_home: home.join(".config"),
+            state_home: home.join(".local/state"),
+            cargo_home: home.join(".cargo"),
+            home,
+            pip_config_file: None,
+            condarc: None,
+            owner,
+        }
+    }
+
+    /// This machine: the environment says where. Under sudo, the files are the invoking
+    /// user's, and a variable is trusted only when what it names belongs to that user.
+    fn from_env(var_path: &impl Fn(&str) -> Option<PathBuf>) -> Result<Self> {
+        let sudo_user = match var_path(vars::SUDO_USER) {
+            Some(name) if nix::unistd::geteuid().is_root() => Some(sudo_account(&name.to_string_lossy())?),
+            _ => None,
+        };
+        let Some(account) = sudo_user else {
+            let home = match var_path(vars::HOME) {
+                Some(home) => home,
+                None => dirs::home_dir().context("could not find the home directory: `HOME` is not set")?,
+            };
+            let mut files = Self::in_home(home, None);
+            files.apply_env(var_path, |_| true);
+            return Ok(files);
+        };
+        // sudo keeps or resets `HOME` depending on its configuration: use it only when it is
+        // the user's own home.
+        let home = match var_path(vars::HOME) {
+            Some(home) if home == account.home || owner_uid(&home) == Some(account.owner.uid) => home,
+            _ if account.home.is_dir() => account.home.clone(),
+            _ => {
+                return Err(Problem::bad(format!(
+                    "the home folder of `SUDO_USER` `{}`, `{}`, does not exist",
+                    account.owner.name,
+                    account.home.display()
+                ))
+                .hint("run `mirror` from a user that has a home, or unset `SUDO_USER` to configure root's own files")
+                .into());
+            }
+        };
+        let uid = account.owner.uid;
+        let mut files = Self::in_home(home, Some(account.owner));
+        files.apply_env(var_path, |path| owner_uid(path) == Some(uid));
+        Ok(files)
+    }
+
+    /// `XDG_CONFIG_HOME`, `XDG_STATE_HOME`, `CARGO_HOME`, `PIP_CONFIG_FILE`, `CONDARC`, each
+    /// when set and `trusted`.
+    fn apply_env(&mut self, var_path: &impl Fn(&str) -> Option<PathBuf>, trusted: impl Fn(&Path) -> bool) {
+        let get = |name: &str| var_path(name).filter(|p| trusted(p));
+        if let Some(p) = get(vars::XDG_CONFIG_HOME) {
+            self.config_home = p;
+        }
+        if let Some(p) = get(vars::XDG_STATE_HOME) {
+            self.state_home = p;
+        }
+        if let Some(p) = get(vars::CARGO_HOME) {
+            self.cargo_home = p;
+        }
+        self.pip_config_file = get(vars::PIP_CONFIG_FILE);
+        self.condarc = get(vars::CONDARC);
+    }
+
+    /// The machine under `root`: the home of `user` (default root) per `<root>/etc/passwd`.
+    fn in_root(root: &Path, user: Option<&str>) -> Result<Self> {
+        let account = root_account(root, user.unwrap_or("root"), user.is_some())?;
+        let home = root.join(account.home.strip_prefix("/").unwrap_or(&account.home));
+        Ok(Self::in_home(home, Some(account.owner)))
+    }
+}
+
+/// A user account: who, and where their home is.
+struct Account {
+    owner: Owner,
+    home: PathBuf,
+}
+
+/// `SUDO_USER` from this machine's user database.
+fn sudo_account(name: &str) -> Result<Account> {
+    let user = nix::unistd::User::from_name(name).with_context(|| format!("could not look up `SUDO_USER` `{name}`"))?;
+    let Some(u) = user else {
+        return Err(Problem::bad(format!("`SUDO_USER` is `{name}`, but this machine has no such user"))
+            .hint("run `mirror` through `sudo` from your own account, or unset `SUDO_USER` to configure root's own files; nothing was changed")
+            .into());
+    };
+    Ok(Account { owner: Owner { name: u.name, uid: u.uid.as_raw(), gid: u.gid.as_raw() }, home: u.dir })
+}
+
+/// `name` from `<root>/etc/passwd`. Root needs no entry (an image may have no passwd yet);
+/// a user named with `--user` must have one.
+fn root_account(root: &Path, name: &str, named: bool) -> Result<Account> {
+    let literal = root.join("etc/passwd");
+    let passwd = fsx::resolve_in(root, &literal)?;
+    if let Some(d) = passwd.dangling {
+        return Err(d.problem().into());
+    }
+    let text = match std::fs::read_to_string(&passwd.path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(crate::error::with_permission_hint(e, &literal, "read")),
+    };
+    if let Some(text) = &text {
+        for (n, line) in text.lines().enumerate() {
+            let fields: Vec<&str> = line.split(':').collect();
+            if fields.first() != Some(&name) {
+                continue;
+            }
+            let id = |i: usize| fields.get(i).and_then(|f| f.parse::<u32>().ok());
+            let (Some(uid), Some(gid), Some(home)) = (id(2), id(3), fields.get(5).filter(|h| h.starts_with('/')))
+            else {
+                return Err(Problem::parse(
+                    &literal,
+                    Some(n + 1),
+                    format!("the entry of `{name}` is not `name:x:uid:gid:gecos:home:shell`"),
+                )
+                .into());
+            };
+            return Ok(Account { owner: Owner { name: name.to_owned(), uid, gid }, home: PathBuf::from(home) });
+        }
+    }
+    if !named {
+        return Ok(Account { owner: Owner { name: "root".into(), uid: 0, gid: 0 }, home: "/root".into() });
+    }
+    let why = if text.is_some() { "has no user" } else { "does not exist, so it names no user" };
+    Err(Problem::bad(format!("`{}` {why} `{name}`", literal.display()))
+        .hint("name a user of that machine with `--user`, or leave `--user` out to configure root's home there; nothing was changed")
+        .into())
+}
+
+/// The owner of `path`, or of the nearest folder above it that exists.
+fn owner_uid(path: &Path) -> Option<u32> {
+    path.ancestors().find_map(|p| std::fs::metadata(p).ok()).map(|m| std::os::unix::fs::MetadataExt::uid(&m))
 }
 
 /// Maps Rust's architecture names to Debian's.
@@ -282,25 +483,134 @@ mod tests {
             ("HOME", "/h"),
             ("XDG_CONFIG_HOME", "/x"),
             ("CARGO_HOME", ""),
-            ("MIRROR_ROOT", "/r"),
             ("PIP_INDEX_URL", "https://p/simple"),
             ("MIRROR_ARCH", "arm64"),
             ("MIRROR_TEST_NOW", "1000"),
         ]);
         assert_eq!(c.config_home, Path::new("/x"));
         assert_eq!(c.cargo_home, Path::new("/h/.cargo"));
-        assert_eq!(c.sys("/etc/apt/sources.list"), Path::new("/r/etc/apt/sources.list"));
         assert_eq!(c.overrides.get("PIP_INDEX_URL").map(String::as_str), Some("https://p/simple"));
-        assert_eq!(c.arch, "arm64");
+        assert_eq!(c.arch.as_deref(), Some("arm64"));
         assert_eq!(c.now, SystemTime::UNIX_EPOCH + Duration::from_secs(1000));
     }
 
     #[test]
     fn command_line_beats_environment() {
         let map: BTreeMap<&str, &str> = [("HOME", "/h"), ("MIRROR_ROOT", "/env")].into();
-        let cli = Overrides { root: Some("/cli".into()), catalog: None };
+        let cli = Overrides { root: Some("/cli".into()), ..Overrides::default() };
         let c = Context::from_vars(&cli, |n| map.get(n).map(Into::into)).unwrap();
         assert_eq!(c.root, Path::new("/cli"));
+    }
+
+    /// The host's user paths, all set, none of which `--root` may use.
+    const HOST_VARS: &[(&str, &str)] = &[
+        ("HOME", "/home/builder"),
+        ("XDG_CONFIG_HOME", "/home/builder/.config"),
+        ("XDG_STATE_HOME", "/home/builder/.local/state"),
+        ("CARGO_HOME", "/home/builder/.cargo"),
+        ("PIP_CONFIG_FILE", "/home/builder/pip.conf"),
+        ("CONDARC", "/home/builder/.condarc"),
+    ];
+
+    #[test]
+    fn under_root_the_hosts_user_paths_are_not_used() {
+        let mut vars = HOST_VARS.to_vec();
+        vars.push(("MIRROR_ROOT", "/srv/chroot"));
+        let c = ctx(&vars);
+        assert_eq!(c.sys("/etc/apt/sources.list"), Path::new("/srv/chroot/etc/apt/sources.list"));
+        assert_eq!(c.home, Path::new("/srv/chroot/root"), "root's home inside the root");
+        assert_eq!(c.config_home, Path::new("/srv/chroot/root/.config"));
+        assert_eq!(c.state_home, Path::new("/srv/chroot/root/.local/state"));
+        assert_eq!(c.cargo_home, Path::new("/srv/chroot/root/.cargo"));
+        assert_eq!((c.pip_config_file, c.condarc), (None, None));
+        assert_eq!(c.sudo_user, Some(Owner { name: "root".into(), uid: 0, gid: 0 }));
+        assert_eq!(c.arch, None, "the root's own files tell its architecture, not this machine");
+    }
+
+    /// `etc/passwd` of a stock Ubuntu 24.04 cloud image, plus one user.
+    const UBUNTU_PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+        bin:x:2:2:bin:/bin:/usr/sbin/nologin\nsys:x:3:3:sys:/dev:/usr/sbin/nologin\n\
+        nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n\
+        systemd-network:x:998:998:systemd Network Management:/:/usr/sbin/nologin\n\
+        ubuntu:x:1000:1000:Ubuntu:/home/ubuntu:/bin/bash\ndev:x:1001:1002:,,,:/srv/dev:/bin/bash\n";
+
+    fn in_root(root: &Path, user: Option<&str>) -> Result<Context> {
+        let map: BTreeMap<&str, &str> = HOST_VARS.iter().copied().collect();
+        let cli = Overrides { root: Some(root.to_path_buf()), user: user.map(str::to_owned), ..Overrides::default() };
+        Context::from_vars(&cli, |n| map.get(n).map(Into::into))
+    }
+
+    #[test]
+    fn user_picks_a_home_and_owner_from_the_roots_passwd() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(root.join("etc/passwd"), UBUNTU_PASSWD).unwrap();
+        let c = in_root(root, Some("ubuntu")).unwrap();
+        assert_eq!(c.home, root.join("home/ubuntu"));
+        assert_eq!(c.cargo_home, root.join("home/ubuntu/.cargo"));
+        assert_eq!(c.sudo_user, Some(Owner { name: "ubuntu".into(), uid: 1000, gid: 1000 }));
+        let dev = in_root(root, Some("dev")).unwrap();
+        assert_eq!((dev.home, dev.sudo_user.map(|o| o.gid)), (root.join("srv/dev"), Some(1002)), "home as passwd says");
+
+        let e = crate::error::render(&in_root(root, Some("alice")).unwrap_err());
+        assert!(e.contains(&format!("`{}/etc/passwd` has no user `alice`", root.display())), "{e}");
+        assert!(e.contains("hint: name a user of that machine with `--user`"), "{e}");
+        std::fs::write(
+            root.join("etc/passwd"),
+            "root:x:0:0:root:/root:/bin/bash\nubuntu:x:oops:1000::/home/ubuntu:/bin/sh\n",
+        )
+        .unwrap();
+        let e = crate::error::render(&in_root(root, Some("ubuntu")).unwrap_err());
+        assert!(e.contains("line 2"), "{e}");
+
+        std::fs::remove_file(root.join("etc/passwd")).unwrap();
+        assert_eq!(in_root(root, None).unwrap().home, root.join("root"), "an image without passwd still has root");
+        let e = crate::error::render(&in_root(root, Some("ubuntu")).unwrap_err());
+        assert!(e.contains("does not exist, so it names no user `ubuntu`"), "{e}");
+    }
+
+    #[test]
+    fn user_without_root_is_an_error() {
+        let map: BTreeMap<&str, &str> = [("HOME", "/h")].into();
+        let cli = Overrides { user: Some("ubuntu".into()), ..Overrides::default() };
+        let e = crate::error::render(&Context::from_vars(&cli, |n| map.get(n).map(Into::into)).unwrap_err());
+        assert!(e.contains("`--user ubuntu` needs `--root`"), "{e}");
+    }
+
+    #[test]
+    fn the_roots_passwd_is_read_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(root.join("usr/share/base-passwd")).unwrap();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(root.join("usr/share/base-passwd/passwd"), UBUNTU_PASSWD).unwrap();
+        // An absolute link: inside the root it names the root's own file, not the host's.
+        std::os::unix::fs::symlink("/usr/share/base-passwd/passwd", root.join("etc/passwd")).unwrap();
+        assert_eq!(in_root(&root, Some("ubuntu")).unwrap().home, root.join("home/ubuntu"));
+    }
+
+    /// Every test hook, set.
+    const HOOKS: &[(&str, &str)] = &[
+        ("HOME", "/h"),
+        ("MIRROR_TEST_NOW", "1000"),
+        ("MIRROR_TEST_FAIL_WRITE", "pip.conf"),
+        ("MIRROR_TEST_INTERRUPT_AFTER", "1"),
+    ];
+
+    #[test]
+    fn test_hooks_work_only_when_enabled() {
+        let map: BTreeMap<&str, &str> = HOOKS.iter().copied().collect();
+        let get = |n: &str| map.get(n).map(Into::into);
+        let off = Context::build(&Overrides::default(), get, false).unwrap();
+        assert_ne!(off.now, SystemTime::UNIX_EPOCH + Duration::from_secs(1000), "the clock is the real one");
+        assert_eq!((off.test_fail_write, off.test_interrupt_after), (None, None));
+        let on = Context::build(&Overrides::default(), get, true).unwrap();
+        assert_eq!(on.now, SystemTime::UNIX_EPOCH + Duration::from_secs(1000));
+        assert_eq!((on.test_fail_write.as_deref(), on.test_interrupt_after), (Some("pip.conf"), Some(1)));
+        assert_eq!(TEST_HOOKS, cfg!(debug_assertions), "hooks follow the build: off in a release build");
+        let built = Context::from_vars(&Overrides::default(), get).unwrap();
+        assert_eq!(built.test_fail_write.is_some(), cfg!(debug_assertions));
     }
 
     #[test]

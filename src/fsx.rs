@@ -1,11 +1,16 @@
 //! Every write `mirror` makes goes through [`write_atomic`]: a temporary file in the same
 //! folder, the old file's mode and owner, fsync, rename, fsync of the folder. A crash at any
 //! instant leaves the old file or the new one, never a partial one.
+//!
+//! Paths of the machine being configured are resolved with [`resolve_in`], as a chroot would:
+//! a link's absolute target is taken inside the root, and `..` never climbs out of it.
 
+use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::fs::{self, File, Permissions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
@@ -23,12 +28,21 @@ pub struct NewFile<'a> {
     pub mode: Option<u32>,
     /// Apply `mode` and `owner` even when the file exists (restore puts them back).
     pub exact: bool,
+    /// The root of the machine `path` belongs to (`None`: the host's `/`): a link at `path`
+    /// is followed inside it.
+    pub root: Option<&'a Path>,
 }
 
 /// Replaces `path` with `data` atomically. An existing file keeps its mode and owner; a new
 /// one gets `new.mode` (default 0644) and `new.owner`. Missing parent folders are created
-/// for `new.owner`.
+/// for `new.owner`. When `path` is a symbolic link (a dotfile kept by stow, chezmoi or yadm),
+/// the file it points to is replaced and the link stays; a dangling link is an error.
 pub fn write_atomic(path: &Path, data: &[u8], new: NewFile<'_>) -> Result<()> {
+    let resolved = resolve_in(new.root.unwrap_or(Path::new("/")), path)?;
+    if let Some(d) = &resolved.dangling {
+        return Err(d.problem().into());
+    }
+    let path = resolved.path.as_path();
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     create_dirs(parent, new.owner)?;
     let existing = match fs::metadata(path) {
@@ -97,7 +111,10 @@ pub fn create_dirs(dir: &Path, owner: Option<&Owner>) -> Result<()> {
         Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
         Err(e) => return Err(with_permission_hint(e, dir, "create the folder")),
     }
-    if let Some(o) = owner {
+    // Only root can give a folder away (as in `write_atomic`).
+    if let Some(o) = owner
+        && nix::unistd::geteuid().is_root()
+    {
         std::os::unix::fs::chown(dir, Some(o.uid), Some(o.gid))
             .with_context(|| format!("could not give `{}` to `{}`", dir.display(), o.name))?;
     }
@@ -131,6 +148,113 @@ pub fn lock(dir: &Path, owner: Option<&Owner>) -> Result<Flock<File>> {
     })
 }
 
+/// How many links one resolution may follow before it is taken for a loop (Linux's limit).
+const MAX_LINKS: usize = 40;
+
+/// A path resolved inside a root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The path with every link resolved; it names a file that is not a link, or nothing.
+    pub path: PathBuf,
+    /// Whether a link was followed on the way.
+    pub via_link: bool,
+    /// Set when the path does not exist because a link on the way points to nothing.
+    pub dangling: Option<Dangling>,
+}
+
+/// A link whose target does not exist inside the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dangling {
+    pub link: PathBuf,
+    /// What the link holds, as written.
+    pub target: PathBuf,
+}
+
+impl Dangling {
+    /// The exit-2 error naming the link.
+    pub fn problem(&self) -> Problem {
+        Problem::bad(format!(
+            "`{}` is a dangling link: it points to `{}`, which does not exist",
+            self.link.display(),
+            self.target.display()
+        ))
+        .hint("point the link at an existing file, or remove it; nothing was changed")
+    }
+}
+
+/// Resolves `path` (absolute, or relative to the current folder) inside `root`, as the
+/// kernel would after `chroot root`: a link's absolute target starts again at `root`, `..`
+/// stops at `root`, and nothing outside `root` is ever looked at. With `root` = `/` this is
+/// the host's own resolution; a path outside `root` is resolved on the host. A missing part
+/// ends the walk: the rest is appended as written.
+pub fn resolve_in(root: &Path, path: &Path) -> Result<Resolved> {
+    let path = std::path::absolute(path).with_context(|| format!("could not resolve `{}`", path.display()))?;
+    let root = std::path::absolute(root).with_context(|| format!("could not resolve `{}`", root.display()))?;
+    let (root, inside) = match path.strip_prefix(&root) {
+        Ok(inside) => (root, inside),
+        Err(_) => (PathBuf::from("/"), path.strip_prefix("/").unwrap_or(&path)),
+    };
+    // Each part to walk, with the link it came from (for naming a dangling one).
+    let mut todo: VecDeque<(OsString, Option<usize>)> = parts(inside).map(|p| (p, None)).collect();
+    let mut links: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut at = root.clone();
+    while let Some((part, from)) = todo.pop_front() {
+        if part == ".." {
+            if at != root {
+                at.pop();
+            }
+            continue;
+        }
+        let next = at.join(&part);
+        let meta = match fs::symlink_metadata(&next) {
+            Ok(meta) => meta,
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                let dangling = from.map(|i| Dangling { link: links[i].0.clone(), target: links[i].1.clone() });
+                let mut rest = next;
+                for (part, _) in todo {
+                    if part == ".." {
+                        if rest != root {
+                            rest.pop();
+                        }
+                    } else {
+                        rest.push(part);
+                    }
+                }
+                return Ok(Resolved { path: rest, via_link: !links.is_empty(), dangling });
+            }
+            Err(e) => return Err(with_permission_hint(e, &next, "read")),
+        };
+        if !meta.file_type().is_symlink() {
+            at = next;
+            continue;
+        }
+        if links.len() == MAX_LINKS {
+            return Err(Problem::bad(format!("`{}`: too many levels of links (a loop?)", path.display()))
+                .hint("fix the links on the way to that file; nothing was changed")
+                .into());
+        }
+        let target = fs::read_link(&next).map_err(|e| with_permission_hint(e, &next, "read the link"))?;
+        if target.is_absolute() {
+            at = root.clone();
+        }
+        let index = links.len();
+        links.push((next, target.clone()));
+        for part in parts(&target).rev() {
+            todo.push_front((part, Some(index)));
+        }
+    }
+    Ok(Resolved { path: at, via_link: !links.is_empty(), dangling: None })
+}
+
+/// The names and `..` of a path (`/` and `.` dropped).
+fn parts(path: &Path) -> impl DoubleEndedIterator<Item = OsString> + '_ {
+    path.components().filter_map(|c| match c {
+        Component::Normal(name) => Some(name.to_owned()),
+        Component::ParentDir => Some("..".into()),
+        Component::RootDir | Component::CurDir | Component::Prefix(_) => None,
+    })
+}
+
 fn sync_dir(dir: &Path) {
     // Best effort: makes the rename durable; some file systems refuse to open folders.
     if let Ok(d) = File::open(dir) {
@@ -161,7 +285,7 @@ mod tests {
         let path = dir.path().join("pip.conf");
         std::fs::write(&path, "edited").unwrap();
         std::fs::set_permissions(&path, Permissions::from_mode(0o600)).unwrap();
-        write_atomic(&path, b"original", NewFile { owner: None, mode: Some(0o644), exact: true }).unwrap();
+        write_atomic(&path, b"original", NewFile { owner: None, mode: Some(0o644), exact: true, root: None }).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o644);
         assert_eq!(std::fs::read(&path).unwrap(), b"original");
     }
@@ -176,11 +300,84 @@ mod tests {
         assert!(lock(dir.path(), None).is_ok());
     }
 
+    /// The links of a merged-/usr Ubuntu 24.04 image, under `root`.
+    fn ubuntu_image(root: &Path) {
+        use std::os::unix::fs::symlink;
+        for dir in ["usr/bin", "usr/lib", "etc", "var/lib/dpkg"] {
+            fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        fs::write(root.join("usr/lib/os-release"), "ID=ubuntu\n").unwrap();
+        fs::write(root.join("usr/bin/dash"), "").unwrap();
+        symlink("usr/bin", root.join("bin")).unwrap();
+        symlink("usr/lib", root.join("lib")).unwrap();
+        symlink("../usr/lib/os-release", root.join("etc/os-release")).unwrap();
+        symlink("dash", root.join("usr/bin/sh")).unwrap();
+        symlink("/usr/share/zoneinfo/Etc/UTC", root.join("etc/localtime")).unwrap();
+    }
+
+    #[test]
+    fn links_resolve_inside_the_root_as_in_a_chroot() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        ubuntu_image(root);
+        let r = |p: &str| resolve_in(root, &root.join(p)).unwrap();
+        assert_eq!(r("etc/os-release").path, root.join("usr/lib/os-release"));
+        assert!(r("etc/os-release").via_link);
+        assert_eq!(r("bin/sh").path, root.join("usr/bin/dash"), "a link to a folder, then a relative link");
+        assert_eq!(r("etc/passwd"), Resolved { path: root.join("etc/passwd"), via_link: false, dangling: None });
+        assert_eq!(r("usr/../../../../etc/os-release").path, root.join("usr/lib/os-release"), "`..` stops at the root");
+
+        // An absolute target starts again at the root; on the host it would name the host's file.
+        std::os::unix::fs::symlink("/usr/lib/os-release", root.join("etc/abs")).unwrap();
+        assert_eq!(r("etc/abs").path, root.join("usr/lib/os-release"));
+        std::os::unix::fs::symlink("../../../../../../etc/hostname", root.join("etc/climb")).unwrap();
+        assert_eq!(r("etc/climb").path, root.join("etc/hostname"), "a relative target cannot climb out either");
+
+        let localtime = r("etc/localtime");
+        assert_eq!(localtime.path, root.join("usr/share/zoneinfo/Etc/UTC"));
+        let dangling = localtime.dangling.expect("no zoneinfo in this image");
+        assert_eq!(
+            (dangling.link, dangling.target),
+            (root.join("etc/localtime"), "/usr/share/zoneinfo/Etc/UTC".into())
+        );
+        assert_eq!(r("etc/apt/sources.list").dangling, None, "a missing file behind no link is only missing");
+
+        std::os::unix::fs::symlink("loop-b", root.join("etc/loop-a")).unwrap();
+        std::os::unix::fs::symlink("loop-a", root.join("etc/loop-b")).unwrap();
+        let e = resolve_in(root, &root.join("etc/loop-a")).unwrap_err();
+        assert!(format!("{e}").contains("too many levels of links"), "{e}");
+    }
+
+    #[test]
+    fn writes_go_through_a_link_and_keep_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let target = root.join("home/u/dotfiles/pip/.config/pip/pip.conf");
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        fs::create_dir_all(root.join("home/u/.config/pip")).unwrap();
+        fs::write(&target, "old").unwrap();
+        fs::set_permissions(&target, Permissions::from_mode(0o600)).unwrap();
+        let link = root.join("home/u/.config/pip/pip.conf");
+        // Absolute, as chezmoi's symlink mode writes them: taken inside the root.
+        std::os::unix::fs::symlink("/home/u/dotfiles/pip/.config/pip/pip.conf", &link).unwrap();
+        write_atomic(&link, b"new", NewFile { root: Some(root), ..NewFile::default() }).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays");
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert_eq!(fs::metadata(&target).unwrap().mode() & 0o777, 0o600, "the target keeps its mode");
+        let names: Vec<_> = fs::read_dir(target.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["pip.conf"], "the temporary file was beside the target");
+
+        fs::remove_file(&target).unwrap();
+        let e = write_atomic(&link, b"x", NewFile { root: Some(root), ..NewFile::default() }).unwrap_err();
+        assert!(format!("{e}").contains("is a dangling link"), "{e}");
+        assert!(!target.exists(), "nothing is created behind a dangling link");
+    }
+
     #[test]
     fn creates_folders_and_new_files_with_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/pip.conf");
-        write_atomic(&path, b"x", NewFile { owner: None, mode: Some(0o600), exact: false }).unwrap();
+        write_atomic(&path, b"x", NewFile { owner: None, mode: Some(0o600), exact: false, root: None }).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         remove(&path).unwrap();
         remove(&path).unwrap();

@@ -137,7 +137,7 @@ pub fn create(ctx: &Context, site: &str, files: &[Pending<'_>]) -> Result<Entry>
         set_private(&dir, 0o700)?;
         fsx::create_dirs(&entry_dir, owner.as_ref())?;
         set_private(&entry_dir, 0o700)?;
-        let private = NewFile { owner: owner.as_ref(), mode: Some(0o600), exact: false };
+        let private = NewFile { owner: owner.as_ref(), mode: Some(0o600), exact: false, root: Some(&ctx.root) };
         let mut records = Vec::new();
         for (n, f) in files.iter().enumerate() {
             let meta = std::fs::metadata(f.path).ok();
@@ -237,7 +237,7 @@ fn write_manifest(entry_dir: &Path, manifest: &Manifest, owner: Option<&Owner>) 
     fsx::write_atomic(
         &entry_dir.join("manifest.json"),
         text.as_bytes(),
-        NewFile { owner, mode: Some(0o600), exact: false },
+        NewFile { owner, mode: Some(0o600), exact: false, root: None },
     )
 }
 

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod context;
 pub mod error;
 pub mod fsx;
@@ -19,7 +20,11 @@ use crate::error::ExitStatus;
 
 /// Runs one command line.
 pub fn run(cli: &Cli) -> Result<ExitStatus> {
-    let overrides = context::Overrides { root: cli.global.root.clone(), catalog: cli.global.catalog.clone() };
+    let overrides = context::Overrides {
+        root: cli.global.root.clone(),
+        catalog: cli.global.catalog.clone(),
+        user: cli.global.user.clone(),
+    };
     let ctx = context::Context::from_env(&overrides)?;
     let app = commands::App::new(ctx, cli.global.clone());
     commands::dispatch(&app, &cli.command)

@@ -54,7 +54,9 @@ impl Env {
         let etc = dir.path().join("root/etc");
         std::fs::create_dir_all(&etc).unwrap();
         std::fs::write(etc.join("os-release"), os_release).unwrap();
-        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        // Under `--root` the user files are in root's home inside it; `home` names that folder.
+        std::fs::create_dir_all(dir.path().join("root/root")).unwrap();
+        std::os::unix::fs::symlink("root/root", dir.path().join("home")).unwrap();
         Self { dir, arch: arch.into() }
     }
 
@@ -578,7 +580,11 @@ fn library_context(env: &Env, catalog: &Path) -> mirror::context::Context {
         ("MIRROR_ARCH", "amd64".into()),
     ]
     .into();
-    let overrides = mirror::context::Overrides { root: Some(env.path("root")), catalog: Some(catalog.to_path_buf()) };
+    let overrides = mirror::context::Overrides {
+        root: Some(env.path("root")),
+        catalog: Some(catalog.to_path_buf()),
+        ..Default::default()
+    };
     mirror::context::Context::from_vars(&overrides, |n| vars.get(n).cloned()).unwrap()
 }
 

@@ -9,6 +9,7 @@ use super::App;
 use super::status::TargetStatus;
 use super::use_site::Assignment;
 use crate::catalog::{Catalog, UPSTREAM};
+use crate::config::UserConfig;
 use crate::error::{ExitStatus, Problem};
 use crate::probe::{self, Options, Report};
 use crate::targets::{Host, TargetKind};
@@ -40,6 +41,26 @@ pub fn ranking(
     super::bench::probe_and_keep(app, catalog, host, targets, opts)
 }
 
+/// The sites an automatic choice may pick: third-party ones only with `--allow-third-party`
+/// or `allow_third_party = true` in the user config (`Catalog::for_automatic_choice`).
+fn eligible(app: &App, catalog: &Catalog, candidates: &[String], allow_third_party: bool) -> Result<Catalog> {
+    let allow = allow_third_party || UserConfig::load(&app.ctx)?.allow_third_party;
+    catalog.for_automatic_choice(candidates, allow)
+}
+
+/// `why` plus a word on the third-party sites serving `target` that were not considered.
+fn mention_skipped(why: String, all: &Catalog, eligible: &Catalog, target: TargetKind) -> String {
+    let skipped: Vec<&str> = all
+        .third_party()
+        .filter(|s| eligible.get(&s.id).is_none() && target.served_by(s))
+        .map(|s| s.id.as_str())
+        .collect();
+    if skipped.is_empty() {
+        return why;
+    }
+    format!("{why}; third-party mirrors not considered without `--allow-third-party`: {}", skipped.join(", "))
+}
+
 /// The best site per target; a target without a usable site is skipped (an error when named).
 pub fn assignments<'a>(
     app: &App,
@@ -48,6 +69,7 @@ pub fn assignments<'a>(
     named: &[TargetKind],
     candidates: &[String],
     refresh: bool,
+    allow_third_party: bool,
 ) -> Result<Vec<(TargetKind, Assignment<'a>)>> {
     let targets: Vec<TargetKind> = super::chosen_targets(named)
         .into_iter()
@@ -58,7 +80,8 @@ pub fn assignments<'a>(
             .hint("name the targets to configure anyway: `mirror use best pip cargo`")
             .into());
     }
-    let report = ranking(app, catalog, host, &targets, &options(app, candidates), refresh)?;
+    let pool = eligible(app, catalog, candidates, allow_third_party)?;
+    let report = ranking(app, &pool, host, &targets, &options(app, candidates), refresh)?;
     let mut out = Vec::new();
     let mut unusable = Vec::new();
     for t in super::chosen_targets(named) {
@@ -73,6 +96,7 @@ pub fn assignments<'a>(
                     || "no site in the catalog serves it here".to_owned(),
                     |r| format!("no usable site (best try: {} {})", r.site, r.reason),
                 );
+                let why = mention_skipped(why, catalog, &pool, t);
                 unusable.push(format!("{t}: {why}"));
                 out.push((t, Assignment::Skip { reason: why, failed: false }));
             }
@@ -123,7 +147,8 @@ pub fn check(app: &App, catalog: &Catalog, host: &Host, statuses: &mut [TargetSt
         s.check = Some(serde_json::to_value(&result)?);
     }
     if !unhealthy.is_empty() {
-        let report = ranking(app, catalog, host, &unhealthy, &opts, false)?;
+        let pool = eligible(app, catalog, &[], false)?;
+        let report = ranking(app, &pool, host, &unhealthy, &opts, false)?;
         for s in statuses.iter_mut().filter(|s| unhealthy.contains(&s.target)) {
             let advice = match report.best(s.target) {
                 Some(best) => format!("try `mirror use {best} {}`", s.target),

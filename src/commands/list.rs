@@ -1,4 +1,5 @@
-//! `mirror list`: the sites in the catalog and the targets each serves.
+//! `mirror list`: the sites in the catalog and the targets each serves. Third-party sites
+//! carry a mark: `(third party)` after the name in the table, `"third_party": true` in JSON.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -20,7 +21,12 @@ struct SiteRow<'a> {
     name: &'a str,
     region: &'a str,
     targets: Vec<TargetKind>,
+    /// Run by a third party: `use best` and `heal` skip it unless the user opts in.
+    third_party: bool,
 }
+
+/// Shown after the name of a third-party site in the table.
+const THIRD_PARTY_MARK: &str = "(third party)";
 
 pub fn run(app: &App, args: &ListArgs) -> Result<ExitStatus> {
     let catalog = app.catalog()?;
@@ -32,6 +38,7 @@ pub fn run(app: &App, args: &ListArgs) -> Result<ExitStatus> {
             name: &site.name,
             region: &site.region,
             targets: TargetKind::ALL.into_iter().filter(|t| t.served_by(site)).collect(),
+            third_party: site.third_party,
         })
         .filter(|row| args.targets.is_empty() || wanted.iter().all(|t| row.targets.contains(t)))
         .collect();
@@ -48,9 +55,20 @@ pub fn run(app: &App, args: &ListArgs) -> Result<ExitStatus> {
         .iter()
         .map(|s| {
             let targets: Vec<&str> = s.targets.iter().map(|t| t.name()).collect();
-            vec![app.out.bold(s.id), s.name.to_owned(), s.region.to_owned(), targets.join(" ")]
+            let name = if s.third_party {
+                format!("{} {}", s.name, app.out.yellow(THIRD_PARTY_MARK))
+            } else {
+                s.name.to_owned()
+            };
+            vec![app.out.bold(s.id), name, s.region.to_owned(), targets.join(" ")]
         })
         .collect();
     app.out.data(&table(&["SITE", "NAME", "REGION", "TARGETS"], &rows))?;
+    if sites.iter().any(|s| s.third_party) {
+        app.out.talk(&format!(
+            "{THIRD_PARTY_MARK}: run by neither the software's publisher, a university nor a cloud vendor; \
+             `mirror use best` skips these unless `--allow-third-party` (see `mirrors/README.md`)"
+        ));
+    }
     Ok(ExitStatus::Success)
 }

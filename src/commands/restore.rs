@@ -142,7 +142,7 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
             path: &s.record.path,
             before: s.current.as_deref(),
             after: s.original.as_deref(),
-            new: NewFile { owner: s.owner.as_ref(), mode: s.record.mode, exact: true },
+            new: NewFile { owner: s.owner.as_ref(), mode: s.record.mode, exact: true, root: Some(&app.ctx.root) },
         })
         .collect();
     write_all(&app.ctx, &writes)?;

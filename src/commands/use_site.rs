@@ -11,7 +11,7 @@ use crate::catalog::{Catalog, Site, UPSTREAM};
 use crate::cli::UseArgs;
 use crate::error::{ExitStatus, Problem};
 use crate::output::{no_terminal, table, unified_diff};
-use crate::targets::{Host, Request, TargetKind};
+use crate::targets::{Host, Request, TargetKind, write_through_links};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -56,11 +56,20 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
         None => pick_site(app, &catalog)?,
     };
     let assignments: Vec<(TargetKind, Assignment<'_>)> = if site_arg == "best" {
-        super::best::assignments(app, &catalog, &host, &args.targets, &args.candidates, args.refresh)?
+        super::best::assignments(
+            app,
+            &catalog,
+            &host,
+            &args.targets,
+            &args.candidates,
+            args.refresh,
+            args.allow_third_party,
+        )?
     } else {
         let site = catalog.require(&site_arg)?;
         assign_one(app, &host, site, &args.targets)
     };
+    warn_third_party(app, &assignments);
     let upstream = catalog.get(UPSTREAM);
 
     // Plan every target before writing anything: a config that cannot be parsed stops the
@@ -77,7 +86,15 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             }),
             Assignment::To(site) => {
                 let req = Request { site, upstream, security: args.security };
-                let edits = target.target().plan(&app.ctx, &host, &req)?;
+                let mut edits = target.target().plan(&app.ctx, &host, &req)?;
+                let scope = target.scope();
+                for link in write_through_links(&app.ctx, edits.iter_mut().map(|e| (scope, e)))? {
+                    app.out.talk(&format!(
+                        "note: `{}` is a link; writing the file it points to, `{}` (the link stays)",
+                        link.link.display(),
+                        link.target.display()
+                    ));
+                }
                 let changed = edits.iter().any(|e| e.is_change());
                 reports.push(TargetReport {
                     target: *target,
@@ -90,7 +107,6 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
         }
     }
 
-    crate::targets::refuse_links(work.iter().flat_map(|t| t.edits.iter()))?;
     let mut report = Report { site: site_arg.clone(), dry_run: app.args.dry_run, journal: None, targets: reports };
     if report.targets.iter().any(|t| t.status == Outcome::Failed) {
         print_report(app, &report)?;
@@ -167,11 +183,34 @@ fn assign_one<'a>(app: &App, host: &Host, site: &'a Site, named: &[TargetKind]) 
         .collect()
 }
 
+/// Says once, before anything is written, what trusting each third-party site means.
+fn warn_third_party(app: &App, assignments: &[(TargetKind, Assignment<'_>)]) {
+    let mut warned: Vec<&str> = Vec::new();
+    for (_, assignment) in assignments {
+        if let Assignment::To(site) = assignment
+            && site.third_party
+            && !warned.contains(&site.id.as_str())
+        {
+            let docker = assignments
+                .iter()
+                .any(|(t, a)| *t == TargetKind::Docker && matches!(a, Assignment::To(s) if s.id == site.id));
+            let (warning, hint) = crate::catalog::third_party_warning(site, docker);
+            app.out.warn(&format!("{warning}\nhint: {hint}"));
+            warned.push(&site.id);
+        }
+    }
+}
+
 /// Why a site does not serve a target here.
 pub fn not_served(site: &Site, target: TargetKind, host: &Host) -> String {
     match target {
         TargetKind::Apt if host.codename.is_none() && !host.has_os_release => {
             "cannot tell the distribution: no `/etc/os-release` under the root".into()
+        }
+        TargetKind::Apt if host.arch_unknown && host.distro() == crate::targets::Distro::Ubuntu => {
+            "cannot tell the architecture of the root (`ubuntu` or `ubuntu-ports`): it has no `var/lib/dpkg/status`, \
+             `var/lib/dpkg/arch`, `Architecture` in `etc/pacman.conf` or ELF `bin/sh`; set `MIRROR_ARCH` (e.g. `MIRROR_ARCH=arm64`)"
+                .into()
         }
         _ => format!("`{}` does not serve {target} for this system", site.id),
     }

@@ -76,6 +76,8 @@ impl Target for Apt {
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
         let repo = match host.distro() {
             Distro::Debian => Repo::Debian,
+            // `ubuntu` or `ubuntu-ports` depends on the architecture: never guess it.
+            Distro::Ubuntu if host.arch_unknown => return None,
             Distro::Ubuntu if host.ubuntu_ports() => Repo::UbuntuPorts,
             Distro::Ubuntu => Repo::Ubuntu,
             _ => return None,
@@ -94,7 +96,7 @@ impl Target for Apt {
         // The first entry that is the archive but of another release: (file, line, suite).
         let mut stray: Option<(PathBuf, usize, String)> = None;
         for source in source_files(ctx)? {
-            let Some(text) = read_config(&source.path)? else {
+            let Some(text) = read_config(ctx, &source.path)? else {
                 continue;
             };
             if source.path == list_path {
@@ -175,7 +177,7 @@ impl Target for Apt {
         };
         let mut current = Current::default();
         for source in source_files(ctx)? {
-            let Some(text) = read_config(&source.path)? else {
+            let Some(text) = read_config(ctx, &source.path)? else {
                 continue;
             };
             let entries = parse(source.format, &text).map_err(|e| source.parse_error(e))?;
@@ -1925,10 +1927,11 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
             let dir = tempfile::tempdir().unwrap();
             let map: BTreeMap<&str, OsString> =
                 [("HOME", dir.path().join("home").into_os_string()), ("MIRROR_ARCH", arch.into())].into();
-            let ctx = Context::from_vars(&Overrides { root: Some(dir.path().to_path_buf()), catalog: None }, |n| {
-                map.get(n).cloned()
-            })
-            .unwrap();
+            let ctx =
+                Context::from_vars(&Overrides { root: Some(dir.path().to_path_buf()), ..Overrides::default() }, |n| {
+                    map.get(n).cloned()
+                })
+                .unwrap();
             let root = Self { dir, ctx };
             root.write("etc/os-release", os_release);
             std::fs::create_dir_all(root.path("usr/share/ca-certificates")).unwrap();
@@ -2036,9 +2039,10 @@ ubuntu-ports    = "https://odd.example/pub/ub-ports"
         let text = r.read("etc/apt/sources.list");
         assert!(text.contains("deb https://mirrors.tuna.tsinghua.edu.cn/debian/ bookworm main"), "{text}");
         assert!(!text.contains("163.com"), "{text}");
-        // In `debian.sources` too; in a file of its own it is left alone.
+        // In `debian.sources` too; in a file of its own it is left alone. (BJTU is a real
+        // mirror the catalog does not know; NetEase, once unknown, is now a catalog site.)
         let r = Root::new(BOOKWORM, "amd64");
-        let stanza = "Types: deb\nURIs: http://mirrors.163.com/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n";
+        let stanza = "Types: deb\nURIs: http://mirror.bjtu.edu.cn/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n";
         r.write("etc/apt/sources.list.d/debian.sources", stanza);
         r.write("etc/apt/sources.list.d/extra.sources", stanza);
         assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list.d/debian.sources"]);

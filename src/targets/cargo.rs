@@ -79,11 +79,11 @@ impl Target for Cargo {
         let Some(want) = Registry::for_site(req.site) else {
             return Err(Problem::bad(format!("site `{}` has no crates.io index mirror", req.site.id)).into());
         };
-        plan_from(path(ctx), |text| render(text, &want))
+        plan_from(ctx, path(ctx), |text| render(text, &want))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(path(ctx), registry_url)
+        current_from(ctx, path(ctx), registry_url)
     }
 }
 

@@ -131,11 +131,11 @@ impl Target for Conda {
         let Some(want) = Want::for_site(req.site) else {
             return Err(Problem::bad(format!("site `{}` has no Anaconda mirror", req.site.id)).into());
         };
-        plan_from(path(ctx)?, |text| render(text, &want))
+        plan_from(ctx, path(ctx)?, |text| render(text, &want))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(path(ctx)?, repo_url)
+        current_from(ctx, path(ctx)?, repo_url)
     }
 }
 

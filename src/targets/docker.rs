@@ -247,13 +247,13 @@ impl Target for Docker {
             })?)
         };
         let path = ctx.sys(DAEMON_JSON);
-        let before = read_config(&path)?;
+        let before = read_config(ctx, &path)?;
         let after = render(before.as_deref(), mirror).map_err(|e| e.into_problem(&path))?;
         Ok(vec![FileEdit { path, before: before.map(String::into_bytes), after: after.map(String::into_bytes) }])
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx.sys(DAEMON_JSON), first_mirror)
+        current_from(ctx, ctx.sys(DAEMON_JSON), first_mirror)
     }
 }
 

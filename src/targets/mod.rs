@@ -7,6 +7,7 @@
 use std::fmt;
 use std::io::ErrorKind;
 use std::ops::Range;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -19,6 +20,7 @@ use crate::context::Context;
 use crate::error::Problem;
 
 pub mod apt;
+pub mod arch;
 pub mod cargo;
 pub mod conda;
 pub mod docker;
@@ -132,6 +134,10 @@ pub struct Host {
     pub version_id: Option<String>,
     /// Architecture in Debian spelling (`amd64`, `arm64`, …).
     pub arch: String,
+    /// The root's architecture could not be read (no dpkg database, no `Architecture` in
+    /// pacman.conf, no ELF `/bin/sh`): `arch` is then only the one `mirror` was built for, and
+    /// what depends on it (Ubuntu's `ubuntu` or `ubuntu-ports`) cannot be decided.
+    pub arch_unknown: bool,
     /// Whether an os-release file was found at all.
     pub has_os_release: bool,
 }
@@ -147,12 +153,20 @@ pub enum Distro {
 }
 
 impl Host {
-    /// Reads `<root>/etc/os-release` (or `<root>/usr/lib/os-release`).
+    /// Reads `<root>/etc/os-release` (or `<root>/usr/lib/os-release`), and the architecture:
+    /// `MIRROR_ARCH`, else the host's without `--root`, else the root's own (see [`arch`]).
     pub fn detect(ctx: &Context) -> Result<Self> {
-        let mut host = Self { arch: ctx.arch.clone(), ..Self::default() };
+        let (arch, arch_unknown) = match &ctx.arch {
+            Some(arch) => (arch.clone(), false),
+            None => match arch::of_root(ctx) {
+                Some((arch, _)) => (arch, false),
+                None => (crate::context::debian_arch(std::env::consts::ARCH).to_owned(), true),
+            },
+        };
+        let mut host = Self { arch, arch_unknown, ..Self::default() };
         for candidate in ["/etc/os-release", "/usr/lib/os-release"] {
             let path = ctx.sys(candidate);
-            let Some(text) = read_config(&path)? else {
+            let Some(text) = read_config(ctx, &path)? else {
                 continue;
             };
             host.parse_os_release(&text);
@@ -282,20 +296,24 @@ pub trait Target: Sync {
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current>;
 }
 
-/// Reads a config file for editing. `Ok(None)` when it does not exist. Refuses non-regular
-/// files, unreadable files and binary content with a clear error (exit 2). A symbolic link is
-/// read through (a third-party file in `sources.list.d` may be one); replacing a link is
-/// refused separately, by [`refuse_links`], before anything is written.
-pub fn read_config(path: &Path) -> Result<Option<String>> {
-    let meta = match std::fs::metadata(path) {
+/// Reads a config file for editing. `Ok(None)` when it does not exist. Links are followed
+/// inside the root (as in a chroot); a dangling one is an error naming it. Refuses non-regular
+/// files, unreadable files and binary content with a clear error (exit 2). An edit of a link
+/// is written through to its target (see [`write_through_links`]).
+pub fn read_config(ctx: &Context, path: &Path) -> Result<Option<String>> {
+    let resolved = ctx.resolve(path)?;
+    if let Some(dangling) = resolved.dangling {
+        return Err(dangling.problem().into());
+    }
+    let meta = match std::fs::metadata(&resolved.path) {
         Ok(m) => m,
-        Err(e) if e.kind() == ErrorKind::NotFound && std::fs::symlink_metadata(path).is_err() => return Ok(None),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(unreadable(path, e)),
     };
     if !meta.is_file() {
         return Err(Problem::bad(format!("`{}` is not a regular file", path.display())).into());
     }
-    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    let bytes = std::fs::read(&resolved.path).map_err(|e| unreadable(path, e))?;
     if bytes.contains(&0) {
         return Err(Problem::parse(path, None, "the file holds binary data, not text").into());
     }
@@ -314,14 +332,88 @@ fn unreadable(path: &Path, e: std::io::Error) -> anyhow::Error {
     anyhow::Error::new(e).context(Problem::bad(format!("could not read `{}`", path.display())).hint(hint))
 }
 
-/// Refuses edits that would replace a symbolic link: the link would become a plain file and
-/// the file it points to would silently keep the old contents.
-pub fn refuse_links<'a>(edits: impl IntoIterator<Item = &'a FileEdit>) -> Result<()> {
-    for e in edits.into_iter().filter(|e| e.is_change()) {
-        if std::fs::symlink_metadata(&e.path).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(Problem::bad(format!("`{}` is a symbolic link; `mirror` does not replace links", e.path.display()))
-                .hint("edit the file the link points to by hand, or replace the link with a regular file; nothing was changed")
-                .into());
+/// A config file reached through a link, which is written through to `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThroughLink {
+    pub link: PathBuf,
+    pub target: PathBuf,
+}
+
+/// Points every changing edit of a file reached through links (a dotfile kept by stow,
+/// chezmoi or yadm, a `sources.list.d` entry linked from elsewhere) at the file itself, so it
+/// is journaled and written there and the link stays. Refuses, before anything is written, a
+/// target that cannot be written: one in the Nix store or on a read-only file system, two
+/// edits of one file, and under sudo a user file the invoking user does not own.
+pub fn write_through_links<'a>(
+    ctx: &Context,
+    edits: impl IntoIterator<Item = (Scope, &'a mut FileEdit)>,
+) -> Result<Vec<ThroughLink>> {
+    let mut through: Vec<ThroughLink> = Vec::new();
+    for (scope, e) in edits {
+        if !e.is_change() {
+            continue;
+        }
+        let resolved = ctx.resolve(&e.path)?;
+        if let Some(dangling) = resolved.dangling {
+            return Err(dangling.problem().into());
+        }
+        if !resolved.via_link {
+            continue;
+        }
+        let target = resolved.path;
+        link_target_writable(ctx, scope, &e.path, &target)?;
+        if let Some(other) = through.iter().find(|t| t.target == target) {
+            return Err(Problem::bad(format!(
+                "`{}` and `{}` are links to the same file, `{}`",
+                other.link.display(),
+                e.path.display(),
+                target.display()
+            ))
+            .hint("keep one of the links; nothing was changed")
+            .into());
+        }
+        through.push(ThroughLink { link: e.path.clone(), target: target.clone() });
+        e.path = target;
+    }
+    Ok(through)
+}
+
+/// Whether the file a link at `link` leads to can be replaced.
+fn link_target_writable(ctx: &Context, scope: Scope, link: &Path, target: &Path) -> Result<()> {
+    let refuse = |why: String, hint: &str| -> Result<()> {
+        Err(Problem::bad(format!("`{}` is a link to `{}`, {why}", link.display(), target.display()))
+            .hint(format!("{hint}; nothing was changed"))
+            .into())
+    };
+    let in_root = target.strip_prefix(&ctx.root).unwrap_or(target);
+    if Path::new("/").join(in_root).starts_with("/nix/store") {
+        return refuse(
+            "which is in the Nix store and read-only".into(),
+            "the file is managed by Nix (home-manager, NixOS): set the mirror in that configuration and switch to it, or replace the link with a regular copy of the file and run `mirror` again",
+        );
+    }
+    let dir = target.ancestors().skip(1).find(|d| d.is_dir()).unwrap_or(Path::new("/"));
+    if nix::sys::statvfs::statvfs(dir).is_ok_and(|v| v.flags().contains(nix::sys::statvfs::FsFlags::ST_RDONLY)) {
+        return refuse(
+            format!("which is on a read-only file system (`{}`)", dir.display()),
+            "change the file where it is managed, or replace the link with a regular copy of the file",
+        );
+    }
+    if scope == Scope::User && nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_err() {
+        return refuse(
+            format!("and its folder `{}` cannot be written", dir.display()),
+            "make that folder writable, or replace the link with a regular copy of the file",
+        );
+    }
+    // Under sudo, a link in the user's home must not lead root to write a file the user
+    // could not write themselves.
+    if let (true, Scope::User, Some(user)) = (ctx.is_real_root(), scope, &ctx.sudo_user) {
+        let owner = target.ancestors().find_map(|p| std::fs::metadata(p).ok()).map(|m| m.uid());
+        if owner != Some(user.uid) {
+            return refuse(
+                format!("which `{}` does not own", user.name),
+                "under `sudo`, `mirror` writes only files of the invoking user; run it without `sudo` for user files",
+            );
         }
     }
     Ok(())
@@ -335,17 +427,22 @@ pub fn edit(path: PathBuf, before: Option<String>, after: String) -> FileEdit {
 /// The edit of a target's one config file at `path`: `render` turns its current text (`None`
 /// when the file does not exist) into the wanted one.
 pub fn plan_from(
+    ctx: &Context,
     path: PathBuf,
     render: impl FnOnce(Option<&str>) -> Result<String, LineError>,
 ) -> Result<Vec<FileEdit>> {
-    let before = read_config(&path)?;
+    let before = read_config(ctx, &path)?;
     let after = render(before.as_deref()).map_err(|e| e.into_problem(&path))?;
     Ok(vec![edit(path, before, after)])
 }
 
 /// What a target with one config file at `path` points at now: `read` finds the URL in its text.
-pub fn current_from(path: PathBuf, read: impl FnOnce(&str) -> Result<Option<String>, LineError>) -> Result<Current> {
-    let Some(text) = read_config(&path)? else {
+pub fn current_from(
+    ctx: &Context,
+    path: PathBuf,
+    read: impl FnOnce(&str) -> Result<Option<String>, LineError>,
+) -> Result<Current> {
+    let Some(text) = read_config(ctx, &path)? else {
         return Ok(Current::default());
     };
     let url = read(&text).map_err(|e| e.into_problem(&path))?;
@@ -422,8 +519,8 @@ pub mod testing {
     pub fn root_context(root: &Path) -> Context {
         let map: BTreeMap<&str, OsString> =
             [("HOME", root.join("home").into_os_string()), ("PATH", OsString::from("/nonexistent"))].into();
-        Context::from_vars(&Overrides { root: Some(root.to_path_buf()), catalog: None }, |name| map.get(name).cloned())
-            .unwrap()
+        let overrides = Overrides { root: Some(root.to_path_buf()), ..Overrides::default() };
+        Context::from_vars(&overrides, |name| map.get(name).cloned()).unwrap()
     }
 
     /// Writes `text` at `root/rel`, creating folders, and returns the path.
@@ -434,15 +531,18 @@ pub mod testing {
         path
     }
 
-    /// A context for a fake machine in `dir`: `--root <dir>/root`, `HOME=<dir>/home`, plus `vars`.
+    /// A context for a user whose environment is `HOME=<dir>/home` plus `vars`, on a fake
+    /// machine whose system files are under `<dir>/root`. Made by hand: `mirror` itself never
+    /// reads the environment's user paths under `--root` (they describe the host).
     pub fn context(dir: &Path, vars: &[(&str, String)]) -> Context {
         let mut map: BTreeMap<String, OsString> = BTreeMap::new();
         map.insert("HOME".into(), dir.join("home").into());
         for (k, v) in vars {
             map.insert((*k).into(), v.into());
         }
-        let overrides = Overrides { root: Some(dir.join("root")), catalog: None };
-        Context::from_vars(&overrides, |n| map.get(n).cloned()).unwrap()
+        let mut ctx = Context::from_vars(&Overrides::default(), |n| map.get(n).cloned()).unwrap();
+        ctx.root = dir.join("root");
+        ctx
     }
 }
 
@@ -491,27 +591,56 @@ mod tests {
     }
 
     #[test]
-    fn read_config_refuses_binary_and_reads_links_through() {
+    fn read_config_refuses_binary_and_reads_links_inside_the_root() {
         let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::root_context(dir.path());
         let file = dir.path().join("f");
-        assert!(read_config(&file).unwrap().is_none());
+        assert!(read_config(&ctx, &file).unwrap().is_none());
         std::fs::write(&file, b"a\0b").unwrap();
-        let e = crate::error::render(&read_config(&file).unwrap_err());
+        let e = crate::error::render(&read_config(&ctx, &file).unwrap_err());
         assert!(e.contains("binary data"), "{e}");
         std::fs::write(&file, b"ok\n\xff").unwrap();
-        let e = crate::error::render(&read_config(&file).unwrap_err());
+        let e = crate::error::render(&read_config(&ctx, &file).unwrap_err());
         assert!(e.contains("line 2") && e.contains("UTF-8"), "{e}");
-        let link = dir.path().join("l");
         std::fs::write(&file, b"ok\n").unwrap();
-        std::os::unix::fs::symlink(&file, &link).unwrap();
-        assert_eq!(read_config(&link).unwrap().as_deref(), Some("ok\n"), "links are read through");
-        let change = edit(link.clone(), Some("ok\n".into()), "new\n".into());
-        let e = crate::error::render(&refuse_links(&[change]).unwrap_err());
-        assert!(e.contains("symbolic link"), "{e}");
-        assert!(refuse_links(&[edit(link, Some("ok\n".into()), "ok\n".into())]).is_ok(), "an unchanged link is fine");
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink("/f", &link).unwrap();
+        assert_eq!(read_config(&ctx, &link).unwrap().as_deref(), Some("ok\n"), "`/f` is the root's own `f`");
         let dangling = dir.path().join("d");
-        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
-        assert!(read_config(&dangling).is_err(), "a dangling link is not a missing file");
-        assert!(read_config(dir.path()).is_err());
+        std::os::unix::fs::symlink("/etc/hostname", &dangling).unwrap();
+        let e = crate::error::render(&read_config(&ctx, &dangling).unwrap_err());
+        assert!(e.contains("is a dangling link: it points to `/etc/hostname`, which does not exist"), "{e}");
+        assert!(read_config(&ctx, dir.path()).is_err());
+    }
+
+    #[test]
+    fn edits_through_links_go_to_the_file_and_unwritable_targets_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::root_context(dir.path());
+        let target = testing::write(dir.path(), "root/dotfiles/pip/.config/pip/pip.conf", "[global]\n");
+        std::fs::create_dir_all(dir.path().join("root/.config/pip")).unwrap();
+        let link = dir.path().join("root/.config/pip/pip.conf");
+        std::os::unix::fs::symlink("../../dotfiles/pip/.config/pip/pip.conf", &link).unwrap();
+        let change = || edit(link.clone(), Some("[global]\n".into()), "[global]\nindex-url = x\n".into());
+
+        let mut edits = [change(), edit(dir.path().join("plain"), None, "x".into())];
+        let through = write_through_links(&ctx, edits.iter_mut().map(|e| (Scope::User, e))).unwrap();
+        assert_eq!(through, [ThroughLink { link: link.clone(), target: target.clone() }]);
+        assert_eq!(edits[0].path, target, "the edit now names the file itself");
+        assert_eq!(edits[1].path, dir.path().join("plain"), "a plain file is left alone");
+
+        let mut same = [change(), change()];
+        let e =
+            crate::error::render(&write_through_links(&ctx, same.iter_mut().map(|e| (Scope::User, e))).unwrap_err());
+        assert!(e.contains("are links to the same file"), "{e}");
+
+        // home-manager: an absolute link into the store (inside the root, as everything).
+        let store = testing::write(dir.path(), "nix/store/9x8ry2ab-home-manager-files/.config/pip/pip.conf", "");
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink(Path::new("/").join(store.strip_prefix(dir.path()).unwrap()), &link).unwrap();
+        let mut nix = [change()];
+        let e = crate::error::render(&write_through_links(&ctx, nix.iter_mut().map(|e| (Scope::User, e))).unwrap_err());
+        assert!(e.contains("which is in the Nix store and read-only"), "{e}");
+        assert!(e.contains("hint: the file is managed by Nix"), "{e}");
     }
 }

@@ -290,11 +290,11 @@ impl Target for Pacman {
             Problem::bad(format!("site `{}` does not serve `{}`", req.site.id, flavor.repo()))
                 .hint("`mirror list pacman` shows the sites that do")
         })?;
-        plan_from(ctx.sys(MIRRORLIST), |text| render(text, &req.site.id, &flavor.server(root), flavor))
+        plan_from(ctx, ctx.sys(MIRRORLIST), |text| render(text, &req.site.id, &flavor.server(root), flavor))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx.sys(MIRRORLIST), |text| Ok(first_server(text)?.map(|url| server_root(url).to_owned())))
+        current_from(ctx, ctx.sys(MIRRORLIST), |text| Ok(first_server(text)?.map(|url| server_root(url).to_owned())))
     }
 }
 

@@ -79,11 +79,11 @@ impl Target for Pip {
             return Err(Problem::bad(format!("site `{}` has no PyPI mirror", req.site.id)).into());
         };
         let files = files(ctx)?;
-        let before = read_config(&files.main)?;
+        let before = read_config(ctx, &files.main)?;
         let after = render(before.as_deref(), &url).map_err(|e| e.into_problem(&files.main))?;
         let mut edits = vec![edit(files.main, before, after)];
         if let Some(legacy) = files.legacy
-            && let Some(text) = read_config(&legacy)?
+            && let Some(text) = read_config(ctx, &legacy)?
         {
             let parsed = parse(&text).map_err(|e| e.into_problem(&legacy))?;
             if parsed.sets_index_url() {
@@ -101,7 +101,7 @@ impl Target for Pip {
         };
         let mut current = Current::default();
         for path in std::iter::once(files.main).chain(files.legacy) {
-            let Some(text) = read_config(&path)? else {
+            let Some(text) = read_config(ctx, &path)? else {
                 continue;
             };
             if current.url.is_none() {

@@ -40,11 +40,11 @@ impl Target for Uv {
         let Some(url) = self.endpoint(req.site, host) else {
             return Err(Problem::bad(format!("site `{}` has no PyPI mirror", req.site.id)).into());
         };
-        plan_from(path(ctx), |text| render(text, &url))
+        plan_from(ctx, path(ctx), |text| render(text, &url))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(path(ctx), index_url)
+        current_from(ctx, path(ctx), index_url)
     }
 }
 

@@ -1,9 +1,35 @@
 use crate::support::TestEnv;
 
 const SITES: &[&str] = &[
-    "upstream", "tuna", "ustc", "bfsu", "sjtug", "nju", "zju", "hust", "nyist", "lzu", "aliyun", "tencent", "huawei",
+    "upstream",
+    "tuna",
+    "ustc",
+    "bfsu",
+    "sjtug",
+    "nju",
+    "zju",
+    "hust",
+    "nyist",
+    "lzu",
+    "aliyun",
+    "tencent",
+    "huawei",
     "cernet",
+    "pku",
+    "sustech",
+    "cqu",
+    "iscas",
+    "hit",
+    "rsproxy",
+    "volcengine",
+    "netease",
+    "daocloud",
+    "1panel",
+    "1ms",
+    "dockerproxy",
 ];
+
+const THIRD_PARTY: &[&str] = &["1ms", "1panel", "daocloud", "dockerproxy"];
 
 #[test]
 fn json_lists_every_required_site_with_targets() {
@@ -24,6 +50,37 @@ fn json_lists_every_required_site_with_targets() {
     assert_eq!(targets, ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"]);
     let tuna = sites.iter().find(|s| s["id"] == "tuna").unwrap();
     assert!(!tuna["targets"].as_array().unwrap().iter().any(|t| t == "docker"), "TUNA never ran a Docker Hub mirror");
+    // The spec §6 shape, plus the third-party mark on every row.
+    for site in sites {
+        let keys: Vec<&str> = site.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["id", "name", "region", "targets", "third_party"], "{site}");
+        let id = site["id"].as_str().unwrap();
+        assert_eq!(site["third_party"], THIRD_PARTY.contains(&id), "{id}");
+    }
+}
+
+#[test]
+fn the_table_marks_third_party_sites_and_says_what_the_mark_means() {
+    let env = TestEnv::new();
+    let run = env.run(&["list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in run.stdout.lines().skip(1) {
+        let id = line.split_whitespace().next().unwrap();
+        assert_eq!(line.contains("(third party)"), THIRD_PARTY.contains(&id), "{line}");
+    }
+    assert!(run.stdout.contains("daocloud     DaoCloud public image mirror (third party)  "), "{}", run.stdout);
+    assert!(run.stderr.contains("(third party): run by neither the software's publisher"), "{}", run.stderr);
+    assert!(run.stderr.contains("`--allow-third-party`"), "{}", run.stderr);
+
+    // No third-party site in view: no footnote.
+    let run = env.run(&["list", "pip"]);
+    assert_eq!(run.code, 0);
+    assert!(!run.stdout.contains("third party") && run.stderr.is_empty(), "{}{}", run.stdout, run.stderr);
+    let run = env.run(&["list", "docker", "--json"]);
+    let ids: Vec<String> =
+        run.json()["sites"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, ["1ms", "1panel", "daocloud", "dockerproxy", "upstream"]);
+    assert_eq!(run.stderr, "", "no talk under --json");
 }
 
 #[test]

@@ -6,5 +6,6 @@ mod catalog;
 mod completions;
 mod fixtures;
 mod list;
+mod machine;
 mod support;
 mod use_restore;

@@ -1,5 +1,9 @@
 //! A hermetic environment per test: a temporary root, home and state folder; an environment
 //! holding nothing from the host (no `PIP_*`, `SSL_*`, proxies, real `HOME`).
+//!
+//! The machine is `<tmp>/root` (`MIRROR_ROOT`), so its user files are in root's home inside
+//! it, `<tmp>/root/root`; `<tmp>/home` is a link to that folder, and output names it
+//! `[TMP]/home`. `HOME` and `XDG_*` point there too, as they would inside the machine.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,9 +34,10 @@ impl Run {
 impl TestEnv {
     pub fn new() -> Self {
         let dir = tempfile::Builder::new().prefix("mirror-test-").tempdir().unwrap();
-        for sub in ["root/etc", "home/.config", "home/.local/state", "bin"] {
+        for sub in ["root/etc", "root/root/.config", "root/root/.local/state", "bin"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
+        std::os::unix::fs::symlink("root/root", dir.path().join("home")).unwrap();
         Self { dir }
     }
 
@@ -73,12 +78,13 @@ impl TestEnv {
 
     pub fn run_with(&self, cmd: &mut Command, args: &[&str]) -> Run {
         let out = cmd.args(args).output().unwrap();
+        let tmp = self.path().display().to_string();
+        let home =
+            |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&format!("{tmp}/root/root"), &format!("{tmp}/home"));
         Run {
             code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr)
-                .into_owned()
-                .replace(&self.path().display().to_string(), "[TMP]"),
+            stdout: home(&out.stdout),
+            stderr: home(&out.stderr).replace(&tmp, "[TMP]"),
         }
     }
 

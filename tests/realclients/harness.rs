@@ -178,7 +178,8 @@ pkgs = true
     }
 }
 
-/// One test's private world: `<tmp>/root` (system files), `<tmp>/home` (user files),
+/// One test's private world: `<tmp>/root` (system files), `<tmp>/root/root` (user files:
+/// root's home inside the `--root`, where `mirror` puts them; `home` names it),
 /// `<tmp>/catalog` (sites `loop` and `broken`), and `<tmp>/www` served on 127.0.0.1, which is
 /// also the proxy every client is given, so nothing can leave loopback.
 pub struct Sandbox {
@@ -202,7 +203,7 @@ impl Sandbox {
     pub fn new(name: &'static str, docker: Option<(String, String)>) -> Sandbox {
         let tmp = tempfile::Builder::new().prefix(&format!("mirror-rc-{name}-")).tempdir().unwrap();
         let t = tmp.path().to_path_buf();
-        let (root, home, www, catalog) = (t.join("root"), t.join("home"), t.join("www"), t.join("catalog"));
+        let (root, home, www, catalog) = (t.join("root"), t.join("root/root"), t.join("www"), t.join("catalog"));
         for d in [&root, &home, &www, &catalog, &t.join("tmp"), &home.join(".config"), &home.join(".cache")] {
             fs::create_dir_all(d).unwrap();
         }
