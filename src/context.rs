@@ -29,6 +29,9 @@ pub mod vars {
     pub const MIRROR_TEST_FAIL_WRITE: &str = "MIRROR_TEST_FAIL_WRITE";
     /// Test hook (debug builds only): behave as if Ctrl-C came after this many files were written.
     pub const MIRROR_TEST_INTERRUPT_AFTER: &str = "MIRROR_TEST_INTERRUPT_AFTER";
+    /// Test hook (debug builds only): resolve host names with this DNS server (`IP:PORT`,
+    /// a test resolver on loopback) instead of the system's configuration.
+    pub const MIRROR_TEST_RESOLVER: &str = "MIRROR_TEST_RESOLVER";
     pub const HOME: &str = "HOME";
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
@@ -109,6 +112,8 @@ pub struct Context {
     pub test_fail_write: Option<String>,
     /// Fault injection for tests (see [`vars::MIRROR_TEST_INTERRUPT_AFTER`]).
     pub test_interrupt_after: Option<usize>,
+    /// A test resolver (see [`vars::MIRROR_TEST_RESOLVER`]).
+    pub test_resolver: Option<std::net::SocketAddr>,
 }
 
 /// Values given on the command line that take precedence over the environment.
@@ -210,6 +215,10 @@ impl Context {
             test_fail_write: hook(vars::MIRROR_TEST_FAIL_WRITE).map(|v| v.to_string_lossy().into_owned()),
             test_interrupt_after: hook(vars::MIRROR_TEST_INTERRUPT_AFTER)
                 .and_then(|v| v.to_string_lossy().parse().ok()),
+            test_resolver: var(vars::MIRROR_TEST_RESOLVER)
+                .filter(|_| cfg!(debug_assertions))
+                .map(|v| v.to_string_lossy().parse().context("`MIRROR_TEST_RESOLVER` must be IP:PORT"))
+                .transpose()?,
         })
     }
 

@@ -59,6 +59,9 @@ pub fn probe_and_keep(
     let report = probe::bench_with_progress(&app.ctx, catalog, host, targets, opts, &progress);
     bar.finish_and_clear();
     let report = report?;
+    if let Some(cost) = report.cost {
+        app.out.detail(&format!("probing {cost}"));
+    }
     if let Err(e) = probe::save(&app.ctx, host, opts, &report) {
         app.out.warn(&format!("{e:#}"));
     }
@@ -84,6 +87,7 @@ fn print_tables(app: &App, report: &Report) -> Result<()> {
             .map(|r| {
                 let status = match r.status {
                     Status::Ok => app.out.green("ok"),
+                    Status::Slow => app.out.yellow("slow"),
                     Status::Stale => app.out.yellow("stale"),
                     Status::Throttled => app.out.yellow("throttled"),
                     Status::Failed => app.out.red("failed"),

@@ -11,7 +11,7 @@ use super::use_site::Assignment;
 use crate::catalog::{Catalog, UPSTREAM};
 use crate::config::UserConfig;
 use crate::error::{ExitStatus, Problem};
-use crate::probe::{self, Options, Report, Status};
+use crate::probe::{self, Options, Report};
 use crate::targets::{Host, TargetKind};
 
 /// `use best` reuses `bench` results this recent (unless `--refresh`).
@@ -112,12 +112,13 @@ pub fn assignments<'a>(
 }
 
 /// `status --check`: probes the configured URL of each present target against the official
-/// server; a target that is not healthy gets the best alternative. Exit 1 when any is not ok.
+/// server, all in one run; a target that is not healthy (stale, throttled or failed) gets the
+/// best alternative. Exit 1 when any is not healthy. A `slow` mirror answered and is healthy.
 pub fn check(app: &App, catalog: &Catalog, host: &Host, statuses: &mut [TargetStatus]) -> Result<ExitStatus> {
     let opts = options(app, &[]);
     let upstream = catalog.get(UPSTREAM);
-    let mut unhealthy = Vec::new();
-    for s in statuses.iter_mut() {
+    let mut probed: Vec<(usize, (TargetKind, String))> = Vec::new();
+    for (k, s) in statuses.iter().enumerate() {
         let url = match (&s.url, s.present, upstream) {
             (Some(url), _, _) => url.clone(),
             (None, true, Some(up)) if s.site.as_deref() == Some(UPSTREAM) => {
@@ -128,9 +129,20 @@ pub fn check(app: &App, catalog: &Catalog, host: &Host, statuses: &mut [TargetSt
             }
             _ => continue,
         };
-        let result = probe::check(&app.ctx, host, s.target, &url, upstream, &opts);
-        if result.status != Status::Ok {
+        probed.push((k, (s.target, url)));
+    }
+    let configured: Vec<(TargetKind, String)> = probed.iter().map(|(_, c)| c.clone()).collect();
+    let results = probe::check_all(&app.ctx, host, &configured, upstream, &opts);
+    let mut unhealthy = Vec::new();
+    for ((k, _), result) in probed.iter().zip(results) {
+        let s = &mut statuses[*k];
+        if !result.status.usable() {
             unhealthy.push(s.target);
+        }
+        if app.out.verbose {
+            for d in &result.details {
+                app.out.detail(&format!("{} check: {d}", s.target));
+            }
         }
         s.check = Some(serde_json::to_value(&result)?);
     }

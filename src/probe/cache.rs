@@ -1,9 +1,9 @@
 //! The results of recent runs, kept in `ctx.bench_cache()` so `use best` need not probe again.
 //!
-//! One JSON file: `{"version":2,"entries":[{"measured_at","host","sites","candidates",
-//! "max_lag_seconds","report":{"target","best","results"}}]}`. An entry is one target
-//! measured on one host with one `--site` filter over one set of candidates; a newer run
-//! replaces it. Entries older than a week are dropped.
+//! One JSON file: `{"version":3,"entries":[{"measured_at","host","sites","candidates",
+//! "max_lag_seconds","timeout_ms","report":{"target","best","results"}}]}`. An entry is one
+//! target measured on one host with one `--site` filter, `--max-lag` and `--timeout` over one
+//! set of candidates; a newer run replaces it. Entries older than a week are dropped.
 //!
 //! `candidates` fingerprints the sites that were ranked: their ids and repository URLs.
 //! Results are reused only while the catalog in effect (`--catalog`, the user's site files)
@@ -20,7 +20,7 @@ use crate::context::Context;
 use crate::fsx::{self, NewFile};
 use crate::targets::Host;
 
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 const KEEP: u64 = 7 * 86_400;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -40,6 +40,8 @@ struct Entry {
     /// [`fingerprint`] of the ranked sites' ids and URLs.
     candidates: String,
     max_lag_seconds: u64,
+    /// `--timeout`: a longer one may find sites a shorter one called slow or failed.
+    timeout_ms: u64,
     report: TargetReport,
 }
 
@@ -96,7 +98,12 @@ pub fn save(ctx: &Context, host: &Host, opts: &Options, report: &Report) -> Resu
     for t in &report.targets {
         let candidates = ranked(t);
         cache.entries.retain(|e| {
-            !(e.report.target == t.target && e.host == host && e.sites == opts.sites && e.candidates == candidates)
+            !(e.report.target == t.target
+                && e.host == host
+                && e.sites == opts.sites
+                && e.candidates == candidates
+                && e.max_lag_seconds == opts.max_lag.as_secs()
+                && e.timeout_ms == timeout_ms(opts))
         });
         cache.entries.push(Entry {
             measured_at: now,
@@ -104,6 +111,7 @@ pub fn save(ctx: &Context, host: &Host, opts: &Options, report: &Report) -> Resu
             sites: opts.sites.clone(),
             candidates,
             max_lag_seconds: opts.max_lag.as_secs(),
+            timeout_ms: timeout_ms(opts),
             report: t.clone(),
         });
     }
@@ -118,8 +126,13 @@ pub fn save(ctx: &Context, host: &Host, opts: &Options, report: &Report) -> Resu
     .with_context(|| format!("could not keep the results in `{}`", path.display()))
 }
 
-/// Cached results no older than `max_age` for this host, `--site` filter and `--max-lag`,
-/// and for the sites and URLs the catalog in effect (`Catalog::load(ctx)`) gives now.
+fn timeout_ms(opts: &Options) -> u64 {
+    u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Cached results no older than `max_age` for this host, `--site` filter, `--max-lag` and
+/// `--timeout`, and for the sites and URLs the catalog in effect (`Catalog::load(ctx)`)
+/// gives now.
 pub fn load_recent(ctx: &Context, catalog: &Catalog, host: &Host, opts: &Options, max_age: Duration) -> Option<Report> {
     let now = now_secs(ctx);
     let key = host_key(host);
@@ -128,7 +141,9 @@ pub fn load_recent(ctx: &Context, catalog: &Catalog, host: &Host, opts: &Options
     let mut report = Report::default();
     for e in cache.entries {
         let fresh = e.measured_at <= now + 60 && now.saturating_sub(e.measured_at) <= max_age.as_secs();
-        if !(fresh && e.host == key && e.sites == opts.sites && e.max_lag_seconds == opts.max_lag.as_secs()) {
+        let same_options =
+            e.sites == opts.sites && e.max_lag_seconds == opts.max_lag.as_secs() && e.timeout_ms == timeout_ms(opts);
+        if !(fresh && e.host == key && same_options) {
             continue;
         }
         let target = e.report.target;
@@ -216,6 +231,7 @@ mod tests {
                     })
                     .collect(),
             }],
+            cost: None,
         }
     }
 
@@ -254,6 +270,9 @@ mod tests {
         assert!(recent(&ctx(dir.path(), 3000), &host, &filtered, hour).is_none());
         let strict = Options { max_lag: hour, ..opts.clone() };
         assert!(recent(&ctx(dir.path(), 3000), &host, &strict, hour).is_none());
+        // Another timeout: a longer one may find what a shorter one called slow.
+        let patient = Options { timeout: Duration::from_secs(10), ..opts.clone() };
+        assert!(recent(&ctx(dir.path(), 3000), &host, &patient, hour).is_none());
         // A filtered run is kept under its filter.
         save(&ctx(dir.path(), 3000), &host, &filtered, &report_of(TargetKind::Pip, "tuna", &["tuna"])).unwrap();
         let r = recent(&ctx(dir.path(), 3000), &host, &filtered, hour).unwrap();

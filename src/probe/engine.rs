@@ -1,350 +1,701 @@
-//! The network part: one reqwest client, concurrent bounded probes with a per-host cap and
-//! an early cut-off, then one throughput sample at a time.
+//! The network part of a run: every candidate probed and screened concurrently, a cut-off,
+//! then sequential finals on the fastest few of each group.
+//!
+//! 1. **Probe and screen** (phase A, at most `--timeout`). Each candidate's task runs its
+//!    plan's requests one after another (latency, freshness, the format of each answer),
+//!    then, if it is still fresh as far as the run knows, finds its bulk object (following
+//!    what the answers said: a wheel link, `dl`, a manifest) and *screens* it: a ranged read
+//!    of at most [`Options::screen_bytes`] within a window that includes the time to the first
+//!    byte. At most [`Options::screens`] screens run at once, so they share the link little.
+//!    Status feeds are fetched alongside on their own slots (one per host), so a slow or
+//!    endless feed never holds a probe's or a sample's slot; they are advice and are dropped
+//!    when phase A ends.
+//! 2. **Cut-off.** Once [`Options::finalists`] candidates of a group are screened and fresh
+//!    so far, at time t, the group's others get until `max(cutoff_factor × t, t +
+//!    cutoff_floor)` to be screened. When every group is settled (all done, or past its
+//!    cut-off), phase A ends. Candidates still probing go on during the finals (their
+//!    requests are small) but are not screened any more: they end `slow`, with what was seen.
+//! 3. **Finals** (at most `--timeout` more). In-flight screens are let finish, then the
+//!    [`Options::finalists`] fastest screened candidates of each group are sampled one at a
+//!    time (at most [`Options::sample_bytes`], within [`Options::sample_time`] plus time for
+//!    the first byte), so no two finals share the link.
+//! 4. Whatever has not ended is stopped. A candidate that never got an answer is `failed`
+//!    with the time it waited; one that got some is `slow`.
+//!
+//! A transfer too short to time is not a rate: an object that ends within
+//! [`MIN_RATE_BYTES`] is "too small to measure"; a larger one that arrives faster than
+//! [`MIN_SPAN`] gives a lower bound ("at least").
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, LAST_MODIFIED, RANGE};
+use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE, HeaderMap, LAST_MODIFIED, WWW_AUTHENTICATE};
 use tokio::sync::Semaphore;
-use tokio::task::{AbortHandle, JoinSet};
+use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
 use super::Options;
-use super::plan::{Check, Method, Plan, Step, host_key};
-use super::rank::{self, Outcome};
-use super::signals::{self, Reading};
+use super::net::{Broken, FetchError, Net, Req, Stats};
+use super::plan::{Check, Method, Plan, Sample, SampleFormat, Step};
+use super::rank::{self, Outcome, human_ms};
+use super::signals::{self, ManifestPick, Reading};
 
-/// What one probe found.
-#[derive(Debug, Clone)]
-pub struct Probed {
-    pub outcome: Outcome,
-    /// Time to the answer of the last request (on a warm connection when the server keeps
-    /// connections open).
-    pub latency: Option<Duration>,
-    /// Time to the answer of the first request (includes connection setup).
-    pub first: Option<Duration>,
-    pub readings: Vec<Reading>,
-    /// One line per request, for `-v`.
-    pub log: Vec<String>,
-}
+/// An object that ends within this many bytes is too small to time.
+pub const MIN_RATE_BYTES: u64 = 64 * 1024;
+/// A transfer shorter than this is too quick to time: its rate is a lower bound.
+pub const MIN_SPAN: Duration = Duration::from_millis(2);
+/// Fewer bytes than this from a sample say nothing about its format.
+const MIN_JUDGED: usize = 8;
 
-impl Probed {
-    fn failed(why: impl Into<String>, log: Vec<String>) -> Self {
-        Self { outcome: Outcome::Failed(why.into()), latency: None, first: None, readings: Vec::new(), log }
-    }
-}
-
-/// One (site, plan) to probe.
-#[derive(Debug, Clone)]
-pub struct Job {
-    /// Jobs of one group are ranked against each other and share a cut-off.
-    pub group: usize,
-    pub plan: Plan,
-}
+/// What a Docker client accepts for a manifest: multi-platform lists first.
+pub const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json";
 
 /// Progress reports for the command's progress bar.
 #[derive(Debug, Clone, Copy)]
 pub enum Event {
-    /// One more unit of work is planned (a throughput sample).
+    /// One more unit of work is planned.
     More,
     /// One unit of work is done.
     Done,
 }
 
-/// Why a request did not give a usable answer.
+/// One (site, plan) to probe.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Candidates of one group are ranked against each other and share a cut-off.
+    pub group: usize,
+    pub plan: Plan,
+    /// Whether its bulk object is sampled (the reference of `status --check` is not).
+    pub sampled: bool,
+}
+
+/// What a sample found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    Rate {
+        bps: f64,
+        bytes: u64,
+        at_least: bool,
+    },
+    /// The whole object arrived within [`MIN_RATE_BYTES`].
+    TooSmall(u64),
+    /// No rate, for want of time or because the transfer stalled or broke off; nothing is
+    /// held against the site.
+    NotMeasured(String),
+}
+
+/// The bulk object of one candidate, once known.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FetchError {
-    Throttled(u16),
-    Status(u16),
-    Failed(String),
+pub struct Bulk {
+    pub what: String,
+    pub url: String,
+    pub format: SampleFormat,
+    pub auth: Option<String>,
 }
 
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Throttled(code) => write!(f, "HTTP {code} (throttled)"),
-            Self::Status(code) => write!(f, "HTTP {code}"),
-            Self::Failed(why) => f.write_str(why),
-        }
-    }
+/// What the answers of a probe said about its bulk object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leads {
+    pub file: Option<String>,
+    pub crate_dl: Option<String>,
+    pub crate_release: Option<(String, Option<String>)>,
+    pub challenge: Option<(String, Option<String>)>,
+    pub manifest: Option<String>,
 }
 
-/// Why a throughput sample measured no rate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SampleError {
-    /// The mirror answered wrongly: an HTTP error, a redirect loop, or an object that is not
-    /// in the expected format. The site is judged by it (throttled or failed).
-    Answer(FetchError),
-    /// No rate was measured for want of time, or because the transfer broke off before the
-    /// first bytes. Nothing is known against the site: it keeps its probe's verdict.
-    NotSampled(String),
+/// What the run learned about one candidate; its task fills it in as it goes, so a task that
+/// is stopped still leaves what it saw.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// When its first request was sent.
+    pub started: Option<Instant>,
+    /// The steps answered: (what, time to answer).
+    pub answered: Vec<(String, Duration)>,
+    pub readings: Vec<Reading>,
+    pub leads: Leads,
+    /// One line per request, for `-v`.
+    pub log: Vec<String>,
+    /// Set when the probe's requests are all done (or one failed).
+    pub end: Option<Outcome>,
+    /// Time to the answer of the last request.
+    pub latency: Option<Duration>,
+    /// Time to the answer of the first request (with connection setup).
+    pub first: Option<Duration>,
+    pub bulk: Option<Bulk>,
+    pub screen: Option<Measure>,
+    pub finals: Option<Measure>,
+    /// The probe ended after the screens were over.
+    pub late: bool,
+    /// A step whose headers came and whose body is still being read: (what, when).
+    pub reading: Option<(String, Instant)>,
 }
 
-/// Why a sample was not taken when the sampling phase (or the sample's window) ran out.
-pub const OUT_OF_TIME: &str = "out of time";
-
-/// What a Docker client accepts for a manifest: multi-platform lists first.
-const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
-application/vnd.docker.distribution.manifest.list.v2+json, \
-application/vnd.oci.image.manifest.v1+json, \
-application/vnd.docker.distribution.manifest.v2+json";
-
-/// A usable HTTP answer.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-    /// Whether `body` starts at the beginning of the file (false for a tail range).
-    pub from_start: bool,
-    pub ttfb: Duration,
-    pub bytes: u64,
+/// What the run gives back: a state per candidate, the feeds' texts (or why none).
+pub struct Outcomes {
+    pub states: Vec<State>,
+    pub feeds: Vec<Result<String, String>>,
+    pub stats: Stats,
+    pub elapsed: Duration,
 }
 
-pub struct Engine {
-    client: reqwest::Client,
+struct Shared {
+    net: Net,
     opts: Options,
+    cands: Vec<Candidate>,
+    states: Vec<Mutex<State>>,
+    /// Set when phase A is over: no more screens.
+    finals: AtomicBool,
+    screens: Arc<Semaphore>,
+    hard: Instant,
 }
 
-/// The client every probe shares: rustls with the platform verifier (system store,
-/// `SSL_CERT_FILE`, `SSL_CERT_DIR`), proxies from the environment (unless
-/// `Options::proxy_from_env` is off), a `User-Agent`, redirects
-/// followed up to 5 hops with loops detected, no retries (a retry would hide slowness).
-pub fn client(opts: &Options) -> anyhow::Result<reqwest::Client> {
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().iter().any(|u| u == attempt.url()) {
-            attempt.error("redirect loop")
-        } else if attempt.previous().len() > 5 {
-            attempt.error("too many redirects")
-        } else {
-            attempt.follow()
-        }
+impl Shared {
+    fn state(&self, i: usize) -> MutexGuard<'_, State> {
+        self.states[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The lag of candidate `i` as far as the run knows now (answered candidates of its
+    /// group only), and whether that is over `--max-lag`.
+    fn stale_now(&self, i: usize) -> bool {
+        let g = self.cands[i].group;
+        let members: Vec<usize> = (0..self.cands.len()).filter(|k| self.cands[*k].group == g).collect();
+        let snapshot: Vec<(Vec<String>, Vec<Reading>)> = members
+            .iter()
+            .map(|k| {
+                let st = self.state(*k);
+                let usable = !matches!(st.end, Some(Outcome::Failed(_) | Outcome::Throttled(_)));
+                (self.cands[*k].plan.kinds.clone(), if usable { st.readings.clone() } else { Vec::new() })
+            })
+            .collect();
+        let inputs: Vec<(&[String], &[Reading])> = snapshot.iter().map(|(k, r)| (k.as_slice(), r.as_slice())).collect();
+        let me = members.iter().position(|k| *k == i).expect("a member of its group");
+        rank::lags(&inputs)[me].is_some_and(|l| l.secs > self.opts.max_lag.as_secs())
+    }
+}
+
+/// Probes, screens and samples `cands`, fetching `feeds` alongside (see the module docs).
+pub async fn run(
+    net: Net,
+    opts: &Options,
+    cands: Vec<Candidate>,
+    feeds: &[String],
+    progress: &dyn Fn(Event),
+) -> Outcomes {
+    let start = Instant::now();
+    let hard = start + opts.timeout;
+    let shared = Arc::new(Shared {
+        net,
+        opts: opts.clone(),
+        states: cands.iter().map(|_| Mutex::default()).collect(),
+        cands,
+        finals: AtomicBool::new(false),
+        screens: Arc::new(Semaphore::new(opts.screens.max(1))),
+        hard,
     });
-    let builder = reqwest::Client::builder();
-    let builder = if opts.proxy_from_env { builder } else { builder.no_proxy() };
-    Ok(builder
-        .user_agent(super::USER_AGENT)
-        .redirect(policy)
-        .retry(reqwest::retry::never())
-        .connect_timeout(opts.timeout)
-        .pool_max_idle_per_host(opts.per_host)
-        .tcp_nodelay(true)
-        .build()?)
-}
+    let n = shared.cands.len();
+    let groups = shared.cands.iter().map(|c| c.group + 1).max().unwrap_or(0);
 
-impl Engine {
-    pub fn new(opts: Options) -> anyhow::Result<Self> {
-        Ok(Self { client: client(&opts)?, opts })
+    let mut tasks: JoinSet<usize> = JoinSet::new();
+    let mut ids = std::collections::HashMap::new();
+    // Interleave the groups so each gets going early even when the per-host cap queues some.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|i| (shared.cands[..*i].iter().filter(|c| c.group == shared.cands[*i].group).count(), *i));
+    for i in order {
+        progress(Event::More);
+        let s = shared.clone();
+        let handle = tasks.spawn(async move {
+            candidate(&s, i).await;
+            i
+        });
+        ids.insert(handle.id(), i);
+    }
+    let mut feed_tasks: JoinSet<(usize, Result<String, String>)> = JoinSet::new();
+    for (f, url) in feeds.iter().enumerate() {
+        let s = shared.clone();
+        let url = url.clone();
+        feed_tasks.spawn(async move { (f, feed(&s.net, &url, s.hard).await) });
     }
 
-    /// Probes every job concurrently (at most `per_host` at once per `host:port`, at most
-    /// `concurrency` in all) and fetches the status feeds alongside. Every probe must end
-    /// within `timeout` of the start. Once `finalists` sites of a group have answered and
-    /// are fresh so far (at time t), the group's stragglers get until
-    /// `max(cutoff_factor × t, t + cutoff_floor)` and are then reported failed.
-    pub async fn probe_all(
-        &self,
-        jobs: &[Job],
-        feeds: &[String],
-        progress: &dyn Fn(Event),
-    ) -> (Vec<Probed>, Vec<Option<String>>) {
-        let start = Instant::now();
-        let deadline = start + self.opts.timeout;
-        let global = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
-        let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
-        let mut host_sem = |url: &str| {
-            hosts.entry(host_key(url)).or_insert_with(|| Arc::new(Semaphore::new(self.opts.per_host.max(1)))).clone()
-        };
-
-        enum Done {
-            Probe(usize, Probed),
-            Feed(usize, Option<String>),
+    // Phase A: wait for the candidates, cutting each group off once it has enough.
+    let mut done = vec![false; n];
+    let mut cutoffs: Vec<Option<Instant>> = vec![None; groups];
+    let finalists = opts.finalists.max(1);
+    loop {
+        let settled = (0..groups).all(|g| {
+            let all_done = (0..n).filter(|i| shared.cands[*i].group == g).all(|i| done[i]);
+            all_done || cutoffs[g].is_some_and(|at| at <= Instant::now())
+        });
+        if settled || Instant::now() >= hard {
+            break;
         }
-        let mut set: JoinSet<Done> = JoinSet::new();
-        let mut handles: Vec<Option<AbortHandle>> = vec![None; jobs.len()];
-
-        // Start the groups' probes interleaved, so every group gets going early even when
-        // the per-host cap queues some of them.
-        let groups = jobs.iter().map(|j| j.group + 1).max().unwrap_or(0);
-        let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); groups];
-        for (i, j) in jobs.iter().enumerate() {
-            by_group[j.group].push(i);
-        }
-        let longest = by_group.iter().map(Vec::len).max().unwrap_or(0);
-        for round in 0..longest {
-            for members in &by_group {
-                let Some(&i) = members.get(round) else {
-                    continue;
-                };
-                let plan = jobs[i].plan.clone();
-                let client = self.client.clone();
-                let host = host_sem(&plan.url);
-                let global = global.clone();
-                let opts = self.opts.clone();
-                handles[i] = Some(set.spawn(async move {
-                    let probed = async {
-                        let _host = host.acquire_owned().await.ok()?;
-                        let _all = global.acquire_owned().await.ok()?;
-                        Some(probe(&client, &plan, deadline, &opts).await)
-                    };
-                    let probed = match timeout_at(deadline, probed).await {
-                        Ok(Some(p)) => p,
-                        _ => Probed::failed(format!("no answer within {}", rank::human_ms(opts.timeout)), Vec::new()),
-                    };
-                    Done::Probe(i, probed)
-                }));
-            }
-        }
-        for (f, url) in feeds.iter().enumerate() {
-            let client = self.client.clone();
-            let host = host_sem(url);
-            let url = url.clone();
-            set.spawn(async move {
-                let text = async {
-                    let _host = host.acquire_owned().await.ok()?;
-                    let step = Step::feed(url);
-                    let answer = fetch(&client, &step, deadline).await.ok()?;
-                    String::from_utf8(answer.body).ok()
-                };
-                Done::Feed(f, timeout_at(deadline, text).await.ok().flatten())
-            });
-        }
-
-        let mut results: Vec<Option<Probed>> = vec![None; jobs.len()];
-        let mut feed_texts: Vec<Option<String>> = vec![None; feeds.len()];
-        let mut cutoffs: Vec<Option<Instant>> = vec![None; groups];
-        let mut pending = jobs.len();
-        let finalists = self.opts.finalists.max(1);
-
-        while pending > 0 {
-            let next_cut = (0..groups)
-                .filter(|g| by_group[*g].iter().any(|i| results[*i].is_none()))
-                .filter_map(|g| cutoffs[g])
-                .min();
-            let joined = match next_cut {
-                Some(at) => tokio::select! {
-                    j = set.join_next() => Some(j),
-                    () = sleep_until(at) => None,
-                },
-                None => Some(set.join_next().await),
-            };
-            match joined {
-                None => {
-                    let now = Instant::now();
-                    for g in 0..groups {
-                        let Some(at) = cutoffs[g].filter(|at| *at <= now) else {
-                            continue;
-                        };
-                        for &i in &by_group[g] {
-                            if results[i].is_some() {
-                                continue;
-                            }
-                            if let Some(h) = &handles[i] {
-                                h.abort();
-                            }
-                            let why = format!("no answer before the cut-off at {}", rank::human_ms(at - start));
-                            results[i] = Some(Probed::failed(why, Vec::new()));
-                            pending -= 1;
-                            progress(Event::Done);
-                        }
-                    }
-                }
-                Some(None) => break,
-                Some(Some(Err(_))) => {}
-                Some(Some(Ok(Done::Feed(f, text)))) => feed_texts[f] = text,
-                Some(Some(Ok(Done::Probe(i, probed)))) => {
-                    if results[i].is_some() {
-                        continue;
-                    }
-                    results[i] = Some(probed);
-                    pending -= 1;
+        let next = cutoffs.iter().flatten().copied().filter(|at| *at > Instant::now()).min().unwrap_or(hard).min(hard);
+        tokio::select! {
+            joined = tasks.join_next_with_id() => match joined {
+                None => break,
+                Some(Ok((_, i))) => {
+                    done[i] = true;
                     progress(Event::Done);
-                    let g = jobs[i].group;
-                    if cutoffs[g].is_none()
-                        && fresh_answers(jobs, &results, &by_group[g], self.opts.max_lag) >= finalists
-                    {
+                    let g = shared.cands[i].group;
+                    if opts.cutoff && cutoffs[g].is_none() && screened_fresh(&shared, g) >= finalists {
                         let t = start.elapsed();
-                        let grace = (t * self.opts.cutoff_factor).max(t + self.opts.cutoff_floor);
-                        cutoffs[g] = Some(start + grace.min(self.opts.timeout));
+                        let grace = (t * opts.cutoff_factor).max(t + opts.cutoff_floor);
+                        cutoffs[g] = Some((start + grace).min(hard));
                     }
                 }
-            }
+                Some(Err(e)) => {
+                    if let Some(&i) = ids.get(&e.id()) {
+                        done[i] = true;
+                        progress(Event::Done);
+                        let mut st = shared.state(i);
+                        let why = if e.is_panic() { "the probe stopped on an internal error" } else { "the probe was cancelled" };
+                        st.log.push(format!("internal: {why}: {e}"));
+                        st.end.get_or_insert(Outcome::Failed(why.into()));
+                    }
+                }
+            },
+            () = sleep_until(next) => {}
         }
-        set.abort_all();
-        let results =
-            results.into_iter().map(|r| r.unwrap_or_else(|| Probed::failed("not probed", Vec::new()))).collect();
-        (results, feed_texts)
     }
 
-    /// Samples throughput: GET the plan's sample object, then read for at most `window` or
-    /// `sample_bytes`, whichever comes first. Headers must come before `deadline`.
-    /// Returns bytes per second measured from the first answer byte (connection setup and
-    /// time to first byte excluded). Only a wrong answer (HTTP error, wrong format) is an
-    /// [`SampleError::Answer`]; running out of time is [`SampleError::NotSampled`].
-    pub async fn sample(&self, step: &Step, window: Duration, deadline: Instant) -> Result<(f64, u64), SampleError> {
-        let Check::Sample { format } = step.check else {
-            return Err(SampleError::NotSampled("nothing to sample".into()));
-        };
-        let request = self.client.get(&step.url);
-        let response = match timeout_at(deadline, request.send()).await {
-            Err(_) => return Err(SampleError::NotSampled(OUT_OF_TIME.into())),
-            Ok(Err(e)) if e.is_redirect() => return Err(SampleError::Answer(FetchError::Failed(describe(&e)))),
-            Ok(Err(e)) if e.is_timeout() => return Err(SampleError::NotSampled(OUT_OF_TIME.into())),
-            Ok(Err(e)) => return Err(SampleError::NotSampled(describe(&e))),
-            Ok(Ok(r)) => r,
-        };
-        let mut response = judge_status(response, step).map_err(SampleError::Answer)?;
-        let began = Instant::now();
-        let stop = began + window;
-        let mut total: u64 = 0;
-        let mut ended = false;
-        let mut start_bytes: Vec<u8> = Vec::new();
-        // (elapsed, bytes so far) after each chunk, to stop early once the rate is steady.
-        let mut marks: Vec<(Duration, u64)> = Vec::new();
-        loop {
-            match timeout_at(stop, response.chunk()).await {
-                Err(_) => break,
-                Ok(Ok(None)) => {
-                    ended = true;
-                    break;
-                }
-                Ok(Err(e)) => {
-                    if total == 0 {
-                        return Err(SampleError::NotSampled(describe(&e)));
-                    }
-                    break;
-                }
-                Ok(Ok(Some(chunk))) => {
-                    if start_bytes.len() < 64 {
-                        let take = (64 - start_bytes.len()).min(chunk.len());
-                        start_bytes.extend_from_slice(&chunk[..take]);
-                    }
-                    total += chunk.len() as u64;
-                    if total >= self.opts.sample_bytes as u64 {
-                        break;
-                    }
-                    marks.push((began.elapsed(), total));
-                    if steady(&marks, self.opts.sample_time / 4) {
-                        break;
-                    }
-                }
-            }
+    // Phase A is over: feeds are dropped, screens let finish, then the finals.
+    shared.finals.store(true, Ordering::SeqCst);
+    let mut feed_texts: Vec<Result<String, String>> =
+        feeds.iter().map(|_| Err("it did not arrive before the probes ended".to_owned())).collect();
+    while let Some(joined) = feed_tasks.try_join_next() {
+        if let Ok((f, text)) = joined {
+            feed_texts[f] = text;
         }
-        let elapsed = began.elapsed().max(Duration::from_millis(1));
-        drop(response);
-        // The window closed before enough arrived to judge the format (or to be a rate).
-        if !ended && start_bytes.len() < MIN_JUDGED {
-            return Err(SampleError::NotSampled(OUT_OF_TIME.into()));
+    }
+    feed_tasks.abort_all();
+    let finals_end = Instant::now().max(start) + opts.timeout;
+    let _all_screens =
+        timeout_at(finals_end, shared.screens.clone().acquire_many_owned(opts.screens.max(1) as u32)).await;
+    for g in 0..groups {
+        finals(&shared, g, finals_end, progress).await;
+    }
+
+    // Collect whatever else finished meanwhile, then stop the rest.
+    while let Some(joined) = tasks.try_join_next_with_id() {
+        if let Ok((_, i)) = joined {
+            done[i] = true;
+            progress(Event::Done);
         }
-        signals::sample_start(&start_bytes, format)
-            .map_err(|why| SampleError::Answer(FetchError::Failed(format!("{}: {why}", step.what))))?;
-        Ok((total as f64 / elapsed.as_secs_f64(), total))
+    }
+    tasks.abort_all();
+    for _ in done.iter().filter(|d| !**d) {
+        progress(Event::Done);
+    }
+    let states = (0..n).map(|i| shared.state(i).clone()).collect();
+    Outcomes { states, feeds: feed_texts, stats: shared.net.stats(), elapsed: start.elapsed() }
+}
+
+/// How many candidates of group `g` have a screen result (or need none) and are fresh so far.
+fn screened_fresh(shared: &Shared, g: usize) -> usize {
+    (0..shared.cands.len())
+        .filter(|i| shared.cands[*i].group == g)
+        .filter(|i| {
+            let st = shared.state(*i);
+            let measured = !shared.cands[*i].sampled
+                || matches!(shared.cands[*i].plan.sample, Sample::None)
+                || matches!(st.screen, Some(Measure::Rate { .. } | Measure::TooSmall(_)));
+            let answered = st.end == Some(Outcome::Answered);
+            drop(st);
+            answered && measured && !shared.stale_now(*i)
+        })
+        .count()
+}
+
+/// One candidate's task: its probe, then (while phase A lasts) its screen.
+async fn candidate(shared: &Shared, i: usize) {
+    let cand = &shared.cands[i];
+    if !probe(shared, i).await {
+        return;
+    }
+    if !cand.sampled || matches!(cand.plan.sample, Sample::None) {
+        return;
+    }
+    if shared.finals.load(Ordering::SeqCst) {
+        shared.state(i).late = true;
+        return;
+    }
+    if shared.stale_now(i) {
+        return;
+    }
+    let leads = shared.state(i).leads.clone();
+    let bulk = match find_bulk(shared, &cand.plan, &leads, shared.hard).await {
+        Ok(b) => b,
+        Err(e) => {
+            fail_sample(shared, i, "finding the bulk object", e);
+            return;
+        }
+    };
+    shared.state(i).bulk = Some(bulk.clone());
+    let Ok(Ok(_slot)) = timeout_at(shared.hard, shared.screens.clone().acquire_owned()).await else {
+        return;
+    };
+    if shared.finals.load(Ordering::SeqCst) {
+        shared.state(i).late = true;
+        return;
+    }
+    let latency = shared.state(i).latency.unwrap_or_default();
+    let window = shared.opts.screen_time + latency * 3;
+    match sample(&shared.net, &bulk, shared.opts.screen_bytes, window, shared.hard).await {
+        Ok(m) => {
+            let mut st = shared.state(i);
+            st.log.push(format!("screen: GET {} → {}", bulk.url, describe_measure(&m)));
+            st.screen = Some(m);
+        }
+        Err(e) => fail_sample(shared, i, &format!("screen: GET {}", bulk.url), e),
     }
 }
 
-/// Fewer bytes than this from a sample whose window closed say nothing about its format.
-const MIN_JUDGED: usize = 8;
+/// A wrong answer to a sample (or to finding it) judges the site.
+fn fail_sample(shared: &Shared, i: usize, what: &str, e: FetchError) {
+    let mut st = shared.state(i);
+    st.log.push(format!("{what} → {e}"));
+    st.end = Some(match e {
+        FetchError::Throttled(code) => Outcome::Throttled(code),
+        other => Outcome::Failed(format!("throughput sample: {other}")),
+    });
+    st.latency = None;
+}
+
+/// Runs the probe's steps; true when every one was answered as expected.
+async fn probe(shared: &Shared, i: usize) -> bool {
+    let plan = &shared.cands[i].plan;
+    let timeout = shared.opts.timeout;
+    for step in &plan.steps {
+        if let Some(kind) = step.fallback_for
+            && shared.state(i).readings.iter().any(|r| r.kind == kind)
+        {
+            continue;
+        }
+        let method = if step.method == Method::Head { "HEAD" } else { "GET" };
+        shared.state(i).started.get_or_insert_with(Instant::now);
+        let token_auth = matches!(step.check, Check::Registry | Check::Manifest { .. });
+        let mut req = Req::get(&step.url);
+        req.method = step.method;
+        req.range = step.range;
+        req.accept = match step.check {
+            Check::SimplePage { .. } | Check::SimpleSerial { .. } => Some("text/html"),
+            Check::Manifest { .. } => Some(MANIFEST_TYPES),
+            _ => None,
+        };
+        let result = async {
+            let mut sent = shared.net.send(&req, timeout, shared.hard, token_auth).await?;
+            shared.state(i).reading = Some((step.what.clone(), sent.at));
+            let due = (sent.at + timeout).min(shared.hard);
+            let body = if step.method == Method::Get && step.limit > 0 {
+                shared.net.read_body(&mut sent, &step.what, step.limit, step.whole, due).await?
+            } else {
+                Vec::new()
+            };
+            Ok::<_, FetchError>((sent, body))
+        }
+        .await;
+        shared.state(i).reading = None;
+        match result {
+            Ok((sent, body)) => {
+                let status = sent.response.status().as_u16();
+                let headers = sent.response.headers().clone();
+                let answer = Answer::new(status, headers, body, sent.url.clone(), sent.ttfb);
+                let mut st = shared.state(i);
+                for hop in &sent.hops {
+                    st.log.push(format!("{method} {} → {hop}", step.url));
+                }
+                st.log.push(format!(
+                    "{method} {} → {status} in {} ({} bytes)",
+                    sent.url,
+                    human_ms(sent.ttfb),
+                    answer.body.len()
+                ));
+                st.first.get_or_insert(sent.ttfb);
+                st.latency = Some(sent.ttfb);
+                st.answered.push((step.what.clone(), sent.ttfb));
+                match read_signals(step, &answer) {
+                    Ok(found) => {
+                        st.readings.extend(found.readings);
+                        st.log.extend(found.notes.into_iter().map(|n| format!("{method} {} → {n}", step.url)));
+                        merge_leads(&mut st.leads, found.leads);
+                    }
+                    Err(why) => {
+                        st.end = Some(Outcome::Failed(format!("wrong content: {why}")));
+                        st.latency = None;
+                        return false;
+                    }
+                }
+            }
+            Err(FetchError::Status(code)) if step.optional && matches!(code, 404 | 410) => {
+                shared.state(i).log.push(format!("{method} {} → {code} (optional)", step.url));
+            }
+            Err(e) => {
+                let mut st = shared.state(i);
+                st.log.push(format!("{method} {} → {e}", step.url));
+                st.end = Some(match e {
+                    FetchError::Throttled(code) => Outcome::Throttled(code),
+                    FetchError::Status(code) => Outcome::Failed(format!("HTTP {code} for {}", step.what)),
+                    other => Outcome::Failed(other.to_string()),
+                });
+                st.latency = None;
+                return false;
+            }
+        }
+    }
+    let mut st = shared.state(i);
+    st.end = Some(Outcome::Answered);
+    if shared.finals.load(Ordering::SeqCst) {
+        st.late = true;
+    }
+    true
+}
+
+fn merge_leads(into: &mut Leads, from: Leads) {
+    into.file = from.file.or(into.file.take());
+    into.crate_dl = from.crate_dl.or(into.crate_dl.take());
+    into.crate_release = from.crate_release.or(into.crate_release.take());
+    into.challenge = from.challenge.or(into.challenge.take());
+    into.manifest = from.manifest.or(into.manifest.take());
+}
+
+/// Works out the bulk object from the plan and what the probe's answers said. Only the
+/// registry chain makes requests (an anonymous token, the platform's manifest).
+async fn find_bulk(shared: &Shared, plan: &Plan, leads: &Leads, hard: Instant) -> Result<Bulk, FetchError> {
+    let bulk = |what: &str, url: String, format| Bulk { what: what.to_owned(), url, format, auth: None };
+    match &plan.sample {
+        Sample::None => Err(FetchError::Content("nothing to sample".into())),
+        Sample::Fixed { what, url, format } => Ok(bulk(what, url.clone(), *format)),
+        Sample::PypiFile { page } => Ok(match &leads.file {
+            Some(file) => bulk("package file", file.clone(), SampleFormat::Archive),
+            None => bulk("simple page", page.clone(), SampleFormat::Html),
+        }),
+        Sample::Crate { index_file } => Ok(match (&leads.crate_dl, &leads.crate_release) {
+            (Some(dl), Some((vers, cksum))) => {
+                let url = signals::crate_file_url(dl, super::plan::BUSY_CRATE, vers, cksum.as_deref());
+                if url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+                    bulk(".crate", url, SampleFormat::Compressed)
+                } else {
+                    bulk("index file", index_file.clone(), SampleFormat::Json)
+                }
+            }
+            _ => bulk("index file", index_file.clone(), SampleFormat::Json),
+        }),
+        Sample::DockerBlob { registry, image, arch } => docker_blob(shared, registry, image, arch, leads, hard).await,
+    }
+}
+
+/// The registry chain: a token if the registry wants one, the manifest (again, with the
+/// token), the platform's manifest, its largest layer.
+async fn docker_blob(
+    shared: &Shared,
+    registry: &str,
+    image: &str,
+    arch: &str,
+    leads: &Leads,
+    hard: Instant,
+) -> Result<Bulk, FetchError> {
+    let net = &shared.net;
+    let timeout = shared.opts.timeout;
+    let get_small = |req: Req, what: &'static str| async move {
+        let mut sent = net.send(&req, timeout, hard, false).await?;
+        let due = (sent.at + timeout).min(hard);
+        let body = net.read_body(&mut sent, what, super::SMALL_BUDGET, true, due).await?;
+        Ok::<String, FetchError>(String::from_utf8_lossy(&body).into_owned())
+    };
+    let mut auth = None;
+    let mut manifest = leads.manifest.clone();
+    if let Some((realm, service)) = &leads.challenge {
+        let mut token_url =
+            url::Url::parse(realm).map_err(|_| FetchError::Content("the token realm is not a URL".into()))?;
+        {
+            let mut q = token_url.query_pairs_mut();
+            if let Some(s) = service {
+                q.append_pair("service", s);
+            }
+            q.append_pair("scope", &format!("repository:{image}:pull"));
+        }
+        let text = get_small(Req::get(token_url.as_str()), "token").await?;
+        let token = signals::registry_token(&text).map_err(FetchError::Content)?;
+        auth = Some(format!("Bearer {token}"));
+        let mut req = Req::get(format!("{registry}/v2/{image}/manifests/latest"));
+        req.accept = Some(MANIFEST_TYPES);
+        req.auth = auth.clone();
+        manifest = Some(get_small(req, "manifest").await?);
+    }
+    let mut text = manifest.ok_or_else(|| FetchError::Content("the registry sent no manifest".into()))?;
+    for _ in 0..2 {
+        match signals::manifest_pick(&text, arch).map_err(FetchError::Content)? {
+            ManifestPick::Layer(digest) => {
+                return Ok(Bulk {
+                    what: "layer".into(),
+                    url: format!("{registry}/v2/{image}/blobs/{digest}"),
+                    format: SampleFormat::Compressed,
+                    auth,
+                });
+            }
+            ManifestPick::Platform(digest) => {
+                let mut req = Req::get(format!("{registry}/v2/{image}/manifests/{digest}"));
+                req.accept = Some(MANIFEST_TYPES);
+                req.auth = auth.clone();
+                text = get_small(req, "manifest").await?;
+            }
+        }
+    }
+    Err(FetchError::Content("the manifest chain does not end in layers".into()))
+}
+
+/// The finals of group `g`: its fastest screened candidates, one at a time.
+async fn finals(shared: &Shared, g: usize, end: Instant, progress: &dyn Fn(Event)) {
+    let want = shared.opts.finalists.max(1);
+    let mut order: Vec<(usize, f64)> = (0..shared.cands.len())
+        .filter(|i| shared.cands[*i].group == g && shared.cands[*i].sampled)
+        .filter_map(|i| {
+            let st = shared.state(i);
+            if st.end != Some(Outcome::Answered) || st.bulk.is_none() {
+                return None;
+            }
+            let rate = match st.screen {
+                Some(Measure::Rate { bps, .. }) => bps,
+                // `status --check` does not screen: its one candidate goes straight to the final.
+                None if !shared.opts.screen => 0.0,
+                _ => return None,
+            };
+            drop(st);
+            (!shared.stale_now(i)).then_some((i, rate))
+        })
+        .collect();
+    order.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+    order.truncate(want);
+    for _ in &order {
+        progress(Event::More);
+    }
+    for (i, _) in order {
+        let remaining = end.saturating_duration_since(Instant::now());
+        let bulk = shared.state(i).bulk.clone().expect("filtered above");
+        if remaining < Duration::from_millis(50) {
+            let mut st = shared.state(i);
+            st.log.push(format!("final: GET {} → not run: out of time", bulk.url));
+            st.finals = Some(Measure::NotMeasured("out of time".into()));
+            progress(Event::Done);
+            continue;
+        }
+        let latency = shared.state(i).latency.unwrap_or_default();
+        let window = (shared.opts.sample_time + latency * 3).min(remaining);
+        match sample(&shared.net, &bulk, shared.opts.sample_bytes, window, end).await {
+            Ok(m) => {
+                let mut st = shared.state(i);
+                st.log.push(format!("final: GET {} → {}", bulk.url, describe_measure(&m)));
+                st.finals = Some(m);
+            }
+            Err(e) => fail_sample(shared, i, &format!("final: GET {}", bulk.url), e),
+        }
+        progress(Event::Done);
+    }
+}
+
+fn describe_measure(m: &Measure) -> String {
+    match m {
+        Measure::Rate { bps, bytes, at_least: false } => format!("{bytes} bytes at {}", rank::human_rate(*bps)),
+        Measure::Rate { bps, bytes, at_least: true } => {
+            format!("{bytes} bytes at least at {} (too fast to time)", rank::human_rate(*bps))
+        }
+        Measure::TooSmall(n) => format!("too small to measure ({})", human_bytes(*n as usize)),
+        Measure::NotMeasured(why) => format!("not measured: {why}"),
+    }
+}
+
+/// Samples `bulk`: a ranged GET of at most `budget` bytes, all within `window` of being
+/// sent (the time to the first byte included) and before `hard`. The rate is taken from the
+/// first body chunk on, the first chunk itself excluded. Only a wrong answer (an HTTP error,
+/// the wrong format) is an error; a stall, a break or a lack of time is
+/// [`Measure::NotMeasured`].
+pub async fn sample(
+    net: &Net,
+    bulk: &Bulk,
+    budget: usize,
+    window: Duration,
+    hard: Instant,
+) -> Result<Measure, FetchError> {
+    let began = Instant::now();
+    let stop = (began + window).min(hard);
+    let mut req = Req::get(&bulk.url);
+    req.range = Some(super::plan::Range::Head(budget));
+    req.auth = bulk.auth.clone();
+    let mut sent = match net.send(&req, window, stop, false).await {
+        Ok(s) => s,
+        Err(FetchError::NoAnswer(d)) => {
+            return Ok(Measure::NotMeasured(format!("the sample did not start within {}", human_ms(d))));
+        }
+        Err(FetchError::Broken(b @ (Broken::RedirectLoop | Broken::TooManyRedirects | Broken::BadRedirect(_)))) => {
+            return Err(FetchError::Broken(b));
+        }
+        Err(FetchError::Broken(b)) => return Ok(Measure::NotMeasured(format!("the sample broke off: {b}"))),
+        Err(e) => return Err(e),
+    };
+    let mut head: Vec<u8> = Vec::new();
+    let mut total: u64 = 0;
+    let mut first: Option<(Instant, u64)> = None;
+    let mut last = Instant::now();
+    let mut ended = false;
+    let mut broke = None;
+    let mut marks: Vec<(Duration, u64)> = Vec::new();
+    loop {
+        match timeout_at(stop, sent.response.chunk()).await {
+            Err(_) => break,
+            Ok(Ok(None)) => {
+                ended = true;
+                break;
+            }
+            Ok(Err(e)) => {
+                broke = Some(super::net::classify(&e));
+                break;
+            }
+            Ok(Ok(Some(chunk))) => {
+                net.count(chunk.len());
+                let now = Instant::now();
+                if head.len() < 64 {
+                    let take = (64 - head.len()).min(chunk.len());
+                    head.extend_from_slice(&chunk[..take]);
+                }
+                total += chunk.len() as u64;
+                last = now;
+                let (t0, _) = *first.get_or_insert((now, chunk.len() as u64));
+                if total >= budget as u64 {
+                    break;
+                }
+                marks.push((now - t0, total));
+                if steady(&marks, window / 4) {
+                    break;
+                }
+            }
+        }
+    }
+    drop(sent);
+    if head.len() < MIN_JUDGED && !ended {
+        let waited = human_ms(began.elapsed());
+        return Ok(Measure::NotMeasured(match (total, broke) {
+            (0, Some(b)) => format!("the sample broke off before its first byte: {b}"),
+            (0, None) => format!("the sample stalled after its headers (nothing in {waited})"),
+            (n, _) => format!("the sample stalled ({n} bytes in {waited})"),
+        }));
+    }
+    signals::sample_start(&head, bulk.format).map_err(|why| FetchError::Content(format!("{}: {why}", bulk.what)))?;
+    if ended && total < MIN_RATE_BYTES {
+        return Ok(Measure::TooSmall(total));
+    }
+    let Some((t0, first_len)) = first else {
+        return Ok(Measure::NotMeasured("the sample sent no body".into()));
+    };
+    let span = last - t0;
+    let timed = total - first_len;
+    if timed == 0 || span < MIN_SPAN {
+        return Ok(Measure::Rate { bps: total as f64 / MIN_SPAN.as_secs_f64(), bytes: total, at_least: true });
+    }
+    Ok(Measure::Rate { bps: timed as f64 / span.as_secs_f64(), bytes: total, at_least: false })
+}
 
 /// Whether a transfer's rate has settled: at least `min` has passed and the second half
 /// of the transfer ran within 10% of the rate of the first half.
@@ -367,177 +718,37 @@ fn steady(marks: &[(Duration, u64)], min: Duration) -> bool {
     (second - first).abs() <= 0.1 * first
 }
 
-/// How many answered jobs of a group are fresh as far as the run knows so far.
-fn fresh_answers(jobs: &[Job], results: &[Option<Probed>], members: &[usize], max_lag: Duration) -> usize {
-    let answered: Vec<usize> = members
-        .iter()
-        .copied()
-        .filter(|i| results[*i].as_ref().is_some_and(|p| p.outcome == Outcome::Answered))
-        .collect();
-    let inputs: Vec<(&[String], &[Reading])> = answered
-        .iter()
-        .map(|i| (jobs[*i].plan.kinds.as_slice(), results[*i].as_ref().map_or(&[][..], |p| p.readings.as_slice())))
-        .collect();
-    rank::lags(&inputs).into_iter().filter(|l| l.is_none_or(|l| l <= max_lag.as_secs())).count()
+/// Fetches a status feed on its own slot (one per host), up to [`super::FEED_BUDGET`].
+async fn feed(net: &Net, url: &str, hard: Instant) -> Result<String, String> {
+    let req = Req::get(url);
+    let mut sent = net.send_feed(&req, hard).await.map_err(|e| e.to_string())?;
+    let body =
+        net.read_body(&mut sent, "status feed", super::FEED_BUDGET, true, hard).await.map_err(|e| e.to_string())?;
+    String::from_utf8(body).map_err(|_| "the status feed is not UTF-8".to_owned())
 }
 
-/// Runs the steps of one probe.
-async fn probe(client: &reqwest::Client, plan: &Plan, deadline: Instant, opts: &Options) -> Probed {
-    let mut out =
-        Probed { outcome: Outcome::Answered, latency: None, first: None, readings: Vec::new(), log: Vec::new() };
-    for step in &plan.steps {
-        if let Some(kind) = step.fallback_for
-            && out.readings.iter().any(|r| r.kind == kind)
-        {
-            continue;
-        }
-        let method = if step.method == Method::Head { "HEAD" } else { "GET" };
-        match fetch(client, step, deadline).await {
-            Ok(answer) => {
-                out.log.push(format!(
-                    "{method} {} → {} in {} ({} bytes)",
-                    step.url,
-                    answer.status,
-                    rank::human_ms(answer.ttfb),
-                    answer.bytes
-                ));
-                out.first.get_or_insert(answer.ttfb);
-                out.latency = Some(answer.ttfb);
-                match read_signals(step, &answer) {
-                    Ok((readings, notes)) => {
-                        out.readings.extend(readings);
-                        out.log.extend(notes.into_iter().map(|n| format!("{method} {} → {n}", step.url)));
-                    }
-                    Err(why) => {
-                        out.outcome = Outcome::Failed(format!("wrong content: {why}"));
-                        out.latency = None;
-                        return out;
-                    }
-                }
-            }
-            Err(FetchError::Status(code)) if step.optional && matches!(code, 404 | 410) => {
-                out.log.push(format!("{method} {} → {code} (optional)", step.url));
-            }
-            Err(e) => {
-                out.log.push(format!("{method} {} → {e}", step.url));
-                out.outcome = match e {
-                    FetchError::Throttled(code) => Outcome::Throttled(code),
-                    FetchError::Status(code) => Outcome::Failed(format!("HTTP {code} for {}", step.what)),
-                    FetchError::Failed(why) if why == TIMED_OUT => {
-                        Outcome::Failed(format!("no answer within {}", rank::human_ms(opts.timeout)))
-                    }
-                    FetchError::Failed(why) => Outcome::Failed(why),
-                };
-                out.latency = None;
-                return out;
-            }
-        }
-    }
-    out
+/// A usable HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// Whether `body` starts at the beginning of the file (false for a tail range).
+    pub from_start: bool,
+    pub ttfb: Duration,
+    /// The URL that answered, after redirects.
+    pub url: String,
 }
 
-const TIMED_OUT: &str = "timed out";
-
-fn judge_status(response: reqwest::Response, step: &Step) -> Result<reqwest::Response, FetchError> {
-    let status = response.status();
-    let code = status.as_u16();
-    if matches!(code, 403 | 429 | 451) {
-        return Err(FetchError::Throttled(code));
+impl Answer {
+    pub fn new(status: u16, headers: HeaderMap, body: Vec<u8>, url: String, ttfb: Duration) -> Self {
+        let from_start = status != 206
+            || headers
+                .get(CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim_start().starts_with("bytes 0-"));
+        Self { status, headers, body, from_start, ttfb, url }
     }
-    let token_auth = matches!(step.check, Check::Registry | Check::Manifest { .. });
-    let fine = status.is_success() || (code == 401 && token_auth);
-    if fine { Ok(response) } else { Err(FetchError::Status(code)) }
-}
-
-/// One bounded request: the answer must start before `deadline`, and at most `step.limit`
-/// body bytes are read (a `whole` body that is longer is refused).
-pub async fn fetch(client: &reqwest::Client, step: &Step, deadline: Instant) -> Result<Answer, FetchError> {
-    let mut request = match step.method {
-        Method::Get => client.get(&step.url),
-        Method::Head => client.head(&step.url),
-    };
-    if let Some(range) = step.range {
-        request = request.header(RANGE, range.header());
-    }
-    if matches!(step.check, Check::SimplePage { .. } | Check::SimpleSerial { .. }) {
-        request = request.header(ACCEPT, "text/html");
-    }
-    if matches!(step.check, Check::Manifest { .. }) {
-        request = request.header(ACCEPT, MANIFEST_TYPES);
-    }
-    let began = Instant::now();
-    let response = match timeout_at(deadline, request.send()).await {
-        Err(_) => return Err(FetchError::Failed(TIMED_OUT.into())),
-        Ok(Err(e)) => return Err(FetchError::Failed(describe(&e))),
-        Ok(Ok(r)) => r,
-    };
-    let ttfb = began.elapsed();
-    let mut response = judge_status(response, step)?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let from_start = status != 206
-        || headers
-            .get(CONTENT_RANGE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().starts_with("bytes 0-"));
-
-    let mut body = Vec::new();
-    let mut bytes = 0u64;
-    if step.method == Method::Get && step.limit > 0 {
-        if step.whole
-            && let Some(len) = content_length(&headers)
-            && len > step.limit as u64
-        {
-            return Err(FetchError::Failed(format!(
-                "wrong content: {} is {} bytes, over the {} budget",
-                step.what,
-                len,
-                human_bytes(step.limit)
-            )));
-        }
-        let mut complete = false;
-        loop {
-            match timeout_at(deadline, response.chunk()).await {
-                Err(_) => {
-                    return Err(FetchError::Failed(format!(
-                        "{} did not arrive in time (stalled after {bytes} bytes)",
-                        step.what
-                    )));
-                }
-                Ok(Err(e)) => {
-                    return Err(FetchError::Failed(format!("{} cut short: {}", step.what, describe(&e))));
-                }
-                Ok(Ok(None)) => {
-                    complete = true;
-                    break;
-                }
-                Ok(Ok(Some(chunk))) => {
-                    bytes += chunk.len() as u64;
-                    let room = step.limit - body.len();
-                    if chunk.len() > room {
-                        body.extend_from_slice(&chunk[..room]);
-                        break;
-                    }
-                    body.extend_from_slice(&chunk);
-                    if body.len() == step.limit && !step.whole {
-                        break;
-                    }
-                }
-            }
-        }
-        if step.whole && !complete {
-            return Err(FetchError::Failed(format!(
-                "wrong content: {} is larger than the {} budget",
-                step.what,
-                human_bytes(step.limit)
-            )));
-        }
-    }
-    Ok(Answer { status, headers, body, from_start, ttfb, bytes })
-}
-
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -548,22 +759,28 @@ fn last_modified(headers: &HeaderMap) -> Option<i64> {
     header(headers, LAST_MODIFIED.as_str()).and_then(signals::http_date)
 }
 
-/// Judges an answer's content and reads its freshness signals. Besides the readings, says
-/// in notes (for `-v`) which signals it ignored as implausible.
-pub fn read_signals(step: &Step, answer: &Answer) -> Result<(Vec<Reading>, Vec<String>), String> {
+/// What one answer told: readings, notes for `-v` (signals ignored as implausible), leads.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub readings: Vec<Reading>,
+    pub notes: Vec<String>,
+    pub leads: Leads,
+}
+
+/// Judges an answer's content and reads its freshness signals and leads.
+pub fn read_signals(step: &Step, answer: &Answer) -> Result<Found, String> {
     let text = String::from_utf8_lossy(&answer.body);
-    let mut readings = Vec::new();
-    let mut notes = Vec::new();
+    let mut found = Found::default();
     match &step.check {
         Check::Trace => {
             let (date, serial) = signals::trace(&text)?;
-            readings.push(Reading::time("debian-trace", date).with_token(serial));
+            found.readings.push(Reading::time("debian-trace", date).with_token(serial));
         }
         Check::InRelease { suite, origin } => {
             let date = signals::inrelease(&text, suite, origin)?;
-            readings.push(Reading::time(format!("inrelease:{suite}"), date));
+            found.readings.push(Reading::time(format!("inrelease:{suite}"), date));
         }
-        Check::Epoch { kind } => readings.push(Reading::time(*kind, signals::epoch(&text)?)),
+        Check::Epoch { kind } => found.readings.push(Reading::time(*kind, signals::epoch(&text)?)),
         Check::PackageDb { kind } => {
             if signals::compression(&answer.body).is_none() {
                 return Err(if signals::looks_like_html(&answer.body) {
@@ -573,7 +790,7 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<(Vec<Reading>, Vec<S
                 });
             }
             if let (Some(kind), Some(at)) = (kind, last_modified(&answer.headers)) {
-                readings.push(Reading::time(kind.clone(), at));
+                found.readings.push(Reading::time(kind.clone(), at));
             }
         }
         Check::SimplePage { project } => signals::simple_head(&text, project)?,
@@ -583,6 +800,7 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<(Vec<Reading>, Vec<S
             } else {
                 signals::simple_tail(&text)?;
             }
+            found.leads.file = signals::simple_newest_file(&text, &answer.url);
             // The header first, then the page's `<!--SERIAL n-->`; an implausible value is no
             // reading at all (it would make every other site look years behind).
             let from_header = header(&answer.headers, "x-pypi-last-serial")
@@ -595,11 +813,11 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<(Vec<Reading>, Vec<S
                         serial = Some(v);
                         break;
                     }
-                    Err(why) => notes.push(format!("{why}; ignored")),
+                    Err(why) => found.notes.push(format!("{why}; ignored")),
                 }
             }
             if let Some(serial) = serial {
-                readings.push(Reading {
+                found.readings.push(Reading {
                     kind: "pypi-serial".into(),
                     value: serial,
                     secs_per_unit: super::plan::PYPI_SECONDS_PER_SERIAL,
@@ -619,15 +837,19 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<(Vec<Reading>, Vec<S
                 return Err(format!("{} answered as `{shown}` with no date", step.what));
             }
             if let (Some(kind), Some(at)) = (kind, modified) {
-                readings.push(Reading::time(kind.clone(), at));
+                found.readings.push(Reading::time(kind.clone(), at));
             }
         }
-        Check::CratesConfig => signals::crates_config(&text)?,
+        Check::CratesConfig => {
+            signals::crates_config(&text)?;
+            found.leads.crate_dl = signals::crates_dl(&text);
+        }
         Check::CrateIndex { name } => {
-            let newest = signals::crate_tail(&text, name, answer.from_start)?;
+            let (newest, cksum) = signals::crate_tail(&text, name, answer.from_start)?;
             if let Some(at) = last_modified(&answer.headers) {
-                readings.push(Reading::time(format!("crates:{name}"), at).with_token(Some(newest)));
+                found.readings.push(Reading::time(format!("crates:{name}"), at).with_token(Some(newest.clone())));
             }
+            found.leads.crate_release = Some((newest, cksum));
         }
         Check::Registry => {
             if header(&answer.headers, "docker-distribution-api-version").is_none() {
@@ -635,68 +857,32 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<(Vec<Reading>, Vec<S
             }
         }
         Check::Manifest { image } => {
-            if answer.status == 200 && header(&answer.headers, "docker-content-digest").is_none() {
-                return Err(format!(
-                    "the `{image}` manifest answer is not from a registry (no `Docker-Content-Digest`)"
-                ));
+            if answer.status == 200 {
+                if header(&answer.headers, "docker-content-digest").is_none() {
+                    return Err(format!(
+                        "the `{image}` manifest answer is not from a registry (no `Docker-Content-Digest`)"
+                    ));
+                }
+                found.leads.manifest = Some(text.into_owned());
+            } else if answer.status == 401 {
+                found.leads.challenge =
+                    header(&answer.headers, WWW_AUTHENTICATE.as_str()).and_then(signals::bearer_challenge);
+                if found.leads.challenge.is_none() {
+                    found.notes.push("401 without a usable `WWW-Authenticate: Bearer` challenge".into());
+                }
             }
         }
-        Check::Sample { format } => signals::sample_start(&answer.body, *format)?,
         Check::Feed => {}
     }
-    Ok((readings, notes))
-}
-
-/// A short lowercase description of a reqwest error: its kind and the innermost cause.
-pub fn describe(e: &reqwest::Error) -> String {
-    let mut causes: Vec<String> = Vec::new();
-    let mut refused = false;
-    let mut reset = false;
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-            reset |= matches!(io.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted);
-        }
-        causes.push(s.to_string());
-        source = s.source();
-    }
-    let all = causes.join(": ").to_lowercase();
-    let inner = causes.last().cloned().unwrap_or_default();
-    if e.is_redirect() {
-        return if all.contains("redirect loop") { "redirect loop".into() } else { "too many redirects".into() };
-    }
-    if e.is_timeout() {
-        return TIMED_OUT.into();
-    }
-    if refused {
-        return "connection refused".into();
-    }
-    if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
-        return format!("TLS error: {inner}");
-    }
-    if all.contains("dns error") || all.contains("failed to lookup") {
-        return "could not resolve the host".into();
-    }
-    if reset {
-        return "connection reset".into();
-    }
-    if all.contains("incomplete message") || all.contains("connection closed before message completed") {
-        return "the server closed the connection without an answer".into();
-    }
-    if e.is_connect() {
-        return format!("could not connect: {inner}");
-    }
-    if all.contains("invalid") || all.contains("parse") {
-        return format!("garbled answer: {inner}");
-    }
-    inner
+    Ok(found)
 }
 
 /// `64 KiB`, `1 MiB`.
 pub fn human_bytes(n: usize) -> String {
     if n >= 1 << 20 && n % (1 << 20) == 0 {
         format!("{} MiB", n >> 20)
+    } else if n >= 1 << 20 {
+        format!("{:.1} MiB", n as f64 / f64::from(1 << 20))
     } else if n >= 1 << 10 {
         format!("{} KiB", n >> 10)
     } else {
@@ -731,42 +917,53 @@ mod tests {
 
     /// The botocore tail step of a PyPI probe, answered with `serial` in the header (if any)
     /// and `<!--SERIAL page-->` at the end of the page.
-    fn serial_answer(header: Option<&str>, page: &str) -> Result<(Vec<Reading>, Vec<String>), String> {
+    fn serial_answer(header: Option<&str>, page: &str) -> Result<Found, String> {
         let host = crate::targets::Host { arch: "amd64".into(), ..Default::default() };
         let plan = super::super::plan::plan_for_configured(crate::targets::TargetKind::Pip, &host, "https://m/simple");
         let step = &plan.steps[0];
         assert!(matches!(step.check, Check::SimpleSerial { .. }));
         let mut headers = HeaderMap::new();
+        headers.insert("content-range", "bytes 100-200/201".parse().unwrap());
         if let Some(v) = header {
             headers.insert("x-pypi-last-serial", v.parse().unwrap());
         }
-        let body = format!("1.35.0.tar.gz</a><br/>\n</body>\n</html>\n<!--SERIAL {page}-->\n").into_bytes();
-        let answer =
-            Answer { status: 206, headers, bytes: body.len() as u64, body, from_start: false, ttfb: Duration::ZERO };
+        let body = format!(
+            "whl#sha256=aa\">botocore-1.35.0-py3-none-any.whl</a><br/>\n<a href=\"../../packages/ab/cd/botocore-1.35.1.tar.gz#sha256=bb\">botocore-1.35.1.tar.gz</a><br/>\n</body>\n</html>\n<!--SERIAL {page}-->\n"
+        )
+        .into_bytes();
+        let answer = Answer::new(206, headers, body, "https://m/simple/botocore/".into(), Duration::ZERO);
         read_signals(step, &answer)
     }
 
     #[test]
     fn implausible_serials_are_no_reading() {
-        let value = |r: &(Vec<Reading>, Vec<String>)| r.0.iter().map(|r| r.value).collect::<Vec<_>>();
+        let value = |r: &Found| r.readings.iter().map(|r| r.value).collect::<Vec<_>>();
         // A good header wins; a bad one gives way to the page, and says so.
         let r = serial_answer(Some("30000000"), "29999990").unwrap();
-        assert_eq!((value(&r), r.1.len()), (vec![30_000_000], 0));
+        assert_eq!((value(&r), r.notes.len()), (vec![30_000_000], 0));
         let r = serial_answer(Some("-5"), "29999990").unwrap();
         assert_eq!(value(&r), [29_999_990]);
-        assert_eq!(r.1, ["X-PyPI-Last-Serial: serial `-5` is negative; ignored"]);
+        assert_eq!(r.notes, ["X-PyPI-Last-Serial: serial `-5` is negative; ignored"]);
         // Both bad: no reading at all, and a note for each.
         let r = serial_answer(Some("9223372036854775807"), "-9223372036854775808").unwrap();
-        assert!(r.0.is_empty(), "{r:?}");
-        assert!(r.1[0].contains("implausibly large") && r.1[1].contains("negative"), "{r:?}");
+        assert!(r.readings.is_empty(), "{r:?}");
+        assert!(r.notes[0].contains("implausibly large") && r.notes[1].contains("negative"), "{r:?}");
         let r = serial_answer(None, "99999999999999999999999").unwrap();
-        assert!(r.0.is_empty() && r.1[0].starts_with("<!--SERIAL-->: "), "{r:?}");
+        assert!(r.readings.is_empty() && r.notes[0].starts_with("<!--SERIAL-->: "), "{r:?}");
+    }
+
+    #[test]
+    fn the_tail_of_the_busy_page_names_the_file_to_sample() {
+        // The cut first link is no link; the last archive is taken, resolved on the page.
+        let r = serial_answer(None, "1").unwrap();
+        assert_eq!(r.leads.file.as_deref(), Some("https://m/packages/ab/cd/botocore-1.35.1.tar.gz"));
     }
 
     #[test]
     fn byte_units() {
         assert_eq!(human_bytes(64 * 1024), "64 KiB");
         assert_eq!(human_bytes(1 << 20), "1 MiB");
+        assert_eq!(human_bytes(3 << 19), "1.5 MiB");
         assert_eq!(human_bytes(10), "10 bytes");
     }
 }

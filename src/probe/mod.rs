@@ -9,17 +9,18 @@
 //!     no site serves gets an empty `results` and `best: None`.
 //! probe::bench_with_progress(.., progress: &dyn Fn(Event)) -> Result<Report>
 //!     The same, reporting work done for a progress bar (`Event::More` / `Event::Done`).
-//! probe::check(ctx, host, target, url, reference: Option<&Site>, &Options) -> ProbeResult
-//!     Probes one configured repository URL (need not be a catalog site; `sparse+` and
-//!     trailing slashes are accepted). `reference` (pass the catalog's `upstream`) is probed
-//!     alongside as the freshness baseline; throughput is sampled for `url` only.
+//! probe::check_all(ctx, host, &[(target, url)], reference: Option<&Site>, &Options) -> Vec<ProbeResult>
+//!     Probes configured repository URLs (need not be catalog sites; `sparse+` and trailing
+//!     slashes are accepted), all in one run. `reference` (pass the catalog's `upstream`) is
+//!     probed beside each as the freshness baseline; throughput is sampled for the
+//!     configured URLs only. No cut-off: a slow but healthy mirror is never called failed.
 //! probe::save(ctx, host, &Options, &Report) -> Result<()>
 //!     Merges a report into the cache `ctx.bench_cache()` with the time `ctx.now`.
 //! probe::load_recent(ctx, catalog, host, &Options, max_age) -> Option<Report>
 //!     The cached results no older than `max_age`, measured on the same host with the same
-//!     `--site` filter and `--max-lag`, of the same candidate sites at the same repository
-//!     URLs as the catalog `ctx` names (`Catalog::load(ctx)`) gives now; targets never
-//!     benched (or benched on other sites) are absent.
+//!     `--site` filter, `--max-lag` and `--timeout`, of the same candidate sites at the same
+//!     repository URLs as the catalog gives now; targets never benched (or benched on other
+//!     sites) are absent.
 //! Report::best(target) -> Option<&str>         the best site id, if any is usable
 //! Report::target(target) -> Option<&TargetReport>
 //! ```
@@ -32,28 +33,17 @@
 //! # How a run goes
 //!
 //! 1. **Plan** ([`plan`]): per (site, target), the requests a package manager really makes
-//!    (`InRelease`, `core.db`, a simple page, `config.json`, `/v2/`, …) and the target's
-//!    freshness signal, built from the site's repository URL and the host. pip and uv share
-//!    one probe.
-//! 2. **Probe** ([`engine`]): all probes at once, at most [`Options::per_host`] per
-//!    `host:port` and [`Options::concurrency`] in all, `User-Agent: mirror/<version>`.
-//!    Each request reads at most its byte budget (4-16 KiB ranges, 64 KiB whole files) and
-//!    every probe ends within `--timeout` of the start, whatever the server does (hang,
-//!    drip, endless body, redirect loop). Redirects are followed and the final answer is
-//!    judged: status, size, format. Status feeds (tunasync.json, mirrorz.json) are fetched
-//!    alongside. **Cut-off**: once [`Options::finalists`] sites of a target have answered
-//!    and are fresh so far, at time t, the others get until `max(2t, t + 300 ms)` and are
-//!    then reported failed ("no answer before the cut-off").
+//!    (`InRelease`, `core.db`, a simple page, `config.json`, `/v2/`, …), the target's
+//!    freshness signal and its bulk object, built from the site's repository URL and the
+//!    host. pip and uv share one probe.
+//! 2. **Probe, screen, finals** ([`engine`]): every candidate probed and screened at once
+//!    (a short ranged read of its bulk object), at most [`Options::per_host`] requests in
+//!    flight per host contacted; a cut-off once enough are screened; then the fastest few of
+//!    each target sampled one at a time. See the module for the deadlines.
 //! 3. **Freshness** ([`rank::lags`]): each site's lag behind the freshest reading of the
 //!    same kind in the run; a status feed adds the time since the last successful sync.
-//! 4. **Throughput**: the [`Options::finalists`] fresh sites with the lowest latency are
-//!    sampled one at a time (≤ 1 MiB or ≤ 400 ms each, sooner once the rate is steady; the
-//!    whole phase ≤ `--timeout`), on an object the package manager really downloads
-//!    (`Packages.xz`, `extra.db`, …). Only a wrong answer to the sample (an HTTP error, the
-//!    wrong format) changes a site's verdict; a finalist the phase had no time for, or whose
-//!    transfer broke off, keeps it, with no throughput and `not sampled: …` in its reason.
-//! 5. **Rank** ([`rank::rank`]): failed, throttled and stale sink; among the rest the
-//!    sampled sites first by throughput, then the others by latency; each row says why.
+//! 4. **Rank** ([`rank::rank`]): `ok` by throughput (finals, then screen), then `slow`,
+//!    `stale`, `throttled`, `failed`; each row says why.
 //!
 //! Latency is the time to the answer of a probe's last request (on the connection its first
 //! request opened, when the server keeps it alive); `-v` also shows the first, which
@@ -61,18 +51,20 @@
 //! A whole run takes at most about twice `--timeout`.
 
 use std::collections::BTreeSet;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use tokio::time::Instant;
 
 use crate::catalog::{Catalog, Site};
 use crate::context::Context;
 use crate::targets::{Host, TargetKind};
 
 mod cache;
+pub mod dns;
 pub mod engine;
+pub mod net;
 pub mod plan;
 pub mod rank;
 pub mod signals;
@@ -81,46 +73,60 @@ pub use cache::{load_recent, save};
 pub use engine::Event;
 pub use rank::{ProbeResult, Status};
 
-use engine::{Engine, FetchError, Job, SampleError};
-use plan::{Family, Plan};
-use rank::{FeedView, Measured, Outcome};
+use engine::{Candidate, Measure, Outcomes, State};
+use plan::{Family, Plan, Sample};
+use rank::{FeedView, Measured, Outcome, Throughput, human_ms};
 
 /// Sent with every request.
 pub const USER_AGENT: &str = concat!("mirror/", env!("CARGO_PKG_VERSION"));
 /// Most bytes read from a small file read whole (trace, `lastupdate`, `config.json`).
 pub const SMALL_BUDGET: usize = 64 * 1024;
 /// Most bytes read from a status feed.
-pub const FEED_BUDGET: usize = 2 * 1024 * 1024;
-/// The id under which `check` reports the configured URL.
+pub const FEED_BUDGET: usize = 1024 * 1024;
+/// The id under which `check_all` reports a configured URL.
 pub const CONFIGURED: &str = "configured";
 
 /// How a run probes. `Options::new` gives the defaults; tests and callers may tune.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// `--timeout`: every probe ends within this much of the start of the run, and the
-    /// throughput phase takes at most this much more.
+    /// `--timeout`: probing and screening end within this much of the start of the run, and
+    /// the finals take at most this much more. Every request and DNS lookup is bounded by it.
     pub timeout: Duration,
     /// `--max-lag`: a site further behind is `stale`.
     pub max_lag: Duration,
     /// `--site`: only these site ids (empty: the whole catalog).
     pub sites: Vec<String>,
-    /// How many sites per target get a throughput sample (and answer before the cut-off).
+    /// How many screened, fresh sites of a target set its cut-off, and how many go to its
+    /// finals.
     pub finalists: usize,
-    /// Requests in flight at once per `host:port`.
+    /// Whether a target is cut off at all once `finalists` are screened (not for checks).
+    pub cutoff: bool,
+    /// Whether candidates are screened (checks sample their one URL in the finals only).
+    pub screen: bool,
+    /// Requests in flight at once per host contacted.
     pub per_host: usize,
     /// Requests in flight at once in all.
     pub concurrency: usize,
-    /// Most bytes read by one throughput sample.
+    /// Screens at once.
+    pub screens: usize,
+    /// Most bytes read by one screen.
+    pub screen_bytes: usize,
+    /// Longest transfer time of one screen (plus three latencies for the first byte).
+    pub screen_time: Duration,
+    /// Most bytes read by one final.
     pub sample_bytes: usize,
-    /// Longest transfer time of one throughput sample.
+    /// Longest transfer time of one final (plus three latencies for the first byte).
     pub sample_time: Duration,
-    /// The cut-off waits at least this long after the finalists answered ...
+    /// The cut-off waits at least this long after the finalists were screened ...
     pub cutoff_floor: Duration,
     /// ... and at least this many times as long as they took.
     pub cutoff_factor: u32,
     /// Use the proxy variables (`HTTPS_PROXY`, `NO_PROXY`, …). Off only in tests that probe
     /// loopback servers from inside the test process.
     pub proxy_from_env: bool,
+    /// Resolve names with this DNS server only (tests: a resolver on loopback); else the
+    /// system's configuration.
+    pub resolver: Option<SocketAddr>,
 }
 
 impl Options {
@@ -130,13 +136,19 @@ impl Options {
             max_lag,
             sites: Vec::new(),
             finalists: 3,
+            cutoff: true,
+            screen: true,
             per_host: 4,
             concurrency: 64,
+            screens: 4,
+            screen_bytes: 128 << 10,
+            screen_time: Duration::from_millis(300),
             sample_bytes: 1 << 20,
             sample_time: Duration::from_millis(400),
             cutoff_floor: Duration::from_millis(300),
             cutoff_factor: 2,
             proxy_from_env: true,
+            resolver: None,
         }
     }
 
@@ -152,16 +164,40 @@ impl Options {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetReport {
     pub target: TargetKind,
-    /// The first result when it is `ok`.
+    /// The first result when it is `ok` (or `slow`, when no result is `ok`).
     pub best: Option<String>,
     /// Best first.
     pub results: Vec<ProbeResult>,
+}
+
+/// What a run cost, for `-v` and the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    /// Bytes read from the network (bodies and headers).
+    pub bytes: u64,
+    pub requests: u64,
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for Cost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "read {} in {} requests in {}",
+            engine::human_bytes(usize::try_from(self.bytes).unwrap_or(usize::MAX)),
+            self.requests,
+            human_ms(self.elapsed)
+        )
+    }
 }
 
 /// The outcome of a `bench` run; serialises as `bench --json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub targets: Vec<TargetReport>,
+    /// What probing cost (absent for cached results).
+    #[serde(skip)]
+    pub cost: Option<Cost>,
 }
 
 impl Report {
@@ -196,22 +232,23 @@ pub fn bench_with_progress(
             families.push((Family::of(t), t));
         }
     }
-    let groups: Vec<Vec<Candidate>> = families
+    let groups: Vec<Vec<Entry>> = families
         .iter()
         .map(|(_, target)| {
             sites
                 .iter()
                 .filter_map(|site| {
-                    Some(Candidate {
+                    Some(Entry {
                         site: site.id.clone(),
                         plan: plan::plan(site, *target, host)?,
                         feeds: feeds_of(site),
+                        sampled: true,
                     })
                 })
                 .collect()
         })
         .collect();
-    let ranked = run(ctx, groups, opts, progress, false)?;
+    let (ranked, cost) = run(ctx, groups, opts, progress)?;
     let report = Report {
         targets: targets
             .iter()
@@ -221,6 +258,7 @@ pub fn bench_with_progress(
                 TargetReport { target: *t, best: best_of(&results), results }
             })
             .collect(),
+        cost: Some(cost),
     };
     Ok(report)
 }
@@ -243,31 +281,35 @@ fn candidates(catalog: &Catalog, host: &Host, target: TargetKind, opts: &Options
         .collect())
 }
 
-/// Probes one configured repository URL for `target` (see the module docs).
-pub fn check(
+/// Probes configured repository URLs, one per target, in one run (see the module docs).
+pub fn check_all(
     ctx: &Context,
     host: &Host,
-    target: TargetKind,
-    url: &str,
+    configured: &[(TargetKind, String)],
     reference: Option<&Site>,
     opts: &Options,
-) -> ProbeResult {
-    let configured = plan::plan_for_configured(target, host, url);
-    let mut group = vec![Candidate { site: CONFIGURED.into(), plan: configured.clone(), feeds: Vec::new() }];
-    if let Some(site) = reference
-        && let Some(p) = plan::plan(site, target, host)
-        && p.url != configured.url
-    {
-        group.push(Candidate { site: site.id.clone(), plan: p, feeds: feeds_of(site) });
-    }
-    let opts = Options {
-        // No cut-off: both answers are wanted.
-        finalists: usize::MAX,
-        ..opts.clone()
-    };
-    let failed = |why: String| ProbeResult {
+) -> Vec<ProbeResult> {
+    let plans: Vec<Plan> = configured.iter().map(|(t, url)| plan::plan_for_configured(*t, host, url)).collect();
+    let groups: Vec<Vec<Entry>> = configured
+        .iter()
+        .zip(&plans)
+        .map(|((target, _), p)| {
+            let mut group = vec![Entry { site: CONFIGURED.into(), plan: p.clone(), feeds: Vec::new(), sampled: true }];
+            if let Some(site) = reference
+                && let Some(r) = plan::plan(site, *target, host)
+                && r.url != p.url
+            {
+                group.push(Entry { site: site.id.clone(), plan: r, feeds: feeds_of(site), sampled: false });
+            }
+            group
+        })
+        .collect();
+    // No cut-off (both answers are wanted) and no screen: the one configured URL per target
+    // is sampled in the finals.
+    let opts = Options { cutoff: false, screen: false, finalists: 1, ..opts.clone() };
+    let failed = |url: &str, why: String| ProbeResult {
         site: CONFIGURED.into(),
-        url: configured.url.clone(),
+        url: url.to_owned(),
         status: Status::Failed,
         latency_ms: None,
         throughput_bps: None,
@@ -275,17 +317,25 @@ pub fn check(
         reason: why,
         details: Vec::new(),
     };
-    match run(ctx, vec![group], &opts, &|_| {}, true) {
-        Ok(mut ranked) => ranked
-            .pop()
-            .and_then(|rows| rows.into_iter().find(|r| r.site == CONFIGURED))
-            .unwrap_or_else(|| failed("not probed".into())),
-        Err(e) => failed(format!("could not probe: {e}")),
+    match run(ctx, groups, &opts, &|_| {}) {
+        Ok((ranked, _)) => ranked
+            .into_iter()
+            .zip(&plans)
+            .map(|(rows, p)| {
+                rows.into_iter().find(|r| r.site == CONFIGURED).unwrap_or_else(|| failed(&p.url, "not probed".into()))
+            })
+            .collect(),
+        Err(e) => plans.iter().map(|p| failed(&p.url, format!("could not probe: {e}"))).collect(),
     }
 }
 
+/// The first `ok` row, else the first `slow` one.
 fn best_of(results: &[ProbeResult]) -> Option<String> {
-    results.first().filter(|r| r.status == Status::Ok).map(|r| r.site.clone())
+    results
+        .iter()
+        .find(|r| r.status == Status::Ok)
+        .or_else(|| results.iter().find(|r| r.status == Status::Slow))
+        .map(|r| r.site.clone())
 }
 
 /// A site's status feeds: (URL, format).
@@ -306,202 +356,220 @@ enum FeedFormat {
     Mirrorz,
 }
 
-struct Candidate {
+/// One candidate of a group, before the run.
+struct Entry {
     site: String,
     plan: Plan,
     feeds: Vec<(String, FeedFormat)>,
+    sampled: bool,
 }
 
-/// Probes the groups, samples the finalists and ranks each group.
+/// Probes the groups and ranks each.
 fn run(
     ctx: &Context,
-    groups: Vec<Vec<Candidate>>,
+    groups: Vec<Vec<Entry>>,
     opts: &Options,
     progress: &dyn Fn(Event),
-    sample_first_only: bool,
-) -> Result<Vec<Vec<ProbeResult>>> {
+) -> Result<(Vec<Vec<ProbeResult>>, Cost)> {
     let now = ctx.now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let mut opts = opts.clone();
+    opts.resolver = opts.resolver.or(ctx.test_resolver);
 
-    // Jobs, and each distinct feed URL once.
-    let mut jobs: Vec<Job> = Vec::new();
+    // Candidates, and each distinct feed URL once.
+    let mut cands: Vec<Candidate> = Vec::new();
     let mut owners: Vec<(usize, usize)> = Vec::new();
     let mut feed_urls: Vec<String> = Vec::new();
-    let mut job_feeds: Vec<Vec<(usize, FeedFormat)>> = Vec::new();
+    let mut cand_feeds: Vec<Vec<(usize, FeedFormat)>> = Vec::new();
     for (g, group) in groups.iter().enumerate() {
-        for (c, cand) in group.iter().enumerate() {
-            jobs.push(Job { group: g, plan: cand.plan.clone() });
+        for (c, entry) in group.iter().enumerate() {
+            cands.push(Candidate { group: g, plan: entry.plan.clone(), sampled: entry.sampled });
             owners.push((g, c));
             let mut mine = Vec::new();
-            for (url, format) in &cand.feeds {
-                let f = match feed_urls.iter().position(|u| u == url) {
-                    Some(f) => f,
-                    None => {
-                        feed_urls.push(url.clone());
-                        feed_urls.len() - 1
-                    }
-                };
+            for (url, format) in &entry.feeds {
+                let f = feed_urls.iter().position(|u| u == url).unwrap_or_else(|| {
+                    feed_urls.push(url.clone());
+                    feed_urls.len() - 1
+                });
                 mine.push((f, *format));
             }
-            job_feeds.push(mine);
+            cand_feeds.push(mine);
         }
-    }
-    for _ in &jobs {
-        progress(Event::More);
     }
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let engine = Engine::new(opts.clone())?;
-        let (probed, feed_texts) = engine.probe_all(&jobs, &feed_urls, progress).await;
+    let outcomes = runtime.block_on(async {
+        let resolver = dns::Resolver::new(opts.resolver, dns_timeout(opts.timeout));
+        let net = net::Net::new(&opts, resolver)?;
+        let out = engine::run(net, &opts, cands.clone(), &feed_urls, progress).await;
+        Ok::<Outcomes, anyhow::Error>(out)
+    })?;
+    // Blocking threads (a stuck system resolver) must not hold the process.
+    runtime.shutdown_background();
 
-        // Freshness per group, then what the feeds say.
-        let mut measured: Vec<Vec<Measured>> = groups.iter().map(|_| Vec::new()).collect();
-        let mut samples: Vec<Vec<Option<plan::Step>>> = groups.iter().map(|_| Vec::new()).collect();
-        for (g, group) in groups.iter().enumerate() {
-            let members: Vec<usize> = (0..jobs.len()).filter(|i| owners[*i].0 == g).collect();
-            let inputs: Vec<(&[String], &[signals::Reading])> = members
-                .iter()
-                .map(|i| {
-                    (
-                        jobs[*i].plan.kinds.as_slice(),
-                        if probed[*i].outcome == Outcome::Answered { probed[*i].readings.as_slice() } else { &[] },
-                    )
-                })
-                .collect();
-            let lags = rank::lags(&inputs);
-            for (k, &i) in members.iter().enumerate() {
-                let cand = &group[owners[i].1];
-                let p = &probed[i];
-                let feed = feed_view(&jobs[i].plan, &job_feeds[i], &feed_texts, now);
-                let mut details = p.log.clone();
-                if let (Some(first), Some(warm)) = (p.first, p.latency)
-                    && p.log.len() > 1
-                {
-                    details.push(format!(
-                        "first answer {} (with connection setup), last {}",
-                        rank::human_ms(first),
-                        rank::human_ms(warm)
-                    ));
-                }
-                if let Some(f) = &feed {
-                    details.push(format!(
-                        "{}: {}{}",
-                        f.source,
-                        f.since_success.map_or("no success known".to_owned(), |s| format!(
-                            "last success {} ago",
-                            rank::human_lag(s)
-                        )),
-                        if f.failing { ", failing" } else { "" }
-                    ));
-                }
-                measured[g].push(Measured {
-                    site: cand.site.clone(),
-                    url: cand.plan.url.clone(),
-                    outcome: p.outcome.clone(),
-                    latency: p.latency,
-                    throughput: None,
-                    unsampled: None,
-                    lag: lags[k],
-                    feed,
-                    details,
-                });
-                samples[g].push(cand.plan.sample.clone());
-            }
-        }
-
-        // Throughput: the freshest-so-fast finalists, one at a time.
-        let sample_deadline = Instant::now() + opts.timeout;
-        let mut planned: Vec<(usize, Vec<usize>)> = Vec::new();
-        for (g, ms) in measured.iter().enumerate() {
-            let mut order: Vec<usize> = (0..ms.len())
-                .filter(|k| {
-                    rank::classify(&ms[*k], opts.max_lag) == Status::Ok
-                        && samples[g][*k].is_some()
-                        && (!sample_first_only || *k == 0)
-                })
-                .collect();
-            order.sort_by_key(|k| ms[*k].latency.unwrap_or(Duration::MAX));
-            planned.push((g, order));
-        }
-        let wanted = |n: usize| n.min(opts.finalists).min(if sample_first_only { 1 } else { usize::MAX });
-        let mut left: usize = planned.iter().map(|(_, o)| wanted(o.len())).sum();
-        for _ in 0..left {
-            progress(Event::More);
-        }
-        for (g, order) in planned {
-            let want = wanted(order.len());
-            let mut got = 0;
-            for (attempt, &k) in order.iter().enumerate() {
-                if got >= want || attempt >= want * 2 {
-                    break;
-                }
-                let remaining = sample_deadline.saturating_duration_since(Instant::now());
-                if remaining < Duration::from_millis(50) {
-                    // The phase is over: this finalist and the group's others still waiting
-                    // keep their verdict, unsampled.
-                    for &k in order[attempt..].iter().take(want - got) {
-                        let step = samples[g][k].as_ref().expect("filtered above");
-                        let m = &mut measured[g][k];
-                        m.details.push(format!("GET {} → not sampled: {}", step.url, engine::OUT_OF_TIME));
-                        m.unsampled = Some(engine::OUT_OF_TIME.into());
-                    }
-                    break;
-                }
-                let window = opts.sample_time.min(remaining / u32::try_from(left.max(1)).unwrap_or(u32::MAX));
-                let step = samples[g][k].as_ref().expect("filtered above");
-                let m = &mut measured[g][k];
-                match engine.sample(step, window, sample_deadline).await {
-                    Ok((bps, bytes)) => {
-                        m.throughput = Some(bps);
-                        m.details.push(format!("GET {} → {bytes} bytes at {}", step.url, rank::human_rate(bps)));
-                        got += 1;
-                        left = left.saturating_sub(1);
-                        progress(Event::Done);
-                    }
-                    // Not the site's fault as far as anyone knows: it keeps its verdict.
-                    Err(SampleError::NotSampled(why)) => {
-                        m.details.push(format!("GET {} → not sampled: {why}", step.url));
-                        m.unsampled = Some(why);
-                    }
-                    Err(SampleError::Answer(e)) => {
-                        m.details.push(format!("GET {} → {e}", step.url));
-                        m.outcome = match e {
-                            FetchError::Throttled(code) => Outcome::Throttled(code),
-                            FetchError::Status(code) => {
-                                Outcome::Failed(format!("throughput sample: HTTP {code} for {}", step.what))
-                            }
-                            FetchError::Failed(why) => Outcome::Failed(format!("throughput sample: {why}")),
-                        };
-                        m.latency = None;
-                    }
-                }
-            }
-        }
-        for _ in 0..left {
-            progress(Event::Done);
-        }
-        Ok(measured.iter().map(|ms| rank::rank(ms, opts.max_lag)).collect())
-    })
+    let mut ranked = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let members: Vec<usize> = (0..cands.len()).filter(|i| owners[*i].0 == g).collect();
+        let inputs: Vec<(&[String], &[signals::Reading])> = members
+            .iter()
+            .map(|i| {
+                let st = &outcomes.states[*i];
+                let usable = !matches!(st.end, Some(Outcome::Failed(_) | Outcome::Throttled(_)));
+                (cands[*i].plan.kinds.as_slice(), if usable { st.readings.as_slice() } else { &[] })
+            })
+            .collect();
+        let lags = rank::lags(&inputs);
+        let measured: Vec<Measured> = members
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let entry = &group[owners[i].1];
+                let (feed, notes) = feed_view(&cands[i].plan, &cand_feeds[i], &feed_urls, &outcomes.feeds, now);
+                let mut m = measured(entry, &cands[i], &outcomes.states[i], outcomes.elapsed, opts.timeout);
+                m.lag = lags[k];
+                m.feed = feed;
+                m.details.extend(notes);
+                m
+            })
+            .collect();
+        ranked.push(rank::rank(&measured, opts.max_lag));
+    }
+    let cost = Cost { bytes: outcomes.stats.bytes, requests: outcomes.stats.requests, elapsed: outcomes.elapsed };
+    Ok((ranked, cost))
 }
 
-/// What the site's feeds say about the plan's repository (the worse of them).
-fn feed_view(plan: &Plan, feeds: &[(usize, FeedFormat)], texts: &[Option<String>], now: i64) -> Option<FeedView> {
+/// A lookup gives up a little before the request it serves, so that it is reported as the
+/// DNS failure it is.
+fn dns_timeout(timeout: Duration) -> Duration {
+    (timeout * 9 / 10).max(Duration::from_millis(100))
+}
+
+/// What the run's state of one candidate comes to.
+fn measured(entry: &Entry, cand: &Candidate, st: &State, elapsed: Duration, timeout: Duration) -> Measured {
+    let mut details = st.log.clone();
+    if let (Some(first), Some(warm)) = (st.first, st.latency)
+        && st.answered.len() > 1
+    {
+        details.push(format!("first answer {} (with connection setup), last {}", human_ms(first), human_ms(warm)));
+    }
+    let latency = st.latency;
+    let answered_in = latency.map_or(String::new(), |l| format!(" in {}", human_ms(l)));
+    let mut throughput = None;
+    let mut unmeasured = None;
+    let mut final_missed = None;
+    let outcome = match &st.end {
+        Some(Outcome::Failed(why)) => Outcome::Failed(why.clone()),
+        Some(Outcome::Throttled(code)) => Outcome::Throttled(*code),
+        Some(Outcome::Slow(why)) => Outcome::Slow(why.clone()),
+        Some(Outcome::Answered) if !cand.sampled || matches!(cand.plan.sample, Sample::None) => Outcome::Answered,
+        Some(Outcome::Answered) => {
+            let rate = |m: &Option<Measure>, finals: bool| match m {
+                Some(Measure::Rate { bps, at_least, .. }) => {
+                    Some(Throughput { bps: *bps, finals, at_least: *at_least })
+                }
+                _ => None,
+            };
+            let too_small = |m: &Option<Measure>| match m {
+                Some(Measure::TooSmall(n)) => Some(*n),
+                _ => None,
+            };
+            throughput = rate(&st.finals, true).or_else(|| rate(&st.screen, false));
+            if let (Some(t), Some(Measure::NotMeasured(why))) = (throughput, &st.finals)
+                && !t.finals
+            {
+                final_missed = Some(why.clone());
+            }
+            if throughput.is_some() {
+                Outcome::Answered
+            } else if let Some(n) = too_small(&st.finals).or_else(|| too_small(&st.screen)) {
+                unmeasured = Some(format!("too small to measure ({})", engine::human_bytes(n as usize)));
+                Outcome::Answered
+            } else {
+                match (&st.screen, &st.finals) {
+                    (Some(Measure::NotMeasured(why)), _) | (None, Some(Measure::NotMeasured(why))) => {
+                        Outcome::Slow(format!("answered{answered_in}; {why}"))
+                    }
+                    _ if st.late => {
+                        Outcome::Slow(format!("answered{answered_in}, after the cut-off; not measured further"))
+                    }
+                    _ => Outcome::Slow(format!("answered{answered_in}; not measured further")),
+                }
+            }
+        }
+        None => match (st.answered.last(), &st.reading, st.started) {
+            (Some((what, t)), _, _) => {
+                Outcome::Slow(format!("answered {what} in {}; not measured further", human_ms(*t)))
+            }
+            // Headers, then a body that has not come for a good while: a stall, not slowness.
+            (None, Some((what, since)), _) if since.elapsed() >= (timeout / 2).min(Duration::from_secs(1)) => {
+                Outcome::Failed(format!(
+                    "{what} did not arrive within {} (stalled after its headers)",
+                    human_ms(since.elapsed())
+                ))
+            }
+            (None, Some((what, _)), _) => Outcome::Slow(format!("{what} was arriving; not measured further")),
+            (None, None, Some(sent)) => Outcome::Failed(format!("no answer within {}", human_ms(sent.elapsed()))),
+            (None, None, None) => {
+                Outcome::Failed(format!("not probed within {}: the host's connections stayed busy", human_ms(elapsed)))
+            }
+        },
+    };
+    Measured {
+        site: entry.site.clone(),
+        url: cand.plan.url.clone(),
+        outcome,
+        latency,
+        throughput,
+        unmeasured,
+        final_missed,
+        lag: None,
+        signals: !cand.plan.kinds.is_empty(),
+        feed: None,
+        details,
+    }
+}
+
+/// What the site's feeds say about the plan's repository (the worse of them), and notes for
+/// `-v` on feeds that said nothing usable.
+fn feed_view(
+    plan: &Plan,
+    feeds: &[(usize, FeedFormat)],
+    urls: &[String],
+    texts: &[Result<String, String>],
+    now: i64,
+) -> (Option<FeedView>, Vec<String>) {
     let names = signals::feed_names(plan.repo, &plan.url);
-    feeds
+    let mut notes = Vec::new();
+    let view = feeds
         .iter()
         .filter_map(|(f, format)| {
-            let text = texts.get(*f)?.as_deref()?;
+            let text = match &texts[*f] {
+                Ok(t) => t,
+                Err(why) => {
+                    notes.push(format!("status feed {}: {why}; ignored", urls[*f]));
+                    return None;
+                }
+            };
             let entry = match format {
                 FeedFormat::Tunasync => signals::tunasync(text, &names),
                 FeedFormat::Mirrorz => signals::mirrorz(text, &names),
-            }
-            .ok()
-            .flatten()?;
+            };
+            let entry = match entry {
+                Ok(Some(e)) => e,
+                Ok(None) => {
+                    notes.push(format!("status feed {}: no entry for {}", urls[*f], names.join(" or ")));
+                    return None;
+                }
+                Err(why) => {
+                    notes.push(format!("status feed {}: {why}; ignored", urls[*f]));
+                    return None;
+                }
+            };
             Some(FeedView {
                 source: entry.source,
                 failing: entry.failing,
                 since_success: entry.last_success.map(|t| now.saturating_sub(t).max(0) as u64),
             })
         })
-        .max_by_key(|v| (v.failing && v.since_success.is_none(), v.since_success))
+        .max_by_key(|v| (v.failing && v.since_success.is_none(), v.since_success));
+    (view, notes)
 }

@@ -1,20 +1,23 @@
 //! Which requests a probe makes for one (site, target) on this host. Pure: no I/O.
 //!
 //! Every probe fetches small objects the package manager really fetches, plus the target's
-//! own freshness signal, and names one larger real object for the throughput sample that
-//! finalists get. URLs are built from the site's repository URL (`site.repo(..)`) and the
-//! host (distribution, codename, architecture), never from the targets' own code.
+//! own freshness signal, and names the bulk object the package manager downloads for the
+//! throughput sample. URLs are built from the site's repository URL (`site.repo(..)`) and
+//! the host (distribution, codename, architecture), never from the targets' own code. Some
+//! bulk objects are only known from the probe's answers (a wheel linked from the simple
+//! page, a `.crate` at `config.json`'s `dl`, a layer named by a manifest) and may live on
+//! another host.
 //!
-//! | target | requests (the last one is timed for latency) | sample |
+//! | target | requests (the last one is timed for latency) | sample (bulk object) |
 //! |---|---|---|
 //! | apt, Debian | `project/trace/master` (optional), `dists/<S>-updates/InRelease` (first 4 KiB) | `dists/<S>/main/binary-<arch>/Packages.xz` |
 //! | apt, Ubuntu | `dists/<S>/InRelease`, `dists/<S>-updates/InRelease` (first 4 KiB each) | same |
 //! | pacman | `lastupdate` (optional), `lastsync` (only if `lastupdate` is missing), `core/os/x86_64/core.db` (first 4 KiB) | `extra/os/x86_64/extra.db` |
 //! | pacman, ALARM | `<arch>/core/core.db`, `<arch>/extra/extra.db` (first 4 KiB each) | `<arch>/extra/extra.db` |
-//! | pip, uv | `<busy>/` (last 2 KiB, for `<!--SERIAL n-->`), `pip/` (first 8 KiB) | `<busy>/` |
+//! | pip, uv | `<busy>/` (last 2 KiB, for `<!--SERIAL n-->`), `pip/` (first 8 KiB) | the newest wheel the busy page's tail links (often on another host); the page when it links none |
 //! | conda | `HEAD <channel>/<subdir>/repodata.json`, `HEAD <channel>/noarch/repodata.json` | `<channel>/<subdir>/repodata.json` |
-//! | cargo | `config.json` (JSON with `dl`), `<busy crate>` index file (last 16 KiB) | the busy crate's index file |
-//! | docker | `/v2/` (200 or 401 with `Docker-Distribution-Api-Version`), `HEAD` of the `library/hello-world` manifest | none |
+//! | cargo | `config.json` (JSON with `dl`), `<busy crate>` index file (last 16 KiB) | the busy crate's newest `.crate` at `dl` (often another host); the index file when `dl` is unusable |
+//! | docker | `/v2/` (200 or 401 with `Docker-Distribution-Api-Version`), the `library/alpine:latest` manifest | its largest layer for the host's platform (with an anonymous token where the registry wants one) |
 //!
 //! On a host that is neither Debian nor Ubuntu (a laptop building Debian images, say), apt is
 //! ranked on the Debian archive with the `stable` and `stable-updates` suite aliases, which
@@ -126,8 +129,6 @@ pub enum Check {
     /// `HEAD` of an image manifest: 200 with `Docker-Content-Digest`, or 401 (the registry
     /// wants a token, as Docker Hub itself does); 404 means the mirror cannot serve it.
     Manifest { image: String },
-    /// A throughput object: the first bytes must look like `format`.
-    Sample { format: SampleFormat },
     /// A site status feed (tunasync.json, mirrorz.json), read elsewhere.
     Feed,
 }
@@ -141,6 +142,25 @@ pub enum SampleFormat {
     Html,
     /// JSON (a document or JSON lines).
     Json,
+    /// A package archive: a zip (wheel) or a compressed tarball.
+    Archive,
+}
+
+/// The bulk object a probe samples for throughput.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sample {
+    /// Nothing to sample.
+    None,
+    /// A fixed object (`Packages.xz`, `extra.db`, `repodata.json`).
+    Fixed { what: &'static str, url: String, format: SampleFormat },
+    /// The newest file the busy project's simple page links (read from the probe's answer);
+    /// the page itself when it links none.
+    PypiFile { page: String },
+    /// The busy crate's newest `.crate`, at `config.json`'s `dl`; the index file when the
+    /// probe did not learn both.
+    Crate { index_file: String },
+    /// The largest layer of the probe image for the host's platform.
+    DockerBlob { registry: String, image: &'static str, arch: &'static str },
 }
 
 /// One request of a probe.
@@ -194,10 +214,6 @@ impl Step {
     pub fn feed(url: String) -> Self {
         Self { limit: super::FEED_BUDGET, ..Self::get("status feed", url, Check::Feed) }
     }
-
-    fn sample(what: &str, url: String, format: SampleFormat) -> Self {
-        Self { whole: false, ..Self::get(what, url, Check::Sample { format }) }
-    }
 }
 
 /// Everything one probe of one (site, target) does.
@@ -209,8 +225,8 @@ pub struct Plan {
     pub url: String,
     /// Requests in order; the time to the answer of the last one is the latency.
     pub steps: Vec<Step>,
-    /// The object sampled for throughput when the site is a finalist.
-    pub sample: Option<Step>,
+    /// The bulk object sampled for throughput.
+    pub sample: Sample,
     /// Freshness kinds this plan may read, best first; the first one a site has is used.
     pub kinds: Vec<String>,
 }
@@ -294,12 +310,12 @@ fn plan_for_url(target: TargetKind, host: &Host, repo: Repo, url: &str, conda: &
         Repo::Pypi => pypi(&url),
         Repo::Anaconda => conda_plan(&url, host, conda, cloud),
         Repo::Crates => crates(&url),
-        Repo::Dockerhub => docker(&url),
+        Repo::Dockerhub => docker(&url, host),
     };
     Plan { family, repo, url, steps, sample, kinds }
 }
 
-type Parts = (Vec<Step>, Option<Step>, Vec<String>);
+type Parts = (Vec<Step>, Sample, Vec<String>);
 
 /// The Debian suite probed on this host, and its `-updates` companion.
 pub fn debian_suites(host: &Host) -> (String, String) {
@@ -327,13 +343,8 @@ fn apt_debian(url: &str, host: &Host) -> Parts {
             Check::InRelease { suite: updates.clone(), origin: "Debian" },
         ),
     ];
-    let sample = Step::sample(
-        "Packages.xz",
-        format!("{url}/dists/{suite}/main/binary-{}/Packages.xz", host.arch),
-        SampleFormat::Compressed,
-    );
     let kinds = vec!["debian-trace".to_owned(), format!("inrelease:{updates}")];
-    (steps, Some(sample), kinds)
+    (steps, packages_xz(url, &suite, host), kinds)
 }
 
 fn apt_ubuntu(url: &str, host: &Host) -> Parts {
@@ -353,12 +364,16 @@ fn apt_ubuntu(url: &str, host: &Host) -> Parts {
             Check::InRelease { suite: updates.clone(), origin: "Ubuntu" },
         ),
     ];
-    let sample = Step::sample(
-        "Packages.xz",
-        format!("{url}/dists/{suite}/main/binary-{}/Packages.xz", host.arch),
-        SampleFormat::Compressed,
-    );
-    (steps, Some(sample), vec![format!("inrelease:{updates}")])
+    (steps, packages_xz(url, &suite, host), vec![format!("inrelease:{updates}")])
+}
+
+/// apt's biggest download of `apt-get update`: the main component's package list.
+fn packages_xz(url: &str, suite: &str, host: &Host) -> Sample {
+    Sample::Fixed {
+        what: "Packages.xz",
+        url: format!("{url}/dists/{suite}/main/binary-{}/Packages.xz", host.arch),
+        format: SampleFormat::Compressed,
+    }
 }
 
 fn pacman_arch(url: &str) -> Parts {
@@ -375,9 +390,13 @@ fn pacman_arch(url: &str) -> Parts {
             Check::PackageDb { kind: Some("arch-core-db".into()) },
         ),
     ];
-    let sample = Step::sample("extra.db", format!("{url}/extra/os/x86_64/extra.db"), SampleFormat::Compressed);
+    let sample = Sample::Fixed {
+        what: "extra.db",
+        url: format!("{url}/extra/os/x86_64/extra.db"),
+        format: SampleFormat::Compressed,
+    };
     let kinds = ["arch-lastupdate", "arch-lastsync", "arch-core-db"].map(String::from).to_vec();
-    (steps, Some(sample), kinds)
+    (steps, sample, kinds)
 }
 
 /// Arch Linux ARM's name for the host architecture.
@@ -405,8 +424,12 @@ fn pacman_alarm(url: &str, host: &Host) -> Parts {
             Check::PackageDb { kind: None },
         ),
     ];
-    let sample = Step::sample("extra.db", format!("{url}/{arch}/extra/extra.db"), SampleFormat::Compressed);
-    (steps, Some(sample), vec![kind])
+    let sample = Sample::Fixed {
+        what: "extra.db",
+        url: format!("{url}/{arch}/extra/extra.db"),
+        format: SampleFormat::Compressed,
+    };
+    (steps, sample, vec![kind])
 }
 
 fn pypi(url: &str) -> Parts {
@@ -425,8 +448,7 @@ fn pypi(url: &str) -> Parts {
             Check::SimplePage { project: SMALL_PYPI_PROJECT.into() },
         ),
     ];
-    let sample = Step::sample("simple page", busy, SampleFormat::Html);
-    (steps, Some(sample), vec!["pypi-serial".into()])
+    (steps, Sample::PypiFile { page: busy }, vec!["pypi-serial".into()])
 }
 
 /// conda's name for the host platform.
@@ -469,8 +491,12 @@ fn conda_plan(url: &str, host: &Host, conda: &Conda, cloud: Option<String>) -> P
         ),
         Step::head("repodata.json", format!("{channel_url}/noarch/repodata.json"), Check::Repodata { kind: None }),
     ];
-    let sample = Step::sample("repodata.json", format!("{channel_url}/{subdir}/repodata.json"), SampleFormat::Json);
-    (steps, Some(sample), vec![kind])
+    let sample = Sample::Fixed {
+        what: "repodata.json",
+        url: format!("{channel_url}/{subdir}/repodata.json"),
+        format: SampleFormat::Json,
+    };
+    (steps, sample, vec![kind])
 }
 
 /// The sparse-index path of a crate (`1/a`, `2/ab`, `3/a/abc`, `se/rd/serde`).
@@ -490,26 +516,42 @@ fn crates(url: &str) -> Parts {
         Step::get("config.json", format!("{url}/config.json"), Check::CratesConfig),
         Step::ranged("index file", busy.clone(), Range::Tail(16 * 1024), Check::CrateIndex { name: BUSY_CRATE.into() }),
     ];
-    let sample = Step::sample("index file", busy, SampleFormat::Json);
-    (steps, Some(sample), vec![format!("crates:{BUSY_CRATE}")])
+    (steps, Sample::Crate { index_file: busy }, vec![format!("crates:{BUSY_CRATE}")])
 }
 
-/// The official image whose manifest a Docker Hub mirror must serve.
-pub const PROBE_IMAGE: &str = "library/hello-world";
+/// The official image whose manifest a Docker Hub mirror must serve, and whose largest layer
+/// is the throughput sample (alpine: the most pulled base image, a layer of a few MB).
+pub const PROBE_IMAGE: &str = "library/alpine";
 
-fn docker(url: &str) -> Parts {
+/// The platform name registries use for the host architecture (Debian spelling in).
+pub fn oci_arch(debian_arch: &str) -> &'static str {
+    match debian_arch {
+        "arm64" => "arm64",
+        "armhf" | "armel" => "arm",
+        "i386" => "386",
+        "ppc64el" => "ppc64le",
+        "s390x" => "s390x",
+        "riscv64" => "riscv64",
+        _ => "amd64",
+    }
+}
+
+fn docker(url: &str, host: &Host) -> Parts {
     let v2 = format!("{url}/v2/");
     let registry = Step { whole: false, limit: HEAD_BYTES, ..Step::get("/v2/", v2, Check::Registry) };
     // `/v2/` opens the connection and proves a registry answers; the manifest of an official
     // image, timed warm like the other targets' last step, proves the mirror can serve pulls
-    // (a closed or empty mirror still answers `/v2/`). Registries serve nothing small and
-    // public to sample throughput on.
-    let manifest = Step::head(
-        "manifest",
-        format!("{url}/v2/{PROBE_IMAGE}/manifests/latest"),
-        Check::Manifest { image: PROBE_IMAGE.to_owned() },
-    );
-    (vec![registry, manifest], None, Vec::new())
+    // (a closed or empty mirror still answers `/v2/`) and names the layers to sample.
+    let manifest = Step {
+        whole: true,
+        ..Step::get(
+            "manifest",
+            format!("{url}/v2/{PROBE_IMAGE}/manifests/latest"),
+            Check::Manifest { image: PROBE_IMAGE.to_owned() },
+        )
+    };
+    let sample = Sample::DockerBlob { registry: url.to_owned(), image: PROBE_IMAGE, arch: oci_arch(&host.arch) };
+    (vec![registry, manifest], sample, Vec::new())
 }
 
 #[cfg(test)]
@@ -548,6 +590,13 @@ crates = "{base}/crates.io-index/"
         .unwrap()
     }
 
+    fn sample_url(p: &Plan) -> &str {
+        match &p.sample {
+            Sample::Fixed { url, .. } => url,
+            other => panic!("not a fixed sample: {other:?}"),
+        }
+    }
+
     fn urls(p: &Plan) -> Vec<&str> {
         p.steps.iter().map(|s| s.url.as_str()).collect()
     }
@@ -564,7 +613,7 @@ crates = "{base}/crates.io-index/"
                 "https://m.example/debian/dists/bookworm-updates/InRelease"
             ]
         );
-        assert_eq!(p.sample.unwrap().url, "https://m.example/debian/dists/bookworm/main/binary-arm64/Packages.xz");
+        assert_eq!(sample_url(&p), "https://m.example/debian/dists/bookworm/main/binary-arm64/Packages.xz");
         assert_eq!(p.steps[1].range, Some(Range::Head(HEAD_BYTES)));
         assert!(p.steps[0].optional && !p.steps[1].optional);
     }
@@ -594,7 +643,7 @@ crates = "{base}/crates.io-index/"
         );
         let p = plan(&site(), TargetKind::Apt, &host(os, "arm64")).unwrap();
         assert_eq!(p.repo, Repo::UbuntuPorts);
-        assert_eq!(p.sample.unwrap().url, "https://m.example/ubuntu-ports/dists/noble/main/binary-arm64/Packages.xz");
+        assert_eq!(sample_url(&p), "https://m.example/ubuntu-ports/dists/noble/main/binary-arm64/Packages.xz");
         let mint = host("ID=linuxmint\nID_LIKE=ubuntu\n", "amd64");
         let p = plan(&site(), TargetKind::Apt, &mint).unwrap();
         assert_eq!(p.steps[0].url, "https://m.example/ubuntu/dists/noble/InRelease");

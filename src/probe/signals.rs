@@ -241,9 +241,10 @@ pub fn crates_config(text: &str) -> Result<(), String> {
     }
 }
 
-/// The newest version in the tail of a sparse index file of `name`. `from_start` says
-/// whether the text starts at the beginning of the file (otherwise the first line may be cut).
-pub fn crate_tail(text: &str, name: &str, from_start: bool) -> Result<String, String> {
+/// The newest release in the tail of a sparse index file of `name`: its version and, when
+/// the line has one, its `cksum`. `from_start` says whether the text starts at the beginning
+/// of the file (otherwise the first line may be cut).
+pub fn crate_tail(text: &str, name: &str, from_start: bool) -> Result<(String, Option<String>), String> {
     if looks_like_html(text.as_bytes()) {
         return Err("an HTML page instead of an index file".into());
     }
@@ -260,7 +261,152 @@ pub fn crate_tail(text: &str, name: &str, from_start: bool) -> Result<String, St
     if !crate_name.eq_ignore_ascii_case(name) {
         return Err(format!("index file is for `{crate_name}`, not `{name}`"));
     }
-    last.get("vers").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| "index line has no `vers`".into())
+    let vers = last.get("vers").and_then(Value::as_str).ok_or("index line has no `vers`")?;
+    let cksum = last.get("cksum").and_then(Value::as_str).filter(|c| c.bytes().all(|b| b.is_ascii_hexdigit()));
+    Ok((vers.to_owned(), cksum.map(str::to_owned)))
+}
+
+/// The `dl` of a sparse index `config.json`.
+pub fn crates_dl(text: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    value.get("dl")?.as_str().map(str::to_owned)
+}
+
+/// Where cargo downloads release `vers` of `name` given the index's `dl` (the Cargo book,
+/// "Registry index"): the markers `{crate}`, `{version}`, `{prefix}`, `{lowerprefix}` and
+/// `{sha256-checksum}` are filled in; a `dl` with none of them gets `/{crate}/{version}/download`.
+pub fn crate_file_url(dl: &str, name: &str, vers: &str, cksum: Option<&str>) -> String {
+    const MARKERS: [&str; 5] = ["{crate}", "{version}", "{prefix}", "{lowerprefix}", "{sha256-checksum}"];
+    if !MARKERS.iter().any(|m| dl.contains(m)) {
+        return format!("{}/{name}/{vers}/download", dl.trim_end_matches('/'));
+    }
+    let prefix = super::plan::crate_path(name);
+    let prefix = prefix.rsplit_once('/').map_or("", |(p, _)| p);
+    dl.replace("{crate}", name)
+        .replace("{version}", vers)
+        .replace("{lowerprefix}", &prefix.to_lowercase())
+        .replace("{prefix}", prefix)
+        .replace("{sha256-checksum}", cksum.unwrap_or_default())
+}
+
+/// The newest package file linked from (the tail of) a PEP 503 page, as an absolute URL
+/// resolved against `page`, its `#sha256=` fragment dropped: the last wheel, else the last
+/// source archive. `None` when the text links no file.
+pub fn simple_newest_file(text: &str, page: &str) -> Option<String> {
+    let base = url::Url::parse(page).ok()?;
+    let mut hrefs = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("href=") {
+        rest = &rest[at + 5..];
+        let quote = rest.chars().next()?;
+        if quote != '"' && quote != '\'' {
+            continue;
+        }
+        let Some(end) = rest[1..].find(quote) else {
+            break;
+        };
+        hrefs.push(rest[1..=end].replace("&amp;", "&"));
+        rest = &rest[end + 1..];
+    }
+    let file = |h: &String, exts: &[&str]| {
+        let path = h.split(['#', '?']).next().unwrap_or_default().to_lowercase();
+        exts.iter().any(|e| path.ends_with(e))
+    };
+    let pick = hrefs
+        .iter()
+        .rev()
+        .find(|h| file(h, &[".whl"]))
+        .or_else(|| hrefs.iter().rev().find(|h| file(h, &[".tar.gz", ".zip", ".tar.bz2"])))?;
+    let mut url = base.join(pick).ok()?;
+    url.set_fragment(None);
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+/// A registry's `WWW-Authenticate: Bearer realm="…",service="…"` challenge: (realm, service).
+pub fn bearer_challenge(header: &str) -> Option<(String, Option<String>)> {
+    let rest = header.trim().strip_prefix("Bearer ").or_else(|| header.trim().strip_prefix("bearer "))?;
+    let mut realm = None;
+    let mut service = None;
+    for part in split_params(rest) {
+        let Some((k, v)) = part.split_once('=') else {
+            continue;
+        };
+        let v = v.trim().trim_matches('"').to_owned();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "realm" => realm = Some(v),
+            "service" => service = Some(v),
+            _ => {}
+        }
+    }
+    let realm = realm.filter(|r| url::Url::parse(r).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))?;
+    Some((realm, service))
+}
+
+/// Splits `a="x,y",b=z` at the commas outside quotes.
+fn split_params(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// The token of a registry token answer (`{"token": …}` or `{"access_token": …}`).
+pub fn registry_token(text: &str) -> Result<String, String> {
+    let value: Value = serde_json::from_str(text).map_err(|_| "the token answer is not JSON".to_owned())?;
+    ["token", "access_token"]
+        .iter()
+        .find_map(|k| value.get(*k).and_then(Value::as_str).filter(|t| !t.is_empty()))
+        .map(str::to_owned)
+        .ok_or_else(|| "the token answer has no `token`".to_owned())
+}
+
+/// What an image manifest answer leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestPick {
+    /// A multi-platform index: the digest of the manifest for the platform.
+    Platform(String),
+    /// An image manifest: the digest of its largest layer.
+    Layer(String),
+}
+
+/// Reads a manifest (an OCI or Docker index, or an image manifest) and picks the next step
+/// towards a layer blob for `arch` (Go spelling: `amd64`, `arm64`, `arm`, …) on Linux.
+pub fn manifest_pick(text: &str, arch: &str) -> Result<ManifestPick, String> {
+    let value: Value = serde_json::from_str(text).map_err(|_| "the manifest is not JSON".to_owned())?;
+    let digest_ok = |d: &str| d.starts_with("sha256:") && d.len() == 71;
+    if let Some(list) = value.get("manifests").and_then(Value::as_array) {
+        fn platform<'a>(m: &'a Value, key: &str) -> Option<&'a str> {
+            m.get("platform").and_then(|p| p.get(key)).and_then(Value::as_str)
+        }
+        let chosen = list
+            .iter()
+            .find(|m| platform(m, "os") == Some("linux") && platform(m, "architecture") == Some(arch))
+            .or_else(|| {
+                list.iter().find(|m| platform(m, "os") == Some("linux") && platform(m, "architecture") == Some("amd64"))
+            })
+            .ok_or_else(|| format!("the manifest list has no linux/{arch} image"))?;
+        let digest = chosen.get("digest").and_then(Value::as_str).filter(|d| digest_ok(d));
+        return digest
+            .map(|d| ManifestPick::Platform(d.to_owned()))
+            .ok_or_else(|| "a manifest entry has no digest".into());
+    }
+    let layers = value.get("layers").and_then(Value::as_array).ok_or("the manifest lists no layers")?;
+    layers
+        .iter()
+        .filter_map(|l| Some((l.get("size")?.as_u64()?, l.get("digest")?.as_str().filter(|d| digest_ok(d))?)))
+        .max_by_key(|(size, _)| *size)
+        .map(|(_, d)| ManifestPick::Layer(d.to_owned()))
+        .ok_or_else(|| "the manifest lists no layers".into())
 }
 
 /// The start of a throughput object in `format`.
@@ -270,6 +416,7 @@ pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(
         SampleFormat::Compressed => compression(bytes).is_some(),
         SampleFormat::Html => looks_like_html(bytes) || String::from_utf8_lossy(bytes).to_lowercase().contains("<a "),
         SampleFormat::Json => bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{'),
+        SampleFormat::Archive => bytes.starts_with(b"PK\x03\x04") || compression(bytes).is_some(),
     };
     if ok {
         Ok(())
@@ -482,7 +629,7 @@ mod tests {
         assert!(crates_config("<html></html>").unwrap_err().contains("HTML"));
         assert!(crates_config("{").unwrap_err().contains("not JSON"));
         let tail = "s-s3\",\"vers\":\"1.0.0\"}\n{\"name\":\"aws-sdk-s3\",\"vers\":\"1.2.0\",\"deps\":[]}\n{\"name\":\"aws-sdk-s3\",\"vers\":\"1.3.0\",\"deps\":[]}\n";
-        assert_eq!(crate_tail(tail, "aws-sdk-s3", false), Ok("1.3.0".into()));
+        assert_eq!(crate_tail(tail, "aws-sdk-s3", false), Ok(("1.3.0".into(), None)));
         assert!(crate_tail(tail, "serde", false).unwrap_err().contains("not `serde`"));
         assert!(crate_tail("cut line only", "serde", false).is_err());
     }

@@ -455,10 +455,10 @@ fn daemon_json_env() -> TestEnv {
     env
 }
 
-/// "campus" answers in 300 ms, the third-party "proxy" at once: proxy is the better one, and
-/// wins only when third parties are allowed.
+/// "campus" answers in 300 ms and transfers at 4 MB/s, the third-party "proxy" at once and at
+/// 40 MB/s: proxy is the better one, and wins only when third parties are allowed.
 fn campus_and_proxy() -> Farm {
-    Farm::start(&[Spec::new("campus").ttfb(300), Spec::new("proxy")])
+    Farm::start(&[Spec::new("campus").ttfb(300).mbps(4), Spec::new("proxy").mbps(40)])
 }
 
 #[test]

@@ -6,9 +6,13 @@
 //! real probe paths with realistic content: Debian traces and `InRelease` files with
 //! `Date:`, Arch `lastupdate`/`lastsync`, PEP 503 pages ending in `<!--SERIAL n-->`,
 //! `repodata.json` with `Last-Modified`, a crates sparse `config.json` and index file, and
-//! a registry `/v2/`. Timestamps are relative to [`NOW`], which the tests pass to the binary
-//! as `MIRROR_TEST_NOW`, so freshness is deterministic. The farm writes a `--catalog` folder
-//! of site files pointing at itself, and counts the bytes it sends.
+//! a registry `/v2/` with an image's manifests and layers (behind token auth if asked), and
+//! the bulk files package managers download: wheels under `/packages/`, `.crate` files at
+//! the index's `dl`, which may be served by another farm site ([`Spec::files_on`]). Timestamps
+//! are relative to [`NOW`], which the tests pass to the binary as `MIRROR_TEST_NOW`, so
+//! freshness is deterministic. The farm writes a `--catalog` folder of site files pointing at
+//! itself, and counts the bytes it sends. [`Farm::start_named`] gives every site a host name
+//! served by the farm's own DNS server on loopback ([`dns`]).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -19,6 +23,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+pub mod dns;
 
 /// The farm's "now" (unix seconds): 2026-08-08 14:13:20 UTC.
 pub const NOW: u64 = 1_786_198_400;
@@ -53,6 +59,20 @@ pub enum Mode {
     /// A registry that answers `/v2/` but holds no images (a closed or empty Docker mirror);
     /// everything else as `Normal`.
     EmptyRegistry,
+    /// A registry that wants an anonymous token from `/token` (as Docker Hub does) for
+    /// everything but `/v2/`; everything else as `Normal`.
+    TokenAuth,
+}
+
+/// How a site serves its bulk files (package lists, databases, wheels, crates, layers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bulk {
+    /// At the site's bandwidth.
+    Normal,
+    /// Headers at once, then nothing.
+    Stall,
+    /// Headers at once, then 27 bytes a second.
+    Drip,
 }
 
 /// A site's status feed.
@@ -62,6 +82,8 @@ pub enum Feed {
     Tunasync { status: &'static str, age: Option<u64> },
     /// `/mirrorz.json`: every mirror with this status string (`{ts}` = NOW − 5 days).
     Mirrorz { status: String },
+    /// `/static/tunasync.json` that never ends (a JSON array opened and filled forever).
+    Endless,
 }
 
 /// One site of the farm.
@@ -76,11 +98,58 @@ pub struct Spec {
     pub lag: u64,
     pub mode: Mode,
     pub feed: Option<Feed>,
+    pub bulk: Bulk,
+    /// Answers `Range` with the whole file (200), as some servers do.
+    pub ignore_range: bool,
+    /// The farm site whose host serves this site's wheels and `.crate` files (PyPI's
+    /// files.pythonhosted.org, crates.io's static.crates.io); `None`: this site itself.
+    pub files_on: Option<String>,
+    /// Simple pages with only a few links (a small project), instead of thousands.
+    pub small_pages: bool,
+    /// Simple pages that link no files at all (an index that only redirects).
+    pub no_links: bool,
 }
 
 impl Spec {
     pub fn new(id: &str) -> Self {
-        Self { id: id.into(), ttfb: Duration::ZERO, bandwidth: 50_000_000, lag: 0, mode: Mode::Normal, feed: None }
+        Self {
+            id: id.into(),
+            ttfb: Duration::ZERO,
+            bandwidth: 50_000_000,
+            lag: 0,
+            mode: Mode::Normal,
+            feed: None,
+            bulk: Bulk::Normal,
+            ignore_range: false,
+            files_on: None,
+            small_pages: false,
+            no_links: false,
+        }
+    }
+
+    pub fn bulk(mut self, bulk: Bulk) -> Self {
+        self.bulk = bulk;
+        self
+    }
+
+    pub fn ignore_range(mut self) -> Self {
+        self.ignore_range = true;
+        self
+    }
+
+    pub fn files_on(mut self, id: &str) -> Self {
+        self.files_on = Some(id.into());
+        self
+    }
+
+    pub fn small_pages(mut self) -> Self {
+        self.small_pages = true;
+        self
+    }
+
+    pub fn no_links(mut self) -> Self {
+        self.no_links = true;
+        self
     }
 
     pub fn ttfb(mut self, ms: u64) -> Self {
@@ -110,42 +179,55 @@ impl Spec {
     }
 }
 
-/// The benchmark's one-target farm: 30 sites with time to first byte 5-400 ms. `s00`
-/// answers first but transfers slowly (2 MB/s); `s01` and `s03` transfer fastest but are 3
-/// days behind; `s02` is the true best (fresh, 40 MB/s); `s09`, `s17` and `s26` accept and
-/// hang; the rest have 5-30 MB/s.
+/// The benchmark's one-target farm: 30 sites with time to first byte 5-400 ms, where latency
+/// does not predict throughput. The eleven nearest sites (`s00`-`s10`) are slow (2-6 MB/s);
+/// `s01` and `s03` would be fastest (100 MB/s) but are 3 days behind; `s11` (155 ms away) is
+/// the true best (fresh, 40 MB/s); `s09`, `s17` and `s26` accept and hang; the rest have
+/// 8-25 MB/s.
 pub fn thirty() -> Vec<Spec> {
     (0..30u64)
         .map(|i| {
             let spec = Spec::new(&format!("s{i:02}")).ttfb(5 + 395 * i / 29);
             match i {
-                0 => spec.mbps(2),
                 1 | 3 => spec.mbps(100).lag(3 * DAY),
-                2 => spec.mbps(40),
-                4 => spec.mbps(20),
                 9 | 17 | 26 => spec.mode(Mode::Hang),
-                _ => spec.mbps(5 + (i * 7) % 26),
+                11 => spec.mbps(40),
+                0..=10 => spec.mbps(2 + i % 5),
+                _ => spec.mbps(8 + (i * 7) % 18),
             }
         })
         .collect()
 }
 
-/// The benchmark's all-targets farm: 15 sites with time to first byte 5-400 ms; `s00` is
-/// slow (3 MB/s) but answers first (the best for docker, which has no throughput sample),
-/// `s01` is 3 days behind, `s02` is the true best (40 MB/s), `s07` hangs.
+/// The benchmark's all-targets farm: 15 sites with time to first byte 5-400 ms; the five
+/// nearest (`s00`-`s04`) are slow (2-6 MB/s), `s01` is also 3 days behind, `s05` (146 ms away)
+/// is the true best (40 MB/s), `s07` hangs, the rest have 8-25 MB/s.
 pub fn fifteen() -> Vec<Spec> {
     (0..15u64)
         .map(|i| {
             let spec = Spec::new(&format!("s{i:02}")).ttfb(5 + 395 * i / 14);
             match i {
-                0 => spec.mbps(3),
-                1 => spec.mbps(100).lag(3 * DAY),
-                2 => spec.mbps(40),
+                1 => spec.mbps(3).lag(3 * DAY),
+                5 => spec.mbps(40),
                 7 => spec.mode(Mode::Hang),
-                _ => spec.mbps(5 + (i * 7) % 26),
+                0..=4 => spec.mbps(2 + i),
+                _ => spec.mbps(8 + (i * 7) % 18),
             }
         })
         .collect()
+}
+
+/// A farm where the official server is far (time to first byte 430 ms, as from China) but
+/// healthy and the freshness baseline, beside near mirrors, one of them a day behind it.
+pub fn far_upstream() -> Vec<Spec> {
+    vec![
+        Spec::new("upstream").ttfb(430).mbps(30),
+        Spec::new("near1").ttfb(10).mbps(4),
+        Spec::new("near2").ttfb(25).mbps(12).lag(DAY + 3600),
+        Spec::new("near3").ttfb(40).mbps(20),
+        Spec::new("near4").ttfb(60).mbps(8),
+        Spec::new("dead").mode(Mode::Hang),
+    ]
 }
 
 /// What a site saw.
@@ -164,12 +246,21 @@ pub struct Request {
     pub path: String,
     pub user_agent: Option<String>,
     pub range: Option<String>,
+    /// Bytes the farm sent in answer (headers included), once the answer is over.
+    pub bytes: u64,
+}
+
+thread_local! {
+    /// Bytes sent on this connection's thread since the answer began.
+    static SENT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 struct Shared {
     spec: Spec,
     port: u16,
     ports: HashMap<String, u16>,
+    /// Each site's base URL (`http://127.0.0.1:PORT` or `http://NAME:PORT`).
+    bases: HashMap<String, String>,
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
@@ -183,19 +274,38 @@ pub struct Farm {
     stop: Arc<AtomicBool>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
     listening: Vec<u16>,
+    bases: HashMap<String, String>,
+    dns: Option<dns::Server>,
 }
 
 impl Farm {
-    /// Starts one server per spec and writes the catalog.
+    /// Starts one server per spec and writes the catalog, the sites addressed as 127.0.0.1.
     pub fn start(specs: &[Spec]) -> Self {
+        Self::launch(specs, None)
+    }
+
+    /// As [`Farm::start`], but every site is addressed by a host name (`<id>.farm.test`)
+    /// that the farm's DNS server on loopback answers; names in `blackholed` (ids) are
+    /// never answered. Pass [`Farm::resolver`] to the binary as `MIRROR_TEST_RESOLVER`.
+    pub fn start_named(specs: &[Spec], blackholed: &[&str]) -> Self {
+        let names: Vec<(String, bool)> =
+            specs.iter().map(|s| (format!("{}.farm.test", s.id), !blackholed.contains(&s.id.as_str()))).collect();
+        let server = dns::Server::start(&names);
+        Self::launch(specs, Some(server))
+    }
+
+    fn launch(specs: &[Spec], dns: Option<dns::Server>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let threads: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let mut listeners = Vec::new();
         let mut ports = HashMap::new();
+        let mut bases = HashMap::new();
         for spec in specs {
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
             let port = listener.local_addr().unwrap().port();
             ports.insert(spec.id.clone(), port);
+            let host = if dns.is_some() { format!("{}.farm.test", spec.id) } else { "127.0.0.1".into() };
+            bases.insert(spec.id.clone(), format!("http://{host}:{port}"));
             // A refusing site keeps its port number but nothing listens there.
             listeners.push((spec.mode != Mode::Refuse).then_some(listener));
         }
@@ -204,7 +314,7 @@ impl Farm {
         let mut listening = Vec::new();
         for (spec, listener) in specs.iter().zip(listeners) {
             let port = ports[&spec.id];
-            std::fs::write(dir.path().join(format!("{}.toml", spec.id)), site_file(spec, port)).unwrap();
+            std::fs::write(dir.path().join(format!("{}.toml", spec.id)), site_file(spec, &bases[&spec.id])).unwrap();
             let st = Arc::new(Stats::default());
             stats.insert(spec.id.clone(), st.clone());
             let Some(listener) = listener else {
@@ -215,6 +325,7 @@ impl Farm {
                 spec: spec.clone(),
                 port,
                 ports: ports.clone(),
+                bases: bases.clone(),
                 stats: st,
                 stop: stop.clone(),
                 threads: threads.clone(),
@@ -222,7 +333,17 @@ impl Farm {
             let handle = std::thread::spawn(move || accept_loop(&listener, &shared));
             threads.lock().unwrap().push(handle);
         }
-        Self { dir, ports, stats, stop, threads, listening }
+        Self { dir, ports, stats, stop, threads, listening, bases, dns }
+    }
+
+    /// The farm's DNS server (`IP:PORT`), when it has one.
+    pub fn resolver(&self) -> Option<String> {
+        self.dns.as_ref().map(|d| d.addr().to_string())
+    }
+
+    /// DNS queries the farm's server received.
+    pub fn dns_queries(&self) -> usize {
+        self.dns.as_ref().map_or(0, dns::Server::queries)
     }
 
     /// The `--catalog` folder.
@@ -231,7 +352,7 @@ impl Farm {
     }
 
     pub fn base(&self, id: &str) -> String {
-        format!("http://127.0.0.1:{}", self.ports[id])
+        self.bases[id].clone()
     }
 
     /// Bytes sent by every site so far.
@@ -280,9 +401,9 @@ impl Drop for Farm {
     }
 }
 
-fn site_file(spec: &Spec, port: u16) -> String {
+fn site_file(spec: &Spec, base: &str) -> String {
     let feed = match &spec.feed {
-        Some(Feed::Tunasync { .. }) => "\n[status]\ntunasync = \"{base}/static/tunasync.json\"\n",
+        Some(Feed::Tunasync { .. } | Feed::Endless) => "\n[status]\ntunasync = \"{base}/static/tunasync.json\"\n",
         Some(Feed::Mirrorz { .. }) => "\n[status]\nmirrorz = \"{base}/mirrorz.json\"\n",
         None => "",
     };
@@ -290,9 +411,9 @@ fn site_file(spec: &Spec, port: u16) -> String {
         r#"# A farm site for the probe tests.
 id = "{id}"
 name = "Farm site {id}"
-homepage = "http://127.0.0.1:{port}/"
+homepage = "{base}/"
 region = "XX"
-base = "http://127.0.0.1:{port}"
+base = "{base}"
 allow_http = true
 
 [repos]
@@ -338,6 +459,32 @@ fn nap(shared: &Shared, d: Duration) -> bool {
     !shared.stop.load(Ordering::SeqCst)
 }
 
+/// As [`nap`], and false as soon as the client has closed the connection (so the farm's
+/// count of requests in flight drops when the client gives up, as the client's does).
+fn nap_while_connected(stream: &TcpStream, shared: &Shared, d: Duration) -> bool {
+    let end = Instant::now() + d;
+    let _ = stream.set_nonblocking(true);
+    let mut byte = [0u8; 1];
+    let gone = loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            break true;
+        }
+        // Ok(0): the client closed; a pipelined request (Ok(n)) or nothing yet is fine.
+        match stream.peek(&mut byte) {
+            Ok(0) => break true,
+            Err(e) if e.kind() != ErrorKind::WouldBlock => break true,
+            _ => {}
+        }
+        let now = Instant::now();
+        if now >= end {
+            break false;
+        }
+        std::thread::sleep((end - now).min(Duration::from_millis(5)));
+    };
+    let _ = stream.set_nonblocking(false);
+    !gone
+}
+
 /// Reads one request head; `None` when the client closed or the farm stops.
 fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, shared: &Shared) -> Option<String> {
     let mut chunk = [0u8; 4096];
@@ -379,12 +526,19 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             path: path.clone(),
             user_agent: headers.get("user-agent").cloned(),
             range: headers.get("range").cloned(),
+            bytes: 0,
         };
-        shared.stats.requests.lock().unwrap().push(request);
+        let index = {
+            let mut requests = shared.stats.requests.lock().unwrap();
+            requests.push(request);
+            requests.len() - 1
+        };
         let now = shared.stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        let keep = respond(&mut stream, shared, &method, &path, headers.get("range"));
+        SENT.with(|c| c.set(0));
+        let keep = respond(&mut stream, shared, &method, &path, &headers);
         shared.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        shared.stats.requests.lock().unwrap()[index].bytes = SENT.with(std::cell::Cell::get);
         if !keep.unwrap_or(false) {
             break;
         }
@@ -393,10 +547,11 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A body: literal bytes, or `len` generated bytes starting with `magic`.
+/// A body: literal bytes, `len` generated bytes starting with `magic`, or no end at all.
 enum Body {
     Bytes(Vec<u8>),
     Blob { len: u64, magic: &'static [u8], fill: u8 },
+    Endless,
 }
 
 impl Body {
@@ -404,12 +559,14 @@ impl Body {
         match self {
             Self::Bytes(b) => b.len() as u64,
             Self::Blob { len, .. } => *len,
+            Self::Endless => u64::MAX,
         }
     }
 
     fn slice(&self, from: u64, to: u64) -> Vec<u8> {
         match self {
-            Self::Bytes(b) => b[from as usize..to as usize].to_vec(),
+            Self::Bytes(b) => b[from as usize..(to as usize).min(b.len())].to_vec(),
+            Self::Endless => vec![b'a'; (to - from) as usize],
             Self::Blob { magic, fill, .. } => {
                 let pattern = pattern(*fill);
                 let mut out = Vec::with_capacity((to - from) as usize);
@@ -448,11 +605,18 @@ struct Response {
     status: u16,
     headers: Vec<(String, String)>,
     body: Body,
+    /// One of the bulk files ([`Spec::bulk`] applies).
+    bulk: bool,
 }
 
 impl Response {
     fn new(status: u16, content_type: &str, body: Body) -> Self {
-        Self { status, headers: vec![("Content-Type".into(), content_type.into())], body }
+        Self { status, headers: vec![("Content-Type".into(), content_type.into())], body, bulk: false }
+    }
+
+    fn bulk(mut self) -> Self {
+        self.bulk = true;
+        self
     }
 
     fn text(body: impl Into<String>) -> Self {
@@ -501,6 +665,7 @@ fn send(stream: &mut TcpStream, shared: &Shared, data: &[u8]) -> bool {
     match stream.write_all(data) {
         Ok(()) => {
             shared.stats.bytes.fetch_add(data.len() as u64, Ordering::SeqCst);
+            SENT.with(|c| c.set(c.get() + data.len() as u64));
             true
         }
         Err(_) => false,
@@ -522,10 +687,11 @@ fn respond(
     shared: &Shared,
     method: &str,
     path: &str,
-    range: Option<&String>,
+    headers: &HashMap<String, String>,
 ) -> std::io::Result<bool> {
     let spec = &shared.spec;
-    if !nap(shared, spec.ttfb) {
+    let range = headers.get("range").filter(|_| !spec.ignore_range);
+    if !nap_while_connected(stream, shared, spec.ttfb) {
         return Ok(false);
     }
     let self_url = |p: &str| format!("http://127.0.0.1:{}{p}", shared.port);
@@ -613,11 +779,82 @@ fn respond(
                 b"<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>\n".to_vec(),
             ),
         ),
-        Mode::Normal => route(spec, path),
+        Mode::Normal => route(shared, path),
         Mode::EmptyRegistry if path.contains("/manifests/") => error_page(404),
-        Mode::EmptyRegistry => route(spec, path),
+        Mode::EmptyRegistry => route(shared, path),
+        Mode::TokenAuth if path.starts_with("/token?") => Response::new(
+            200,
+            "application/json",
+            Body::Bytes(format!(r#"{{"token":"{TOKEN}","expires_in":300}}"#).into_bytes()),
+        ),
+        Mode::TokenAuth
+            if path.starts_with("/v2/") && path != "/v2/" && headers.get("authorization").map(String::as_str) != Some(&format!("Bearer {TOKEN}")) =>
+        {
+            Response::new(
+                401,
+                "application/json",
+                Body::Bytes(br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#.to_vec()),
+            )
+            .header("Docker-Distribution-Api-Version", "registry/2.0")
+            .header(
+                "WWW-Authenticate",
+                format!("Bearer realm=\"{}/token\",service=\"farm-registry\"", shared.bases[&spec.id]),
+            )
+        }
+        Mode::TokenAuth => route(shared, path),
     };
+    if response.bulk && spec.bulk != Bulk::Normal && method == "GET" {
+        return stall_or_drip(stream, shared, &response);
+    }
+    if let Body::Endless = response.body {
+        return endless_feed(stream, shared, method);
+    }
     write_response(stream, shared, method, response, range)
+}
+
+/// The token [`Mode::TokenAuth`] hands out.
+const TOKEN: &str = "farm-anonymous-token";
+
+/// Sends a bulk response's headers, then nothing ([`Bulk::Stall`]) or 27 bytes a second
+/// ([`Bulk::Drip`]) of its body, until the client goes.
+fn stall_or_drip(stream: &mut TcpStream, shared: &Shared, response: &Response) -> std::io::Result<bool> {
+    let mut headers = response.headers.clone();
+    headers.push(("Content-Length".into(), response.body.len().to_string()));
+    if !send(stream, shared, &head_bytes(response.status, &headers)) {
+        return Ok(false);
+    }
+    let mut at = 0;
+    loop {
+        if !nap_while_connected(stream, shared, Duration::from_millis(37)) {
+            return Ok(false);
+        }
+        if shared.spec.bulk == Bulk::Drip {
+            if !send(stream, shared, &response.body.slice(at, at + 1)) {
+                return Ok(false);
+            }
+            at += 1;
+        }
+    }
+}
+
+/// A tunasync feed that never ends: `[` then job after job, at the site's bandwidth.
+fn endless_feed(stream: &mut TcpStream, shared: &Shared, method: &str) -> std::io::Result<bool> {
+    let head =
+        head_bytes(200, &[("Content-Type".into(), "application/json".into()), ("Connection".into(), "close".into())]);
+    if !send(stream, shared, &head) || method == "HEAD" || !send(stream, shared, b"[") {
+        return Ok(false);
+    }
+    let job =
+        br#"{"name":"debian","is_master":true,"status":"success","last_update_ts":1786190000,"size":"1T"},"#.repeat(64);
+    let began = Instant::now();
+    let mut sent: u64 = 0;
+    loop {
+        if shared.stop.load(Ordering::SeqCst) || !send(stream, shared, &job) {
+            return Ok(false);
+        }
+        sent += job.len() as u64;
+        pace(began, sent, shared.spec.bandwidth);
+    }
 }
 
 /// Sleeps so that `sent` bytes since `began` do not exceed `bandwidth`.
@@ -681,9 +918,34 @@ fn write_response(
     Ok(true)
 }
 
+/// Image manifests of the farm's registry: the index names one manifest per platform, each
+/// names its one layer.
+const ALPINE_AMD64: &str = "sha256:a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+const ALPINE_ARM64: &str = "sha256:b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+const LAYER_AMD64: &str = "sha256:c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3";
+const LAYER_ARM64: &str = "sha256:d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
+/// Size of a layer blob (alpine's is about 3.6 MB).
+pub const LAYER_BYTES: u64 = 3_623_807;
+/// Size of a wheel under `/packages/` (botocore's is about 12 MB).
+pub const WHEEL_BYTES: u64 = 12 << 20;
+/// Size of a `.crate` (aws-sdk-s3's is a few MB).
+pub const CRATE_BYTES: u64 = 3 << 20;
+
+const GZIP: &[u8] = &[0x1f, 0x8b, 0x08, 0];
+const ZIP: &[u8] = b"PK\x03\x04";
+
+fn registry(status: u16, ctype: &str, body: String, digest: &str) -> Response {
+    Response::new(status, ctype, Body::Bytes(body.into_bytes()))
+        .header("Docker-Distribution-Api-Version", "registry/2.0")
+        .header("Docker-Content-Digest", digest)
+}
+
 /// The content of every probe path.
-fn route(spec: &Spec, path: &str) -> Response {
+fn route(shared: &Shared, path: &str) -> Response {
+    let spec = &shared.spec;
     let at = NOW - spec.lag;
+    // Where this site's wheels and crates are served.
+    let files = spec.files_on.as_ref().map_or_else(|| shared.bases[&spec.id].clone(), |id| shared.bases[id].clone());
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
         ["debian", "project", "trace", "master"] => Response::text(trace(at)),
@@ -696,24 +958,35 @@ fn route(spec: &Spec, path: &str) -> Response {
             "application/x-xz",
             Body::Blob { len: 9 << 20, magic: &[0xfd, b'7', b'z', b'X', b'Z', 0], fill: 0 },
         )
-        .modified(at),
+        .modified(at)
+        .bulk(),
         ["archlinux", "lastupdate"] => Response::text(format!("{at}\n")),
         ["archlinux", "lastsync"] => Response::text(format!("{}\n", at + 120)),
-        ["archlinux", repo, "os", "x86_64", db] if *db == format!("{repo}.db") => db_file(repo, at),
+        ["archlinux", repo, "os", "x86_64", db] if *db == format!("{repo}.db") => {
+            let r = db_file(repo, at);
+            if *repo == "extra" { r.bulk() } else { r }
+        }
         ["archlinuxarm", _, repo, db] if *db == format!("{repo}.db") => db_file(repo, at),
-        ["pypi", "web", "simple", project, ""] => simple_page(project, spec.lag),
+        ["pypi", "web", "simple", project, ""] => simple_page(spec, project, &files),
+        [.., "packages", _, _, file] if file.ends_with(".whl") => {
+            Response::new(200, "application/octet-stream", Body::Blob { len: WHEEL_BYTES, magic: ZIP, fill: 0 }).bulk()
+        }
         ["anaconda", .., _, "repodata.json"] => Response::new(
             200,
             "application/json",
             Body::Blob { len: 12 << 20, magic: b"{\"info\":{\"subdir\":\"linux-64\"},\"packages\":{\"", fill: b'a' },
         )
-        .modified(at),
+        .modified(at)
+        .bulk(),
         ["crates.io-index", "config.json"] => Response::new(
             200,
             "application/json",
-            Body::Bytes(br#"{"dl":"https://static.crates.io/crates","api":"https://crates.io"}"#.to_vec()),
+            Body::Bytes(format!(r#"{{"dl":"{files}/crates","api":"https://crates.io"}}"#).into_bytes()),
         ),
         ["crates.io-index", "aw", "s-", "aws-sdk-s3"] => crate_index(spec.lag, at),
+        ["crates", "aws-sdk-s3", _, "download"] => {
+            Response::new(200, "application/x-tar", Body::Blob { len: CRATE_BYTES, magic: GZIP, fill: 0 }).bulk()
+        }
         ["v2", ""] => Response::new(
             401,
             "application/json",
@@ -721,15 +994,31 @@ fn route(spec: &Spec, path: &str) -> Response {
         )
         .header("Docker-Distribution-Api-Version", "registry/2.0")
         .header("WWW-Authenticate", "Bearer realm=\"https://auth.example/token\",service=\"registry.example\""),
-        ["v2", "library", "hello-world", "manifests", "latest"] => Response::new(
+        ["v2", "library", "alpine", "manifests", "latest"] => registry(
             200,
             "application/vnd.oci.image.index.v1+json",
-            Body::Bytes(
-                br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#.to_vec(),
+            format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{ALPINE_AMD64}","size":1022,"platform":{{"architecture":"amd64","os":"linux"}}}},{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{ALPINE_ARM64}","size":1025,"platform":{{"architecture":"arm64","os":"linux","variant":"v8"}}}}]}}"#
             ),
-        )
-        .header("Docker-Distribution-Api-Version", "registry/2.0")
-        .header("Docker-Content-Digest", "sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        ),
+        ["v2", "library", "alpine", "manifests", digest] if *digest == ALPINE_AMD64 || *digest == ALPINE_ARM64 => {
+            let layer = if *digest == ALPINE_AMD64 { LAYER_AMD64 } else { LAYER_ARM64 };
+            registry(
+                200,
+                "application/vnd.oci.image.manifest.v1+json",
+                format!(
+                    r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:eeee{}","size":581}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{layer}","size":{LAYER_BYTES}}}]}}"#,
+                    "e".repeat(60)
+                ),
+                digest,
+            )
+        }
+        ["v2", "library", "alpine", "blobs", digest] if *digest == LAYER_AMD64 || *digest == LAYER_ARM64 => {
+            Response::new(200, "application/octet-stream", Body::Blob { len: LAYER_BYTES, magic: GZIP, fill: 0 })
+                .header("Docker-Content-Digest", *digest)
+                .bulk()
+        }
         ["static", "tunasync.json"] => feed(spec),
         ["mirrorz.json"] => feed(spec),
         _ => error_page(404),
@@ -774,15 +1063,24 @@ fn db_file(repo: &str, at: u64) -> Response {
         .modified(at)
 }
 
-fn simple_page(project: &str, lag: u64) -> Response {
-    let serial = PYPI_SERIAL - lag / 6;
-    let files = if project == "botocore" { 5_000 } else { 120 };
+/// A PEP 503 page: thousands of links for the busy project (a few for a small page, none for
+/// `no_links`), wheels under `/packages/` of `files` (relative links on the site itself, as
+/// mirrors write them; absolute ones on another host, as PyPI does), the serial at the end.
+fn simple_page(spec: &Spec, project: &str, files: &str) -> Response {
+    let serial = PYPI_SERIAL - spec.lag / 6;
+    let count = match (spec.no_links, spec.small_pages, project) {
+        (true, _, "botocore") => 0,
+        (false, true, _) => 3,
+        (false, false, "botocore") => 5_000,
+        _ => 120,
+    };
+    let prefix = if spec.files_on.is_some() { format!("{files}/packages") } else { "../../packages".to_owned() };
     let mut page = format!(
         "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.1\">\n    <title>Links for {project}</title>\n  </head>\n  <body>\n    <h1>Links for {project}</h1>\n"
     );
-    for i in 0..files {
+    for i in 0..count {
         page.push_str(&format!(
-            "    <a href=\"../../packages/{:02x}/{:02x}/{project}-1.{i}.0-py3-none-any.whl#sha256={:064x}\" data-requires-python=\"&gt;=3.8\">{project}-1.{i}.0-py3-none-any.whl</a><br />\n",
+            "    <a href=\"{prefix}/{:02x}/{:02x}/{project}-1.{i}.0-py3-none-any.whl#sha256={:064x}\" data-requires-python=\"&gt;=3.8\">{project}-1.{i}.0-py3-none-any.whl</a><br />\n",
             i % 251,
             i % 241,
             i * 104_729
@@ -816,6 +1114,7 @@ fn crate_index(lag: u64, at: u64) -> Response {
 
 fn feed(spec: &Spec) -> Response {
     let body = match &spec.feed {
+        Some(Feed::Endless) => return Response::new(200, "application/json", Body::Endless),
         Some(Feed::Tunasync { status, age }) => {
             let ts = age.map_or(0, |a| NOW - a);
             let jobs: Vec<String> = [
