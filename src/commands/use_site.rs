@@ -77,7 +77,11 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             }),
             Assignment::To(site) => {
                 let req = Request { site, upstream, security: args.security };
-                let edits = target.target().plan(&app.ctx, &host, &req)?;
+                let planned = target.target().plan_warned(&app.ctx, &host, &req)?;
+                for warning in &planned.warnings {
+                    app.out.warn(&format!("{target}: {warning}"));
+                }
+                let edits = planned.edits;
                 let changed = edits.iter().any(|e| e.is_change());
                 reports.push(TargetReport {
                     target: *target,

@@ -1,13 +1,15 @@
 //! apt: Debian and Ubuntu package sources.
 //!
 //! Reads `/etc/apt/sources.list` and `/etc/apt/sources.list.d/*.list` (one-line format) and
-//! `*.sources` (deb822), finds the entries of the distribution archive and rewrites only their
-//! URI. Third-party entries (PPAs, Docker, NodeSource, `file:`/`cdrom:`/`mirror+` URIs) are
-//! never touched. Security suites go to the official server unless `--security` is given.
-//! When no file names the archive at all (a minimal container), a `sources.list` is generated
+//! `*.sources` (deb822), finds the entries of the distribution archive and rewrites only the
+//! server in their URI. Third-party entries (PPAs, Docker, NodeSource, `file:`/`cdrom:` URIs)
+//! are never touched. Security suites go to the official server unless `--security` is given.
+//! When no file names any source at all (a minimal container), a `sources.list` is generated
 //! from os-release.
 //!
-//! A URI of an entry is the distribution archive when one of these holds:
+//! A URI of an entry is the distribution archive when one of these holds for the server it
+//! reads from (see [`uri`]: the URL itself, the same through Tor, or the upstream named after
+//! a package cache's address):
 //!
 //! - (a) **catalog URL**: it is a `debian`/`debian-security` (Debian) or `ubuntu`/`ubuntu-ports`
 //!   (Ubuntu) URL of a site in the catalog (the request's site, `upstream` and every other site),
@@ -31,33 +33,49 @@
 //!   Tailscale, WineHQ, …) is only ever changed by (a) or (b), and so is an entry signed by any
 //!   other key, even in `sources.list`.
 //!
+//! Some archive entries are kept as they are, and said so: a Tor onion service, a package cache
+//! that picks its upstream itself. One that takes its servers from a mirror list (apt's
+//! `mirror` method, Debian's cloud images) stops the command: `mirror` does not edit the list.
+//!
 //! Such an entry is rewritten when its suites belong to the host's release (the codename from
-//! `/etc/os-release`, with `-updates`, `-backports`, `-security`, … and Debian's `stable`,
-//! `testing`, `sid`, … aliases); one mixing those with other suites is refused. A `sources.list`
-//! is generated only when no entry is the archive of the host's release and none is the archive
-//! by (a)–(c) at all: an archive entry of another release (a release upgrade half done) stops
-//! the command with an error naming its file and line, and nothing is written.
+//! `/etc/os-release`, with `-updates`, `-backports`, `-security`, `-proposed-updates`, … and
+//! Debian's `stable`, `testing`, `sid`, `proposed-updates`, … aliases); one mixing those with
+//! other suites is refused, and so is any enabled archive entry of another release (a release
+//! upgrade half done): the command stops naming its file and line, and nothing is written.
 //!
 //! Security suites on an official server are kept as they are. On a mirror they go back to the
 //! official server (the catalog's `upstream` site; without one they stay where they are) unless
 //! `--security` sends them to the site: Debian to `upstream`'s `debian-security`, Ubuntu on
 //! ports architectures to its `ubuntu-ports`, Ubuntu on amd64/i386 to
 //! `http://security.ubuntu.com/ubuntu` (in the scheme of `upstream`'s `ubuntu` URL) when that
-//! `ubuntu` URL is an official Ubuntu server, else to the `ubuntu` URL itself. The generated
-//! `sources.list` follows the same rule. A stanza holding both archive and security suites
-//! needs one URL for both: on Ubuntu's official server that is the archive's
-//! (`archive.ubuntu.com` serves the security suites too); otherwise it is refused (split it).
+//! `ubuntu` URL is an official Ubuntu server, else to the `ubuntu` URL itself. A deb822 stanza
+//! holding archive and security suites that must go to different servers is split in two,
+//! the security suites in a copy below it. URIs that become the same are written once, and an
+//! entry that becomes a duplicate of an earlier one is disabled (see [`render`]).
 //!
-//! The core is pure: [`render`] and [`generate`] take text and a [`Rewrite`] and return text.
+//! The scheme: an entry that used https keeps it where the new server serves https (a site
+//! whose URL is https, or `deb.debian.org` and `security.debian.org`); else it gets the site's
+//! scheme, except http where the site is https but the root has no CA certificates.
+//!
+//! The core is pure: [`render::render_all`] and [`generate`] take text and a [`Rewrite`] and
+//! return text.
+
+mod parse;
+mod render;
+mod uri;
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::PathBuf;
 
 use anyhow::Result;
 use url::Url;
 
-use super::{Current, Distro, FileEdit, Host, Request, Target, edit, read_config};
+pub use parse::Format;
+use parse::{Entry, SignedBy};
+pub use render::{Input, Notes, Outcome, render, render_all};
+use uri::Form;
+
+use super::{Current, Distro, FileEdit, Host, Planned, Request, Target, edit, read_config};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -67,6 +85,7 @@ pub struct Apt;
 const SOURCES_LIST: &str = "/etc/apt/sources.list";
 const SOURCES_LIST_D: &str = "/etc/apt/sources.list.d";
 const OS_RELEASE: &str = "/etc/os-release";
+const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 impl Target for Apt {
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
@@ -84,81 +103,37 @@ impl Target for Apt {
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
+        self.plan_warned(ctx, host, req).map(|p| p.edits)
+    }
+
+    fn plan_warned(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Planned> {
         let family = family(ctx, host)?;
         let mut rw = Rewrite::for_request(family, host, req, !has_ca_certificates(ctx));
         rw.distribution.known.extend(catalog_urls(ctx, family)?);
-        let list_path = ctx.sys(SOURCES_LIST);
-        let mut list_text = None;
+        let sources = read_sources(ctx)?;
+        let inputs: Vec<Input<'_>> = sources.iter().map(Source::input).collect();
+        let mut outcome = render_all(&inputs, &rw).map_err(|(i, e)| sources[i].error(e, req, &rw, ctx))?;
         let mut edits = Vec::new();
-        let (mut any_archive, mut any_security) = (false, false);
-        // The first entry that is the archive but of another release: (file, line, suite).
-        let mut stray: Option<(PathBuf, usize, String)> = None;
-        for source in source_files(ctx)? {
-            let Some(text) = read_config(&source.path)? else {
-                continue;
+        for (i, source) in sources.iter().enumerate() {
+            if outcome.archive_files[i] || outcome.texts[i] != source.text {
+                edits.push(edit(source.path.clone(), Some(source.text.clone()), outcome.texts[i].clone()));
+            }
+        }
+        if !outcome.any_archive {
+            no_archive(ctx, &rw, &sources, &outcome)?;
+            // Nothing names the distribution archive (a minimal container): write it into
+            // `sources.list`, after what that file holds.
+            let list_path = ctx.sys(SOURCES_LIST);
+            let before = sources.iter().find(|s| s.path == list_path).map(|s| s.text.clone());
+            let base = match edits.iter().position(|e| e.path == list_path) {
+                Some(i) => edits.remove(i).after.map(|a| String::from_utf8(a).expect("rendered from text")),
+                None => before.clone(),
             };
-            if source.path == list_path {
-                list_text = Some(text.clone());
-            }
-            let entries = parse(source.format, &text).map_err(|e| source.error(e, req))?;
-            if stray.is_none() {
-                stray = rw
-                    .distribution
-                    .stray(&text, &entries, source.place)
-                    .map(|(line, suite)| (source.path.clone(), line, suite.to_owned()));
-            }
-            let mine = rw.distribution.classify_all(&text, &entries, source.place).map_err(|e| source.error(e, req))?;
-            if mine.is_empty() {
-                continue;
-            }
-            any_archive |= mine.iter().any(|c| c.roles.archive);
-            any_security |= mine.iter().any(|c| c.roles.security);
-            let after = render(source.format, source.place, &text, &rw).map_err(|e| source.error(e, req))?;
-            edits.push(edit(source.path, Some(text), after));
+            let after = generate(base.as_deref(), &rw, !outcome.any_security, &mut outcome.notes)
+                .map_err(|e| generate_error(e, ctx, &rw, &sources, &outcome, req))?;
+            edits.insert(0, edit(list_path, before, after));
         }
-        if any_archive {
-            return Ok(edits);
-        }
-        // The archive is there, but for another release than os-release names (a release
-        // upgrade half done): generating would add a second release next to it.
-        if let Some((path, line, suite)) = stray {
-            let codename = rw.distribution.codename.as_deref().unwrap_or_default();
-            let os_release = ctx.sys(OS_RELEASE);
-            return Err(Problem::parse(
-                &path,
-                Some(line),
-                format!(
-                    "suite `{suite}` does not match `{codename}`, the codename in `{}`",
-                    os_release.display()
-                ),
-            )
-            .hint(format!(
-                "finish the release upgrade first (`apt full-upgrade` brings `{}` up to date), or set the suite back to `{codename}`; nothing was changed",
-                os_release.display()
-            ))
-            .into());
-        }
-        // Nothing names the distribution archive (a minimal container): write it into
-        // `sources.list`, after what that file holds.
-        let base = match edits.iter().position(|e| e.path == list_path) {
-            Some(i) => edits.remove(i).after.map(|a| String::from_utf8(a).expect("rendered from text")),
-            None => list_text.clone(),
-        };
-        let after = generate(base.as_deref(), &rw, !any_security).map_err(|e| match e {
-            RenderError::Release(what) => Problem::bad(format!(
-                "no apt source names the {} archive, and `{}` {what}",
-                family.name(),
-                ctx.sys(OS_RELEASE).display()
-            ))
-            .hint(format!(
-                "`mirror` found no entry to rewrite and cannot write one here; edit `{}` by hand (see sources.list(5))",
-                list_path.display()
-            ))
-            .into(),
-            other => Source { path: list_path.clone(), format: Format::List, place: Place::Own }.error(other, req),
-        })?;
-        edits.insert(0, edit(list_path, list_text, after));
-        Ok(edits)
+        Ok(Planned { edits, warnings: warnings(ctx, outcome.notes) })
     }
 
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current> {
@@ -174,12 +149,10 @@ impl Target for Apt {
             derivative: derivative(family, host),
         };
         let mut current = Current::default();
-        for source in source_files(ctx)? {
-            let Some(text) = read_config(&source.path)? else {
-                continue;
-            };
-            let entries = parse(source.format, &text).map_err(|e| source.parse_error(e))?;
-            let mine = distribution.classify_all(&text, &entries, source.place).map_err(|e| source.parse_error(e))?;
+        for source in read_sources(ctx)? {
+            let entries = parse::parse(source.format, &source.text).map_err(|e| source.parse_error(e))?;
+            let mine =
+                distribution.classify_all(&source.text, &entries, source.place).map_err(|e| source.parse_error(e))?;
             if mine.is_empty() {
                 continue;
             }
@@ -190,7 +163,7 @@ impl Target for Apt {
                         let e = &entries[c.entry];
                         c.roles.archive && e.enabled && e.types.iter().any(|t| t == "deb")
                     })
-                    .map(|c| text[c.uri.clone()].trim_end_matches('/').to_owned());
+                    .map(|c| c.server(&source.text));
             }
             current.files.push(source.path);
         }
@@ -281,6 +254,12 @@ const THIRD_PARTY_HOSTS: &[&str] = &[
     "old-releases.ubuntu.com",
 ];
 
+/// Official servers known to serve https although the catalog names them with `http://`.
+const HTTPS_HOSTS: &[&str] = &["deb.debian.org", "security.debian.org"];
+
+/// Ubuntu's mirror-list service (`mirror://mirrors.ubuntu.com/mirrors.txt`).
+const UBUNTU_MIRROR_LISTS: &str = "mirrors.ubuntu.com";
+
 /// The files in `sources.list.d` a distribution writes its own archive into: Debian's and
 /// Ubuntu's deb822 files, what `apt modernize-sources` turns `sources.list` into, Pop!_OS's
 /// and Linux Mint's. Debian and Ubuntu ship no `.list` file there.
@@ -311,9 +290,26 @@ impl Place {
 /// Debian's release aliases, which name the same archive as a codename.
 const DEBIAN_ALIASES: &[&str] = &["stable", "oldstable", "oldoldstable", "testing", "unstable", "sid", "experimental"];
 
+/// Suites of the Debian archive that are aliases on their own, whatever the release:
+/// `proposed-updates` is `stable-proposed-updates`, `rc-buggy` is `experimental`.
+const DEBIAN_SUITES: &[&str] = &["proposed-updates", "rc-buggy"];
+
 /// Suffixes of the suites that belong to a release (`bookworm-updates`, `buster/updates`).
 const SUITE_SUFFIXES: &[&str] =
     &["", "-updates", "-backports", "-backports-sloppy", "-security", "-proposed", "-proposed-updates", "/updates"];
+
+/// Debian releases before buster: their archives left the mirrors for `archive.debian.org`.
+const DEBIAN_OUTDATED: &[&str] = &["stretch", "jessie", "wheezy", "squeeze", "lenny", "etch", "sarge", "woody"];
+
+/// The release a suite belongs to (`wheezy/updates` → `wheezy`).
+fn release_of(suite: &str) -> &str {
+    SUITE_SUFFIXES.iter().filter(|s| !s.is_empty()).find_map(|s| suite.strip_suffix(s)).unwrap_or(suite)
+}
+
+/// Whether a suite is one of the security suites (`-security`, `buster/updates`).
+fn is_security_suite(suite: &str) -> bool {
+    suite.ends_with("-security") || suite.ends_with("/updates")
+}
 
 /// Which entries belong to the distribution archive.
 #[derive(Debug, Clone)]
@@ -336,32 +332,63 @@ struct Roles {
     security: bool,
 }
 
+/// Why an archive URI is kept as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    /// A Tor onion service: another server would change what the user chose it for.
+    Onion,
+    /// A package cache that picks the upstream itself.
+    Cache,
+    /// apt's `mirror` method: the servers are in a list `mirror` does not edit.
+    MirrorList,
+}
+
 /// One URI of an entry that belongs to the distribution.
 #[derive(Debug, Clone)]
 struct Classified {
     entry: usize,
-    uri: Range<usize>,
+    /// Which of the entry's URIs.
+    index: usize,
     roles: Roles,
     ports: bool,
     official: bool,
+    form: Form,
+    pin: Option<Pin>,
 }
 
-/// The parts of a URI the rules look at.
+impl Classified {
+    /// The server the URI reads from, as [`Target::endpoint`] spells it.
+    fn server(&self, text: &str) -> String {
+        let entry_uri = |t: &str| t.trim_end_matches('/').to_owned();
+        match &self.form {
+            Form::Direct { url, .. } | Form::Cached { upstream: url, .. } => entry_uri(url.as_str()),
+            Form::CacheRemap { url } => entry_uri(url.as_str()),
+            Form::MirrorList { list } => entry_uri(list),
+            Form::Other => entry_uri(text),
+        }
+    }
+}
+
+/// The parts of a URL the rules look at.
 struct UriParts {
     host: String,
     /// The last non-empty path segment.
     last: Option<String>,
 }
 
-fn uri_parts(uri: &str) -> Option<UriParts> {
-    let lower = uri.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-        return None;
+impl UriParts {
+    /// The parts of a URL with a host.
+    fn of(url: &Url) -> Option<Self> {
+        url.host_str()?;
+        Some(Self::any(url))
     }
-    let url = Url::parse(uri).ok()?;
-    let host = url.host_str()?.to_ascii_lowercase();
-    let last = url.path_segments().and_then(|mut segs| segs.rfind(|s| !s.is_empty()).map(str::to_owned));
-    Some(UriParts { host, last })
+
+    /// The parts of any URL (a `file:` URL has an empty host).
+    fn any(url: &Url) -> Self {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let last = url.path_segments().and_then(|mut segs| segs.rfind(|s| !s.is_empty()).map(str::to_owned));
+        Self { host, last }
+    }
 }
 
 /// `http://a/b/` and `https://a/b` name the same tree.
@@ -373,10 +400,21 @@ fn same_url(a: &str, b: &str) -> bool {
     norm(a).eq_ignore_ascii_case(norm(b))
 }
 
+/// A URI the rules recognise as the archive, whatever its suites.
+struct Recognised {
+    form: Form,
+    parts: UriParts,
+    official: bool,
+    pin: Option<Pin>,
+}
+
 impl Distribution {
     fn suite_ok(&self, suite: &str) -> bool {
         if suite.ends_with('/') {
             return false;
+        }
+        if self.family == Family::Debian && DEBIAN_SUITES.contains(&suite) {
+            return true;
         }
         let Some(codename) = &self.codename else {
             return true;
@@ -392,19 +430,19 @@ impl Distribution {
     fn classify_all(&self, text: &str, entries: &[Entry], place: Place) -> Result<Vec<Classified>, RenderError> {
         let mut out = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            for uri in &entry.uris {
+            for (index, uri) in entry.uris.iter().enumerate() {
                 if let Some(c) = self.classify(&text[uri.clone()], entry, place)? {
-                    out.push(Classified { entry: i, uri: uri.clone(), ..c });
+                    out.push(Classified { entry: i, index, ..c });
                 }
             }
         }
         Ok(out)
     }
 
-    /// The first entry that rules (a)-(c) recognise as the archive but none of whose suites
-    /// belongs to the host's release: its line and its first suite.
+    /// The first enabled entry that rules (a)-(c) recognise as the archive but none of whose
+    /// suites belongs to the host's release: its line and its first suite.
     fn stray<'e>(&self, text: &str, entries: &'e [Entry], place: Place) -> Option<(usize, &'e str)> {
-        entries.iter().find_map(|entry| {
+        entries.iter().filter(|e| e.enabled).find_map(|entry| {
             let suites: Vec<&String> = entry.suites.iter().filter(|s| !s.ends_with('/')).collect();
             let stray = !suites.is_empty()
                 && !suites.iter().any(|s| self.suite_ok(s))
@@ -424,25 +462,70 @@ impl Distribution {
         }
     }
 
-    /// Rules (a)-(c), whatever the suites: `uri` of `entry` is the distribution archive. Returns
-    /// the URI's parts and whether its host is official.
-    fn recognise(&self, uri: &str, entry: &Entry, place: Place) -> Option<(UriParts, bool)> {
-        let parts = uri_parts(uri)?;
-        let tree = parts.last.as_deref().is_some_and(|l| self.family.trees().contains(&l));
-        let official = self.family.is_official_host(&parts.host);
-        let by_url = self.known.iter().any(|k| same_url(k, uri));
-        let by_host = official && (tree || (parts.host == "security.debian.org" && parts.last.is_none()));
-        let by_path = tree
-            && !entry.components.is_empty()
+    /// The conditions of rule (c) besides the path: the distribution's own components, file
+    /// and key.
+    fn own_archive(&self, entry: &Entry, place: Place) -> bool {
+        !entry.components.is_empty()
             && entry.components.iter().all(|c| self.family.components().contains(&c.as_str()))
-            && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str())
             && place == Place::Own
-            && self.archive_key(&entry.signed_by);
-        (by_url || by_host || by_path).then_some((parts, official))
+            && self.archive_key(&entry.signed_by)
+    }
+
+    fn is_tree(&self, last: Option<&str>) -> bool {
+        last.is_some_and(|l| self.family.trees().contains(&l))
+    }
+
+    /// Whether `host` serves the archive: an official server or a catalog site.
+    fn archive_host(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.family.is_official_host(&host)
+            || self.known.iter().any(|k| Url::parse(k).ok().and_then(|u| u.host_str().map(|h| h == host)) == Some(true))
+    }
+
+    /// Rules (a)-(c), whatever the suites: `uri` of `entry` is the distribution archive.
+    fn recognise(&self, uri: &str, entry: &Entry, place: Place) -> Option<Recognised> {
+        let form = uri::form(uri, |h| self.archive_host(h));
+        let (parts, pin) = match &form {
+            Form::Direct { url, .. } | Form::Cached { upstream: url, .. } => {
+                let parts = UriParts::of(url)?;
+                let tree = self.is_tree(parts.last.as_deref());
+                let official = self.family.is_official_host(&parts.host);
+                let by_url = self.known.iter().any(|k| same_url(k, url.as_str()));
+                let by_host = official && (tree || (parts.host == "security.debian.org" && parts.last.is_none()));
+                let by_path =
+                    tree && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str()) && self.own_archive(entry, place);
+                if !(by_url || by_host || by_path) {
+                    return None;
+                }
+                let pin = parts.host.ends_with(".onion").then_some(Pin::Onion);
+                (parts, pin)
+            }
+            Form::CacheRemap { url } => {
+                let parts = UriParts::of(url)?;
+                if !(self.is_tree(parts.last.as_deref()) && self.own_archive(entry, place)) {
+                    return None;
+                }
+                (parts, Some(Pin::Cache))
+            }
+            Form::MirrorList { list } => {
+                let url = Url::parse(list).ok()?;
+                let mut parts = UriParts::any(&url);
+                // The list's name tells the tree: `/etc/apt/mirrors/debian-security.list`.
+                parts.last = parts.last.map(|l| l.trim_end_matches(".list").trim_end_matches(".txt").to_owned());
+                let ubuntu_lists = self.family == Family::Ubuntu && parts.host == UBUNTU_MIRROR_LISTS;
+                if !((self.is_tree(parts.last.as_deref()) || ubuntu_lists) && self.own_archive(entry, place)) {
+                    return None;
+                }
+                (parts, Some(Pin::MirrorList))
+            }
+            Form::Other => return None,
+        };
+        let official = self.family.is_official_host(&parts.host);
+        Some(Recognised { form, parts, official, pin })
     }
 
     fn classify(&self, uri: &str, entry: &Entry, place: Place) -> Result<Option<Classified>, RenderError> {
-        let Some((parts, official)) = self.recognise(uri, entry, place) else {
+        let Some(Recognised { form, parts, official, pin }) = self.recognise(uri, entry, place) else {
             return Ok(None);
         };
         let (ok, other): (Vec<&String>, Vec<&String>) = entry.suites.iter().partition(|s| self.suite_ok(s));
@@ -462,7 +545,7 @@ impl Distribution {
             || parts.last.as_deref() == Some("debian-security");
         let mut roles = Roles::default();
         for suite in &entry.suites {
-            if security_tree || suite.ends_with("-security") || suite.ends_with("/updates") {
+            if security_tree || is_security_suite(suite) {
                 roles.security = true;
             } else {
                 roles.archive = true;
@@ -470,7 +553,7 @@ impl Distribution {
         }
         let ports = self.family == Family::Ubuntu
             && (parts.host == "ports.ubuntu.com" || parts.last.as_deref() == Some("ubuntu-ports"));
-        Ok(Some(Classified { entry: 0, uri: 0..0, roles, ports, official }))
+        Ok(Some(Classified { entry: 0, index: 0, roles, ports, official, form, pin }))
     }
 }
 
@@ -548,12 +631,12 @@ pub struct Rewrite {
     /// Where the archive suites go.
     pub archive: Dest,
     pub security: Security,
-    /// Write `http://` where the URL is `https://` (no CA certificates on the system).
-    pub plain_http: bool,
+    /// The root has no CA certificates: apt cannot verify https servers there.
+    pub no_ca_certificates: bool,
 }
 
 impl Rewrite {
-    fn for_request(family: Family, host: &Host, req: &Request<'_>, plain_http: bool) -> Self {
+    fn for_request(family: Family, host: &Host, req: &Request<'_>, no_ca_certificates: bool) -> Self {
         let mut known = Vec::new();
         for site in std::iter::once(req.site).chain(req.upstream) {
             for repo in family.repos() {
@@ -579,7 +662,7 @@ impl Rewrite {
             host_ports: family == Family::Ubuntu && host.ubuntu_ports(),
             archive: Dest::from_site(req.site, Via::Site),
             security,
-            plain_http,
+            no_ca_certificates,
         }
     }
 
@@ -592,31 +675,70 @@ impl Rewrite {
         }
     }
 
-    fn finish(&self, url: &str, slash: bool) -> String {
-        let url = url.trim_end_matches('/');
-        let url = match url.strip_prefix("https://") {
-            Some(rest) if self.plain_http => format!("http://{rest}"),
-            _ => url.to_owned(),
-        };
-        if slash { format!("{url}/") } else { url }
+    /// The catalog URL an archive URI goes to.
+    fn archive_dest(&self, c: &Classified) -> Result<&str, RenderError> {
+        self.archive.get(self.repo_for(false, c.ports))
     }
 
-    /// The URL an archive entry should use.
-    fn archive_url(&self, c: &Classified, slash: bool) -> Result<String, RenderError> {
-        let url = self.archive.get(self.repo_for(false, c.ports))?;
-        Ok(self.finish(url, slash))
-    }
-
-    /// The URL a security entry should use (`None`: keep it as it is).
-    fn security_url(&self, c: &Classified, slash: bool) -> Result<Option<String>, RenderError> {
+    /// The catalog URL a security URI goes to (`None`: keep it as it is); `alone`: in an entry
+    /// without archive suites (see [`Dest::security`]).
+    fn security_dest(&self, c: &Classified, alone: bool) -> Result<Option<&str>, RenderError> {
         let dest = match &self.security {
             Security::Untouched => return Ok(None),
             Security::Official(_) if c.official => return Ok(None),
             Security::Official(dest) | Security::Site(dest) => dest,
         };
-        let url = dest.security(self.repo_for(true, c.ports), !c.roles.archive)?;
-        Ok(Some(self.finish(url, slash)))
+        dest.security(self.repo_for(true, c.ports), alone).map(Some)
     }
+
+    /// `original`, the URI of `c`, pointed at `dest` (a catalog URL) in the same way: the
+    /// transport or cache in front, the final `/`, and https where it used https and `dest`
+    /// serves it. A change from https to http is told in `notes` with `at` (file and line).
+    fn point(&self, c: &Classified, original: &str, dest: &str, notes: &mut Notes, at: &str) -> String {
+        let was_https = c.form.upstream().is_some_and(|u| u.scheme() == "https");
+        let (dest_https, host, rest) = split_url(dest);
+        let can_https = dest_https || HTTPS_HOSTS.contains(&host.as_str());
+        let tls = c.form.tls_by_apt();
+        let https = if was_https {
+            can_https
+        } else if dest_https && tls && self.no_ca_certificates {
+            notes.http_for_lack_of_ca = true;
+            false
+        } else {
+            dest_https
+        };
+        if https && tls && self.no_ca_certificates {
+            notes.https_without_ca = true;
+        }
+        let slash = if original.ends_with('/') { "/" } else { "" };
+        let new = c.form.with(https, &format!("{rest}{slash}"));
+        if was_https && !https && new != original {
+            notes.warn(format!(
+                "{at}: `{original}` becomes `{new}`: `{host}` is known only over http, and `mirror` does not turn https into http silently"
+            ));
+        }
+        new
+    }
+
+    /// A catalog URL for a generated entry: the site's scheme, but http without CA
+    /// certificates.
+    fn fresh(&self, dest: &str, notes: &mut Notes) -> String {
+        let (https, _, rest) = split_url(dest);
+        if https && self.no_ca_certificates {
+            notes.http_for_lack_of_ca = true;
+            return format!("http://{rest}");
+        }
+        format!("{}://{rest}", if https { "https" } else { "http" })
+    }
+}
+
+/// A catalog URL's scheme (https or not), lowercase host and what follows `scheme://`,
+/// without a final `/`.
+fn split_url(url: &str) -> (bool, String, String) {
+    let url = url.trim_end_matches('/');
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split(['/', ':']).next().unwrap_or_default().to_ascii_lowercase();
+    (scheme.eq_ignore_ascii_case("https"), host, rest.to_owned())
 }
 
 /// What the pure core can fail with.
@@ -624,302 +746,25 @@ impl Rewrite {
 pub enum RenderError {
     /// The text is not a valid sources file.
     Parse { line: usize, message: String },
+    /// The entry cannot be rewritten safely; `hint` is the way out.
+    Refused { line: usize, message: String, hint: String },
+    /// An enabled archive entry of another release than the host's.
+    Stray { line: usize, suite: String },
     /// A site lacks a repository an entry needs.
     Missing { repo: Repo, via: Via },
     /// The release cannot be generated for (no or an outdated codename).
     Release(String),
 }
 
-/// The two file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// One-line `deb URI SUITE COMPONENTS` (`*.list`).
-    List,
-    /// deb822 stanzas (`*.sources`).
-    Sources,
-}
-
-/// One source entry: a line of a `.list` file or a stanza of a `.sources` file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Entry {
-    /// 1-based line of the line or of the stanza's first field.
-    line: usize,
-    types: Vec<String>,
-    enabled: bool,
-    /// Byte ranges of the URIs in the text.
-    uris: Vec<Range<usize>>,
-    suites: Vec<String>,
-    components: Vec<String>,
-    signed_by: SignedBy,
-}
-
-/// The keys an entry names (`[signed-by=…]`, `Signed-By:`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-enum SignedBy {
-    /// No key: any key apt trusts.
-    #[default]
-    Absent,
-    /// Keyring files or fingerprints.
-    Keys(Vec<String>),
-    /// An ASCII-armoured key block in the field itself.
-    Inline,
-}
-
-impl SignedBy {
-    /// From the words of the value (keys are separated by blanks or commas).
-    fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut keys = Vec::new();
-        for word in words {
-            if word.starts_with("-----BEGIN") {
-                return Self::Inline;
-            }
-            keys.extend(word.split(',').filter(|k| !k.is_empty()).map(str::to_owned));
-        }
-        if keys.is_empty() { Self::Absent } else { Self::Keys(keys) }
-    }
-
-    /// From the options of a one-line entry (`arch=amd64 signed-by=/usr/share/keyrings/x.gpg`).
-    fn from_options(options: &str) -> Self {
-        options
-            .split_whitespace()
-            .filter_map(|o| o.split_once('='))
-            .filter(|(name, _)| name.trim_end_matches(['+', '-']).eq_ignore_ascii_case("signed-by"))
-            .map(|(_, value)| Self::from_words([value]))
-            .next_back()
-            .unwrap_or_default()
-    }
-}
-
-fn parse(format: Format, text: &str) -> Result<Vec<Entry>, RenderError> {
-    match format {
-        Format::List => parse_list(text),
-        Format::Sources => parse_sources(text),
-    }
-}
-
-/// Lines with their 1-based number and byte offset, without `\n` or `\r\n`.
-fn lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
-    let mut offset = 0;
-    text.split_inclusive('\n').enumerate().map(move |(i, raw)| {
-        let start = offset;
-        offset += raw.len();
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        (i + 1, start, line)
-    })
-}
-
-fn parse_error(line: usize, message: impl Into<String>) -> RenderError {
-    RenderError::Parse { line, message: message.into() }
-}
-
-/// The next word of a one-line entry from byte `pos`: runs of non-blanks, where `[…]` and
-/// `"…"` may hold blanks (apt's `ParseQuoteWord`; `cdrom:[Debian GNU/Linux 12]/`).
-fn next_word(s: &str, pos: usize, line: usize) -> Result<Option<Range<usize>>, RenderError> {
-    let bytes = s.as_bytes();
-    let mut i = pos;
-    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    if i == bytes.len() {
-        return Ok(None);
-    }
-    let start = i;
-    while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
-        let close = match bytes[i] {
-            b'[' => Some(b']'),
-            b'"' => Some(b'"'),
-            _ => None,
-        };
-        if let Some(close) = close {
-            let end = bytes[i + 1..]
-                .iter()
-                .position(|&b| b == close)
-                .ok_or_else(|| parse_error(line, format!("unterminated `{}`", char::from(bytes[i]))))?;
-            i += end + 1;
-        }
-        i += 1;
-    }
-    Ok(Some(start..i))
-}
-
-fn parse_list(text: &str) -> Result<Vec<Entry>, RenderError> {
-    let mut entries = Vec::new();
-    for (no, start, line) in lines(text) {
-        let content = line.split('#').next().unwrap_or_default();
-        if content.trim().is_empty() {
-            continue;
-        }
-        let ty_range = next_word(content, 0, no)?.expect("not blank");
-        let ty = &content[ty_range.clone()];
-        if ty != "deb" && ty != "deb-src" {
-            return Err(parse_error(no, format!("expected `deb` or `deb-src`, found `{ty}`")));
-        }
-        let mut pos = ty_range.end;
-        let rest = &content[pos..];
-        let mut signed_by = SignedBy::Absent;
-        if rest.trim_start().starts_with('[') {
-            let open = pos + (rest.len() - rest.trim_start().len());
-            let close = content[open..].find(']').ok_or_else(|| parse_error(no, "unterminated `[` in the options"))?;
-            signed_by = SignedBy::from_options(&content[open + 1..open + close]);
-            pos = open + close + 1;
-        }
-        let uri = next_word(content, pos, no)?.ok_or_else(|| parse_error(no, format!("`{ty}` line has no URI")))?;
-        let suite = next_word(content, uri.end, no)?
-            .ok_or_else(|| parse_error(no, format!("`{ty}` line has no suite after `{}`", &content[uri.clone()])))?;
-        let mut components = Vec::new();
-        let mut pos = suite.end;
-        while let Some(word) = next_word(content, pos, no)? {
-            components.push(content[word.clone()].to_owned());
-            pos = word.end;
-        }
-        let suite_text = &content[suite];
-        if suite_text.ends_with('/') && !components.is_empty() {
-            return Err(parse_error(
-                no,
-                format!("suite `{suite_text}` is an exact path (it ends in `/`) and takes no components"),
-            ));
-        }
-        if !suite_text.ends_with('/') && components.is_empty() {
-            return Err(parse_error(
-                no,
-                format!("suite `{suite_text}` needs components (like `main`), or a `/` at its end for an exact path"),
-            ));
-        }
-        entries.push(Entry {
-            line: no,
-            types: vec![ty.to_owned()],
-            enabled: true,
-            uris: std::iter::once(start + uri.start..start + uri.end).collect(),
-            suites: vec![suite_text.to_owned()],
-            components,
-            signed_by,
-        });
-    }
-    Ok(entries)
-}
-
-/// A field of a deb822 stanza.
-struct Field {
-    name: String,
-    line: usize,
-    /// Byte ranges of the whitespace-separated words of the value, over all its lines.
-    words: Vec<Range<usize>>,
-}
-
-fn words(line: &str, offset: usize) -> impl Iterator<Item = Range<usize>> + '_ {
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        let rest = &line[pos..];
-        let skip = rest.len() - rest.trim_start().len();
-        let start = pos + skip;
-        if start >= line.len() {
-            return None;
-        }
-        let len = line[start..].find(char::is_whitespace).unwrap_or(line.len() - start);
-        pos = start + len;
-        Some(offset + start..offset + start + len)
-    })
-}
-
-fn parse_sources(text: &str) -> Result<Vec<Entry>, RenderError> {
-    let mut entries = Vec::new();
-    let mut stanza: Vec<Field> = Vec::new();
-    for (no, start, line) in lines(text) {
-        if line.trim().is_empty() {
-            if !stanza.is_empty() {
-                entries.push(finish_stanza(text, std::mem::take(&mut stanza))?);
-            }
-            continue;
-        }
-        if line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with([' ', '\t']) {
-            let field = stanza
-                .last_mut()
-                .ok_or_else(|| parse_error(no, "continuation line (it starts with a blank) outside a field"))?;
-            field.words.extend(words(line, start));
-            continue;
-        }
-        let Some((name, value)) =
-            line.split_once(':').filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
-        else {
-            return Err(parse_error(no, format!("expected `Field: value`, found `{}`", line.trim())));
-        };
-        let name = name.to_ascii_lowercase();
-        if stanza.iter().any(|f| f.name == name) {
-            return Err(parse_error(no, format!("field `{}` appears twice in one stanza", &line[..name.len()])));
-        }
-        let value_start = start + name.len() + 1;
-        stanza.push(Field { name, line: no, words: words(value, value_start).collect() });
-    }
-    if !stanza.is_empty() {
-        entries.push(finish_stanza(text, stanza)?);
-    }
-    Ok(entries)
-}
-
-fn finish_stanza(text: &str, stanza: Vec<Field>) -> Result<Entry, RenderError> {
-    let line = stanza[0].line;
-    let get = |name: &str| stanza.iter().find(|f| f.name == name);
-    let strings = |f: &Field| -> Vec<String> { f.words.iter().map(|r| text[r.clone()].to_owned()).collect() };
-    let require = |name: &str, shown: &str| {
-        get(name)
-            .filter(|f| !f.words.is_empty())
-            .ok_or_else(|| parse_error(line, format!("stanza has no `{shown}` field")))
-    };
-    let types = strings(require("types", "Types")?);
-    let uris = require("uris", "URIs")?.words.clone();
-    let suites = strings(require("suites", "Suites")?);
-    let components = get("components").map(strings).unwrap_or_default();
-    let signed_by =
-        get("signed-by").map(|f| SignedBy::from_words(f.words.iter().map(|r| &text[r.clone()]))).unwrap_or_default();
-    let enabled = get("enabled").and_then(|f| f.words.first()).is_none_or(|w| {
-        !matches!(text[w.clone()].to_ascii_lowercase().as_str(), "no" | "false" | "off" | "without" | "disable")
-    });
-    Ok(Entry { line, types, enabled, uris, suites, components, signed_by })
-}
-
-/// Rewrites the URIs of the distribution archive's entries in `text` (a `.list` or `.sources`
-/// file at `place`) for `rw`. Everything else is kept byte for byte.
-pub fn render(format: Format, place: Place, text: &str, rw: &Rewrite) -> Result<String, RenderError> {
-    let entries = parse(format, text)?;
-    let mut replacements: Vec<(Range<usize>, String)> = Vec::new();
-    for c in rw.distribution.classify_all(text, &entries, place)? {
-        let original = &text[c.uri.clone()];
-        let slash = original.ends_with('/');
-        let archive = if c.roles.archive { Some(rw.archive_url(&c, slash)?) } else { None };
-        let security = if c.roles.security {
-            Some(rw.security_url(&c, slash)?.unwrap_or_else(|| original.to_owned()))
-        } else {
-            None
-        };
-        let new = match (archive, security) {
-            (Some(a), Some(s)) if a != s => {
-                return Err(parse_error(entries[c.entry].line, "stanza mixes security and archive suites; split it"));
-            }
-            (Some(url), _) | (None, Some(url)) => url,
-            (None, None) => continue,
-        };
-        if new != original {
-            replacements.push((c.uri, new));
-        }
-    }
-    let mut out = text.to_owned();
-    for (range, new) in replacements.into_iter().rev() {
-        out.replace_range(range, &new);
-    }
-    Ok(out)
-}
-
-/// Debian releases before buster: their archives left the mirrors.
-const DEBIAN_OUTDATED: &[&str] = &["stretch", "jessie", "wheezy", "squeeze", "lenny", "etch", "sarge", "woody"];
-
 /// The one-line entries for the distribution, from os-release, appended to `existing` (a
 /// `sources.list` without archive entries, kept as it is) or as a new file. `with_security`:
 /// also write the security suite (false when some file already has it).
-pub fn generate(existing: Option<&str>, rw: &Rewrite, with_security: bool) -> Result<String, RenderError> {
+pub fn generate(
+    existing: Option<&str>,
+    rw: &Rewrite,
+    with_security: bool,
+    notes: &mut Notes,
+) -> Result<String, RenderError> {
     let family = rw.distribution.family;
     if let Some(id) = &rw.distribution.derivative {
         return Err(RenderError::Release(format!(
@@ -939,7 +784,7 @@ pub fn generate(existing: Option<&str>, rw: &Rewrite, with_security: bool) -> Re
         (Family::Ubuntu, _) => "main restricted universe multiverse",
     };
     let unstable = family == Family::Debian && matches!(codename, "sid" | "unstable");
-    let archive = rw.finish(rw.archive.get(rw.repo_for(false, false))?, false);
+    let archive = rw.fresh(rw.archive.get(rw.repo_for(false, false))?, notes);
     let mut suites = vec![codename.to_owned()];
     if !unstable {
         suites.push(format!("{codename}-updates"));
@@ -964,7 +809,7 @@ pub fn generate(existing: Option<&str>, rw: &Rewrite, with_security: bool) -> Re
         };
         match dest {
             Some(dest) => {
-                let url = rw.finish(dest.security(rw.repo_for(true, false), true)?, false);
+                let url = rw.fresh(dest.security(rw.repo_for(true, false), true)?, notes);
                 out.push_str(&format!("deb {url} {suite} {components}\n"));
             }
             None => out.push_str(&format!(
@@ -988,25 +833,57 @@ pub fn generate(existing: Option<&str>, rw: &Rewrite, with_security: bool) -> Re
     })
 }
 
-/// A sources file apt reads.
+/// A sources file apt reads, with its text.
 struct Source {
     path: PathBuf,
     format: Format,
     place: Place,
+    text: String,
 }
 
 impl Source {
+    fn input(&self) -> Input<'_> {
+        Input { name: self.path.display().to_string(), format: self.format, place: self.place, text: &self.text }
+    }
+
     fn parse_error(&self, e: RenderError) -> anyhow::Error {
         match e {
             RenderError::Parse { line, message } => Problem::parse(&self.path, Some(line), message).into(),
+            RenderError::Refused { line, message, hint } => {
+                Problem::bad(format!("`{}` line {line}: {message}", self.path.display())).hint(hint).into()
+            }
+            RenderError::Stray { line, suite } => Problem::bad(format!(
+                "`{}` line {line}: suite `{suite}` is not the host's release",
+                self.path.display()
+            ))
+            .into(),
             RenderError::Missing { repo, .. } => Problem::bad(format!("no URL for `{repo}`")).into(),
             RenderError::Release(what) => Problem::bad(what).into(),
         }
     }
 
-    fn error(&self, e: RenderError, req: &Request<'_>) -> anyhow::Error {
+    fn error(&self, e: RenderError, req: &Request<'_>, rw: &Rewrite, ctx: &Context) -> anyhow::Error {
         match e {
             RenderError::Missing { repo, via } => missing(repo, via, req),
+            // The archive is there, but for another release than os-release names (a release
+            // upgrade half done): switching only part of it would hide that.
+            RenderError::Stray { line, suite } => {
+                let codename = rw.distribution.codename.as_deref().unwrap_or_default();
+                let os_release = ctx.sys(OS_RELEASE);
+                Problem::parse(
+                    &self.path,
+                    Some(line),
+                    format!(
+                        "suite `{suite}` does not match `{codename}`, the codename in `{}`",
+                        os_release.display()
+                    ),
+                )
+                .hint(format!(
+                    "finish the release upgrade first (`apt full-upgrade` brings `{}` up to date, then every entry names `{codename}`), or set this entry's suite to `{codename}`; nothing was changed",
+                    os_release.display()
+                ))
+                .into()
+            }
             other => self.parse_error(other),
         }
     }
@@ -1027,45 +904,144 @@ fn missing(repo: Repo, via: Via, req: &Request<'_>) -> anyhow::Error {
     .into()
 }
 
+/// No entry names the archive: an error when entries of the distribution's own files name
+/// something else (they are its archive, or what stands for it), or when the host is a
+/// derivative that has entries; `Ok` when generating a `sources.list` is right.
+fn no_archive(ctx: &Context, rw: &Rewrite, sources: &[Source], outcome: &Outcome) -> Result<()> {
+    let family = rw.distribution.family;
+    let os_release = ctx.sys(OS_RELEASE);
+    let first = outcome.unknown_own.as_ref().or(match &rw.distribution.derivative {
+        Some(_) => outcome.first_entries.iter().flatten().next(),
+        None => None,
+    });
+    let Some((i, line, uri)) = first else { return Ok(()) };
+    let path = sources[*i].path.display();
+    let (message, hint) = match &rw.distribution.derivative {
+        Some(id) => (
+            format!(
+                "`{uri}` is not the {} archive, and `{}` says `ID={id}`, a derivative whose own archive `mirror` does not know",
+                family.name(),
+                os_release.display()
+            ),
+            format!(
+                "`mirror` switches only {}'s own archive; point the entries of `{path}` at a mirror of `{id}` by hand; nothing was changed",
+                family.name()
+            ),
+        ),
+        None => (
+            format!("`{uri}` is not a {} archive `mirror` recognises, and no entry names one", family.name()),
+            format!(
+                "`mirror` switches entries whose URI ends in {} or is a URL of a catalog site (`mirror list apt`); point this one at such a URL by hand, or describe its site in `~/.config/mirror/mirrors/<id>.toml`; nothing was changed",
+                family.trees().iter().map(|t| format!("`/{t}`")).collect::<Vec<_>>().join(" or ")
+            ),
+        ),
+    };
+    Err(Problem::bad(format!("`{path}` line {line}: {message}")).hint(hint).into())
+}
+
+/// Why a `sources.list` cannot be generated.
+fn generate_error(
+    e: RenderError,
+    ctx: &Context,
+    rw: &Rewrite,
+    sources: &[Source],
+    outcome: &Outcome,
+    req: &Request<'_>,
+) -> anyhow::Error {
+    let list_path = ctx.sys(SOURCES_LIST);
+    match e {
+        RenderError::Release(what) => {
+            let read: Vec<String> = outcome
+                .first_entries
+                .iter()
+                .flatten()
+                .map(|(i, line, uri)| format!("`{}` line {line} names `{uri}`", sources[*i].path.display()))
+                .collect();
+            let read = if read.is_empty() { "apt has no entries at all".to_owned() } else { read.join("; ") };
+            let hint = match &rw.distribution.derivative {
+                Some(id) => format!(
+                    "add the entries of `{id}`'s own archive by hand (see sources.list(5)); nothing was changed"
+                ),
+                None => format!(
+                    "`mirror` found no entry to rewrite and cannot write one here; write the entries into `{}` by hand (see sources.list(5))",
+                    list_path.display()
+                ),
+            };
+            Problem::bad(format!(
+                "no apt source names the {} archive ({read}), and `{}` {what}",
+                rw.distribution.family.name(),
+                ctx.sys(OS_RELEASE).display()
+            ))
+            .hint(hint)
+            .into()
+        }
+        other => Source { path: list_path, format: Format::List, place: Place::Own, text: String::new() }
+            .error(other, req, rw, ctx),
+    }
+}
+
+/// What to tell the user besides the edits: the notes of the rewrite, and CA certificates.
+fn warnings(ctx: &Context, notes: Notes) -> Vec<String> {
+    let bundle = ctx.sys(CA_BUNDLE);
+    let mut out = notes.warnings;
+    if notes.https_without_ca {
+        out.push(format!(
+            "no CA certificates under the root (`{}`): apt there cannot verify the https servers its sources name; install `ca-certificates`",
+            bundle.display()
+        ));
+    }
+    if notes.http_for_lack_of_ca {
+        out.push(format!(
+            "no CA certificates under the root (`{}`): wrote `http://` where the site serves https; install `ca-certificates` and run `mirror use` again for https",
+            bundle.display()
+        ));
+    }
+    out
+}
+
 /// `sources.list`, then `sources.list.d/*.list` and `*.sources` sorted by name (files whose
-/// names apt ignores are skipped).
-fn source_files(ctx: &Context) -> Result<Vec<Source>> {
-    let mut files = vec![Source { path: ctx.sys(SOURCES_LIST), format: Format::List, place: Place::Own }];
+/// names apt ignores are skipped), with their text; files that do not exist are left out.
+fn read_sources(ctx: &Context) -> Result<Vec<Source>> {
+    let mut files = vec![(ctx.sys(SOURCES_LIST), Format::List, Place::Own)];
     let dir = ctx.sys(SOURCES_LIST_D);
-    let listing = match std::fs::read_dir(&dir) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+    match std::fs::read_dir(&dir) {
+        Ok(listing) => {
+            let mut found = Vec::new();
+            for entry in listing {
+                let entry = entry.map_err(|e| {
+                    anyhow::Error::new(e).context(Problem::bad(format!("could not read `{}`", dir.display())))
+                })?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let format = if name.ends_with(".list") {
+                    Format::List
+                } else if name.ends_with(".sources") {
+                    Format::Sources
+                } else {
+                    continue;
+                };
+                if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) {
+                    continue;
+                }
+                found.push((name, format));
+            }
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            files.extend(found.into_iter().map(|(name, format)| (dir.join(&name), format, Place::of(&name))));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => {
             return Err(anyhow::Error::new(e).context(
                 Problem::bad(format!("could not read `{}`", dir.display()))
                     .hint("run the same command with `sudo`, or fix the folder's permissions"),
             ));
         }
-    };
-    let mut found = Vec::new();
-    for entry in listing {
-        let entry = entry
-            .map_err(|e| anyhow::Error::new(e).context(Problem::bad(format!("could not read `{}`", dir.display()))))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let format = if name.ends_with(".list") {
-            Format::List
-        } else if name.ends_with(".sources") {
-            Format::Sources
-        } else {
-            continue;
-        };
-        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) {
-            continue;
-        }
-        found.push((name, format));
     }
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    files.extend(found.into_iter().map(|(name, format)| Source {
-        path: dir.join(&name),
-        format,
-        place: Place::of(&name),
-    }));
-    Ok(files)
+    let mut sources = Vec::new();
+    for (path, format, place) in files {
+        if let Some(text) = read_config(&path)? {
+            sources.push(Source { path, format, place, text });
+        }
+    }
+    Ok(sources)
 }
 
 fn family(ctx: &Context, host: &Host) -> Result<Family> {
@@ -1106,7 +1082,7 @@ fn derivative(family: Family, host: &Host) -> Option<String> {
 /// Whether apt can verify https servers: without CA certificates it cannot, and a minimal
 /// image often has none.
 fn has_ca_certificates(ctx: &Context) -> bool {
-    ctx.sys("/etc/ssl/certs/ca-certificates.crt").is_file() || ctx.sys("/usr/share/ca-certificates").is_dir()
+    ctx.sys(CA_BUNDLE).is_file() || ctx.sys("/usr/share/ca-certificates").is_dir()
 }
 
 #[cfg(test)]

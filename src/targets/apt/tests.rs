@@ -105,19 +105,18 @@ const BUSTER: &str = "ID=debian\nVERSION_ID=\"10\"\nVERSION_CODENAME=buster\n";
 const TRIXIE: &str = "ID=debian\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\n";
 const SID: &str = "ID=debian\nVERSION_CODENAME=sid\n";
 const FORKY_SID: &str = "PRETTY_NAME=\"Debian GNU/Linux forky/sid\"\nID=debian\nVERSION_CODENAME=forky\n";
-const NOBLE: &str =
-    "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n";
-const JAMMY: &str =
-    "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
+const NOBLE: &str = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n";
+const JAMMY: &str = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
 
-/// A request's rewrite: `site`, the official upstream unless `no_upstream`, `--security`.
+/// A request's rewrite: `site`, the official upstream unless `no_upstream`, `--security`, a
+/// root without CA certificates.
 struct Opts {
     security: bool,
     no_upstream: bool,
-    plain_http: bool,
+    no_ca: bool,
 }
 
-const DEFAULT: Opts = Opts { security: false, no_upstream: false, plain_http: false };
+const DEFAULT: Opts = Opts { security: false, no_upstream: false, no_ca: false };
 
 fn rewrite(h: &Host, site_text: &str, o: &Opts) -> Rewrite {
     rewrite_with(h, site_text, UPSTREAM, o)
@@ -133,7 +132,7 @@ fn rewrite_with(h: &Host, site_text: &str, upstream_text: &str, o: &Opts) -> Rew
         Distro::Ubuntu => Family::Ubuntu,
         other => panic!("{other:?}"),
     };
-    Rewrite::for_request(family, h, &req, o.plain_http)
+    Rewrite::for_request(family, h, &req, o.no_ca)
 }
 
 /// Renders `text` as a file the distribution wrote (`sources.list`, `debian.sources`, …).
@@ -192,17 +191,17 @@ fn snapshot_ubuntu2204_on_arm64_goes_to_ports() {
 fn idempotent_for_every_fixture_site_and_option() {
     for (name, format, text, h) in cases() {
         for site_text in [TUNA, USTC, UPSTREAM, ODD] {
-            for (security, no_upstream, plain_http) in [
+            for (security, no_upstream, no_ca) in [
                 (false, false, false),
                 (true, false, false),
                 (false, true, false),
                 (false, false, true),
                 (true, true, true),
             ] {
-                let o = Opts { security, no_upstream, plain_http };
+                let o = Opts { security, no_upstream, no_ca };
                 let once = run(format, text, &h, site_text, &o);
                 let twice = run(format, &once, &h, site_text, &o);
-                assert_eq!(once, twice, "{name} security={security} no_upstream={no_upstream} plain={plain_http}");
+                assert_eq!(once, twice, "{name} security={security} no_upstream={no_upstream} plain={no_ca}");
             }
         }
     }
@@ -221,7 +220,7 @@ fn tuna_then_ustc_equals_ustc_directly() {
 }
 
 #[test]
-fn tuna_then_upstream_gives_back_the_stock_files() {
+fn tuna_then_upstream_gives_back_the_official_servers() {
     for (name, format, text, h) in cases() {
         if name == "ubuntu2204" {
             continue; // cn.archive.ubuntu.com is official but not the catalog's upstream
@@ -229,12 +228,15 @@ fn tuna_then_upstream_gives_back_the_stock_files() {
         let there = run(format, text, &h, TUNA, &DEFAULT);
         assert_ne!(there, text, "{name}");
         let back = run(format, &there, &h, UPSTREAM, &DEFAULT);
-        let stock = match name {
-            // The stock file uses https; upstream in the catalog is http.
-            "debian13-inline" => text.replace("https://deb.debian.org/debian/", "http://deb.debian.org/debian/"),
-            // A country server comes back as the catalog's redirector.
-            "debian12-signed" => text.replace("http://ftp.de.debian.org/", "http://deb.debian.org/"),
-            _ => text.to_owned(),
+        // TUNA is https, and deb.debian.org serves https too: the archive keeps https (only
+        // `restore` gives the very bytes back). Ubuntu's servers are http only.
+        let stock = if name.starts_with("debian") {
+            text.replace("http://ftp.de.debian.org/", "http://deb.debian.org/")
+                .replace("http://deb.debian.org/debian-security", "@SECURITY@")
+                .replace("http://deb.debian.org/debian", "https://deb.debian.org/debian")
+                .replace("@SECURITY@", "http://deb.debian.org/debian-security")
+        } else {
+            text.to_owned()
         };
         assert_eq!(back, stock, "{name}");
     }
@@ -271,14 +273,12 @@ fn only_uri_tokens_change() {
 #[test]
 fn security_stays_official_without_the_flag() {
     let out = run(Format::Sources, UBUNTU2404_AMD64, &host(NOBLE, "amd64"), TUNA, &DEFAULT);
-    assert!(out.contains(
-        "URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble noble-updates noble-backports"
-    ));
+    assert!(
+        out.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu/\nSuites: noble noble-updates noble-backports")
+    );
     assert!(out.contains("URIs: http://security.ubuntu.com/ubuntu/\nSuites: noble-security"));
     let out = run(Format::List, DEBIAN11, &host(BULLSEYE, "amd64"), TUNA, &DEFAULT);
-    assert!(
-        out.contains("deb http://security.debian.org/debian-security bullseye-security main contrib non-free\n")
-    );
+    assert!(out.contains("deb http://security.debian.org/debian-security bullseye-security main contrib non-free\n"));
     assert!(out.contains("deb-src http://security.debian.org/debian-security bullseye-security"));
 }
 
@@ -296,7 +296,12 @@ fn security_on_a_mirror_goes_back_to_the_official_server() {
     let h = host(BOOKWORM, "amd64");
     let on_tuna = run(Format::Sources, DEBIAN12_CONTAINER, &h, TUNA, &Opts { security: true, ..DEFAULT });
     let out = run(Format::Sources, &on_tuna, &h, USTC, &DEFAULT);
-    assert_eq!(out, run(Format::Sources, DEBIAN12_CONTAINER, &h, USTC, &DEFAULT));
+    // The https security mirror goes back to the official server over https.
+    assert_eq!(
+        out,
+        run(Format::Sources, DEBIAN12_CONTAINER, &h, USTC, &DEFAULT)
+            .replace("http://deb.debian.org/debian-security", "https://deb.debian.org/debian-security")
+    );
     let h = host(NOBLE, "arm64");
     let on_tuna = run(Format::Sources, UBUNTU2404_ARM64, &h, TUNA, &Opts { security: true, ..DEFAULT });
     assert!(on_tuna.contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu-ports/\nSuites: noble-security"));
@@ -383,7 +388,9 @@ fn ubuntu_security_server_only_for_the_official_upstream() {
         "deb https://security.ubuntu.com/ubuntu jammy-security main\n"
     );
     // Generated sources.list: security.ubuntu.com on amd64, ports.ubuntu.com on arm64.
-    let generated = |os: &str, arch: &str| generate(None, &rewrite(&host(os, arch), TUNA, &DEFAULT), true).unwrap();
+    let generated = |os: &str, arch: &str| {
+        generate(None, &rewrite(&host(os, arch), TUNA, &DEFAULT), true, &mut Notes::default()).unwrap()
+    };
     assert!(generated(JAMMY, "amd64").contains("deb http://security.ubuntu.com/ubuntu jammy-security main"));
     assert!(generated(JAMMY, "arm64").contains("deb http://ports.ubuntu.com/ubuntu-ports jammy-security main"));
 }
@@ -399,23 +406,56 @@ fn site_without_security_tree_needs_the_flag_dropped() {
 }
 
 #[test]
-fn mixed_stanza_is_refused_unless_one_url_serves_both() {
+fn mixed_stanza_is_split_unless_one_url_serves_both() {
     let h = host(BOOKWORM, "amd64");
     let text = fixture!("mixed.sources");
-    let e = err(Format::Sources, text, &h, TUNA, &DEFAULT);
+    let stanza = |uri: &str, suites: &str| {
+        format!(
+            "Types: deb\nURIs: {uri}\nSuites: {suites}\nComponents: main contrib\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+        )
+    };
+    let split =
+        |a: String, s: String| format!("{a}\n# the security suites of the stanza above, split off by mirror\n{s}");
+    // The security suite stays where it was: deb.debian.org is official.
     assert_eq!(
-        e,
-        RenderError::Parse { line: 1, message: "stanza mixes security and archive suites; split it".into() }
+        run(Format::Sources, text, &h, TUNA, &DEFAULT),
+        split(
+            stanza("https://mirrors.tuna.tsinghua.edu.cn/debian", "bookworm bookworm-updates"),
+            stanza("http://deb.debian.org/debian", "bookworm-security")
+        )
     );
-    assert!(matches!(
-        err(Format::Sources, text, &h, TUNA, &Opts { security: true, ..DEFAULT }),
-        RenderError::Parse { line: 1, .. }
-    ));
+    // Debian's security suites live in their own tree: --security splits too.
+    assert_eq!(
+        run(Format::Sources, text, &h, TUNA, &Opts { security: true, ..DEFAULT }),
+        split(
+            stanza("https://mirrors.tuna.tsinghua.edu.cn/debian", "bookworm bookworm-updates"),
+            stanza("https://mirrors.tuna.tsinghua.edu.cn/debian-security", "bookworm-security")
+        )
+    );
+    // Splitting is stable: the next run changes nothing, the next site only the servers.
+    let once = run(Format::Sources, text, &h, TUNA, &DEFAULT);
+    assert_eq!(run(Format::Sources, &once, &h, TUNA, &DEFAULT), once);
+    assert_eq!(
+        run(Format::Sources, &once, &h, USTC, &DEFAULT),
+        once.replace("mirrors.tuna.tsinghua.edu.cn", "mirrors.ustc.edu.cn")
+    );
+    // CRLF and a last line without a line break are kept.
+    let crlf = text.replace('\n', "\r\n");
+    let out = run(Format::Sources, crlf.trim_end(), &h, TUNA, &DEFAULT);
+    assert_eq!(out, run(Format::Sources, text, &h, TUNA, &DEFAULT).replace('\n', "\r\n").trim_end());
     // Ubuntu keeps security suites in the same tree: with --security one URI serves both.
     let h = host(NOBLE, "amd64");
-    let text =
-        "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu\nSuites: noble noble-security\nComponents: main\n";
-    assert!(matches!(err(Format::Sources, text, &h, TUNA, &DEFAULT), RenderError::Parse { line: 1, .. }));
+    let text = "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu\nSuites: noble noble-security\nComponents: main\n";
+    assert_eq!(
+        run(Format::Sources, text, &h, TUNA, &DEFAULT),
+        "Types: deb\nURIs: https://mirrors.tuna.tsinghua.edu.cn/ubuntu\nSuites: noble\nComponents: main\n\n# the security suites of the stanza above, split off by mirror\nTypes: deb\nURIs: http://archive.ubuntu.com/ubuntu\nSuites: noble-security\nComponents: main\n"
+    );
+    // On a mirror, split off: the security suites go to security.ubuntu.com.
+    let on_ustc = text.replace("http://archive.ubuntu.com", "https://mirrors.ustc.edu.cn");
+    assert!(
+        run(Format::Sources, &on_ustc, &h, TUNA, &DEFAULT)
+            .ends_with("URIs: http://security.ubuntu.com/ubuntu\nSuites: noble-security\nComponents: main\n")
+    );
     let out = run(Format::Sources, text, &h, TUNA, &Opts { security: true, ..DEFAULT });
     assert_eq!(out, text.replace("http://archive.ubuntu.com", "https://mirrors.tuna.tsinghua.edu.cn"));
     // Going to the official server: the URI already is it, nothing to split.
@@ -442,7 +482,7 @@ fn arm64_uses_ubuntu_ports() {
 #[test]
 fn https_becomes_http_without_ca_certificates() {
     let h = host(BOOKWORM, "amd64");
-    let o = Opts { plain_http: true, security: true, ..DEFAULT };
+    let o = Opts { no_ca: true, security: true, ..DEFAULT };
     let out = run(Format::Sources, DEBIAN12_CONTAINER, &h, TUNA, &o);
     assert!(out.contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian\n"));
     assert!(out.contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian-security\n"));
@@ -472,16 +512,242 @@ fn third_party_entries_are_byte_identical() {
     for text in [
         "deb file:///srv/repo/debian bookworm main\n",
         "deb cdrom:[Debian GNU/Linux 12.5.0 _Bookworm_ - Official amd64 DVD Binary-1 with firmware 20240210-11:28]/ bookworm contrib main non-free-firmware\n",
-        "deb mirror+file:/etc/apt/mirrors/debian.list bookworm main\n",
+        "deb mirror+file:/etc/apt/mirrors/vendor.list bookworm main\n",
+        "deb tor+http://apt.vendor.example/debian bookworm main extras\n",
         "deb http://ppa.launchpad.net/x/y/ubuntu bookworm main\n",
         "deb https://download.docker.com/linux/debian bookworm main\n",
         "deb http://deb.debian.org/debian-debug bookworm-debug main\n",
         "deb http://mirror.example.org/debian bookworm main extras\n",
-        "deb http://deb.debian.org/debian bullseye main\n",
         "deb http://repo.example.org/debian ./\n",
+        "deb http://apt-cache.lab.example:3142/vendor stable main\n",
     ] {
         assert_eq!(run(Format::List, text, &h, TUNA, &DEFAULT), text, "{text}");
     }
+}
+
+// ---- transports, caches, mirror lists (issue 9 items 7 and 8) ----
+
+#[test]
+fn tor_keeps_tor_and_onion_services_stay() {
+    let h = host(TRIXIE, "amd64");
+    let text = fixture!("kicksecure-trixie.sources");
+    let out = run(Format::Sources, text, &h, TUNA, &DEFAULT);
+    assert!(
+        out.contains("URIs: tor+https://mirrors.tuna.tsinghua.edu.cn/debian\nSuites: trixie trixie-updates"),
+        "{out}"
+    );
+    assert!(out.contains("URIs: tor+https://deb.debian.org/debian-security\n"), "security stays official");
+    assert!(out.contains("URIs: tor+https://fasttrack.debian.net/debian-fasttrack\n"));
+    assert_eq!(out.matches(".onion/").count(), 2, "onion services are kept");
+    assert!(!out.contains("URIs: tor+https://mirrors.tuna.tsinghua.edu.cn/debian-security"));
+    // --security moves security through Tor too; `tor://` keeps its spelling over http.
+    let out = run(Format::Sources, text, &h, TUNA, &Opts { security: true, ..DEFAULT });
+    assert!(out.contains("URIs: tor+https://mirrors.tuna.tsinghua.edu.cn/debian-security\n"));
+    let tor = "deb tor://deb.debian.org/debian trixie main\n";
+    assert_eq!(run(Format::List, tor, &h, UPSTREAM, &DEFAULT), tor);
+    assert_eq!(
+        run(Format::List, tor, &h, TUNA, &DEFAULT),
+        "deb tor+https://mirrors.tuna.tsinghua.edu.cn/debian trixie main\n"
+    );
+    // Rendering is stable and goes back.
+    let once = run(Format::Sources, text, &h, TUNA, &DEFAULT);
+    assert_eq!(run(Format::Sources, &once, &h, TUNA, &DEFAULT), once);
+    assert_eq!(run(Format::Sources, &once, &h, UPSTREAM, &DEFAULT), text);
+}
+
+#[test]
+fn caches_keep_their_place_in_front() {
+    let h = host(BOOKWORM, "amd64");
+    let text = fixture!("apt-cacher-ng.list");
+    let out = run(Format::List, text, &h, TUNA, &DEFAULT);
+    assert_eq!(
+        out,
+        text.replace(
+            "http://localhost:3142/ftp.fr.debian.org/",
+            "http://localhost:3142/HTTPS///mirrors.tuna.tsinghua.edu.cn/"
+        )
+    );
+    assert_eq!(run(Format::List, &out, &h, TUNA, &DEFAULT), out);
+    // No CA certificates on the client: the cache does the TLS, https stays.
+    assert_eq!(run(Format::List, text, &h, TUNA, &Opts { no_ca: true, ..DEFAULT }), out);
+    // An http site stays http behind the cache; --security moves security behind it too.
+    let out = run(Format::List, text, &h, TINY, &DEFAULT);
+    assert!(out.contains("deb http://localhost:3142/tiny.example/debian/ bookworm main"), "{out}");
+    let out = run(Format::List, text, &h, TUNA, &Opts { security: true, ..DEFAULT });
+    assert!(
+        out.contains(
+            "deb http://localhost:3142/HTTPS///mirrors.tuna.tsinghua.edu.cn/debian-security bookworm-security"
+        ),
+        "{out}"
+    );
+    // A cache that picks the upstream itself is kept, and counts as the archive.
+    let remap = "deb http://cacher:3142/debian bookworm main\n";
+    assert_eq!(run(Format::List, remap, &h, TUNA, &DEFAULT), remap);
+    let r = Root::new(BOOKWORM, "amd64");
+    r.write("etc/apt/sources.list", remap);
+    let planned = r.planned(TUNA, false).unwrap();
+    assert!(planned.edits.iter().all(|e| !e.is_change()), "nothing generated beside it");
+    assert_eq!(planned.warnings.len(), 1, "{:?}", planned.warnings);
+    assert!(
+        planned.warnings[0].contains("line 1: `http://cacher:3142/debian` is a package cache"),
+        "{:?}",
+        planned.warnings
+    );
+}
+
+#[test]
+fn mirror_lists_are_refused_and_never_doubled() {
+    let h = host(BOOKWORM, "amd64");
+    let text = fixture!("debian12-cloud-mirror-list.sources");
+    let e = err(Format::Sources, text, &h, TUNA, &DEFAULT);
+    assert!(matches!(&e, RenderError::Refused { line: 1, message, .. } if message.contains("mirror list")), "{e:?}");
+    // Ubuntu's mirror-list service too.
+    let text = "deb mirror://mirrors.ubuntu.com/mirrors.txt noble main restricted\n";
+    assert!(matches!(
+        err(Format::List, text, &host(NOBLE, "amd64"), TUNA, &DEFAULT),
+        RenderError::Refused { line: 1, .. }
+    ));
+    // Disabled, it is left alone; in a file of its own it is a third party's.
+    let disabled = "Types: deb\nURIs: mirror+file:///etc/apt/mirrors/debian.list\nSuites: bookworm\nComponents: main\nEnabled: no\n";
+    assert_eq!(run(Format::Sources, disabled, &h, TUNA, &DEFAULT), disabled);
+    let list = "deb mirror+file:/etc/apt/mirrors/debian.list bookworm main\n";
+    assert_eq!(run_in(Place::Added, Format::List, list, &h, TUNA, &DEFAULT), list);
+}
+
+// ---- duplicates, https, suites (issue 9 items 10, 12, 13) ----
+
+#[test]
+fn uris_that_become_one_are_written_once() {
+    let h = host(BOOKWORM, "amd64");
+    let text = fixture!("debian12-two-mirrors.sources");
+    let out = run(Format::Sources, text, &h, TUNA, &DEFAULT);
+    assert!(out.starts_with("Types: deb\nURIs: https://mirrors.tuna.tsinghua.edu.cn/debian\nSuites:"), "{out}");
+    assert_eq!(run(Format::Sources, &out, &h, TUNA, &DEFAULT), out);
+    // A third party's URI in the same field stays; duplicates the file had are its own.
+    let text = "Types: deb\nURIs: http://deb.debian.org/debian https://apt.vendor.example/repo http://ftp.de.debian.org/debian\nSuites: bookworm\nComponents: main\n";
+    assert_eq!(
+        run(Format::Sources, text, &h, TUNA, &DEFAULT),
+        "Types: deb\nURIs: https://mirrors.tuna.tsinghua.edu.cn/debian https://apt.vendor.example/repo\nSuites: bookworm\nComponents: main\n"
+    );
+    let twice = "deb http://deb.debian.org/debian bookworm main\ndeb http://deb.debian.org/debian bookworm main\n";
+    assert_eq!(
+        run(Format::List, twice, &h, TUNA, &DEFAULT),
+        twice.replace("http://deb.debian.org", "https://mirrors.tuna.tsinghua.edu.cn")
+    );
+}
+
+#[test]
+fn entries_that_become_duplicates_are_disabled_or_refused() {
+    let h = host(JAMMY, "amd64");
+    let out = run(Format::List, fixture!("ubuntu2204-two-mirrors.list"), &h, TUNA, &DEFAULT);
+    assert_eq!(
+        out.matches("# disabled by mirror, a duplicate once switched: deb http://cn.archive.ubuntu.com/").count(),
+        2
+    );
+    // A stanza: `Enabled: no`, after a comment; with an `Enabled:` field, that one.
+    let h = host(BOOKWORM, "amd64");
+    let a = "Types: deb\nURIs: http://ftp.cn.debian.org/debian\nSuites: bookworm\nComponents: main\n";
+    let b = "Types: deb\nURIs: http://mirrors.163.com/debian\nSuites: bookworm\nComponents: main\n";
+    let out = run(Format::Sources, &format!("{a}\n{b}"), &h, TUNA, &DEFAULT);
+    let tuna = |t: &str| {
+        t.replace("http://ftp.cn.debian.org", "https://mirrors.tuna.tsinghua.edu.cn")
+            .replace("http://mirrors.163.com", "https://mirrors.tuna.tsinghua.edu.cn")
+    };
+    assert_eq!(out, format!("{}\n{}# disabled by mirror, a duplicate once switched\nEnabled: no\n", tuna(a), tuna(b)));
+    assert_eq!(run(Format::Sources, &out, &h, TUNA, &DEFAULT), out, "stable");
+    let b_on = b.replace("Types:", "Enabled: yes\nTypes:");
+    let out = run(Format::Sources, &format!("{a}\n{b_on}"), &h, TUNA, &DEFAULT);
+    assert!(out.ends_with("# disabled by mirror, a duplicate once switched\nEnabled: no\nTypes: deb\nURIs: https://mirrors.tuna.tsinghua.edu.cn/debian\nSuites: bookworm\nComponents: main\n"), "{out}");
+    // Other architectures, types or suites are not duplicates.
+    let text = "deb [arch=amd64] http://ftp.cn.debian.org/debian bookworm main\ndeb [arch=arm64] http://mirrors.163.com/debian bookworm main\ndeb-src http://mirrors.163.com/debian bookworm main\n";
+    assert_eq!(run(Format::List, text, &h, TUNA, &DEFAULT), tuna(text));
+    // Only part of an entry would repeat an earlier one: refused, naming both.
+    let text =
+        "deb http://ftp.cn.debian.org/debian bookworm main\ndeb http://mirrors.163.com/debian bookworm main contrib\n";
+    let e = err(Format::List, text, &h, TUNA, &DEFAULT);
+    assert!(
+        matches!(&e, RenderError::Refused { line: 2, message, .. } if message.contains("line 1") && message.contains("`bookworm` `main`")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn https_is_kept_where_the_server_serves_it() {
+    let h = host(BOOKWORM, "amd64");
+    let text = fixture!("debian12-ustc-https.list");
+    let tuna = text.replace("deb https://mirrors.ustc.edu.cn/", "deb https://mirrors.tuna.tsinghua.edu.cn/");
+    assert_eq!(run(Format::List, text, &h, TUNA, &Opts { security: true, ..DEFAULT }), tuna);
+    // Without CA certificates too: the file used https, apt there evidently can.
+    assert_eq!(run(Format::List, text, &h, TUNA, &Opts { security: true, no_ca: true, ..DEFAULT }), tuna);
+    // The security mirror goes back to deb.debian.org, which serves https.
+    let out = run(Format::List, text, &h, TUNA, &DEFAULT);
+    assert!(out.contains("deb https://deb.debian.org/debian-security/ bookworm-security"), "{out}");
+    // An http site gets the file's https only where it serves https.
+    let out = run(Format::List, text, &h, TINY, &DEFAULT);
+    assert!(out.contains("deb http://tiny.example/debian/ bookworm main"), "{out}");
+    let notes = |site: &str, text: &str, o: &Opts| {
+        let input = Input { name: "sources.list".into(), format: Format::List, place: Place::Own, text };
+        render_all(&[input], &rewrite(&h, site, o)).unwrap().notes
+    };
+    let n = notes(TINY, text, &DEFAULT);
+    assert!(
+        n.warnings.iter().any(|w| w.contains(
+            "sources.list` line 2: `https://mirrors.ustc.edu.cn/debian/` becomes `http://tiny.example/debian/`"
+        )),
+        "{n:?}"
+    );
+    assert!(notes(TUNA, text, &Opts { no_ca: true, ..DEFAULT }).https_without_ca);
+    let http = "deb http://deb.debian.org/debian bookworm main\n";
+    let n = notes(TUNA, http, &Opts { no_ca: true, ..DEFAULT });
+    assert!(n.http_for_lack_of_ca && !n.https_without_ca, "{n:?}");
+    assert_eq!(notes(TUNA, http, &DEFAULT), Notes::default());
+}
+
+#[test]
+fn proposed_updates_and_friends_are_debian_suites() {
+    let h = host(BOOKWORM, "amd64");
+    let text = fixture!("debian12-proposed-updates.list");
+    assert_eq!(
+        run(Format::List, text, &h, TUNA, &DEFAULT),
+        text.replace("http://deb.debian.org/debian ", "https://mirrors.tuna.tsinghua.edu.cn/debian ")
+    );
+    for suite in [
+        "proposed-updates",
+        "rc-buggy",
+        "stable-proposed-updates",
+        "oldstable-backports-sloppy",
+        "testing-proposed-updates",
+    ] {
+        let text =
+            format!("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm {suite}\nComponents: main\n");
+        assert_ne!(run(Format::Sources, &text, &h, TUNA, &DEFAULT), text, "{suite}");
+    }
+    // Ubuntu has no such alias.
+    let text =
+        "deb http://archive.ubuntu.com/ubuntu proposed-updates main\ndeb http://archive.ubuntu.com/ubuntu noble main\n";
+    assert!(matches!(
+        err(Format::List, text, &host(NOBLE, "amd64"), TUNA, &DEFAULT),
+        RenderError::Stray { line: 1, .. }
+    ));
+}
+
+#[test]
+fn an_end_of_life_release_is_warned_about() {
+    let h = host("ID=debian\nVERSION_ID=\"7\"\n", "amd64");
+    let input = Input {
+        name: "sources.list".into(),
+        format: Format::List,
+        place: Place::Own,
+        text: fixture!("debian7-wheezy.list"),
+    };
+    let o = render_all(&[input], &rewrite(&h, TUNA, &DEFAULT)).unwrap();
+    assert_eq!(o.notes.warnings.len(), 1, "one per release and file: {:?}", o.notes.warnings);
+    assert!(
+        o.notes.warnings[0].starts_with("`sources.list` line 1: `wheezy` has reached its end of life"),
+        "{:?}",
+        o.notes.warnings
+    );
+    assert!(o.texts[0].contains("deb https://mirrors.tuna.tsinghua.edu.cn/debian/ wheezy main"));
 }
 
 #[test]
@@ -522,10 +788,7 @@ fn unknown_mirror_in_the_distribution_files_is_rewritten() {
     assert_eq!(
         out,
         UNKNOWN_MIRROR
-            .replace(
-                "http://mirrors.163.com/debian/ bookworm",
-                "https://mirrors.tuna.tsinghua.edu.cn/debian/ bookworm"
-            )
+            .replace("http://mirrors.163.com/debian/ bookworm", "https://mirrors.tuna.tsinghua.edu.cn/debian/ bookworm")
             .replace("http://mirrors.163.com/debian-security/", "http://deb.debian.org/debian-security/")
     );
     // The same lines in a file of their own are left alone.
@@ -566,8 +829,7 @@ fn unknown_mirror_in_the_distribution_files_is_rewritten() {
 
 #[test]
 fn inline_signed_by_block_survives() {
-    let out =
-        run(Format::Sources, DEBIAN13_INLINE, &host(TRIXIE, "amd64"), TUNA, &Opts { security: true, ..DEFAULT });
+    let out = run(Format::Sources, DEBIAN13_INLINE, &host(TRIXIE, "amd64"), TUNA, &Opts { security: true, ..DEFAULT });
     let key = |t: &str| {
         let start = t.find(" -----BEGIN").unwrap();
         let end = t.find("-----END PGP PUBLIC KEY BLOCK-----").unwrap();
@@ -673,12 +935,13 @@ fn crlf_and_missing_final_newline_are_kept() {
 }
 
 #[test]
-fn several_uris_in_one_stanza() {
+fn several_uris_in_one_stanza_become_one() {
     let h = host(BOOKWORM, "amd64");
     let text = "Types: deb\nURIs: http://deb.debian.org/debian https://download.example.com/debian\n  http://ftp.de.debian.org/debian/\nSuites: bookworm\nComponents: main\n";
     assert_eq!(
         run(Format::Sources, text, &h, TUNA, &DEFAULT),
-        "Types: deb\nURIs: https://mirrors.tuna.tsinghua.edu.cn/debian https://mirrors.tuna.tsinghua.edu.cn/debian\n  https://mirrors.tuna.tsinghua.edu.cn/debian/\nSuites: bookworm\nComponents: main\n"
+        "Types: deb\nURIs: https://mirrors.tuna.tsinghua.edu.cn/debian\nSuites: bookworm\nComponents: main\n",
+        "three mirrors of Debian (by host, by path, by host) become one"
     );
 }
 
@@ -737,23 +1000,20 @@ fn malformed_sources_name_the_line() {
 // ---- generating a sources.list ----
 
 fn gen_for(os: &str, arch: &str, o: &Opts) -> String {
-    generate(None, &rewrite(&host(os, arch), TUNA, o), true).unwrap()
+    generate(None, &rewrite(&host(os, arch), TUNA, o), true, &mut Notes::default()).unwrap()
 }
 
 #[test]
 fn generated_sources_lists() {
     insta::assert_snapshot!("generated_bookworm", gen_for(BOOKWORM, "amd64", &DEFAULT));
-    insta::assert_snapshot!(
-        "generated_trixie_security",
-        gen_for(TRIXIE, "amd64", &Opts { security: true, ..DEFAULT })
-    );
+    insta::assert_snapshot!("generated_trixie_security", gen_for(TRIXIE, "amd64", &Opts { security: true, ..DEFAULT }));
     insta::assert_snapshot!("generated_bullseye", gen_for(BULLSEYE, "amd64", &DEFAULT));
     insta::assert_snapshot!("generated_buster", gen_for(BUSTER, "amd64", &DEFAULT));
     insta::assert_snapshot!("generated_sid", gen_for(SID, "amd64", &DEFAULT));
     insta::assert_snapshot!("generated_noble", gen_for(NOBLE, "amd64", &DEFAULT));
     insta::assert_snapshot!(
         "generated_noble_arm64_plain_http",
-        gen_for(NOBLE, "arm64", &Opts { plain_http: true, ..DEFAULT })
+        gen_for(NOBLE, "arm64", &Opts { no_ca: true, ..DEFAULT })
     );
     insta::assert_snapshot!(
         "generated_bookworm_no_upstream",
@@ -773,7 +1033,7 @@ fn generated_text_renders_to_itself() {
     ] {
         for o in [DEFAULT, Opts { security: true, ..DEFAULT }, Opts { no_upstream: true, ..DEFAULT }] {
             let h = host(os, arch);
-            let text = generate(None, &rewrite(&h, TUNA, &o), true).unwrap();
+            let text = generate(None, &rewrite(&h, TUNA, &o), true, &mut Notes::default()).unwrap();
             assert_eq!(run(Format::List, &text, &h, TUNA, &o), text, "{os}");
         }
     }
@@ -782,21 +1042,22 @@ fn generated_text_renders_to_itself() {
 #[test]
 fn generation_appends_after_comments() {
     let h = host(NOBLE, "amd64");
-    let out = generate(Some(UBUNTU2404_LIST), &rewrite(&h, TUNA, &DEFAULT), true).unwrap();
+    let out = generate(Some(UBUNTU2404_LIST), &rewrite(&h, TUNA, &DEFAULT), true, &mut Notes::default()).unwrap();
     assert!(out.starts_with(UBUNTU2404_LIST));
     assert!(out[UBUNTU2404_LIST.len()..].starts_with("\n# generated by mirror from /etc/os-release\n"));
-    let out = generate(Some("# only a comment"), &rewrite(&h, TUNA, &DEFAULT), true).unwrap();
+    let out = generate(Some("# only a comment"), &rewrite(&h, TUNA, &DEFAULT), true, &mut Notes::default()).unwrap();
     assert!(out.starts_with("# only a comment\n\n# generated by mirror"));
 }
 
 #[test]
 fn generation_needs_a_current_release() {
-    let e = generate(None, &rewrite(&host("ID=debian\n", "amd64"), TUNA, &DEFAULT), true).unwrap_err();
+    let e = generate(None, &rewrite(&host("ID=debian\n", "amd64"), TUNA, &DEFAULT), true, &mut Notes::default())
+        .unwrap_err();
     assert!(matches!(e, RenderError::Release(m) if m.contains("VERSION_CODENAME")));
     let stretch = "ID=debian\nVERSION_CODENAME=stretch\n";
-    let e = generate(None, &rewrite(&host(stretch, "amd64"), TUNA, &DEFAULT), true).unwrap_err();
+    let e = generate(None, &rewrite(&host(stretch, "amd64"), TUNA, &DEFAULT), true, &mut Notes::default()).unwrap_err();
     assert!(matches!(e, RenderError::Release(m) if m.contains("archive.debian.org")));
-    let e = generate(None, &rewrite(&host(NOBLE, "arm64"), TINY, &DEFAULT), true).unwrap_err();
+    let e = generate(None, &rewrite(&host(NOBLE, "arm64"), TINY, &DEFAULT), true, &mut Notes::default()).unwrap_err();
     assert_eq!(e, RenderError::Missing { repo: Repo::UbuntuPorts, via: Via::Site });
 }
 
@@ -841,10 +1102,14 @@ impl Root {
     }
 
     fn plan(&self, site_text: &str, security: bool) -> Result<Vec<FileEdit>> {
+        self.planned(site_text, security).map(|p| p.edits)
+    }
+
+    fn planned(&self, site_text: &str, security: bool) -> Result<Planned> {
         let s = site(site_text);
         let up = site(UPSTREAM);
         let req = Request { site: &s, upstream: Some(&up), security };
-        Apt.plan(&self.ctx, &self.host(), &req)
+        Apt.plan_warned(&self.ctx, &self.host(), &req)
     }
 
     /// Plans and writes the result, returning the edited paths relative to the root.
@@ -895,7 +1160,11 @@ fn plan_leaves_raspi_tailscale_and_winehq_byte_identical() {
         assert_eq!(r.apply(site_text, security), ["etc/apt/sources.list"]);
         assert_eq!(r.read("etc/apt/sources.list.d/raspi.list"), RASPI);
     }
-    assert_eq!(r.read("etc/apt/sources.list"), pi_os);
+    // Back on the official server, over https where it serves https (TUNA's was).
+    assert_eq!(
+        r.read("etc/apt/sources.list"),
+        pi_os.replace("http://deb.debian.org/debian", "https://deb.debian.org/debian")
+    );
     assert_eq!(Apt.current(&r.ctx, &r.host()).unwrap().files, [r.path("etc/apt/sources.list")]);
 
     let r = Root::new(JAMMY, "amd64");
@@ -943,8 +1212,12 @@ fn plan_rewrites_an_unknown_mirror_in_sources_list() {
         backports.replace("http://deb.debian.org", "https://mirrors.ustc.edu.cn")
     );
     r.apply(UPSTREAM, false);
-    assert_eq!(r.read("etc/apt/sources.list.d/backports.list"), backports);
-    assert_eq!(r.read("etc/apt/sources.list.d/debian.sources"), DEBIAN12_CONTAINER);
+    let official = |t: &str| t.replace("http://deb.debian.org/debian ", "https://deb.debian.org/debian ");
+    assert_eq!(r.read("etc/apt/sources.list.d/backports.list"), official(backports));
+    assert_eq!(
+        r.read("etc/apt/sources.list.d/debian.sources"),
+        DEBIAN12_CONTAINER.replace("http://deb.debian.org/debian\n", "https://deb.debian.org/debian\n")
+    );
 }
 
 #[test]
@@ -1072,16 +1345,31 @@ fn plan_refuses_a_half_done_release_upgrade() {
 }
 
 #[test]
-fn another_release_next_to_the_hosts_is_kept() {
-    // Once the host's release is there, an archive entry of another release (pinned on
-    // purpose) is left as it is and nothing is generated.
+fn another_release_next_to_the_hosts_stops_the_command() {
+    // Even with the host's release there, an enabled archive entry of another release stops
+    // the command: switching only part of the archive would hide a half-done upgrade.
     let r = Root::new(BOOKWORM, "amd64");
     r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
     let old = "deb http://deb.debian.org/debian bullseye main\n";
     r.write("etc/apt/sources.list.d/bullseye.list", old);
-    assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list.d/debian.sources"]);
-    assert_eq!(r.read("etc/apt/sources.list.d/bullseye.list"), old);
+    let e = r.error(TUNA, false);
+    assert!(
+        e.contains("`[ROOT]/etc/apt/sources.list.d/bullseye.list` line 1: suite `bullseye` does not match `bookworm`"),
+        "{e}"
+    );
     assert!(!r.path("etc/apt/sources.list").exists());
+    // The same on one line of `sources.list` (trixie on the host, one line still bookworm),
+    // and a leftover stanza of the next Ubuntu release.
+    let r = Root::new(TRIXIE, "amd64");
+    r.write("etc/apt/sources.list", fixture!("debian13-half-upgraded.list"));
+    assert!(r.error(TUNA, false).contains("sources.list` line 4: suite `bookworm-updates` does not match `trixie`"));
+    let r = Root::new(NOBLE, "amd64");
+    r.write("etc/apt/sources.list.d/ubuntu.sources", fixture!("ubuntu2404-leftover-oracular.sources"));
+    assert!(r.error(TUNA, false).contains("ubuntu.sources` line 46: suite `oracular` does not match `noble`"));
+    // Disabled, it is left alone.
+    let r = Root::new(BOOKWORM, "amd64");
+    r.write("etc/apt/sources.list.d/debian.sources", &format!("{DEBIAN12_CONTAINER}\nTypes: deb\nURIs: http://deb.debian.org/debian\nSuites: bullseye\nComponents: main\nEnabled: no\n"));
+    assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list.d/debian.sources"]);
     // Third-party entries of another release never count as the archive.
     let r = Root::new(BOOKWORM, "arm64");
     r.write("etc/apt/sources.list.d/raspi.list", &RASPI.replace("bookworm", "trixie"));
@@ -1096,14 +1384,12 @@ fn plan_writes_http_without_ca_certificates() {
     r.write("etc/apt/sources.list.d/debian.sources", DEBIAN12_CONTAINER);
     r.apply(TUNA, false);
     assert!(
-        r.read("etc/apt/sources.list.d/debian.sources")
-            .contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian\n")
+        r.read("etc/apt/sources.list.d/debian.sources").contains("URIs: http://mirrors.tuna.tsinghua.edu.cn/debian\n")
     );
     r.write("etc/ssl/certs/ca-certificates.crt", "");
     r.apply(TUNA, false);
     assert!(
-        r.read("etc/apt/sources.list.d/debian.sources")
-            .contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian\n")
+        r.read("etc/apt/sources.list.d/debian.sources").contains("URIs: https://mirrors.tuna.tsinghua.edu.cn/debian\n")
     );
 }
 
@@ -1115,7 +1401,23 @@ fn plan_errors_name_the_file_and_line() {
     insta::assert_snapshot!("error_malformed_list", r.error(TUNA, false));
     r.write("etc/apt/sources.list.d/z.list", "");
     r.write("etc/apt/sources.list.d/debian.sources", fixture!("mixed.sources"));
-    insta::assert_snapshot!("error_mixed_stanza", r.error(TUNA, false));
+    let planned = r.planned(TUNA, false).unwrap();
+    assert_eq!(planned.warnings.len(), 1, "{:?}", planned.warnings);
+    assert!(
+        planned.warnings[0].starts_with(
+            "`[ROOT]/etc/apt/sources.list.d/debian.sources` line 1: split the stanza in two"
+                .replace("[ROOT]", &r.dir.path().display().to_string())
+                .as_str()
+        ),
+        "{:?}",
+        planned.warnings
+    );
+    // Two entries of `sources.list` that would overlap in part once switched.
+    r.write(
+        "etc/apt/sources.list",
+        "deb http://ftp.cn.debian.org/debian bookworm main\ndeb http://mirrors.163.com/debian bookworm main contrib\n",
+    );
+    insta::assert_snapshot!("error_partial_duplicate", r.error(TUNA, false));
     r.write("etc/apt/sources.list.d/debian.sources", fixture!("malformed-no-uris.sources"));
     let e = r.error(TUNA, false);
     assert!(e.contains("[ROOT]/etc/apt/sources.list.d/debian.sources` line 7: stanza has no `URIs` field"), "{e}");
