@@ -163,7 +163,7 @@ impl Target for Apt {
                         let e = &entries[c.entry];
                         c.roles.archive && e.enabled && e.types.iter().any(|t| t == "deb")
                     })
-                    .map(|c| c.server(&source.text));
+                    .map(|c| c.server(&source.text[entries[c.entry].uris[c.index].clone()]));
             }
             current.files.push(source.path);
         }
@@ -357,15 +357,14 @@ struct Classified {
 }
 
 impl Classified {
-    /// The server the URI reads from, as [`Target::endpoint`] spells it.
-    fn server(&self, text: &str) -> String {
-        let entry_uri = |t: &str| t.trim_end_matches('/').to_owned();
-        match &self.form {
-            Form::Direct { url, .. } | Form::Cached { upstream: url, .. } => entry_uri(url.as_str()),
-            Form::CacheRemap { url } => entry_uri(url.as_str()),
-            Form::MirrorList { list } => entry_uri(list),
-            Form::Other => entry_uri(text),
-        }
+    /// The server the URI reads from (behind Tor or a cache), as [`Target::endpoint`] spells
+    /// it; `uri` as written when it names none.
+    fn server(&self, uri: &str) -> String {
+        let server = match &self.form {
+            Form::Direct { url, .. } | Form::Cached { upstream: url, .. } | Form::CacheRemap { url } => url.as_str(),
+            Form::MirrorList { .. } | Form::Other => uri,
+        };
+        server.trim_end_matches('/').to_owned()
     }
 }
 
@@ -714,7 +713,7 @@ impl Rewrite {
         let new = c.form.with(https, &format!("{rest}{slash}"));
         if was_https && !https && new != original {
             notes.warn(format!(
-                "{at}: `{original}` becomes `{new}`: `{host}` is known only over http, and `mirror` does not turn https into http silently"
+                "{at}: `{original}` becomes `{new}`, plain http: `{host}` serves no https that `mirror` knows of"
             ));
         }
         new
@@ -923,10 +922,17 @@ fn no_archive(ctx: &Context, rw: &Rewrite, sources: &[Source], outcome: &Outcome
                 family.name(),
                 os_release.display()
             ),
-            format!(
-                "`mirror` switches only {}'s own archive; point the entries of `{path}` at a mirror of `{id}` by hand; nothing was changed",
-                family.name()
-            ),
+            match sources[*i].place {
+                Place::Own => format!(
+                    "`mirror` switches only {}'s own archive; point the entries of `{path}` at a mirror of `{id}` by hand; nothing was changed",
+                    family.name()
+                ),
+                Place::Added => format!(
+                    "`mirror` switches only {}'s own archive, and writes sources only for {} itself; add the entries of `{id}`'s archive by hand (see sources.list(5)); nothing was changed",
+                    family.name(),
+                    family.name()
+                ),
+            },
         ),
         None => (
             format!("`{uri}` is not a {} archive `mirror` recognises, and no entry names one", family.name()),

@@ -1403,15 +1403,7 @@ fn plan_errors_name_the_file_and_line() {
     r.write("etc/apt/sources.list.d/debian.sources", fixture!("mixed.sources"));
     let planned = r.planned(TUNA, false).unwrap();
     assert_eq!(planned.warnings.len(), 1, "{:?}", planned.warnings);
-    assert!(
-        planned.warnings[0].starts_with(
-            "`[ROOT]/etc/apt/sources.list.d/debian.sources` line 1: split the stanza in two"
-                .replace("[ROOT]", &r.dir.path().display().to_string())
-                .as_str()
-        ),
-        "{:?}",
-        planned.warnings
-    );
+    assert!(planned.warnings[0].contains("debian.sources` line 1: split the stanza in two"), "{:?}", planned.warnings);
     // Two entries of `sources.list` that would overlap in part once switched.
     r.write(
         "etc/apt/sources.list",

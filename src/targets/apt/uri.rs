@@ -74,9 +74,8 @@ impl Form {
             Self::Cached { cache, .. } => {
                 format!("{cache}{}{rest}", if https { HTTPS_MARKER } else { "" })
             }
-            Self::CacheRemap { .. } | Self::MirrorList { .. } | Self::Other => {
-                unreachable!("only entries naming their server are rewritten")
-            }
+            // These are never rewritten (they name no server); a plain URL is what they would be.
+            Self::CacheRemap { .. } | Self::MirrorList { .. } | Self::Other => format!("{scheme}://{rest}"),
         }
     }
 }
