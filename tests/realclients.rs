@@ -86,10 +86,21 @@ deb-src [signed-by=@KEYRING@] http://deb.debian.org/debian/ bookworm-updates mai
 # see the sources.list(5) manual.
 ";
 
+/// One stanza for the archive and the security suites (as provisioning scripts and Pop!_OS
+/// write it): `mirror` splits it, and apt must accept the two stanzas it leaves.
+const DEBIAN_ONE_STANZA: &str = "## One stanza for everything.
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates bookworm-security
+Components: main
+Signed-By: @KEYRING@
+";
+
 #[derive(Clone, Copy, PartialEq)]
 enum AptStyle {
     Deb822,
     OneLine,
+    OneStanza,
 }
 
 #[test]
@@ -100,6 +111,11 @@ fn apt_deb822() {
 #[test]
 fn apt_one_line() {
     apt(AptStyle::OneLine, "apt_one_line");
+}
+
+#[test]
+fn apt_split_stanza() {
+    apt(AptStyle::OneStanza, "apt_split_stanza");
 }
 
 fn apt(style: AptStyle, name: &'static str) {
@@ -145,9 +161,29 @@ fn apt(style: AptStyle, name: &'static str) {
     for d in ["apt.conf.d", "preferences.d", "trusted.gpg.d", "sources.list.d", "keyrings"] {
         fs::create_dir_all(sb.root.join("etc/apt").join(d)).unwrap();
     }
-    let (file, stock, security_host) = match style {
-        AptStyle::Deb822 => ("etc/apt/sources.list.d/debian.sources", DEBIAN_SOURCES, "deb.debian.org"),
-        AptStyle::OneLine => ("etc/apt/sources.list", SOURCES_LIST, "security.debian.org"),
+    // Where the security suite is read from, and how the written file names it.
+    let (file, stock, security_host, security_tree, security_entry) = match style {
+        AptStyle::Deb822 => (
+            "etc/apt/sources.list.d/debian.sources",
+            DEBIAN_SOURCES,
+            "deb.debian.org",
+            "debian-security",
+            "URIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\n",
+        ),
+        AptStyle::OneLine => (
+            "etc/apt/sources.list",
+            SOURCES_LIST,
+            "security.debian.org",
+            "debian-security",
+            "http://security.debian.org/debian-security bookworm-security",
+        ),
+        AptStyle::OneStanza => (
+            "etc/apt/sources.list.d/debian.sources",
+            DEBIAN_ONE_STANZA,
+            "deb.debian.org",
+            "debian",
+            "URIs: http://deb.debian.org/debian\nSuites: bookworm-security\n",
+        ),
     };
     let stock = stock.replace("@KEYRING@", keyring.to_str().unwrap());
     let sources = sb.write(&sb.root.join(file), &stock);
@@ -205,11 +241,20 @@ Acquire::https::Proxy::127.0.0.1 "DIRECT";
     eprintln!("--- written {file}\n{written}---");
     assert!(written.contains(&sb.good.debian()), "mirror URI not written:\n{written}");
     let keyring_mentions = |s: &str| s.matches(keyring.to_str().unwrap()).count();
-    assert_eq!(keyring_mentions(&written), keyring_mentions(&stock), "signed-by/Signed-By not kept:\n{written}");
-    assert!(
-        written.contains(&format!("http://{security_host}/debian-security")),
-        "security moved off upstream:\n{written}"
+    // A split stanza keeps its `Signed-By` in both halves.
+    let copies = if style == AptStyle::OneStanza { 2 } else { 1 };
+    assert_eq!(
+        keyring_mentions(&written),
+        copies * keyring_mentions(&stock),
+        "signed-by/Signed-By not kept:\n{written}"
     );
+    assert!(written.contains(security_entry), "security moved off upstream:\n{written}");
+    if style == AptStyle::OneStanza {
+        assert!(
+            written.contains(&format!("URIs: {}\nSuites: bookworm bookworm-updates\n", sb.good.debian())),
+            "the stanza was not split:\n{written}"
+        );
+    }
     sb.server.clear();
     sb.ok("apt-get update (mirror)", &mut update());
     sb.assert_hit("/loop/debian/dists/bookworm/InRelease", 200);
@@ -218,12 +263,13 @@ Acquire::https::Proxy::127.0.0.1 "DIRECT";
         sb.server
             .proxy_hits(security_host)
             .iter()
-            .any(|h| h.path.contains("/debian-security/dists/bookworm-security/InRelease")),
+            .any(|h| h.path.contains(&format!("/{security_tree}/dists/bookworm-security/InRelease"))),
         "security suite should still come from {security_host}:\n{}",
         sb.server.dump()
     );
+    let archive_paths = ["/debian/dists/bookworm/", "/debian/dists/bookworm-updates/", "/debian/pool/"];
     assert!(
-        !sb.server.proxy_hits("deb.debian.org").iter().any(|h| h.path.starts_with("/debian/")),
+        !sb.server.proxy_hits("deb.debian.org").iter().any(|h| archive_paths.iter().any(|p| h.path.starts_with(p))),
         "archive suites still fetched from deb.debian.org:\n{}",
         sb.server.dump()
     );

@@ -86,7 +86,11 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             }),
             Assignment::To(site) => {
                 let req = Request { site, upstream, security: args.security };
-                let mut edits = target.target().plan(&app.ctx, &host, &req)?;
+                let planned = target.target().plan_warned(&app.ctx, &host, &req)?;
+                for warning in &planned.warnings {
+                    app.out.warn(&format!("{target}: {warning}"));
+                }
+                let mut edits = planned.edits;
                 let scope = target.scope();
                 for link in write_through_links(&app.ctx, edits.iter_mut().map(|e| (scope, e)))? {
                     app.out.talk(&format!(

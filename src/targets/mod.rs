@@ -269,6 +269,13 @@ pub struct Request<'a> {
     pub security: bool,
 }
 
+/// A target's plan and what the user should be told about it (shown on stderr).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Planned {
+    pub edits: Vec<FileEdit>,
+    pub warnings: Vec<String>,
+}
+
 /// What a target points at now.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Current {
@@ -291,6 +298,12 @@ pub trait Target: Sync {
     /// Reads the current configuration and renders what it should become for `req`.
     /// Reads files, writes nothing. Edits whose `before == after` mean "already so".
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>>;
+
+    /// [`Target::plan`], with warnings about what it found or wrote: an entry kept as it is,
+    /// a stanza split in two, http written for lack of CA certificates, ….
+    fn plan_warned(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Planned> {
+        Ok(Planned { edits: self.plan(ctx, host, req)?, warnings: Vec::new() })
+    }
 
     /// What the configuration points at now.
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current>;

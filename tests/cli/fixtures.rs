@@ -12,6 +12,8 @@ const UBUNTU_2404: &str =
     "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n";
 const UBUNTU_2204: &str =
     "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
+const POP_2204: &str =
+    "ID=pop\nID_LIKE=\"ubuntu debian\"\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
 const ARCH: &str = "NAME=\"Arch Linux\"\nID=arch\n";
 const ALARM: &str = "NAME=\"Arch Linux ARM\"\nID=archarm\nID_LIKE=arch\n";
 
@@ -50,6 +52,22 @@ const CASES: &[Case] = &[
     good("apt", "apt/ubuntu2404-amd64.sources", "root/etc/apt/sources.list.d/ubuntu.sources", UBUNTU_2404, "amd64"),
     good("apt", "apt/ubuntu2404-arm64.sources", "root/etc/apt/sources.list.d/ubuntu.sources", UBUNTU_2404, "arm64"),
     good("apt", "apt/ubuntu2204.list", "root/etc/apt/sources.list", UBUNTU_2204, "amd64"),
+    good("apt", "apt/mixed.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_12, "amd64"),
+    good("apt", "apt/kicksecure-trixie.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_13, "amd64"),
+    good("apt", "apt/apt-cacher-ng.list", "root/etc/apt/sources.list", DEBIAN_12, "amd64"),
+    good("apt", "apt/apt-cacher-ng-compose.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_12, "amd64"),
+    good("apt", "apt/popos2204-system.sources", "root/etc/apt/sources.list.d/system.sources", POP_2204, "amd64"),
+    good(
+        "apt",
+        "apt/ubuntu2404-one-stanza.sources",
+        "root/etc/apt/sources.list.d/ubuntu.sources",
+        UBUNTU_2404,
+        "amd64",
+    ),
+    good("apt", "apt/debian12-proposed-updates.list", "root/etc/apt/sources.list", DEBIAN_12, "amd64"),
+    good("apt", "apt/debian12-two-mirrors.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_12, "amd64"),
+    good("apt", "apt/ubuntu2204-two-mirrors.list", "root/etc/apt/sources.list", UBUNTU_2204, "amd64"),
+    good("apt", "apt/debian12-ustc-https.list", "root/etc/apt/sources.list", DEBIAN_12, "amd64"),
     good("pacman", "pacman/stock.mirrorlist", "root/etc/pacman.d/mirrorlist", ARCH, "amd64"),
     good("pacman", "pacman/reflector.mirrorlist", "root/etc/pacman.d/mirrorlist", ARCH, "amd64"),
     good("pacman", "pacman/alarm.mirrorlist", "root/etc/pacman.d/mirrorlist", ALARM, "arm64"),
@@ -186,7 +204,16 @@ fn malformed_fixtures_are_refused_with_file_and_line() {
         bad("apt", "apt/malformed-exact-path.list", "root/etc/apt/sources.list", DEBIAN_12),
         bad("apt", "apt/malformed-field.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_12),
         bad("apt", "apt/malformed-no-uris.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_12),
-        bad("apt", "apt/mixed.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_12),
+        bad("apt", "apt/malformed-no-scheme.list", "root/etc/apt/sources.list", DEBIAN_12),
+        bad("apt", "apt/debian12-cloud-mirror-list.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_12),
+        bad("apt", "apt/debian12-upgrading-to-trixie.list", "root/etc/apt/sources.list", DEBIAN_12),
+        bad("apt", "apt/debian13-half-upgraded.list", "root/etc/apt/sources.list", DEBIAN_13),
+        bad(
+            "apt",
+            "apt/ubuntu2404-leftover-oracular.sources",
+            "root/etc/apt/sources.list.d/ubuntu.sources",
+            UBUNTU_2404,
+        ),
         bad("pacman", "pacman/malformed.mirrorlist", "root/etc/pacman.d/mirrorlist", ARCH),
         bad("docker", "docker/trailing-comma.json", "root/etc/docker/daemon.json", DEBIAN_12),
         bad("docker", "docker/top-array.json", "root/etc/docker/daemon.json", DEBIAN_12),
@@ -201,7 +228,7 @@ fn malformed_fixtures_are_refused_with_file_and_line() {
         let env = setup(case);
         let (site, _) = sites_for(case);
         let before = env.tree();
-        let run = env.run(&["use", site, case.target, "--yes"]);
+        let run = env.run_with(env.cmd().env("MIRROR_ARCH", case.arch), &["use", site, case.target, "--yes"]);
         assert_eq!(run.code, 2, "{}: {}", case.fixture, run.stderr);
         let file = case.dest.rsplit('/').next().unwrap();
         assert!(run.stderr.contains(file), "{}: file not named:\n{}", case.fixture, run.stderr);

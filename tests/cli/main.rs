@@ -1,6 +1,7 @@
 //! Tests through the `mirror` binary, each in a hermetic environment (see `support`).
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
+mod apt_real;
 mod args;
 mod catalog;
 mod completions;

@@ -398,7 +398,8 @@ fn use_upstream_goes_back_to_the_official_servers() {
         !env.read("home/.cargo/config.toml").contains("replace-with"),
         "cargo goes back to crates.io by dropping the replacement"
     );
-    assert!(env.read("root/etc/apt/sources.list.d/debian.sources").contains("URIs: http://deb.debian.org/debian\n"));
+    // TUNA's https stays: deb.debian.org serves https too (only `restore` gives the old bytes back).
+    assert!(env.read("root/etc/apt/sources.list.d/debian.sources").contains("URIs: https://deb.debian.org/debian\n"));
 }
 
 #[test]

@@ -1,0 +1,1097 @@
+//! apt: Debian and Ubuntu package sources.
+//!
+//! Reads `/etc/apt/sources.list` and `/etc/apt/sources.list.d/*.list` (one-line format) and
+//! `*.sources` (deb822), finds the entries of the distribution archive and rewrites only the
+//! server in their URI. Third-party entries (PPAs, Docker, NodeSource, `file:`/`cdrom:` URIs)
+//! are never touched. Security suites go to the official server unless `--security` is given.
+//! When no file names any source at all (a minimal container), a `sources.list` is generated
+//! from os-release.
+//!
+//! A URI of an entry is the distribution archive when one of these holds for the server it
+//! reads from (see [`uri`]: the URL itself, the same through Tor, or the upstream named after
+//! a package cache's address):
+//!
+//! - (a) **catalog URL**: it is a `debian`/`debian-security` (Debian) or `ubuntu`/`ubuntu-ports`
+//!   (Ubuntu) URL of a site in the catalog (the request's site, `upstream` and every other site),
+//!   with either scheme and with or without a final `/`.
+//! - (b) **official host**: its host is an official server of the distribution
+//!   (`deb.debian.org`, `security.debian.org`, `ftp.debian.org`, `ftp.<cc>.debian.org`,
+//!   `httpredir.debian.org`; `archive.ubuntu.com`, `<anything>.archive.ubuntu.com`,
+//!   `security.ubuntu.com`, `ports.ubuntu.com`) and its path ends in one of the archive trees
+//!   above (or is `security.debian.org` with no path), whatever key the entry names.
+//! - (c) **path**, for mirrors no catalog knows: its path ends in one of the archive trees, every
+//!   component is one of the distribution's own (`main contrib non-free non-free-firmware`;
+//!   `main restricted universe multiverse`), the host is not a known third party (Launchpad
+//!   PPAs, Docker), **and** the entry sits in a file the distribution itself writes
+//!   (`sources.list`; in `sources.list.d`: `debian.sources`, `ubuntu.sources`,
+//!   `moved-from-main.sources` as `apt modernize-sources` converts `sources.list`, and the
+//!   derivatives' `system.sources` (Pop!_OS) and `official-package-repositories.list`
+//!   (Linux Mint)), **and** the entry names no key (`signed-by`/`Signed-By`), only keyring
+//!   files whose path contains `debian-archive` (Debian) or `ubuntu-archive` (Ubuntu), or an
+//!   inline key block (deb822; provisioning scripts inline the archive key there, third parties
+//!   ship their own files). Any other file in `sources.list.d` (Raspberry Pi's `raspi.list`,
+//!   Tailscale, WineHQ, …) is only ever changed by (a) or (b), and so is an entry signed by any
+//!   other key, even in `sources.list`.
+//!
+//! Some archive entries are kept as they are, and said so: a Tor onion service, a package cache
+//! that picks its upstream itself. One that takes its servers from a mirror list (apt's
+//! `mirror` method, Debian's cloud images) stops the command: `mirror` does not edit the list.
+//!
+//! Such an entry is rewritten when its suites belong to the host's release (the codename from
+//! `/etc/os-release`, with `-updates`, `-backports`, `-security`, `-proposed-updates`, … and
+//! Debian's `stable`, `testing`, `sid`, `proposed-updates`, … aliases); one mixing those with
+//! other suites is refused, and so is any enabled archive entry of another release (a release
+//! upgrade half done): the command stops naming its file and line, and nothing is written.
+//!
+//! Security suites on an official server are kept as they are. On a mirror they go back to the
+//! official server (the catalog's `upstream` site; without one they stay where they are) unless
+//! `--security` sends them to the site: Debian to `upstream`'s `debian-security`, Ubuntu on
+//! ports architectures to its `ubuntu-ports`, Ubuntu on amd64/i386 to
+//! `http://security.ubuntu.com/ubuntu` (in the scheme of `upstream`'s `ubuntu` URL) when that
+//! `ubuntu` URL is an official Ubuntu server, else to the `ubuntu` URL itself. A deb822 stanza
+//! holding archive and security suites that must go to different servers is split in two,
+//! the security suites in a copy below it. URIs that become the same are written once, and an
+//! entry that becomes a duplicate of an earlier one is disabled (see [`render`]).
+//!
+//! The scheme: an entry that used https keeps it where the new server serves https (a site
+//! whose URL is https, or `deb.debian.org` and `security.debian.org`); else it gets the site's
+//! scheme, except http where the site is https but the root has no CA certificates.
+//!
+//! The core is pure: [`render::render_all`] and [`generate`] take text and a [`Rewrite`] and
+//! return text.
+
+mod parse;
+mod render;
+mod uri;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use url::Url;
+
+pub use parse::Format;
+use parse::{Entry, SignedBy};
+pub use render::{Input, Notes, Outcome, render, render_all};
+use uri::Form;
+
+use super::{Current, Distro, FileEdit, Host, Planned, Request, Target, edit, read_config};
+use crate::catalog::{Catalog, Repo, Site};
+use crate::context::Context;
+use crate::error::Problem;
+
+pub struct Apt;
+
+const SOURCES_LIST: &str = "/etc/apt/sources.list";
+const SOURCES_LIST_D: &str = "/etc/apt/sources.list.d";
+const OS_RELEASE: &str = "/etc/os-release";
+const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+impl Target for Apt {
+    fn present(&self, ctx: &Context, _host: &Host) -> bool {
+        ctx.sys("/etc/apt").is_dir() || ctx.has_program("apt-get")
+    }
+
+    fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
+        let repo = match host.distro() {
+            Distro::Debian => Repo::Debian,
+            // `ubuntu` or `ubuntu-ports` depends on the architecture: never guess it.
+            Distro::Ubuntu if host.arch_unknown => return None,
+            Distro::Ubuntu if host.ubuntu_ports() => Repo::UbuntuPorts,
+            Distro::Ubuntu => Repo::Ubuntu,
+            _ => return None,
+        };
+        site.repo(repo).map(str::to_owned)
+    }
+
+    fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
+        self.plan_warned(ctx, host, req).map(|p| p.edits)
+    }
+
+    fn plan_warned(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Planned> {
+        let family = family(ctx, host)?;
+        let mut rw = Rewrite::for_request(family, host, req, !has_ca_certificates(ctx));
+        rw.distribution.known.extend(catalog_urls(ctx, family)?);
+        let sources = read_sources(ctx)?;
+        let inputs: Vec<Input<'_>> = sources.iter().map(Source::input).collect();
+        let mut outcome = render_all(&inputs, &rw).map_err(|(i, e)| sources[i].error(e, req, &rw, ctx))?;
+        let mut edits = Vec::new();
+        for (i, source) in sources.iter().enumerate() {
+            if outcome.archive_files[i] || outcome.texts[i] != source.text {
+                edits.push(edit(source.path.clone(), Some(source.text.clone()), outcome.texts[i].clone()));
+            }
+        }
+        if !outcome.any_archive {
+            no_archive(ctx, &rw, &sources, &outcome)?;
+            // Nothing names the distribution archive (a minimal container): write it into
+            // `sources.list`, after what that file holds.
+            let list_path = ctx.sys(SOURCES_LIST);
+            let before = sources.iter().find(|s| s.path == list_path).map(|s| s.text.clone());
+            let base = match edits.iter().position(|e| e.path == list_path) {
+                Some(i) => edits.remove(i).after.map(|a| String::from_utf8(a).expect("rendered from text")),
+                None => before.clone(),
+            };
+            let after = generate(base.as_deref(), &rw, !outcome.any_security, &mut outcome.notes)
+                .map_err(|e| generate_error(e, ctx, &rw, &sources, &outcome, req))?;
+            edits.insert(0, edit(list_path, before, after));
+        }
+        Ok(Planned { edits, warnings: warnings(ctx, outcome.notes) })
+    }
+
+    fn current(&self, ctx: &Context, host: &Host) -> Result<Current> {
+        let family = match host.distro() {
+            Distro::Debian => Family::Debian,
+            Distro::Ubuntu => Family::Ubuntu,
+            _ => return Ok(Current::default()),
+        };
+        let distribution = Distribution {
+            family,
+            codename: host.codename.clone(),
+            known: catalog_urls(ctx, family)?,
+            derivative: derivative(family, host),
+        };
+        let mut current = Current::default();
+        for source in read_sources(ctx)? {
+            let entries = parse::parse(source.format, &source.text).map_err(|e| source.parse_error(e))?;
+            let mine =
+                distribution.classify_all(&source.text, &entries, source.place).map_err(|e| source.parse_error(e))?;
+            if mine.is_empty() {
+                continue;
+            }
+            if current.url.is_none() {
+                current.url = mine
+                    .iter()
+                    .find(|c| {
+                        let e = &entries[c.entry];
+                        c.roles.archive && e.enabled && e.types.iter().any(|t| t == "deb")
+                    })
+                    .map(|c| c.server(&source.text[entries[c.entry].uris[c.index].clone()]));
+            }
+            current.files.push(source.path);
+        }
+        Ok(current)
+    }
+}
+
+/// The two distributions apt is configured for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Debian,
+    Ubuntu,
+}
+
+impl Family {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Debian => "Debian",
+            Self::Ubuntu => "Ubuntu",
+        }
+    }
+
+    /// The os-release `ID` of the distribution itself.
+    fn id(self) -> &'static str {
+        match self {
+            Self::Debian => "debian",
+            Self::Ubuntu => "ubuntu",
+        }
+    }
+
+    /// The components of the distribution's own archive.
+    fn components(self) -> &'static [&'static str] {
+        match self {
+            Self::Debian => &["main", "contrib", "non-free", "non-free-firmware"],
+            Self::Ubuntu => &["main", "restricted", "universe", "multiverse"],
+        }
+    }
+
+    /// The last path segments of the archive trees.
+    fn trees(self) -> &'static [&'static str] {
+        match self {
+            Self::Debian => &["debian", "debian-security"],
+            Self::Ubuntu => &["ubuntu", "ubuntu-ports"],
+        }
+    }
+
+    fn repos(self) -> &'static [Repo] {
+        match self {
+            Self::Debian => &[Repo::Debian, Repo::DebianSecurity],
+            Self::Ubuntu => &[Repo::Ubuntu, Repo::UbuntuPorts],
+        }
+    }
+
+    /// What the path of the distribution's archive keyring contains
+    /// (`/usr/share/keyrings/debian-archive-keyring.gpg`).
+    fn keyring_marker(self) -> &'static str {
+        match self {
+            Self::Debian => "debian-archive",
+            Self::Ubuntu => "ubuntu-archive",
+        }
+    }
+
+    /// The official servers of the distribution.
+    fn is_official_host(self, host: &str) -> bool {
+        match self {
+            Self::Debian => {
+                matches!(host, "deb.debian.org" | "security.debian.org" | "ftp.debian.org" | "httpredir.debian.org")
+                    || host
+                        .strip_prefix("ftp.")
+                        .and_then(|h| h.strip_suffix(".debian.org"))
+                        .is_some_and(|cc| cc.len() == 2 && cc.bytes().all(|b| b.is_ascii_lowercase()))
+            }
+            Self::Ubuntu => {
+                matches!(host, "archive.ubuntu.com" | "security.ubuntu.com" | "ports.ubuntu.com")
+                    || host.strip_suffix(".archive.ubuntu.com").is_some_and(|sub| !sub.is_empty())
+            }
+        }
+    }
+}
+
+/// Hosts whose paths can look like an archive tree but never are the distribution's.
+const THIRD_PARTY_HOSTS: &[&str] = &[
+    "ppa.launchpad.net",
+    "ppa.launchpadcontent.net",
+    "download.docker.com",
+    // End-of-life releases live only here; mirrors do not carry them.
+    "archive.debian.org",
+    "old-releases.ubuntu.com",
+];
+
+/// Official servers known to serve https although the catalog names them with `http://`.
+const HTTPS_HOSTS: &[&str] = &["deb.debian.org", "security.debian.org"];
+
+/// Ubuntu's mirror-list service (`mirror://mirrors.ubuntu.com/mirrors.txt`).
+const UBUNTU_MIRROR_LISTS: &str = "mirrors.ubuntu.com";
+
+/// The files in `sources.list.d` a distribution writes its own archive into: Debian's and
+/// Ubuntu's deb822 files, what `apt modernize-sources` turns `sources.list` into, Pop!_OS's
+/// and Linux Mint's. Debian and Ubuntu ship no `.list` file there.
+const OWN_FILES: &[&str] = &[
+    "debian.sources",
+    "ubuntu.sources",
+    "moved-from-main.sources",
+    "system.sources",
+    "official-package-repositories.list",
+];
+
+/// Whether the distribution wrote a sources file: rule (c) applies only in its own files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// `sources.list` or one of [`OWN_FILES`].
+    Own,
+    /// Any other file in `sources.list.d`, added by a package, an installer or the user.
+    Added,
+}
+
+impl Place {
+    /// The place of a file in `sources.list.d` named `name`.
+    fn of(name: &str) -> Self {
+        if OWN_FILES.contains(&name) { Self::Own } else { Self::Added }
+    }
+}
+
+/// Debian's release aliases, which name the same archive as a codename.
+const DEBIAN_ALIASES: &[&str] = &["stable", "oldstable", "oldoldstable", "testing", "unstable", "sid", "experimental"];
+
+/// Suites of the Debian archive that are aliases on their own, whatever the release:
+/// `proposed-updates` is `stable-proposed-updates`, `rc-buggy` is `experimental`.
+const DEBIAN_SUITES: &[&str] = &["proposed-updates", "rc-buggy"];
+
+/// Suffixes of the suites that belong to a release (`bookworm-updates`, `buster/updates`).
+const SUITE_SUFFIXES: &[&str] =
+    &["", "-updates", "-backports", "-backports-sloppy", "-security", "-proposed", "-proposed-updates", "/updates"];
+
+/// Debian releases before buster: their archives left the mirrors for `archive.debian.org`.
+const DEBIAN_OUTDATED: &[&str] = &["stretch", "jessie", "wheezy", "squeeze", "lenny", "etch", "sarge", "woody"];
+
+/// The release a suite belongs to (`wheezy/updates` → `wheezy`).
+fn release_of(suite: &str) -> &str {
+    SUITE_SUFFIXES.iter().filter(|s| !s.is_empty()).find_map(|s| suite.strip_suffix(s)).unwrap_or(suite)
+}
+
+/// Whether a suite is one of the security suites (`-security`, `buster/updates`).
+fn is_security_suite(suite: &str) -> bool {
+    suite.ends_with("-security") || suite.ends_with("/updates")
+}
+
+/// Which entries belong to the distribution archive.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    pub family: Family,
+    /// The host's release codename; `None` accepts any suite.
+    pub codename: Option<String>,
+    /// URLs of the catalog's sites that count as the archive whatever their path and file.
+    pub known: Vec<String>,
+    /// The os-release `ID` when the host is a derivative (`kali`, `linuxmint`): its own
+    /// archive is unknown, so no sources are generated for it.
+    pub derivative: Option<String>,
+}
+
+/// Whether an entry is served by the archive tree, the security tree, or both (a stanza
+/// listing `bookworm` and `bookworm-security` for one URI).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Roles {
+    archive: bool,
+    security: bool,
+}
+
+/// Why an archive URI is kept as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    /// A Tor onion service: another server would change what the user chose it for.
+    Onion,
+    /// A package cache that picks the upstream itself.
+    Cache,
+    /// apt's `mirror` method: the servers are in a list `mirror` does not edit.
+    MirrorList,
+}
+
+/// One URI of an entry that belongs to the distribution.
+#[derive(Debug, Clone)]
+struct Classified {
+    entry: usize,
+    /// Which of the entry's URIs.
+    index: usize,
+    roles: Roles,
+    ports: bool,
+    official: bool,
+    form: Form,
+    pin: Option<Pin>,
+}
+
+impl Classified {
+    /// The server the URI reads from (behind Tor or a cache), as [`Target::endpoint`] spells
+    /// it; `uri` as written when it names none.
+    fn server(&self, uri: &str) -> String {
+        let server = match &self.form {
+            Form::Direct { url, .. } | Form::Cached { upstream: url, .. } | Form::CacheRemap { url } => url.as_str(),
+            Form::MirrorList { .. } | Form::Other => uri,
+        };
+        server.trim_end_matches('/').to_owned()
+    }
+}
+
+/// The parts of a URL the rules look at.
+struct UriParts {
+    host: String,
+    /// The last non-empty path segment.
+    last: Option<String>,
+}
+
+impl UriParts {
+    /// The parts of a URL with a host.
+    fn of(url: &Url) -> Option<Self> {
+        url.host_str()?;
+        Some(Self::any(url))
+    }
+
+    /// The parts of any URL (a `file:` URL has an empty host).
+    fn any(url: &Url) -> Self {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let last = url.path_segments().and_then(|mut segs| segs.rfind(|s| !s.is_empty()).map(str::to_owned));
+        Self { host, last }
+    }
+}
+
+/// `http://a/b/` and `https://a/b` name the same tree.
+fn same_url(a: &str, b: &str) -> bool {
+    fn norm(u: &str) -> &str {
+        let u = u.trim_end_matches('/');
+        u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u)
+    }
+    norm(a).eq_ignore_ascii_case(norm(b))
+}
+
+/// A URI the rules recognise as the archive, whatever its suites.
+struct Recognised {
+    form: Form,
+    parts: UriParts,
+    official: bool,
+    pin: Option<Pin>,
+}
+
+impl Distribution {
+    fn suite_ok(&self, suite: &str) -> bool {
+        if suite.ends_with('/') {
+            return false;
+        }
+        if self.family == Family::Debian && DEBIAN_SUITES.contains(&suite) {
+            return true;
+        }
+        let Some(codename) = &self.codename else {
+            return true;
+        };
+        let mut bases = vec![codename.as_str()];
+        if self.family == Family::Debian {
+            bases.extend_from_slice(DEBIAN_ALIASES);
+        }
+        bases.iter().any(|base| suite.strip_prefix(base).is_some_and(|rest| SUITE_SUFFIXES.contains(&rest)))
+    }
+
+    /// The URIs of the entries that belong to the distribution archive, in file order.
+    fn classify_all(&self, text: &str, entries: &[Entry], place: Place) -> Result<Vec<Classified>, RenderError> {
+        let mut out = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            for (index, uri) in entry.uris.iter().enumerate() {
+                if let Some(c) = self.classify(&text[uri.clone()], entry, place)? {
+                    out.push(Classified { entry: i, index, ..c });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first enabled entry that rules (a)-(c) recognise as the archive but none of whose
+    /// suites belongs to the host's release: its line and its first suite.
+    fn stray<'e>(&self, text: &str, entries: &'e [Entry], place: Place) -> Option<(usize, &'e str)> {
+        entries.iter().filter(|e| e.enabled).find_map(|entry| {
+            let suites: Vec<&String> = entry.suites.iter().filter(|s| !s.ends_with('/')).collect();
+            let stray = !suites.is_empty()
+                && !suites.iter().any(|s| self.suite_ok(s))
+                && entry.uris.iter().any(|uri| self.recognise(&text[uri.clone()], entry, place).is_some());
+            stray.then(|| (entry.line, suites[0].as_str()))
+        })
+    }
+
+    /// Whether the entry names no key, only the distribution's archive keyring, or an inline
+    /// key block. An inline key counts: provisioning scripts inline the archive key, third
+    /// parties ship their own files, and a stanza `mirror` moved to a mirror by rule (b) must
+    /// stay recognisable for the next site.
+    fn archive_key(&self, signed_by: &SignedBy) -> bool {
+        match signed_by {
+            SignedBy::Absent | SignedBy::Inline => true,
+            SignedBy::Keys(keys) => keys.iter().all(|k| k.contains(self.family.keyring_marker())),
+        }
+    }
+
+    /// The conditions of rule (c) besides the path: the distribution's own components, file
+    /// and key.
+    fn own_archive(&self, entry: &Entry, place: Place) -> bool {
+        !entry.components.is_empty()
+            && entry.components.iter().all(|c| self.family.components().contains(&c.as_str()))
+            && place == Place::Own
+            && self.archive_key(&entry.signed_by)
+    }
+
+    fn is_tree(&self, last: Option<&str>) -> bool {
+        last.is_some_and(|l| self.family.trees().contains(&l))
+    }
+
+    /// Whether `host` serves the archive: an official server or a catalog site.
+    fn archive_host(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.family.is_official_host(&host)
+            || self.known.iter().any(|k| Url::parse(k).ok().and_then(|u| u.host_str().map(|h| h == host)) == Some(true))
+    }
+
+    /// Rules (a)-(c), whatever the suites: `uri` of `entry` is the distribution archive.
+    fn recognise(&self, uri: &str, entry: &Entry, place: Place) -> Option<Recognised> {
+        let form = uri::form(uri, |h| self.archive_host(h));
+        let (parts, pin) = match &form {
+            Form::Direct { url, .. } | Form::Cached { upstream: url, .. } => {
+                let parts = UriParts::of(url)?;
+                let tree = self.is_tree(parts.last.as_deref());
+                let official = self.family.is_official_host(&parts.host);
+                let by_url = self.known.iter().any(|k| same_url(k, url.as_str()));
+                let by_host = official && (tree || (parts.host == "security.debian.org" && parts.last.is_none()));
+                let by_path =
+                    tree && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str()) && self.own_archive(entry, place);
+                if !(by_url || by_host || by_path) {
+                    return None;
+                }
+                let pin = parts.host.ends_with(".onion").then_some(Pin::Onion);
+                (parts, pin)
+            }
+            Form::CacheRemap { url } => {
+                let parts = UriParts::of(url)?;
+                if !(self.is_tree(parts.last.as_deref()) && self.own_archive(entry, place)) {
+                    return None;
+                }
+                (parts, Some(Pin::Cache))
+            }
+            Form::MirrorList { list } => {
+                let url = Url::parse(list).ok()?;
+                let mut parts = UriParts::any(&url);
+                // The list's name tells the tree: `/etc/apt/mirrors/debian-security.list`.
+                parts.last = parts.last.map(|l| l.trim_end_matches(".list").trim_end_matches(".txt").to_owned());
+                let ubuntu_lists = self.family == Family::Ubuntu && parts.host == UBUNTU_MIRROR_LISTS;
+                if !((self.is_tree(parts.last.as_deref()) || ubuntu_lists) && self.own_archive(entry, place)) {
+                    return None;
+                }
+                (parts, Some(Pin::MirrorList))
+            }
+            Form::Other => return None,
+        };
+        let official = self.family.is_official_host(&parts.host);
+        Some(Recognised { form, parts, official, pin })
+    }
+
+    fn classify(&self, uri: &str, entry: &Entry, place: Place) -> Result<Option<Classified>, RenderError> {
+        let Some(Recognised { form, parts, official, pin }) = self.recognise(uri, entry, place) else {
+            return Ok(None);
+        };
+        let (ok, other): (Vec<&String>, Vec<&String>) = entry.suites.iter().partition(|s| self.suite_ok(s));
+        if ok.is_empty() {
+            return Ok(None);
+        }
+        if let Some(odd) = other.first() {
+            return Err(RenderError::Parse {
+                line: entry.line,
+                message: format!(
+                    "stanza mixes suites of the {} archive with `{odd}`, which `mirror` does not recognise; split it",
+                    self.family.name()
+                ),
+            });
+        }
+        let security_tree = matches!(parts.host.as_str(), "security.debian.org" | "security.ubuntu.com")
+            || parts.last.as_deref() == Some("debian-security");
+        let mut roles = Roles::default();
+        for suite in &entry.suites {
+            if security_tree || is_security_suite(suite) {
+                roles.security = true;
+            } else {
+                roles.archive = true;
+            }
+        }
+        let ports = self.family == Family::Ubuntu
+            && (parts.host == "ports.ubuntu.com" || parts.last.as_deref() == Some("ubuntu-ports"));
+        Ok(Some(Classified { entry: 0, index: 0, roles, ports, official, form, pin }))
+    }
+}
+
+/// Why a destination URL is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The site of the request.
+    Site,
+    /// The site of the request, for security suites (`--security`).
+    SiteSecurity,
+    /// The official upstream, for security suites.
+    Upstream,
+}
+
+/// Where a kind of entry goes: the repository URLs of one site.
+#[derive(Debug, Clone)]
+pub struct Dest {
+    pub via: Via,
+    pub urls: BTreeMap<Repo, String>,
+    /// Ubuntu's security server for amd64 and i386, when the site is the official upstream.
+    pub ubuntu_security: Option<String>,
+}
+
+/// The official server of Ubuntu's security suites outside `ubuntu-ports`.
+const UBUNTU_SECURITY_HOST: &str = "security.ubuntu.com";
+
+impl Dest {
+    pub fn from_site(site: &Site, via: Via) -> Self {
+        let urls: BTreeMap<Repo, String> = [Repo::Debian, Repo::DebianSecurity, Repo::Ubuntu, Repo::UbuntuPorts]
+            .into_iter()
+            .filter_map(|r| site.repo(r).map(|u| (r, u.trim_end_matches('/').to_owned())))
+            .collect();
+        // The `upstream` site's `ubuntu` URL is the archive server; security has its own.
+        let ubuntu_security = urls
+            .get(&Repo::Ubuntu)
+            .filter(|_| site.is_upstream())
+            .and_then(|u| Url::parse(u).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .filter(|u| u.host_str().is_some_and(|h| Family::Ubuntu.is_official_host(&h.to_ascii_lowercase())))
+            .map(|u| format!("{}://{UBUNTU_SECURITY_HOST}/ubuntu", u.scheme()));
+        Self { via, urls, ubuntu_security }
+    }
+
+    fn get(&self, repo: Repo) -> Result<&str, RenderError> {
+        self.urls.get(&repo).map(String::as_str).ok_or(RenderError::Missing { repo, via: self.via })
+    }
+
+    /// The URL for security suites from `repo`; `alone`: the entry holds no archive suite (a
+    /// stanza with both keeps the archive's URL, which serves both).
+    fn security(&self, repo: Repo, alone: bool) -> Result<&str, RenderError> {
+        match &self.ubuntu_security {
+            Some(url) if repo == Repo::Ubuntu && alone => Ok(url),
+            _ => self.get(repo),
+        }
+    }
+}
+
+/// Where the security suites go.
+#[derive(Debug, Clone)]
+pub enum Security {
+    /// Leave them as they are (no `--security` and no official upstream to send them to).
+    Untouched,
+    /// The official server; entries already on an official host are kept as they are.
+    Official(Dest),
+    /// The site (`--security`).
+    Site(Dest),
+}
+
+/// Everything the pure core needs to rewrite apt sources.
+#[derive(Debug, Clone)]
+pub struct Rewrite {
+    pub distribution: Distribution,
+    /// Ubuntu on an architecture served by `ubuntu-ports`.
+    pub host_ports: bool,
+    /// Where the archive suites go.
+    pub archive: Dest,
+    pub security: Security,
+    /// The root has no CA certificates: apt cannot verify https servers there.
+    pub no_ca_certificates: bool,
+}
+
+impl Rewrite {
+    fn for_request(family: Family, host: &Host, req: &Request<'_>, no_ca_certificates: bool) -> Self {
+        let mut known = Vec::new();
+        for site in std::iter::once(req.site).chain(req.upstream) {
+            for repo in family.repos() {
+                if let Some(url) = site.repo(*repo) {
+                    known.push(url.to_owned());
+                }
+            }
+        }
+        let security = if req.security {
+            Security::Site(Dest::from_site(req.site, Via::SiteSecurity))
+        } else if let Some(upstream) = req.upstream {
+            Security::Official(Dest::from_site(upstream, Via::Upstream))
+        } else {
+            Security::Untouched
+        };
+        Self {
+            distribution: Distribution {
+                family,
+                codename: host.codename.clone(),
+                known,
+                derivative: derivative(family, host),
+            },
+            host_ports: family == Family::Ubuntu && host.ubuntu_ports(),
+            archive: Dest::from_site(req.site, Via::Site),
+            security,
+            no_ca_certificates,
+        }
+    }
+
+    fn repo_for(&self, security: bool, ports: bool) -> Repo {
+        match (self.distribution.family, security) {
+            (Family::Debian, false) => Repo::Debian,
+            (Family::Debian, true) => Repo::DebianSecurity,
+            (Family::Ubuntu, _) if ports || self.host_ports => Repo::UbuntuPorts,
+            (Family::Ubuntu, _) => Repo::Ubuntu,
+        }
+    }
+
+    /// The catalog URL an archive URI goes to.
+    fn archive_dest(&self, c: &Classified) -> Result<&str, RenderError> {
+        self.archive.get(self.repo_for(false, c.ports))
+    }
+
+    /// The catalog URL a security URI goes to (`None`: keep it as it is); `alone`: in an entry
+    /// without archive suites (see [`Dest::security`]).
+    fn security_dest(&self, c: &Classified, alone: bool) -> Result<Option<&str>, RenderError> {
+        let dest = match &self.security {
+            Security::Untouched => return Ok(None),
+            Security::Official(_) if c.official => return Ok(None),
+            Security::Official(dest) | Security::Site(dest) => dest,
+        };
+        dest.security(self.repo_for(true, c.ports), alone).map(Some)
+    }
+
+    /// `original`, the URI of `c`, pointed at `dest` (a catalog URL) in the same way: the
+    /// transport or cache in front, the final `/`, and https where it used https and `dest`
+    /// serves it. A change from https to http is told in `notes` with `at` (file and line).
+    fn point(&self, c: &Classified, original: &str, dest: &str, notes: &mut Notes, at: &str) -> String {
+        let was_https = c.form.upstream().is_some_and(|u| u.scheme() == "https");
+        let (dest_https, host, rest) = split_url(dest);
+        let can_https = dest_https || HTTPS_HOSTS.contains(&host.as_str());
+        let tls = c.form.tls_by_apt();
+        let https = if was_https {
+            can_https
+        } else if dest_https && tls && self.no_ca_certificates {
+            notes.http_for_lack_of_ca = true;
+            false
+        } else {
+            dest_https
+        };
+        if https && tls && self.no_ca_certificates {
+            notes.https_without_ca = true;
+        }
+        let slash = if original.ends_with('/') { "/" } else { "" };
+        let new = c.form.with(https, &format!("{rest}{slash}"));
+        if was_https && !https && new != original {
+            notes.warn(format!(
+                "{at}: `{original}` becomes `{new}`, plain http: `{host}` serves no https that `mirror` knows of"
+            ));
+        }
+        new
+    }
+
+    /// A catalog URL for a generated entry: the site's scheme, but http without CA
+    /// certificates.
+    fn fresh(&self, dest: &str, notes: &mut Notes) -> String {
+        let (https, _, rest) = split_url(dest);
+        if https && self.no_ca_certificates {
+            notes.http_for_lack_of_ca = true;
+            return format!("http://{rest}");
+        }
+        format!("{}://{rest}", if https { "https" } else { "http" })
+    }
+}
+
+/// A catalog URL's scheme (https or not), lowercase host and what follows `scheme://`,
+/// without a final `/`.
+fn split_url(url: &str) -> (bool, String, String) {
+    let url = url.trim_end_matches('/');
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split(['/', ':']).next().unwrap_or_default().to_ascii_lowercase();
+    (scheme.eq_ignore_ascii_case("https"), host, rest.to_owned())
+}
+
+/// What the pure core can fail with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// The text is not a valid sources file.
+    Parse { line: usize, message: String },
+    /// The entry cannot be rewritten safely; `hint` is the way out.
+    Refused { line: usize, message: String, hint: String },
+    /// An enabled archive entry of another release than the host's.
+    Stray { line: usize, suite: String },
+    /// A site lacks a repository an entry needs.
+    Missing { repo: Repo, via: Via },
+    /// The release cannot be generated for (no or an outdated codename).
+    Release(String),
+}
+
+/// The one-line entries for the distribution, from os-release, appended to `existing` (a
+/// `sources.list` without archive entries, kept as it is) or as a new file. `with_security`:
+/// also write the security suite (false when some file already has it).
+pub fn generate(
+    existing: Option<&str>,
+    rw: &Rewrite,
+    with_security: bool,
+    notes: &mut Notes,
+) -> Result<String, RenderError> {
+    let family = rw.distribution.family;
+    if let Some(id) = &rw.distribution.derivative {
+        return Err(RenderError::Release(format!(
+            "says `ID={id}`, a derivative whose own archive `mirror` does not know"
+        )));
+    }
+    let codename =
+        rw.distribution.codename.as_deref().ok_or_else(|| RenderError::Release("sets no `VERSION_CODENAME`".into()))?;
+    if family == Family::Debian && DEBIAN_OUTDATED.contains(&codename) {
+        return Err(RenderError::Release(format!(
+            "names release `{codename}`, which left the mirrors for archive.debian.org"
+        )));
+    }
+    let components = match (family, codename) {
+        (Family::Debian, "buster" | "bullseye") => "main contrib non-free",
+        (Family::Debian, _) => "main contrib non-free non-free-firmware",
+        (Family::Ubuntu, _) => "main restricted universe multiverse",
+    };
+    let unstable = family == Family::Debian && matches!(codename, "sid" | "unstable");
+    let archive = rw.fresh(rw.archive.get(rw.repo_for(false, false))?, notes);
+    let mut suites = vec![codename.to_owned()];
+    if !unstable {
+        suites.push(format!("{codename}-updates"));
+    }
+    if family == Family::Ubuntu {
+        suites.push(format!("{codename}-backports"));
+    }
+    let security_suite = match codename {
+        _ if unstable || !with_security => None,
+        "buster" => Some(format!("{codename}/updates")),
+        _ => Some(format!("{codename}-security")),
+    };
+
+    let mut out = String::from("# generated by mirror from /etc/os-release\n");
+    for suite in &suites {
+        out.push_str(&format!("deb {archive} {suite} {components}\n"));
+    }
+    if let Some(suite) = security_suite {
+        let dest = match &rw.security {
+            Security::Official(dest) | Security::Site(dest) => Some(dest),
+            Security::Untouched => None,
+        };
+        match dest {
+            Some(dest) => {
+                let url = rw.fresh(dest.security(rw.repo_for(true, false), true)?, notes);
+                out.push_str(&format!("deb {url} {suite} {components}\n"));
+            }
+            None => out.push_str(&format!(
+                "# `{suite}` is left out: the catalog has no official upstream for security updates; add it by hand or use --security\n"
+            )),
+        }
+    }
+
+    Ok(match existing {
+        None | Some("") => out,
+        Some(text) => {
+            let mut text = text.to_owned();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            if !text.ends_with("\n\n") {
+                text.push('\n');
+            }
+            text + &out
+        }
+    })
+}
+
+/// A sources file apt reads, with its text.
+struct Source {
+    path: PathBuf,
+    format: Format,
+    place: Place,
+    text: String,
+}
+
+impl Source {
+    fn input(&self) -> Input<'_> {
+        Input { name: self.path.display().to_string(), format: self.format, place: self.place, text: &self.text }
+    }
+
+    fn parse_error(&self, e: RenderError) -> anyhow::Error {
+        match e {
+            RenderError::Parse { line, message } => Problem::parse(&self.path, Some(line), message).into(),
+            RenderError::Refused { line, message, hint } => {
+                Problem::bad(format!("`{}` line {line}: {message}", self.path.display())).hint(hint).into()
+            }
+            RenderError::Stray { line, suite } => Problem::bad(format!(
+                "`{}` line {line}: suite `{suite}` is not the host's release",
+                self.path.display()
+            ))
+            .into(),
+            RenderError::Missing { repo, .. } => Problem::bad(format!("no URL for `{repo}`")).into(),
+            RenderError::Release(what) => Problem::bad(what).into(),
+        }
+    }
+
+    fn error(&self, e: RenderError, req: &Request<'_>, rw: &Rewrite, ctx: &Context) -> anyhow::Error {
+        match e {
+            RenderError::Missing { repo, via } => missing(repo, via, req),
+            // The archive is there, but for another release than os-release names (a release
+            // upgrade half done): switching only part of it would hide that.
+            RenderError::Stray { line, suite } => {
+                let codename = rw.distribution.codename.as_deref().unwrap_or_default();
+                let os_release = ctx.sys(OS_RELEASE);
+                Problem::parse(
+                    &self.path,
+                    Some(line),
+                    format!(
+                        "suite `{suite}` does not match `{codename}`, the codename in `{}`",
+                        os_release.display()
+                    ),
+                )
+                .hint(format!(
+                    "finish the release upgrade first (`apt full-upgrade` brings `{}` up to date, then every entry names `{codename}`), or set this entry's suite to `{codename}`; nothing was changed",
+                    os_release.display()
+                ))
+                .into()
+            }
+            other => self.parse_error(other),
+        }
+    }
+}
+
+fn missing(repo: Repo, via: Via, req: &Request<'_>) -> anyhow::Error {
+    let id = &req.site.id;
+    match via {
+        Via::Site => Problem::bad(format!("site `{id}` does not serve `{repo}`"))
+            .hint("pick a site that does; `mirror list apt` shows which sites serve apt"),
+        Via::SiteSecurity => Problem::bad(format!("site `{id}` does not serve `{repo}`, which `--security` needs"))
+            .hint("drop `--security` to keep security updates on the official server"),
+        Via::Upstream => {
+            Problem::bad(format!("the `upstream` site does not serve `{repo}`, where security updates go"))
+                .hint(format!("add `{repo}` to the `upstream` site file, or use `--security` to take them from `{id}`"))
+        }
+    }
+    .into()
+}
+
+/// No entry names the archive: an error when entries of the distribution's own files name
+/// something else (they are its archive, or what stands for it), or when the host is a
+/// derivative that has entries; `Ok` when generating a `sources.list` is right.
+fn no_archive(ctx: &Context, rw: &Rewrite, sources: &[Source], outcome: &Outcome) -> Result<()> {
+    let family = rw.distribution.family;
+    let os_release = ctx.sys(OS_RELEASE);
+    let first = outcome.unknown_own.as_ref().or(match &rw.distribution.derivative {
+        Some(_) => outcome.first_entries.iter().flatten().next(),
+        None => None,
+    });
+    let Some((i, line, uri)) = first else { return Ok(()) };
+    let path = sources[*i].path.display();
+    let (message, hint) = match &rw.distribution.derivative {
+        Some(id) => (
+            format!(
+                "`{uri}` is not the {} archive, and `{}` says `ID={id}`, a derivative whose own archive `mirror` does not know",
+                family.name(),
+                os_release.display()
+            ),
+            match sources[*i].place {
+                Place::Own => format!(
+                    "`mirror` switches only {}'s own archive; point the entries of `{path}` at a mirror of `{id}` by hand; nothing was changed",
+                    family.name()
+                ),
+                Place::Added => format!(
+                    "`mirror` switches only {}'s own archive, and writes sources only for {} itself; add the entries of `{id}`'s archive by hand (see sources.list(5)); nothing was changed",
+                    family.name(),
+                    family.name()
+                ),
+            },
+        ),
+        None => (
+            format!("`{uri}` is not a {} archive `mirror` recognises, and no entry names one", family.name()),
+            format!(
+                "`mirror` switches entries whose URI ends in {} or is a URL of a catalog site (`mirror list apt`); point this one at such a URL by hand, or describe its site in `~/.config/mirror/mirrors/<id>.toml`; nothing was changed",
+                family.trees().iter().map(|t| format!("`/{t}`")).collect::<Vec<_>>().join(" or ")
+            ),
+        ),
+    };
+    Err(Problem::bad(format!("`{path}` line {line}: {message}")).hint(hint).into())
+}
+
+/// Why a `sources.list` cannot be generated.
+fn generate_error(
+    e: RenderError,
+    ctx: &Context,
+    rw: &Rewrite,
+    sources: &[Source],
+    outcome: &Outcome,
+    req: &Request<'_>,
+) -> anyhow::Error {
+    let list_path = ctx.sys(SOURCES_LIST);
+    match e {
+        RenderError::Release(what) => {
+            let read: Vec<String> = outcome
+                .first_entries
+                .iter()
+                .flatten()
+                .map(|(i, line, uri)| format!("`{}` line {line} names `{uri}`", sources[*i].path.display()))
+                .collect();
+            let read = if read.is_empty() { "apt has no entries at all".to_owned() } else { read.join("; ") };
+            let hint = match &rw.distribution.derivative {
+                Some(id) => format!(
+                    "add the entries of `{id}`'s own archive by hand (see sources.list(5)); nothing was changed"
+                ),
+                None => format!(
+                    "`mirror` found no entry to rewrite and cannot write one here; write the entries into `{}` by hand (see sources.list(5))",
+                    list_path.display()
+                ),
+            };
+            Problem::bad(format!(
+                "no apt source names the {} archive ({read}), and `{}` {what}",
+                rw.distribution.family.name(),
+                ctx.sys(OS_RELEASE).display()
+            ))
+            .hint(hint)
+            .into()
+        }
+        other => Source { path: list_path, format: Format::List, place: Place::Own, text: String::new() }
+            .error(other, req, rw, ctx),
+    }
+}
+
+/// What to tell the user besides the edits: the notes of the rewrite, and CA certificates.
+fn warnings(ctx: &Context, notes: Notes) -> Vec<String> {
+    let bundle = ctx.sys(CA_BUNDLE);
+    let mut out = notes.warnings;
+    if notes.https_without_ca {
+        out.push(format!(
+            "no CA certificates under the root (`{}`): apt there cannot verify the https servers its sources name; install `ca-certificates`",
+            bundle.display()
+        ));
+    }
+    if notes.http_for_lack_of_ca {
+        out.push(format!(
+            "no CA certificates under the root (`{}`): wrote `http://` where the site serves https; install `ca-certificates` and run `mirror use` again for https",
+            bundle.display()
+        ));
+    }
+    out
+}
+
+/// `sources.list`, then `sources.list.d/*.list` and `*.sources` sorted by name (files whose
+/// names apt ignores are skipped), with their text; files that do not exist are left out.
+fn read_sources(ctx: &Context) -> Result<Vec<Source>> {
+    let mut files = vec![(ctx.sys(SOURCES_LIST), Format::List, Place::Own)];
+    let dir = ctx.sys(SOURCES_LIST_D);
+    match std::fs::read_dir(&dir) {
+        Ok(listing) => {
+            let mut found = Vec::new();
+            for entry in listing {
+                let entry = entry.map_err(|e| {
+                    anyhow::Error::new(e).context(Problem::bad(format!("could not read `{}`", dir.display())))
+                })?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let format = if name.ends_with(".list") {
+                    Format::List
+                } else if name.ends_with(".sources") {
+                    Format::Sources
+                } else {
+                    continue;
+                };
+                if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) {
+                    continue;
+                }
+                found.push((name, format));
+            }
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            files.extend(found.into_iter().map(|(name, format)| (dir.join(&name), format, Place::of(&name))));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(
+                Problem::bad(format!("could not read `{}`", dir.display()))
+                    .hint("run the same command with `sudo`, or fix the folder's permissions"),
+            ));
+        }
+    }
+    let mut sources = Vec::new();
+    for (path, format, place) in files {
+        if let Some(text) = read_config(ctx, &path)? {
+            sources.push(Source { path, format, place, text });
+        }
+    }
+    Ok(sources)
+}
+
+fn family(ctx: &Context, host: &Host) -> Result<Family> {
+    match host.distro() {
+        Distro::Debian => Ok(Family::Debian),
+        Distro::Ubuntu => Ok(Family::Ubuntu),
+        _ => {
+            let path = ctx.sys(OS_RELEASE);
+            let says = if host.has_os_release {
+                format!("`{}` says `ID={}`", path.display(), host.id)
+            } else {
+                format!("`{}` is missing", path.display())
+            };
+            Err(
+                Problem::bad(format!("apt's distro is not Debian or Ubuntu: {says}"))
+                    .hint("`mirror` configures apt on Debian, Ubuntu and distributions with `ID_LIKE=debian` or `ID_LIKE=ubuntu`")
+                    .into(),
+            )
+        }
+    }
+}
+
+/// The archive URLs of every site in the catalog in effect (rule (a)): an entry `mirror` moved
+/// to one site stays recognisable when the next command names another, in any file.
+fn catalog_urls(ctx: &Context, family: Family) -> Result<Vec<String>> {
+    let catalog = Catalog::load(ctx)?;
+    Ok(catalog
+        .sites()
+        .flat_map(|site| family.repos().iter().filter_map(|r| site.repo(*r).map(str::to_owned)))
+        .collect())
+}
+
+/// The os-release `ID` of a derivative (`ID_LIKE=debian`), `None` for Debian or Ubuntu itself.
+fn derivative(family: Family, host: &Host) -> Option<String> {
+    (host.id != family.id()).then(|| host.id.clone())
+}
+
+/// Whether apt can verify https servers: without CA certificates it cannot, and a minimal
+/// image often has none.
+fn has_ca_certificates(ctx: &Context) -> bool {
+    ctx.sys(CA_BUNDLE).is_file() || ctx.sys("/usr/share/ca-certificates").is_dir()
+}
+
+#[cfg(test)]
+mod tests;
