@@ -78,6 +78,9 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             Assignment::To(site) => {
                 let req = Request { site, upstream, security: args.security };
                 let edits = target.target().plan(&app.ctx, &host, &req)?;
+                for note in edits.iter().flat_map(|e| &e.notes) {
+                    app.out.warn(&format!("{target}: {note}"));
+                }
                 let changed = edits.iter().any(|e| e.is_change());
                 reports.push(TargetReport {
                     target: *target,
@@ -173,6 +176,7 @@ pub fn not_served(site: &Site, target: TargetKind, host: &Host) -> String {
         TargetKind::Apt if host.codename.is_none() && !host.has_os_release => {
             "cannot tell the distribution: no `/etc/os-release` under the root".into()
         }
+        TargetKind::Pacman if let Some(why) = crate::targets::pacman::unsupported(host) => why,
         _ => format!("`{}` does not serve {target} for this system", site.id),
     }
 }

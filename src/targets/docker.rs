@@ -249,7 +249,12 @@ impl Target for Docker {
         let path = ctx.sys(DAEMON_JSON);
         let before = read_config(&path)?;
         let after = render(before.as_deref(), mirror).map_err(|e| e.into_problem(&path))?;
-        Ok(vec![FileEdit { path, before: before.map(String::into_bytes), after: after.map(String::into_bytes) }])
+        Ok(vec![FileEdit {
+            path,
+            before: before.map(String::into_bytes),
+            after: after.map(String::into_bytes),
+            notes: Vec::new(),
+        }])
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {

@@ -20,6 +20,7 @@ use crate::error::Problem;
 
 pub mod apt;
 pub mod cargo;
+pub mod common;
 pub mod conda;
 pub mod docker;
 pub mod pacman;
@@ -236,11 +237,19 @@ pub struct FileEdit {
     pub before: Option<Vec<u8>>,
     /// Wanted bytes; `None` to remove the file.
     pub after: Option<Vec<u8>>,
+    /// Warnings for the user about this file: settings the target saw but could not move.
+    pub notes: Vec<String>,
 }
 
 impl FileEdit {
     pub fn is_change(&self) -> bool {
         self.before != self.after
+    }
+
+    /// The same edit with these warnings.
+    pub fn with_notes(mut self, notes: Vec<String>) -> Self {
+        self.notes = notes;
+        self
     }
 }
 
@@ -329,7 +338,7 @@ pub fn refuse_links<'a>(edits: impl IntoIterator<Item = &'a FileEdit>) -> Result
 
 /// An edit of `path` from its current text (if any) to `after`.
 pub fn edit(path: PathBuf, before: Option<String>, after: String) -> FileEdit {
-    FileEdit { path, before: before.map(String::into_bytes), after: Some(after.into_bytes()) }
+    FileEdit { path, before: before.map(String::into_bytes), after: Some(after.into_bytes()), notes: Vec::new() }
 }
 
 /// The edit of a target's one config file at `path`: `render` turns its current text (`None`

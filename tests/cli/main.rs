@@ -7,4 +7,5 @@ mod completions;
 mod fixtures;
 mod list;
 mod support;
+mod targets;
 mod use_restore;
