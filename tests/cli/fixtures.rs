@@ -70,6 +70,7 @@ const CASES: &[Case] = &[
     good("uv", "uv/deprecated.toml", UV_TOML, DEBIAN_12, "amd64"),
     good("uv", "uv/named-index.toml", UV_TOML, DEBIAN_12, "amd64"),
     good("uv", "uv/inline-index.toml", UV_TOML, DEBIAN_12, "amd64"),
+    good("uv", "uv/pip-only.toml", UV_TOML, DEBIAN_12, "amd64"),
     good("conda", "conda/condarc", CONDARC, DEBIAN_12, "amd64"),
     good("conda", "conda/flow.condarc", CONDARC, DEBIAN_12, "amd64"),
     good("conda", "conda/minimal.condarc", CONDARC, DEBIAN_12, "amd64"),
