@@ -76,6 +76,9 @@ const CASES: &[Case] = &[
     good("conda", "conda/flow.condarc", CONDARC, DEBIAN_12, "amd64"),
     good("conda", "conda/minimal.condarc", CONDARC, DEBIAN_12, "amd64"),
     good("conda", "conda/ustc-style.condarc", CONDARC, DEBIAN_12, "amd64"),
+    good("conda", "conda/literal-channels.condarc", CONDARC, DEBIAN_12, "amd64"),
+    good("conda", "conda/config-add.condarc", CONDARC, DEBIAN_12, "amd64"),
+    good("conda", "conda/mirrored.condarc", CONDARC, DEBIAN_12, "amd64"),
     good("cargo", "cargo/config.toml", CARGO_CONFIG, DEBIAN_12, "amd64"),
     good("cargo", "cargo/dotted.toml", CARGO_CONFIG, DEBIAN_12, "amd64"),
     good("cargo", "cargo/git-index.toml", CARGO_CONFIG, DEBIAN_12, "amd64"),
@@ -206,6 +209,8 @@ fn malformed_fixtures_are_refused_with_file_and_line() {
         bad("pip", "pip/bom.conf", PIP_CONF, DEBIAN_12),
         bad("uv", "uv/malformed.toml", UV_TOML, DEBIAN_12),
         bad("conda", "conda/malformed.condarc", CONDARC, DEBIAN_12),
+        bad("conda", "conda/tab-after-dash.condarc", CONDARC, DEBIAN_12),
+        bad("conda", "conda/vertical-tab.condarc", CONDARC, DEBIAN_12),
         bad("cargo", "cargo/malformed.toml", CARGO_CONFIG, DEBIAN_12),
     ];
     for case in &cases {

@@ -52,3 +52,20 @@ fn endeavouros_mirrorlist_is_arch_and_gets_the_mirror_first() {
     let first = list.lines().find(|l| l.starts_with("Server")).unwrap();
     assert_eq!(first, "Server = https://mirrors.tuna.tsinghua.edu.cn/archlinux/$repo/os/$arch");
 }
+
+#[test]
+fn conda_warns_about_mirror_urls_it_cannot_move() {
+    let env = TestEnv::new();
+    env.write("root/etc/os-release", "ID=debian\nVERSION_CODENAME=bookworm\n");
+    env.write("home/.condarc", fixture("conda/literal-channels.condarc"));
+    let run = env.run(&["use", "ustc", "conda", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: conda: `") && run.stderr.contains("/.condarc`: `channels` names `https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/pytorch/`, left as it is: `ustc` does not carry `pytorch`"),
+        "{}",
+        run.stderr
+    );
+    let condarc = env.read("home/.condarc");
+    assert!(condarc.contains("  - https://mirrors.ustc.edu.cn/anaconda/cloud/conda-forge/\n"), "{condarc}");
+    assert!(condarc.contains("  - https://mirrors.ustc.edu.cn/anaconda/cloud/bioconda/\n"), "{condarc}");
+}
