@@ -191,16 +191,9 @@ fn recognise(url: &str, known: &[Known]) -> Option<Found> {
 }
 
 fn recognise_in(url: &str, known: &[Known]) -> Option<(Layout, Vec<String>, bool)> {
-    let split = |segs: &[String]| -> Option<(Layout, Vec<String>)> {
-        match segs {
-            [kind, name, rest @ ..] if kind == "pkgs" => Some((Layout::Pkgs(name.clone()), rest.to_vec())),
-            [kind, name, rest @ ..] if kind == "cloud" => Some((Layout::Cloud(name.clone()), rest.to_vec())),
-            _ => None,
-        }
-    };
     for k in known {
         let Some((anaconda, cloud)) = &k.roots else { continue };
-        if let Some((layout, rest)) = common::below(url, anaconda).and_then(|segs| split(&segs)) {
+        if let Some((layout, rest)) = common::below(url, anaconda).and_then(|segs| layout_of(&segs)) {
             return Some((layout, rest, k.upstream));
         }
         if let Some([name, rest @ ..]) = common::below(url, cloud).as_deref() {
@@ -217,7 +210,12 @@ fn mirror_path(url: &str) -> Option<(Layout, Vec<String>)> {
     let segs: Vec<String> =
         url::Url::parse(url).ok()?.path_segments()?.filter(|s| !s.is_empty()).map(str::to_owned).collect();
     let at = segs.iter().position(|s| s == "anaconda")?;
-    match &segs[at + 1..] {
+    layout_of(&segs[at + 1..])
+}
+
+/// `pkgs/<name>/…` or `cloud/<name>/…`: the channel and the path after it.
+fn layout_of(segs: &[String]) -> Option<(Layout, Vec<String>)> {
+    match segs {
         [kind, name, rest @ ..] if kind == "pkgs" => Some((Layout::Pkgs(name.clone()), rest.to_vec())),
         [kind, name, rest @ ..] if kind == "cloud" => Some((Layout::Cloud(name.clone()), rest.to_vec())),
         _ => None,
