@@ -8,9 +8,9 @@
 //!   `name` other than `mirror` becomes `mirror` (a default index still called `aliyun` after
 //!   `use tuna` would be wrong; uv does not let a project refer to a user-level index by name).
 //!   Its other keys and comments are kept;
-//! - without one, the deprecated top-level `index-url`, which uv still uses for every
-//!   command, is set where present; otherwise `[[index]]` with `name = "mirror"`, the `url` and
-//!   `default = true` is appended. A `[pip] index-url` alone does not count: only the `uv pip`
+//! - the deprecated top-level `index-url`, which uv still uses for every command, is set where
+//!   present; without it and without a default `[[index]]`, `[[index]]` with
+//!   `name = "mirror"`, the `url` and `default = true` is appended. A `[pip] index-url` alone does not count: only the `uv pip`
 //!   commands read it, so `uv add`, `uv lock` and `uv sync` would stay on PyPI;
 //! - `[pip] index-url` is set to the same URL where present. uv 0.13 prefers the default
 //!   `[[index]]` even for `uv pip`, so the key is shadowed, but no setting keeps naming the
@@ -184,7 +184,8 @@ pub fn render(input: Option<&str>, index_url: &str) -> Result<String, LineError>
         }
         _ => {}
     }
-    if !found && doc.contains_key("index-url") {
+    // The deprecated top-level key is set wherever it is; alone, it is the default index.
+    if doc.contains_key("index-url") {
         set_str(doc.as_table_mut(), "index-url", index_url);
         found = true;
     }
@@ -316,6 +317,13 @@ mod tests {
                 "index = [{{ name = \"a\", url = \"https://a/simple\" }}, {{ name = \"mirror\", url = \"{USTC}\", default = true }}]\n"
             )
         );
+    }
+
+    #[test]
+    fn every_key_naming_an_index_follows() {
+        let text = "index-url = \"https://old.example/simple\"\n\n[[index]]\nname = \"aliyun\"\nurl = \"https://mirrors.aliyun.com/pypi/simple/\"\ndefault = true\n";
+        let out = ok(Some(text), TUNA);
+        assert!(!out.contains("old.example") && !out.contains("aliyun"), "{out}");
     }
 
     #[test]
