@@ -545,6 +545,75 @@ fn uv() {
     sb.assert_status_check_reports_failing("uv");
 }
 
+/// What many users have: only `[pip] index-url` (here the broken site), which `uv add`,
+/// `uv lock` and `uv sync` ignore.
+const UV_PIP_ONLY: &str = "# uv user settings, from a blog post
+[pip]
+index-url = \"@BROKEN@\"
+";
+
+/// A named default index (here the broken site), as in uv's documentation.
+const UV_NAMED: &str = "[[index]]
+name = \"aliyun\"
+url = \"@BROKEN@\"   # fast from Hangzhou
+default = true
+";
+
+/// `uv lock` (the project interface) must resolve from the mirror after `use`, for a file that
+/// had only `[pip] index-url` and for one with a named default index.
+#[test]
+fn uv_project_commands_use_the_mirror() {
+    if !tools_present("uv_project_commands_use_the_mirror", &[Need::VenvBin("uv"), Need::Pip]) {
+        return;
+    }
+    let sb = Sandbox::new("uv-project", None);
+    debian_root(&sb);
+    let py = system_python().unwrap();
+    build("PEP 503 index", sb.client(&py).arg(tests_dir().join("pypi-index.py")).arg(sb.www.join("loop/simple")));
+    let uv = venv().join("bin/uv");
+    let proj = sb.path("proj");
+    sb.write(
+        &proj.join("pyproject.toml"),
+        "[project]\nname = \"rc-consumer\"\nversion = \"0.1.0\"\nrequires-python = \">=3.8\"\ndependencies = [\"mirrortest-hello\"]\n",
+    );
+    let lock = || {
+        let _ = fs::remove_file(proj.join("uv.lock"));
+        let mut c = sb.client(&uv);
+        c.env("UV_HTTP_RETRIES", "0").args(["lock", "--no-cache", "--python"]).arg(&py).current_dir(&proj);
+        c
+    };
+    let conf = sb.home.join(".config/uv/uv.toml");
+    for (name, stock) in [("pip-only", UV_PIP_ONLY), ("named", UV_NAMED)] {
+        let stock = stock.replace("@BROKEN@", &sb.broken.pypi());
+        sb.write(&conf, &stock);
+        sb.server.clear();
+        sb.fails(&format!("uv lock ({name}, stock)"), &mut lock());
+        if name == "pip-only" {
+            // `[pip] index-url` does not reach `uv lock`: it goes to PyPI.
+            sb.assert_no_hit("/broken/");
+            sb.assert_proxied("pypi.org");
+        } else {
+            sb.assert_hit("/broken/simple/mirrortest-hello/", 404);
+        }
+
+        sb.use_site(&sb.good, "uv");
+        let written = read(&conf);
+        eprintln!("--- written uv.toml ({name})\n{written}---");
+        assert!(written.contains("name = \"mirror\""), "{written}");
+        assert!(!written.contains("aliyun"), "{written}");
+        sb.server.clear();
+        sb.ok(&format!("uv lock ({name}, mirror)"), &mut lock());
+        let locked = read(&proj.join("uv.lock"));
+        assert!(locked.contains(&format!("registry = \"{}\"", sb.good.pypi())), "{locked}");
+        sb.assert_hit("/loop/simple/mirrortest-hello/", 200);
+        sb.assert_no_hit("/broken/");
+        sb.assert_only_proxied(&[]);
+
+        sb.restore();
+        assert_eq!(read(&conf), stock, "restore did not bring back the exact bytes");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // cargo
 
@@ -617,10 +686,13 @@ fn cargo() {
 // ---------------------------------------------------------------------------------------------
 // conda
 
+/// `@BROKEN@/cloud/conda-forge/` is a channel URL written out in full, as `conda config --add
+/// channels` leaves it: `use` must move it to the site too.
 const CONDARC: &str = "# conda user configuration
 channels:
   - defaults
   - conda-forge
+  - @BROKEN@/cloud/conda-forge/
 auto_activate_base: false
 channel_priority: strict
 ";
@@ -637,7 +709,8 @@ fn conda() {
         "conda channels",
         sb.client(&py).arg(tests_dir().join("conda-channels.py")).arg(sb.www.join("loop/anaconda")),
     );
-    let condarc = sb.write(&sb.home.join(".condarc"), CONDARC);
+    let stock = CONDARC.replace("@BROKEN@", &sb.broken.anaconda());
+    let condarc = sb.write(&sb.home.join(".condarc"), &stock);
     let check = || {
         let mut c = sb.client(&py);
         c.arg(tests_dir().join("check-condarc.py")).arg(&condarc).arg("mirrortest-hello");
@@ -660,7 +733,7 @@ fn conda() {
     sb.assert_only_proxied(&[]);
 
     sb.restore();
-    assert_eq!(read(&condarc), CONDARC, "restore did not bring back the exact bytes");
+    assert_eq!(read(&condarc), stock, "restore did not bring back the exact bytes");
     sb.server.clear();
     let out = sb.run("check-condarc (restored)", &mut check());
     assert!(!out.status.success());
@@ -670,7 +743,8 @@ fn conda() {
         serde_json::json!([
             "https://repo.anaconda.com/pkgs/main",
             "https://repo.anaconda.com/pkgs/r",
-            "https://conda.anaconda.org/conda-forge"
+            "https://conda.anaconda.org/conda-forge",
+            format!("{}/cloud/conda-forge", sb.broken.anaconda())
         ]),
         "{r}"
     );
@@ -687,12 +761,13 @@ fn conda() {
 // ---------------------------------------------------------------------------------------------
 // docker
 
+/// A stock-looking daemon.json with one mirror of the user's own (`@OTHER@`, a loopback port
+/// nobody listens on), written inline as most real files have it: `use` must put the site
+/// first, keep this one after it, and leave every other byte alone.
 const DAEMON_JSON: &str = r#"{
   "log-driver": "json-file",
-  "log-opts": {
-    "max-size": "10m",
-    "max-file": "3"
-  },
+  "log-opts": {"max-size": "10m", "max-file": "3"},
+  "registry-mirrors": ["@OTHER@"],
   "features": {
     "buildkit": true
   }
@@ -716,7 +791,9 @@ fn docker() {
     let reg = |port: u16| format!("http://127.0.0.1:{port}");
     let sb = Sandbox::new("docker", Some((reg(good_port), reg(broken_port))));
     debian_root(&sb);
-    let daemon_json = sb.write(&sb.root.join("etc/docker/daemon.json"), DAEMON_JSON);
+    let other = reg(harness::free_port());
+    let stock = DAEMON_JSON.replace("@OTHER@", &other);
+    let daemon_json = sb.write(&sb.root.join("etc/docker/daemon.json"), &stock);
 
     let good_reg = docker_support::Registry::start(&sb, "good", good_port);
     let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
@@ -735,15 +812,22 @@ fn docker() {
     sb.ok("docker import", docker(&["import", tarball.to_str().unwrap(), &tag]).stdout(std::process::Stdio::null()));
     sb.ok("docker push (populate mirror)", &mut docker(&["push", &tag]));
     sb.ok("docker rmi", &mut docker(&["rmi", &tag]));
-    assert_eq!(mirrors(), "[]", "stock daemon.json has no mirror");
+    assert_eq!(mirrors(), format!("[\"{other}/\"]"), "stock daemon.json has the user's mirror");
 
     sb.use_site(&sb.good, "docker");
     let written = read(&daemon_json);
     eprintln!("--- written daemon.json\n{written}---");
-    let v: serde_json::Value = serde_json::from_str(&written).expect("daemon.json is JSON");
-    assert_eq!(v["log-opts"]["max-size"], "10m", "unrelated keys lost: {written}");
+    assert_eq!(
+        written,
+        stock.replace(&format!("[\"{other}\"]"), &format!("[\"{}\", \"{other}\"]", reg(good_port))),
+        "only the list may change"
+    );
     d.restart(&sb);
-    assert_eq!(mirrors(), format!("[\"{}/\"]", reg(good_port)), "docker info does not show the mirror");
+    assert_eq!(
+        mirrors(),
+        format!("[\"{}/\",\"{other}/\"]", reg(good_port)),
+        "docker info does not show the mirror first and the user's after it"
+    );
     good_reg.clear_log();
     sb.ok("docker pull mirrortest (mirror)", &mut docker(&["pull", "mirrortest:latest"]));
     good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
@@ -751,9 +835,9 @@ fn docker() {
     sb.assert_only_proxied(&[]);
 
     sb.restore();
-    assert_eq!(read(&daemon_json), DAEMON_JSON, "restore did not bring back the exact bytes");
+    assert_eq!(read(&daemon_json), stock, "restore did not bring back the exact bytes");
     d.restart(&sb);
-    assert_eq!(mirrors(), "[]", "docker info still shows a mirror after restore");
+    assert_eq!(mirrors(), format!("[\"{other}/\"]"), "docker info still shows the site after restore");
     sb.ok("docker rmi mirrortest", &mut docker(&["rmi", "mirrortest:latest"]));
     good_reg.clear_log();
     sb.server.clear();
@@ -763,7 +847,11 @@ fn docker() {
 
     sb.use_site(&sb.broken, "docker");
     d.restart(&sb);
-    assert_eq!(mirrors(), format!("[\"{}/\"]", reg(broken_port)), "docker info does not show the broken mirror");
+    assert_eq!(
+        mirrors(),
+        format!("[\"{}/\",\"{other}/\"]", reg(broken_port)),
+        "docker info does not show the broken mirror first"
+    );
     broken_reg.clear_log();
     sb.fails("docker pull mirrortest (broken site)", &mut docker(&["pull", "mirrortest:latest"]));
     broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);

@@ -90,6 +90,13 @@ pub fn assignments<'a>(
             continue;
         }
         match report.best(t).and_then(|id| catalog.get(id)) {
+            // Probed, but this host's flavour of the target is not one `mirror` configures
+            // (pacman on Manjaro).
+            Some(site) if t.target().endpoint(site, host).is_none() => {
+                let why = super::use_site::not_served(site, t, host);
+                unusable.push(format!("{t}: {why}"));
+                out.push((t, Assignment::Skip { reason: why, failed: false }));
+            }
             Some(site) => out.push((t, Assignment::To(site))),
             None => {
                 let why = report.target(t).and_then(|r| r.results.first()).map_or_else(
@@ -102,7 +109,7 @@ pub fn assignments<'a>(
             }
         }
     }
-    let named_unusable = named.iter().any(|t| report.best(*t).is_none());
+    let named_unusable = out.iter().any(|(t, a)| named.contains(t) && matches!(a, Assignment::Skip { .. }));
     if named_unusable || out.iter().all(|(_, a)| matches!(a, Assignment::Skip { .. })) {
         return Err(Problem::failed(format!("no usable mirror: {}; nothing was changed", unusable.join("; ")))
             .hint("see `mirror bench` for every site's result; a longer `--timeout` or `--max-lag` may help")

@@ -86,11 +86,10 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             }),
             Assignment::To(site) => {
                 let req = Request { site, upstream, security: args.security };
-                let planned = target.target().plan_warned(&app.ctx, &host, &req)?;
-                for warning in &planned.warnings {
-                    app.out.warn(&format!("{target}: {warning}"));
+                let mut edits = target.target().plan(&app.ctx, &host, &req)?;
+                for note in edits.iter().flat_map(|e| &e.notes) {
+                    app.out.warn(&format!("{target}: {note}"));
                 }
-                let mut edits = planned.edits;
                 let scope = target.scope();
                 for link in write_through_links(&app.ctx, edits.iter_mut().map(|e| (scope, e)))? {
                     app.out.talk(&format!(
@@ -216,6 +215,7 @@ pub fn not_served(site: &Site, target: TargetKind, host: &Host) -> String {
              `var/lib/dpkg/arch`, `Architecture` in `etc/pacman.conf` or ELF `bin/sh`; set `MIRROR_ARCH` (e.g. `MIRROR_ARCH=arm64`)"
                 .into()
         }
+        TargetKind::Pacman if let Some(why) = crate::targets::pacman::unsupported(host) => why,
         _ => format!("`{}` does not serve {target} for this system", site.id),
     }
 }

@@ -5,24 +5,29 @@
 //! `toml_edit`, keeping comments, key order and every unrelated table (`[build]`,
 //! `[target.*]`, `[net]`, `[http]`, …):
 //!
-//! - `[source.crates-io] replace-with = "<id>"`;
-//! - `[source.<id>] registry = "sparse+<crates>/"` (the `sparse+` prefix and the trailing `/`
-//!   are required). An existing `[source.<id>]` keeps its other keys, except `git`, `branch`,
-//!   `tag`, `rev`, `local-registry`, `directory` and `replace-with`, which would conflict with
-//!   `registry`;
-//! - `[registries.<id>] index = "sparse+<crates>/"`, so `cargo search --registry <id>` works.
+//! - `[source.crates-io] replace-with = "mirror-<id>"`;
+//! - `[source.mirror-<id>] registry = "sparse+<crates>/"` (the `sparse+` prefix and the
+//!   trailing `/` are required). An existing table of that name keeps its other keys, except
+//!   `git`, `branch`, `tag`, `rev`, `local-registry`, `directory` and `replace-with`, which
+//!   would conflict with `registry`;
+//! - `[registries.mirror-<id>] index = "sparse+<crates>/"`, so `cargo search --registry
+//!   mirror-<id>` works.
 //!
-//! `<id>` is the site id (`mirror-crates-io` if a site were called `crates-io`). Switching
-//! sites leaves the previous site's `[source.<old>]`/`[registries.<old>]` tables in place: once
-//! nothing replaces crates.io with them they are inert, and a project may still name the
-//! registry. `use upstream` removes `replace-with` (and `[source.crates-io]` when that leaves it
-//! empty) and writes no source for index.crates.io, which is cargo's default.
+//! The `mirror-` prefix keeps `mirror`'s tables apart from the user's own: a `[source.tuna]`
+//! written by hand (pointing wherever the user likes) is never changed. When crates.io is
+//! already replaced, through the user's own tables, by exactly the site's index, nothing is
+//! written. Switching sites and `use upstream` remove the `mirror-*` tables of earlier sites
+//! that hold only what `mirror` writes there (`registry`, `index`) and that no other source
+//! names; everything else stays. `use upstream` removes `replace-with` (and
+//! `[source.crates-io]` when that leaves it empty) and writes no source for index.crates.io,
+//! which is cargo's default.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
-use toml_edit::{Document, DocumentMut, Item, Table, TableLike, Value, value};
+use toml_edit::{Document, DocumentMut, Item, Table, TableLike, Value};
 
+use super::common::{endpoint, exists, keeping_bom, same_url, set_str};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -32,6 +37,9 @@ pub struct Cargo;
 
 /// The official sparse index, cargo's default.
 const CRATES_IO: &str = "https://index.crates.io";
+
+/// How the names of `mirror`'s own `[source.*]` and `[registries.*]` tables start.
+const OWN_PREFIX: &str = "mirror-";
 
 /// Keys of a `[source.<name>]` table that conflict with `registry`.
 const CONFLICTING: &[&str] = &["git", "branch", "tag", "rev", "local-registry", "directory", "replace-with"];
@@ -51,13 +59,8 @@ impl Registry {
         if site.is_upstream() || url == CRATES_IO {
             return Some(Self::CratesIo);
         }
-        let name = if site.id == "crates-io" { format!("mirror-{}", site.id) } else { site.id.clone() };
-        Some(Self::Mirror { name, url: url.to_owned() })
+        Some(Self::Mirror { name: format!("{OWN_PREFIX}{}", site.id), url: url.to_owned() })
     }
-}
-
-fn exists(path: &Path) -> bool {
-    path.symlink_metadata().is_ok()
 }
 
 /// The file cargo reads: legacy `config` when it exists, else `config.toml`.
@@ -72,18 +75,18 @@ impl Target for Cargo {
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Crates).map(|u| u.trim_end_matches('/').to_owned())
+        endpoint(site, Repo::Crates)
     }
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let Some(want) = Registry::for_site(req.site) else {
             return Err(Problem::bad(format!("site `{}` has no crates.io index mirror", req.site.id)).into());
         };
-        plan_from(ctx, path(ctx), |text| render(text, &want))
+        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &want)))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), registry_url)
+        current_from(ctx, path(ctx), |text| registry_url(text.strip_prefix(super::common::BOM).unwrap_or(text)))
     }
 }
 
@@ -131,24 +134,6 @@ fn check(doc: &Document<&str>, text: &str, names: &[&str]) -> Result<(), LineErr
     Ok(())
 }
 
-/// Sets a string, keeping the value's comments and spacing; an equal value is left as
-/// written (quote style included).
-fn set_str(table: &mut dyn TableLike, key: &str, new: &str) {
-    match table.get_mut(key) {
-        Some(Item::Value(v)) => {
-            if v.as_str() == Some(new) {
-                return;
-            }
-            let decor = v.decor().clone();
-            *v = Value::from(new);
-            *v.decor_mut() = decor;
-        }
-        _ => {
-            table.insert(key, value(new));
-        }
-    }
-}
-
 /// The child table `name` of `parent`, created (as a `[parent.name]` table) when missing.
 fn child<'a>(parent: &'a mut Table, name: &str) -> &'a mut dyn TableLike {
     let item = parent.entry(name).or_insert_with(|| Item::Table(Table::new()));
@@ -168,18 +153,46 @@ fn parent<'a>(doc: &'a mut DocumentMut, name: &str) -> &'a mut Table {
         .expect("checked to be a table before editing")
 }
 
+/// Whether a source or registry name is one of `mirror`'s own.
+fn is_own(name: &str) -> bool {
+    name.starts_with(OWN_PREFIX)
+}
+
+/// The names of `mirror`'s own tables under `parent` (`source` or `registries`).
+fn own_names<'d>(doc: &'d Document<&str>, parent: &str) -> Vec<&'d str> {
+    doc.get(parent)
+        .and_then(Item::as_table_like)
+        .map(|t| t.iter().map(|(k, _)| k).filter(|k| is_own(k)).collect())
+        .unwrap_or_default()
+}
+
 /// Points crates.io at `want` in cargo config text; `None` is a missing file. Idempotent; see
 /// the module documentation for the rules.
 pub fn render(input: Option<&str>, want: &Registry) -> Result<String, LineError> {
     let text = input.unwrap_or("");
     let doc = parse_toml(text)?;
-    let names: Vec<&str> = match want {
-        Registry::Mirror { name, .. } => vec![name.as_str()],
-        Registry::CratesIo => Vec::new(),
-    };
+    let mut names: Vec<&str> = own_names(&doc, "source");
+    names.extend(own_names(&doc, "registries"));
+    if let Registry::Mirror { name, .. } = want {
+        names.push(name);
+    }
     check(&doc, text, &names)?;
+    // crates.io already resolves to the site's index through the user's own tables.
+    let first_hop = doc
+        .get("source")
+        .and_then(|s| s.get("crates-io"))
+        .and_then(|c| c.get("replace-with"))
+        .and_then(Item::as_str)
+        .map(str::to_owned);
+    let resolved = registry_url(text)?;
     let mut doc = doc.into_mut();
-    match want {
+    let keep = match want {
+        Registry::Mirror { url, .. }
+            if resolved.as_deref().is_some_and(|r| same_url(r, url))
+                && first_hop.as_deref().is_some_and(|h| !is_own(h)) =>
+        {
+            None
+        }
         Registry::Mirror { name, url } => {
             let index = format!("sparse+{url}/");
             let source = parent(&mut doc, "source");
@@ -191,6 +204,7 @@ pub fn render(input: Option<&str>, want: &Registry) -> Result<String, LineError>
             }
             let registries = parent(&mut doc, "registries");
             set_str(child(registries, name), "index", &index);
+            Some(name.as_str())
         }
         Registry::CratesIo => {
             if let Some(source) = doc.get_mut("source").and_then(Item::as_table_mut)
@@ -203,14 +217,50 @@ pub fn render(input: Option<&str>, want: &Registry) -> Result<String, LineError>
                     keep_comments_of(&mut doc, &removed);
                 }
             }
+            None
         }
-    }
+    };
+    remove_stale(&mut doc, keep);
     let out = doc.to_string();
     // A table removed from the top must not leave the file starting with a blank line.
     if !text.starts_with(['\n', '\r']) && out.starts_with(['\n', '\r']) {
         return Ok(out.trim_start_matches(['\n', '\r']).to_owned());
     }
     Ok(out)
+}
+
+/// Removes `mirror`'s tables other than `keep` that hold only what `mirror` writes there and
+/// that no source replaces itself with; a parent left empty goes too.
+fn remove_stale(doc: &mut DocumentMut, keep: Option<&str>) {
+    for (parent, ours) in [("source", "registry"), ("registries", "index")] {
+        let Some(table) = doc.get(parent).and_then(Item::as_table) else {
+            continue;
+        };
+        let named: Vec<String> =
+            table.iter().filter_map(|(_, v)| v.get("replace-with").and_then(Item::as_str).map(str::to_owned)).collect();
+        let stale: Vec<String> = table
+            .iter()
+            .filter(|(k, v)| {
+                is_own(k)
+                    && Some(*k) != keep
+                    && !named.iter().any(|n| n == k)
+                    && v.as_table_like().is_some_and(|t| t.iter().all(|(key, _)| key == ours))
+            })
+            .map(|(k, _)| k.to_owned())
+            .collect();
+        let mut removed = Vec::new();
+        if let Some(table) = doc.get_mut(parent).and_then(Item::as_table_mut) {
+            for name in &stale {
+                removed.extend(table.remove(name));
+            }
+            if table.is_empty() && !stale.is_empty() {
+                doc.remove(parent);
+            }
+        }
+        for item in &removed {
+            keep_comments_of(doc, item);
+        }
+    }
 }
 
 /// Moves the comments written above a removed `[table]` header onto the next table, so a
@@ -300,6 +350,8 @@ pub fn registry_url(text: &str) -> Result<Option<String>, LineError> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::catalog::{Origin, parse_site};
     use crate::targets::testing;
@@ -309,6 +361,7 @@ mod tests {
     const GIT: &str = include_str!("../../tests/fixtures/cargo/git-index.toml");
     const DOTTED: &str = include_str!("../../tests/fixtures/cargo/dotted.toml");
     const MALFORMED: &str = include_str!("../../tests/fixtures/cargo/malformed.toml");
+    const OWN_TUNA: &str = include_str!("../../tests/fixtures/cargo/own-tuna.toml");
 
     const TUNA_URL: &str = "https://mirrors.tuna.tsinghua.edu.cn/crates.io-index";
     const USTC_URL: &str = "https://mirrors.ustc.edu.cn/crates.io-index";
@@ -333,12 +386,13 @@ mod tests {
         render(input, want).unwrap()
     }
 
-    fn fixtures() -> [(&'static str, &'static str); 5] {
+    fn fixtures() -> [(&'static str, &'static str); 6] {
         [
             ("config.toml", FULL),
             ("ustc.toml", USTC_CFG),
             ("git-index.toml", GIT),
             ("dotted.toml", DOTTED),
+            ("own-tuna.toml", OWN_TUNA),
             ("empty", ""),
         ]
     }
@@ -348,7 +402,7 @@ mod tests {
         assert_eq!(upstream(), Registry::CratesIo);
         assert_eq!(
             Registry::for_site(&site("corp", "https://crates.corp.example/index")),
-            Some(Registry::Mirror { name: "corp".into(), url: "https://crates.corp.example/index".into() })
+            Some(Registry::Mirror { name: "mirror-corp".into(), url: "https://crates.corp.example/index".into() })
         );
         // A private index.crates.io entry under another id is upstream too.
         assert_eq!(Registry::for_site(&site("official", "https://index.crates.io")), Some(Registry::CratesIo));
@@ -368,6 +422,7 @@ mod tests {
         insta::assert_snapshot!("git_index_tuna", ok(Some(GIT), &tuna()));
         insta::assert_snapshot!("dotted_ustc", ok(Some(DOTTED), &ustc()));
         insta::assert_snapshot!("empty_ustc", ok(None, &ustc()));
+        insta::assert_snapshot!("own_tuna_ustc", ok(Some(OWN_TUNA), &ustc()));
     }
 
     #[test]
@@ -383,34 +438,52 @@ mod tests {
 
     #[test]
     fn already_on_ustc_is_unchanged() {
+        // Through the user's own `[source.ustc]`, from USTC's help page: nothing to write.
         assert_eq!(ok(Some(USTC_CFG), &ustc()), USTC_CFG);
         assert_eq!(registry_url(USTC_CFG).unwrap().as_deref(), Some(USTC_URL));
     }
 
     #[test]
-    fn tuna_then_ustc_resolves_like_ustc_directly() {
-        // The tables tuna wrote stay behind, inert; the rest is what `ustc` writes directly.
+    fn switching_sites_leaves_nothing_of_the_first_behind() {
         for (name, text) in fixtures() {
             let direct = ok(Some(text), &ustc());
             let via = ok(Some(&ok(Some(text), &tuna())), &ustc());
             assert_eq!(registry_url(&via).unwrap(), registry_url(&direct).unwrap(), "{name}");
-            // Apart from tuna's two tables, the settings are the same.
-            let mut via: toml::Table = toml::from_str(&via).unwrap();
-            let mut direct: toml::Table = toml::from_str(&direct).unwrap();
-            for parent in ["source", "registries"] {
-                assert!(via[parent].as_table_mut().unwrap().remove("tuna").is_some());
-                if let Some(t) = direct.get_mut(parent).and_then(|t| t.as_table_mut()) {
-                    t.remove("tuna");
-                }
+            assert!(!via.contains("mirror-tuna"), "{name}: {via}");
+            // USTC's own help-page setup is already right directly; through tuna, `mirror`'s
+            // table takes over and the user's stays, inert.
+            if name != "ustc.toml" {
+                assert_eq!(via, direct, "{name}");
             }
-            assert_eq!(via, direct, "{name}");
+            // And back to upstream removes all `mirror` wrote.
+            let back = ok(Some(&ok(Some(&via), &tuna())), &upstream());
+            assert_eq!(back, ok(Some(text), &upstream()), "{name}");
         }
-        // And from a config that already names both, the order does not matter.
-        let both = ok(Some(&ok(Some(FULL), &tuna())), &ustc());
-        assert_eq!(ok(Some(&ok(Some(&both), &tuna())), &ustc()), both);
-        // Through upstream, `[source.crates-io]` is removed and comes back last.
-        let back = ok(Some(&ok(Some(&both), &upstream())), &ustc());
-        assert_eq!(toml::from_str::<toml::Table>(&back).unwrap(), toml::from_str::<toml::Table>(&both).unwrap());
+        // A file that never had a replacement comes back byte for byte.
+        assert_eq!(ok(Some(&ok(Some(FULL), &tuna())), &upstream()), FULL);
+        assert_eq!(ok(Some(&ok(Some(""), &tuna())), &upstream()), "");
+    }
+
+    #[test]
+    fn the_users_own_tables_are_never_overwritten() {
+        // A hand-written `[source.tuna]` that points at BFSU, and a registry of that name:
+        // `use tuna` writes `mirror-tuna` beside them and leaves them byte for byte.
+        let out = ok(Some(OWN_TUNA), &tuna());
+        assert!(out.contains("[source.tuna]\n# BFSU is faster from the office\nregistry = \"sparse+https://mirrors.bfsu.edu.cn/crates.io-index/\"\n"), "{out}");
+        assert!(out.contains("replace-with = \"mirror-tuna\""), "{out}");
+        assert_eq!(registry_url(&out).unwrap().as_deref(), Some(TUNA_URL));
+        // Upstream: only the replacement goes; the user's tables stay.
+        let back = ok(Some(&out), &upstream());
+        assert!(back.contains("[source.tuna]") && back.contains("[registries.tuna]"), "{back}");
+        assert!(!back.contains("mirror-tuna") && !back.contains("replace-with"), "{back}");
+        // A `mirror-*` table holding more than `mirror` writes there is not removed.
+        let text = "[source.crates-io]\nreplace-with = \"mirror-tuna\"\n\n[source.mirror-tuna]\nregistry = \"sparse+https://mirrors.tuna.tsinghua.edu.cn/crates.io-index/\"\n\n[registries.mirror-tuna]\nindex = \"sparse+https://mirrors.tuna.tsinghua.edu.cn/crates.io-index/\"\ntoken = \"keep-me\"\n";
+        let out = ok(Some(text), &ustc());
+        assert!(out.contains("[registries.mirror-tuna]\nindex = \"sparse+https://mirrors.tuna.tsinghua.edu.cn/crates.io-index/\"\ntoken = \"keep-me\"\n"), "{out}");
+        assert!(!out.contains("[source.mirror-tuna]"), "{out}");
+        // Nor one that another source still replaces itself with.
+        let text = "[source.crates-io]\nreplace-with = \"mirror-tuna\"\n\n[source.vendored]\nreplace-with = \"mirror-tuna\"\n\n[source.mirror-tuna]\nregistry = \"sparse+https://x/\"\n";
+        assert!(ok(Some(text), &ustc()).contains("[source.mirror-tuna]"));
     }
 
     #[test]
@@ -436,8 +509,8 @@ mod tests {
     }
 
     #[test]
-    fn existing_source_table_keeps_other_keys_and_loses_conflicts() {
-        let text = "[source.tuna]\n# old git mirror\ngit = \"https://x/crates.io-index.git\"\nbranch = \"master\"\n\n[registries.tuna]\nindex = \"https://x/crates.io-index.git\"\ntoken = \"keep-me\"\n";
+    fn own_source_table_keeps_other_keys_and_loses_conflicts() {
+        let text = "[source.mirror-tuna]\n# old git mirror\ngit = \"https://x/crates.io-index.git\"\nbranch = \"master\"\n\n[registries.mirror-tuna]\nindex = \"https://x/crates.io-index.git\"\ntoken = \"keep-me\"\n";
         let out = ok(Some(text), &tuna());
         assert!(!out.contains("git ="), "{out}");
         assert!(!out.contains("branch"), "{out}");
@@ -448,7 +521,23 @@ mod tests {
         let out = ok(Some(text), &ustc());
         assert!(out.starts_with(text), "{out}");
         let out = ok(Some(text), &tuna());
-        assert!(out.starts_with("[source]\ncrates-io = { replace-with = \"tuna\" }\n"), "{out}");
+        assert!(out.starts_with("[source]\ncrates-io = { replace-with = \"mirror-tuna\" }\n"), "{out}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path());
+        let home = dir.path().join("cargo");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::write(home.join("config.toml"), format!("\u{feff}{FULL}")).unwrap();
+        let site = site("tuna", &format!("{TUNA_URL}/"));
+        let edits = plan(&ctx, &site).unwrap();
+        let after = String::from_utf8(edits[0].after.clone().unwrap()).unwrap();
+        assert_eq!(after, format!("\u{feff}{}", ok(Some(FULL), &tuna())));
+        std::fs::write(home.join("config.toml"), &after).unwrap();
+        assert_eq!(Cargo.current(&ctx, &Host::default()).unwrap().url.as_deref(), Some(TUNA_URL));
+        assert!(!plan(&ctx, &site).unwrap()[0].is_change());
     }
 
     #[test]
@@ -472,9 +561,9 @@ mod tests {
             ("source = { crates-io = { replace-with = \"x\" } }\n", 1, "`source` is an inline table"),
             ("[source.crates-io]\n\nreplace-with = 1\n", 3, "`source.crates-io.replace-with` must be a string"),
             ("[source]\ncrates-io = 5\n", 2, "`source.crates-io` must be a table"),
-            ("[source]\ntuna = \"x\"\n", 2, "`source.tuna` must be a table"),
+            ("[source]\nmirror-tuna = \"x\"\n", 2, "`source.mirror-tuna` must be a table"),
             ("registries = [1]\n", 1, "`registries` must be a table"),
-            ("[registries]\ntuna = 1\n", 2, "`registries.tuna` must be a table"),
+            ("[registries]\nmirror-tuna = 1\n", 2, "`registries.mirror-tuna` must be a table"),
         ] {
             let e = render(Some(text), &tuna()).unwrap_err();
             assert_eq!(e.line, Some(line), "{text:?}: {e:?}");

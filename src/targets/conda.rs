@@ -16,17 +16,33 @@
 //!   ones are appended in the site's order.
 //! - `show_channel_urls: true`.
 //!
-//! Missing keys are appended in that order. `channels`, `channel_alias` and everything else
-//! are never touched. After rewriting, the result is loaded again and must hold exactly the
-//! input's settings plus the new values; otherwise nothing is written.
+//! Missing keys are appended in that order. `channel_alias` and every other key are never
+//! touched.
+//!
+//! Channel URLs written out in full in `channels` and `mirrored_channels` (as
+//! `conda config --add channels https://…/anaconda/cloud/conda-forge/` leaves them) are moved
+//! to the site when they are a catalog site's `<anaconda>/pkgs/{main,r,msys2}`,
+//! `<anaconda>/cloud/<channel>` or `<cloud>/<channel>` (`http` or `https`, any trailing `/`
+//! or subdir kept), or `…/anaconda/pkgs|cloud/…` on a catalog site's host; in place, quoting
+//! kept. In `mirrored_channels` the official `conda.anaconda.org` URLs stay: there they are
+//! the way back to upstream. A mirror URL that cannot be moved (the site lacks the channel,
+//! the mirror is not in the catalog) and a `channel_alias` pointing at a mirror are left as
+//! they are, with a warning.
+//!
+//! The file must be YAML that conda's parser (ruamel.yaml) reads: control characters such as
+//! a vertical tab, and tabs where YAML allows only spaces, are refused with the line named,
+//! as yaml-rust2 alone would load them. After rewriting, the result is loaded again and must
+//! hold exactly the input's settings plus the new values; otherwise nothing is written. A
+//! UTF-8 byte-order mark stays in front.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use yaml_rust2::{Yaml, YamlLoader, yaml::Hash};
 
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
-use crate::catalog::{Repo, Site};
+use super::common::{self, BOM, endpoint, exists};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, edit, read_config};
+use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
@@ -76,24 +92,171 @@ const KNOWN_CHANNELS: &[&str] = &[
     "viscid-hub",
 ];
 
+/// The `pkgs/*` channels a site with `pkgs = true` serves.
+const PKGS: [&str; 3] = ["main", "r", "msys2"];
+
 /// What a site wants in `.condarc`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Want {
-    /// `default_channels` to write, or `None` to leave the key alone.
+    /// The site's id, for messages.
+    pub id: String,
+    /// `<anaconda>`, the root of `pkgs/*`.
+    pub anaconda: String,
+    /// `default_channels` to write, or `None` to leave the key alone (the site does not serve
+    /// `pkgs/*`).
     pub default_channels: Option<Vec<String>>,
     /// The root under which the site serves `<channel>/`.
     pub cloud: String,
     /// The community channels the site carries.
     pub channels: Vec<String>,
+    /// Whether every community channel is there (the official `conda.anaconda.org`).
+    pub any_channel: bool,
 }
 
 impl Want {
     pub fn for_site(site: &Site) -> Option<Self> {
         let anaconda = site.repo(Repo::Anaconda)?.trim_end_matches('/');
         let cloud = site.conda_cloud()?.trim_end_matches('/').to_owned();
-        let default_channels =
-            site.conda.pkgs.then(|| ["main", "r", "msys2"].iter().map(|p| format!("{anaconda}/pkgs/{p}")).collect());
-        Some(Self { default_channels, cloud, channels: site.conda.channels.clone() })
+        let default_channels = site.conda.pkgs.then(|| PKGS.iter().map(|p| format!("{anaconda}/pkgs/{p}")).collect());
+        Some(Self {
+            id: site.id.clone(),
+            anaconda: anaconda.to_owned(),
+            default_channels,
+            cloud,
+            channels: site.conda.channels.clone(),
+            any_channel: site.is_upstream(),
+        })
+    }
+
+    /// The URL of a recognised channel on this site, or why the site does not have it.
+    fn url_of(&self, layout: &Layout) -> Result<String, String> {
+        match layout {
+            Layout::Pkgs(name) if self.default_channels.is_some() && PKGS.contains(&name.as_str()) => {
+                Ok(format!("{}/pkgs/{name}", self.anaconda))
+            }
+            Layout::Pkgs(_) if self.default_channels.is_some() => {
+                Err(format!("`{}` serves only pkgs/main, pkgs/r and pkgs/msys2", self.id))
+            }
+            Layout::Pkgs(_) => Err(format!("`{}` does not serve `pkgs/*`", self.id)),
+            Layout::Cloud(name) if self.any_channel || self.channels.contains(name) => {
+                Ok(format!("{}/{name}", self.cloud))
+            }
+            Layout::Cloud(name) => Err(format!("`{}` does not carry `{name}`", self.id)),
+        }
+    }
+}
+
+/// A channel recognised in a URL: `…/anaconda/pkgs/<name>` or `…/anaconda/cloud/<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Layout {
+    Pkgs(String),
+    Cloud(String),
+}
+
+/// What the catalog knows of one site, to recognise conda channel URLs written out in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// The official servers (`conda.anaconda.org` is no mirror).
+    pub upstream: bool,
+    /// `<anaconda>` and the cloud root, when the site serves conda.
+    pub roots: Option<(String, String)>,
+    /// The hosts of all its repositories: `…/anaconda/pkgs/…` or `…/anaconda/cloud/…` on one of
+    /// them is the site's even when the catalog lists no conda mirror for it.
+    pub hosts: Vec<String>,
+}
+
+impl Known {
+    pub fn of(site: &Site) -> Self {
+        let roots = site.repo(Repo::Anaconda).zip(site.conda_cloud()).map(|(a, c)| (a.to_owned(), c));
+        let mut hosts: Vec<String> = Repo::ALL.iter().filter_map(|r| site.repo(*r)).filter_map(common::host).collect();
+        hosts.sort();
+        hosts.dedup();
+        Self { upstream: site.is_upstream(), roots, hosts }
+    }
+}
+
+/// A channel URL of a catalog site: the channel, the path after it (a subdir such as
+/// `linux-64`), and whether the site is the official one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Found {
+    layout: Layout,
+    rest: Vec<String>,
+    upstream: bool,
+}
+
+/// The channel a URL names on a catalog site; `None` when the URL is no catalog site's.
+fn recognise(url: &str, known: &[Known]) -> Option<Found> {
+    let found = recognise_in(url, known)?;
+    Some(Found { layout: found.0, rest: found.1, upstream: found.2 })
+}
+
+fn recognise_in(url: &str, known: &[Known]) -> Option<(Layout, Vec<String>, bool)> {
+    for k in known {
+        let Some((anaconda, cloud)) = &k.roots else { continue };
+        if let Some((layout, rest)) = common::below(url, anaconda).and_then(|segs| layout_of(&segs)) {
+            return Some((layout, rest, k.upstream));
+        }
+        if let Some([name, rest @ ..]) = common::below(url, cloud).as_deref() {
+            return Some((Layout::Cloud(name.clone()), rest.to_vec(), k.upstream));
+        }
+    }
+    let host = common::host(url)?;
+    let site = known.iter().find(|k| k.hosts.contains(&host))?;
+    mirror_path(url).map(|(layout, rest)| (layout, rest, site.upstream))
+}
+
+/// `…/anaconda/pkgs/<name>/…` or `…/anaconda/cloud/<name>/…` anywhere in a URL's path.
+fn mirror_path(url: &str) -> Option<(Layout, Vec<String>)> {
+    let segs: Vec<String> =
+        url::Url::parse(url).ok()?.path_segments()?.filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let at = segs.iter().position(|s| s == "anaconda")?;
+    layout_of(&segs[at + 1..])
+}
+
+/// `pkgs/<name>/…` or `cloud/<name>/…`: the channel and the path after it.
+fn layout_of(segs: &[String]) -> Option<(Layout, Vec<String>)> {
+    match segs {
+        [kind, name, rest @ ..] if kind == "pkgs" => Some((Layout::Pkgs(name.clone()), rest.to_vec())),
+        [kind, name, rest @ ..] if kind == "cloud" => Some((Layout::Cloud(name.clone()), rest.to_vec())),
+        _ => None,
+    }
+}
+
+/// What to do with one URL written in `channels` or `mirrored_channels`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Move {
+    /// Not a mirror's URL (a private channel server, a local path): left alone silently.
+    Keep,
+    To(String),
+    /// A mirror's URL the site cannot replace: left alone, with a warning saying why.
+    Cannot(String),
+}
+
+/// `official` false: the official servers' URLs are kept (in a list of fallbacks, such as
+/// `mirrored_channels`, they are the user's way back to upstream, not an earlier choice).
+fn move_of(url: &str, want: &Want, known: &[Known], official: bool) -> Move {
+    let Some(Found { layout, rest, upstream }) = recognise(url, known) else {
+        return if mirror_path(url).is_some() {
+            Move::Cannot("it looks like a mirror site the catalog does not know".into())
+        } else {
+            Move::Keep
+        };
+    };
+    if upstream && !official {
+        return Move::Keep;
+    }
+    match want.url_of(&layout) {
+        Ok(mut new) => {
+            for seg in &rest {
+                new.push('/');
+                new.push_str(seg);
+            }
+            if url.ends_with('/') {
+                new.push('/');
+            }
+            if new == url { Move::Keep } else { Move::To(new) }
+        }
+        Err(why) => Move::Cannot(why),
     }
 }
 
@@ -119,28 +282,39 @@ fn path(ctx: &Context) -> Result<PathBuf> {
 
 impl Target for Conda {
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
-        path(ctx).is_ok_and(|p| p.symlink_metadata().is_ok())
-            || ["conda", "mamba", "micromamba"].iter().any(|p| ctx.has_program(p))
+        path(ctx).is_ok_and(|p| exists(&p)) || ["conda", "mamba", "micromamba"].iter().any(|p| ctx.has_program(p))
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Anaconda).map(|u| u.trim_end_matches('/').to_owned())
+        endpoint(site, Repo::Anaconda)
     }
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let Some(want) = Want::for_site(req.site) else {
             return Err(Problem::bad(format!("site `{}` has no Anaconda mirror", req.site.id)).into());
         };
-        plan_from(ctx, path(ctx)?, |text| render(text, &want))
+        let known: Vec<Known> = Catalog::load(ctx)?.sites().map(Known::of).collect();
+        let path = path(ctx)?;
+        let before = read_config(ctx, &path)?;
+        let mut notes = Vec::new();
+        let after = common::keeping_bom(before.as_deref(), |text| {
+            let (rewritten, found) = literal_channels(text.unwrap_or(""), &want, &known)?;
+            notes = found;
+            render(text.map(|_| rewritten.as_str()), &want)
+        })
+        .map_err(|e| e.into_problem(&path))?;
+        let notes = notes.into_iter().map(|n| format!("`{}`: {n}", path.display())).collect();
+        Ok(vec![edit(path, before, after).with_notes(notes)])
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx)?, repo_url)
+        current_from(ctx, path(ctx)?, |text| repo_url(text.strip_prefix(BOM).unwrap_or(text)))
     }
 }
 
 /// Loads the text: one document whose top level is a mapping (or nothing).
 fn load(text: &str) -> Result<Hash, LineError> {
+    check_yaml(text)?;
     let docs = YamlLoader::load_from_str(text).map_err(|e| LineError::at(e.marker().line().max(1), e.info()))?;
     if docs.len() > 1 {
         // The `---` that starts the second document.
@@ -194,6 +368,238 @@ pub fn repo_url(text: &str) -> Result<Option<String>, LineError> {
             s.strip_suffix("/pkgs/main").unwrap_or(s).to_owned()
         });
     Ok(first_default.or_else(|| forge.map(str::to_owned)))
+}
+
+/// Refuses text that conda's YAML parser (ruamel.yaml) refuses but yaml-rust2 would load:
+/// characters YAML does not allow (a vertical tab, a bell, DEL, other control characters), and
+/// tabs where YAML allows only spaces (indentation, around values, blank lines). Tabs stay
+/// allowed in comments, quoted scalars, block scalars and flow collections, as in ruamel.
+fn check_yaml(text: &str) -> Result<(), LineError> {
+    for (i, line) in text.split('\n').enumerate() {
+        if let Some(c) = line.chars().find(|&c| !printable(c)) {
+            return Err(LineError::at(
+                i + 1,
+                format!("the file holds the control character U+{:04X}, which YAML does not allow", u32::from(c)),
+            ));
+        }
+    }
+    let mut flow = 0usize;
+    let mut quote: Option<char> = None;
+    // The indentation of the line that opened a block scalar (`key: |`), while in one.
+    let mut block: Option<usize> = None;
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if let Some(parent) = block {
+            if line.trim().is_empty() || indent > parent {
+                continue;
+            }
+            block = None;
+        }
+        let tab = || LineError::at(i + 1, "a tab where YAML allows only spaces; use spaces");
+        let mut prev: Option<char> = None;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match quote {
+                Some('"') => match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => quote = None,
+                    _ => {}
+                },
+                Some(_) => {
+                    if c == '\'' {
+                        if chars.peek() == Some(&'\'') {
+                            chars.next();
+                        } else {
+                            quote = None;
+                        }
+                    }
+                }
+                None => match c {
+                    '#' if prev.is_none_or(char::is_whitespace) => break,
+                    '"' | '\'' if prev.is_none_or(|p| p.is_whitespace() || "[{,:-?".contains(p)) => quote = Some(c),
+                    '[' | '{' => flow += 1,
+                    ']' | '}' => flow = flow.saturating_sub(1),
+                    '\t' if flow == 0 => return Err(tab()),
+                    _ => {}
+                },
+            }
+            prev = Some(c);
+        }
+        if quote.is_none() && flow == 0 && opens_block_scalar(line) {
+            block = Some(indent);
+        }
+    }
+    Ok(())
+}
+
+/// YAML's printable characters (its `c-printable`).
+fn printable(c: char) -> bool {
+    matches!(c, '\t' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}'
+}
+
+/// Whether a line ends with a block scalar indicator (`|`, `>-`, `|2`, …) after `: ` or `- `.
+fn opens_block_scalar(line: &str) -> bool {
+    let body = match line.find(" #") {
+        Some(at) => &line[..at],
+        None => line,
+    };
+    let Some(last) = body.trim_end().rsplit([' ', '\t']).next() else {
+        return false;
+    };
+    let mut chars = last.chars();
+    matches!(chars.next(), Some('|' | '>'))
+        && chars.all(|c| matches!(c, '+' | '-' | '1'..='9'))
+        && body.trim_end().len() > last.len()
+}
+
+/// Rewrites the channel URLs written out in full in `channels` and `mirrored_channels` to the
+/// site's, where they are a catalog site's `…/anaconda/pkgs/<x>` or `…/anaconda/cloud/<ch>`
+/// and the site serves that channel. Returns the text and a warning per URL of a mirror that
+/// it cannot move (the site lacks the channel, or the mirror is not in the catalog).
+pub fn literal_channels(text: &str, want: &Want, known: &[Known]) -> Result<(String, Vec<String>), LineError> {
+    let root = load(text)?;
+    let listed = |v: &Yaml| -> Vec<String> {
+        match v {
+            Yaml::Array(items) => items.iter().filter_map(Yaml::as_str).map(str::to_owned).collect(),
+            Yaml::String(s) => vec![s.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let mut notes: Vec<String> = Vec::new();
+    let mut expected = root.clone();
+    let mut out = text.to_owned();
+    for key in ["channels", "mirrored_channels"] {
+        let urls: Vec<String> = match root.get(&string(key)) {
+            Some(Yaml::Hash(mirrored)) if key == "mirrored_channels" => mirrored.values().flat_map(listed).collect(),
+            Some(v) if key == "channels" => listed(v),
+            _ => continue,
+        };
+        let mut moves: Vec<(String, String)> = Vec::new();
+        for url in &urls {
+            match move_of(url, want, known, key == "channels") {
+                Move::Keep => {}
+                Move::To(new) => {
+                    if !moves.iter().any(|(old, _)| old == url) {
+                        moves.push((url.clone(), new));
+                    }
+                }
+                Move::Cannot(why) => {
+                    let note = format!("`{key}` names `{url}`, left as it is: {why}");
+                    if !notes.contains(&note) {
+                        notes.push(note);
+                    }
+                }
+            }
+        }
+        if !moves.is_empty() {
+            expected.insert(string(key), moved(&root[&string(key)], &moves));
+            out = replace_in_blocks(&out, &[key], &moves);
+        }
+    }
+    if let Some(alias) = root.get(&string("channel_alias")).and_then(Yaml::as_str)
+        && !common::same_url(alias, &want.cloud)
+        && recognise(&format!("{}/x", alias.trim_end_matches('/')), known).is_some_and(|f| !f.upstream)
+    {
+        notes.push(format!(
+            "`channel_alias` is `{alias}`, a mirror: every channel not in `custom_channels` still comes from there; set it by hand"
+        ));
+    }
+    let same = |got: &Hash| got.len() == expected.len() && expected.iter().all(|(k, v)| got.get(k) == Some(v));
+    if out != text && !load(&out).is_ok_and(|got| same(&got)) {
+        return Err(LineError::new(
+            None,
+            "the channel URLs in `channels` or `mirrored_channels` could not be rewritten without changing other settings; set them by hand",
+        ));
+    }
+    Ok((out, notes))
+}
+
+/// A value with the moved URLs replaced, at any depth.
+fn moved(v: &Yaml, moves: &[(String, String)]) -> Yaml {
+    match v {
+        Yaml::String(s) => moves.iter().find(|(old, _)| old == s).map_or_else(|| v.clone(), |(_, new)| string(new)),
+        Yaml::Array(items) => Yaml::Array(items.iter().map(|i| moved(i, moves)).collect()),
+        Yaml::Hash(h) => Yaml::Hash(h.iter().map(|(k, v)| (k.clone(), moved(v, moves))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Replaces each old URL by its new one inside the blocks of the top-level `keys`, outside
+/// comments, where it stands as a whole scalar (not as part of a longer one).
+fn replace_in_blocks(text: &str, keys: &[&str], moves: &[(String, String)]) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let classes: Vec<Class> = lines.iter().map(|l| classify(l.trim_end_matches(['\n', '\r']))).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut end: Option<usize> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if let Class::Key(k, _) = &classes[i] {
+            end = keys.contains(&k.as_str()).then(|| block_end(&classes, i));
+        }
+        match end {
+            Some(e) if i <= e && classes[i] != Class::Comment => out.push_str(&replace_urls(line, moves)),
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
+fn replace_urls(line: &str, moves: &[(String, String)]) -> String {
+    let code = comment_start(line).unwrap_or(line.len());
+    let before_ok = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || "[,\"'".contains(c));
+    let after_ok = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || ",]\"'".contains(c));
+    let mut out = line[..code].to_owned();
+    for (old, new) in moves {
+        let mut at = 0;
+        while let Some(found) = out[at..].find(old.as_str()) {
+            let start = at + found;
+            let end = start + old.len();
+            if before_ok(out[..start].chars().next_back()) && after_ok(out[end..].chars().next()) {
+                out.replace_range(start..end, new);
+                at = start + new.len();
+            } else {
+                at = end;
+            }
+        }
+    }
+    out.push_str(&line[code..]);
+    out
+}
+
+/// Where a line's comment starts: a `#` at the start or after white space, outside quotes.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut prev: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '#' && prev.is_none_or(char::is_whitespace) => return Some(i),
+            None if (c == '"' || c == '\'') && prev.is_none_or(|p| p.is_whitespace() || "[{,:-".contains(p)) => {
+                quote = Some(c);
+            }
+            None => {}
+        }
+        prev = Some(c);
+    }
+    None
+}
+
+/// The last line (0-based) of the block of the top-level key on line `k`: its last indented
+/// line or `- ` item before the next key.
+fn block_end(classes: &[Class], k: usize) -> usize {
+    let mut end = k;
+    for (j, class) in classes.iter().enumerate().skip(k + 1) {
+        match class {
+            Class::Blank | Class::Comment => {}
+            Class::Indented | Class::Item => end = j,
+            _ => break,
+        }
+    }
+    end
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -389,18 +795,7 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, LineError> {
             "unsupported layout: top-level settings must be `key: value` lines at column 0",
         ));
     }
-    // Each key's block: from its line to its last content line.
-    let block_end = |k: usize| -> usize {
-        let mut end = k;
-        for (j, class) in classes.iter().enumerate().skip(k + 1) {
-            match class {
-                Class::Blank | Class::Comment => {}
-                Class::Indented | Class::Item => end = j,
-                _ => break,
-            }
-        }
-        end
-    };
+    let block_end = |k: usize| block_end(&classes, k);
     let find = |name: &str| keys.iter().find(|(_, k, _)| *k == name).copied();
 
     let mut splices: Vec<Splice> = Vec::new();
@@ -673,6 +1068,11 @@ mod tests {
     const USTC_STYLE: &str = include_str!("../../tests/fixtures/conda/ustc-style.condarc");
     const MINIMAL: &str = include_str!("../../tests/fixtures/conda/minimal.condarc");
     const MALFORMED: &str = include_str!("../../tests/fixtures/conda/malformed.condarc");
+    const LITERAL: &str = include_str!("../../tests/fixtures/conda/literal-channels.condarc");
+    const CONFIG_ADD: &str = include_str!("../../tests/fixtures/conda/config-add.condarc");
+    const MIRRORED: &str = include_str!("../../tests/fixtures/conda/mirrored.condarc");
+    const TAB_AFTER_DASH: &str = include_str!("../../tests/fixtures/conda/tab-after-dash.condarc");
+    const VERTICAL_TAB: &str = include_str!("../../tests/fixtures/conda/vertical-tab.condarc");
 
     fn site(id: &str, anaconda: &str, conda: &str) -> Site {
         testing::site(id, &format!("[repos]\nanaconda = \"{anaconda}\"\n{conda}\n"))
@@ -913,6 +1313,178 @@ mod tests {
             assert!(e.message.contains(what), "{text:?}: {e:?}");
         }
         assert_eq!(repo_url(MALFORMED).unwrap_err().line, Some(5));
+    }
+
+    fn aliyun() -> Site {
+        site(
+            "aliyun",
+            "https://mirrors.aliyun.com/anaconda",
+            "[conda]\npkgs = true\nchannels = [\"conda-forge\", \"bioconda\", \"menpo\", \"pytorch\", \"simpleitk\"]",
+        )
+    }
+
+    /// The catalog these tests know: BFSU serves no conda here, but its host is known.
+    fn known() -> Vec<Known> {
+        let bfsu = testing::site("bfsu", "[repos]\npypi = \"https://mirrors.bfsu.edu.cn/pypi/web/simple\"\n");
+        [tuna(), ustc(), sjtug(), upstream(), aliyun(), bfsu].iter().map(Known::of).collect()
+    }
+
+    /// Both passes, as `plan` runs them.
+    fn full(input: &str, site: &Site) -> (String, Vec<String>) {
+        let want = Want::for_site(site).unwrap();
+        let (text, notes) = literal_channels(input, &want, &known()).unwrap();
+        (render(Some(&text), &want).unwrap(), notes)
+    }
+
+    #[test]
+    fn mirror_urls_written_in_channels_follow_the_site() {
+        let (out, notes) = full(LITERAL, &tuna());
+        let channels = |text: &str| -> Vec<String> {
+            load(text).unwrap()[&string("channels")]
+                .as_vec()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            channels(&out),
+            [
+                "https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main/",
+                "https://mirrors.bfsu.edu.cn/anaconda/pkgs/free/",
+                "https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/conda-forge/",
+                "https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/bioconda/",
+                "https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/pytorch/",
+                "https://conda.lab.example.org/labtools",
+                "defaults",
+            ]
+        );
+        // The commented-out line is not touched; `pkgs/free` is not served: a warning.
+        assert!(out.contains("  # - https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/pytorch/linux-64/\n"), "{out}");
+        assert_eq!(
+            notes,
+            [
+                "`channels` names `https://mirrors.bfsu.edu.cn/anaconda/pkgs/free/`, left as it is: `tuna` serves only pkgs/main, pkgs/r and pkgs/msys2"
+            ]
+        );
+        insta::assert_snapshot!("literal_tuna", out);
+
+        // Upstream gets the official URLs, so conda really leaves the mirrors.
+        let (out, _) = full(LITERAL, &upstream());
+        assert_eq!(
+            channels(&out)[..5],
+            [
+                "https://repo.anaconda.com/pkgs/main/",
+                "https://mirrors.bfsu.edu.cn/anaconda/pkgs/free/",
+                "https://conda.anaconda.org/conda-forge/",
+                "https://conda.anaconda.org/bioconda/",
+                "https://conda.anaconda.org/pytorch/",
+            ]
+        );
+        // USTC serves no pkgs/* and not pytorch: those stay, each with a warning.
+        let (out, notes) = full(LITERAL, &ustc());
+        assert_eq!(channels(&out)[2], "https://mirrors.ustc.edu.cn/anaconda/cloud/conda-forge/");
+        assert_eq!(channels(&out)[4], "https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/pytorch/");
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[0].contains("`ustc` does not serve `pkgs/*`"), "{notes:?}");
+        assert!(notes[2].contains("`ustc` does not carry `pytorch`"), "{notes:?}");
+        // Applying the same site twice changes nothing; switching equals choosing directly.
+        for site in [tuna(), ustc(), upstream(), aliyun()] {
+            let (once, _) = full(LITERAL, &site);
+            assert_eq!(full(&once, &site).0, once, "{}", site.id);
+        }
+        let via = full(&full(LITERAL, &upstream()).0, &tuna()).0;
+        assert_eq!(channels(&via), channels(&full(LITERAL, &tuna()).0));
+    }
+
+    #[test]
+    fn conda_config_add_channels_over_http_move_to_https() {
+        // `conda config --add channels http://mirrors.aliyun.com/…`: the http spelling of a
+        // catalog site is that site.
+        let (out, notes) = full(CONFIG_ADD, &tuna());
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("`tuna` does not carry `msys2`"), "{notes:?}");
+        let t = "https://mirrors.tuna.tsinghua.edu.cn/anaconda";
+        assert!(
+            out.starts_with(&format!(
+                "channels:\n  - {t}/cloud/menpo/\n  - {t}/cloud/bioconda/\n  - http://mirrors.aliyun.com/anaconda/cloud/msys2/\n  - {t}/cloud/conda-forge/\n  - {t}/pkgs/main/\n  - defaults\n"
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn mirrored_channels_follow_the_site_and_keep_the_official_fallback() {
+        let (out, notes) = full(MIRRORED, &tuna());
+        assert!(notes.is_empty(), "{notes:?}");
+        assert!(out.starts_with("# miniforge's default, with a closer mirror in front\nchannels: [conda-forge]\nmirrored_channels:\n  conda-forge:\n    - https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/conda-forge\n    - https://conda.anaconda.org/conda-forge\n    - https://prefix.dev/conda-forge\n  bioconda: ['https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud/bioconda']\nchannel_priority: strict\n"), "{out}");
+        assert_eq!(full(&out, &tuna()).0, out);
+        // `channel_alias` pointing at a mirror cannot be moved safely: a warning.
+        let text = "channel_alias: https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud\nchannels: [conda-forge]\n";
+        let (out, notes) = full(text, &ustc());
+        assert!(out.starts_with(text), "{out}");
+        assert!(
+            notes[0].contains("`channel_alias` is `https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud`, a mirror"),
+            "{notes:?}"
+        );
+        assert!(full("channel_alias: https://conda.anaconda.org\n", &ustc()).1.is_empty());
+        // A mirror the catalog does not know: left, with a warning; a private server: left.
+        let text = "channels:\n  - https://mirrors.sustech.edu.cn/anaconda/cloud/conda-forge\n  - https://conda.corp.example/internal\n";
+        let (out, notes) = full(text, &tuna());
+        assert!(out.starts_with(text), "{out}");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("a mirror site the catalog does not know"), "{notes:?}");
+    }
+
+    #[test]
+    fn yaml_that_conda_refuses_is_refused() {
+        // What ruamel.yaml 0.19 (conda's parser) refuses and yaml-rust2 would load.
+        for (text, line, what) in [
+            (TAB_AFTER_DASH, 2, "a tab where YAML allows only spaces"),
+            (VERTICAL_TAB, 4, "control character U+000B"),
+            ("a: b\u{7}c\n", 1, "U+0007"),
+            ("a: b\u{7f}c\n", 1, "U+007F"),
+            ("a: 1\t\n", 1, "a tab"),
+            ("a: b\tc\n", 1, "a tab"),
+            ("channels: [a]\t# c\n", 1, "a tab"),
+            ("a: 1\n\t\nb: 2\n", 2, "a tab"),
+            ("\ta: 1\n", 1, "a tab"),
+            ("channels:\n\t- defaults\n", 2, "a tab"),
+        ] {
+            let e = render(Some(text), &Want::for_site(&tuna()).unwrap()).unwrap_err();
+            assert_eq!(e.line, Some(line), "{text:?}: {e:?}");
+            assert!(e.message.contains(what), "{text:?}: {e:?}");
+            assert!(repo_url(text).is_err(), "{text:?}");
+        }
+        // What ruamel accepts stays accepted: tabs in comments, quotes, flow and block scalars.
+        for text in [
+            "#\ta comment\na: 1\n",
+            "a: 1 #\tc\n",
+            "a: \"b\tc\"\n",
+            "a: 'b\tc'\n",
+            "a: [b,\tc]\n",
+            "a: |\n  x\ty\nb: 2\n",
+            "a: >-\n  x\ty\n",
+            "a: 1\r\nb: 2\r\n",
+            "a: \"it's\ta\"\n",
+        ] {
+            assert!(load(text).is_ok(), "{text:?}: {:?}", load(text));
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(dir.path(), &[]);
+        let file = dir.path().join("home/.condarc");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, format!("\u{feff}{FULL}")).unwrap();
+        let edits = plan(&ctx, &tuna()).unwrap();
+        let after = String::from_utf8(edits[0].after.clone().unwrap()).unwrap();
+        assert_eq!(after, format!("\u{feff}{}", ok(Some(FULL), &tuna())));
+        std::fs::write(&file, &after).unwrap();
+        assert_eq!(Conda.current(&ctx, &Host::default()).unwrap().url, Conda.endpoint(&tuna(), &Host::default()));
+        assert!(!plan(&ctx, &tuna()).unwrap()[0].is_change());
     }
 
     // --- plan / current / present against a fake home ---

@@ -1,25 +1,31 @@
 //! docker: `registry-mirrors` in `/etc/docker/daemon.json`.
 //!
-//! The file is parsed with serde_json (with `preserve_order`, so every other key keeps its
-//! place and value) and written back pretty-printed with the indent unit the file already
-//! used. `use <site>` sets `"registry-mirrors": ["<site>"]`, replacing the list; `use
-//! upstream` removes the key, because Docker Hub is what dockerd pulls from without one. A
-//! file that already says what is asked is returned byte for byte, so a hand-formatted file
-//! is not reformatted by a `use` that changes nothing.
+//! dockerd tries the registry mirrors in order and falls back to Docker Hub. `use <site>` puts
+//! the site's mirror first and keeps the other mirrors after it, in their order, except the
+//! Docker Hub mirrors of other catalog sites (what an earlier `use` put first), so switching
+//! sites never piles them up. `use upstream` removes the key: without one dockerd pulls from
+//! Docker Hub itself.
+//!
+//! The file is validated with serde_json, then only the text of that one key's value is
+//! replaced (or the one member added at the end of the object, or removed): every other byte
+//! (indentation, inline arrays and objects, key order, a byte-order mark) stays as it was. The
+//! new list keeps the list's own layout (one line, or one item per line). The result is parsed
+//! again and must hold exactly the old settings plus the new list; otherwise nothing is
+//! written.
 //!
 //! dockerd refuses to start on a file that is not a JSON object, on a non-list
 //! `registry-mirrors` and on an empty file (20.10: `EOF`); it keeps the last of two equal
 //! keys. `mirror` refuses all of these except the empty file, which it replaces.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use anyhow::Result;
-use serde::Serialize;
-use serde_json::ser::{PrettyFormatter, Serializer};
 use serde_json::{Map, Value};
 
+use super::common::{BOM, endpoint, same_url};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, line_at, read_config};
-use crate::catalog::{Repo, Site};
+use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
@@ -27,39 +33,67 @@ pub struct Docker;
 
 const DAEMON_JSON: &str = "/etc/docker/daemon.json";
 const KEY: &str = "registry-mirrors";
-const BOM: char = '\u{feff}';
 
-/// Renders daemon.json with `registry-mirrors` set to `[mirror]`, or without the key when
+/// Renders daemon.json with `mirror` first in `registry-mirrors` (the other mirrors kept after
+/// it, except those in `known`, the catalog's Docker Hub mirrors), or without the key when
 /// `mirror` is `None` (Docker Hub itself). `Ok(None)`: no file is needed (it does not exist
 /// and nothing has to be set).
-pub fn render(input: Option<&str>, mirror: Option<&str>) -> Result<Option<String>, LineError> {
+pub fn render(input: Option<&str>, mirror: Option<&str>, known: &[String]) -> Result<Option<String>, LineError> {
     let Some(text) = input else {
-        return Ok(mirror.map(|m| pretty(&single(m), "  ")));
+        return Ok(mirror.map(fresh));
     };
-    let body = text.strip_prefix(BOM).unwrap_or(text);
+    let (bom, body) = match text.strip_prefix(BOM) {
+        Some(body) => (&text[..BOM.len_utf8()], body),
+        None => ("", text),
+    };
     if body.trim().is_empty() {
         // dockerd does not start on an empty file; `{}` means the same and is valid.
-        let map = mirror.map(single).unwrap_or_default();
-        return Ok(Some(pretty(&map, "  ")));
+        return Ok(Some(format!("{bom}{}", mirror.map_or_else(|| "{}\n".to_owned(), fresh))));
     }
-    let mut map = parse(body)?;
-    let mirrors = mirrors(&map);
-    let done = match mirror {
-        Some(m) => mirrors.len() == 1 && same_url(&mirrors[0], m),
-        None => mirrors.is_empty(),
-    };
-    if done {
-        return Ok(Some(text.to_owned()));
-    }
-    match mirror {
-        Some(m) => {
-            map.insert(KEY.to_owned(), Value::from(vec![m]));
-        }
+    let map = parse(body)?;
+    let current = mirrors(&map);
+    let object = Object::scan(body);
+    let at = object.members.iter().position(|m| object.key(body, m) == KEY);
+    let mut expected = map.clone();
+    let out = match mirror {
+        None if current.is_empty() => return Ok(Some(text.to_owned())),
         None => {
-            map.shift_remove(KEY);
+            expected.shift_remove(KEY);
+            object.remove(body, at.expect("a non-empty list has its key"))
         }
-    }
-    Ok(Some(pretty(&map, indent_unit(body))))
+        Some(m) => {
+            // The mirror as the file spells it, when it is listed already.
+            let first = current.iter().find(|c| same_url(c, m)).map_or(m, String::as_str);
+            let mut wanted = vec![first.to_owned()];
+            wanted.extend(current.iter().filter(|e| !same_url(e, m) && !known.iter().any(|k| same_url(k, e))).cloned());
+            let done = wanted.len() == current.len() && wanted.iter().zip(&current).all(|(w, c)| same_url(w, c));
+            if done {
+                return Ok(Some(text.to_owned()));
+            }
+            expected.insert(KEY.to_owned(), Value::from(wanted.clone()));
+            match at {
+                Some(i) => object.set_list(body, i, &current, &wanted),
+                None => object.append(body, &list_text(&wanted)),
+            }
+        }
+    };
+    verify(&out, &expected)?;
+    Ok(Some(format!("{bom}{out}")))
+}
+
+/// A new daemon.json holding only the mirror, in the layout of Docker's documentation.
+fn fresh(mirror: &str) -> String {
+    format!("{{\n  \"{KEY}\": {}\n}}\n", list_text(&[mirror.to_owned()]))
+}
+
+/// A list of URLs on one line: `["https://a", "https://b"]`.
+fn list_text(urls: &[String]) -> String {
+    let items: Vec<String> = urls.iter().map(|u| json_string(u)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a string always serializes")
 }
 
 /// The first registry mirror, trimmed of `/`, or `None` when there is none.
@@ -72,21 +106,198 @@ pub fn first_mirror(text: &str) -> Result<Option<String>, LineError> {
     Ok(mirrors(&map).first().map(|m| m.trim_end_matches('/').to_owned()))
 }
 
-fn single(mirror: &str) -> Map<String, Value> {
-    let mut map = Map::new();
-    map.insert(KEY.to_owned(), Value::from(vec![mirror]));
-    map
-}
-
-fn same_url(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
-}
-
 /// The mirrors listed (checked to be strings by [`parse`]; `null` counts as none, as in dockerd).
 fn mirrors(map: &Map<String, Value>) -> Vec<String> {
     match map.get(KEY) {
         Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
         _ => Vec::new(),
+    }
+}
+
+/// The edited text must parse as exactly the settings intended, in the same key order.
+fn verify(out: &str, expected: &Map<String, Value>) -> Result<(), LineError> {
+    let got = parse(out).ok();
+    let same = got.is_some_and(|got| got.iter().eq(expected.iter()));
+    if same {
+        Ok(())
+    } else {
+        Err(LineError::new(
+            None,
+            format!("the file could not be edited without changing other settings; set `{KEY}` by hand"),
+        ))
+    }
+}
+
+/// One `"key": value` member of the top-level object: byte ranges of the key (quotes
+/// included) and of the value.
+#[derive(Debug, Clone)]
+struct Member {
+    key: Range<usize>,
+    value: Range<usize>,
+}
+
+/// Where the top-level object and its members are in text that serde_json has accepted.
+#[derive(Debug)]
+struct Object {
+    open: usize,
+    close: usize,
+    members: Vec<Member>,
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the string that starts at `i` (just after its closing quote).
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+/// The end of the value that starts at `i`.
+fn skip_value(b: &[u8], i: usize) -> usize {
+    match b[i] {
+        b'"' => skip_string(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = skip_string(b, j);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            j
+        }
+        _ => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
+/// The items of the array at `range`.
+fn items(body: &str, range: &Range<usize>) -> Vec<Range<usize>> {
+    let b = body.as_bytes();
+    let mut out = Vec::new();
+    let mut i = skip_ws(b, range.start + 1);
+    while i < range.end - 1 {
+        let end = skip_value(b, i);
+        out.push(i..end);
+        i = skip_ws(b, end);
+        if b[i] == b',' {
+            i = skip_ws(b, i + 1);
+        }
+    }
+    out
+}
+
+impl Object {
+    /// Scans valid JSON whose top level is an object.
+    fn scan(body: &str) -> Self {
+        let b = body.as_bytes();
+        let open = skip_ws(b, 0);
+        let mut members = Vec::new();
+        let mut i = skip_ws(b, open + 1);
+        while b[i] != b'}' {
+            let key_end = skip_string(b, i);
+            let value_start = skip_ws(b, skip_ws(b, key_end) + 1);
+            let value_end = skip_value(b, value_start);
+            members.push(Member { key: i..key_end, value: value_start..value_end });
+            i = skip_ws(b, value_end);
+            if b[i] == b',' {
+                i = skip_ws(b, i + 1);
+            }
+        }
+        Self { open, close: i, members }
+    }
+
+    fn key(&self, body: &str, m: &Member) -> String {
+        serde_json::from_str(&body[m.key.clone()]).unwrap_or_default()
+    }
+
+    /// The text with member `i`'s list (the strings `current`, or `null`) replaced by `wanted`,
+    /// in the list's own layout; items already there keep their text.
+    fn set_list(&self, body: &str, i: usize, current: &[String], wanted: &[String]) -> String {
+        let value = &self.members[i].value;
+        let old = if body[value.clone()].starts_with('[') { items(body, value) } else { Vec::new() };
+        let texts: Vec<String> = wanted
+            .iter()
+            .map(|w| match current.iter().position(|c| same_url(c, w)) {
+                Some(j) if j < old.len() => body[old[j].clone()].to_owned(),
+                _ => json_string(w),
+            })
+            .collect();
+        let list = match (old.first(), old.last()) {
+            (Some(first), Some(last)) => {
+                let prefix = &body[value.start + 1..first.start];
+                let suffix = &body[last.end..value.end - 1];
+                let sep = match old.get(1) {
+                    Some(second) => body[first.end..second.start].to_owned(),
+                    None if prefix.contains('\n') => format!(",{prefix}"),
+                    // A compact file (`"key":[…]`) gets a compact list.
+                    None if &body[self.members[i].key.end..value.start] == ":" => ",".to_owned(),
+                    None => ", ".to_owned(),
+                };
+                format!("[{prefix}{}{suffix}]", texts.join(&sep))
+            }
+            _ => format!("[{}]", texts.join(", ")),
+        };
+        format!("{}{list}{}", &body[..value.start], &body[value.end..])
+    }
+
+    /// The text with a `registry-mirrors` member holding `list` added after the last member,
+    /// spaced like the members before it.
+    fn append(&self, body: &str, list: &str) -> String {
+        let Some(last) = self.members.last() else {
+            let nl = if body.contains("\r\n") { "\r\n" } else { "\n" };
+            return format!("{}{{{nl}  \"{KEY}\": {list}{nl}}}{}", &body[..self.open], &body[self.close + 1..]);
+        };
+        let n = self.members.len();
+        let sep = if n >= 2 {
+            body[self.members[n - 2].value.end..last.key.start].to_owned()
+        } else {
+            format!(",{}", &body[self.open + 1..last.key.start])
+        };
+        let colon = &body[last.key.end..last.value.start];
+        format!("{}{sep}\"{KEY}\"{colon}{list}{}", &body[..last.value.end], &body[last.value.end..])
+    }
+
+    /// The text without member `i` (and the comma that joined it to its neighbour).
+    fn remove(&self, body: &str, i: usize) -> String {
+        let m = &self.members;
+        let cut = if m.len() == 1 {
+            self.open + 1..self.close
+        } else if i > 0 {
+            m[i - 1].value.end..m[i].value.end
+        } else {
+            m[0].key.start..m[1].key.start
+        };
+        format!("{}{}", &body[..cut.start], &body[cut.end..])
     }
 }
 
@@ -202,39 +413,13 @@ fn scan_keys(body: &str) -> Result<HashMap<String, usize>, LineError> {
     Ok(top)
 }
 
-/// The indent unit of a pretty-printed file: the leading whitespace of its first indented
-/// line (a tab, or some spaces). Two spaces for a file written on one line.
-fn indent_unit(body: &str) -> &str {
-    body.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| &l[..l.len() - l.trim_start().len()])
-        .find(|ws| !ws.is_empty())
-        .map_or("  ", |ws| {
-            if ws.starts_with('\t') {
-                "\t"
-            } else {
-                let spaces = ws.len() - ws.trim_start_matches(' ').len();
-                if spaces == 0 { "  " } else { &ws[..spaces] }
-            }
-        })
-}
-
-fn pretty(map: &Map<String, Value>, indent: &str) -> String {
-    let mut buf = Vec::new();
-    let mut ser = Serializer::with_formatter(&mut buf, PrettyFormatter::with_indent(indent.as_bytes()));
-    map.serialize(&mut ser).expect("a JSON map always serializes");
-    let mut out = String::from_utf8(buf).expect("serde_json writes UTF-8");
-    out.push('\n');
-    out
-}
-
 impl Target for Docker {
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
         ctx.sys("/etc/docker").is_dir() || ctx.has_program("dockerd") || ctx.has_program("docker")
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Dockerhub).map(|url| url.trim_end_matches('/').to_owned())
+        endpoint(site, Repo::Dockerhub)
     }
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
@@ -248,8 +433,15 @@ impl Target for Docker {
         };
         let path = ctx.sys(DAEMON_JSON);
         let before = read_config(ctx, &path)?;
-        let after = render(before.as_deref(), mirror).map_err(|e| e.into_problem(&path))?;
-        Ok(vec![FileEdit { path, before: before.map(String::into_bytes), after: after.map(String::into_bytes) }])
+        let known: Vec<String> =
+            Catalog::load(ctx)?.sites().filter_map(|s| s.repo(Repo::Dockerhub).map(str::to_owned)).collect();
+        let after = render(before.as_deref(), mirror, &known).map_err(|e| e.into_problem(&path))?;
+        Ok(vec![FileEdit {
+            path,
+            before: before.map(String::into_bytes),
+            after: after.map(String::into_bytes),
+            notes: Vec::new(),
+        }])
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
@@ -266,6 +458,10 @@ mod tests {
     const FOUR_SPACES: &str = include_str!("../../tests/fixtures/docker/four-spaces-with-mirrors.json");
     const TABS: &str = include_str!("../../tests/fixtures/docker/tabs.json");
     const ONE_LINE: &str = include_str!("../../tests/fixtures/docker/one-line.json");
+    const INLINE_K8S: &str = include_str!("../../tests/fixtures/docker/inline-k8s.json");
+    const THREE_SPACES: &str = include_str!("../../tests/fixtures/docker/three-spaces.json");
+    const COMPACT: &str = include_str!("../../tests/fixtures/docker/compact.json");
+    const WITH_BOM: &str = include_str!("../../tests/fixtures/docker/bom.json");
     const TRAILING_COMMA: &str = include_str!("../../tests/fixtures/docker/trailing-comma.json");
     const MIRRORS_STRING: &str = include_str!("../../tests/fixtures/docker/mirrors-string.json");
     const TOP_ARRAY: &str = include_str!("../../tests/fixtures/docker/top-array.json");
@@ -273,6 +469,11 @@ mod tests {
 
     const HUB: &str = "https://hub.example";
     const PROXY: &str = "https://proxy.example";
+
+    /// The catalog's Docker Hub mirrors in these tests.
+    fn known() -> Vec<String> {
+        vec![HUB.to_owned(), PROXY.to_owned(), "https://registry-1.docker.io".to_owned()]
+    }
 
     fn site(id: &str, repos: &str) -> Site {
         testing::site(id, &format!("[repos]\n{repos}"))
@@ -296,42 +497,118 @@ mod tests {
             ("four-spaces", Some(FOUR_SPACES)),
             ("tabs", Some(TABS)),
             ("one-line", Some(ONE_LINE)),
+            ("inline-k8s", Some(INLINE_K8S)),
+            ("three-spaces", Some(THREE_SPACES)),
+            ("compact", Some(COMPACT)),
+            ("bom", Some(WITH_BOM)),
             ("missing", None),
             ("empty", Some("")),
             ("blank", Some(" \n\n")),
             ("empty-object", Some("{}\n")),
             ("null-mirrors", Some("{\"registry-mirrors\": null}")),
-            ("bom", Some("\u{feff}{\"debug\": true}\n")),
+            ("crlf", Some("{\r\n  \"debug\": true\r\n}\r\n")),
         ]
     }
 
     fn ok(input: Option<&str>, mirror: Option<&str>) -> Option<String> {
-        render(input, mirror).unwrap()
+        render(input, mirror, &known()).unwrap()
+    }
+
+    fn listed(text: &str) -> Vec<String> {
+        mirrors(&parse(text.trim_start_matches(BOM)).unwrap())
+    }
+
+    /// The text before and after the `registry-mirrors` list, found without the code under
+    /// test: the first `[` after the key and the first `]` after that (URLs hold neither).
+    fn around_list(text: &str) -> (&str, &str) {
+        let key = text.find("\"registry-mirrors\"").unwrap();
+        let open = key + text[key..].find('[').unwrap();
+        let close = open + text[open..].find(']').unwrap();
+        (&text[..open], &text[close + 1..])
     }
 
     #[test]
     fn mirror_is_added_after_the_other_keys() {
-        insta::assert_snapshot!(ok(Some(TWO_SPACES), Some(HUB)).unwrap());
+        let out = ok(Some(TWO_SPACES), Some(HUB)).unwrap();
+        insta::assert_snapshot!(out);
+        // Everything up to the last value is the file as it was.
+        let last = TWO_SPACES.rfind('6').unwrap() + 1;
+        assert!(out.starts_with(&TWO_SPACES[..last]), "{out}");
+        assert!(out.ends_with(",\n  \"registry-mirrors\": [\"https://hub.example\"]\n}\n"), "{out}");
     }
 
     #[test]
     fn existing_mirrors_are_replaced_in_place_with_four_spaces() {
-        insta::assert_snapshot!(ok(Some(FOUR_SPACES), Some(HUB)).unwrap());
+        let out = ok(Some(FOUR_SPACES), Some(HUB)).unwrap();
+        insta::assert_snapshot!(out);
+        // Only the list changed: `exec-opts`, `log-opts` and every other line are the bytes
+        // they were, and the list keeps one item per line at eight spaces.
+        assert_eq!(around_list(&out), around_list(FOUR_SPACES));
+        assert!(out.contains("[\n        \"https://hub.example\",\n        \"https://docker.mirrors.ustc.edu.cn\",\n"));
+        assert_eq!(
+            listed(&out),
+            [
+                HUB,
+                "https://docker.mirrors.ustc.edu.cn",
+                "https://hub-mirror.c.163.com/",
+                "https://mirror.ccs.tencentyun.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_list_changes_in_every_layout() {
+        for (name, input) in fixtures() {
+            let Some(input) =
+                input.filter(|t| t.contains("\"registry-mirrors\": [") || t.contains("\"registry-mirrors\":["))
+            else {
+                continue;
+            };
+            let out = ok(Some(input), Some(PROXY)).unwrap();
+            assert_eq!(around_list(&out), around_list(input), "{name}");
+            let others: Vec<String> =
+                listed(input).into_iter().filter(|m| !known().iter().any(|k| same_url(k, m))).collect();
+            let new = listed(&out);
+            assert_eq!(new[0], PROXY, "{name}");
+            assert_eq!(new[1..], others, "{name}: the others stay after the new one, in order");
+        }
+        // One line stays one line, zero indentation stays zero, a byte-order mark stays.
+        let out = ok(Some(COMPACT), Some(HUB)).unwrap();
+        assert_eq!(
+            out,
+            "{\"registry-mirrors\":[\"https://hub.example\",\"https://docker.mirrors.ustc.edu.cn\"],\"insecure-registries\":[\"192.168.10.5:5000\"],\"exec-opts\":[\"native.cgroupdriver=systemd\"]}\n"
+        );
+        let out = ok(Some(INLINE_K8S), Some(HUB)).unwrap();
+        assert_eq!(out, INLINE_K8S.replace("[\"https://abcd1234", "[\"https://hub.example\", \"https://abcd1234"));
+        let out = ok(Some(WITH_BOM), Some(HUB)).unwrap();
+        assert!(
+            out.starts_with(
+                "\u{feff}{\n  \"registry-mirrors\": [\"https://hub.example\", \"https://docker.m.daocloud.io\"],"
+            ),
+            "{out}"
+        );
+        assert_eq!(out.replace("\"https://hub.example\", ", ""), WITH_BOM);
     }
 
     #[test]
     fn tab_indent_is_kept() {
         let out = ok(Some(TABS), Some(HUB)).unwrap();
         insta::assert_snapshot!(out);
-        assert!(out.contains("\n\t\"registry-mirrors\": [\n\t\t\"https://hub.example\"\n\t]\n"));
+        assert!(
+            out.ends_with("\t\"live-restore\": true,\n\t\"registry-mirrors\": [\"https://hub.example\"]\n}\n"),
+            "{out}"
+        );
     }
 
     #[test]
     fn missing_or_blank_file_gets_a_fresh_object() {
-        let fresh = "{\n  \"registry-mirrors\": [\n    \"https://hub.example\"\n  ]\n}\n";
-        for input in [None, Some(""), Some("  \n"), Some("\u{feff}")] {
+        let fresh = "{\n  \"registry-mirrors\": [\"https://hub.example\"]\n}\n";
+        for input in [None, Some(""), Some("  \n"), Some("{}\n"), Some("{ }\n")] {
             assert_eq!(ok(input, Some(HUB)).as_deref(), Some(fresh), "{input:?}");
         }
+        // What is around the object stays.
+        assert_eq!(ok(Some("{}"), Some(HUB)).as_deref(), Some(fresh.trim_end()));
+        assert_eq!(ok(Some("\u{feff}"), Some(HUB)), Some(format!("\u{feff}{fresh}")));
         // Upstream: a missing file stays missing; a blank one, which dockerd refuses to
         // start with, becomes an empty object.
         assert_eq!(ok(None, None), None);
@@ -343,9 +620,25 @@ mod tests {
         let out = ok(Some(FOUR_SPACES), None).unwrap();
         insta::assert_snapshot!(out);
         assert!(!out.contains(KEY));
-        assert_eq!(ok(Some("{\"registry-mirrors\": [\"https://a.example\"]}"), None).as_deref(), Some("{}\n"));
+        assert!(FOUR_SPACES.ends_with(&out[out.find("\"exec-opts\"").unwrap()..]), "{out}");
+        assert_eq!(ok(Some("{\"registry-mirrors\": [\"https://a.example\"]}"), None).as_deref(), Some("{}"));
+        // First, middle and last members go with their comma.
+        assert_eq!(
+            ok(Some("{\"registry-mirrors\": [\"https://a\"], \"debug\": true}"), None).as_deref(),
+            Some("{\"debug\": true}")
+        );
+        assert_eq!(
+            ok(Some("{\"a\": 1, \"registry-mirrors\": [\"https://a\"], \"b\": 2}"), None).as_deref(),
+            Some("{\"a\": 1, \"b\": 2}")
+        );
+        assert_eq!(
+            ok(Some(THREE_SPACES), None).unwrap(),
+            THREE_SPACES.replace(",\n   \"registry-mirrors\": [\n    \"https://hub-mirror.c.163.com\",\n    \"https://mirror.baidubce.com\"\n  ]", "")
+        );
+        let out = ok(Some(WITH_BOM), None).unwrap();
+        assert_eq!(out, "\u{feff}{\n  \"features\": {\"buildkit\": true}\n}\n");
         // Nothing to remove: the bytes stay as they are.
-        for input in [TWO_SPACES, TABS, "{\"registry-mirrors\": []}", "{ }"] {
+        for input in [TWO_SPACES, TABS, "{\"registry-mirrors\": []}", "{ }", "{\"registry-mirrors\": null}"] {
             assert_eq!(ok(Some(input), None).as_deref(), Some(input));
         }
     }
@@ -355,16 +648,42 @@ mod tests {
         assert_eq!(ok(Some(ONE_LINE), Some(HUB)).as_deref(), Some(ONE_LINE));
         let slash = "{\"registry-mirrors\":[\"https://hub.example/\"]}";
         assert_eq!(ok(Some(slash), Some(HUB)).as_deref(), Some(slash));
-        // A second mirror is not "already there": the list is replaced.
+        // First already, with other mirrors after it: already so.
         let two = "{\"registry-mirrors\":[\"https://hub.example\",\"https://b.example\"]}";
+        assert_eq!(ok(Some(two), Some(HUB)).as_deref(), Some(two));
+        // Second: moved to the front, its text (trailing slash) kept.
+        let second = "{\"registry-mirrors\": [\"https://b.example\", \"https://hub.example/\"]}";
         assert_eq!(
-            ok(Some(two), Some(HUB)).as_deref(),
-            Some("{\n  \"registry-mirrors\": [\n    \"https://hub.example\"\n  ]\n}\n")
+            ok(Some(second), Some(HUB)).as_deref(),
+            Some("{\"registry-mirrors\": [\"https://hub.example/\", \"https://b.example\"]}")
         );
-        // A one-line file that needs a change is pretty-printed with two spaces.
+        // A one-line file that needs a change stays one line.
         assert_eq!(
             ok(Some(ONE_LINE), Some(PROXY)).as_deref(),
-            Some("{\n  \"registry-mirrors\": [\n    \"https://proxy.example\"\n  ],\n  \"debug\": false\n}\n")
+            Some("{ \"registry-mirrors\": [\"https://proxy.example\"], \"debug\": false }\n")
+        );
+    }
+
+    #[test]
+    fn another_catalog_mirror_is_taken_out_the_users_own_stay() {
+        let text = "{\n  \"registry-mirrors\": [\n    \"https://hub.example\",\n    \"https://registry.corp.example\"\n  ]\n}\n";
+        let out = ok(Some(text), Some(PROXY)).unwrap();
+        assert_eq!(
+            out,
+            "{\n  \"registry-mirrors\": [\n    \"https://proxy.example\",\n    \"https://registry.corp.example\"\n  ]\n}\n"
+        );
+        // Without a catalog, nothing counts as an earlier choice.
+        let out = render(Some(text), Some(PROXY), &[]).unwrap().unwrap();
+        assert_eq!(listed(&out), [PROXY, HUB, "https://registry.corp.example"]);
+        // A null list becomes a list.
+        assert_eq!(
+            ok(Some("{\"registry-mirrors\": null, \"debug\": true}"), Some(HUB)).as_deref(),
+            Some("{\"registry-mirrors\": [\"https://hub.example\"], \"debug\": true}")
+        );
+        // CRLF files get CRLF.
+        assert_eq!(
+            ok(Some("{\r\n  \"debug\": true\r\n}\r\n"), Some(HUB)).as_deref(),
+            Some("{\r\n  \"debug\": true,\r\n  \"registry-mirrors\": [\"https://hub.example\"]\r\n}\r\n")
         );
     }
 
@@ -381,35 +700,39 @@ mod tests {
 
     #[test]
     fn switching_mirrors_equals_choosing_directly() {
-        let parsed = |s: &Option<String>| parse(s.as_deref().unwrap().trim_start_matches(BOM));
+        let parsed = |s: &Option<String>| parse(s.as_deref().unwrap().trim_start_matches(BOM)).unwrap();
         for (name, input) in fixtures() {
             let direct = ok(input, Some(PROXY));
             let via_hub = ok(ok(input, Some(HUB)).as_deref(), Some(PROXY));
             let via_upstream = ok(ok(input, None).as_deref(), Some(PROXY));
-            assert_eq!(parsed(&via_hub), parsed(&direct), "{name}");
-            assert_eq!(parsed(&via_upstream), parsed(&direct), "{name} via upstream");
-            // Byte for byte too, except where a step is a no-op that keeps a file's own
-            // formatting (one-line, bom), or where upstream removed the key and the next
-            // `use` appends it (four-spaces had it first).
-            if !["one-line", "bom"].contains(&name) {
-                assert_eq!(via_hub, direct, "{name}");
-            }
-            if !["one-line", "four-spaces"].contains(&name) {
-                assert_eq!(via_upstream, direct, "{name} via upstream");
+            assert_eq!(via_hub, direct, "{name}");
+            // Upstream removes the list, so the other mirrors are gone and the key comes back
+            // last: the same settings for files that had no other mirror.
+            if input.is_none_or(|t| listed_or_none(t).iter().all(|m| known().iter().any(|k| same_url(k, m)))) {
+                let mut a = parsed(&via_upstream);
+                let mut b = parsed(&direct);
+                a.sort_keys();
+                b.sort_keys();
+                assert_eq!(a, b, "{name} via upstream");
             }
         }
     }
 
+    fn listed_or_none(text: &str) -> Vec<String> {
+        let body = text.trim_start_matches(BOM);
+        if body.trim().is_empty() { Vec::new() } else { listed(body) }
+    }
+
     #[test]
     fn other_keys_keep_their_values_and_order() {
-        for (name, input) in [("two", TWO_SPACES), ("four", FOUR_SPACES), ("tabs", TABS)] {
+        for (name, input) in [("two", TWO_SPACES), ("four", FOUR_SPACES), ("tabs", TABS), ("k8s", INLINE_K8S)] {
             let before = parse(input).unwrap();
             let after = parse(&ok(Some(input), Some(HUB)).unwrap()).unwrap();
             let others = |m: &Map<String, Value>| -> Vec<(String, Value)> {
                 m.iter().filter(|(k, _)| *k != KEY).map(|(k, v)| (k.clone(), v.clone())).collect()
             };
             assert_eq!(others(&after), others(&before), "{name}");
-            assert_eq!(after.get(KEY), Some(&Value::from(vec![HUB])), "{name}");
+            assert_eq!(after.get(KEY).and_then(|v| v.get(0)), Some(&Value::from(HUB)), "{name}");
         }
         // Key position: kept when the key was there, appended when it was not.
         let four = ok(Some(FOUR_SPACES), Some(HUB)).unwrap();
@@ -428,6 +751,7 @@ mod tests {
             assert_eq!(out.map(|o| first_mirror(&o).unwrap()), input.map(|_| None), "{name}");
         }
         assert_eq!(first_mirror(FOUR_SPACES).unwrap().as_deref(), Some("https://docker.mirrors.ustc.edu.cn"));
+        assert_eq!(first_mirror(WITH_BOM).unwrap().as_deref(), Some("https://docker.m.daocloud.io"));
         assert_eq!(first_mirror("{\"registry-mirrors\": []}").unwrap(), None);
         assert_eq!(first_mirror(TWO_SPACES).unwrap(), None);
         assert_eq!(first_mirror("").unwrap(), None);
@@ -439,15 +763,6 @@ mod tests {
         assert_eq!(Docker.endpoint(&hub(), &host).as_deref(), Some(HUB));
         assert_eq!(Docker.endpoint(&upstream(), &host).as_deref(), Some("https://registry-1.docker.io"));
         assert_eq!(Docker.endpoint(&tuna(), &host), None);
-    }
-
-    #[test]
-    fn indent_unit_detection() {
-        assert_eq!(indent_unit(TWO_SPACES), "  ");
-        assert_eq!(indent_unit(FOUR_SPACES), "    ");
-        assert_eq!(indent_unit(TABS), "\t");
-        assert_eq!(indent_unit(ONE_LINE), "  ");
-        assert_eq!(indent_unit("{\n\n   \"a\": 1\n}"), "   ");
     }
 
     #[test]
@@ -479,7 +794,7 @@ mod tests {
         ];
         for (text, line, what) in cases {
             for mirror in [Some(HUB), None] {
-                let err = render(Some(text), mirror).unwrap_err();
+                let err = render(Some(text), mirror, &known()).unwrap_err();
                 assert_eq!(err.line, Some(line), "{text:?}: {}", err.message);
                 assert!(err.message.contains(what), "{text:?}: {}", err.message);
             }
@@ -487,10 +802,18 @@ mod tests {
         }
         // Equal keys in different objects are fine.
         let ok_text = "{\"a\": {\"x\": 1}, \"b\": {\"x\": [\"a\", \"a\"]}, \"c\": [{\"x\": 1}, {\"x\": 2}]}";
-        assert!(render(Some(ok_text), Some(HUB)).is_ok());
+        assert!(render(Some(ok_text), Some(HUB), &known()).is_ok());
         // A key spelled with an escape is the same key.
         let escaped = "{\"registry-mirrors\": [], \"registry\\u002dmirrors\": []}";
-        assert!(render(Some(escaped), Some(HUB)).is_err());
+        assert!(render(Some(escaped), Some(HUB), &known()).is_err());
+        // Strings with brackets, braces, quotes and escapes do not confuse the edit.
+        let tricky = "{\"a\": \"}]\\\"[{\", \"registry-mirrors\": [\"https://x.example/\\u005d\"], \"z\": [\"]\"]}";
+        let out = ok(Some(tricky), Some(HUB)).unwrap();
+        assert_eq!(
+            out,
+            "{\"a\": \"}]\\\"[{\", \"registry-mirrors\": [\"https://hub.example\", \"https://x.example/\\u005d\"], \"z\": [\"]\"]}"
+        );
+        assert_eq!(ok(Some(tricky), None).unwrap(), "{\"a\": \"}]\\\"[{\", \"z\": [\"]\"]}");
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::error::Problem;
 pub mod apt;
 pub mod arch;
 pub mod cargo;
+pub mod common;
 pub mod conda;
 pub mod docker;
 pub mod pacman;
@@ -250,11 +251,19 @@ pub struct FileEdit {
     pub before: Option<Vec<u8>>,
     /// Wanted bytes; `None` to remove the file.
     pub after: Option<Vec<u8>>,
+    /// Warnings for the user about this file: settings the target saw but could not move.
+    pub notes: Vec<String>,
 }
 
 impl FileEdit {
     pub fn is_change(&self) -> bool {
         self.before != self.after
+    }
+
+    /// The same edit with these warnings.
+    pub fn with_notes(mut self, notes: Vec<String>) -> Self {
+        self.notes = notes;
+        self
     }
 }
 
@@ -267,13 +276,6 @@ pub struct Request<'a> {
     pub upstream: Option<&'a Site>,
     /// Also move the security suites to the site (apt).
     pub security: bool,
-}
-
-/// A target's plan and what the user should be told about it (shown on stderr).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Planned {
-    pub edits: Vec<FileEdit>,
-    pub warnings: Vec<String>,
 }
 
 /// What a target points at now.
@@ -296,14 +298,9 @@ pub trait Target: Sync {
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String>;
 
     /// Reads the current configuration and renders what it should become for `req`.
-    /// Reads files, writes nothing. Edits whose `before == after` mean "already so".
+    /// Reads files, writes nothing. Edits whose `before == after` mean "already so"; their
+    /// `notes` are what the user should be told (shown on stderr).
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>>;
-
-    /// [`Target::plan`], with warnings about what it found or wrote: an entry kept as it is,
-    /// a stanza split in two, http written for lack of CA certificates, ….
-    fn plan_warned(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Planned> {
-        Ok(Planned { edits: self.plan(ctx, host, req)?, warnings: Vec::new() })
-    }
 
     /// What the configuration points at now.
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current>;
@@ -434,7 +431,7 @@ fn link_target_writable(ctx: &Context, scope: Scope, link: &Path, target: &Path)
 
 /// An edit of `path` from its current text (if any) to `after`.
 pub fn edit(path: PathBuf, before: Option<String>, after: String) -> FileEdit {
-    FileEdit { path, before: before.map(String::into_bytes), after: Some(after.into_bytes()) }
+    FileEdit { path, before: before.map(String::into_bytes), after: Some(after.into_bytes()), notes: Vec::new() }
 }
 
 /// The edit of a target's one config file at `path`: `render` turns its current text (`None`

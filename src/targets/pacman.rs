@@ -12,9 +12,17 @@
 //! duplicate costs at most one more failed attempt when that server is down, while
 //! commenting it out would change a line that is not ours (and a later switch to another
 //! site could not tell that it has to come back).
+//!
+//! Only Arch Linux, Arch Linux ARM and the derivatives whose `/etc/pacman.d/mirrorlist` serves
+//! Arch's own repositories are configured (EndeavourOS, CachyOS and Garuda keep their own
+//! repositories in `endeavouros-mirrorlist`, `cachyos-mirrorlist` and `chaotic-mirrorlist`).
+//! Manjaro, Manjaro ARM, Artix, SteamOS and any other Arch derivative list their own
+//! repositories in that file, which no catalog site serves: putting an Arch server first there
+//! would break the system, so they are refused (see [`unsupported`]).
 
 use anyhow::Result;
 
+use super::common::endpoint;
 use super::{Current, Distro, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -32,6 +40,35 @@ const MARKER_TAG: &str = "(chosen by `mirror use`";
 /// Directives pacman knows in a repository section besides `Server`. A mirrorlist rarely
 /// holds them; they are kept as they are.
 const KEPT_DIRECTIVES: &[&str] = &["CacheServer", "Include", "SigLevel", "Usage"];
+
+/// Arch derivatives whose `/etc/pacman.d/mirrorlist` serves Arch Linux's own `core`, `extra`
+/// and `multilib`: their `pacman.conf` includes it for those, and their own repositories from a
+/// mirrorlist of their own.
+const ARCH_REPOS: &[&str] = &["endeavouros", "cachyos", "garuda"];
+
+/// Distributions that use pacman with repositories of their own in `/etc/pacman.d/mirrorlist`
+/// but may not say `ID_LIKE=arch` (Artix often does not).
+const OWN_REPOS: &[&str] = &["manjaro", "manjaro-arm", "artix", "steamos", "parabola", "hyperbola"];
+
+/// Why pacman on this host is not configured: an Arch derivative whose mirrorlist lists its
+/// own repositories. `None` for Arch Linux, Arch Linux ARM, the derivatives in [`ARCH_REPOS`],
+/// and pacman on a distribution that is not pacman-based (building an Arch root from Debian).
+pub fn unsupported(host: &Host) -> Option<String> {
+    let id = host.id.as_str();
+    let arch_like = host.id_like.iter().any(|l| l == "arch" || l == "manjaro");
+    if matches!(id, "arch" | "archarm") || ARCH_REPOS.contains(&id) || !(arch_like || OWN_REPOS.contains(&id)) {
+        return None;
+    }
+    Some(format!(
+        "os-release says `ID={id}`, an Arch derivative whose pacman mirrorlist lists its own repositories, \
+         which no site in the catalog serves"
+    ))
+}
+
+/// The way out for [`unsupported`] hosts.
+const UNSUPPORTED_HINT: &str = "switch that mirrorlist with the distribution's own tool (Manjaro: `sudo pacman-mirrors \
+     --country China`), or leave pacman out by naming the other targets (`mirror use <SITE> pip uv cargo`); \
+     nothing was changed";
 
 /// The two server layouts: Arch Linux and Arch Linux ARM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,10 +318,16 @@ impl Target for Pacman {
     }
 
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
-        site.repo(Flavor::of(host).repo()).map(|root| root.trim_end_matches('/').to_owned())
+        if unsupported(host).is_some() {
+            return None;
+        }
+        endpoint(site, Flavor::of(host).repo())
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
+        if let Some(why) = unsupported(host) {
+            return Err(Problem::bad(format!("cannot configure pacman: {why}")).hint(UNSUPPORTED_HINT).into());
+        }
         let flavor = Flavor::of(host);
         let root = req.site.repo(flavor.repo()).ok_or_else(|| {
             Problem::bad(format!("site `{}` does not serve `{}`", req.site.id, flavor.repo()))
@@ -310,6 +353,11 @@ mod tests {
     const REFLECTOR: &str = include_str!("../../tests/fixtures/pacman/reflector.mirrorlist");
     const ALARM: &str = include_str!("../../tests/fixtures/pacman/alarm.mirrorlist");
     const MALFORMED: &str = include_str!("../../tests/fixtures/pacman/malformed.mirrorlist");
+    const MANJARO_LIST: &str = include_str!("../../tests/fixtures/pacman/manjaro.mirrorlist");
+    const MANJARO: &str = include_str!("../../tests/fixtures/pacman/manjaro.os-release");
+    const MANJARO_ARM: &str = include_str!("../../tests/fixtures/pacman/manjaro-arm.os-release");
+    const ENDEAVOUROS: &str = include_str!("../../tests/fixtures/pacman/endeavouros.os-release");
+    const ARTIX: &str = include_str!("../../tests/fixtures/pacman/artix.os-release");
 
     fn site(id: &str, repos: &str) -> Site {
         let text = format!(
@@ -603,9 +651,9 @@ mod tests {
             Pacman.endpoint(&tuna, &host("ID=debian\n", "amd64")).as_deref(),
             Some("https://mirrors.tuna.tsinghua.edu.cn/archlinux")
         );
-        // An Arch-like system on arm64 is Arch Linux ARM.
+        // An Arch derivative on arm64 that uses Arch's repositories is Arch Linux ARM.
         assert_eq!(
-            Pacman.endpoint(&tuna, &host("ID=manjaro-arm\nID_LIKE=arch\n", "arm64")).as_deref(),
+            Pacman.endpoint(&tuna, &host(ENDEAVOUROS, "arm64")).as_deref(),
             Some("https://mirrors.tuna.tsinghua.edu.cn/archlinuxarm")
         );
         let arch_only = site("zju", "archlinux = \"https://mirrors.zju.edu.cn/archlinux\"\n");
@@ -613,6 +661,52 @@ mod tests {
         assert_eq!(Pacman.endpoint(&arch_only, &alarm()), None);
         let pypi_only = site("pypi", "pypi = \"https://p.example/simple\"\n");
         assert_eq!(Pacman.endpoint(&pypi_only, &arch()), None);
+    }
+
+    #[test]
+    fn arch_derivatives_with_their_own_repositories_are_refused() {
+        let tuna = tuna();
+        for (os_release, arch) in [
+            (MANJARO, "amd64"),
+            (MANJARO_ARM, "arm64"),
+            (ARTIX, "amd64"),
+            ("NAME=\"SteamOS\"\nID=steamos\nID_LIKE=arch\n", "amd64"),
+            ("ID=rebornos\nID_LIKE=arch\n", "amd64"),
+        ] {
+            let h = host(os_release, arch);
+            assert_eq!(Pacman.endpoint(&tuna, &h), None, "{os_release}");
+            let why = unsupported(&h).unwrap();
+            assert!(why.contains(&format!("`ID={}`", h.id)) && why.contains("its own repositories"), "{why}");
+        }
+        // Arch itself, ALARM, the derivatives that use Arch's repositories through the
+        // mirrorlist, and pacman on a distribution that is not pacman-based.
+        for (os_release, arch) in [
+            ("ID=arch\n", "amd64"),
+            ("ID=archarm\nID_LIKE=arch\n", "arm64"),
+            (ENDEAVOUROS, "amd64"),
+            ("NAME=\"CachyOS Linux\"\nID=cachyos\nID_LIKE=arch\n", "amd64"),
+            ("NAME=\"Garuda Linux\"\nID=garuda\nID_LIKE=arch\n", "amd64"),
+            ("ID=debian\n", "amd64"),
+            ("", "amd64"),
+        ] {
+            let h = host(os_release, arch);
+            assert_eq!(unsupported(&h), None, "{os_release}");
+            assert!(Pacman.endpoint(&tuna, &h).is_some(), "{os_release}");
+        }
+
+        // A Manjaro root: plan refuses, naming why and the way out; the list is untouched.
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "etc/pacman.d/mirrorlist", MANJARO_LIST);
+        let req = Request { site: &tuna, upstream: None, security: false };
+        let err = Pacman.plan(&ctx(dir.path()), &host(MANJARO, "amd64"), &req).unwrap_err();
+        let text = crate::error::render(&err);
+        assert!(text.contains("cannot configure pacman: os-release says `ID=manjaro`"), "{text}");
+        assert!(text.contains("hint: switch that mirrorlist with the distribution's own tool"), "{text}");
+        assert_eq!(crate::error::status_of(&err).code(), 2);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), MANJARO_LIST);
+        // Reading what it points at still works (status shows the Manjaro server).
+        let current = Pacman.current(&ctx(dir.path()), &host(MANJARO, "amd64")).unwrap();
+        assert_eq!(current.url.as_deref(), Some("https://mirrors.tuna.tsinghua.edu.cn/manjaro/stable/$repo/$arch"));
     }
 
     #[test]

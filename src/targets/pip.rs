@@ -8,9 +8,15 @@
 //!   `[global]`, keeping the spelling the user wrote; `[global]` is created at the top of the
 //!   file when missing. Command sections (`[install]`, `[download]`, …) override `[global]`, so
 //!   an `index-url` already in any other section is replaced too (none is added there).
-//! - `trusted-host` in `[global]` is only touched for plain `http://` index URLs: the new host
-//!   is added when missing. With an `https://` URL, a `trusted-host` whose value is exactly the
-//!   host of the replaced index (one `mirror` wrote) is removed; any other is left alone.
+//! - `trusted-host` is only touched for plain `http://` index URLs, the only ones for which
+//!   `mirror` adds one, in `[global]` and alike in every section whose `index-url` it replaces:
+//!   the host of a replaced plain-http index goes (or gives its place to the new host), and a
+//!   plain-http index gets its host (appended to the list, or a new line in `[global]`). A
+//!   `trusted-host` written for an https index, or naming other hosts, stays.
+//! - `[GLOBAL]`, `[Global]`, …: pip reads section names as written and ignores such a section,
+//!   so the file is refused with the line named (adding a second `[global]` beside it would
+//!   leave it misleading). Option names are case-insensitive to pip: `Index-Url` is set in place.
+//! - A file starting with a UTF-8 byte-order mark is refused: pip cannot read it.
 //! - Everything else (comments, blank lines, `extra-index-url`, `timeout`, `cert`, other
 //!   sections) is kept byte for byte.
 //!
@@ -20,13 +26,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-use url::Url;
-
+use super::common::{endpoint, exists};
 use super::{Current, FileEdit, Host, LineError, Request, Target, edit, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
+use anyhow::Result;
 
 pub struct Pip;
 
@@ -37,10 +42,6 @@ struct Files {
     /// The legacy `~/.pip/pip.conf` when it exists next to the current file: pip still reads
     /// it, so an `index-url` it sets in a command section would win over ours.
     legacy: Option<PathBuf>,
-}
-
-fn exists(path: &Path) -> bool {
-    path.symlink_metadata().is_ok()
 }
 
 fn files(ctx: &Context) -> Result<Files> {
@@ -71,7 +72,7 @@ impl Target for Pip {
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Pypi).map(|u| u.trim_end_matches('/').to_owned())
+        endpoint(site, Repo::Pypi)
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
@@ -130,6 +131,16 @@ pub fn index_url(text: &str) -> Result<Option<String>, LineError> {
 pub fn render(input: Option<&str>, index_url: &str) -> Result<String, LineError> {
     let text = input.unwrap_or("");
     let parsed = parse(text)?;
+    // pip reads section names as written: `[GLOBAL]` is not `[global]`, and pip ignores it.
+    // Adding a `[global]` beside it, or editing it, would both leave the file misleading.
+    if let Some((name, at)) = parsed.sections.iter().find(|(s, _)| s != "global" && s.eq_ignore_ascii_case("global")) {
+        return Err(LineError::at(
+            at + 1,
+            format!(
+                "section `[{name}]` is not `[global]`: pip reads section names as written and ignores this one; rename it to `[global]`"
+            ),
+        ));
+    }
     Ok(rewrite(&parsed, index_url, true))
 }
 
@@ -232,6 +243,12 @@ fn parse(text: &str) -> Result<Parsed<'_>, LineError> {
     let mut key: Option<usize> = None;
     let mut key_names: Vec<String> = Vec::new();
     let mut indent_level = 0;
+    if text.starts_with('\u{feff}') {
+        return Err(LineError::at(
+            1,
+            "the file starts with a UTF-8 byte-order mark, which pip cannot read (\"File contains no section headers\"); save it without one",
+        ));
+    }
 
     for (i, raw) in text.split_inclusive('\n').enumerate() {
         let (line, eol) = split_eol(raw);
@@ -306,12 +323,7 @@ fn parse(text: &str) -> Result<Parsed<'_>, LineError> {
 
 /// `host[:port]` of a URL, the form `trusted-host` takes.
 fn host_of(url: &str) -> Option<String> {
-    let u = Url::parse(url).ok()?;
-    let host = u.host_str()?;
-    Some(match u.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_owned(),
-    })
+    super::common::host(url)
 }
 
 /// Applies the edits. `add` false only replaces `index-url` where it is set (the legacy file
@@ -327,7 +339,6 @@ fn rewrite(parsed: &Parsed<'_>, url: &str, add: bool) -> String {
     let mut top: Vec<String> = Vec::new();
 
     let global = parsed.sections.iter().position(|(s, _)| s == "global");
-    let old_url = parsed.keys("index-url").filter(|&i| parsed.in_section(i, global)).last().map(|i| parsed.value(i));
 
     let set_value = |i: usize, value: &str| -> String {
         let line = &parsed.lines[i];
@@ -378,46 +389,129 @@ fn rewrite(parsed: &Parsed<'_>, url: &str, add: bool) -> String {
         },
     };
 
-    let hosts: Vec<usize> = parsed.keys("trusted-host").filter(|&i| parsed.in_section(i, global)).collect();
-    let old_host = old_url.as_deref().and_then(host_of);
+    // `trusted-host`, in `[global]` and in every section whose index is replaced: the host of
+    // the old index goes when that index was plain http (where `mirror` adds one), and a
+    // plain-http index gets its host. Hosts for https indexes, and other hosts, stay.
     let new_host = url.starts_with("http://").then(|| host_of(url)).flatten();
-    match new_host {
-        Some(host) => {
-            let listed = hosts.iter().any(|&i| parsed.value(i).split_whitespace().any(|h| h == host));
-            if !listed {
-                let ours = hosts.iter().find(|&&i| old_host.as_deref() == Some(parsed.value(i).as_str()));
-                if let Some(&i) = ours {
-                    out[i] = Some(set_value(i, &host));
-                } else if let Some(&i) = hosts.first() {
-                    let line = out[i].take().unwrap_or_default();
-                    out[i] = Some(if parsed.value(i).is_empty() {
-                        set_value(i, &host)
-                    } else {
-                        format!("{} {host}", line.trim_end())
-                    });
-                } else {
-                    let line = format!("trusted-host = {host}");
-                    match index_at {
-                        At::Top => top.push(line),
-                        At::After(i) => inserted[i].insert(0, line),
-                    }
-                }
+    let mut sections: Vec<usize> = parsed.keys("index-url").filter_map(|i| parsed.lines[i].section).collect();
+    sections.extend(global);
+    sections.sort_unstable();
+    sections.dedup();
+    for section in sections {
+        let old_host = parsed
+            .keys("index-url")
+            .filter(|&i| parsed.in_section(i, Some(section)))
+            .last()
+            .map(|i| parsed.value(i))
+            .filter(|old| old.starts_with("http://"))
+            .and_then(|old| host_of(&old));
+        if old_host == new_host {
+            continue;
+        }
+        let keys: Vec<usize> = parsed.keys("trusted-host").filter(|&i| parsed.in_section(i, Some(section))).collect();
+        let listed = |host: &str| keys.iter().any(|&i| parsed.value(i).split_whitespace().any(|h| h == host));
+        let mut swapped = false;
+        if let Some(old) = &old_host
+            && listed(old)
+        {
+            // The new host takes the old one's place, unless it is listed already.
+            let with = new_host.as_deref().filter(|h| !listed(h));
+            swapped = with.is_some();
+            for &i in &keys {
+                swap_host(parsed, &mut out, i, (old, with), &set_value);
             }
         }
-        None => {
-            if let Some(old) = &old_host {
-                for &i in &hosts {
-                    if &parsed.value(i) == old {
-                        out[i] = None;
+        let mut add_line = None;
+        if let Some(host) = &new_host
+            && !listed(host)
+            && !swapped
+        {
+            match keys.first() {
+                Some(&i) => match parsed.continuations(i).last() {
+                    // A list written one host per line gets one more line.
+                    Some(c) => {
+                        let line = parsed.lines[c].text;
+                        let indent = &line[..line.len() - line.trim_start().len()];
+                        inserted[c].push(format!("{indent}{host}"));
                     }
-                }
+                    None => {
+                        let text = out[i].take().unwrap_or_default();
+                        out[i] = Some(if parsed.value(i).is_empty() {
+                            set_value(i, host)
+                        } else {
+                            format!("{} {host}", text.trim_end())
+                        });
+                    }
+                },
+                None if Some(section) == global => add_line = Some(format!("trusted-host = {host}")),
+                None => {}
             }
         }
+        if let (Some(line), At::After(i)) = (&add_line, &index_at) {
+            inserted[*i].insert(0, line.clone());
+        }
+    }
+    if global.is_none()
+        && let Some(host) = &new_host
+    {
+        top.push(format!("trusted-host = {host}"));
     }
     if !top.is_empty() && parsed.lines.iter().any(|l| l.kind != Kind::Blank) {
         top.push(String::new());
     }
     join(parsed, out, inserted, top, nl)
+}
+
+/// Takes `host` out of the `trusted-host` value on line `key` (its first line and its
+/// continuation lines), or puts `with` in its place; lines left without a host are deleted.
+fn swap_host(
+    parsed: &Parsed<'_>,
+    out: &mut [Option<String>],
+    key: usize,
+    (host, with): (&str, Option<&str>),
+    set_value: &dyn Fn(usize, &str) -> String,
+) {
+    let Kind::Key { value_at, .. } = parsed.lines[key].kind else {
+        return;
+    };
+    let without = |text: &str| -> Option<Vec<String>> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        words.contains(&host).then(|| {
+            words.into_iter().filter_map(|w| if w == host { with } else { Some(w) }).map(str::to_owned).collect()
+        })
+    };
+    let conts: Vec<usize> = parsed.continuations(key).collect();
+    let mut left = 0;
+    let mut removed = false;
+    for &c in &conts {
+        match without(parsed.lines[c].text) {
+            Some(rest) if rest.is_empty() => {
+                out[c] = None;
+                removed = true;
+            }
+            Some(rest) => {
+                let line = parsed.lines[c].text;
+                let indent = &line[..line.len() - line.trim_start().len()];
+                out[c] = Some(format!("{indent}{}", rest.join(" ")));
+                left += rest.len();
+                removed = true;
+            }
+            None => left += parsed.lines[c].text.split_whitespace().count(),
+        }
+    }
+    let first = &parsed.lines[key].text[value_at..];
+    match without(first) {
+        Some(rest) if rest.is_empty() && left == 0 => {
+            out[key] = None;
+            for &c in &conts {
+                out[c] = None;
+            }
+        }
+        Some(rest) if rest.is_empty() => out[key] = Some(parsed.lines[key].text[..value_at].trim_end().to_owned()),
+        Some(rest) => out[key] = Some(set_value(key, &rest.join(" "))),
+        None if removed && left == 0 && first.trim().is_empty() => out[key] = None,
+        None => {}
+    }
 }
 
 fn join(
@@ -453,6 +547,8 @@ mod tests {
     const UNDERSCORE: &str = include_str!("../../tests/fixtures/pip/index_url.conf");
     const NO_GLOBAL: &str = include_str!("../../tests/fixtures/pip/no-global.conf");
     const HTTP: &str = include_str!("../../tests/fixtures/pip/http-trusted.conf");
+    const DEVPI: &str = include_str!("../../tests/fixtures/pip/devpi-both-sections.conf");
+    const UPPER_GLOBAL: &str = include_str!("../../tests/fixtures/pip/upper-global.conf");
 
     const TUNA: &str = "https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple";
     const USTC: &str = "https://mirrors.ustc.edu.cn/pypi/simple";
@@ -475,9 +571,10 @@ mod tests {
         render(input, url).unwrap()
     }
 
-    fn fixtures() -> [(&'static str, &'static str); 5] {
+    fn fixtures() -> [(&'static str, &'static str); 6] {
         [
             ("pip.conf", FULL),
+            ("devpi-both-sections.conf", DEVPI),
             ("legacy-pip.conf", LEGACY),
             ("index_url.conf", UNDERSCORE),
             ("no-global.conf", NO_GLOBAL),
@@ -570,6 +667,63 @@ mod tests {
         assert_eq!(ok(None, LAN), format!("[global]\nindex-url = {LAN}\ntrusted-host = 10.0.0.5:8080\n"));
         insta::assert_snapshot!("http_trusted_lan", ok(Some(HTTP), LAN));
         insta::assert_snapshot!("http_trusted_tuna", ok(Some(HTTP), TUNA));
+    }
+
+    #[test]
+    fn trusted_host_is_handled_alike_in_every_section() {
+        // Leaving the plain-http devpi: its host goes from [global] and [install] alike.
+        let out = ok(Some(DEVPI), TUNA);
+        assert_eq!(
+            out,
+            format!(
+                "# the team's devpi cache, plain http inside the office\n[global]\nindex-url = {TUNA}\ntimeout = 30\n\n[install]\nindex-url = {TUNA}\n"
+            )
+        );
+        // To another plain-http index: both sections trust the new host instead.
+        let out = ok(Some(DEVPI), LAN);
+        assert_eq!(out.matches("trusted-host = 10.0.0.5:8080\n").count(), 2, "{out}");
+        assert!(!out.contains("devpi.office.lan"), "{out}");
+        // A trusted-host written for an https index (Aliyun's help page) is the user's, not
+        // `mirror`'s: it stays, in [global] as in [install].
+        let out = ok(Some(LEGACY), USTC);
+        assert!(out.contains("trusted-host=mirrors.aliyun.com\n"), "{out}");
+        let text = "[global]\nindex-url = https://mirrors.aliyun.com/pypi/simple/\ntrusted-host = mirrors.aliyun.com\n\n[install]\nindex-url = https://mirrors.aliyun.com/pypi/simple/\ntrusted-host = mirrors.aliyun.com\n";
+        assert_eq!(ok(Some(text), TUNA), text.replace("https://mirrors.aliyun.com/pypi/simple/", TUNA));
+        // A host `mirror` appended to the user's list is the only one taken out again.
+        let text = "[global]\nindex-url = https://old/simple\ntrusted-host =\n    pypi.corp.example\n";
+        let lan = ok(Some(text), LAN);
+        assert_eq!(
+            lan,
+            format!("[global]\nindex-url = {LAN}\ntrusted-host =\n    pypi.corp.example\n    10.0.0.5:8080\n")
+        );
+        assert_eq!(ok(Some(&lan), TUNA), text.replace("https://old/simple", TUNA));
+        let text = "[global]\nindex-url = https://old/simple\ntrusted-host = pypi.corp.example\n";
+        let lan = ok(Some(text), LAN);
+        assert_eq!(lan, format!("[global]\nindex-url = {LAN}\ntrusted-host = pypi.corp.example 10.0.0.5:8080\n"));
+        assert_eq!(ok(Some(&lan), TUNA), text.replace("https://old/simple", TUNA));
+    }
+
+    #[test]
+    fn other_spellings_of_global_and_index_url() {
+        // `Index-Url` is `index-url` to pip: set in place, no second key or section.
+        let text = "[global]\nIndex-Url = https://pypi.tuna.tsinghua.edu.cn/simple\nTimeout = 60\n";
+        assert_eq!(ok(Some(text), USTC), format!("[global]\nIndex-Url = {USTC}\nTimeout = 60\n"));
+        // `[GLOBAL]` is a section pip ignores: refused, naming it, rather than adding a
+        // second `[global]` beside it.
+        for text in [UPPER_GLOBAL, "[global]\ntimeout = 5\n\n[Global]\nindex-url = https://x/simple\n"] {
+            let e = err(text);
+            assert!(e.message.contains("is not `[global]`: pip reads section names as written"), "{e:?}");
+            assert!(e.message.contains("rename it to `[global]`"), "{e:?}");
+        }
+        assert_eq!(err(UPPER_GLOBAL).line, Some(1));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_refused_as_pip_refuses_it() {
+        let e = err(&format!("\u{feff}{FULL}"));
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("byte-order mark, which pip cannot read"), "{e:?}");
+        assert!(index_url(&format!("\u{feff}{FULL}")).is_err());
     }
 
     #[test]

@@ -4,18 +4,27 @@
 //! pip.conf nor `PIP_INDEX_URL`. [`render`] edits the file with `toml_edit`, so comments,
 //! key order and formatting are kept:
 //!
-//! - the `[[index]]` entry with `default = true` gets the new `url` (its `name` and other keys
-//!   are kept);
-//! - the deprecated top-level `index-url` and `[pip] index-url` are set too where present, so
-//!   no older setting keeps pointing at another index;
-//! - when none of the three exists, `[[index]]` with `name = "mirror"`, the `url` and
-//!   `default = true` is appended. Other (named, non-default) indexes are left alone.
+//! - the first `[[index]]` with `default = true` is `mirror`'s: it gets the new `url`, and a
+//!   `name` other than `mirror` becomes `mirror` (a default index still called `aliyun` after
+//!   `use tuna` would be wrong; uv does not let a project refer to a user-level index by name).
+//!   Its other keys and comments are kept;
+//! - the deprecated top-level `index-url`, which uv still uses for every command, is set where
+//!   present; without it and without a default `[[index]]`, `[[index]]` with
+//!   `name = "mirror"`, the `url` and `default = true` is appended. A `[pip] index-url` alone does not count: only the `uv pip`
+//!   commands read it, so `uv add`, `uv lock` and `uv sync` would stay on PyPI;
+//! - `[pip] index-url` is set to the same URL where present. uv 0.13 prefers the default
+//!   `[[index]]` even for `uv pip`, so the key is shadowed, but no setting keeps naming the
+//!   old index.
+//!
+//! Other (named, non-default) indexes are left alone; one that is named `mirror` while another
+//! is the default is refused. A UTF-8 byte-order mark stays in front.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use toml_edit::{ArrayOfTables, Document, DocumentMut, InlineTable, Item, Table, TableLike, Value, value};
 
+use super::common::{BOM, endpoint, exists, keeping_bom, set_str};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -29,22 +38,22 @@ fn path(ctx: &Context) -> PathBuf {
 
 impl Target for Uv {
     fn present(&self, ctx: &Context, _host: &Host) -> bool {
-        path(ctx).symlink_metadata().is_ok() || ctx.has_program("uv")
+        exists(&path(ctx)) || ctx.has_program("uv")
     }
 
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
-        site.repo(Repo::Pypi).map(|u| u.trim_end_matches('/').to_owned())
+        endpoint(site, Repo::Pypi)
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let Some(url) = self.endpoint(req.site, host) else {
             return Err(Problem::bad(format!("site `{}` has no PyPI mirror", req.site.id)).into());
         };
-        plan_from(ctx, path(ctx), |text| render(text, &url))
+        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &url)))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), index_url)
+        current_from(ctx, path(ctx), |text| index_url(text.strip_prefix(BOM).unwrap_or(text)))
     }
 }
 
@@ -100,21 +109,37 @@ fn is_default(table: &dyn TableLike) -> bool {
     table.get("default").and_then(Item::as_bool) == Some(true)
 }
 
-/// Sets a string, keeping the value's comments and spacing; an equal value is left as
-/// written (quote style included).
-fn set_str(table: &mut dyn TableLike, key: &str, new: &str) {
-    match table.get_mut(key) {
-        Some(Item::Value(v)) => {
-            if v.as_str() == Some(new) {
-                return;
-            }
-            let decor = v.decor().clone();
-            *v = Value::from(new);
-            *v.decor_mut() = decor;
+/// The name of `mirror`'s own index.
+const NAME: &str = "mirror";
+
+/// Points the default index at `url` and calls it `mirror` (an unnamed one stays unnamed).
+fn take_over(table: &mut dyn TableLike, url: &str) {
+    set_str(table, "url", url);
+    if table.get("name").is_some() {
+        set_str(table, "name", NAME);
+    }
+}
+
+/// Refuses an `[[index]]` named `mirror` that is not the default while another one is.
+fn check_names(doc: &Document<&str>, text: &str) -> Result<(), LineError> {
+    let entries: Vec<(&dyn TableLike, Option<std::ops::Range<usize>>)> = match doc.get("index") {
+        Some(Item::ArrayOfTables(aot)) => aot.iter().map(|t| (t as &dyn TableLike, t.span())).collect(),
+        Some(item @ Item::Value(Value::Array(array))) => {
+            array.iter().filter_map(Value::as_inline_table).map(|t| (t as &dyn TableLike, item.span())).collect()
         }
-        _ => {
-            table.insert(key, value(new));
-        }
+        _ => Vec::new(),
+    };
+    let default = entries.iter().position(|(t, _)| is_default(*t));
+    let named = entries.iter().position(|(t, _)| t.get("name").and_then(Item::as_str) == Some(NAME));
+    match (default, named) {
+        (Some(d), Some(n)) if d != n => Err(LineError::spanned(
+            text,
+            entries[n].1.clone(),
+            format!(
+                "an `[[index]]` named `{NAME}` is not the default index, and another one is; `mirror` gives the default index that name, so rename this one"
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -124,55 +149,67 @@ pub fn render(input: Option<&str>, index_url: &str) -> Result<String, LineError>
     let text = input.unwrap_or("");
     let doc = parse_toml(text)?;
     check(&doc, text)?;
+    check_names(&doc, text)?;
     let mut doc: DocumentMut = doc.into_mut();
 
-    let mut found = false;
-    if doc.contains_key("index-url") {
-        set_str(doc.as_table_mut(), "index-url", index_url);
-        found = true;
-    }
     if let Some(pip) = doc.get_mut("pip").and_then(Item::as_table_like_mut)
         && pip.contains_key("index-url")
     {
         set_str(pip, "index-url", index_url);
-        found = true;
     }
+    let mut found = false;
     match doc.get_mut("index") {
         Some(Item::ArrayOfTables(aot)) => {
-            if let Some(table) = aot.iter_mut().find(|t| is_default(*t)) {
-                set_str(table, "url", index_url);
-                found = true;
-            } else if !found {
-                aot.push(new_index(index_url));
+            let ours = aot.iter().position(|t| is_default(t)).or_else(|| aot.iter().position(|t| named_ours(t)));
+            if let Some(table) = ours.and_then(|i| aot.get_mut(i)) {
+                take_over(table, index_url);
+                if !is_default(table) {
+                    table.insert("default", value(true));
+                }
                 found = true;
             }
         }
         Some(Item::Value(Value::Array(array))) => {
-            let default = array.iter_mut().find_map(|v| match v {
-                Value::InlineTable(t) if is_default(t) => Some(t),
-                _ => None,
-            });
-            if let Some(table) = default {
-                set_str(table, "url", index_url);
-                found = true;
-            } else if !found {
-                array.push(new_index(index_url).into_inline_table());
+            let ours = array
+                .iter()
+                .position(|v| v.as_inline_table().is_some_and(|t| is_default(t)))
+                .or_else(|| array.iter().position(|v| v.as_inline_table().is_some_and(|t| named_ours(t))));
+            if let Some(Value::InlineTable(table)) = ours.and_then(|i| array.get_mut(i)) {
+                take_over(table, index_url);
+                if !is_default(table) {
+                    table.insert("default", Value::from(true));
+                }
                 found = true;
             }
         }
         _ => {}
     }
+    // The deprecated top-level key is set wherever it is; alone, it is the default index.
+    if doc.contains_key("index-url") {
+        set_str(doc.as_table_mut(), "index-url", index_url);
+        found = true;
+    }
     if !found {
-        let mut aot = ArrayOfTables::new();
-        aot.push(new_index(index_url));
-        doc.insert("index", Item::ArrayOfTables(aot));
+        match doc.get_mut("index") {
+            Some(Item::ArrayOfTables(aot)) => aot.push(new_index(index_url)),
+            Some(Item::Value(Value::Array(array))) => array.push(new_index(index_url).into_inline_table()),
+            _ => {
+                let mut aot = ArrayOfTables::new();
+                aot.push(new_index(index_url));
+                doc.insert("index", Item::ArrayOfTables(aot));
+            }
+        }
     }
     Ok(doc.to_string())
 }
 
+fn named_ours(table: &dyn TableLike) -> bool {
+    table.get("name").and_then(Item::as_str) == Some(NAME)
+}
+
 fn new_index(url: &str) -> Table {
     let mut table = Table::new();
-    table.insert("name", value("mirror"));
+    table.insert("name", value(NAME));
     table.insert("url", value(url));
     table.insert("default", value(true));
     table
@@ -212,6 +249,7 @@ mod tests {
     const NAMED: &str = include_str!("../../tests/fixtures/uv/named-index.toml");
     const INLINE: &str = include_str!("../../tests/fixtures/uv/inline-index.toml");
     const MALFORMED: &str = include_str!("../../tests/fixtures/uv/malformed.toml");
+    const PIP_ONLY: &str = include_str!("../../tests/fixtures/uv/pip-only.toml");
 
     const TUNA: &str = "https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple";
     const USTC: &str = "https://mirrors.ustc.edu.cn/pypi/simple";
@@ -225,9 +263,10 @@ mod tests {
         render(input, url).unwrap()
     }
 
-    fn fixtures() -> [(&'static str, &'static str); 5] {
+    fn fixtures() -> [(&'static str, &'static str); 6] {
         [
             ("uv.toml", FULL),
+            ("pip-only.toml", PIP_ONLY),
             ("deprecated.toml", DEPRECATED),
             ("named-index.toml", NAMED),
             ("inline-index.toml", INLINE),
@@ -278,26 +317,96 @@ mod tests {
                 "index = [{{ name = \"a\", url = \"https://a/simple\" }}, {{ name = \"mirror\", url = \"{USTC}\", default = true }}]\n"
             )
         );
-        let out = ok(Some("[pip]\nindex-url = 'https://old/simple/'\n"), USTC);
-        assert_eq!(out, format!("[pip]\nindex-url = \"{USTC}\"\n"));
     }
 
     #[test]
-    fn default_index_keeps_name_keys_and_comments() {
+    fn every_key_naming_an_index_follows() {
+        let text = "index-url = \"https://old.example/simple\"\n\n[[index]]\nname = \"aliyun\"\nurl = \"https://mirrors.aliyun.com/pypi/simple/\"\ndefault = true\n";
+        let out = ok(Some(text), TUNA);
+        assert!(!out.contains("old.example") && !out.contains("aliyun"), "{out}");
+    }
+
+    #[test]
+    fn a_pip_section_alone_gets_a_default_index_too() {
+        // `[pip] index-url` is read by `uv pip` only: `uv add`, `uv lock` and `uv sync` need
+        // the default `[[index]]`.
+        let out = ok(Some(PIP_ONLY), TUNA);
+        assert_eq!(
+            out,
+            format!(
+                "# ~/.config/uv/uv.toml, written from a \"uv 换源\" blog post\n[pip]\nindex-url = \"{TUNA}\"\nextra-index-url = [\"https://download.pytorch.org/whl/cu121\"]\n\n[[index]]\nname = \"mirror\"\nurl = \"{TUNA}\"\ndefault = true\n"
+            )
+        );
+        let out = ok(Some("[pip]\nindex-url = 'https://old/simple/'\n"), USTC);
+        assert_eq!(
+            out,
+            format!(
+                "[pip]\nindex-url = \"{USTC}\"\n\n[[index]]\nname = \"mirror\"\nurl = \"{USTC}\"\ndefault = true\n"
+            )
+        );
+        assert_eq!(index_url(&out).unwrap().as_deref(), Some(USTC));
+    }
+
+    #[test]
+    fn the_default_index_is_called_mirror_after_any_site() {
+        for url in [TUNA, PYPI] {
+            let out = ok(Some(FULL), url);
+            assert!(
+                out.contains(&format!(
+                    "[[index]]\nname = \"mirror\"\nurl = \"{url}\"   # fast from Hangzhou\ndefault = true\n"
+                )),
+                "{out}"
+            );
+            assert!(!out.contains("aliyun\""), "{out}");
+            // The corp index is not the default one: it keeps its name.
+            assert!(out.contains("name = \"corp\""), "{out}");
+        }
+        // An unnamed default index stays unnamed.
+        let text = "[[index]]\nurl = \"https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple/\"\ndefault = true\n";
+        assert_eq!(ok(Some(text), USTC), format!("[[index]]\nurl = \"{USTC}\"\ndefault = true\n"));
+        // A non-default index named `mirror` next to another default one is refused.
+        let text = "[[index]]\nname = \"aliyun\"\nurl = \"https://a/simple\"\ndefault = true\n\n[[index]]\nname = \"mirror\"\nurl = \"https://b/simple\"\nexplicit = true\n";
+        let e = render(Some(text), TUNA).unwrap_err();
+        assert_eq!(e.line, Some(6), "{e:?}");
+        assert!(e.message.contains("named `mirror` is not the default index"), "{e:?}");
+        // Alone, it is `mirror`'s: it becomes the default.
+        let text = "[[index]]\nname = \"mirror\"\nurl = \"https://b/simple\"\n";
+        assert_eq!(ok(Some(text), TUNA), format!("[[index]]\nname = \"mirror\"\nurl = \"{TUNA}\"\ndefault = true\n"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let xdg = dir.path().join("xdg");
+        let ctx = context(dir.path(), &[("XDG_CONFIG_HOME", xdg.display().to_string())]);
+        let file = xdg.join("uv/uv.toml");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, format!("\u{feff}{FULL}")).unwrap();
+        let tuna = site("tuna", &format!("pypi = \"{TUNA}\""));
+        let edits = plan(&ctx, &tuna).unwrap();
+        let after = String::from_utf8(edits[0].after.clone().unwrap()).unwrap();
+        assert_eq!(after, format!("\u{feff}{}", ok(Some(FULL), TUNA)));
+        std::fs::write(&file, &after).unwrap();
+        assert_eq!(Uv.current(&ctx, &Host::default()).unwrap().url.as_deref(), Some(TUNA));
+        assert!(!plan(&ctx, &tuna).unwrap()[0].is_change());
+    }
+
+    #[test]
+    fn default_index_keeps_keys_and_comments() {
         let text = "[[index]]\nname = \"corp\"  # ours\nurl = \"https://old/simple\"   # was old\ndefault = true\nauthenticate = \"never\"\n";
         assert_eq!(
             ok(Some(text), TUNA),
             format!(
-                "[[index]]\nname = \"corp\"  # ours\nurl = \"{TUNA}\"   # was old\ndefault = true\nauthenticate = \"never\"\n"
+                "[[index]]\nname = \"mirror\"  # ours\nurl = \"{TUNA}\"   # was old\ndefault = true\nauthenticate = \"never\"\n"
             )
         );
         // A default entry without a url gets one.
         assert_eq!(
             ok(Some("[[index]]\nname = \"x\"\ndefault = true\n"), TUNA),
-            format!("[[index]]\nname = \"x\"\ndefault = true\nurl = \"{TUNA}\"\n")
+            format!("[[index]]\nname = \"mirror\"\ndefault = true\nurl = \"{TUNA}\"\n")
         );
         // The same value in another quote style is left as written.
-        let literal = format!("[[index]]\nname = \"x\"\nurl = '{TUNA}'\ndefault = true\n");
+        let literal = format!("[[index]]\nname = \"mirror\"\nurl = '{TUNA}'\ndefault = true\n");
         assert_eq!(ok(Some(&literal), TUNA), literal);
     }
 

@@ -590,7 +590,11 @@ fn using_a_third_party_site_warns_once_before_anything_is_written() {
         "{}",
         run.stderr
     );
-    assert!(run.stdout.contains("+    \"https://docker.m.daocloud.io\""), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with('+') && l.contains("\"https://docker.m.daocloud.io\"")),
+        "{}",
+        run.stdout
+    );
     assert_eq!(env.tree(), before);
 
     // Not for other sites.

@@ -9,4 +9,5 @@ mod fixtures;
 mod list;
 mod machine;
 mod support;
+mod targets;
 mod use_restore;

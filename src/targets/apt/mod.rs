@@ -75,7 +75,7 @@ use parse::{Entry, SignedBy};
 pub use render::{Input, Notes, Outcome, render, render_all};
 use uri::Form;
 
-use super::{Current, Distro, FileEdit, Host, Planned, Request, Target, edit, read_config};
+use super::{Current, Distro, FileEdit, Host, Request, Target, edit, read_config};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -105,10 +105,6 @@ impl Target for Apt {
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
-        self.plan_warned(ctx, host, req).map(|p| p.edits)
-    }
-
-    fn plan_warned(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Planned> {
         let family = family(ctx, host)?;
         let mut rw = Rewrite::for_request(family, host, req, !has_ca_certificates(ctx));
         rw.distribution.known.extend(catalog_urls(ctx, family)?);
@@ -135,7 +131,21 @@ impl Target for Apt {
                 .map_err(|e| generate_error(e, ctx, &rw, &sources, &outcome, req))?;
             edits.insert(0, edit(list_path, before, after));
         }
-        Ok(Planned { edits, warnings: warnings(ctx, outcome.notes) })
+        // What the user should be told (an entry kept as it is, a stanza split in two, http
+        // for lack of CA certificates) travels on the edits; with nothing to change, on an
+        // unchanged edit of the first file read.
+        let warnings = warnings(ctx, outcome.notes);
+        if !warnings.is_empty() {
+            match edits.first_mut() {
+                Some(first) => first.notes.extend(warnings),
+                None => {
+                    if let Some(s) = sources.first() {
+                        edits.push(edit(s.path.clone(), Some(s.text.clone()), s.text.clone()).with_notes(warnings));
+                    }
+                }
+            }
+        }
+        Ok(edits)
     }
 
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current> {

@@ -6,6 +6,12 @@ use super::*;
 use crate::catalog::{Origin, parse_site};
 use crate::context::Overrides;
 
+/// A plan with the notes its edits carry, for the assertions below.
+struct Planned {
+    edits: Vec<FileEdit>,
+    warnings: Vec<String>,
+}
+
 macro_rules! fixture {
     ($name:literal) => {
         include_str!(concat!("../../../tests/fixtures/apt/", $name))
@@ -1106,11 +1112,14 @@ impl Root {
         self.planned(site_text, security).map(|p| p.edits)
     }
 
+    /// The plan's edits and the notes they carry.
     fn planned(&self, site_text: &str, security: bool) -> Result<Planned> {
         let s = site(site_text);
         let up = site(UPSTREAM);
         let req = Request { site: &s, upstream: Some(&up), security };
-        Apt.plan_warned(&self.ctx, &self.host(), &req)
+        let edits = Apt.plan(&self.ctx, &self.host(), &req)?;
+        let warnings = edits.iter().flat_map(|e| e.notes.clone()).collect();
+        Ok(Planned { edits, warnings })
     }
 
     /// Plans and writes the result, returning the edited paths relative to the root.
