@@ -215,6 +215,12 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// Whether the raw command line asks for `--json` (before a `--`), for errors clap reports
+/// before there is a parsed [`Cli`].
+pub fn json_requested(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter().skip(1).take_while(|a| a != "--").any(|a| a == "--json")
+}
+
 /// Parses `800ms`, `3s`, `2m`, `6h`, `2d`; a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();

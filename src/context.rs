@@ -24,8 +24,10 @@ pub mod vars {
     pub const MIRROR_TEST_NOW: &str = "MIRROR_TEST_NOW";
     /// Test hook (debug builds only): the write of a file whose path ends with this fails.
     pub const MIRROR_TEST_FAIL_WRITE: &str = "MIRROR_TEST_FAIL_WRITE";
-    /// Test hook (debug builds only): behave as if Ctrl-C came after this many files were written.
-    pub const MIRROR_TEST_INTERRUPT_AFTER: &str = "MIRROR_TEST_INTERRUPT_AFTER";
+    /// Test hook (debug builds only): after this many files of a `use` or `restore` were
+    /// written, say so on stderr and wait (up to 30 s) for a signal, so that tests can send a
+    /// real one (or SIGKILL) at that point.
+    pub const MIRROR_TEST_PAUSE_AFTER: &str = "MIRROR_TEST_PAUSE_AFTER";
     pub const HOME: &str = "HOME";
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
@@ -94,8 +96,8 @@ pub struct Context {
     pub no_color: bool,
     /// Fault injection for tests (see [`vars::MIRROR_TEST_FAIL_WRITE`]).
     pub test_fail_write: Option<String>,
-    /// Fault injection for tests (see [`vars::MIRROR_TEST_INTERRUPT_AFTER`]).
-    pub test_interrupt_after: Option<usize>,
+    /// Test hook (see [`vars::MIRROR_TEST_PAUSE_AFTER`]).
+    pub test_pause_after: Option<usize>,
 }
 
 /// Values given on the command line that take precedence over the environment.
@@ -176,7 +178,7 @@ impl Context {
             test_fail_write: var(vars::MIRROR_TEST_FAIL_WRITE)
                 .filter(|_| cfg!(debug_assertions))
                 .map(|v| v.to_string_lossy().into_owned()),
-            test_interrupt_after: var(vars::MIRROR_TEST_INTERRUPT_AFTER)
+            test_pause_after: var(vars::MIRROR_TEST_PAUSE_AFTER)
                 .filter(|_| cfg!(debug_assertions))
                 .and_then(|v| v.to_string_lossy().parse().ok()),
         })

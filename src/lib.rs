@@ -20,7 +20,14 @@ use crate::error::ExitStatus;
 /// Runs one command line.
 pub fn run(cli: &Cli) -> Result<ExitStatus> {
     let overrides = context::Overrides { root: cli.global.root.clone(), catalog: cli.global.catalog.clone() };
-    let ctx = context::Context::from_env(&overrides)?;
-    let app = commands::App::new(ctx, cli.global.clone());
-    commands::dispatch(&app, &cli.command)
+    let ctx = match context::Context::from_env(&overrides) {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            if cli.global.json {
+                output::print_document(&output::error_document(&err))?;
+            }
+            return Err(err);
+        }
+    };
+    commands::run(ctx, cli.global.clone(), &cli.command)
 }

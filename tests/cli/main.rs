@@ -3,8 +3,11 @@
 
 mod args;
 mod catalog;
+mod ci;
 mod completions;
 mod fixtures;
 mod list;
+mod presentation;
+mod signals;
 mod support;
 mod use_restore;
