@@ -114,9 +114,8 @@ pub enum Command {
     /// With no TARGET, every package manager present here that the site serves is switched; a
     /// target the site does not serve is skipped. A named target the site does not serve, or a
     /// named apt, pacman or Docker that is not on this system, is an error. On a terminal the
-    /// changes are shown and one
-    /// confirmation is asked; without a terminal `--yes` is required. Every original file is
-    /// journaled first, so `mirror restore` gives the exact bytes back.
+    /// changes are shown and one confirmation is asked; without a terminal `--yes` is required.
+    /// Every original file is journaled first, so `mirror restore` gives the exact bytes back.
     #[command(
         after_help = "Examples:\n  mirror use tuna\n  mirror use ustc pip cargo --dry-run\n  mirror use best --yes\n  mirror use upstream apt --yes"
     )]

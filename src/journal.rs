@@ -248,60 +248,77 @@ fn lock_one(ctx: &Context, scope: Scope) -> Result<Flock<File>> {
 /// provably theirs: temporary files named after a journal entry (`.<file>.mirror-<id>-….tmp`)
 /// beside a file that entry recorded or inside the entry's own folder, and entry folders
 /// whose manifest was never written (a run killed while it journaled) that hold nothing but
-/// journal files. Runs under the journal lock; a journal another `mirror` holds, or one this
-/// user cannot read, is left alone. Returns what was removed.
+/// journal files. A live temporary file exists only while its run holds the journal lock, so
+/// they are removed under that lock; a journal another `mirror` holds, or one this user
+/// cannot read, is left alone. Finding nothing takes no lock. Returns what was removed.
 pub fn sweep(ctx: &Context) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for scope in [Scope::System, Scope::User] {
-        let dir = journal_dir(ctx, scope);
-        if !dir.is_dir() {
+        let (files, folders) = leftovers(ctx, scope);
+        if files.is_empty() && folders.is_empty() {
             continue;
         }
         let Ok(_lock) = lock_one(ctx, scope) else { continue };
-        let Ok(read) = std::fs::read_dir(&dir) else { continue };
-        for item in read.flatten() {
-            let entry_dir = item.path();
-            let id = item.file_name().to_string_lossy().into_owned();
-            if !is_id(&id) || !item.file_type().is_ok_and(|t| t.is_dir()) {
-                continue;
+        for path in files {
+            if std::fs::remove_file(&path).is_ok() {
+                removed.push(path);
             }
-            match std::fs::read_to_string(entry_dir.join("manifest.json")) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if holds_only_journal_files(&entry_dir, &id) && std::fs::remove_dir_all(&entry_dir).is_ok() {
-                        removed.push(entry_dir);
-                    }
-                }
-                Ok(text) => {
-                    let Ok(manifest) = serde_json::from_str::<Manifest>(&text) else { continue };
-                    if manifest.id != id {
-                        continue;
-                    }
-                    remove_temps(&entry_dir, None, &id, &mut removed);
-                    for record in &manifest.files {
-                        if scope == Scope::User && !user_path_allowed(ctx, &entry_dir, &record.path) {
-                            continue;
-                        }
-                        let Some(name) = record.path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-                            continue;
-                        };
-                        let mut dirs: Vec<PathBuf> = record.path.parent().map(Path::to_path_buf).into_iter().collect();
-                        // A file written through a link has its temporary file beside the target.
-                        if let Ok(real) = std::fs::canonicalize(&record.path)
-                            && let Some(parent) = real.parent()
-                            && !dirs.iter().any(|d| d == parent)
-                        {
-                            dirs.push(parent.to_path_buf());
-                        }
-                        for d in dirs {
-                            remove_temps(&d, Some(&name), &id, &mut removed);
-                        }
-                    }
-                }
-                Err(_) => {}
+        }
+        for dir in folders {
+            // Seen without the lock: the run that was writing it may have finished since.
+            let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let unfinished = std::fs::symlink_metadata(dir.join("manifest.json")).is_err();
+            if unfinished && holds_only_journal_files(&dir, &id) && std::fs::remove_dir_all(&dir).is_ok() {
+                removed.push(dir);
             }
         }
     }
     removed
+}
+
+/// The leftovers [`sweep`] removes in one journal: temporary files, and entry folders.
+fn leftovers(ctx: &Context, scope: Scope) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut files, mut folders) = (Vec::new(), Vec::new());
+    let Ok(read) = std::fs::read_dir(journal_dir(ctx, scope)) else { return (files, folders) };
+    for item in read.flatten() {
+        let entry_dir = item.path();
+        let id = item.file_name().to_string_lossy().into_owned();
+        if !is_id(&id) || !item.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let manifest = match std::fs::read_to_string(entry_dir.join("manifest.json")) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if holds_only_journal_files(&entry_dir, &id) {
+                    folders.push(entry_dir);
+                }
+                continue;
+            }
+            Ok(text) => match serde_json::from_str::<Manifest>(&text) {
+                Ok(m) if m.id == id => m,
+                _ => continue,
+            },
+            Err(_) => continue,
+        };
+        temps(&entry_dir, None, &id, &mut files);
+        for record in &manifest.files {
+            if scope == Scope::User && !user_path_allowed(ctx, &entry_dir, &record.path) {
+                continue;
+            }
+            let Some(name) = record.path.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
+            let mut dirs: Vec<PathBuf> = record.path.parent().map(Path::to_path_buf).into_iter().collect();
+            // A file written through a link has its temporary file beside the link's target.
+            if let Ok(real) = std::fs::canonicalize(&record.path)
+                && let Some(parent) = real.parent()
+                && !dirs.iter().any(|d| d == parent)
+            {
+                dirs.push(parent.to_path_buf());
+            }
+            for dir in dirs {
+                temps(&dir, Some(&name), &id, &mut files);
+            }
+        }
+    }
+    (files, folders)
 }
 
 /// Whether `name` is a temporary file of journal entry `id`, for the file `file` (any file
@@ -313,15 +330,13 @@ fn is_temp_of(name: &str, file: Option<&str>, id: &str) -> bool {
     rest.ends_with(".tmp") && file.is_none_or(|f| &rest[..at] == f)
 }
 
-fn remove_temps(dir: &Path, file: Option<&str>, id: &str, removed: &mut Vec<PathBuf>) {
+/// The temporary files of entry `id` (for `file`, or any) in `dir`.
+fn temps(dir: &Path, file: Option<&str>, id: &str, out: &mut Vec<PathBuf>) {
     let Ok(read) = std::fs::read_dir(dir) else { return };
     for item in read.flatten() {
         let name = item.file_name().to_string_lossy().into_owned();
-        if is_temp_of(&name, file, id)
-            && item.file_type().is_ok_and(|t| t.is_file())
-            && std::fs::remove_file(item.path()).is_ok()
-        {
-            removed.push(item.path());
+        if is_temp_of(&name, file, id) && item.file_type().is_ok_and(|t| t.is_file()) {
+            out.push(item.path());
         }
     }
 }
