@@ -2,35 +2,83 @@
 //! written; on a failure or Ctrl-C part-way, every file already written is put back.
 //! `use` journals first and then calls [`apply`]; `restore` calls [`write_all`] directly.
 
-use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use nix::fcntl::Flock;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 use crate::context::{Context, Owner};
-use crate::error::Problem;
+use crate::error::{self, ExitStatus, Problem};
 use crate::fsx::{self, NewFile};
-use crate::journal::{self, Pending, State};
+use crate::journal::{self, Entry, Pending, State};
 use crate::targets::{FileEdit, Scope, TargetKind};
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static HANDLER: Once = Once::new();
+/// The signals that stop a writer, which then rolls back (exit 128 + the signal's number).
+const SIGNALS: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
 
-/// From now on, Ctrl-C no longer kills the process; it asks the writer to stop and roll back.
-pub fn catch_interrupts() {
-    HANDLER.call_once(|| {
-        // If no handler can be set, Ctrl-C keeps its default effect: it can at worst stop the
-        // process between two atomic renames, and the journal entry stays `pending`, which
-        // `mirror restore` then offers to undo with `--id <id> --force`.
-        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+/// The last signal caught inside a critical section (0: none).
+static CAUGHT: AtomicUsize = AtomicUsize::new(0);
+/// Outside a critical section a signal has its default effect (the process ends).
+static DEFAULT_EFFECT: AtomicBool = AtomicBool::new(true);
+static HANDLERS: Once = Once::new();
+
+/// While this guard lives, SIGINT, SIGTERM and SIGHUP no longer end the process: they ask
+/// [`write_all`] to stop and put back what it wrote. When it is dropped they have their
+/// default effect again, and a signal that came after the writer's last look (while the
+/// journal was being marked) ends the process then, with every file and the journal in a
+/// finished state.
+#[must_use = "signals are caught only while the guard lives"]
+pub struct Interrupts(());
+
+/// Starts a critical section (see [`Interrupts`]).
+pub fn catch_interrupts() -> Interrupts {
+    HANDLERS.call_once(|| {
+        for signal in SIGNALS {
+            // The order matters: outside a critical section the first action ends the process
+            // the way the signal's default would; inside, the second one records the signal.
+            // If a handler cannot be set the signal keeps its default effect: it can at worst
+            // stop the process between two atomic renames, and the journal entry stays
+            // `pending`, which a plain `mirror restore` then undoes.
+            let _ = signal_hook::flag::register_conditional_default(signal, &DEFAULT_EFFECT)
+                .and_then(|_| signal_hook::flag::register_usize(signal, &CAUGHT, signal as usize));
+        }
     });
+    CAUGHT.store(0, Ordering::SeqCst);
+    DEFAULT_EFFECT.store(false, Ordering::SeqCst);
+    Interrupts(())
 }
 
-fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+impl Drop for Interrupts {
+    fn drop(&mut self) {
+        DEFAULT_EFFECT.store(true, Ordering::SeqCst);
+        if let Some(signal) = take_signal() {
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
+    }
+}
+
+/// The signal caught since the last look, if any.
+fn take_signal() -> Option<i32> {
+    match CAUGHT.swap(0, Ordering::SeqCst) {
+        0 => None,
+        n => i32::try_from(n).ok(),
+    }
+}
+
+/// Test hook (`MIRROR_TEST_PAUSE_AFTER`): waits here, after `written` files, for a signal.
+#[allow(clippy::print_stderr)]
+fn test_pause(ctx: &Context, written: usize) {
+    if ctx.test_pause_after != Some(written) {
+        return;
+    }
+    eprintln!("test hook: paused after {written} writes (pid {})", std::process::id());
+    let until = Instant::now() + Duration::from_secs(30);
+    while CAUGHT.load(Ordering::SeqCst) == 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// One target's edits.
@@ -46,8 +94,27 @@ pub struct Write<'a> {
     pub path: &'a Path,
     pub before: Option<&'a [u8]>,
     pub after: Option<&'a [u8]>,
-    /// Mode and owner for the written file.
+    /// Mode, owner and temporary-file tag for the written file.
     pub new: NewFile<'a>,
+    /// Whose file it is (decides the hint when it cannot be written).
+    pub scope: Scope,
+    /// Folders a `use` created for this file, deepest first: removed (when empty) whenever
+    /// the file ends up absent, so that undoing a `use` leaves no empty folders behind.
+    pub created_dirs: &'a [PathBuf],
+}
+
+/// A [`write_all`] that stopped: the error, and whether every file already written was put
+/// back (else the journal entry must stay as it is, for `mirror restore`).
+#[derive(Debug)]
+pub struct Failed {
+    pub error: anyhow::Error,
+    pub rolled_back: bool,
+}
+
+impl From<Failed> for anyhow::Error {
+    fn from(f: Failed) -> Self {
+        f.error
+    }
 }
 
 /// Writes every changing edit behind a new journal entry and returns the entry id.
@@ -58,11 +125,11 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
     if changes.is_empty() {
         return Ok(None);
     }
-    for (_, edit) in &changes {
-        preflight(&edit.path)?;
+    for (target, edit) in &changes {
+        preflight(&edit.path, target.scope())?;
     }
-    let _locks = lock_journals(ctx, changes.iter().map(|(t, _)| t.scope()))?;
-    catch_interrupts();
+    let _locks = journal::lock(ctx, changes.iter().map(|(t, _)| t.scope()))?;
+    let interrupts = catch_interrupts();
 
     let pending: Vec<Pending<'_>> = changes
         .iter()
@@ -74,77 +141,131 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
         })
         .collect();
     let mut entry = journal::create(ctx, site, &pending)?;
+    let records: Vec<journal::FileRecord> = entry.files().map(|(_, f)| f.clone()).collect();
 
     let owners: Vec<Option<Owner>> = changes.iter().map(|(target, _)| owner_for(ctx, *target)).collect();
     let writes: Vec<Write<'_>> = changes
         .iter()
         .zip(&owners)
-        .map(|((_, e), owner)| Write {
+        .map(|((target, e), owner)| Write {
             path: &e.path,
             before: e.before.as_deref(),
             after: e.after.as_deref(),
-            new: NewFile { owner: owner.as_ref(), mode: None, exact: false, root: Some(&ctx.root) },
+            new: NewFile { owner: owner.as_ref(), root: Some(&ctx.root), tag: Some(&entry.id), ..NewFile::default() },
+            scope: target.scope(),
+            created_dirs: records.iter().find(|r| r.path == e.path).map_or(&[], |r| r.created_dirs.as_slice()),
         })
         .collect();
-    match write_all(ctx, &writes) {
-        Ok(()) => {
-            entry.set_state(State::Complete, ctx)?;
-            Ok(Some(entry.id))
-        }
-        Err(err) => {
-            entry.set_state(State::RolledBack, ctx)?;
-            Err(err)
-        }
+    let result = write_all(ctx, &writes);
+    let id = entry.id.clone();
+    let outcome = finish(ctx, &mut entry, result);
+    drop(interrupts);
+    outcome.map(|()| Some(id))
+}
+
+/// Marks the journal entry after [`write_all`]: complete, rolled back, or (when putting back
+/// failed) left pending for `mirror restore`. A failure to mark it never hides the error
+/// that stopped the writes.
+fn finish(ctx: &Context, entry: &mut Entry, result: Result<(), Failed>) -> Result<()> {
+    match result {
+        Ok(()) => entry.set_state(State::Complete, ctx),
+        Err(Failed { error, rolled_back: false }) => Err(error),
+        Err(Failed { error, rolled_back: true }) => match entry.set_state(State::RolledBack, ctx) {
+            Ok(()) => Err(error),
+            Err(mark) => Err(error::note(
+                error,
+                format!(
+                    "the journal entry {} could not be marked rolled back ({mark:#}); `mirror restore` will find its files already as they were",
+                    entry.id
+                ),
+            )),
+        },
+    }
+}
+
+/// Why [`write_all`] stopped, before the files already written are put back.
+struct Stop {
+    status: ExitStatus,
+    what: String,
+    hint: Option<String>,
+    source: Option<anyhow::Error>,
+}
+
+impl Stop {
+    fn signal(signal: i32) -> Self {
+        let what = format!("interrupted by {}", error::signal_name(signal));
+        Self { status: ExitStatus::Interrupted(signal), what, hint: None, source: None }
+    }
+
+    /// The error once the files already written were put back (`rolled_back` is the outcome
+    /// of that); the class of the first failure decides the exit code either way.
+    fn after_roll_back(self, rolled_back: Result<()>) -> Failed {
+        let (message, hint, ok) = match rolled_back {
+            Ok(()) => (format!("{}; every file already written was put back", self.what), self.hint, true),
+            Err(rb) => (
+                format!("{}, and putting back the files already written failed: {rb:#}", self.what),
+                Some("fix that, then run `mirror restore`: it puts back every file the journal recorded".to_owned()),
+                false,
+            ),
+        };
+        // A hint given deeper down (`sudo`, or the one for user files) is kept.
+        let hint = hint.or_else(|| self.source.as_ref().and_then(|s| error::hints(s).first().map(|h| (*h).to_owned())));
+        let mut problem = Problem::new(self.status, message);
+        problem.hint = hint;
+        let error = match self.source {
+            Some(source) => source.context(problem),
+            None => problem.into(),
+        };
+        Failed { error, rolled_back: ok }
     }
 }
 
 /// Writes each file in order. Before each write the file must still hold `before`: if
-/// something else changed it since it was read, the run stops. On any failure, or Ctrl-C
-/// (after [`catch_interrupts`]), every file already written gets its `before` back.
-pub fn write_all(ctx: &Context, writes: &[Write<'_>]) -> Result<()> {
+/// something else changed it since it was read, the run stops. On any failure, or a signal
+/// (inside [`catch_interrupts`]), every file already written gets its `before` back.
+pub fn write_all(ctx: &Context, writes: &[Write<'_>]) -> Result<(), Failed> {
     let mut written: Vec<&Write<'_>> = Vec::new();
     for w in writes {
-        if ctx.test_interrupt_after == Some(written.len()) {
-            INTERRUPTED.store(true, Ordering::SeqCst);
-        }
-        let result = if interrupted() { Err(Problem::interrupted().into()) } else { write_one(ctx, w) };
-        if let Err(err) = result {
-            return Err(match roll_back(&written) {
-                Ok(()) => err,
-                Err(rb) => err.context(format!("and putting back the files already written failed too: {rb:#}")),
-            });
+        test_pause(ctx, written.len());
+        let result = match take_signal() {
+            Some(signal) => Err(Stop::signal(signal)),
+            None => write_one(ctx, w),
+        };
+        if let Err(stop) = result {
+            return Err(stop.after_roll_back(roll_back(&written)));
         }
         written.push(w);
     }
-    if interrupted() {
-        // Everything is written; honour the Ctrl-C by undoing it.
-        roll_back(&written)?;
-        return Err(Problem::interrupted().into());
+    test_pause(ctx, written.len());
+    // Everything is written; a signal that came meanwhile is honoured by undoing it.
+    if let Some(signal) = take_signal() {
+        return Err(Stop::signal(signal).after_roll_back(roll_back(&written)));
     }
     Ok(())
 }
 
-fn write_one(ctx: &Context, w: &Write<'_>) -> Result<()> {
-    let now = read_bytes(w.path)?;
+fn write_one(ctx: &Context, w: &Write<'_>) -> Result<(), Stop> {
+    let failed = |what: String, hint: Option<&str>, source: Option<anyhow::Error>| Stop {
+        status: ExitStatus::Failure,
+        what,
+        hint: hint.map(str::to_owned),
+        source,
+    };
+    let now =
+        read_bytes(w.path).map_err(|e| failed(format!("could not read `{}`", w.path.display()), None, Some(e)))?;
     if now.as_deref() != w.before {
-        return Err(Problem::failed(format!(
-            "`{}` changed while `mirror` was working; every file already written was put back",
-            w.path.display()
-        ))
-        .hint("run the command again")
-        .into());
+        let what = format!("`{}` changed while `mirror` was working", w.path.display());
+        return Err(failed(what, Some("run the command again"), None));
     }
     let injected = ctx.test_fail_write.as_deref().is_some_and(|end| w.path.ends_with(end));
     let result = match w.after {
         _ if injected => Err(anyhow::anyhow!("injected failure (`MIRROR_TEST_FAIL_WRITE`)")),
         Some(bytes) => fsx::write_atomic(w.path, bytes, w.new),
-        None => fsx::remove(w.path),
+        None => fsx::remove(w.path).map(|()| prune(w.created_dirs)),
     };
     result.map_err(|err| {
-        err.context(Problem::failed(format!(
-            "could not write `{}`; every file already written was put back",
-            w.path.display()
-        )))
+        let err = if w.scope == Scope::User { error::for_user_file(err, w.path) } else { err };
+        failed(format!("could not write `{}`", w.path.display()), None, Some(err))
     })
 }
 
@@ -153,14 +274,26 @@ fn roll_back(written: &[&Write<'_>]) -> Result<()> {
     let mut first_error = None;
     for w in written.iter().rev() {
         let result = match w.before {
-            Some(bytes) => fsx::write_atomic(w.path, bytes, NewFile { root: w.new.root, ..NewFile::default() }),
-            None => fsx::remove(w.path),
+            Some(bytes) => {
+                fsx::write_atomic(w.path, bytes, NewFile { root: w.new.root, tag: w.new.tag, ..NewFile::default() })
+            }
+            None => fsx::remove(w.path).map(|()| prune(w.created_dirs)),
         };
         if let Err(e) = result {
             first_error.get_or_insert(e);
         }
     }
     first_error.map_or(Ok(()), Err)
+}
+
+/// Removes the folders in `dirs` (deepest first) that are empty; a folder that holds
+/// anything stays, and so do the ones above it.
+pub fn prune(dirs: &[PathBuf]) {
+    for dir in dirs {
+        if std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+    }
 }
 
 /// The bytes of `path` now; `None` when it does not exist.
@@ -172,24 +305,6 @@ pub fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>> {
     }
 }
 
-/// Locks the journal folders of `scopes` against another `mirror` changing the same files.
-pub fn lock_journals(ctx: &Context, scopes: impl Iterator<Item = Scope>) -> Result<Vec<Flock<File>>> {
-    let mut scopes: Vec<Scope> = scopes.collect();
-    scopes.sort_by_key(|s| matches!(s, Scope::User));
-    scopes.dedup();
-    scopes
-        .into_iter()
-        .map(|scope| {
-            let (journal, owner) = match scope {
-                Scope::System => (ctx.system_journal_dir(), None),
-                Scope::User => (ctx.user_journal_dir(), ctx.sudo_user.as_ref()),
-            };
-            // The lock sits beside the journal folder (`.../mirror/lock`), not among its entries.
-            fsx::lock(journal.parent().unwrap_or(&journal), owner)
-        })
-        .collect()
-}
-
 /// User files are written for the invoking user under sudo.
 pub fn owner_for(ctx: &Context, target: TargetKind) -> Option<Owner> {
     match target.scope() {
@@ -199,7 +314,7 @@ pub fn owner_for(ctx: &Context, target: TargetKind) -> Option<Owner> {
 }
 
 /// Fails early, before anything is written, when a file's folder cannot be written.
-fn preflight(path: &Path) -> Result<()> {
+fn preflight(path: &Path, scope: Scope) -> Result<()> {
     let mut dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     while !dir.as_os_str().is_empty() && !dir.exists() {
         dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -209,9 +324,15 @@ fn preflight(path: &Path) -> Result<()> {
     }
     match nix::unistd::access(&dir, nix::unistd::AccessFlags::W_OK) {
         Ok(()) => Ok(()),
-        Err(_) => Err(Problem::failed(format!("permission denied: cannot write `{}`", path.display()))
-            .hint("system files need root: run the same command with `sudo`; nothing was changed")
-            .into()),
+        Err(_) => {
+            let hint = match scope {
+                Scope::System => "system files need root: run the same command with `sudo`".to_owned(),
+                Scope::User => error::user_file_hint(path),
+            };
+            Err(Problem::failed(format!("permission denied: cannot write `{}`; nothing was changed", path.display()))
+                .hint(hint)
+                .into())
+        }
     }
 }
 
@@ -228,32 +349,93 @@ mod tests {
         Context::from_vars(&Overrides::default(), |n| map.get(n).cloned()).unwrap()
     }
 
+    fn write<'a>(path: &'a Path, before: Option<&'a [u8]>, after: Option<&'a [u8]>) -> Write<'a> {
+        Write { path, before, after, new: NewFile::default(), scope: Scope::User, created_dirs: &[] }
+    }
+
     #[test]
     fn a_file_changed_since_it_was_read_stops_the_run_and_rolls_back() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         std::fs::write(&a, "a0").unwrap();
         std::fs::write(&b, "edited meanwhile").unwrap();
-        let writes = [
-            Write { path: &a, before: Some(b"a0"), after: Some(b"a1"), new: NewFile::default() },
-            Write { path: &b, before: Some(b"b0"), after: Some(b"b1"), new: NewFile::default() },
-        ];
-        let err = write_all(&ctx(dir.path()), &writes).unwrap_err();
+        let writes = [write(&a, Some(b"a0"), Some(b"a1")), write(&b, Some(b"b0"), Some(b"b1"))];
+        let failed = write_all(&ctx(dir.path()), &writes).unwrap_err();
+        assert!(failed.rolled_back);
+        let err = failed.error;
         assert!(format!("{err}").contains("changed while `mirror` was working"), "{err}");
+        assert!(format!("{err}").contains("every file already written was put back"), "{err}");
         assert_eq!(std::fs::read(&a).unwrap(), b"a0", "the first file was put back");
         assert_eq!(std::fs::read(&b).unwrap(), b"edited meanwhile", "the other edit is kept");
     }
 
     #[test]
-    fn a_created_file_is_removed_on_roll_back() {
+    fn a_created_file_and_its_new_folders_are_removed_on_roll_back() {
         let dir = tempfile::tempdir().unwrap();
-        let (new, bad) = (dir.path().join("new"), dir.path().join("bad"));
+        let new_dirs = [dir.path().join("x/y"), dir.path().join("x")];
+        let new = dir.path().join("x/y/new");
+        let bad = dir.path().join("bad");
         std::fs::write(&bad, "x").unwrap();
-        let writes = [
-            Write { path: &new, before: None, after: Some(b"n"), new: NewFile::default() },
-            Write { path: &bad, before: None, after: Some(b"y"), new: NewFile::default() },
-        ];
+        let mut first = write(&new, None, Some(b"n"));
+        first.created_dirs = &new_dirs;
+        let writes = [first, write(&bad, None, Some(b"y"))];
         assert!(write_all(&ctx(dir.path()), &writes).is_err());
         assert!(!new.exists());
+        assert!(!dir.path().join("x").exists(), "the folders made for it are gone too");
+    }
+
+    #[test]
+    fn a_failed_roll_back_keeps_the_first_error_its_class_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&b, "b0").unwrap();
+        // `a` is created, then cannot be removed again: a folder with something in it
+        // stands where the file was.
+        let stop = Stop::signal(SIGTERM);
+        std::fs::create_dir_all(a.join("inside")).unwrap();
+        let failed = stop.after_roll_back(roll_back(&[&write(&a, None, Some(b"a1"))]));
+        assert!(!failed.rolled_back);
+        assert_eq!(error::status_of(&failed.error).code(), 143, "still the signal's exit code");
+        let text = error::render(&failed.error);
+        assert!(
+            text.starts_with("error: interrupted by SIGTERM, and putting back the files already written failed"),
+            "{text}"
+        );
+        assert!(text.contains("hint: fix that, then run `mirror restore`"), "{text}");
+    }
+
+    #[test]
+    fn a_journal_entry_that_cannot_be_marked_does_not_hide_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        // A part folder below a plain file: its manifest cannot be written.
+        std::fs::write(dir.path().join("file"), "").unwrap();
+        let manifest = journal::Manifest {
+            id: "20261201T000000-000000000".into(),
+            created: 0,
+            site: "tuna".into(),
+            state: State::Pending,
+            files: Vec::new(),
+        };
+        let mut entry = Entry { id: manifest.id.clone(), parts: vec![(dir.path().join("file/part"), manifest)] };
+        let first = Stop {
+            status: ExitStatus::Failure,
+            what: "could not write `pip.conf`".into(),
+            hint: None,
+            source: Some(anyhow::anyhow!("disk full")),
+        };
+        let err = finish(&c, &mut entry, Err(first.after_roll_back(Ok(())))).unwrap_err();
+        let text = error::render(&err);
+        assert!(
+            text.starts_with(
+                "error: could not write `pip.conf`; every file already written was put back\n  Caused by: disk full\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("note: the journal entry 20261201T000000-000000000 could not be marked rolled back"),
+            "{text}"
+        );
+        assert_eq!(error::status_of(&err).code(), 1);
     }
 }

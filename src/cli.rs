@@ -25,7 +25,8 @@ Environment:
   HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, CARGO_HOME, PIP_CONFIG_FILE, CONDARC, SUDO_USER
                       where user-level configs and the journal live (not used under --root)
 
-Exit codes: 0 success, 1 the operation could not succeed, 2 usage or bad input, 130 interrupted";
+Exit codes: 0 success, 1 the operation could not succeed, 2 usage or bad input,
+  130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (everything written was put back)";
 
 /// Point apt, pacman, pip, uv, conda, cargo and Docker at a fast, fresh mirror — and back.
 #[derive(Debug, Parser)]
@@ -119,9 +120,10 @@ pub enum Command {
     /// Point package managers at a site (`best`: the best per target; `upstream`: the official servers)
     ///
     /// With no TARGET, every package manager present here that the site serves is switched; a
-    /// target the site does not serve is skipped. On a terminal the changes are shown and one
-    /// confirmation is asked; without a terminal `--yes` is required. Every original file is
-    /// journaled first, so `mirror restore` gives the exact bytes back.
+    /// target the site does not serve is skipped. A named target the site does not serve, or a
+    /// named apt, pacman or Docker that is not on this system, is an error. On a terminal the
+    /// changes are shown and one confirmation is asked; without a terminal `--yes` is required.
+    /// Every original file is journaled first, so `mirror restore` gives the exact bytes back.
     #[command(
         after_help = "Examples:\n  mirror use tuna\n  mirror use ustc pip cargo --dry-run\n  mirror use best --yes\n  mirror use upstream apt --yes"
     )]
@@ -226,6 +228,12 @@ pub struct CompletionsArgs {
     /// The shell to print the script for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Whether the raw command line asks for `--json` (before a `--`), for errors clap reports
+/// before there is a parsed [`Cli`].
+pub fn json_requested(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter().skip(1).take_while(|a| a != "--").any(|a| a == "--json")
 }
 
 /// Parses `800ms`, `3s`, `2m`, `6h`, `2d`; a bare number is seconds.

@@ -27,8 +27,10 @@ pub mod vars {
     pub const MIRROR_TEST_NOW: &str = "MIRROR_TEST_NOW";
     /// Test hook (debug builds only): the write of a file whose path ends with this fails.
     pub const MIRROR_TEST_FAIL_WRITE: &str = "MIRROR_TEST_FAIL_WRITE";
-    /// Test hook (debug builds only): behave as if Ctrl-C came after this many files were written.
-    pub const MIRROR_TEST_INTERRUPT_AFTER: &str = "MIRROR_TEST_INTERRUPT_AFTER";
+    /// Test hook (debug builds only): after this many files of a `use` or `restore` were
+    /// written, say so on stderr and wait (up to 30 s) for a signal, so that tests can send a
+    /// real one (or SIGKILL) at that point.
+    pub const MIRROR_TEST_PAUSE_AFTER: &str = "MIRROR_TEST_PAUSE_AFTER";
     /// Test hook (debug builds only): resolve host names with this DNS server (`IP:PORT`,
     /// a test resolver on loopback) instead of the system's configuration.
     pub const MIRROR_TEST_RESOLVER: &str = "MIRROR_TEST_RESOLVER";
@@ -110,8 +112,8 @@ pub struct Context {
     pub no_color: bool,
     /// Fault injection for tests (see [`vars::MIRROR_TEST_FAIL_WRITE`]).
     pub test_fail_write: Option<String>,
-    /// Fault injection for tests (see [`vars::MIRROR_TEST_INTERRUPT_AFTER`]).
-    pub test_interrupt_after: Option<usize>,
+    /// Test hook (see [`vars::MIRROR_TEST_PAUSE_AFTER`]).
+    pub test_pause_after: Option<usize>,
     /// A test resolver (see [`vars::MIRROR_TEST_RESOLVER`]).
     pub test_resolver: Option<std::net::SocketAddr>,
 }
@@ -213,10 +215,8 @@ impl Context {
             no_color: var(vars::NO_COLOR).is_some(),
             // Fault injection exists only in debug builds (the tests); a release binary ignores it.
             test_fail_write: hook(vars::MIRROR_TEST_FAIL_WRITE).map(|v| v.to_string_lossy().into_owned()),
-            test_interrupt_after: hook(vars::MIRROR_TEST_INTERRUPT_AFTER)
-                .and_then(|v| v.to_string_lossy().parse().ok()),
-            test_resolver: var(vars::MIRROR_TEST_RESOLVER)
-                .filter(|_| cfg!(debug_assertions))
+            test_pause_after: hook(vars::MIRROR_TEST_PAUSE_AFTER).and_then(|v| v.to_string_lossy().parse().ok()),
+            test_resolver: hook(vars::MIRROR_TEST_RESOLVER)
                 .map(|v| v.to_string_lossy().parse().context("`MIRROR_TEST_RESOLVER` must be IP:PORT"))
                 .transpose()?,
         })
@@ -595,7 +595,8 @@ mod tests {
         ("HOME", "/h"),
         ("MIRROR_TEST_NOW", "1000"),
         ("MIRROR_TEST_FAIL_WRITE", "pip.conf"),
-        ("MIRROR_TEST_INTERRUPT_AFTER", "1"),
+        ("MIRROR_TEST_PAUSE_AFTER", "1"),
+        ("MIRROR_TEST_RESOLVER", "127.0.0.1:53"),
     ];
 
     #[test]
@@ -604,10 +605,11 @@ mod tests {
         let get = |n: &str| map.get(n).map(Into::into);
         let off = Context::build(&Overrides::default(), get, false).unwrap();
         assert_ne!(off.now, SystemTime::UNIX_EPOCH + Duration::from_secs(1000), "the clock is the real one");
-        assert_eq!((off.test_fail_write, off.test_interrupt_after), (None, None));
+        assert_eq!((off.test_fail_write, off.test_pause_after, off.test_resolver), (None, None, None));
         let on = Context::build(&Overrides::default(), get, true).unwrap();
         assert_eq!(on.now, SystemTime::UNIX_EPOCH + Duration::from_secs(1000));
-        assert_eq!((on.test_fail_write.as_deref(), on.test_interrupt_after), (Some("pip.conf"), Some(1)));
+        assert_eq!((on.test_fail_write.as_deref(), on.test_pause_after), (Some("pip.conf"), Some(1)));
+        assert_eq!(on.test_resolver, Some("127.0.0.1:53".parse().unwrap()));
         assert_eq!(TEST_HOOKS, cfg!(debug_assertions), "hooks follow the build: off in a release build");
         let built = Context::from_vars(&Overrides::default(), get).unwrap();
         assert_eq!(built.test_fail_write.is_some(), cfg!(debug_assertions));

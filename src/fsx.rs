@@ -31,6 +31,9 @@ pub struct NewFile<'a> {
     /// The root of the machine `path` belongs to (`None`: the host's `/`): a link at `path`
     /// is followed inside it.
     pub root: Option<&'a Path>,
+    /// Put into the temporary file's name (`.<name>.mirror-<tag>-XXXXXX.tmp`): a journal entry
+    /// id, so that a leftover of a killed run is provably `mirror`'s (see `journal::sweep`).
+    pub tag: Option<&'a str>,
 }
 
 /// Replaces `path` with `data` atomically. An existing file keeps its mode and owner; a new
@@ -51,8 +54,9 @@ pub fn write_atomic(path: &Path, data: &[u8], new: NewFile<'_>) -> Result<()> {
         Err(e) => return Err(with_permission_hint(e, path, "read")),
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tag = new.tag.map(|t| format!("{t}-")).unwrap_or_default();
     let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}.mirror-"))
+        .prefix(&format!(".{name}.mirror-{tag}"))
         .suffix(".tmp")
         .tempfile_in(parent)
         .map_err(|e| with_permission_hint(e, path, "write"))?;
@@ -285,7 +289,7 @@ mod tests {
         let path = dir.path().join("pip.conf");
         std::fs::write(&path, "edited").unwrap();
         std::fs::set_permissions(&path, Permissions::from_mode(0o600)).unwrap();
-        write_atomic(&path, b"original", NewFile { owner: None, mode: Some(0o644), exact: true, root: None }).unwrap();
+        write_atomic(&path, b"original", NewFile { mode: Some(0o644), exact: true, ..NewFile::default() }).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o644);
         assert_eq!(std::fs::read(&path).unwrap(), b"original");
     }
@@ -377,7 +381,7 @@ mod tests {
     fn creates_folders_and_new_files_with_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/pip.conf");
-        write_atomic(&path, b"x", NewFile { owner: None, mode: Some(0o600), exact: false, root: None }).unwrap();
+        write_atomic(&path, b"x", NewFile { mode: Some(0o600), ..NewFile::default() }).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         remove(&path).unwrap();
         remove(&path).unwrap();

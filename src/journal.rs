@@ -7,10 +7,12 @@
 //! readable only by its owner (mode 0700/0600).
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use nix::fcntl::Flock;
 use serde::{Deserialize, Serialize};
 
 use crate::context::{Context, Owner};
@@ -45,6 +47,10 @@ pub struct FileRecord {
     pub before: Option<String>,
     /// Saved bytes the `use` wrote (absent when it removed the file).
     pub after: Option<String>,
+    /// Folders that did not exist before the `use` and that writing the file creates,
+    /// deepest first: `restore` removes them again when they are empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created_dirs: Vec<PathBuf>,
 }
 
 /// `manifest.json` of one entry in one journal folder.
@@ -111,6 +117,11 @@ impl Entry {
         }
         Ok(())
     }
+
+    /// The folders the `use` created for `path`, deepest first.
+    pub fn created_dirs(&self, path: &Path) -> &[PathBuf] {
+        self.files().find(|(_, f)| f.path == path).map_or(&[], |(_, f)| f.created_dirs.as_slice())
+    }
 }
 
 /// A file about to be changed, with its current and wanted bytes.
@@ -137,7 +148,8 @@ pub fn create(ctx: &Context, site: &str, files: &[Pending<'_>]) -> Result<Entry>
         set_private(&dir, 0o700)?;
         fsx::create_dirs(&entry_dir, owner.as_ref())?;
         set_private(&entry_dir, 0o700)?;
-        let private = NewFile { owner: owner.as_ref(), mode: Some(0o600), exact: false, root: Some(&ctx.root) };
+        let private =
+            NewFile { owner: owner.as_ref(), mode: Some(0o600), exact: false, root: Some(&ctx.root), tag: Some(&id) };
         let mut records = Vec::new();
         for (n, f) in files.iter().enumerate() {
             let meta = std::fs::metadata(f.path).ok();
@@ -166,6 +178,7 @@ pub fn create(ctx: &Context, site: &str, files: &[Pending<'_>]) -> Result<Entry>
                 gid: meta.as_ref().map(MetadataExt::gid),
                 before,
                 after,
+                created_dirs: missing_dirs(f.path),
             });
         }
         let manifest =
@@ -214,6 +227,170 @@ pub fn list(ctx: &Context) -> Result<(Vec<Entry>, Vec<String>)> {
     Ok((by_id.into_iter().map(|(id, parts)| Entry { id, parts }).collect(), warnings))
 }
 
+/// Locks the journal folders of `scopes` against another `mirror` changing the same files.
+pub fn lock(ctx: &Context, scopes: impl Iterator<Item = Scope>) -> Result<Vec<Flock<File>>> {
+    let mut scopes: Vec<Scope> = scopes.collect();
+    scopes.sort_by_key(|s| matches!(s, Scope::User));
+    scopes.dedup();
+    scopes.into_iter().map(|scope| lock_one(ctx, scope)).collect()
+}
+
+fn lock_one(ctx: &Context, scope: Scope) -> Result<Flock<File>> {
+    let journal = journal_dir(ctx, scope);
+    let owner = match scope {
+        Scope::System => None,
+        Scope::User => ctx.sudo_user.as_ref(),
+    };
+    // The lock sits beside the journal folder (`.../mirror/lock`), not among its entries.
+    fsx::lock(journal.parent().unwrap_or(&journal), owner)
+}
+
+/// Removes what runs of `mirror` that were killed outright left behind, and only what is
+/// provably theirs: temporary files named after a journal entry (`.<file>.mirror-<id>-….tmp`)
+/// beside a file that entry recorded or inside the entry's own folder, and entry folders
+/// whose manifest was never written (a run killed while it journaled) that hold nothing but
+/// journal files. A live temporary file exists only while its run holds the journal lock, so
+/// they are removed under that lock; a journal another `mirror` holds, or one this user
+/// cannot read, is left alone. Finding nothing takes no lock. Returns what was removed.
+pub fn sweep(ctx: &Context) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    for scope in [Scope::System, Scope::User] {
+        let (files, folders) = leftovers(ctx, scope);
+        if files.is_empty() && folders.is_empty() {
+            continue;
+        }
+        let Ok(_lock) = lock_one(ctx, scope) else { continue };
+        for path in files {
+            if std::fs::remove_file(&path).is_ok() {
+                removed.push(path);
+            }
+        }
+        for dir in folders {
+            // Seen without the lock: the run that was writing it may have finished since.
+            let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let unfinished = std::fs::symlink_metadata(dir.join("manifest.json")).is_err();
+            if unfinished && holds_only_journal_files(&dir, &id) && std::fs::remove_dir_all(&dir).is_ok() {
+                removed.push(dir);
+            }
+        }
+    }
+    removed
+}
+
+/// The leftovers [`sweep`] removes in one journal: temporary files, and entry folders.
+fn leftovers(ctx: &Context, scope: Scope) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut files, mut folders) = (Vec::new(), Vec::new());
+    let Ok(read) = std::fs::read_dir(journal_dir(ctx, scope)) else { return (files, folders) };
+    for item in read.flatten() {
+        let entry_dir = item.path();
+        let id = item.file_name().to_string_lossy().into_owned();
+        if !is_id(&id) || !item.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let manifest = match std::fs::read_to_string(entry_dir.join("manifest.json")) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if holds_only_journal_files(&entry_dir, &id) {
+                    folders.push(entry_dir);
+                }
+                continue;
+            }
+            Ok(text) => match serde_json::from_str::<Manifest>(&text) {
+                Ok(m) if m.id == id => m,
+                _ => continue,
+            },
+            Err(_) => continue,
+        };
+        temps(&entry_dir, None, &id, &mut files);
+        for record in &manifest.files {
+            if scope == Scope::User && !user_path_allowed(ctx, &entry_dir, &record.path) {
+                continue;
+            }
+            let Some(name) = record.path.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
+            let mut dirs: Vec<PathBuf> = record.path.parent().map(Path::to_path_buf).into_iter().collect();
+            // A file written through a link has its temporary file beside the link's target.
+            if let Ok(real) = std::fs::canonicalize(&record.path)
+                && let Some(parent) = real.parent()
+                && !dirs.iter().any(|d| d == parent)
+            {
+                dirs.push(parent.to_path_buf());
+            }
+            for dir in dirs {
+                temps(&dir, Some(&name), &id, &mut files);
+            }
+        }
+    }
+    (files, folders)
+}
+
+/// Whether `name` is a temporary file of journal entry `id`, for the file `file` (any file
+/// when `None`).
+fn is_temp_of(name: &str, file: Option<&str>, id: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else { return false };
+    let marker = format!(".mirror-{id}-");
+    let Some(at) = rest.find(&marker) else { return false };
+    rest.ends_with(".tmp") && file.is_none_or(|f| &rest[..at] == f)
+}
+
+/// The temporary files of entry `id` (for `file`, or any) in `dir`.
+fn temps(dir: &Path, file: Option<&str>, id: &str, out: &mut Vec<PathBuf>) {
+    let Ok(read) = std::fs::read_dir(dir) else { return };
+    for item in read.flatten() {
+        let name = item.file_name().to_string_lossy().into_owned();
+        if is_temp_of(&name, file, id) && item.file_type().is_ok_and(|t| t.is_file()) {
+            out.push(item.path());
+        }
+    }
+}
+
+/// An entry folder without a manifest is removed only when everything in it is what
+/// [`create`] writes: `N.before`, `N.after` and its temporary files.
+fn holds_only_journal_files(dir: &Path, id: &str) -> bool {
+    let Ok(read) = std::fs::read_dir(dir) else { return false };
+    read.flatten().all(|item| {
+        let name = item.file_name().to_string_lossy().into_owned();
+        let blob = name
+            .strip_suffix(".before")
+            .or_else(|| name.strip_suffix(".after"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        item.file_type().is_ok_and(|t| t.is_file()) && (blob || is_temp_of(&name, None, id))
+    })
+}
+
+/// Whether `name` has the shape of an entry id (see [`new_id`]).
+fn is_id(name: &str) -> bool {
+    let b = name.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    b.len() == 25 && digits(0..8) && b[8] == b'T' && digits(9..15) && b[15] == b'-' && digits(16..25)
+}
+
+/// Whether a record of the user journal part `dir` may name `path` when root acts on it: a
+/// user's journal is writable by that user, so as root (`sudo mirror …`) only a file inside
+/// that user's own config locations is trusted.
+pub fn user_path_allowed(ctx: &Context, dir: &Path, path: &Path) -> bool {
+    let part_owner = std::fs::metadata(dir).map(|m| m.uid()).unwrap_or(0);
+    if !nix::unistd::geteuid().is_root() || part_owner == 0 {
+        return true;
+    }
+    is_user_part(ctx, dir)
+        && !path.components().any(|c| c == std::path::Component::ParentDir)
+        && ([&ctx.home, &ctx.config_home, &ctx.cargo_home].iter().any(|base| path.starts_with(base))
+            || [&ctx.pip_config_file, &ctx.condarc].iter().any(|f| f.as_deref() == Some(path)))
+}
+
+/// The folders above `path` that do not exist yet, deepest first.
+fn missing_dirs(path: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if d.symlink_metadata().is_ok() {
+            break;
+        }
+        out.push(d.to_path_buf());
+        dir = d.parent();
+    }
+    out
+}
+
 /// Whether `dir` is a part of the user journal (as opposed to the system one).
 pub fn is_user_part(ctx: &Context, dir: &Path) -> bool {
     dir.starts_with(ctx.user_journal_dir())
@@ -237,7 +414,7 @@ fn write_manifest(entry_dir: &Path, manifest: &Manifest, owner: Option<&Owner>) 
     fsx::write_atomic(
         &entry_dir.join("manifest.json"),
         text.as_bytes(),
-        NewFile { owner, mode: Some(0o600), exact: false, root: None },
+        NewFile { owner, mode: Some(0o600), exact: false, root: None, tag: Some(&manifest.id) },
     )
 }
 

@@ -25,7 +25,14 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
         catalog: cli.global.catalog.clone(),
         user: cli.global.user.clone(),
     };
-    let ctx = context::Context::from_env(&overrides)?;
-    let app = commands::App::new(ctx, cli.global.clone());
-    commands::dispatch(&app, &cli.command)
+    let ctx = match context::Context::from_env(&overrides) {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            if cli.global.json {
+                output::print_document(&output::error_document(&err))?;
+            }
+            return Err(err);
+        }
+    };
+    commands::run(ctx, cli.global.clone(), &cli.command)
 }

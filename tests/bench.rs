@@ -17,6 +17,9 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 struct Bench {
     targets: Vec<TargetRow>,
+    /// A failed run's `{"message","hint","exit"}` (spec §6).
+    #[allow(dead_code)]
+    error: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -71,10 +71,17 @@ pub fn assignments<'a>(
     refresh: bool,
     allow_third_party: bool,
 ) -> Result<Vec<(TargetKind, Assignment<'a>)>> {
+    // A named system target whose package manager is not here is an error, not probed.
+    let absent: Vec<(TargetKind, String)> =
+        named.iter().filter_map(|t| super::use_site::absent(app, host, *t).map(|why| (*t, why))).collect();
     let targets: Vec<TargetKind> = super::chosen_targets(named)
         .into_iter()
         .filter(|t| named.contains(t) || t.target().present(&app.ctx, host))
+        .filter(|t| !absent.iter().any(|(a, _)| a == t))
         .collect();
+    if targets.is_empty() && !absent.is_empty() {
+        return Ok(absent.into_iter().map(|(t, reason)| (t, Assignment::Skip { reason, failed: true })).collect());
+    }
     if targets.is_empty() {
         return Err(Problem::bad("none of the package managers `mirror` knows is on this system")
             .hint("name the targets to configure anyway: `mirror use best pip cargo`")
@@ -85,6 +92,10 @@ pub fn assignments<'a>(
     let mut out = Vec::new();
     let mut unusable = Vec::new();
     for t in super::chosen_targets(named) {
+        if let Some((_, reason)) = absent.iter().find(|(a, _)| *a == t) {
+            out.push((t, Assignment::Skip { reason: reason.clone(), failed: true }));
+            continue;
+        }
         if !targets.contains(&t) {
             out.push((t, Assignment::Skip { reason: "not found on this system".into(), failed: false }));
             continue;
@@ -109,8 +120,10 @@ pub fn assignments<'a>(
             }
         }
     }
-    let named_unusable = out.iter().any(|(t, a)| named.contains(t) && matches!(a, Assignment::Skip { .. }));
-    if named_unusable || out.iter().all(|(_, a)| matches!(a, Assignment::Skip { .. })) {
+    // A named target with no usable site (absent ones excepted: `use` reports those, exit 2).
+    let named_unusable =
+        out.iter().any(|(t, a)| named.contains(t) && targets.contains(t) && matches!(a, Assignment::Skip { .. }));
+    if absent.is_empty() && (named_unusable || out.iter().all(|(_, a)| matches!(a, Assignment::Skip { .. }))) {
         return Err(Problem::failed(format!("no usable mirror: {}; nothing was changed", unusable.join("; ")))
             .hint("see `mirror bench` for every site's result; a longer `--timeout` or `--max-lag` may help")
             .into());

@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::cli::{Command, GlobalArgs};
 use crate::context::Context;
 use crate::error::ExitStatus;
+use crate::journal;
 use crate::output::Printer;
 use crate::targets::{Host, TargetKind};
 
@@ -42,6 +43,21 @@ impl App {
 /// The targets named on the command line, or all of them, in canonical order, once each.
 pub fn chosen_targets(named: &[TargetKind]) -> Vec<TargetKind> {
     TargetKind::ALL.into_iter().filter(|t| named.is_empty() || named.contains(t)).collect()
+}
+
+/// Runs one command: first removes what runs that were killed outright left behind, last
+/// prints the `--json` document (with the error, when there is one).
+pub fn run(ctx: Context, args: GlobalArgs, command: &Command) -> Result<ExitStatus> {
+    let app = App::new(ctx, args);
+    // `--dry-run` writes nothing, and removes nothing either.
+    if !app.args.dry_run {
+        for path in journal::sweep(&app.ctx) {
+            app.out.detail(&format!("removed `{}`, left by a `mirror` that was killed", path.display()));
+        }
+    }
+    let result = dispatch(&app, command);
+    app.out.finish(&result)?;
+    result
 }
 
 pub fn dispatch(app: &App, command: &Command) -> Result<ExitStatus> {

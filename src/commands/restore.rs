@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::App;
-use crate::apply::{Write, catch_interrupts, lock_journals, read_bytes, write_all};
+use crate::apply::{Write, catch_interrupts, read_bytes, write_all};
 use crate::cli::RestoreArgs;
 use crate::context::Owner;
 use crate::error::{ExitStatus, Problem};
@@ -72,6 +72,10 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
         return list(app, &entries);
     }
     let mut entry = pick(&entries, args.id.as_deref(), &args.targets)?.clone();
+    if entry.state() == State::Pending {
+        app.out
+            .talk(&format!("the `mirror use` of entry {} was stopped part-way; putting back what it wrote", entry.id));
+    }
 
     let mut steps = Vec::new();
     for (dir, record) in entry.files() {
@@ -82,6 +86,8 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
         let original = record.before.as_deref().map(|b| Entry::blob(dir, b)).transpose()?;
         let written = record.after.as_deref().map(|a| Entry::blob(dir, a)).transpose()?;
         let current = read_bytes(&record.path)?;
+        // A `use` that was stopped part-way left each file either as it was (unchanged) or
+        // as it wrote it: both are what the journal recorded.
         let action = if current == original {
             Action::Unchanged
         } else if current != written && !args.force {
@@ -97,8 +103,7 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
     let refused: Vec<&Step> = steps.iter().filter(|s| s.action == Action::Refused).collect();
     if !refused.is_empty() {
         let names: Vec<String> = refused.iter().map(|s| format!("`{}`", s.record.path.display())).collect();
-        report(app, &entry.id, &steps)?;
-        return Err(Problem::failed(format!(
+        let error = Problem::failed(format!(
             "not restoring: {} changed after `mirror use` (entry {}); nothing was changed",
             names.join(", "),
             entry.id
@@ -106,8 +111,15 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
         .hint(format!(
             "look at the file first; `mirror restore --id {} --force` overwrites the edits with the original bytes",
             entry.id
-        ))
-        .into());
+        ));
+        // What happened: the refused files are named, every other one was left as it is.
+        report(
+            app,
+            &entry.id,
+            &steps,
+            |s| if s.action == Action::Refused { Action::Refused } else { Action::Unchanged },
+        )?;
+        return Err(error.into());
     }
 
     if app.args.dry_run {
@@ -115,26 +127,26 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
             let diff: String = steps
                 .iter()
                 .filter(|s| s.action != Action::Unchanged)
-                .map(|s| unified_diff(&s.record.path, s.current.as_deref(), s.original.as_deref()))
+                .map(|s| app.out.diff(&unified_diff(&s.record.path, s.current.as_deref(), s.original.as_deref())))
                 .collect();
             app.out.data(&diff)?;
         }
-        return report(app, &entry.id, &steps).map(|()| ExitStatus::Success);
+        return report(app, &entry.id, &steps, |s| s.action).map(|()| ExitStatus::Success);
     }
     let changes = steps.iter().filter(|s| s.action != Action::Unchanged).count();
     if changes > 0 && !app.args.yes && app.out.interactive() {
         for s in steps.iter().filter(|s| s.action != Action::Unchanged) {
-            app.out.talk(&unified_diff(&s.record.path, s.current.as_deref(), s.original.as_deref()));
+            app.out.talk(&app.out.diff_err(&unified_diff(&s.record.path, s.current.as_deref(), s.original.as_deref())));
         }
         if !app.out.confirm("restore these files?")? {
-            app.out.talk("nothing was changed");
-            return Ok(ExitStatus::Failure);
+            report(app, &entry.id, &steps, |_| Action::Unchanged)?;
+            return Err(Problem::failed("not restoring: declined at the prompt; nothing was changed").into());
         }
     }
 
-    // All or nothing: a failure or Ctrl-C part-way puts back what was already restored.
-    let _locks = lock_journals(&app.ctx, steps.iter().map(|s| s.record.target.scope()))?;
-    catch_interrupts();
+    // All or nothing: a failure or a signal part-way puts back what was already restored.
+    let _locks = journal::lock(&app.ctx, steps.iter().map(|s| s.record.target.scope()))?;
+    let interrupts = catch_interrupts();
     let writes: Vec<Write<'_>> = steps
         .iter()
         .filter(|s| s.action != Action::Unchanged)
@@ -142,15 +154,34 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
             path: &s.record.path,
             before: s.current.as_deref(),
             after: s.original.as_deref(),
-            new: NewFile { owner: s.owner.as_ref(), mode: s.record.mode, exact: true, root: Some(&app.ctx.root) },
+            new: NewFile {
+                owner: s.owner.as_ref(),
+                mode: s.record.mode,
+                exact: true,
+                root: Some(&app.ctx.root),
+                tag: Some(&entry.id),
+            },
+            scope: s.record.target.scope(),
+            created_dirs: &s.record.created_dirs,
         })
         .collect();
-    write_all(&app.ctx, &writes)?;
-    let all = args.targets.is_empty() || entry.targets().iter().all(|t| args.targets.contains(t));
-    if all {
-        entry.set_state(State::Restored, &app.ctx)?;
+    if let Err(failed) = write_all(&app.ctx, &writes) {
+        drop(interrupts);
+        if failed.rolled_back {
+            report(app, &entry.id, &steps, |_| Action::Unchanged)?;
+        }
+        return Err(failed.error);
     }
-    report(app, &entry.id, &steps)?;
+    let all = args.targets.is_empty() || entry.targets().iter().all(|t| args.targets.contains(t));
+    let marked = if all { entry.set_state(State::Restored, &app.ctx) } else { Ok(()) };
+    drop(interrupts);
+    if let Err(e) = marked {
+        app.out.warn(&format!(
+            "the files are restored, but the journal entry {} could not be marked restored: {e:#}",
+            entry.id
+        ));
+    }
+    report(app, &entry.id, &steps, |s| s.action)?;
     Ok(ExitStatus::Success)
 }
 
@@ -167,12 +198,7 @@ fn trusted_owner(app: &App, dir: &Path, record: &FileRecord) -> Result<Option<Ow
         return Ok(recorded);
     }
     let ctx = &app.ctx;
-    let allowed = journal::is_user_part(ctx, dir)
-        && record.target.scope() == Scope::User
-        && !record.path.components().any(|c| c == std::path::Component::ParentDir)
-        && ([&ctx.home, &ctx.config_home, &ctx.cargo_home].iter().any(|base| record.path.starts_with(base))
-            || [&ctx.pip_config_file, &ctx.condarc].iter().any(|f| f.as_deref() == Some(record.path.as_path())));
-    if !allowed {
+    if record.target.scope() != Scope::User || !journal::user_path_allowed(ctx, dir, &record.path) {
         return Err(Problem::bad(format!(
             "refusing to restore `{}` as root from the journal entry in `{}`, which another user can write",
             record.path.display(),
@@ -185,8 +211,8 @@ fn trusted_owner(app: &App, dir: &Path, record: &FileRecord) -> Result<Option<Ow
     Ok(Some(user))
 }
 
-/// The entry to restore: `--id`, else the newest one a `use` completed (holding one of the
-/// named targets, if any). A newer `use` that never finished stops the choice.
+/// The entry to restore: `--id`, else the newest one a `use` wrote to (holding one of the
+/// named targets, if any), whether it finished or was stopped part-way.
 fn pick<'a>(entries: &'a [Entry], id: Option<&str>, targets: &[TargetKind]) -> Result<&'a Entry> {
     if let Some(id) = id {
         return entries.iter().find(|e| e.id == id).ok_or_else(|| {
@@ -194,22 +220,10 @@ fn pick<'a>(entries: &'a [Entry], id: Option<&str>, targets: &[TargetKind]) -> R
         });
     }
     let relevant = |e: &&Entry| targets.is_empty() || e.targets().iter().any(|t| targets.contains(t));
-    for entry in entries.iter().rev().filter(relevant) {
-        match entry.state() {
-            State::Complete => return Ok(entry),
-            State::Pending => {
-                return Err(Problem::failed(format!(
-                    "the last `mirror use` (entry {}) never finished: it was stopped part-way",
-                    entry.id
-                ))
-                .hint(format!(
-                    "`mirror restore --id {} --force` puts back every file it recorded, whether it was written or not",
-                    entry.id
-                ))
-                .into());
-            }
-            State::RolledBack | State::Restored => {}
-        }
+    if let Some(entry) =
+        entries.iter().rev().filter(relevant).find(|e| matches!(e.state(), State::Complete | State::Pending))
+    {
+        return Ok(entry);
     }
     let why = if entries.is_empty() {
         "no `mirror use` is recorded in the journal"
@@ -258,9 +272,10 @@ fn list(app: &App, entries: &[Entry]) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn report(app: &App, id: &str, steps: &[Step]) -> Result<()> {
+/// Reports each step with the action `done` says happened to it.
+fn report(app: &App, id: &str, steps: &[Step], done: impl Fn(&Step) -> Action) -> Result<()> {
     let files: Vec<FileReport> =
-        steps.iter().map(|s| FileReport { path: s.record.path.clone(), action: s.action }).collect();
+        steps.iter().map(|s| FileReport { path: s.record.path.clone(), action: done(s) }).collect();
     if app.args.json {
         return app.out.json(&Report { journal: id.to_owned(), files });
     }

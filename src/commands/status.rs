@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{App, chosen_targets};
 use crate::catalog::{Catalog, UPSTREAM};
 use crate::cli::StatusArgs;
-use crate::error::ExitStatus;
+use crate::error::{self, ExitStatus, Problem};
 use crate::output::table;
 use crate::targets::{Host, TargetKind};
 
@@ -22,13 +22,24 @@ pub struct TargetStatus {
     pub target: TargetKind,
     pub present: bool,
     pub files: Vec<PathBuf>,
+    /// The URL the package manager really uses: from an overriding variable, its file, or
+    /// its built-in default (the official server).
     pub url: Option<String>,
+    /// Where `url` comes from: `"file"`, `"default"`, or the variable's name (`PIP_INDEX_URL`).
+    pub url_from: Option<String>,
     pub site: Option<String>,
     pub overridden_by: Vec<String>,
     pub check: Option<serde_json::Value>,
     /// Set when the configuration could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<ReadError>,
+}
+
+/// A configuration that could not be read: `{"message","hint"}`.
+#[derive(Debug, Serialize)]
+pub struct ReadError {
+    pub message: String,
+    pub hint: Option<String>,
 }
 
 pub fn run(app: &App, args: &StatusArgs) -> Result<ExitStatus> {
@@ -40,15 +51,20 @@ pub fn run(app: &App, args: &StatusArgs) -> Result<ExitStatus> {
     if args.check {
         status = super::best::check(app, &catalog, &host, &mut statuses)?;
     }
-    if statuses.iter().any(|s| s.error.is_some()) {
-        status = ExitStatus::Usage;
-    }
+    let unreadable: Vec<&str> = statuses.iter().filter(|s| s.error.is_some()).map(|s| s.target.name()).collect();
+    let unreadable = (!unreadable.is_empty()).then(|| {
+        Problem::bad(format!("could not read the configuration of {}", unreadable.join(", ")))
+            .hint("fix the file named above; the other targets are shown as they are")
+    });
     if app.args.json {
         app.out.json(&Report { targets: statuses })?;
     } else {
         print(app, &statuses)?;
     }
-    Ok(status)
+    match unreadable {
+        Some(problem) => Err(problem.into()),
+        None => Ok(status),
+    }
 }
 
 /// Reads one target's configuration and matches its URL to a catalog site.
@@ -66,28 +82,57 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
         present,
         files: Vec::new(),
         url: None,
+        url_from: None,
         site: None,
         overridden_by,
         check: None,
         error: None,
     };
-    match imp.current(&app.ctx, host) {
+    let from_file = match imp.current(&app.ctx, host) {
         Ok(current) => {
             status.files = current.files;
-            status.url = current.url;
-            status.site = match &status.url {
-                Some(url) => catalog
-                    .sites()
-                    .find(|site| imp.endpoint(site, host).is_some_and(|e| same_url(&e, url)))
-                    .map(|site| site.id.clone()),
-                // No URL in the files: the package manager's own default, the official one.
-                None if present && defaults_to_upstream(target) => Some(UPSTREAM.to_owned()),
-                None => None,
-            };
+            current.url
         }
-        Err(e) => status.error = Some(crate::error::render(&e).trim_end().to_owned()),
-    }
+        Err(e) => {
+            let hints = error::hints(&e);
+            let hint = (!hints.is_empty()).then(|| hints.join("\n"));
+            status.error = Some(ReadError { message: error::one_line(&e), hint });
+            return status;
+        }
+    };
+    let (url, from) = match (env_url(app, target), from_file) {
+        (Some((var, url)), _) => (Some(url), Some(var.to_owned())),
+        (None, Some(url)) if !ignores_its_file(app, target) => (Some(url), Some("file".to_owned())),
+        // No URL in the files: the package manager's own default, the official one.
+        _ if present && defaults_to_upstream(target) => {
+            let url = catalog.get(UPSTREAM).and_then(|up| imp.endpoint(up, host));
+            let from = url.as_ref().map(|_| "default".to_owned());
+            (url, from)
+        }
+        _ => (None, None),
+    };
+    status.site = url.as_ref().and_then(|url| {
+        catalog.sites().find(|site| imp.endpoint(site, host).is_some_and(|e| same_url(&e, url))).map(|s| s.id.clone())
+    });
+    status.url = url;
+    status.url_from = from;
     status
+}
+
+/// The index URL an environment variable sets, which the package manager uses instead of
+/// its file's: the variable and its value.
+fn env_url(app: &App, target: TargetKind) -> Option<(&'static str, String)> {
+    let vars: &[&'static str] = match target {
+        TargetKind::Pip => &["PIP_INDEX_URL"],
+        TargetKind::Uv => &["UV_DEFAULT_INDEX", "UV_INDEX_URL"],
+        _ => &[],
+    };
+    vars.iter().find_map(|v| app.ctx.overrides.get(*v).map(|url| (*v, url.trim_end_matches('/').to_owned())))
+}
+
+/// `UV_NO_CONFIG` makes uv read no configuration file at all.
+fn ignores_its_file(app: &App, target: TargetKind) -> bool {
+    target == TargetKind::Uv && app.ctx.overrides.contains_key("UV_NO_CONFIG")
 }
 
 /// Targets whose built-in default (no setting at all) is the official server.
@@ -115,6 +160,11 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
                 (None, None, true) => "(not configured)".to_owned(),
                 (None, None, false) => app.out.dim("(not present)"),
             };
+            let from = match s.url_from.as_deref() {
+                Some("file") | None => String::new(),
+                Some("default") => format!("  {}", app.out.dim("(default)")),
+                Some(var) => format!("  {}", app.out.dim(&format!("(from `{var}`)"))),
+            };
             let health = s
                 .check
                 .as_ref()
@@ -126,8 +176,11 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
                     _ => app.out.red(st),
                 })
                 .unwrap_or_default();
-            let url =
-                s.url.clone().unwrap_or_else(|| if s.error.is_some() { "(unreadable)".into() } else { String::new() });
+            let url = match &s.url {
+                Some(url) => format!("{url}{from}"),
+                None if s.error.is_some() => "(unreadable)".into(),
+                None => String::new(),
+            };
             vec![s.target.name().to_owned(), site, url, health]
         })
         .collect();
@@ -139,10 +192,14 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
     app.out.data(&table(header, &rows))?;
     for s in statuses {
         if let Some(e) = &s.error {
-            app.out.warn(&format!("{}: {e}", s.target));
+            app.out.warn(&format!("{}: {}", s.target, e.message));
+            if let Some(hint) = &e.hint {
+                app.out.talk(&format!("hint: {hint}"));
+            }
         }
         for var in &s.overridden_by {
-            app.out.warn(&format!("{}: `{var}` is set and takes precedence over the config file", s.target));
+            let shown = if s.url_from.as_deref() == Some(var.as_str()) { "; the URL shown is its value" } else { "" };
+            app.out.warn(&format!("{}: `{var}` is set and takes precedence over the config file{shown}", s.target));
         }
         if let Some(reason) = s.check.as_ref().and_then(|c| c.get("advice")).and_then(|v| v.as_str()) {
             app.out.talk(&format!("{}: {reason}", s.target));

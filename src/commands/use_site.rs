@@ -11,7 +11,7 @@ use crate::catalog::{Catalog, Site, UPSTREAM};
 use crate::cli::UseArgs;
 use crate::error::{ExitStatus, Problem};
 use crate::output::{no_terminal, table, unified_diff};
-use crate::targets::{Host, Request, TargetKind, write_through_links};
+use crate::targets::{Host, Request, Scope, TargetKind, write_through_links};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -119,15 +119,22 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             .filter(|t| t.status == Outcome::Failed)
             .map(|t| format!("{}: {}", t.target, t.reason.as_deref().unwrap_or("")))
             .collect();
+        let absent =
+            report.targets.iter().any(|t| t.status == Outcome::Failed && absent(app, &host, t.target).is_some());
+        let hint = if absent {
+            "install the package manager first, or drop it from the command line"
+        } else {
+            "drop those targets from the command line, or pick a site that serves them (`mirror list <TARGET>`)"
+        };
         return Err(Problem::bad(format!("cannot switch {}; nothing was changed", failed.join("; ")))
-            .hint("drop those targets from the command line, or pick a site that serves them (`mirror list <TARGET>`)")
+            .hint(hint)
             .into());
     }
 
     let diffs = diffs(&work);
     if app.args.dry_run {
         if !app.args.json {
-            app.out.data(&diffs)?;
+            app.out.data(&app.out.diff(&diffs))?;
         }
         print_report(app, &report)?;
         return Ok(ExitStatus::Success);
@@ -137,10 +144,19 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
         if !app.out.interactive() {
             return Err(no_terminal());
         }
-        app.out.talk(&diffs);
+        // What changes and what is skipped first, then the diffs, then one question.
+        let summary = table(&["TARGET", "STATUS", "FILES"], &rows(app, &report, Stream::Prompt));
+        app.out.talk(&format!("`mirror use {site_arg}` will:\n{summary}"));
+        app.out.talk(&app.out.diff_err(&diffs));
         if !app.out.confirm("apply these changes?")? {
-            app.out.talk("nothing was changed");
-            return Ok(ExitStatus::Failure);
+            for t in report.targets.iter_mut().filter(|t| t.status == Outcome::Changed) {
+                t.status = Outcome::Unchanged;
+                t.reason = Some("declined at the prompt".into());
+            }
+            if app.args.json {
+                print_report(app, &report)?;
+            }
+            return Err(Problem::failed("declined at the prompt; nothing was changed").into());
         }
     }
     report.journal = match apply::apply(&app.ctx, &site_arg, &work) {
@@ -151,7 +167,9 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             for t in report.targets.iter_mut().filter(|t| t.status == Outcome::Changed) {
                 t.status = Outcome::Failed;
                 t.reason = Some(match status {
-                    ExitStatus::Interrupted => "interrupted; put back".into(),
+                    ExitStatus::Interrupted(signal) => {
+                        format!("interrupted by {}; put back", crate::error::signal_name(signal))
+                    }
                     _ => "not written; every file was put back".into(),
                 });
             }
@@ -168,7 +186,8 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Targets for one site: the named ones (an error when not served), else every present one.
+/// Targets for one site: the named ones (an error when not served or not on this system),
+/// else every present one.
 fn assign_one<'a>(app: &App, host: &Host, site: &'a Site, named: &[TargetKind]) -> Vec<(TargetKind, Assignment<'a>)> {
     super::chosen_targets(named)
         .into_iter()
@@ -176,6 +195,8 @@ fn assign_one<'a>(app: &App, host: &Host, site: &'a Site, named: &[TargetKind]) 
             let explicit = named.contains(&t);
             let assignment = if !explicit && !t.target().present(&app.ctx, host) {
                 Assignment::Skip { reason: "not found on this system".into(), failed: false }
+            } else if let Some(reason) = absent(app, host, t).filter(|_| explicit) {
+                Assignment::Skip { reason, failed: true }
             } else if t.target().endpoint(site, host).is_none() {
                 Assignment::Skip { reason: not_served(site, t, host), failed: explicit }
             } else {
@@ -204,6 +225,24 @@ fn warn_third_party(app: &App, assignments: &[(TargetKind, Assignment<'_>)]) {
     }
 }
 
+/// Why a system-level target that was named on the command line cannot be done here: its
+/// package manager is not on this system, so its config would be a stray file (pacman's
+/// mirrorlist on Debian). User-level targets are configured even before their tool is
+/// installed: the file waits in the home for it (bootstrap scripts do that).
+pub fn absent(app: &App, host: &Host, target: TargetKind) -> Option<String> {
+    if target.scope() == Scope::User || target.target().present(&app.ctx, host) {
+        return None;
+    }
+    let looked_for = match target {
+        TargetKind::Apt => "no `/etc/apt/` and no `apt-get` program",
+        TargetKind::Pacman => "no `/etc/pacman.conf`, no `/etc/pacman.d/` and no `pacman` program",
+        TargetKind::Docker => "no `/etc/docker/` and no `docker` or `dockerd` program",
+        _ => "nothing of it",
+    };
+    let root = if app.ctx.is_real_root() { String::new() } else { format!(" under `{}`", app.ctx.root.display()) };
+    Some(format!("{target} is not on this system: {looked_for}{root}"))
+}
+
 /// Why a site does not serve a target here.
 pub fn not_served(site: &Site, target: TargetKind, host: &Host) -> String {
     match target {
@@ -226,13 +265,33 @@ fn pick_site(app: &App, catalog: &Catalog) -> Result<String> {
             .hint("name one: `mirror use <SITE>` (see `mirror list`), or `mirror use best --yes`")
             .into());
     }
+    let host = app.host()?;
+    // Which package managers use each site now, to mark it (and start the cursor there).
+    let mut users: Vec<(String, Vec<TargetKind>)> = Vec::new();
+    for t in TargetKind::ALL.into_iter().filter(|t| t.target().present(&app.ctx, &host)) {
+        if let Some(id) = super::status::read_status(app, catalog, &host, t).site {
+            match users.iter_mut().find(|(site, _)| *site == id) {
+                Some((_, targets)) => targets.push(t),
+                None => users.push((id, vec![t])),
+            }
+        }
+    }
     let mut ids = vec!["best".to_owned()];
     let mut labels = vec!["best — probe and pick the best site per package manager".to_owned()];
+    let mut default = 0;
     for site in catalog.sites() {
+        let mut label = format!("{} — {}, {}", site.id, site.name, site.region);
+        if let Some((_, targets)) = users.iter().find(|(id, _)| *id == site.id) {
+            let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+            label.push_str(&format!("  [current: {}]", names.join(" ")));
+            if default == 0 || site.id != UPSTREAM {
+                default = ids.len();
+            }
+        }
         ids.push(site.id.clone());
-        labels.push(format!("{} — {} ({})", site.id, site.name, site.region));
+        labels.push(label);
     }
-    let choice = app.out.pick("point package managers at", &labels)?;
+    let choice = app.out.pick("point package managers at", &labels, default)?;
     Ok(ids.swap_remove(choice))
 }
 
@@ -244,20 +303,36 @@ fn diffs(work: &[TargetEdits]) -> String {
         .collect()
 }
 
+/// Where a report is shown: the result on stdout, or the summary before the question.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Result,
+    Prompt,
+}
+
 fn print_report(app: &App, report: &Report) -> Result<()> {
     if app.args.json {
         return app.out.json(report);
     }
-    let rows: Vec<Vec<String>> = report
+    app.out.data(&table(&["TARGET", "STATUS", "FILES"], &rows(app, report, Stream::Result)))
+}
+
+fn rows(app: &App, report: &Report, stream: Stream) -> Vec<Vec<String>> {
+    let paint = |text: &str, code: &str| match stream {
+        Stream::Result => app.out.paint(text, code),
+        Stream::Prompt => app.out.paint_err(text, code),
+    };
+    report
         .targets
         .iter()
         .map(|t| {
             let status = match t.status {
-                Outcome::Changed if report.dry_run => app.out.yellow("would change"),
-                Outcome::Changed => app.out.green("changed"),
+                Outcome::Changed if stream == Stream::Prompt => paint("will change", "33"),
+                Outcome::Changed if report.dry_run => paint("would change", "33"),
+                Outcome::Changed => paint("changed", "32"),
                 Outcome::Unchanged => "unchanged".to_owned(),
-                Outcome::Skipped => app.out.dim("skipped"),
-                Outcome::Failed => app.out.red("failed"),
+                Outcome::Skipped => paint("skipped", "2"),
+                Outcome::Failed => paint("failed", "31"),
             };
             let detail = if t.files.is_empty() {
                 t.reason.clone().unwrap_or_default()
@@ -266,6 +341,5 @@ fn print_report(app: &App, report: &Report) -> Result<()> {
             };
             vec![t.target.name().to_owned(), status, detail]
         })
-        .collect();
-    app.out.data(&table(&["TARGET", "STATUS", "FILES"], &rows))
+        .collect()
 }

@@ -5,8 +5,7 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
 
-use crate::support::TestEnv;
-use crate::use_restore::nix_is_root;
+use crate::support::{TestEnv, is_root, need_root, root_tests_required, skip};
 
 const UBUNTU_2404_OS_RELEASE: &str = "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nVERSION=\"24.04.1 LTS (Noble Numbat)\"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\nHOME_URL=\"https://www.ubuntu.com/\"\nSUPPORT_URL=\"https://help.ubuntu.com/\"\nBUG_REPORT_URL=\"https://bugs.launchpad.net/ubuntu/\"\nPRIVACY_POLICY_URL=\"https://www.ubuntu.com/legal/terms-and-policies/privacy-policy\"\nUBUNTU_CODENAME=noble\nLOGO=ubuntu-logo\n";
 
@@ -128,7 +127,7 @@ fn user_configures_that_users_home_inside_the_root_with_their_owner() {
     assert!(env.read("root/home/ubuntu/.config/pip/pip.conf").contains("index-url = https://mirrors.tuna"));
     assert!(env.read("root/home/ubuntu/.cargo/config.toml").contains("tuna"));
     assert!(!env.exists("root/root/.cargo"), "root's home is not the one asked for");
-    if nix_is_root() {
+    if is_root() {
         for made in [".cargo", ".cargo/config.toml", ".config/pip/pip.conf", ".local/state/mirror/journal"] {
             let meta = std::fs::metadata(env.path().join("root/home/ubuntu").join(made)).unwrap();
             assert_eq!((meta.uid(), meta.gid()), (1000, 1000), "{made} belongs to ubuntu, per the root's passwd");
@@ -320,8 +319,7 @@ fn tools_in_the_home_are_found_when_path_or_sudo_hides_them() {
 /// its own), with the test's `home`, which `nobody` owns, as `HOME`. `None`, and the test is
 /// skipped, unless the tests run as root.
 pub fn sudo_by_nobody(env: &TestEnv) -> Option<assert_cmd::Command> {
-    if !nix_is_root() {
-        eprintln!("skipped: needs root to act as sudo");
+    if !need_root("needs root to act as sudo") {
         return None;
     }
     std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -341,12 +339,11 @@ fn nobody_without_home() -> Option<String> {
 
 #[test]
 fn under_sudo_a_home_that_is_not_the_invoking_users_is_not_used() {
-    if !nix_is_root() {
-        eprintln!("skipped: needs root to act as sudo");
+    if !need_root("needs root to act as sudo") {
         return;
     }
     let Some(nobody_home) = nobody_without_home() else {
-        eprintln!("skipped: `nobody` is missing or has a home here");
+        skip(root_tests_required(), "`nobody` is missing or has a home here");
         return;
     };
     let env = TestEnv::new();
@@ -381,8 +378,7 @@ fn under_sudo_variables_naming_someone_elses_files_are_not_used() {
 
 #[test]
 fn a_sudo_user_that_does_not_exist_is_an_error() {
-    if !nix_is_root() {
-        eprintln!("skipped: needs root to act as sudo");
+    if !need_root("needs root to act as sudo") {
         return;
     }
     let env = TestEnv::new();

@@ -4,10 +4,15 @@
 mod apt_real;
 mod args;
 mod catalog;
+mod ci;
 mod completions;
+mod errors;
 mod fixtures;
 mod list;
 mod machine;
+mod man;
+mod presentation;
+mod signals;
 mod support;
 mod targets;
 mod use_restore;
