@@ -47,6 +47,9 @@ pub const MIN_RATE_BYTES: u64 = 64 * 1024;
 pub const MIN_SPAN: Duration = Duration::from_millis(2);
 /// Fewer bytes than this from a sample say nothing about its format.
 const MIN_JUDGED: usize = 8;
+/// A sample whose window closed with fewer bytes than this (and the object not ended) is a
+/// stall, not a rate: a few bytes dripping in say nothing of what the site can do.
+pub const MIN_STREAM: u64 = 16 * 1024;
 
 /// What a Docker client accepts for a manifest: multi-platform lists first.
 pub const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
@@ -674,7 +677,7 @@ pub async fn sample(
         }
     }
     drop(sent);
-    if head.len() < MIN_JUDGED && !ended {
+    if !ended && total < MIN_STREAM {
         let waited = human_ms(began.elapsed());
         return Ok(Measure::NotMeasured(match (total, broke) {
             (0, Some(b)) => format!("the sample broke off before its first byte: {b}"),
@@ -682,7 +685,10 @@ pub async fn sample(
             (n, _) => format!("the sample stalled ({n} bytes in {waited})"),
         }));
     }
-    signals::sample_start(&head, bulk.format).map_err(|why| FetchError::Content(format!("{}: {why}", bulk.what)))?;
+    if head.len() >= MIN_JUDGED || ended {
+        signals::sample_start(&head, bulk.format)
+            .map_err(|why| FetchError::Content(format!("{}: {why}", bulk.what)))?;
+    }
     if ended && total < MIN_RATE_BYTES {
         return Ok(Measure::TooSmall(total));
     }

@@ -73,6 +73,8 @@ pub enum Bulk {
     Stall,
     /// Headers at once, then 27 bytes a second.
     Drip,
+    /// Whole, but only 8 KiB long (a nearly empty repository).
+    Tiny,
 }
 
 /// A site's status feed.
@@ -803,7 +805,13 @@ fn respond(
         }
         Mode::TokenAuth => route(shared, path),
     };
-    if response.bulk && spec.bulk != Bulk::Normal && method == "GET" {
+    let response = match response {
+        Response { bulk: true, body: Body::Blob { magic, fill, .. }, .. } if spec.bulk == Bulk::Tiny => {
+            Response { body: Body::Blob { len: 8 << 10, magic, fill }, ..response }
+        }
+        other => other,
+    };
+    if response.bulk && matches!(spec.bulk, Bulk::Stall | Bulk::Drip) && method == "GET" {
         return stall_or_drip(stream, shared, &response);
     }
     if let Body::Endless = response.body {
