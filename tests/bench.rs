@@ -297,35 +297,10 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     assert_eq!(pip, uv);
     let simple_pages = farm.requests("alpha").iter().filter(|r| r.path.ends_with("/pip/")).count();
     assert_eq!(simple_pages, 2, "pip and uv share one probe (alpha's own, and hop's redirected to it)");
+    // The per-host cap of `Options::new` (6, as browsers allow).
     for site in ["alpha", "beta", "gamma", "delta", "slow", "hang"] {
-        assert!(farm.max_in_flight(site) <= 4, "{site}: {} requests at once", farm.max_in_flight(site));
+        assert!(farm.max_in_flight(site) <= 6, "{site}: {} requests at once", farm.max_in_flight(site));
     }
-}
-
-#[test]
-fn finals_the_run_has_no_time_for_keep_their_screen_figures() {
-    // Three good sites, every answer 200 ms late: probing and screening fit the 2 s timeout,
-    // but the 18 finals (6 probe families × 3) need 3.6 s of first-byte delays alone: some
-    // cannot be run, and those finalists keep the figure of their screen.
-    let farm = Farm::start(&[Spec::new("alpha").ttfb(200), Spec::new("beta").ttfb(200), Spec::new("gamma").ttfb(200)]);
-    let env = Env::debian();
-    let (b, out, _) = env.bench(&farm, &["--timeout", "2s"]);
-    assert_eq!(status(&out), 0, "{}", stderr(&out));
-    assert_eq!(b.targets.len(), 7);
-    let mut missed = 0;
-    for t in &b.targets {
-        assert_eq!(t.results.len(), 3, "{t:#?}");
-        assert!(t.best.is_some(), "{t:#?}");
-        for r in &t.results {
-            assert_eq!(r.status, "ok", "{}: lack of time is no failure: {r:?}", t.target);
-            assert!(r.latency_ms.is_some() && r.throughput_bps.is_some(), "{r:?}");
-            if r.reason.contains("final not measured") {
-                assert!(r.reason.contains("(screen; final not measured: out of time)"), "{r:?}");
-                missed += 1;
-            }
-        }
-    }
-    assert!(missed > 0, "the finals had time for every finalist: {b:#?}");
 }
 
 /// The most a request may have cost the farm: its body budget plus room for headers.
@@ -365,7 +340,7 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
     assert_eq!(b.targets.len(), 7);
     std::thread::sleep(Duration::from_millis(100)); // the farm notes the last answers' bytes
     let ua = format!("mirror/{}", env!("CARGO_PKG_VERSION"));
-    let mut sampled = 0;
+    let (mut screens, mut finals) = (0, 0);
     for site in ["alpha", "beta", "gamma"] {
         let reqs = farm.requests(site);
         assert!(!reqs.is_empty());
@@ -378,13 +353,16 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
                 assert!(r.range.is_some(), "{site}: no range for {r:?}");
             }
         }
-        sampled += reqs.iter().filter(|r| budget(r) > 100_000).count();
+        screens += reqs.iter().filter(|r| r.range.as_deref() == Some("bytes=0-131071")).count();
+        finals += reqs.iter().filter(|r| r.range.as_deref() == Some("bytes=0-1048575")).count();
         // Only metadata whose headers are the signal is asked for with HEAD (conda repodata).
         let heads: Vec<&str> = reqs.iter().filter(|r| r.method == "HEAD").map(|r| r.path.as_str()).collect();
         assert!(heads.iter().all(|p| p.ends_with("repodata.json")), "{heads:?}");
     }
-    // Every usable site was screened for every family, the three finalists sampled again.
-    assert_eq!(sampled, 6 * 3 * 2, "one screen and one final per site and family");
+    // Every usable site was screened for every family; a final measures a host once for
+    // all the targets it serves.
+    assert_eq!(screens, 6 * 3, "one screen per site and probe family");
+    assert!((1..=3).contains(&finals), "one final at most per host: {finals}");
     // The client counts what it read, and says so under -v; the farm sent about as much.
     let err = stderr(&out);
     let line = err.lines().find(|l| l.starts_with("probing read ")).unwrap_or_else(|| panic!("{err}"));
@@ -407,10 +385,8 @@ fn a_run_of_dead_sites_ends_at_the_timeout_and_exits_1() {
     let t = &b.targets[0];
     assert_eq!(t.best, None);
     assert_eq!(order(t), [("drip", "failed"), ("hang", "failed"), ("refuse", "failed")]);
-    for site in ["hang", "drip"] {
-        let r = &row(t, site).reason;
-        assert!(r.contains("1.0 s") || r.contains("in time"), "{site}: {r}");
-    }
+    assert!(row(t, "hang").reason.starts_with("no answer within "), "{t:#?}");
+    assert!(row(t, "drip").reason.contains("did not arrive within"), "{t:#?}");
     let err = stderr(&out);
     assert!(err.contains("error: no usable mirror for apt"), "{err}");
     assert!(err.contains("hint:"), "{err}");
@@ -905,7 +881,7 @@ fn a_far_official_server_is_slow_not_failed_and_still_the_freshness_baseline() {
         let (b, out, _) = env.bench(&farm, &[target, "--timeout", "3s"]);
         assert_eq!(status(&out), 0, "{}", stderr(&out));
         let t = &b.targets[0];
-        assert_eq!(t.best.as_deref(), Some("near3"), "{target}: {t:#?}");
+        assert_eq!(t.best.as_deref(), Some("mid"), "{target}: {t:#?}");
         let up = row(t, "upstream");
         assert_eq!(up.status, "slow", "{target}: {up:?}");
         assert!(up.reason.contains("in 4") && up.reason.contains("not measured further"), "{target}: {up:?}");
@@ -965,7 +941,7 @@ fn stalled_and_dripping_samples_do_not_hold_the_run_or_rank_first() {
         Spec::new("stall").bulk(farm::Bulk::Stall),
         Spec::new("drip").bulk(farm::Bulk::Drip),
         Spec::new("good1").ttfb(10).mbps(20),
-        Spec::new("good2").ttfb(20).mbps(5),
+        Spec::new("good2").ttfb(20).mbps(10),
     ]);
     let env = Env::debian();
     for target in ["apt", "pip", "cargo", "docker"] {
