@@ -18,6 +18,14 @@ pub fn run(app: &App, args: &BenchArgs) -> Result<ExitStatus> {
     let opts = Options::new(app.args.timeout, app.args.max_lag).with_sites(&args.site);
     let report = probe_and_keep(app, &catalog, &host, &targets, &opts)?;
 
+    // `-v`: what every request got, whatever the output format (on stderr).
+    for t in &report.targets {
+        for r in &t.results {
+            for d in &r.details {
+                app.out.detail(&format!("{} {}: {d}", t.target, r.site));
+            }
+        }
+    }
     if app.args.json {
         app.out.json(&report)?;
     } else {
@@ -107,13 +115,6 @@ fn print_tables(app: &App, report: &Report) -> Result<()> {
             text.push_str("  ");
             text.push_str(line);
             text.push('\n');
-        }
-        if app.out.verbose {
-            for r in &t.results {
-                for d in &r.details {
-                    app.out.detail(&format!("{} {}: {d}", t.target, r.site));
-                }
-            }
         }
     }
     app.out.data(&text)

@@ -16,9 +16,10 @@
 //!    cut-off), phase A ends. Candidates still probing go on during the finals (their
 //!    requests are small) but are not screened any more: they end `slow`, with what was seen.
 //! 3. **Finals** (at most `--timeout` more). In-flight screens are let finish, then the
-//!    [`Options::finalists`] fastest screened candidates of each group are sampled one at a
-//!    time (at most [`Options::sample_bytes`], within [`Options::sample_time`] plus time for
-//!    the first byte), so no two finals share the link.
+//!    [`Options::finalists`] fastest screened candidates of each group (those within a third
+//!    of its best screen) are sampled one at a time (at most [`Options::sample_bytes`], within
+//!    [`Options::sample_time`] plus time for the first byte), so no two finals share the link.
+//!    A host measured in one target's finals is not measured again for another.
 //! 4. Whatever has not ended is stopped. A candidate that never got an answer is `failed`
 //!    with the time it waited; one that got some is `slow`.
 //!
@@ -26,6 +27,7 @@
 //! [`MIN_RATE_BYTES`] is "too small to measure"; a larger one that arrives faster than
 //! [`MIN_SPAN`] gives a lower bound ("at least").
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -45,8 +47,13 @@ use super::signals::{self, ManifestPick, Reading};
 pub const MIN_RATE_BYTES: u64 = 64 * 1024;
 /// A transfer shorter than this is too quick to time: its rate is a lower bound.
 pub const MIN_SPAN: Duration = Duration::from_millis(2);
+/// How long the finals wait for screens under way when probing ends.
+const SCREEN_GRACE: Duration = Duration::from_millis(50);
 /// Fewer bytes than this from a sample say nothing about its format.
 const MIN_JUDGED: usize = 8;
+/// A sample whose window closed with fewer bytes than this (and the object not ended) is a
+/// stall, not a rate: a few bytes dripping in say nothing of what the site can do.
+pub const MIN_STREAM: u64 = 16 * 1024;
 
 /// What a Docker client accepts for a manifest: multi-platform lists first.
 pub const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
@@ -130,6 +137,8 @@ pub struct State {
     pub finals: Option<Measure>,
     /// The probe ended after the screens were over.
     pub late: bool,
+    /// Its screen is under way.
+    pub screening: bool,
     /// A step whose headers came and whose body is still being read: (what, when).
     pub reading: Option<(String, Instant)>,
 }
@@ -200,7 +209,8 @@ pub async fn run(
     let groups = shared.cands.iter().map(|c| c.group + 1).max().unwrap_or(0);
 
     let mut tasks: JoinSet<usize> = JoinSet::new();
-    let mut ids = std::collections::HashMap::new();
+    let mut ids = HashMap::new();
+    let mut handles = vec![None; n];
     // Interleave the groups so each gets going early even when the per-host cap queues some.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|i| (shared.cands[..*i].iter().filter(|c| c.group == shared.cands[*i].group).count(), *i));
@@ -212,6 +222,7 @@ pub async fn run(
             i
         });
         ids.insert(handle.id(), i);
+        handles[i] = Some(handle);
     }
     let mut feed_tasks: JoinSet<(usize, Result<String, String>)> = JoinSet::new();
     for (f, url) in feeds.iter().enumerate() {
@@ -272,10 +283,23 @@ pub async fn run(
     }
     feed_tasks.abort_all();
     let finals_end = Instant::now().max(start) + opts.timeout;
-    let _all_screens =
-        timeout_at(finals_end, shared.screens.clone().acquire_many_owned(opts.screens.max(1) as u32)).await;
+    // Screens under way may end (most are a few milliseconds from done); one still waiting
+    // for its first byte was stopped by the cut-off: its site is slow.
+    let all = opts.screens.max(1) as u32;
+    let grace = Instant::now() + SCREEN_GRACE;
+    if timeout_at(grace, shared.screens.clone().acquire_many_owned(all)).await.is_err() {
+        for (i, h) in handles.iter().enumerate() {
+            if shared.state(i).screening
+                && let Some(h) = h
+            {
+                h.abort();
+            }
+        }
+    }
+    let _all_screens = timeout_at(finals_end, shared.screens.clone().acquire_many_owned(all)).await;
+    let mut measured = HashMap::new();
     for g in 0..groups {
-        finals(&shared, g, finals_end, progress).await;
+        finals(&shared, g, finals_end, &mut measured, progress).await;
     }
 
     // Collect whatever else finished meanwhile, then stop the rest.
@@ -343,7 +367,11 @@ async fn candidate(shared: &Shared, i: usize) {
     }
     let latency = shared.state(i).latency.unwrap_or_default();
     let window = shared.opts.screen_time + latency * 3;
-    match sample(&shared.net, &bulk, shared.opts.screen_bytes, window, shared.hard).await {
+    shared.state(i).screening = true;
+    let screened =
+        sample(&shared.net, &bulk, shared.opts.screen_bytes, window, shared.opts.screen_time / 4, shared.hard).await;
+    shared.state(i).screening = false;
+    match screened {
         Ok(m) => {
             let mut st = shared.state(i);
             st.log.push(format!("screen: GET {} → {}", bulk.url, describe_measure(&m)));
@@ -547,8 +575,21 @@ async fn docker_blob(
     Err(FetchError::Content("the manifest chain does not end in layers".into()))
 }
 
-/// The finals of group `g`: its fastest screened candidates, one at a time.
-async fn finals(shared: &Shared, g: usize, end: Instant, progress: &dyn Fn(Event)) {
+/// A final needs a screen at least this fraction of the group's best screen: one far slower
+/// cannot plausibly overtake it, and the finals (one at a time) are the run's slow part.
+const FINALS_WITHIN: f64 = 1.0 / 3.0;
+
+/// The finals of group `g`: its fastest screened candidates (those within [`FINALS_WITHIN`]
+/// of the best screen), one at a time. A host measured in an earlier group's finals is not
+/// measured again: its figure is reused (the same server and link; the run's other targets
+/// would otherwise sample the same mirror over and over).
+async fn finals(
+    shared: &Shared,
+    g: usize,
+    end: Instant,
+    measured: &mut HashMap<String, (String, Measure)>,
+    progress: &dyn Fn(Event),
+) {
     let want = shared.opts.finalists.max(1);
     let mut order: Vec<(usize, f64)> = (0..shared.cands.len())
         .filter(|i| shared.cands[*i].group == g && shared.cands[*i].sampled)
@@ -568,13 +609,23 @@ async fn finals(shared: &Shared, g: usize, end: Instant, progress: &dyn Fn(Event
         })
         .collect();
     order.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+    let top = order.first().map_or(0.0, |(_, r)| *r);
+    order.retain(|(_, r)| *r >= top * FINALS_WITHIN);
     order.truncate(want);
     for _ in &order {
         progress(Event::More);
     }
     for (i, _) in order {
-        let remaining = end.saturating_duration_since(Instant::now());
         let bulk = shared.state(i).bulk.clone().expect("filtered above");
+        let host = super::plan::host_key(&bulk.url);
+        if let Some((url, m)) = measured.get(&host) {
+            let mut st = shared.state(i);
+            st.log.push(format!("final: {host} was measured already ({url} → {})", describe_measure(m)));
+            st.finals = Some(m.clone());
+            progress(Event::Done);
+            continue;
+        }
+        let remaining = end.saturating_duration_since(Instant::now());
         if remaining < Duration::from_millis(50) {
             let mut st = shared.state(i);
             st.log.push(format!("final: GET {} → not run: out of time", bulk.url));
@@ -584,8 +635,12 @@ async fn finals(shared: &Shared, g: usize, end: Instant, progress: &dyn Fn(Event
         }
         let latency = shared.state(i).latency.unwrap_or_default();
         let window = (shared.opts.sample_time + latency * 3).min(remaining);
-        match sample(&shared.net, &bulk, shared.opts.sample_bytes, window, end).await {
+        let steady_after = shared.opts.sample_time / 4;
+        match sample(&shared.net, &bulk, shared.opts.sample_bytes, window, steady_after, end).await {
             Ok(m) => {
+                if matches!(m, Measure::Rate { .. }) {
+                    measured.insert(host, (bulk.url.clone(), m.clone()));
+                }
                 let mut st = shared.state(i);
                 st.log.push(format!("final: GET {} → {}", bulk.url, describe_measure(&m)));
                 st.finals = Some(m);
@@ -608,7 +663,8 @@ fn describe_measure(m: &Measure) -> String {
 }
 
 /// Samples `bulk`: a ranged GET of at most `budget` bytes, all within `window` of being
-/// sent (the time to the first byte included) and before `hard`. The rate is taken from the
+/// sent (the time to the first byte included) and before `hard`; it stops sooner once the
+/// rate has been steady for `steady_after`. The rate is taken from the
 /// first body chunk on, the first chunk itself excluded. Only a wrong answer (an HTTP error,
 /// the wrong format) is an error; a stall, a break or a lack of time is
 /// [`Measure::NotMeasured`].
@@ -617,6 +673,7 @@ pub async fn sample(
     bulk: &Bulk,
     budget: usize,
     window: Duration,
+    steady_after: Duration,
     hard: Instant,
 ) -> Result<Measure, FetchError> {
     let began = Instant::now();
@@ -667,14 +724,14 @@ pub async fn sample(
                     break;
                 }
                 marks.push((now - t0, total));
-                if steady(&marks, window / 4) {
+                if steady(&marks, steady_after) {
                     break;
                 }
             }
         }
     }
     drop(sent);
-    if head.len() < MIN_JUDGED && !ended {
+    if !ended && total < MIN_STREAM {
         let waited = human_ms(began.elapsed());
         return Ok(Measure::NotMeasured(match (total, broke) {
             (0, Some(b)) => format!("the sample broke off before its first byte: {b}"),
@@ -682,7 +739,10 @@ pub async fn sample(
             (n, _) => format!("the sample stalled ({n} bytes in {waited})"),
         }));
     }
-    signals::sample_start(&head, bulk.format).map_err(|why| FetchError::Content(format!("{}: {why}", bulk.what)))?;
+    if head.len() >= MIN_JUDGED || ended {
+        signals::sample_start(&head, bulk.format)
+            .map_err(|why| FetchError::Content(format!("{}: {why}", bulk.what)))?;
+    }
     if ended && total < MIN_RATE_BYTES {
         return Ok(Measure::TooSmall(total));
     }

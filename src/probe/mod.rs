@@ -138,15 +138,15 @@ impl Options {
             finalists: 3,
             cutoff: true,
             screen: true,
-            per_host: 4,
+            per_host: 6,
             concurrency: 64,
-            screens: 4,
+            screens: 6,
             screen_bytes: 128 << 10,
             screen_time: Duration::from_millis(300),
             sample_bytes: 1 << 20,
             sample_time: Duration::from_millis(400),
-            cutoff_floor: Duration::from_millis(300),
-            cutoff_factor: 2,
+            cutoff_floor: Duration::from_millis(500),
+            cutoff_factor: 3,
             proxy_from_env: true,
             resolver: None,
         }
@@ -572,4 +572,76 @@ fn feed_view(
         })
         .max_by_key(|v| (v.failing && v.since_success.is_none(), v.since_success));
     (view, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::plan::plan_for_configured;
+    use tokio::time::Instant;
+
+    /// What `measured` makes of a run's state for a pip candidate.
+    fn verdict(st: &State) -> (Outcome, Option<Throughput>, Option<String>, Option<String>) {
+        let host = Host { arch: "amd64".into(), ..Host::default() };
+        let plan = plan_for_configured(TargetKind::Pip, &host, "https://m/simple");
+        let cand = Candidate { group: 0, plan: plan.clone(), sampled: true };
+        let entry = Entry { site: "m".into(), plan, feeds: Vec::new(), sampled: true };
+        let m = measured(&entry, &cand, st, Duration::from_secs(2), Duration::from_secs(3));
+        (m.outcome, m.throughput, m.unmeasured, m.final_missed)
+    }
+
+    fn answered() -> State {
+        State {
+            started: Some(Instant::now()),
+            answered: vec![("simple page".into(), Duration::from_millis(40))],
+            end: Some(Outcome::Answered),
+            latency: Some(Duration::from_millis(40)),
+            ..State::default()
+        }
+    }
+
+    fn rate(mbps: f64) -> Measure {
+        Measure::Rate { bps: mbps * 1e6, bytes: 1 << 20, at_least: false }
+    }
+
+    #[test]
+    fn a_final_beats_the_screen_and_a_missed_final_keeps_the_screen() {
+        let st = State { screen: Some(rate(5.0)), finals: Some(rate(9.0)), ..answered() };
+        let (o, t, _, missed) = verdict(&st);
+        assert_eq!((o, t.map(|t| (t.bps, t.finals)), missed), (Outcome::Answered, Some((9e6, true)), None));
+
+        let st =
+            State { screen: Some(rate(5.0)), finals: Some(Measure::NotMeasured("out of time".into())), ..answered() };
+        let (o, t, _, missed) = verdict(&st);
+        assert_eq!(o, Outcome::Answered, "lack of time is no failure");
+        assert_eq!(t.map(|t| (t.bps, t.finals)), Some((5e6, false)));
+        assert_eq!(missed.as_deref(), Some("out of time"));
+    }
+
+    #[test]
+    fn what_was_not_measured_is_slow_or_too_small_and_what_never_answered_is_failed() {
+        let st = State { screen: Some(Measure::TooSmall(8192)), ..answered() };
+        let (o, t, why, _) = verdict(&st);
+        assert_eq!((o, t, why.as_deref()), (Outcome::Answered, None, Some("too small to measure (8 KiB)")));
+
+        let st =
+            State { screen: Some(Measure::NotMeasured("the sample stalled after its headers".into())), ..answered() };
+        assert_eq!(verdict(&st).0, Outcome::Slow("answered in 40 ms; the sample stalled after its headers".into()));
+
+        let st = State { late: true, ..answered() };
+        assert_eq!(verdict(&st).0, Outcome::Slow("answered in 40 ms, after the cut-off; not measured further".into()));
+
+        // Stopped in the middle: what it answered is said; nothing answered is a failure.
+        let st = State { end: None, ..answered() };
+        assert_eq!(verdict(&st).0, Outcome::Slow("answered simple page in 40 ms; not measured further".into()));
+        let st = State { started: Some(Instant::now()), ..State::default() };
+        assert!(matches!(verdict(&st).0, Outcome::Failed(why) if why.starts_with("no answer within ")));
+        let st = State::default();
+        assert!(matches!(verdict(&st).0, Outcome::Failed(why) if why.starts_with("not probed within 2.0 s")));
+        let long_ago = Instant::now().checked_sub(Duration::from_secs(2)).unwrap();
+        let st = State { started: Some(long_ago), reading: Some(("simple page".into(), long_ago)), ..State::default() };
+        assert!(
+            matches!(verdict(&st).0, Outcome::Failed(why) if why.contains("simple page did not arrive within") && why.ends_with("(stalled after its headers)"))
+        );
+    }
 }
