@@ -5,9 +5,12 @@ mod apt_real;
 mod args;
 mod catalog;
 mod completions;
+#[path = "../farm/mod.rs"]
+mod farm;
 mod fixtures;
 mod list;
 mod machine;
+mod site;
 mod support;
 mod targets;
 mod use_restore;
