@@ -582,3 +582,118 @@ fn site_remove_says_what_still_points_at_the_site() {
     assert_eq!(removed.code, 0, "{}", removed.stderr);
     assert!(removed.stderr.contains("the built-in site `tuna` is used again"), "{}", removed.stderr);
 }
+
+/// `util-linux` `script`, which runs a command on a pseudo-terminal, if installed.
+fn script() -> Option<std::path::PathBuf> {
+    ["/usr/bin/script", "/bin/script"].into_iter().map(std::path::PathBuf::from).find(|p| p.is_file())
+}
+
+#[test]
+fn the_region_is_asked_on_a_terminal() {
+    let Some(script) = script() else {
+        eprintln!("skipped: needs `script` (util-linux) for a terminal");
+        return;
+    };
+    let farm = Farm::start(&[lab()]);
+    let env = machine();
+    let base = farm.base("lab");
+    let line = format!("{} site add lab {base} --allow-http", env!("CARGO_BIN_EXE_mirror"));
+    let mut child = std::process::Command::new(script)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "dumb")
+        .env("HOME", env.home())
+        .env("MIRROR_ROOT", env.root())
+        .env("MIRROR_NO_PROGRESS", "1")
+        .env("MIRROR_TEST_NOW", NOW.to_string())
+        .env("NO_COLOR", "1")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Typed ahead: a wrong answer, then a right one.
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"China\rde\r").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("region of `lab` (a country code like CN or DE, or global): "), "{screen}");
+    assert!(screen.contains("error: `China` is not a region"), "asked again:\n{screen}");
+    assert!(screen.find("REPOSITORY") < screen.find("region of `lab`"), "asked after the table:\n{screen}");
+    assert!(env.read(&site_path("lab")).contains("\nregion = \"DE\"\n"));
+}
+
+#[test]
+fn under_sudo_the_site_file_belongs_to_the_invoking_user() {
+    use std::os::unix::fs::MetadataExt;
+    let farm = Farm::start(&[lab()]);
+    let env = machine();
+    let Some(mut sudo) = crate::machine::sudo_by_nobody(&env) else { return };
+    let out = env.run_with(
+        sudo.env("MIRROR_TEST_NOW", NOW.to_string()),
+        &["site", "add", "lab", &farm.base("lab"), "--allow-http", "--region", "CN"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for rel in [site_path("lab"), "home/.config/mirror/mirrors".into(), "home/.config/mirror".into()] {
+        let meta = std::fs::metadata(env.path().join(&rel)).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (65534, 65534), "{rel} belongs to nobody");
+    }
+    assert_eq!(std::fs::metadata(env.path().join(site_path("lab"))).unwrap().mode() & 0o777, 0o644);
+}
+
+#[test]
+fn hostile_servers_get_a_clear_error_and_nothing_is_written() {
+    let farm = Farm::start(&[
+        Spec::new("hang").mode(Mode::Hang),
+        Spec::new("garbage").mode(Mode::Garbage),
+        Spec::new("loop").mode(Mode::RedirectLoop),
+        Spec::new("refusing").mode(Mode::Status(403)),
+        Spec::new("broken").mode(Mode::Status(500)),
+    ]);
+    let env = machine();
+    let before = env.tree();
+    for (id, error, row_why) in [
+        ("hang", "could not reach `{base}`: no answer within", None),
+        ("garbage", "could not reach `{base}`: garbled answer", None),
+        ("loop", "found nothing at `{base}`", Some("redirect loop")),
+        ("refusing", "found nothing at `{base}`", Some("access refused: 403")),
+        ("broken", "found nothing at `{base}`", Some("HTTP 500 for InRelease")),
+    ] {
+        let base = farm.base(id);
+        let started = std::time::Instant::now();
+        let out = mirror(&env, &["site", "add", id, &base, "--allow-http", "--region", "CN", "--timeout", "1s"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "{id}: bounded by --timeout");
+        assert_eq!(out.code, 1, "{id}: {}", out.stderr);
+        let error = error.replace("{base}", &base);
+        assert!(out.stderr.contains(&format!("error: {error}")), "{id}: {}", out.stderr);
+        assert!(out.stderr.contains("nothing was written"), "{id}: {}", out.stderr);
+        if let Some(why) = row_why {
+            assert!(row(&out.stdout, "debian").contains(why), "{id}: {}", out.stdout);
+        }
+        assert_eq!(env.tree(), before, "{id}: nothing may be written");
+    }
+}
+
+#[test]
+fn an_endless_status_feed_is_cut_at_its_budget_and_the_rest_is_found() {
+    let farm = Farm::start(&[Spec::new("campus").feed(Feed::Endless)]);
+    let env = machine();
+    let out =
+        mirror(&env, &["site", "add", "campus", &farm.base("campus"), "--allow-http", "--region", "CN", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    let feed = doc["results"].as_array().unwrap().iter().find(|r| r["key"] == "status.tunasync").unwrap();
+    assert_eq!(feed["verdict"], "not_found", "{feed}");
+    let tried = feed["tried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["url"].as_str().unwrap().ends_with("/static/tunasync.json"))
+        .unwrap();
+    assert!(tried["reason"].as_str().unwrap().contains("larger than the 1 MiB budget"), "{tried}");
+    assert!(farm.site_bytes("campus") < 3 << 20, "read no more than its budget: {}", farm.site_bytes("campus"));
+    assert!(env.read(&site_path("campus")).contains("debian = \"{base}/debian\""));
+}
