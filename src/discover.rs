@@ -534,7 +534,12 @@ fn candidate_urls(layout: &Layout, site: &SiteUrl, feeds: &[FeedRead]) -> Vec<St
     urls
 }
 
-/// The URLs the feeds give `layout`'s repository (the registry's host root, for Docker Hub).
+/// Most candidate URLs the feeds may add for one repository: a feed naming a thousand
+/// places for `pypi` does not make a thousand probes.
+pub const MAX_FEED_URLS: usize = 4;
+
+/// The URLs the feeds give `layout`'s repository (the registry's host root, for Docker Hub),
+/// at most [`MAX_FEED_URLS`].
 fn feed_urls(layout: &Layout, site: &SiteUrl, feeds: &[FeedRead]) -> Vec<String> {
     let mut urls = Vec::new();
     for feed in feeds {
@@ -552,7 +557,7 @@ fn feed_urls(layout: &Layout, site: &SiteUrl, feeds: &[FeedRead]) -> Vec<String>
                     .collect()
             };
             for u in found {
-                if !urls.contains(&u) {
+                if !urls.contains(&u) && urls.len() < MAX_FEED_URLS {
                     urls.push(u);
                 }
             }
@@ -1053,6 +1058,17 @@ mod tests {
         );
         assert_eq!(urls(Repo::Ubuntu), ["https://m.example/ubuntu"]);
         assert!(round.iter().all(|c| c.channel.is_none()), "channels come after the anaconda root");
+
+        // A feed naming a thousand places for one repository adds only a few candidates.
+        let many = FeedRead {
+            url: s.join("mirrorz.json"),
+            format: FeedFormat::Mirrorz,
+            entries: (0..1000).map(|i| ("crates.io-index".to_owned(), Some(s.join(&format!("c{i}"))))).collect(),
+            name: None,
+        };
+        assert_eq!(feed_urls(layout(Repo::Crates), &s, &[many]).len(), MAX_FEED_URLS);
+        assert_eq!(feed_url(&s, "/../../etc"), None);
+        assert_eq!(feed_url(&s, "/deb ian"), None);
     }
 
     fn result(status: Status, reason: &str) -> ProbeResult {

@@ -103,13 +103,10 @@ fn add(app: &App, args: &SiteAddArgs) -> Result<ExitStatus> {
         }
         let left_out = found.findings.iter().any(|f| f.verdict == Verdict::LeftOut);
         let hint = if left_out {
-            "what answered is served over plain http: add `--allow-http` if the network is trusted".to_owned()
+            "what answered is served over plain http: add `--allow-http` if the network is trusted"
         } else {
-            format!(
-                "give the site's root, the folder that holds `debian/`, `pypi/`, …; `-v` shows every request; \
-                     a mirror with other paths can be written by hand ({})",
-                "see `mirrors/README.md`"
-            )
+            "give the site's root, the folder that holds `debian/`, `pypi/`, …; `-v` shows every request; \
+             a mirror on paths of its own can be described by hand (see `mirrors/README.md`)"
         };
         return Err(Problem::failed(format!(
             "found nothing at `{}` that a package manager could use; nothing was written",
@@ -140,7 +137,8 @@ fn add(app: &App, args: &SiteAddArgs) -> Result<ExitStatus> {
         } else {
             app.out.data(&text)?;
         }
-        app.out.talk(&format!("dry run: `{}` was not written", path.display()));
+        let replaces = if exists { " (it exists: `--force` replaces it)" } else { "" };
+        app.out.talk(&format!("dry run: `{}` was not written{replaces}", path.display()));
         return Ok(ExitStatus::Success);
     }
     let new = NewFile { owner: app.ctx.sudo_user.as_ref(), mode: Some(0o644), exact: false, root: Some(&app.ctx.root) };

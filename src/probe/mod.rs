@@ -314,16 +314,7 @@ pub fn check_all(
     // No cut-off (both answers are wanted) and no screen: the one configured URL per target
     // is sampled in the finals.
     let opts = Options { cutoff: false, screen: false, finalists: 1, ..opts.clone() };
-    let failed = |url: &str, why: String| ProbeResult {
-        site: CONFIGURED.into(),
-        url: url.to_owned(),
-        status: Status::Failed,
-        latency_ms: None,
-        throughput_bps: None,
-        lag_seconds: None,
-        reason: why,
-        details: Vec::new(),
-    };
+    let failed = |url: &str, why: String| failed_row(CONFIGURED, url, why);
     match run(ctx, groups, &opts, &|_| {}) {
         Ok((ranked, _)) => ranked
             .into_iter()
@@ -345,16 +336,7 @@ pub fn discover(ctx: &Context, plans: &[Plan], opts: &Options, progress: &dyn Fn
         .map(|p| vec![Entry { site: p.repo.key().to_owned(), plan: p.clone(), feeds: Vec::new(), sampled: false }])
         .collect();
     let opts = Options { cutoff: false, screen: false, ..opts.clone() };
-    let failed = |p: &Plan, why: String| ProbeResult {
-        site: p.repo.key().to_owned(),
-        url: p.url.clone(),
-        status: Status::Failed,
-        latency_ms: None,
-        throughput_bps: None,
-        lag_seconds: None,
-        reason: why,
-        details: Vec::new(),
-    };
+    let failed = |p: &Plan, why: String| failed_row(p.repo.key(), &p.url, why);
     match run(ctx, groups, &opts, progress) {
         Ok((ranked, _)) => ranked
             .into_iter()
@@ -442,6 +424,20 @@ pub fn fetch(ctx: &Context, urls: &[String], opts: &Options) -> Vec<Fetched> {
             Fetched { url: url.clone(), body, answered }
         })
         .collect()
+}
+
+/// A `failed` row for a probe that could not be run.
+fn failed_row(site: &str, url: &str, why: String) -> ProbeResult {
+    ProbeResult {
+        site: site.to_owned(),
+        url: url.to_owned(),
+        status: Status::Failed,
+        latency_ms: None,
+        throughput_bps: None,
+        lag_seconds: None,
+        reason: why,
+        details: Vec::new(),
+    }
 }
 
 /// The first `ok` row, else the first `slow` one.

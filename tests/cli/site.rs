@@ -96,10 +96,13 @@ fn a_mirror_serving_some_repositories_gets_a_file_of_exactly_those() {
     assert!(run.stderr.contains("warning: `--allow-http`: pip, uv, conda, cargo and docker will fetch from `lab` over plain http and trust whatever it returns"), "{}", run.stderr);
     assert!(run.stderr.contains("next: `mirror bench --site lab`, `mirror use lab`"), "{}", run.stderr);
 
-    let text = std::fs::read_to_string(&path).unwrap().replace(&base, "http://[FARM]");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(&base, "http://[FARM]")
+        .replace(concat!("mirror ", env!("CARGO_PKG_VERSION"), " probed"), "mirror [VERSION] probed");
     let expected = "\
 # `lab`: written by `mirror site add lab http://[FARM]/ --allow-http --region CN` on 2026-08-08.
-# mirror 0.1.0 probed http://[FARM] (up to 58 requests: each repository's usual paths, with the requests
+# mirror [VERSION] probed http://[FARM] (up to 58 requests: each repository's usual paths, with the requests
 # its package manager makes, and the site's status feeds). What it found:
 #   debian           {base}/debian: dists/stable/InRelease, project/trace/master, dists/stable-updates/InRelease
 #   debian-security  not found
