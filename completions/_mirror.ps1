@@ -35,7 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -65,7 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -86,7 +86,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -110,7 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -131,7 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -154,7 +154,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -174,7 +174,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Probe a mirror for every repository layout and write NAME''s site file')
@@ -201,7 +201,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -221,7 +221,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -241,7 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -280,7 +280,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars (also `MIRROR_NO_PROGRESS`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to the confirmation; required to change files without a terminal')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -32,7 +32,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -61,7 +61,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -81,7 +81,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -104,7 +104,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -124,7 +124,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -146,7 +146,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -165,7 +165,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand add 'Probe a mirror for every repository layout and write NAME''s site file'
@@ -191,7 +191,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -210,7 +210,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -229,7 +229,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -262,7 +262,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (for `site add` and `site remove`: print the site file, write nothing)'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -66,8 +66,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub yes: bool,
 
-    /// For `use` and `restore`: print a unified diff per file, write and journal nothing (for
-    /// `site add` and `site remove`: print the site file, write nothing)
+    /// For `use` and `restore`: print a unified diff per file, write and journal nothing (`site
+    /// add`: print the site file; `site remove`: say what it would remove)
     #[arg(long, global = true)]
     pub dry_run: bool,
 

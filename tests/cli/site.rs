@@ -377,6 +377,23 @@ fn a_site_answering_an_html_page_everywhere_has_nothing_and_nothing_is_written()
         );
     }
     assert_eq!(env.tree(), before, "nothing may be written");
+
+    // `-v` shows every request and what it got.
+    let verbose =
+        mirror(&env, &["site", "add", "portal", &farm.base("portal"), "--allow-http", "--region", "CN", "-v"]);
+    let base = farm.base("portal");
+    assert!(
+        verbose
+            .stderr
+            .contains(&format!("debian {base}/debian: failed (wrong content: an HTML page instead of InRelease)")),
+        "{}",
+        verbose.stderr
+    );
+    assert!(
+        verbose.stderr.contains(&format!("  GET {base}/debian/dists/stable/InRelease → 206 in ")),
+        "{}",
+        verbose.stderr
+    );
 }
 
 #[test]
