@@ -17,7 +17,8 @@ use crate::discover::{self, Discovery, FileInput, Finding, SiteUrl, Verdict};
 use crate::error::{ExitStatus, Problem};
 use crate::fsx::{self, NewFile};
 use crate::output::table;
-use crate::probe::{Event, Options};
+use crate::probe::rank::human_ms;
+use crate::probe::{Event, Options, Status};
 use crate::targets::TargetKind;
 
 pub fn run(app: &App, args: &SiteArgs) -> Result<ExitStatus> {
@@ -85,6 +86,13 @@ fn add(app: &App, args: &SiteAddArgs) -> Result<ExitStatus> {
     bar.finish_and_clear();
     let found = found?;
     show_details(app, &found);
+    if found.findings.iter().flat_map(|f| &f.tried).any(|t| t.status == Status::Slow) {
+        app.out.warn(&format!(
+            "some probes had no full answer within `--timeout` ({}): what they would have found is not counted; \
+             run again with a larger `--timeout`",
+            human_ms(app.args.timeout)
+        ));
+    }
 
     let mut report = AddReport {
         site: name,

@@ -717,3 +717,18 @@ fn an_endless_status_feed_is_cut_at_its_budget_and_the_rest_is_found() {
     assert!(farm.site_bytes("campus") < 3 << 20, "read no more than its budget: {}", farm.site_bytes("campus"));
     assert!(env.read(&site_path("campus")).contains("debian = \"{base}/debian\""));
 }
+
+#[test]
+fn probes_cut_short_by_the_timeout_are_said_to_be() {
+    let farm = Farm::start(&[Spec::new("far").ttfb(400)]);
+    let env = machine();
+    let out =
+        mirror(&env, &["site", "add", "far", &farm.base("far"), "--allow-http", "--region", "CN", "--timeout", "1s"]);
+    assert!(
+        out.stderr.contains("warning: some probes had no full answer within `--timeout` (1.0 s)"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("run again with a larger `--timeout`"), "{}", out.stderr);
+    assert!(out.stdout.contains("no full answer within the time"), "{}", out.stdout);
+}
