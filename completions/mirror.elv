@@ -32,7 +32,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -42,6 +42,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand use 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)'
             cand status 'Show what each package manager points at now (`--check`: probe it)'
             cand restore 'Undo the last `mirror use` (or the journal entry `--id`)'
+            cand site 'Your own sites: find out what a mirror serves and write its site file'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -60,7 +61,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -80,7 +81,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -103,7 +104,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -123,7 +124,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -145,9 +146,106 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mirror;site'= {
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand add 'Probe a mirror for every repository layout and write NAME''s site file'
+            cand list 'List your own site files and what each serves'
+            cand remove 'Remove one of your own site files'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mirror;site;add'= {
+            cand --region 'Where the site is: an ISO 3166 country code (`CN`, `DE`) or `global`; asked on a terminal when not given'
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --allow-http 'Let pip, uv, conda, cargo and docker use the site over plain `http://`'
+            cand --force 'Replace an existing site file of that name (or a built-in site of that id)'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mirror;site;list'= {
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mirror;site;remove'= {
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mirror;site;help'= {
+            cand add 'Probe a mirror for every repository layout and write NAME''s site file'
+            cand list 'List your own site files and what each serves'
+            cand remove 'Remove one of your own site files'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mirror;site;help;add'= {
+        }
+        &'mirror;site;help;list'= {
+        }
+        &'mirror;site;help;remove'= {
+        }
+        &'mirror;site;help;help'= {
         }
         &'mirror;completions'= {
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
@@ -164,7 +262,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing'
+            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -174,6 +272,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand use 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)'
             cand status 'Show what each package manager points at now (`--check`: probe it)'
             cand restore 'Undo the last `mirror use` (or the journal entry `--id`)'
+            cand site 'Your own sites: find out what a mirror serves and write its site file'
             cand completions 'Print the completion script for a shell'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -186,6 +285,17 @@ set edit:completion:arg-completer[mirror] = {|@words|
         &'mirror;help;status'= {
         }
         &'mirror;help;restore'= {
+        }
+        &'mirror;help;site'= {
+            cand add 'Probe a mirror for every repository layout and write NAME''s site file'
+            cand list 'List your own site files and what each serves'
+            cand remove 'Remove one of your own site files'
+        }
+        &'mirror;help;site;add'= {
+        }
+        &'mirror;help;site;list'= {
+        }
+        &'mirror;help;site;remove'= {
         }
         &'mirror;help;completions'= {
         }

@@ -96,7 +96,11 @@ impl fmt::Display for Repo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     Builtin,
+    /// A file given with `--catalog`.
     File(PathBuf),
+    /// A file of the user's own, in `$XDG_CONFIG_HOME/mirror/mirrors/` (`mirror site add`
+    /// writes them there).
+    User(PathBuf),
 }
 
 /// Conda details of a site.
@@ -154,6 +158,11 @@ impl Site {
         self.lacks.iter().map(|(r, why)| (*r, why.as_str()))
     }
 
+    /// Whether the site comes from a file of the user's own (see [`Origin::User`]).
+    pub fn is_user(&self) -> bool {
+        matches!(self.origin, Origin::User(_))
+    }
+
     /// Whether this is the official upstream pseudo-site.
     pub fn is_upstream(&self) -> bool {
         self.id == UPSTREAM
@@ -183,7 +192,7 @@ impl Catalog {
         let mut catalog = Self::builtin()?;
         let user_dir = ctx.user_catalog_dir();
         if user_dir.is_dir() {
-            for site in read_dir_sites(&user_dir)? {
+            for site in read_dir_sites(&user_dir, Origin::User)? {
                 catalog.sites.insert(site.id.clone(), site);
             }
         }
@@ -209,10 +218,11 @@ impl Catalog {
             )
         })?;
         let mut catalog = Self::default();
-        let sites = if meta.is_dir() { read_dir_sites(path)? } else { vec![read_site(path)?] };
+        let sites =
+            if meta.is_dir() { read_dir_sites(path, Origin::File)? } else { vec![read_site(path, Origin::File)?] };
         for site in sites {
             let file = match &site.origin {
-                Origin::File(f) => f.clone(),
+                Origin::File(f) | Origin::User(f) => f.clone(),
                 Origin::Builtin => path.to_path_buf(),
             };
             catalog.insert_new(site, &file)?;
@@ -311,7 +321,12 @@ pub fn third_party_warning(site: &Site, docker: bool) -> (String, String) {
     }
 }
 
-fn read_dir_sites(dir: &Path) -> Result<Vec<Site>> {
+fn read_dir_sites(dir: &Path, origin: fn(PathBuf) -> Origin) -> Result<Vec<Site>> {
+    site_files(dir)?.iter().map(|f| read_site(f, origin)).collect()
+}
+
+/// The site files (`*.toml`) in a catalog folder, sorted.
+pub fn site_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("could not read catalog folder `{}`", dir.display()))?;
     let mut files: Vec<PathBuf> = Vec::new();
@@ -322,15 +337,16 @@ fn read_dir_sites(dir: &Path) -> Result<Vec<Site>> {
         }
     }
     files.sort();
-    files.iter().map(|f| read_site(f)).collect()
+    Ok(files)
 }
 
-fn read_site(path: &Path) -> Result<Site> {
+/// Reads and validates the site file at `path`.
+pub fn read_site(path: &Path, origin: fn(PathBuf) -> Origin) -> Result<Site> {
     let bytes = std::fs::read(path).map_err(|e| {
         anyhow::Error::new(e).context(Problem::bad(format!("could not read site file `{}`", path.display())))
     })?;
     let text = String::from_utf8(bytes).map_err(|_| invalid(path, None, "the file is not UTF-8 text"))?;
-    parse_site(path, &text, Origin::File(path.to_path_buf()))
+    parse_site(path, &text, origin(path.to_path_buf()))
 }
 
 #[derive(Debug, Deserialize)]

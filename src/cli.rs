@@ -15,6 +15,7 @@ Examples:
   mirror use best --yes            the best site per package manager, no questions
   mirror status --check            what each package manager uses now, and is it healthy
   mirror restore                   undo the last `mirror use`
+  mirror site add lab URL          find out what a mirror of your own serves, and add it
 
 Environment:
   MIRROR_ROOT         same as --root
@@ -66,7 +67,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub yes: bool,
 
-    /// For `use` and `restore`: print a unified diff per file, write and journal nothing
+    /// For `use` and `restore`: print a unified diff per file, write and journal nothing (`site
+    /// add`: print the site file; `site remove`: say what it would remove)
     #[arg(long, global = true)]
     pub dry_run: bool,
 
@@ -140,6 +142,16 @@ pub enum Command {
         after_help = "Examples:\n  mirror restore\n  mirror restore --list\n  mirror restore --id 20261123T101500-1234 --force"
     )]
     Restore(RestoreArgs),
+
+    /// Your own sites: find out what a mirror serves and write its site file
+    ///
+    /// Site files of your own live in `$XDG_CONFIG_HOME/mirror/mirrors/` (usually
+    /// `~/.config/mirror/mirrors/`) and join the built-in catalog: `mirror use NAME`,
+    /// `mirror bench --site NAME` and `mirror status` know them at once.
+    #[command(
+        after_help = "Examples:\n  mirror site add lab https://mirror.lab.example/ --region DE\n  mirror site list\n  mirror site remove lab"
+    )]
+    Site(SiteArgs),
 
     /// Print the completion script for a shell
     #[command(
@@ -221,6 +233,69 @@ pub struct RestoreArgs {
     /// Restore files even if they were edited after the `use`
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SiteArgs {
+    #[command(subcommand)]
+    pub command: SiteCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SiteCommand {
+    /// Probe a mirror for every repository layout and write NAME's site file
+    ///
+    /// Tries the usual paths of each repository below URL (`/debian`, `/ubuntu-ports`,
+    /// `/archlinux`, `/pypi/web/simple`, `/anaconda`, `/crates.io-index`, a registry at the
+    /// host's `/v2/`, …) with the requests each package manager makes, and reads the site's
+    /// own `mirrorz.json` or `tunasync.json` to find more and to set its status feed. Prints
+    /// what was found, what was not and why, then writes only what answered correctly to
+    /// `$XDG_CONFIG_HOME/mirror/mirrors/NAME.toml`. Each round of probes takes at most
+    /// `--timeout`.
+    #[command(
+        after_help = "Examples:\n  mirror site add lab https://mirror.lab.example/ --region DE\n  mirror site add campus http://10.10.0.5/ --allow-http --region CN\n  mirror site add lab https://mirror.lab.example/ --dry-run --region DE\n  mirror site add lab https://mirror.lab.example/ --force --region DE --json"
+    )]
+    Add(SiteAddArgs),
+
+    /// List your own site files and what each serves
+    #[command(after_help = "Examples:\n  mirror site list\n  mirror site list --json")]
+    List,
+
+    /// Remove one of your own site files
+    #[command(after_help = "Examples:\n  mirror site remove lab\n  mirror site remove lab --dry-run")]
+    Remove(SiteRemoveArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SiteAddArgs {
+    /// The site's id: lowercase letters, digits and `-` (`mirror use NAME`)
+    pub name: String,
+
+    /// The site's root URL, the folder that holds `debian/`, `pypi/`, … (`https://mirror.lab.example/`)
+    pub url: String,
+
+    /// Let pip, uv, conda, cargo and docker use the site over plain `http://`
+    ///
+    /// They trust whatever an index returns (apt and pacman check signatures, so their
+    /// repositories may always be http): anyone on the network path could change what gets
+    /// installed. Use it only for a mirror on a network you trust.
+    #[arg(long)]
+    pub allow_http: bool,
+
+    /// Where the site is: an ISO 3166 country code (`CN`, `DE`) or `global`; asked on a
+    /// terminal when not given
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
+
+    /// Replace an existing site file of that name (or a built-in site of that id)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SiteRemoveArgs {
+    /// The id of one of your own sites (`mirror site list`)
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Args)]

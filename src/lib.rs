@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod context;
+pub mod discover;
 pub mod error;
 pub mod fsx;
 pub mod journal;

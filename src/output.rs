@@ -139,6 +139,19 @@ impl Printer {
         Ok(answer)
     }
 
+    /// Asks for a line of text on a terminal; `check` turns an answer into the value or says
+    /// why it is not one (the question is asked again).
+    pub fn ask(&self, question: &str, check: impl Fn(&str) -> Result<String, String>) -> Result<String> {
+        if !self.interactive {
+            return Err(no_terminal());
+        }
+        let answer: String = dialoguer::Input::new()
+            .with_prompt(question)
+            .validate_with(|text: &String| check(text).map(|_| ()))
+            .interact_text()?;
+        check(&answer).map_err(|why| Problem::bad(why).into())
+    }
+
     /// Lets the user pick one of `items` on a terminal, starting at `default`.
     pub fn pick(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
         Ok(dialoguer::Select::new().with_prompt(prompt).items(items).default(default).interact()?)

@@ -15,6 +15,7 @@ mod best;
 pub mod completions;
 mod list;
 mod restore;
+mod site;
 mod status;
 mod use_site;
 
@@ -67,6 +68,7 @@ pub fn dispatch(app: &App, command: &Command) -> Result<ExitStatus> {
         Command::Use(args) => use_site::run(app, args),
         Command::Status(args) => status::run(app, args),
         Command::Restore(args) => restore::run(app, args),
+        Command::Site(args) => site::run(app, args),
         Command::Completions(args) => completions::run(app, args),
     }
 }

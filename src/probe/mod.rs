@@ -14,6 +14,13 @@
 //!     slashes are accepted), all in one run. `reference` (pass the catalog's `upstream`) is
 //!     probed beside each as the freshness baseline; throughput is sampled for the
 //!     configured URLs only. No cut-off: a slow but healthy mirror is never called failed.
+//! probe::discover(ctx, &[Plan], &Options, progress) -> Vec<ProbeResult>
+//!     Judges candidate repository URLs (`mirror site add`), one result per plan, in order:
+//!     every plan on its own answers (no ranking against others, no cut-off, no throughput
+//!     sample), with the same rules for judging each answer as `bench`.
+//! probe::fetch(ctx, &[url], &Options) -> Vec<Fetched>
+//!     Reads small documents (status feeds) whole, concurrently, up to [`FEED_BUDGET`] each,
+//!     all within `--timeout`; says for each whether the server answered at all.
 //! probe::save(ctx, host, &Options, &Report) -> Result<()>
 //!     Merges a report into the cache `ctx.bench_cache()` with the time `ctx.now`.
 //! probe::load_recent(ctx, catalog, host, &Options, max_age) -> Option<Report>
@@ -307,16 +314,7 @@ pub fn check_all(
     // No cut-off (both answers are wanted) and no screen: the one configured URL per target
     // is sampled in the finals.
     let opts = Options { cutoff: false, screen: false, finalists: 1, ..opts.clone() };
-    let failed = |url: &str, why: String| ProbeResult {
-        site: CONFIGURED.into(),
-        url: url.to_owned(),
-        status: Status::Failed,
-        latency_ms: None,
-        throughput_bps: None,
-        lag_seconds: None,
-        reason: why,
-        details: Vec::new(),
-    };
+    let failed = |url: &str, why: String| failed_row(CONFIGURED, url, why);
     match run(ctx, groups, &opts, &|_| {}) {
         Ok((ranked, _)) => ranked
             .into_iter()
@@ -326,6 +324,119 @@ pub fn check_all(
             })
             .collect(),
         Err(e) => plans.iter().map(|p| failed(&p.url, format!("could not probe: {e}"))).collect(),
+    }
+}
+
+/// Judges each plan on its own answers (see the module docs): one result per plan, in order.
+/// A result is `ok` when every request was answered as the package manager expects, `slow`
+/// when the run's deadline came first, else `throttled` or `failed` with the reason.
+pub fn discover(ctx: &Context, plans: &[Plan], opts: &Options, progress: &dyn Fn(Event)) -> Vec<ProbeResult> {
+    let groups: Vec<Vec<Entry>> = plans
+        .iter()
+        .map(|p| vec![Entry { site: p.repo.key().to_owned(), plan: p.clone(), feeds: Vec::new(), sampled: false }])
+        .collect();
+    let opts = Options { cutoff: false, screen: false, ..opts.clone() };
+    let failed = |p: &Plan, why: String| failed_row(p.repo.key(), &p.url, why);
+    match run(ctx, groups, &opts, progress) {
+        Ok((ranked, _)) => ranked
+            .into_iter()
+            .zip(plans)
+            .map(|(rows, p)| rows.into_iter().next().unwrap_or_else(|| failed(p, "not probed".into())))
+            .collect(),
+        Err(e) => plans.iter().map(|p| failed(p, format!("could not probe: {e}"))).collect(),
+    }
+}
+
+/// What reading one small document gave ([`fetch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub url: String,
+    /// The text, or why there is none (`HTTP 404`, `connection refused`, …).
+    pub body: Result<String, String>,
+    /// Whether an HTTP server answered at all (with any status): false after a connection
+    /// error, a DNS failure or no answer in time.
+    pub answered: bool,
+}
+
+/// Reads small documents whole (see the module docs), each bounded by [`FEED_BUDGET`].
+pub fn fetch(ctx: &Context, urls: &[String], opts: &Options) -> Vec<Fetched> {
+    use net::{Broken, FetchError};
+    let mut opts = opts.clone();
+    opts.resolver = opts.resolver.or(ctx.test_resolver);
+    let all_failed = |why: String| -> Vec<Fetched> {
+        urls.iter().map(|u| Fetched { url: u.clone(), body: Err(why.clone()), answered: false }).collect()
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return all_failed(format!("could not fetch: {e}")),
+    };
+    let got = runtime.block_on(async {
+        let resolver = dns::Resolver::new(opts.resolver, dns_timeout(opts.timeout));
+        let net = std::sync::Arc::new(net::Net::new(&opts, resolver)?);
+        let hard = tokio::time::Instant::now() + opts.timeout;
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, url) in urls.iter().enumerate() {
+            let (net, url, limit) = (net.clone(), url.clone(), opts.timeout);
+            tasks.spawn(async move {
+                let mut sent = net.send(&net::Req::get(&url), limit, hard, false).await.map_err(|e| (i, e))?;
+                let body =
+                    net.read_body(&mut sent, "the document", FEED_BUDGET, true, hard).await.map_err(|e| (i, e))?;
+                Ok::<_, (usize, FetchError)>((i, body))
+            });
+        }
+        let mut out: Vec<Option<Result<Vec<u8>, FetchError>>> = vec![None; urls.len()];
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(Ok((i, body))) => out[i] = Some(Ok(body)),
+                Ok(Err((i, e))) => out[i] = Some(Err(e)),
+                Err(_) => {}
+            }
+        }
+        Ok::<_, anyhow::Error>(out)
+    });
+    runtime.shutdown_background();
+    let got = match got {
+        Ok(got) => got,
+        Err(e) => return all_failed(format!("could not fetch: {e}")),
+    };
+    urls.iter()
+        .zip(got)
+        .map(|(url, got)| {
+            let (body, answered) = match got {
+                Some(Ok(bytes)) => {
+                    (String::from_utf8(bytes).map_err(|_| "the answer is not UTF-8 text".to_owned()), true)
+                }
+                Some(Err(e)) => {
+                    let answered = matches!(
+                        e,
+                        FetchError::Status(_)
+                            | FetchError::Throttled(_)
+                            | FetchError::Content(_)
+                            | FetchError::Stalled { .. }
+                            | FetchError::Broken(
+                                Broken::RedirectLoop | Broken::TooManyRedirects | Broken::BadRedirect(_)
+                            )
+                    );
+                    (Err(e.to_string()), answered)
+                }
+                None => (Err("the fetch stopped on an internal error".to_owned()), false),
+            };
+            Fetched { url: url.clone(), body, answered }
+        })
+        .collect()
+}
+
+/// A `failed` row for a probe that could not be run.
+fn failed_row(site: &str, url: &str, why: String) -> ProbeResult {
+    ProbeResult {
+        site: site.to_owned(),
+        url: url.to_owned(),
+        status: Status::Failed,
+        latency_ms: None,
+        throughput_bps: None,
+        lag_seconds: None,
+        reason: why,
+        details: Vec::new(),
     }
 }
 

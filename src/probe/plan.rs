@@ -197,7 +197,8 @@ impl Step {
         }
     }
 
-    fn ranged(what: &str, url: String, range: Range, check: Check) -> Self {
+    /// A GET of the first or last bytes of `url` (the file may be longer).
+    pub fn ranged(what: &str, url: String, range: Range, check: Check) -> Self {
         Self { range: Some(range), limit: range.bytes(), whole: false, ..Self::get(what, url, check) }
     }
 
@@ -299,7 +300,16 @@ fn default_conda(pkgs: bool) -> Conda {
     Conda { channels: vec!["conda-forge".into()], pkgs, cloud: None }
 }
 
-fn plan_for_url(target: TargetKind, host: &Host, repo: Repo, url: &str, conda: &Conda, cloud: Option<String>) -> Plan {
+/// The probe of repository `repo` at `url` for `target` on `host` (`conda` and `cloud` as a
+/// site file gives them).
+pub fn plan_for_url(
+    target: TargetKind,
+    host: &Host,
+    repo: Repo,
+    url: &str,
+    conda: &Conda,
+    cloud: Option<String>,
+) -> Plan {
     let url = url.trim_end_matches('/').to_owned();
     let family = Family::of(target);
     let (steps, sample, kinds) = match repo {

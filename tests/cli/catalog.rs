@@ -418,10 +418,7 @@ fn docker_hub_mirrors_other_than_upstream_are_third_party() {
 // Third-party mirrors: `use best` considers them only when the user opts in, by flag or by
 // `config.toml`; `use <one of them>` warns once what trusting it means.
 
-#[path = "../farm/mod.rs"]
-mod farm;
-
-use farm::{Farm, Mode, Spec};
+use crate::farm::{Farm, Mode, Spec};
 
 /// A stock `/etc/docker/daemon.json` (tests/fixtures/docker/two-spaces.json).
 const DAEMON_JSON: &str = include_str!("../fixtures/docker/two-spaces.json");

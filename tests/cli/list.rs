@@ -53,7 +53,7 @@ fn json_lists_every_required_site_with_targets() {
     // The spec §6 shape, plus the third-party mark on every row.
     for site in sites {
         let keys: Vec<&str> = site.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["id", "name", "region", "targets", "third_party"], "{site}");
+        assert_eq!(keys, ["id", "name", "region", "targets", "third_party", "user"], "{site}");
         let id = site["id"].as_str().unwrap();
         assert_eq!(site["third_party"], THIRD_PARTY.contains(&id), "{id}");
     }

@@ -7,12 +7,15 @@ mod catalog;
 mod ci;
 mod completions;
 mod errors;
+#[path = "../farm/mod.rs"]
+mod farm;
 mod fixtures;
 mod list;
 mod machine;
 mod man;
 mod presentation;
 mod signals;
+mod site;
 mod support;
 mod targets;
 mod use_restore;

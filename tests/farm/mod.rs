@@ -86,6 +86,9 @@ pub enum Feed {
     Mirrorz { status: String },
     /// `/static/tunasync.json` that never ends (a JSON array opened and filled forever).
     Endless,
+    /// This text at this path (`/mirrorz.json`, say). Feeds are served whatever
+    /// [`Spec::only`] says.
+    Raw { path: String, body: String },
 }
 
 /// One site of the farm.
@@ -110,6 +113,12 @@ pub struct Spec {
     pub small_pages: bool,
     /// Simple pages that link no files at all (an index that only redirects).
     pub no_links: bool,
+    /// Serves only paths starting with one of these (`debian`, `anaconda/cloud/conda-forge`);
+    /// `None`: everything.
+    pub only: Option<Vec<String>>,
+    /// Serves a path starting with the first of a pair as if it started with the second
+    /// (`pypi/simple` as `pypi/web/simple`): the same content at another site's layout.
+    pub aliases: Vec<(String, String)>,
 }
 
 impl Spec {
@@ -126,7 +135,21 @@ impl Spec {
             files_on: None,
             small_pages: false,
             no_links: false,
+            only: None,
+            aliases: Vec::new(),
         }
+    }
+
+    /// Serves only the paths starting with these prefixes (see [`Spec::only`]).
+    pub fn only(mut self, prefixes: &[&str]) -> Self {
+        self.only = Some(prefixes.iter().map(|p| (*p).to_owned()).collect());
+        self
+    }
+
+    /// Serves `from…` as `to…` (see [`Spec::aliases`]).
+    pub fn alias(mut self, from: &str, to: &str) -> Self {
+        self.aliases.push((from.to_owned(), to.to_owned()));
+        self
     }
 
     pub fn bulk(mut self, bulk: Bulk) -> Self {
@@ -423,7 +446,7 @@ fn site_file(spec: &Spec, base: &str) -> String {
     let feed = match &spec.feed {
         Some(Feed::Tunasync { .. } | Feed::Endless) => "\n[status]\ntunasync = \"{base}/static/tunasync.json\"\n",
         Some(Feed::Mirrorz { .. }) => "\n[status]\nmirrorz = \"{base}/mirrorz.json\"\n",
-        None => "",
+        Some(Feed::Raw { .. }) | None => "",
     };
     format!(
         r#"# A farm site for the probe tests.
@@ -995,8 +1018,27 @@ fn registry(status: u16, ctype: &str, body: String, digest: &str) -> Response {
         .header("Docker-Content-Digest", digest)
 }
 
-/// The content of every probe path.
+/// The content of every probe path, as [`Spec::only`] and [`Spec::aliases`] have it.
 fn route(shared: &Shared, path: &str) -> Response {
+    let spec = &shared.spec;
+    if let Some(Feed::Raw { path: at, body }) = &spec.feed
+        && at == path
+    {
+        return Response::new(200, "application/json", Body::Bytes(body.clone().into_bytes()));
+    }
+    let rel = path.trim_start_matches('/');
+    let feed = spec.feed.is_some() && matches!(rel, "static/tunasync.json" | "mirrorz.json");
+    if !feed && spec.only.as_ref().is_some_and(|only| !only.iter().any(|p| rel.starts_with(p.as_str()))) {
+        return error_page(404);
+    }
+    match spec.aliases.iter().find_map(|(from, to)| Some(format!("/{to}{}", rel.strip_prefix(from.as_str())?))) {
+        Some(aliased) => content(shared, &aliased),
+        None => content(shared, path),
+    }
+}
+
+/// The content of every probe path.
+fn content(shared: &Shared, path: &str) -> Response {
     let spec = &shared.spec;
     let at = NOW - spec.lag;
     // Where this site's wheels and crates are served.
@@ -1004,8 +1046,8 @@ fn route(shared: &Shared, path: &str) -> Response {
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
         ["debian", "project", "trace", "master"] => Response::text(trace(at)),
-        [tree @ ("debian" | "ubuntu" | "ubuntu-ports"), "dists", suite, "InRelease"] => {
-            let origin = if *tree == "debian" { "Debian" } else { "Ubuntu" };
+        [tree @ ("debian" | "debian-security" | "ubuntu" | "ubuntu-ports"), "dists", suite, "InRelease"] => {
+            let origin = if tree.starts_with("debian") { "Debian" } else { "Ubuntu" };
             Response::text(inrelease(origin, suite, at)).modified(at)
         }
         ["debian" | "ubuntu" | "ubuntu-ports", "dists", _, _, _, "Packages.xz"] => Response::new(
@@ -1170,6 +1212,7 @@ fn crate_index(lag: u64, at: u64) -> Response {
 fn feed(spec: &Spec) -> Response {
     let body = match &spec.feed {
         Some(Feed::Endless) => return Response::new(200, "application/json", Body::Endless),
+        Some(Feed::Raw { .. }) | None => return error_page(404),
         Some(Feed::Tunasync { status, age }) => {
             let ts = age.map_or(0, |a| NOW - a);
             let jobs: Vec<String> = [
@@ -1204,7 +1247,6 @@ fn feed(spec: &Spec) -> Response {
                 mirrors.join(",")
             )
         }
-        None => return error_page(404),
     };
     Response::new(200, "application/json", Body::Bytes(body.into_bytes()))
 }
