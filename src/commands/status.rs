@@ -92,7 +92,10 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
 
 /// Targets whose built-in default (no setting at all) is the official server.
 fn defaults_to_upstream(target: TargetKind) -> bool {
-    matches!(target, TargetKind::Pip | TargetKind::Uv | TargetKind::Conda | TargetKind::Cargo | TargetKind::Docker)
+    matches!(
+        target,
+        TargetKind::Pip | TargetKind::Uv | TargetKind::Conda | TargetKind::Cargo | TargetKind::Docker | TargetKind::Dnf
+    )
 }
 
 /// URLs are the same site when they differ only in scheme, case of the host or a final `/`.

@@ -24,9 +24,11 @@ pub mod arch;
 pub mod cargo;
 pub mod common;
 pub mod conda;
+pub mod dnf;
 pub mod docker;
 pub mod pacman;
 pub mod pip;
+pub mod repofile;
 pub mod uv;
 
 /// A package manager `mirror` can configure.
@@ -40,10 +42,14 @@ pub enum TargetKind {
     Conda,
     Cargo,
     Docker,
+    /// dnf and yum (Fedora, CentOS Stream, Rocky Linux, AlmaLinux, openEuler).
+    #[value(alias = "yum")]
+    Dnf,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 7] = [Self::Apt, Self::Pacman, Self::Pip, Self::Uv, Self::Conda, Self::Cargo, Self::Docker];
+    pub const ALL: [Self; 8] =
+        [Self::Apt, Self::Pacman, Self::Pip, Self::Uv, Self::Conda, Self::Cargo, Self::Docker, Self::Dnf];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +60,7 @@ impl TargetKind {
             Self::Conda => "conda",
             Self::Cargo => "cargo",
             Self::Docker => "docker",
+            Self::Dnf => "dnf",
         }
     }
 
@@ -66,6 +73,7 @@ impl TargetKind {
             Self::Conda => &[Repo::Anaconda],
             Self::Cargo => &[Repo::Crates],
             Self::Docker => &[Repo::Dockerhub],
+            Self::Dnf => &[Repo::Fedora, Repo::CentosStream, Repo::Rocky, Repo::Almalinux, Repo::Openeuler],
         }
     }
 
@@ -84,6 +92,7 @@ impl TargetKind {
             Self::Conda => &conda::Conda,
             Self::Cargo => &cargo::Cargo,
             Self::Docker => &docker::Docker,
+            Self::Dnf => &dnf::Dnf,
         }
     }
 
@@ -95,6 +104,7 @@ impl TargetKind {
             Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
+            Self::Dnf => &[],
         }
     }
 
@@ -102,6 +112,7 @@ impl TargetKind {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
+            Self::Dnf => Scope::System,
         }
     }
 }
@@ -133,6 +144,8 @@ pub struct Host {
     pub codename: Option<String>,
     /// `VERSION_ID`.
     pub version_id: Option<String>,
+    /// `VERSION` (openEuler's names its folder: `22.03 (LTS-SP3)`).
+    pub version: Option<String>,
     /// Architecture in Debian spelling (`amd64`, `arm64`, …).
     pub arch: String,
     /// The root's architecture could not be read (no dpkg database, no `Architecture` in
@@ -196,6 +209,10 @@ impl Host {
                 }
                 "VERSION_ID" => {
                     self.version_id = Some(value);
+                    continue;
+                }
+                "VERSION" => {
+                    self.version = Some(value);
                     continue;
                 }
                 "VERSION_CODENAME" => &mut own,
