@@ -30,6 +30,7 @@ pub mod pacman;
 pub mod pip;
 pub mod repofile;
 pub mod uv;
+pub mod zypper;
 
 /// A package manager `mirror` can configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, Serialize, Deserialize)]
@@ -45,11 +46,13 @@ pub enum TargetKind {
     /// dnf and yum (Fedora, CentOS Stream, Rocky Linux, AlmaLinux, openEuler).
     #[value(alias = "yum")]
     Dnf,
+    /// zypper (openSUSE Leap and Tumbleweed).
+    Zypper,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 8] =
-        [Self::Apt, Self::Pacman, Self::Pip, Self::Uv, Self::Conda, Self::Cargo, Self::Docker, Self::Dnf];
+    pub const ALL: [Self; 9] =
+        [Self::Apt, Self::Pacman, Self::Pip, Self::Uv, Self::Conda, Self::Cargo, Self::Docker, Self::Dnf, Self::Zypper];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -61,6 +64,7 @@ impl TargetKind {
             Self::Cargo => "cargo",
             Self::Docker => "docker",
             Self::Dnf => "dnf",
+            Self::Zypper => "zypper",
         }
     }
 
@@ -74,6 +78,7 @@ impl TargetKind {
             Self::Cargo => &[Repo::Crates],
             Self::Docker => &[Repo::Dockerhub],
             Self::Dnf => &[Repo::Fedora, Repo::CentosStream, Repo::Rocky, Repo::Almalinux, Repo::Openeuler],
+            Self::Zypper => &[Repo::Opensuse],
         }
     }
 
@@ -93,6 +98,7 @@ impl TargetKind {
             Self::Cargo => &cargo::Cargo,
             Self::Docker => &docker::Docker,
             Self::Dnf => &dnf::Dnf,
+            Self::Zypper => &zypper::Zypper,
         }
     }
 
@@ -104,7 +110,7 @@ impl TargetKind {
             Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
-            Self::Dnf => &[],
+            Self::Dnf | Self::Zypper => &[],
         }
     }
 
@@ -112,7 +118,7 @@ impl TargetKind {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
-            Self::Dnf => Scope::System,
+            Self::Dnf | Self::Zypper => Scope::System,
         }
     }
 }
