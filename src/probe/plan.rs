@@ -82,6 +82,7 @@ impl Family {
             TargetKind::Cargo => Self::Cargo,
             TargetKind::Docker => Self::Docker,
             TargetKind::Dnf => Self::Dnf,
+            TargetKind::Apk => Self::Apk,
             TargetKind::Zypper => Self::Zypper,
         }
     }

@@ -19,6 +19,7 @@ use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
+pub mod apk;
 pub mod apt;
 pub mod arch;
 pub mod cargo;
@@ -46,13 +47,25 @@ pub enum TargetKind {
     /// dnf and yum (Fedora, CentOS Stream, Rocky Linux, AlmaLinux, openEuler).
     #[value(alias = "yum")]
     Dnf,
+    /// apk (Alpine Linux).
+    Apk,
     /// zypper (openSUSE Leap and Tumbleweed).
     Zypper,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 9] =
-        [Self::Apt, Self::Pacman, Self::Pip, Self::Uv, Self::Conda, Self::Cargo, Self::Docker, Self::Dnf, Self::Zypper];
+    pub const ALL: [Self; 10] = [
+        Self::Apt,
+        Self::Pacman,
+        Self::Pip,
+        Self::Uv,
+        Self::Conda,
+        Self::Cargo,
+        Self::Docker,
+        Self::Dnf,
+        Self::Apk,
+        Self::Zypper,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -64,6 +77,7 @@ impl TargetKind {
             Self::Cargo => "cargo",
             Self::Docker => "docker",
             Self::Dnf => "dnf",
+            Self::Apk => "apk",
             Self::Zypper => "zypper",
         }
     }
@@ -78,6 +92,7 @@ impl TargetKind {
             Self::Cargo => &[Repo::Crates],
             Self::Docker => &[Repo::Dockerhub],
             Self::Dnf => &[Repo::Fedora, Repo::CentosStream, Repo::Rocky, Repo::Almalinux, Repo::Openeuler],
+            Self::Apk => &[Repo::Alpine],
             Self::Zypper => &[Repo::Opensuse],
         }
     }
@@ -98,6 +113,7 @@ impl TargetKind {
             Self::Cargo => &cargo::Cargo,
             Self::Docker => &docker::Docker,
             Self::Dnf => &dnf::Dnf,
+            Self::Apk => &apk::Apk,
             Self::Zypper => &zypper::Zypper,
         }
     }
@@ -110,7 +126,7 @@ impl TargetKind {
             Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
-            Self::Dnf | Self::Zypper => &[],
+            Self::Dnf | Self::Apk | Self::Zypper => &[],
         }
     }
 
@@ -118,7 +134,7 @@ impl TargetKind {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
-            Self::Dnf | Self::Zypper => Scope::System,
+            Self::Dnf | Self::Apk | Self::Zypper => Scope::System,
         }
     }
 }
