@@ -29,6 +29,7 @@ pub mod dnf;
 pub mod docker;
 pub mod pacman;
 pub mod pip;
+pub mod podman;
 pub mod repofile;
 pub mod uv;
 pub mod zypper;
@@ -51,10 +52,12 @@ pub enum TargetKind {
     Apk,
     /// zypper (openSUSE Leap and Tumbleweed).
     Zypper,
+    /// podman, CRI-O and Buildah (`registries.conf`).
+    Podman,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Apt,
         Self::Pacman,
         Self::Pip,
@@ -65,6 +68,7 @@ impl TargetKind {
         Self::Dnf,
         Self::Apk,
         Self::Zypper,
+        Self::Podman,
     ];
 
     pub fn name(self) -> &'static str {
@@ -79,6 +83,7 @@ impl TargetKind {
             Self::Dnf => "dnf",
             Self::Apk => "apk",
             Self::Zypper => "zypper",
+            Self::Podman => "podman",
         }
     }
 
@@ -94,6 +99,7 @@ impl TargetKind {
             Self::Dnf => &[Repo::Fedora, Repo::CentosStream, Repo::Rocky, Repo::Almalinux, Repo::Openeuler],
             Self::Apk => &[Repo::Alpine],
             Self::Zypper => &[Repo::Opensuse],
+            Self::Podman => &[Repo::Dockerhub],
         }
     }
 
@@ -115,6 +121,7 @@ impl TargetKind {
             Self::Dnf => &dnf::Dnf,
             Self::Apk => &apk::Apk,
             Self::Zypper => &zypper::Zypper,
+            Self::Podman => &podman::Podman,
         }
     }
 
@@ -126,7 +133,7 @@ impl TargetKind {
             Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
-            Self::Dnf | Self::Apk | Self::Zypper => &[],
+            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman => &[],
         }
     }
 
@@ -134,7 +141,7 @@ impl TargetKind {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
-            Self::Dnf | Self::Apk | Self::Zypper => Scope::System,
+            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman => Scope::System,
         }
     }
 }
