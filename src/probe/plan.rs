@@ -80,7 +80,7 @@ impl Family {
             TargetKind::Pip | TargetKind::Uv => Self::Pypi,
             TargetKind::Conda => Self::Conda,
             TargetKind::Cargo => Self::Cargo,
-            TargetKind::Docker | TargetKind::Podman => Self::Docker,
+            TargetKind::Docker | TargetKind::Podman | TargetKind::Containerd => Self::Docker,
             TargetKind::Dnf => Self::Dnf,
             TargetKind::Apk => Self::Apk,
             TargetKind::Zypper => Self::Zypper,

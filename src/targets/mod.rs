@@ -25,6 +25,7 @@ pub mod arch;
 pub mod cargo;
 pub mod common;
 pub mod conda;
+pub mod containerd;
 pub mod dnf;
 pub mod docker;
 pub mod pacman;
@@ -54,10 +55,12 @@ pub enum TargetKind {
     Zypper,
     /// podman, CRI-O and Buildah (`registries.conf`).
     Podman,
+    /// containerd and nerdctl (`certs.d/docker.io/hosts.toml`).
+    Containerd,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Apt,
         Self::Pacman,
         Self::Pip,
@@ -69,6 +72,7 @@ impl TargetKind {
         Self::Apk,
         Self::Zypper,
         Self::Podman,
+        Self::Containerd,
     ];
 
     pub fn name(self) -> &'static str {
@@ -84,6 +88,7 @@ impl TargetKind {
             Self::Apk => "apk",
             Self::Zypper => "zypper",
             Self::Podman => "podman",
+            Self::Containerd => "containerd",
         }
     }
 
@@ -99,7 +104,7 @@ impl TargetKind {
             Self::Dnf => &[Repo::Fedora, Repo::CentosStream, Repo::Rocky, Repo::Almalinux, Repo::Openeuler],
             Self::Apk => &[Repo::Alpine],
             Self::Zypper => &[Repo::Opensuse],
-            Self::Podman => &[Repo::Dockerhub],
+            Self::Podman | Self::Containerd => &[Repo::Dockerhub],
         }
     }
 
@@ -122,6 +127,7 @@ impl TargetKind {
             Self::Apk => &apk::Apk,
             Self::Zypper => &zypper::Zypper,
             Self::Podman => &podman::Podman,
+            Self::Containerd => &containerd::Containerd,
         }
     }
 
@@ -133,7 +139,7 @@ impl TargetKind {
             Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
-            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman => &[],
+            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd => &[],
         }
     }
 
@@ -141,7 +147,7 @@ impl TargetKind {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
-            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman => Scope::System,
+            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd => Scope::System,
         }
     }
 }
