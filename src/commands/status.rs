@@ -94,7 +94,14 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
 fn defaults_to_upstream(target: TargetKind) -> bool {
     matches!(
         target,
-        TargetKind::Pip | TargetKind::Uv | TargetKind::Conda | TargetKind::Cargo | TargetKind::Docker | TargetKind::Dnf
+        TargetKind::Pip
+            | TargetKind::Uv
+            | TargetKind::Conda
+            | TargetKind::Cargo
+            | TargetKind::Docker
+            | TargetKind::Dnf
+            | TargetKind::Podman
+            | TargetKind::Containerd
     )
 }
 

@@ -84,6 +84,7 @@ impl Family {
             TargetKind::Dnf => Self::Dnf,
             TargetKind::Apk => Self::Apk,
             TargetKind::Zypper => Self::Zypper,
+            TargetKind::Archlinuxcn => Self::Archlinuxcn,
         }
     }
 }

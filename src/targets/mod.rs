@@ -22,6 +22,7 @@ use crate::error::Problem;
 pub mod apk;
 pub mod apt;
 pub mod arch;
+pub mod archlinuxcn;
 pub mod cargo;
 pub mod common;
 pub mod conda;
@@ -57,10 +58,12 @@ pub enum TargetKind {
     Podman,
     /// containerd and nerdctl (`certs.d/docker.io/hosts.toml`).
     Containerd,
+    /// The `[archlinuxcn]` repository of pacman.conf.
+    Archlinuxcn,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Apt,
         Self::Pacman,
         Self::Pip,
@@ -73,6 +76,7 @@ impl TargetKind {
         Self::Zypper,
         Self::Podman,
         Self::Containerd,
+        Self::Archlinuxcn,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +93,7 @@ impl TargetKind {
             Self::Zypper => "zypper",
             Self::Podman => "podman",
             Self::Containerd => "containerd",
+            Self::Archlinuxcn => "archlinuxcn",
         }
     }
 
@@ -105,6 +110,7 @@ impl TargetKind {
             Self::Apk => &[Repo::Alpine],
             Self::Zypper => &[Repo::Opensuse],
             Self::Podman | Self::Containerd => &[Repo::Dockerhub],
+            Self::Archlinuxcn => &[Repo::Archlinuxcn],
         }
     }
 
@@ -128,6 +134,7 @@ impl TargetKind {
             Self::Zypper => &zypper::Zypper,
             Self::Podman => &podman::Podman,
             Self::Containerd => &containerd::Containerd,
+            Self::Archlinuxcn => &archlinuxcn::Archlinuxcn,
         }
     }
 
@@ -139,7 +146,7 @@ impl TargetKind {
             Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
-            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd => &[],
+            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd | Self::Archlinuxcn => &[],
         }
     }
 
@@ -147,7 +154,7 @@ impl TargetKind {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
-            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd => Scope::System,
+            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd | Self::Archlinuxcn => Scope::System,
         }
     }
 }
