@@ -426,6 +426,14 @@ pypi = "{{base}}/pypi/web/simple"
 anaconda = "{{base}}/anaconda"
 crates = "{{base}}/crates.io-index/"
 dockerhub = "{{base}}"
+fedora = "{{base}}/fedora"
+centos-stream = "{{base}}/centos-stream"
+rocky = "{{base}}/rocky"
+almalinux = "{{base}}/almalinux"
+openeuler = "{{base}}/openeuler"
+opensuse = "{{base}}/opensuse"
+alpine = "{{base}}/alpine"
+archlinuxcn = "{{base}}/archlinuxcn"
 {feed}"#,
         id = spec.id,
     )
@@ -1019,10 +1027,49 @@ fn route(shared: &Shared, path: &str) -> Response {
                 .header("Docker-Content-Digest", *digest)
                 .bulk()
         }
+        [
+            "fedora" | "centos-stream" | "rocky" | "almalinux" | "openeuler" | "opensuse",
+            ..,
+            "repodata",
+            "repomd.xml",
+        ] => Response::new(200, "text/xml", Body::Bytes(repomd_xml(at).into_bytes())).modified(at),
+        [.., "repodata", file] if file.ends_with("-primary.xml.gz") => {
+            Response::new(200, "application/x-gzip", Body::Blob { len: 6 << 20, magic: GZIP, fill: 0 })
+                .modified(at)
+                .bulk()
+        }
+        ["alpine", _, repo, _, "APKINDEX.tar.gz"] => {
+            let len = if *repo == "main" { 700 << 10 } else { 2 << 20 };
+            let r =
+                Response::new(200, "application/octet-stream", Body::Blob { len, magic: GZIP, fill: 0 }).modified(at);
+            if *repo == "community" { r.bulk() } else { r }
+        }
+        ["archlinuxcn", "lastupdate"] => Response::text(format!("{at}\n")),
+        ["archlinuxcn", _, "archlinuxcn.db"] => {
+            Response::new(200, "application/octet-stream", Body::Blob { len: 3 << 20, magic: GZIP, fill: 0 })
+                .modified(at)
+                .bulk()
+        }
         ["static", "tunasync.json"] => feed(spec),
         ["mirrorz.json"] => feed(spec),
         _ => error_page(404),
     }
+}
+
+/// An rpm-md `repomd.xml` as createrepo_c writes it: the revision is the time of the run.
+fn repomd_xml(at: u64) -> String {
+    let mut text = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n  <revision>{at}</revision>\n"
+    );
+    for (kind, size) in [("primary", 6_291_456), ("filelists", 41_943_040), ("other", 3_145_728)] {
+        text.push_str(&format!(
+            "  <data type=\"{kind}\">\n    <checksum type=\"sha256\">{hash:064x}</checksum>\n    <open-checksum type=\"sha256\">{hash:064x}</open-checksum>\n    <location href=\"repodata/{hash:064x}-{kind}.xml.gz\"/>\n    <timestamp>{at}</timestamp>\n    <size>{size}</size>\n    <open-size>{open}</open-size>\n  </data>\n",
+            hash = at as u128 * 7_919 + size,
+            open = size * 7
+        ));
+    }
+    text.push_str("</repomd>\n");
+    text
 }
 
 fn trace(at: u64) -> String {
