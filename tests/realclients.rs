@@ -1088,3 +1088,66 @@ fn archlinuxcn() {
     sb.assert_hit("/broken/archlinuxcn/x86_64/archlinuxcn.db", 404);
     sb.assert_status_check_reports_failing("archlinuxcn");
 }
+
+// ---------------------------------------------------------------------------------------------
+// podman
+
+/// The registries.conf podman's Debian package installs (all comments).
+const REGISTRIES_CONF: &str = include_str!("fixtures/podman/registries.conf");
+
+#[test]
+fn podman() {
+    let needs = [Need::Root, Need::Cmd("podman"), Need::Cmd("docker-registry"), Need::Cmd("tar")];
+    if !tools_present("podman", &needs) {
+        return;
+    }
+    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
+    let reg = |port: u16| format!("http://127.0.0.1:{port}");
+    let sb = Sandbox::new("podman", Some((reg(good_port), reg(broken_port))));
+    debian_root(&sb);
+    let conf = sb.write(&sb.root.join("etc/containers/registries.conf"), REGISTRIES_CONF);
+    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
+    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
+    let podman = |args: &[&str]| {
+        let mut c = sb.client("podman");
+        c.env("CONTAINERS_REGISTRIES_CONF", &conf)
+            .arg("--root")
+            .arg(sb.path("podman/storage"))
+            .arg("--runroot")
+            .arg(sb.path("podman/run"))
+            .args(["--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"])
+            .args(args);
+        c
+    };
+    let rootfs = sb.path("rootfs");
+    sb.write(&rootfs.join("hello.txt"), "hello from the loopback registry mirror\n");
+    let tarball = sb.path("rootfs.tar");
+    sb.ok("tar rootfs", Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tarball).arg("."));
+    let tag = format!("127.0.0.1:{good_port}/library/mirrortest:latest");
+    sb.ok("podman import", &mut podman(&["import", tarball.to_str().unwrap(), &tag]));
+    sb.ok("podman push (populate mirror)", &mut podman(&["push", "--tls-verify=false", &tag]));
+    sb.ok("podman rmi", &mut podman(&["rmi", &tag]));
+
+    sb.use_site(&sb.good, "podman");
+    let written = read(&conf);
+    eprintln!("--- written registries.conf (tail)\n{}---", &written[REGISTRIES_CONF.len()..]);
+    assert!(written.starts_with(REGISTRIES_CONF), "the stock file stays as it was");
+    good_reg.clear_log();
+    sb.ok("podman pull (mirror)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
+    good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&conf), REGISTRIES_CONF, "restore did not bring back the exact bytes");
+    sb.ok("podman rmi mirrortest", &mut podman(&["rmi", "docker.io/library/mirrortest:latest"]));
+    good_reg.clear_log();
+    sb.server.clear();
+    sb.fails("podman pull (restored)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+
+    sb.use_site(&sb.broken, "podman");
+    broken_reg.clear_log();
+    sb.fails("podman pull (broken site)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
+    broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
+    sb.assert_status_check_reports_failing("podman");
+}
