@@ -29,6 +29,10 @@ _rc_install() {
     [zstd]=/usr/bin/zstd
     [docker.io]=/usr/sbin/dockerd
     [docker-registry]=/usr/bin/docker-registry
+    [dnf]=/usr/bin/dnf
+    [createrepo-c]=/usr/bin/createrepo_c
+    [zypper]=/usr/bin/zypper
+    [podman]=/usr/bin/podman
   )
   local missing=() p
   for p in "${!pkgs[@]}"; do
@@ -69,7 +73,8 @@ _rc_install() {
 
   _rc_log "installed:"
   local t
-  for t in apt-get apt-ftparchive gpg pacman pacman-conf repo-add bsdtar zstd dockerd docker docker-registry; do
+  for t in apt-get apt-ftparchive gpg pacman pacman-conf repo-add bsdtar zstd dockerd docker docker-registry \
+    dnf createrepo_c zypper podman; do
     printf '  %-16s %s\n' "$t" "$(command -v "$t" || echo MISSING)" >&2
   done
   printf '  %-16s %s\n' uv "$("$venv/bin/uv" --version)" >&2

@@ -40,10 +40,22 @@ pub enum Repo {
     Anaconda,
     Crates,
     Dockerhub,
+    Fedora,
+    Epel,
+    CentosStream,
+    Rocky,
+    Almalinux,
+    Openeuler,
+    Alpine,
+    Opensuse,
+    Archlinuxcn,
+    Kali,
+    Raspbian,
+    Raspberrypi,
 }
 
 impl Repo {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 22] = [
         Self::Debian,
         Self::DebianSecurity,
         Self::Ubuntu,
@@ -54,6 +66,18 @@ impl Repo {
         Self::Anaconda,
         Self::Crates,
         Self::Dockerhub,
+        Self::Fedora,
+        Self::Epel,
+        Self::CentosStream,
+        Self::Rocky,
+        Self::Almalinux,
+        Self::Openeuler,
+        Self::Alpine,
+        Self::Opensuse,
+        Self::Archlinuxcn,
+        Self::Kali,
+        Self::Raspbian,
+        Self::Raspberrypi,
     ];
 
     /// The key in a site file.
@@ -69,20 +93,25 @@ impl Repo {
             Self::Anaconda => "anaconda",
             Self::Crates => "crates",
             Self::Dockerhub => "dockerhub",
+            Self::Fedora => "fedora",
+            Self::Epel => "epel",
+            Self::CentosStream => "centos-stream",
+            Self::Rocky => "rocky",
+            Self::Almalinux => "almalinux",
+            Self::Openeuler => "openeuler",
+            Self::Alpine => "alpine",
+            Self::Opensuse => "opensuse",
+            Self::Archlinuxcn => "archlinuxcn",
+            Self::Kali => "kali",
+            Self::Raspbian => "raspbian",
+            Self::Raspberrypi => "raspberrypi",
         }
     }
 
-    /// Signed package repositories may be served over plain http.
+    /// Signed package repositories may be served over plain http: apt, pacman, dnf, zypper
+    /// and apk check the signatures of what they install.
     pub fn http_ok(self) -> bool {
-        matches!(
-            self,
-            Self::Debian
-                | Self::DebianSecurity
-                | Self::Ubuntu
-                | Self::UbuntuPorts
-                | Self::Archlinux
-                | Self::Archlinuxarm
-        )
+        !matches!(self, Self::Pypi | Self::Anaconda | Self::Crates | Self::Dockerhub)
     }
 }
 

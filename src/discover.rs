@@ -142,7 +142,135 @@ pub const LAYOUTS: &[Layout] = &[
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Docker, host, Repo::Dockerhub, url, &no_conda(), None),
     },
+    // The RPM family: each tree probed for a release every mirror of it carries in 2026-12.
+    Layout {
+        repo: Repo::Fedora,
+        users: "dnf (Fedora)",
+        paths: &["fedora"],
+        feed_names: &["fedora"],
+        below_feed: &[""],
+        plan: |url, host| rpm_plan(url, host, Repo::Fedora, "ID=fedora\nVERSION_ID=44\n"),
+    },
+    Layout {
+        repo: Repo::Epel,
+        users: "dnf (EPEL)",
+        paths: &["epel"],
+        feed_names: &["epel"],
+        below_feed: &[""],
+        plan: |url, host| rpm_plan(url, host, Repo::Epel, "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n"),
+    },
+    Layout {
+        repo: Repo::CentosStream,
+        users: "dnf (CentOS Stream)",
+        paths: &["centos-stream"],
+        feed_names: &["centos-stream"],
+        below_feed: &[""],
+        plan: |url, host| rpm_plan(url, host, Repo::CentosStream, "ID=centos\nID_LIKE=\"rhel fedora\"\nVERSION_ID=9\n"),
+    },
+    Layout {
+        repo: Repo::Rocky,
+        users: "dnf (Rocky Linux)",
+        paths: &["rocky"],
+        feed_names: &["rocky"],
+        below_feed: &[""],
+        plan: |url, host| {
+            rpm_plan(url, host, Repo::Rocky, "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n")
+        },
+    },
+    Layout {
+        repo: Repo::Almalinux,
+        users: "dnf (AlmaLinux)",
+        paths: &["almalinux"],
+        feed_names: &["almalinux"],
+        below_feed: &[""],
+        plan: |url, host| {
+            rpm_plan(url, host, Repo::Almalinux, "ID=almalinux\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n")
+        },
+    },
+    Layout {
+        repo: Repo::Openeuler,
+        users: "dnf (openEuler)",
+        paths: &["openeuler"],
+        feed_names: &["openeuler"],
+        below_feed: &[""],
+        plan: |url, host| {
+            rpm_plan(url, host, Repo::Openeuler, "ID=openEuler\nVERSION=\"24.03 (LTS)\"\nVERSION_ID=24.03\n")
+        },
+    },
+    Layout {
+        repo: Repo::Alpine,
+        users: "apk",
+        paths: &["alpine"],
+        feed_names: &["alpine"],
+        below_feed: &[""],
+        plan: |url, host| {
+            let alpine = host_of("ID=alpine\n", Some("amd64"), host);
+            plan::plan_for_url(TargetKind::Apk, &alpine, Repo::Alpine, url, &no_conda(), None)
+        },
+    },
+    Layout {
+        repo: Repo::Opensuse,
+        users: "zypper",
+        paths: &["opensuse"],
+        feed_names: &["opensuse"],
+        below_feed: &[""],
+        plan: |url, host| {
+            let tumbleweed = host_of("ID=opensuse-tumbleweed\nID_LIKE=\"opensuse suse\"\n", Some("amd64"), host);
+            plan::plan_for_url(TargetKind::Zypper, &tumbleweed, Repo::Opensuse, url, &no_conda(), None)
+        },
+    },
+    Layout {
+        repo: Repo::Archlinuxcn,
+        users: "pacman (archlinuxcn)",
+        paths: &["archlinuxcn"],
+        feed_names: &["archlinuxcn"],
+        below_feed: &[""],
+        plan: |url, host| {
+            let arch = host_of("ID=arch\n", Some("amd64"), host);
+            plan::plan_for_url(TargetKind::Archlinuxcn, &arch, Repo::Archlinuxcn, url, &no_conda(), None)
+        },
+    },
+    Layout {
+        repo: Repo::Kali,
+        users: "apt (Kali)",
+        paths: &["kali"],
+        feed_names: &["kali"],
+        below_feed: &[""],
+        plan: |url, host| {
+            let kali = host_of("ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n", Some("amd64"), host);
+            plan::plan_for_url(TargetKind::Apt, &kali, Repo::Kali, url, &no_conda(), None)
+        },
+    },
+    Layout {
+        repo: Repo::Raspbian,
+        users: "apt (Raspberry Pi OS, 32-bit)",
+        paths: &["raspbian/raspbian", "raspbian"],
+        feed_names: &["raspbian"],
+        below_feed: &["raspbian", ""],
+        plan: |url, host| {
+            let pi = host_of("ID=raspbian\nID_LIKE=debian\nVERSION_CODENAME=bookworm\n", Some("armhf"), host);
+            plan::plan_for_url(TargetKind::Apt, &pi, Repo::Raspbian, url, &no_conda(), None)
+        },
+    },
+    Layout {
+        repo: Repo::Raspberrypi,
+        users: "apt (Raspberry Pi OS archive)",
+        // USTC: `/archive.raspberrypi.org/debian` (ustclug/mirrorhelp source/raspberrypi.rst).
+        paths: &["raspberrypi", "archive.raspberrypi.org/debian"],
+        feed_names: &["raspberrypi"],
+        below_feed: &[""],
+        plan: |url, host| {
+            let pi = host_of("ID=debian\nVERSION_CODENAME=bookworm\n", Some("arm64"), host);
+            plan::plan_for_url(TargetKind::Apt, &pi, Repo::Raspberrypi, url, &no_conda(), None)
+        },
+    },
 ];
+
+/// An RPM tree probed as dnf on the host that `os_release` describes would.
+fn rpm_plan(url: &str, host: &Host, repo: Repo, os_release: &str) -> Plan {
+    let rpm = host_of(os_release, Some("amd64"), host);
+    plan::plan_for_url(TargetKind::Dnf, &rpm, repo, url, &no_conda(), None)
+}
 
 /// Community channels looked for under `<anaconda>/cloud`, most mirrored first (TUNA's and
 /// SJTUG's lists, `shared/reference/formats.md` A5).

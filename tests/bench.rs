@@ -169,7 +169,7 @@ fn expected(ok: &[&'static str], stale: &[&'static str]) -> Vec<(&'static str, &
 /// Checks one target's ranking over the full lineup.
 fn assert_lineup(t: &TargetRow, target: &str) {
     assert_eq!(t.target, target);
-    if target == "docker" {
+    if matches!(target, "docker" | "podman" | "containerd") {
         // No freshness signal: delta is fine, and measured like the others on a layer.
         assert_eq!(order(t), expected(&["delta", "alpha", "gamma", "beta"], &[]), "{t:#?}");
         assert_eq!(t.best.as_deref(), Some("delta"));
@@ -262,6 +262,68 @@ fn docker_ranking_and_every_failure_mode() {
 }
 
 #[test]
+fn dnf_ranking_and_every_failure_mode() {
+    bench_one_target("dnf");
+}
+
+#[test]
+fn zypper_ranking_and_every_failure_mode() {
+    bench_one_target("zypper");
+}
+
+#[test]
+fn apk_ranking_and_every_failure_mode() {
+    bench_one_target("apk");
+}
+
+#[test]
+fn archlinuxcn_ranking_and_every_failure_mode() {
+    bench_one_target("archlinuxcn");
+}
+
+#[test]
+fn podman_and_containerd_rank_like_docker_from_one_probe() {
+    let farm = Farm::start(&lineup());
+    let env = Env::debian();
+    let (b, out, _) = env.bench(&farm, &["docker", "podman", "containerd", "--timeout", "3s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    for (t, name) in b.targets.iter().zip(["docker", "podman", "containerd"]) {
+        assert_lineup(t, name);
+    }
+    assert_eq!(order(&b.targets[0]), order(&b.targets[1]));
+    assert_eq!(order(&b.targets[0]), order(&b.targets[2]));
+    let manifests = farm.requests("alpha").iter().filter(|r| r.path == "/v2/library/alpine/manifests/latest").count();
+    assert_eq!(manifests, 1, "docker, podman and containerd share one probe of the registry");
+}
+
+#[test]
+fn the_host_decides_the_rpm_and_alpine_trees() {
+    let farm = Farm::start(&[Spec::new("alpha")]);
+    for (os, target, path) in [
+        ("ID=fedora\nVERSION_ID=40\n", "dnf", "/fedora/updates/40/Everything/x86_64/repodata/repomd.xml"),
+        ("ID=\"rocky\"\nVERSION_ID=\"9.4\"\n", "dnf", "/rocky/9/BaseOS/x86_64/os/repodata/repomd.xml"),
+        ("ID=\"centos\"\nVERSION_ID=\"9\"\n", "dnf", "/centos-stream/9-stream/BaseOS/x86_64/os/repodata/repomd.xml"),
+        (
+            "ID=\"openEuler\"\nVERSION=\"22.03 (LTS-SP3)\"\nVERSION_ID=\"22.03\"\n",
+            "dnf",
+            "/openeuler/openEuler-22.03-LTS-SP3/update/x86_64/repodata/repomd.xml",
+        ),
+        ("ID=debian\n", "dnf", "/fedora/development/rawhide/Everything/x86_64/os/repodata/repomd.xml"),
+        ("ID=\"opensuse-leap\"\nVERSION_ID=\"15.6\"\n", "zypper", "/opensuse/update/leap/15.6/oss/repodata/repomd.xml"),
+        ("ID=alpine\nVERSION_ID=3.20.3\n", "apk", "/alpine/v3.20/main/x86_64/APKINDEX.tar.gz"),
+    ] {
+        let env = Env::new(os, "amd64");
+        let (b, out, _) = env.bench(&farm, &[target]);
+        assert_eq!(status(&out), 0, "{os}: {}", stderr(&out));
+        assert_eq!(b.targets[0].best.as_deref(), Some("alpha"), "{os}: {:#?}", b.targets[0]);
+        let paths = probed_paths(&farm, "alpha");
+        assert!(paths.contains(&path.to_owned()), "{os}: {paths:?}");
+    }
+    // The primary metadata repomd.xml names is the bulk sample.
+    assert!(probed_paths(&farm, "alpha").iter().any(|p| p.ends_with("-primary.xml.gz")));
+}
+
+#[test]
 fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     let specs = vec![
         Spec::new("alpha").ttfb(0).mbps(40),
@@ -282,15 +344,33 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     let (b, out, _) = env.bench(&farm, &["--timeout", "3s"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     let names: Vec<&str> = b.targets.iter().map(|t| t.target.as_str()).collect();
-    assert_eq!(names, ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"]);
+    assert_eq!(
+        names,
+        [
+            "apt",
+            "pacman",
+            "pip",
+            "uv",
+            "conda",
+            "cargo",
+            "docker",
+            "dnf",
+            "apk",
+            "zypper",
+            "podman",
+            "containerd",
+            "archlinuxcn"
+        ]
+    );
     for t in &b.targets {
+        let hub = matches!(t.target.as_str(), "docker" | "podman" | "containerd");
         // hop's answers are alpha's: either may measure a hair faster.
-        let want: &[&str] = if t.target == "docker" { &["delta"] } else { &["alpha", "hop"] };
+        let want: &[&str] = if hub { &["delta"] } else { &["alpha", "hop"] };
         assert!(t.best.as_deref().is_some_and(|b| want.contains(&b)), "{t:#?}");
         assert_eq!(row(t, "hang").status, "failed");
         assert_eq!(row(t, "e429").status, "throttled");
         assert!(row(t, "hop").status == "ok" || row(t, "hop").status == "slow", "{t:#?}");
-        if t.target != "docker" {
+        if !hub {
             assert_eq!(row(t, "delta").status, "stale", "{t:#?}");
         }
     }
@@ -315,10 +395,17 @@ fn budget(r: &farm::Request) -> u64 {
         || (p.ends_with("repodata.json") && r.method == "GET")
         || p.ends_with(".whl")
         || p.ends_with("/download")
-        || p.contains("/blobs/");
+        || p.contains("/blobs/")
+        || p.ends_with("-primary.xml.gz")
+        || (p.ends_with("/archlinuxcn.db") && r.range.as_deref() != Some("bytes=0-4095"))
+        || (p.ends_with("/APKINDEX.tar.gz") && p.contains("/community/"));
     let body = if bulk {
         1 << 20
-    } else if p.ends_with("/InRelease") || p.ends_with("/core.db") {
+    } else if p.ends_with("/InRelease")
+        || p.ends_with("/core.db")
+        || p.ends_with("/APKINDEX.tar.gz")
+        || p.ends_with("/archlinuxcn.db")
+    {
         4 << 10
     } else if p.ends_with("/botocore/") {
         2 << 10
@@ -340,7 +427,7 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
     let env = Env::debian();
     let (b, out, _) = env.bench(&farm, &["--timeout", "3s", "-v"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
-    assert_eq!(b.targets.len(), 7);
+    assert_eq!(b.targets.len(), 13);
     std::thread::sleep(Duration::from_millis(100)); // the farm notes the last answers' bytes
     let ua = format!("mirror/{}", env!("CARGO_PKG_VERSION"));
     let (mut screens, mut finals) = (0, 0);
@@ -351,7 +438,8 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
             assert_eq!(r.user_agent.as_deref(), Some(ua.as_str()), "{r:?}");
             assert!(r.bytes <= budget(r), "{site}: {} bytes for {r:?}", r.bytes);
             // Whole small files may be asked for plainly; anything larger, for a range.
-            let whole = ["/trace/master", "/lastupdate", "/lastsync", "/config.json", "/v2/", "/manifests/"];
+            let whole =
+                ["/trace/master", "/lastupdate", "/lastsync", "/config.json", "/v2/", "/manifests/", "/repomd.xml"];
             if r.method == "GET" && !whole.iter().any(|w| r.path.ends_with(w) || r.path.contains("/manifests/")) {
                 assert!(r.range.is_some(), "{site}: no range for {r:?}");
             }
@@ -364,7 +452,8 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
     }
     // Every usable site was screened for every family; a final measures a host once for
     // all the targets it serves.
-    assert_eq!(screens, 6 * 3, "one screen per site and probe family");
+    // (13 targets, 10 probe families: pip and uv share one, docker, podman and containerd one.)
+    assert_eq!(screens, 10 * 3, "one screen per site and probe family");
     assert!((1..=3).contains(&finals), "one final at most per host: {finals}");
     // The client counts what it read, and says so under -v; the farm sent about as much.
     let err = stderr(&out);

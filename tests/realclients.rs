@@ -857,3 +857,297 @@ fn docker() {
     broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
     sb.assert_status_check_reports_failing("docker");
 }
+
+// ---------------------------------------------------------------------------------------------
+// dnf
+
+const FEDORA_OS_RELEASE: &str = r#"NAME="Fedora Linux"
+VERSION="40 (Container Image)"
+ID=fedora
+VERSION_ID=40
+VERSION_CODENAME=""
+PLATFORM_ID="platform:f40"
+PRETTY_NAME="Fedora Linux 40 (Container Image)"
+"#;
+
+/// Fedora 40's stock `fedora.repo` (fedora-repos), its first section.
+const FEDORA_REPO: &str = "[fedora]
+name=Fedora $releasever - $basearch
+#baseurl=http://download.example/pub/fedora/linux/releases/$releasever/Everything/$basearch/os/
+metalink=https://mirrors.fedoraproject.org/metalink?repo=fedora-$releasever&arch=$basearch
+enabled=1
+countme=1
+metadata_expire=7d
+repo_gpgcheck=0
+type=rpm
+gpgcheck=1
+gpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-fedora-$releasever-$basearch
+skip_if_unavailable=False
+";
+
+#[test]
+fn dnf() {
+    if !tools_present("dnf", &[Need::Cmd("dnf"), Need::Cmd("createrepo_c")]) {
+        return;
+    }
+    let sb = Sandbox::new("dnf", None);
+    sb.write(&sb.root.join("etc/os-release"), FEDORA_OS_RELEASE);
+    let tree = sb.www.join("loop/fedora/releases/40/Everything/x86_64/os");
+    fs::create_dir_all(&tree).unwrap();
+    build("rpm-md repository", Command::new("createrepo_c").arg("-q").arg(&tree));
+    let repo = sb.write(&sb.root.join("etc/yum.repos.d/fedora.repo"), FEDORA_REPO);
+    let makecache = || {
+        let mut c = sb.client("dnf");
+        c.arg(format!("--installroot={}", sb.root.display()))
+            .arg(format!("--setopt=reposdir={}", sb.root.join("etc/yum.repos.d").display()))
+            .arg(format!("--setopt=cachedir={}", sb.path("dnf-cache").display()))
+            .args([
+                "--releasever=40",
+                "--forcearch=x86_64",
+                "--setopt=retries=0",
+                "--setopt=timeout=10",
+                "-q",
+                "makecache",
+            ]);
+        c
+    };
+
+    sb.use_site(&sb.good, "dnf");
+    let written = read(&repo);
+    eprintln!("--- written fedora.repo\n{written}---");
+    assert!(
+        written.contains(&format!(
+            "\nbaseurl={}/releases/$releasever/Everything/$basearch/os/\n#metalink=",
+            sb.good.fedora()
+        )),
+        "{written}"
+    );
+    sb.server.clear();
+    sb.ok("dnf makecache (mirror)", &mut makecache());
+    sb.assert_hit("/loop/fedora/releases/40/Everything/x86_64/os/repodata/repomd.xml", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&repo), FEDORA_REPO, "restore did not bring back the exact bytes");
+    sb.server.clear();
+    sb.fails("dnf makecache (restored: the metalink again)", &mut makecache());
+    sb.assert_no_hit("/loop/");
+    sb.assert_proxied("mirrors.fedoraproject.org");
+
+    sb.use_site(&sb.broken, "dnf");
+    sb.server.clear();
+    sb.fails("dnf makecache (broken site)", &mut makecache());
+    sb.assert_hit("/broken/fedora/releases/40/Everything/x86_64/os/repodata/repomd.xml", 404);
+    sb.assert_status_check_reports_failing("dnf");
+}
+
+// ---------------------------------------------------------------------------------------------
+// zypper
+
+const LEAP_OS_RELEASE: &str = r#"NAME="openSUSE Leap"
+VERSION="15.6"
+ID="opensuse-leap"
+ID_LIKE="suse opensuse"
+VERSION_ID="15.6"
+PRETTY_NAME="openSUSE Leap 15.6"
+"#;
+
+/// openSUSE Leap 15.6's stock `repo-oss.repo` (openSUSE-release).
+const REPO_OSS: &str = "[repo-oss]
+name=Main Repository
+enabled=1
+autorefresh=1
+baseurl=http://download.opensuse.org/distribution/leap/$releasever/repo/oss/
+type=rpm-md
+keeppackages=0
+";
+
+#[test]
+fn zypper() {
+    if !tools_present("zypper", &[Need::Root, Need::Cmd("zypper"), Need::Cmd("createrepo_c")]) {
+        return;
+    }
+    let sb = Sandbox::new("zypper", None);
+    sb.write(&sb.root.join("etc/os-release"), LEAP_OS_RELEASE);
+    let tree = sb.path("opensuse/distribution/leap/15.6/repo/oss");
+    fs::create_dir_all(&tree).unwrap();
+    build("rpm-md repository", Command::new("createrepo_c").arg("-q").arg(&tree));
+    symlink(&sb.path("opensuse"), &sb.www.join("loop/opensuse"));
+    // download.opensuse.org, reached only through the proxy.
+    symlink(&sb.path("opensuse"), &sb.www.join("_hosts/download.opensuse.org"));
+    let repo = sb.write(&sb.root.join("etc/zypp/repos.d/repo-oss.repo"), REPO_OSS);
+    let refresh = || {
+        let mut c = sb.client("zypper");
+        c.arg("--root").arg(&sb.root).args([
+            "--non-interactive",
+            "--no-gpg-checks",
+            "--releasever",
+            "15.6",
+            "refresh",
+            "--force",
+        ]);
+        c
+    };
+    let uri = || {
+        let mut c = sb.client("zypper");
+        c.arg("--root").arg(&sb.root).args(["--non-interactive", "--releasever", "15.6", "lr", "-u"]);
+        sb.ok("zypper lr -u", &mut c)
+    };
+
+    sb.use_site(&sb.good, "zypper");
+    eprintln!("--- written repo-oss.repo\n{}---", read(&repo));
+    assert!(uri().contains(&format!("{}/distribution/leap/15.6/repo/oss/", sb.good.opensuse())));
+    sb.server.clear();
+    sb.ok("zypper refresh (mirror)", &mut refresh());
+    sb.assert_hit("/loop/opensuse/distribution/leap/15.6/repo/oss/repodata/repomd.xml", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&repo), REPO_OSS, "restore did not bring back the exact bytes");
+    sb.server.clear();
+    sb.ok("zypper refresh (restored)", &mut refresh());
+    sb.assert_no_hit("/loop/");
+    sb.assert_proxied("download.opensuse.org");
+
+    sb.use_site(&sb.broken, "zypper");
+    sb.server.clear();
+    sb.fails("zypper refresh (broken site)", &mut refresh());
+    sb.assert_hit("/broken/opensuse/distribution/leap/15.6/repo/oss/repodata/repomd.xml", 404);
+}
+
+// ---------------------------------------------------------------------------------------------
+// archlinuxcn
+
+#[test]
+fn archlinuxcn() {
+    let needs = [
+        Need::Root,
+        Need::Cmd("pacman"),
+        Need::Cmd("pacman-conf"),
+        Need::Cmd("repo-add"),
+        Need::Cmd("bsdtar"),
+        Need::Cmd("zstd"),
+        Need::File("/usr/share/makepkg/util/compress.sh"),
+    ];
+    if !tools_present("archlinuxcn", &needs) {
+        return;
+    }
+    let sb = Sandbox::new("archlinuxcn", None);
+    // The archlinuxcn layout: `<root>/$arch/archlinuxcn.db` beside the packages.
+    build("pacman repos", sb.client(tests_dir().join("pacman-repo.sh")).arg(sb.path("arch")));
+    let cn = sb.www.join("loop/archlinuxcn/x86_64");
+    fs::create_dir_all(&cn).unwrap();
+    let pkg = "mirrortest-hello-1.0-1-any.pkg.tar.zst";
+    fs::copy(sb.path("arch/extra/os/x86_64").join(pkg), cn.join(pkg)).unwrap();
+    build("archlinuxcn db", Command::new("repo-add").arg("-q").arg(cn.join("archlinuxcn.db.tar.gz")).arg(cn.join(pkg)));
+    sb.write(&sb.root.join("etc/os-release"), ARCH_OS_RELEASE);
+    // pacman.conf as the client reads it: private paths, and the [archlinuxcn] section a user
+    // adds after the official repositories.
+    let p = sb.path("pacman");
+    for d in ["root/var/lib/pacman", "root/var/cache/pacman/pkg", "gnupg", "hooks"] {
+        fs::create_dir_all(p.join(d)).unwrap();
+    }
+    let stock = format!(
+        "#\n# /etc/pacman.conf\n#\n[options]\nRootDir = {p}/root\nDBPath = {p}/root/var/lib/pacman/\nCacheDir = {p}/root/var/cache/pacman/pkg/\n\
+         LogFile = {p}/pacman.log\nGPGDir = {p}/gnupg\nHookDir = {p}/hooks\nArchitecture = x86_64\n\
+         SigLevel = Never\nLocalFileSigLevel = Never\n\n[archlinuxcn]\nServer = https://repo.archlinuxcn.org/$arch\n",
+        p = p.display()
+    );
+    let conf = sb.write(&sb.root.join("etc/pacman.conf"), &stock);
+    let servers = || -> Vec<String> {
+        let mut c = sb.client("pacman-conf");
+        c.arg("--config").arg(&conf).args(["--repo", "archlinuxcn", "Server"]);
+        sb.ok("pacman-conf --repo archlinuxcn Server", &mut c).lines().map(str::to_string).collect()
+    };
+    let pacman = |args: &[&str]| {
+        let mut c = sb.client("pacman");
+        c.arg("--config").arg(&conf).args(args).arg("--noconfirm");
+        c
+    };
+
+    sb.use_site(&sb.good, "archlinuxcn");
+    eprintln!("--- written pacman.conf\n{}---", read(&conf));
+    assert_eq!(servers(), [format!("{}/x86_64", sb.good.archlinuxcn()), "https://repo.archlinuxcn.org/x86_64".into()]);
+    sb.server.clear();
+    sb.ok("pacman -Sy (mirror)", &mut pacman(&["-Sy"]));
+    sb.assert_hit("/loop/archlinuxcn/x86_64/archlinuxcn.db", 200);
+    sb.ok("pacman -Sw mirrortest-hello (mirror)", &mut pacman(&["-Sw", "mirrortest-hello"]));
+    sb.assert_hit(&format!("/loop/archlinuxcn/x86_64/{pkg}"), 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&conf), stock, "restore did not bring back the exact bytes");
+    assert_eq!(servers(), ["https://repo.archlinuxcn.org/x86_64"]);
+    sb.server.clear();
+    sb.fails("pacman -Sy (restored)", &mut pacman(&["-Sy"]));
+    sb.assert_no_hit("/loop/");
+
+    sb.use_site(&sb.broken, "archlinuxcn");
+    sb.server.clear();
+    sb.fails("pacman -Sy (broken site, then the official one)", &mut pacman(&["-Sy"]));
+    sb.assert_hit("/broken/archlinuxcn/x86_64/archlinuxcn.db", 404);
+    sb.assert_status_check_reports_failing("archlinuxcn");
+}
+
+// ---------------------------------------------------------------------------------------------
+// podman
+
+/// The registries.conf podman's Debian package installs (all comments).
+const REGISTRIES_CONF: &str = include_str!("fixtures/podman/registries.conf");
+
+#[test]
+fn podman() {
+    let needs = [Need::Root, Need::Cmd("podman"), Need::Cmd("docker-registry"), Need::Cmd("tar")];
+    if !tools_present("podman", &needs) {
+        return;
+    }
+    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
+    let reg = |port: u16| format!("http://127.0.0.1:{port}");
+    let sb = Sandbox::new("podman", Some((reg(good_port), reg(broken_port))));
+    debian_root(&sb);
+    let conf = sb.write(&sb.root.join("etc/containers/registries.conf"), REGISTRIES_CONF);
+    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
+    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
+    let podman = |args: &[&str]| {
+        let mut c = sb.client("podman");
+        c.env("CONTAINERS_REGISTRIES_CONF", &conf)
+            .arg("--root")
+            .arg(sb.path("podman/storage"))
+            .arg("--runroot")
+            .arg(sb.path("podman/run"))
+            .args(["--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"])
+            .args(args);
+        c
+    };
+    let rootfs = sb.path("rootfs");
+    sb.write(&rootfs.join("hello.txt"), "hello from the loopback registry mirror\n");
+    let tarball = sb.path("rootfs.tar");
+    sb.ok("tar rootfs", Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tarball).arg("."));
+    let tag = format!("127.0.0.1:{good_port}/library/mirrortest:latest");
+    sb.ok("podman import", &mut podman(&["import", tarball.to_str().unwrap(), &tag]));
+    sb.ok("podman push (populate mirror)", &mut podman(&["push", "--tls-verify=false", &tag]));
+    sb.ok("podman rmi", &mut podman(&["rmi", &tag]));
+
+    sb.use_site(&sb.good, "podman");
+    let written = read(&conf);
+    eprintln!("--- written registries.conf (tail)\n{}---", &written[REGISTRIES_CONF.len()..]);
+    assert!(written.starts_with(REGISTRIES_CONF), "the stock file stays as it was");
+    good_reg.clear_log();
+    sb.ok("podman pull (mirror)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
+    good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&conf), REGISTRIES_CONF, "restore did not bring back the exact bytes");
+    sb.ok("podman rmi mirrortest", &mut podman(&["rmi", "docker.io/library/mirrortest:latest"]));
+    good_reg.clear_log();
+    sb.server.clear();
+    sb.fails("podman pull (restored)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+
+    sb.use_site(&sb.broken, "podman");
+    broken_reg.clear_log();
+    sb.fails("podman pull (broken site)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
+    broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
+    sb.assert_status_check_reports_failing("podman");
+}

@@ -137,7 +137,17 @@ fn ignores_its_file(app: &App, target: TargetKind) -> bool {
 
 /// Targets whose built-in default (no setting at all) is the official server.
 fn defaults_to_upstream(target: TargetKind) -> bool {
-    matches!(target, TargetKind::Pip | TargetKind::Uv | TargetKind::Conda | TargetKind::Cargo | TargetKind::Docker)
+    matches!(
+        target,
+        TargetKind::Pip
+            | TargetKind::Uv
+            | TargetKind::Conda
+            | TargetKind::Cargo
+            | TargetKind::Docker
+            | TargetKind::Dnf
+            | TargetKind::Podman
+            | TargetKind::Containerd
+    )
 }
 
 /// URLs are the same site when they differ only in scheme, case of the host or a final `/`.

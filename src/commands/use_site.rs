@@ -215,9 +215,9 @@ fn warn_third_party(app: &App, assignments: &[(TargetKind, Assignment<'_>)]) {
             && site.third_party
             && !warned.contains(&site.id.as_str())
         {
-            let docker = assignments
-                .iter()
-                .any(|(t, a)| *t == TargetKind::Docker && matches!(a, Assignment::To(s) if s.id == site.id));
+            let docker = assignments.iter().any(|(t, a)| {
+                t.repos() == [crate::catalog::Repo::Dockerhub] && matches!(a, Assignment::To(s) if s.id == site.id)
+            });
             let (warning, hint) = crate::catalog::third_party_warning(site, docker);
             app.out.warn(&format!("{warning}\nhint: {hint}"));
             warned.push(&site.id);

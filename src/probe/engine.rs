@@ -112,6 +112,8 @@ pub struct Leads {
     pub crate_release: Option<(String, Option<String>)>,
     pub challenge: Option<(String, Option<String>)>,
     pub manifest: Option<String>,
+    /// The primary metadata an rpm-md `repomd.xml` names (absolute).
+    pub primary: Option<String>,
 }
 
 /// What the run learned about one candidate; its task fills it in as it goes, so a task that
@@ -487,6 +489,7 @@ fn merge_leads(into: &mut Leads, from: Leads) {
     into.crate_release = from.crate_release.or(into.crate_release.take());
     into.challenge = from.challenge.or(into.challenge.take());
     into.manifest = from.manifest.or(into.manifest.take());
+    into.primary = from.primary.or(into.primary.take());
 }
 
 /// Works out the bulk object from the plan and what the probe's answers said. Only the
@@ -512,6 +515,10 @@ async fn find_bulk(shared: &Shared, plan: &Plan, leads: &Leads, hard: Instant) -
             _ => bulk("index file", index_file.clone(), SampleFormat::Json),
         }),
         Sample::DockerBlob { registry, image, arch } => docker_blob(shared, registry, image, arch, leads, hard).await,
+        Sample::Primary { repomd } => Ok(match &leads.primary {
+            Some(primary) => bulk("primary", primary.clone(), SampleFormat::Compressed),
+            None => bulk("repomd.xml", repomd.clone(), SampleFormat::Xml),
+        }),
     }
 }
 
@@ -931,6 +938,17 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Found, String> {
                     found.notes.push("401 without a usable `WWW-Authenticate: Bearer` challenge".into());
                 }
             }
+        }
+        Check::Repomd { kind } => {
+            let (revision, primary) = signals::repomd(&text)?;
+            if let Some(at) = revision.or_else(|| last_modified(&answer.headers)) {
+                found.readings.push(Reading::time(kind.clone(), at));
+            }
+            // `href` is relative to the tree that holds `repodata/`.
+            found.leads.primary = primary.and_then(|href| {
+                let base = answer.url.strip_suffix("repodata/repomd.xml")?;
+                url::Url::parse(base).ok()?.join(&href).ok().map(String::from)
+            });
         }
         Check::Feed => {}
     }

@@ -17,7 +17,17 @@
 //! | pip, uv | `<busy>/` (last 2 KiB, for `<!--SERIAL n-->`), `pip/` (first 8 KiB) | the newest wheel the busy page's tail links (often on another host); the page when it links none |
 //! | conda | `HEAD <channel>/<subdir>/repodata.json`, `HEAD <channel>/noarch/repodata.json` | `<channel>/<subdir>/repodata.json` |
 //! | cargo | `config.json` (JSON with `dl`), `<busy crate>` index file (last 16 KiB) | the busy crate's newest `.crate` at `dl` (often another host); the index file when `dl` is unusable |
-//! | docker | `/v2/` (200 or 401 with `Docker-Distribution-Api-Version`), the `library/alpine:latest` manifest | its largest layer for the host's platform (with an anonymous token where the registry wants one) |
+//! | docker, podman, containerd | `/v2/` (200 or 401 with `Docker-Distribution-Api-Version`), the `library/alpine:latest` manifest | its largest layer for the host's platform (with an anonymous token where the registry wants one) |
+//! | dnf | `<tree>/repodata/repomd.xml` (whole, for `<revision>` and the primary's location) | the `primary.xml` it names |
+//! | zypper | `<tree>/repodata/repomd.xml` | the `primary.xml` it names |
+//! | apk | `<branch>/main/<arch>/APKINDEX.tar.gz` (first 4 KiB; `Last-Modified`) | `<branch>/community/<arch>/APKINDEX.tar.gz` |
+//! | archlinuxcn | `lastupdate` (optional), `<arch>/archlinuxcn.db` (first 4 KiB) | `<arch>/archlinuxcn.db` |
+//!
+//! dnf's tree is the host's own (Fedora `updates/<release>`, CentOS Stream `<n>-stream/BaseOS`,
+//! Rocky Linux and AlmaLinux `<major>/BaseOS`, openEuler `openEuler-<version>/update`), Fedora
+//! rawhide on other hosts; zypper's is Leap's `update/leap/<version>/oss` or Tumbleweed's
+//! `tumbleweed/repo/oss`; apk's branch is `v<major>.<minor>` of Alpine's `VERSION_ID`, else
+//! `latest-stable`.
 //!
 //! On a host that is neither Debian nor Ubuntu (a laptop building Debian images, say), apt is
 //! ranked on the Debian archive with the `stable` and `stable-updates` suite aliases, which
@@ -56,6 +66,10 @@ pub enum Family {
     Conda,
     Cargo,
     Docker,
+    Dnf,
+    Zypper,
+    Apk,
+    Archlinuxcn,
 }
 
 impl Family {
@@ -66,7 +80,11 @@ impl Family {
             TargetKind::Pip | TargetKind::Uv => Self::Pypi,
             TargetKind::Conda => Self::Conda,
             TargetKind::Cargo => Self::Cargo,
-            TargetKind::Docker => Self::Docker,
+            TargetKind::Docker | TargetKind::Podman | TargetKind::Containerd => Self::Docker,
+            TargetKind::Dnf => Self::Dnf,
+            TargetKind::Apk => Self::Apk,
+            TargetKind::Zypper => Self::Zypper,
+            TargetKind::Archlinuxcn => Self::Archlinuxcn,
         }
     }
 }
@@ -129,6 +147,9 @@ pub enum Check {
     /// `HEAD` of an image manifest: 200 with `Docker-Content-Digest`, or 401 (the registry
     /// wants a token, as Docker Hub itself does); 404 means the mirror cannot serve it.
     Manifest { image: String },
+    /// An rpm-md `repodata/repomd.xml`: `<revision>` (unix seconds, as createrepo writes it)
+    /// or else `Last-Modified`, read as `kind`; the primary's location is a lead.
+    Repomd { kind: String },
     /// A site status feed (tunasync.json, mirrorz.json), read elsewhere.
     Feed,
 }
@@ -144,6 +165,8 @@ pub enum SampleFormat {
     Json,
     /// A package archive: a zip (wheel) or a compressed tarball.
     Archive,
+    /// An XML document.
+    Xml,
 }
 
 /// The bulk object a probe samples for throughput.
@@ -161,6 +184,8 @@ pub enum Sample {
     Crate { index_file: String },
     /// The largest layer of the probe image for the host's platform.
     DockerBlob { registry: String, image: &'static str, arch: &'static str },
+    /// The `primary.xml` that `repomd.xml` names; `repomd.xml` itself when it names none.
+    Primary { repomd: String },
 }
 
 /// One request of a probe.
@@ -257,6 +282,10 @@ pub fn repo_for(target: TargetKind, host: &Host) -> Repo {
         Family::Conda => Repo::Anaconda,
         Family::Cargo => Repo::Crates,
         Family::Docker => Repo::Dockerhub,
+        Family::Dnf => crate::targets::dnf::Flavor::probed(host).repo(),
+        Family::Zypper => Repo::Opensuse,
+        Family::Apk => Repo::Alpine,
+        Family::Archlinuxcn => Repo::Archlinuxcn,
     }
 }
 
@@ -321,6 +350,13 @@ pub fn plan_for_url(
         Repo::Anaconda => conda_plan(&url, host, conda, cloud),
         Repo::Crates => crates(&url),
         Repo::Dockerhub => docker(&url, host),
+        Repo::Fedora | Repo::Epel | Repo::CentosStream | Repo::Rocky | Repo::Almalinux | Repo::Openeuler => {
+            rpm_plan(&url, repo, host)
+        }
+        Repo::Opensuse => zypper_plan(&url, host),
+        Repo::Alpine => apk_plan(&url, host),
+        Repo::Archlinuxcn => archlinuxcn_plan(&url, host),
+        Repo::Kali | Repo::Raspbian | Repo::Raspberrypi => apt_derivative(&url, repo, host),
     };
     Plan { family, repo, url, steps, sample, kinds }
 }
@@ -562,6 +598,155 @@ fn docker(url: &str, host: &Host) -> Parts {
     };
     let sample = Sample::DockerBlob { registry: url.to_owned(), image: PROBE_IMAGE, arch: oci_arch(&host.arch) };
     (vec![registry, manifest], sample, Vec::new())
+}
+
+/// rpm's name for the host architecture.
+pub fn rpm_arch(debian_arch: &str) -> &'static str {
+    match debian_arch {
+        "arm64" => "aarch64",
+        "ppc64el" => "ppc64le",
+        "s390x" => "s390x",
+        "riscv64" => "riscv64",
+        "i386" => "i686",
+        _ => "x86_64",
+    }
+}
+
+/// The major release of a `VERSION_ID` (`9.4` → `9`).
+fn major(version: Option<&str>) -> Option<String> {
+    let v = version?.split('.').next()?.trim();
+    (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())).then(|| v.to_owned())
+}
+
+/// A `repomd.xml` step and its primary as the sample, for the tree `tree` under `url`.
+fn repomd(url: &str, tree: &str) -> Parts {
+    let repomd = format!("{url}/{tree}/repodata/repomd.xml");
+    let kind = format!("repomd:{tree}");
+    let step = Step::get("repomd.xml", repomd.clone(), Check::Repomd { kind: kind.clone() });
+    (vec![step], Sample::Primary { repomd }, vec![kind])
+}
+
+/// The tree dnf reads most on this host (see the module docs).
+pub fn rpm_tree(repo: Repo, host: &Host) -> String {
+    use crate::targets::dnf::Flavor;
+    let arch = rpm_arch(&host.arch);
+    let own = Flavor::of(host).is_some_and(|f| f.repo() == repo);
+    let version = if own { host.version_id.as_deref() } else { None };
+    match repo {
+        Repo::Fedora => match version.filter(|v| v.bytes().all(|b| b.is_ascii_digit())) {
+            Some(v) => format!("updates/{v}/Everything/{arch}"),
+            None => format!("development/rawhide/Everything/{arch}/os"),
+        },
+        Repo::Epel => format!("{}/Everything/{arch}", major(host.version_id.as_deref()).unwrap_or_else(|| "9".into())),
+        Repo::CentosStream => format!("{}-stream/BaseOS/{arch}/os", major(version).unwrap_or_else(|| "9".into())),
+        Repo::Rocky | Repo::Almalinux => format!("{}/BaseOS/{arch}/os", major(version).unwrap_or_else(|| "9".into())),
+        _ => {
+            // openEuler: `VERSION="22.03 (LTS-SP3)"` is the folder `openEuler-22.03-LTS-SP3`.
+            let release = host
+                .version
+                .as_deref()
+                .filter(|_| own)
+                .map(|v| v.replace(" (", "-").replace(')', "").replace(' ', "-"))
+                .unwrap_or_else(|| "24.03-LTS".into());
+            format!("openEuler-{release}/update/{arch}")
+        }
+    }
+}
+
+fn rpm_plan(url: &str, repo: Repo, host: &Host) -> Parts {
+    repomd(url, &rpm_tree(repo, host))
+}
+
+fn zypper_plan(url: &str, host: &Host) -> Parts {
+    let tree = match (host.id.as_str(), host.version_id.as_deref()) {
+        ("opensuse-leap", Some(v)) if !v.is_empty() => format!("update/leap/{v}/oss"),
+        _ => "tumbleweed/repo/oss".to_owned(),
+    };
+    repomd(url, &tree)
+}
+
+/// Alpine's name for the host architecture.
+pub fn apk_arch(debian_arch: &str) -> &'static str {
+    match debian_arch {
+        "arm64" => "aarch64",
+        "armhf" => "armv7",
+        "armel" => "armhf",
+        "i386" => "x86",
+        "ppc64el" => "ppc64le",
+        "s390x" => "s390x",
+        "riscv64" => "riscv64",
+        _ => "x86_64",
+    }
+}
+
+/// The Alpine branch of this host: `v3.20` for `VERSION_ID=3.20.3`, `edge` for a
+/// development snapshot, `latest-stable` elsewhere.
+pub fn apk_branch(host: &Host) -> String {
+    match host.version_id.as_deref().filter(|_| host.id == "alpine") {
+        Some(v) if v.contains("_alpha") => "edge".into(),
+        Some(v) => {
+            let mut parts = v.split('.');
+            match (parts.next(), parts.next()) {
+                (Some(a), Some(b)) if a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit()) => format!("v{a}.{b}"),
+                _ => "latest-stable".into(),
+            }
+        }
+        None => "latest-stable".into(),
+    }
+}
+
+fn apk_plan(url: &str, host: &Host) -> Parts {
+    let (branch, arch) = (apk_branch(host), apk_arch(&host.arch));
+    let kind = format!("apkindex:{branch}/main/{arch}");
+    let steps = vec![Step::ranged(
+        "APKINDEX.tar.gz",
+        format!("{url}/{branch}/main/{arch}/APKINDEX.tar.gz"),
+        Range::Head(HEAD_BYTES),
+        Check::PackageDb { kind: Some(kind.clone()) },
+    )];
+    let sample = Sample::Fixed {
+        what: "APKINDEX.tar.gz",
+        url: format!("{url}/{branch}/community/{arch}/APKINDEX.tar.gz"),
+        format: SampleFormat::Compressed,
+    };
+    (steps, sample, vec![kind])
+}
+
+fn archlinuxcn_plan(url: &str, host: &Host) -> Parts {
+    let arch = if host.arch == "arm64" { "aarch64" } else { "x86_64" };
+    let steps = vec![
+        Step::get("lastupdate", format!("{url}/lastupdate"), Check::Epoch { kind: "archlinuxcn-lastupdate" })
+            .optional(),
+        Step::ranged(
+            "archlinuxcn.db",
+            format!("{url}/{arch}/archlinuxcn.db"),
+            Range::Head(HEAD_BYTES),
+            Check::PackageDb { kind: Some("archlinuxcn-db".into()) },
+        ),
+    ];
+    let sample = Sample::Fixed {
+        what: "archlinuxcn.db",
+        url: format!("{url}/{arch}/archlinuxcn.db"),
+        format: SampleFormat::Compressed,
+    };
+    (steps, sample, vec!["archlinuxcn-lastupdate".into(), "archlinuxcn-db".into()])
+}
+
+/// The Debian derivatives' archives: Kali's `kali-rolling`, Raspbian's and Raspberry Pi's
+/// release (Debian's codename on the host, else `bookworm`).
+fn apt_derivative(url: &str, repo: Repo, host: &Host) -> Parts {
+    let (suite, origin) = match repo {
+        Repo::Kali => (host.codename.clone().unwrap_or_else(|| "kali-rolling".into()), "Kali"),
+        Repo::Raspbian => (host.codename.clone().unwrap_or_else(|| "bookworm".into()), "Raspbian"),
+        _ => (host.codename.clone().unwrap_or_else(|| "bookworm".into()), "Raspberry Pi Foundation"),
+    };
+    let steps = vec![Step::ranged(
+        "InRelease",
+        format!("{url}/dists/{suite}/InRelease"),
+        Range::Head(HEAD_BYTES),
+        Check::InRelease { suite: suite.clone(), origin },
+    )];
+    (steps, packages_xz(url, &suite, host), vec![format!("inrelease:{suite}")])
 }
 
 #[cfg(test)]

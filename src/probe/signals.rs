@@ -409,6 +409,37 @@ pub fn manifest_pick(text: &str, arch: &str) -> Result<ManifestPick, String> {
         .ok_or_else(|| "the manifest lists no layers".into())
 }
 
+/// What an rpm-md `repomd.xml` says: its `<revision>` when that is a plausible unix time
+/// (createrepo writes the time by default), and the location of the primary metadata.
+pub fn repomd(text: &str) -> Result<(Option<i64>, Option<String>), String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of repomd.xml".into());
+    }
+    let start = text.trim_start();
+    if !(start.starts_with("<?xml") || start.starts_with("<repomd")) || !text.contains("<repomd") {
+        return Err("not an rpm-md repomd.xml".into());
+    }
+    let between = |hay: &str, open: &str, close: &str| -> Option<String> {
+        let at = hay.find(open)? + open.len();
+        let end = hay[at..].find(close)? + at;
+        Some(hay[at..end].trim().to_owned())
+    };
+    let revision = between(text, "<revision>", "</revision>")
+        .and_then(|r| r.parse::<i64>().ok())
+        .filter(|r| (946_684_800..=10_000_000_000).contains(r));
+    // `<data type="primary">` … `<location href="repodata/…-primary.xml.zst"/>`
+    let primary = text.split("<data ").find(|d| d.starts_with("type=\"primary\"")).and_then(|d| {
+        let at = d.find("<location")?;
+        let href = d[at..].find("href=\"")? + at + 6;
+        let end = d[href..].find('"')? + href;
+        Some(d[href..end].to_owned())
+    });
+    if primary.is_none() {
+        return Err("repomd.xml names no primary metadata".into());
+    }
+    Ok((revision, primary))
+}
+
 /// The start of a throughput object in `format`.
 pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(), String> {
     use super::plan::SampleFormat;
@@ -417,6 +448,9 @@ pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(
         SampleFormat::Html => looks_like_html(bytes) || String::from_utf8_lossy(bytes).to_lowercase().contains("<a "),
         SampleFormat::Json => bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{'),
         SampleFormat::Archive => bytes.starts_with(b"PK\x03\x04") || compression(bytes).is_some(),
+        SampleFormat::Xml => {
+            !looks_like_html(bytes) && bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'<')
+        }
     };
     if ok {
         Ok(())

@@ -19,15 +19,22 @@ use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
 
+pub mod apk;
 pub mod apt;
 pub mod arch;
+pub mod archlinuxcn;
 pub mod cargo;
 pub mod common;
 pub mod conda;
+pub mod containerd;
+pub mod dnf;
 pub mod docker;
 pub mod pacman;
 pub mod pip;
+pub mod podman;
+pub mod repofile;
 pub mod uv;
+pub mod zypper;
 
 /// A package manager `mirror` can configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, Serialize, Deserialize)]
@@ -40,10 +47,37 @@ pub enum TargetKind {
     Conda,
     Cargo,
     Docker,
+    /// dnf and yum (Fedora, CentOS Stream, Rocky Linux, AlmaLinux, openEuler).
+    #[value(alias = "yum")]
+    Dnf,
+    /// apk (Alpine Linux).
+    Apk,
+    /// zypper (openSUSE Leap and Tumbleweed).
+    Zypper,
+    /// podman, CRI-O and Buildah (`registries.conf`).
+    Podman,
+    /// containerd and nerdctl (`certs.d/docker.io/hosts.toml`).
+    Containerd,
+    /// The `[archlinuxcn]` repository of pacman.conf.
+    Archlinuxcn,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 7] = [Self::Apt, Self::Pacman, Self::Pip, Self::Uv, Self::Conda, Self::Cargo, Self::Docker];
+    pub const ALL: [Self; 13] = [
+        Self::Apt,
+        Self::Pacman,
+        Self::Pip,
+        Self::Uv,
+        Self::Conda,
+        Self::Cargo,
+        Self::Docker,
+        Self::Dnf,
+        Self::Apk,
+        Self::Zypper,
+        Self::Podman,
+        Self::Containerd,
+        Self::Archlinuxcn,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +88,12 @@ impl TargetKind {
             Self::Conda => "conda",
             Self::Cargo => "cargo",
             Self::Docker => "docker",
+            Self::Dnf => "dnf",
+            Self::Apk => "apk",
+            Self::Zypper => "zypper",
+            Self::Podman => "podman",
+            Self::Containerd => "containerd",
+            Self::Archlinuxcn => "archlinuxcn",
         }
     }
 
@@ -66,6 +106,11 @@ impl TargetKind {
             Self::Conda => &[Repo::Anaconda],
             Self::Cargo => &[Repo::Crates],
             Self::Docker => &[Repo::Dockerhub],
+            Self::Dnf => &[Repo::Fedora, Repo::CentosStream, Repo::Rocky, Repo::Almalinux, Repo::Openeuler],
+            Self::Apk => &[Repo::Alpine],
+            Self::Zypper => &[Repo::Opensuse],
+            Self::Podman | Self::Containerd => &[Repo::Dockerhub],
+            Self::Archlinuxcn => &[Repo::Archlinuxcn],
         }
     }
 
@@ -84,6 +129,12 @@ impl TargetKind {
             Self::Conda => &conda::Conda,
             Self::Cargo => &cargo::Cargo,
             Self::Docker => &docker::Docker,
+            Self::Dnf => &dnf::Dnf,
+            Self::Apk => &apk::Apk,
+            Self::Zypper => &zypper::Zypper,
+            Self::Podman => &podman::Podman,
+            Self::Containerd => &containerd::Containerd,
+            Self::Archlinuxcn => &archlinuxcn::Archlinuxcn,
         }
     }
 
@@ -95,6 +146,7 @@ impl TargetKind {
             Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
+            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd | Self::Archlinuxcn => &[],
         }
     }
 
@@ -102,6 +154,7 @@ impl TargetKind {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
+            Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd | Self::Archlinuxcn => Scope::System,
         }
     }
 }
@@ -133,6 +186,8 @@ pub struct Host {
     pub codename: Option<String>,
     /// `VERSION_ID`.
     pub version_id: Option<String>,
+    /// `VERSION` (openEuler's names its folder: `22.03 (LTS-SP3)`).
+    pub version: Option<String>,
     /// Architecture in Debian spelling (`amd64`, `arm64`, …).
     pub arch: String,
     /// The root's architecture could not be read (no dpkg database, no `Architecture` in
@@ -196,6 +251,10 @@ impl Host {
                 }
                 "VERSION_ID" => {
                     self.version_id = Some(value);
+                    continue;
+                }
+                "VERSION" => {
+                    self.version = Some(value);
                     continue;
                 }
                 "VERSION_CODENAME" => &mut own,

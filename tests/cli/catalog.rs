@@ -202,14 +202,11 @@ fn urls(value: &toml::Value, path: &str, out: &mut Vec<(String, String)>) {
 
 #[test]
 fn builtin_urls_are_https_unless_the_repository_is_signed_or_the_site_allows_http() {
-    let signed = [
-        "repos.debian",
-        "repos.debian-security",
-        "repos.ubuntu",
-        "repos.ubuntu-ports",
-        "repos.archlinux",
-        "repos.archlinuxarm",
-    ];
+    // Every repository but pypi, anaconda, crates and dockerhub is signed (apt, pacman, dnf,
+    // zypper and apk check signatures).
+    let unsigned = ["repos.pypi", "repos.anaconda", "repos.crates", "repos.dockerhub"];
+    let signed: Vec<String> =
+        Repo::ALL.iter().map(|r| format!("repos.{}", r.key())).filter(|k| !unsigned.contains(&k.as_str())).collect();
     let mut plain_http = Vec::new();
     for file in builtin_files() {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -224,18 +221,22 @@ fn builtin_urls_are_https_unless_the_repository_is_signed_or_the_site_allows_htt
             let name = file.file_name().unwrap().to_string_lossy();
             assert!(url.starts_with("https://") || url.starts_with("http://"), "{name}: {key} = {url}");
             if url.starts_with("http://") {
-                assert!(allow_http || signed.contains(&key.as_str()), "{name}: {key} = {url} must be https");
+                assert!(allow_http || signed.contains(&key), "{name}: {key} = {url} must be https");
                 plain_http.push(format!("{name} {key}"));
             }
         }
     }
-    // The only plain-http URLs are upstream's signed archives, as Debian and Ubuntu ship them.
+    // The only plain-http URLs are upstream's signed archives, as the distributions ship them.
     assert_eq!(
         plain_http,
         [
             "upstream.toml repos.archlinuxarm",
             "upstream.toml repos.debian",
             "upstream.toml repos.debian-security",
+            "upstream.toml repos.kali",
+            "upstream.toml repos.opensuse",
+            "upstream.toml repos.raspberrypi",
+            "upstream.toml repos.raspbian",
             "upstream.toml repos.ubuntu",
             "upstream.toml repos.ubuntu-ports",
         ]
@@ -371,9 +372,42 @@ fn audited_corrections_hold() {
 #[test]
 fn the_added_sites_serve_what_their_data_says() {
     let c = builtin();
+    // The repositories of the first targets (the distributions' own are checked below).
     let served = |id: &str| -> Vec<&'static str> {
-        Repo::ALL.into_iter().filter(|r| site(&c, id).repo(*r).is_some()).map(|r| r.key()).collect()
+        Repo::ALL[..10].iter().filter(|r| site(&c, id).repo(**r).is_some()).map(|r| r.key()).collect()
     };
+    let distributions = |id: &str| -> Vec<&'static str> {
+        Repo::ALL[10..].iter().filter(|r| site(&c, id).repo(**r).is_some()).map(|r| r.key()).collect()
+    };
+    // mirrorz-org/mirrorz-json-legacy data/*.json of 2026-08-08.
+    assert_eq!(
+        distributions("tuna"),
+        [
+            "fedora",
+            "epel",
+            "centos-stream",
+            "openeuler",
+            "alpine",
+            "opensuse",
+            "archlinuxcn",
+            "kali",
+            "raspbian",
+            "raspberrypi"
+        ]
+    );
+    assert_eq!(
+        distributions("pku"),
+        ["epel", "centos-stream", "rocky", "almalinux", "openeuler", "opensuse", "archlinuxcn"]
+    );
+    assert_eq!(site(&c, "sjtug").repo(Repo::Archlinuxcn), Some("https://mirror.sjtu.edu.cn/archlinux-cn"));
+    assert_eq!(site(&c, "sjtug").repo(Repo::Fedora), Some("https://mirror.sjtu.edu.cn/fedora/linux"));
+    assert_eq!(site(&c, "sustech").repo(Repo::Rocky), Some("https://mirrors.sustech.edu.cn/rocky-linux"));
+    assert_eq!(
+        site(&c, "ustc").repo(Repo::Raspberrypi),
+        Some("https://mirrors.ustc.edu.cn/archive.raspberrypi.org/debian")
+    );
+    assert_eq!(site(&c, "tuna").repo(Repo::Raspbian), Some("https://mirrors.tuna.tsinghua.edu.cn/raspbian/raspbian"));
+    assert_eq!(site(&c, "tuna").repo(Repo::Rocky), None, "no rocky entry in TUNA's data");
     assert_eq!(served("pku"), ["debian", "debian-security", "ubuntu", "ubuntu-ports", "archlinux", "pypi", "anaconda"]);
     assert_eq!(
         served("sustech"),

@@ -102,7 +102,7 @@ fn a_mirror_serving_some_repositories_gets_a_file_of_exactly_those() {
         .replace(concat!("mirror ", env!("CARGO_PKG_VERSION"), " probed"), "mirror [VERSION] probed");
     let expected = "\
 # `lab`: written by `mirror site add lab http://[FARM]/ --allow-http --region CN` on 2026-08-08.
-# mirror [VERSION] probed http://[FARM] (up to 58 requests: each repository's usual paths, with the requests
+# mirror [VERSION] probed http://[FARM] (up to 73 requests: each repository's usual paths, with the requests
 # its package manager makes, and the site's status feeds). What it found:
 #   debian           {base}/debian: dists/stable/InRelease, project/trace/master, dists/stable-updates/InRelease
 #   debian-security  not found
@@ -114,6 +114,18 @@ fn a_mirror_serving_some_repositories_gets_a_file_of_exactly_those() {
 #   anaconda         {base}/anaconda: channels conda-forge, bioconda (no pkgs/main); pkgs/main/linux-64/repodata.json, pkgs/main/noarch/repodata.json and the same below cloud/<channel>
 #   crates           {base}/crates.io-index: config.json, aw/s-/aws-sdk-s3
 #   dockerhub        not found
+#   fedora           not found
+#   epel             not found
+#   centos-stream    not found
+#   rocky            not found
+#   almalinux        not found
+#   openeuler        not found
+#   alpine           not found
+#   opensuse         not found
+#   archlinuxcn      not found
+#   kali             not found
+#   raspbian         not found
+#   raspberrypi      not found
 #   status.tunasync  none found
 #   status.mirrorz   none found
 # Probe again with `mirror site add lab <URL> --force`; the format is in mirrors/README.md.
@@ -145,6 +157,18 @@ ubuntu-ports = \"not found on 2026-08-08: HTTP 404 for InRelease\"
 archlinux = \"not found on 2026-08-08: HTTP 404 for core.db\"
 archlinuxarm = \"not found on 2026-08-08: HTTP 404 for core.db (at http://[FARM]/archlinuxarm, http://[FARM]/archlinux-arm)\"
 dockerhub = \"not found on 2026-08-08: HTTP 404 for /v2/\"
+fedora = \"not found on 2026-08-08: HTTP 404 for repomd.xml\"
+epel = \"not found on 2026-08-08: HTTP 404 for repomd.xml\"
+centos-stream = \"not found on 2026-08-08: HTTP 404 for repomd.xml\"
+rocky = \"not found on 2026-08-08: HTTP 404 for repomd.xml\"
+almalinux = \"not found on 2026-08-08: HTTP 404 for repomd.xml\"
+openeuler = \"not found on 2026-08-08: HTTP 404 for repomd.xml\"
+alpine = \"not found on 2026-08-08: HTTP 404 for APKINDEX.tar.gz\"
+opensuse = \"not found on 2026-08-08: HTTP 404 for repomd.xml\"
+archlinuxcn = \"not found on 2026-08-08: HTTP 404 for archlinuxcn.db\"
+kali = \"not found on 2026-08-08: HTTP 404 for InRelease\"
+raspbian = \"not found on 2026-08-08: HTTP 404 for InRelease (at http://[FARM]/raspbian/raspbian, http://[FARM]/raspbian)\"
+raspberrypi = \"not found on 2026-08-08: HTTP 404 for InRelease (at http://[FARM]/raspberrypi, http://[FARM]/archive.raspberrypi.org/debian)\"
 ";
     assert_eq!(text, expected);
 
@@ -222,22 +246,9 @@ fn a_mirror_serving_everything_gets_every_repository_and_every_channel() {
     let results = doc["results"].as_array().unwrap();
     let found: Vec<&str> =
         results.iter().filter(|r| r["verdict"] == "found").map(|r| r["key"].as_str().unwrap()).collect();
-    assert_eq!(
-        found,
-        [
-            "debian",
-            "debian-security",
-            "ubuntu",
-            "ubuntu-ports",
-            "archlinux",
-            "archlinuxarm",
-            "pypi",
-            "anaconda",
-            "crates",
-            "dockerhub"
-        ],
-        "{doc}"
-    );
+    // Every repository the catalog has a key for (the farm serves them all).
+    let every: Vec<&str> = mirror::catalog::Repo::ALL.iter().map(|r| r.key()).collect();
+    assert_eq!(found, every, "{doc}");
     let conda = results.iter().find(|r| r["key"] == "anaconda").unwrap();
     assert_eq!(conda["conda"]["pkgs"], true);
     assert_eq!(conda["conda"]["channels"].as_array().unwrap().len(), 10, "{conda}");
@@ -255,10 +266,8 @@ fn a_mirror_serving_everything_gets_every_repository_and_every_channel() {
     }
     assert!(!text.contains("[lacks]"), "{text}");
 
-    assert_eq!(
-        targets_of(&env, "campus"),
-        serde_json::json!(["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"])
-    );
+    let all: Vec<&str> = mirror::targets::TargetKind::ALL.iter().map(|t| t.name()).collect();
+    assert_eq!(targets_of(&env, "campus"), serde_json::json!(all));
 }
 
 #[test]
@@ -281,7 +290,7 @@ fn plain_http_for_pip_conda_cargo_and_docker_needs_allow_http() {
     assert!(!text.contains("[status]"), "{text}");
     assert!(text.contains("pypi = \"found on 2026-08-08 but served over plain http, and pip and uv would trust whatever it returns: left out without `--allow-http`\""), "{text}");
     assert!(text.contains("debian = \"{base}/debian\""), "{text}");
-    assert_eq!(targets_of(&env, "campus"), serde_json::json!(["apt", "pacman"]));
+    assert_eq!(targets_of(&env, "campus"), serde_json::json!(["apt", "pacman", "dnf", "apk", "zypper", "archlinuxcn"]));
 }
 
 #[test]

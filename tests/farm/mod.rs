@@ -467,6 +467,14 @@ pypi = "{{base}}/pypi/web/simple"
 anaconda = "{{base}}/anaconda"
 crates = "{{base}}/crates.io-index/"
 dockerhub = "{{base}}"
+fedora = "{{base}}/fedora"
+centos-stream = "{{base}}/centos-stream"
+rocky = "{{base}}/rocky"
+almalinux = "{{base}}/almalinux"
+openeuler = "{{base}}/openeuler"
+opensuse = "{{base}}/opensuse"
+alpine = "{{base}}/alpine"
+archlinuxcn = "{{base}}/archlinuxcn"
 {feed}"#,
         id = spec.id,
     )
@@ -1050,7 +1058,17 @@ fn content(shared: &Shared, path: &str) -> Response {
             let origin = if tree.starts_with("debian") { "Debian" } else { "Ubuntu" };
             Response::text(inrelease(origin, suite, at)).modified(at)
         }
-        ["debian" | "ubuntu" | "ubuntu-ports", "dists", _, _, _, "Packages.xz"] => Response::new(
+        // The apt derivatives' archives: Kali, Raspbian (`raspbian/raspbian`), the Raspberry Pi
+        // archive.
+        ["kali", "dists", suite, "InRelease"] => Response::text(inrelease("Kali", suite, at)).modified(at),
+        ["raspbian", "raspbian", "dists", suite, "InRelease"] => {
+            Response::text(inrelease("Raspbian", suite, at)).modified(at)
+        }
+        ["raspberrypi", "dists", suite, "InRelease"] => {
+            Response::text(inrelease("Raspberry Pi Foundation", suite, at)).modified(at)
+        }
+        ["debian" | "ubuntu" | "ubuntu-ports" | "kali" | "raspberrypi", "dists", _, _, _, "Packages.xz"]
+        | ["raspbian", "raspbian", "dists", _, _, _, "Packages.xz"] => Response::new(
             200,
             "application/x-xz",
             Body::Blob { len: 9 << 20, magic: &[0xfd, b'7', b'z', b'X', b'Z', 0], fill: 0 },
@@ -1116,10 +1134,49 @@ fn content(shared: &Shared, path: &str) -> Response {
                 .header("Docker-Content-Digest", *digest)
                 .bulk()
         }
+        [
+            "fedora" | "epel" | "centos-stream" | "rocky" | "almalinux" | "openeuler" | "opensuse",
+            ..,
+            "repodata",
+            "repomd.xml",
+        ] => Response::new(200, "text/xml", Body::Bytes(repomd_xml(at).into_bytes())).modified(at),
+        [.., "repodata", file] if file.ends_with("-primary.xml.gz") => {
+            Response::new(200, "application/x-gzip", Body::Blob { len: 6 << 20, magic: GZIP, fill: 0 })
+                .modified(at)
+                .bulk()
+        }
+        ["alpine", _, repo, _, "APKINDEX.tar.gz"] => {
+            let len = if *repo == "main" { 700 << 10 } else { 2 << 20 };
+            let r =
+                Response::new(200, "application/octet-stream", Body::Blob { len, magic: GZIP, fill: 0 }).modified(at);
+            if *repo == "community" { r.bulk() } else { r }
+        }
+        ["archlinuxcn", "lastupdate"] => Response::text(format!("{at}\n")),
+        ["archlinuxcn", _, "archlinuxcn.db"] => {
+            Response::new(200, "application/octet-stream", Body::Blob { len: 3 << 20, magic: GZIP, fill: 0 })
+                .modified(at)
+                .bulk()
+        }
         ["static", "tunasync.json"] => feed(spec),
         ["mirrorz.json"] => feed(spec),
         _ => error_page(404),
     }
+}
+
+/// An rpm-md `repomd.xml` as createrepo_c writes it: the revision is the time of the run.
+fn repomd_xml(at: u64) -> String {
+    let mut text = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n  <revision>{at}</revision>\n"
+    );
+    for (kind, size) in [("primary", 6_291_456), ("filelists", 41_943_040), ("other", 3_145_728)] {
+        text.push_str(&format!(
+            "  <data type=\"{kind}\">\n    <checksum type=\"sha256\">{hash:064x}</checksum>\n    <open-checksum type=\"sha256\">{hash:064x}</open-checksum>\n    <location href=\"repodata/{hash:064x}-{kind}.xml.gz\"/>\n    <timestamp>{at}</timestamp>\n    <size>{size}</size>\n    <open-size>{open}</open-size>\n  </data>\n",
+            hash = at as u128 * 7_919 + size,
+            open = size * 7
+        ));
+    }
+    text.push_str("</repomd>\n");
+    text
 }
 
 fn trace(at: u64) -> String {

@@ -150,6 +150,15 @@ impl Site {
     pub fn crates(&self) -> String {
         format!("{}/crates.io-index/", self.base)
     }
+    pub fn fedora(&self) -> String {
+        format!("{}/fedora", self.base)
+    }
+    pub fn opensuse(&self) -> String {
+        format!("{}/opensuse", self.base)
+    }
+    pub fn archlinuxcn(&self) -> String {
+        format!("{}/archlinuxcn", self.base)
+    }
     fn toml(&self, server: &str) -> String {
         format!(
             r#"id = "{id}"
@@ -166,6 +175,9 @@ pypi = "{{base}}/simple"
 anaconda = "{{base}}/anaconda"
 crates = "{{base}}/crates.io-index/"
 dockerhub = "{dockerhub}"
+fedora = "{{base}}/fedora"
+opensuse = "{{base}}/opensuse"
+archlinuxcn = "{{base}}/archlinuxcn"
 
 [conda]
 channels = ["conda-forge"]
