@@ -169,7 +169,7 @@ pub struct ListArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Package managers to rank (default: all)
+    /// Package managers to rank (default: those on this system; all of them when none is)
     #[arg(value_enum)]
     pub targets: Vec<TargetKind>,
 

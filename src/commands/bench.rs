@@ -14,7 +14,7 @@ use crate::targets::{Host, TargetKind};
 pub fn run(app: &App, args: &BenchArgs) -> Result<ExitStatus> {
     let catalog = app.catalog()?;
     let host = app.host()?;
-    let targets = chosen_targets(&args.targets);
+    let targets = bench_targets(app, &host, &args.targets);
     let opts = Options::new(app.args.timeout, app.args.max_lag).with_sites(&args.site);
     let report = probe_and_keep(app, &catalog, &host, &targets, &opts)?;
 
@@ -48,6 +48,23 @@ pub fn run(app: &App, args: &BenchArgs) -> Result<ExitStatus> {
         app.out.warn(&format!("no usable mirror for {}", unusable.join(", ")));
     }
     Ok(ExitStatus::Success)
+}
+
+/// What `bench` ranks: the targets named; with none named, the package managers on this
+/// system, as `use` would change them (or every target `mirror` knows, on a system with none
+/// of them: a laptop choosing a mirror for the images it builds).
+fn bench_targets(app: &App, host: &Host, named: &[TargetKind]) -> Vec<TargetKind> {
+    let all = chosen_targets(named);
+    if !named.is_empty() {
+        return all;
+    }
+    let present: Vec<TargetKind> = all.iter().copied().filter(|t| t.target().present(&app.ctx, host)).collect();
+    if present.is_empty() {
+        app.out.detail("none of the package managers `mirror` knows is on this system: ranking them all");
+        all
+    } else {
+        present
+    }
 }
 
 /// Probes and ranks `targets` with a progress bar on a terminal, and keeps the results in the
