@@ -1187,3 +1187,15 @@ fn a_server_that_ignores_range_is_read_no_further_than_the_budget() {
     };
     assert!(kib < 1.5 * 1024.0, "{line}");
 }
+
+#[test]
+fn bench_with_no_target_ranks_the_package_managers_on_this_system() {
+    let farm = Farm::start(&[Spec::new("alpha")]);
+    let env = Env::debian();
+    // A Debian root with apt and nothing else.
+    std::fs::create_dir_all(env.path("root/etc/apt")).unwrap();
+    let (b, out, _) = env.bench(&farm, &["--timeout", "2s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let names: Vec<&str> = b.targets.iter().map(|t| t.target.as_str()).collect();
+    assert_eq!(names, ["apt"]);
+}
