@@ -40,10 +40,21 @@ pub enum Repo {
     Anaconda,
     Crates,
     Dockerhub,
+    Npm,
+    Goproxy,
+    Gosumdb,
+    Rustup,
+    HomebrewBottles,
+    HomebrewApi,
+    HomebrewBrewGit,
+    HomebrewCoreGit,
+    Huggingface,
+    Rubygems,
+    Maven,
 }
 
 impl Repo {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 21] = [
         Self::Debian,
         Self::DebianSecurity,
         Self::Ubuntu,
@@ -54,6 +65,17 @@ impl Repo {
         Self::Anaconda,
         Self::Crates,
         Self::Dockerhub,
+        Self::Npm,
+        Self::Goproxy,
+        Self::Gosumdb,
+        Self::Rustup,
+        Self::HomebrewBottles,
+        Self::HomebrewApi,
+        Self::HomebrewBrewGit,
+        Self::HomebrewCoreGit,
+        Self::Huggingface,
+        Self::Rubygems,
+        Self::Maven,
     ];
 
     /// The key in a site file.
@@ -69,6 +91,17 @@ impl Repo {
             Self::Anaconda => "anaconda",
             Self::Crates => "crates",
             Self::Dockerhub => "dockerhub",
+            Self::Npm => "npm",
+            Self::Goproxy => "goproxy",
+            Self::Gosumdb => "gosumdb",
+            Self::Rustup => "rustup",
+            Self::HomebrewBottles => "homebrew-bottles",
+            Self::HomebrewApi => "homebrew-api",
+            Self::HomebrewBrewGit => "homebrew-brew-git",
+            Self::HomebrewCoreGit => "homebrew-core-git",
+            Self::Huggingface => "huggingface",
+            Self::Rubygems => "rubygems",
+            Self::Maven => "maven",
         }
     }
 
@@ -709,8 +742,8 @@ crates = "{base}/crates.io-index/"
         assert_eq!(s.lacking().count(), 1);
         let e = err(&format!("{OK}\n[lacks]\npypi = \"gone\"\n"));
         assert!(e.contains("key `lacks.pypi`: the site also lists `repos.pypi`"), "{e}");
-        let e = err(&format!("{OK}\n[lacks]\nrustup = \"later\"\n"));
-        assert!(e.contains("key `lacks.rustup`: unknown repository"), "{e}");
+        let e = err(&format!("{OK}\n[lacks]\ncpan = \"later\"\n"));
+        assert!(e.contains("key `lacks.cpan`: unknown repository"), "{e}");
         for bad in ["\"\"", "\"  \"", "\"two\\nlines\"", "true"] {
             let e = err(&format!("{OK}\n[lacks]\nanaconda = {bad}\n"));
             assert!(e.contains("key `lacks.anaconda`"), "{bad}: {e}");

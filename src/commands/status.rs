@@ -29,6 +29,9 @@ pub struct TargetStatus {
     /// Set when the configuration could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What else is worth knowing: a file shared with another target, the shell environment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 pub fn run(app: &App, args: &StatusArgs) -> Result<ExitStatus> {
@@ -55,24 +58,21 @@ pub fn run(app: &App, args: &StatusArgs) -> Result<ExitStatus> {
 pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind) -> TargetStatus {
     let imp = target.target();
     let present = imp.present(&app.ctx, host);
-    let overridden_by: Vec<String> = target
-        .overriding_vars()
-        .iter()
-        .filter(|v| app.ctx.overrides.contains_key(**v))
-        .map(|v| (*v).to_owned())
-        .collect();
     let mut status = TargetStatus {
         target,
         present,
         files: Vec::new(),
         url: None,
         site: None,
-        overridden_by,
+        overridden_by: Vec::new(),
         check: None,
         error: None,
+        notes: Vec::new(),
     };
     match imp.current(&app.ctx, host) {
         Ok(current) => {
+            status.overridden_by = imp.overridden_by(&app.ctx, target.overriding_vars(), &current);
+            status.notes = imp.status_notes(&app.ctx, &current);
             status.files = current.files;
             status.url = current.url;
             status.site = match &status.url {
@@ -93,6 +93,21 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
 /// Targets whose built-in default (no setting at all) is the official server.
 fn defaults_to_upstream(target: TargetKind) -> bool {
     matches!(target, TargetKind::Pip | TargetKind::Uv | TargetKind::Conda | TargetKind::Cargo | TargetKind::Docker)
+        || matches!(
+            target,
+            TargetKind::Npm
+                | TargetKind::Pnpm
+                | TargetKind::Yarn
+                | TargetKind::Bun
+                | TargetKind::Go
+                | TargetKind::Rustup
+                | TargetKind::Homebrew
+                | TargetKind::Huggingface
+                | TargetKind::Rubygems
+                | TargetKind::Maven
+                | TargetKind::Pdm
+                | TargetKind::Pixi
+        )
 }
 
 /// URLs are the same site when they differ only in scheme, case of the host or a final `/`.
@@ -143,6 +158,9 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
         }
         for var in &s.overridden_by {
             app.out.warn(&format!("{}: `{var}` is set and takes precedence over the config file", s.target));
+        }
+        for note in &s.notes {
+            app.out.talk(&format!("{}: {note}", s.target));
         }
         if let Some(reason) = s.check.as_ref().and_then(|c| c.get("advice")).and_then(|v| v.as_str()) {
             app.out.talk(&format!("{}: {reason}", s.target));

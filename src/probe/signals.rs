@@ -417,6 +417,9 @@ pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(
         SampleFormat::Html => looks_like_html(bytes) || String::from_utf8_lossy(bytes).to_lowercase().contains("<a "),
         SampleFormat::Json => bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{'),
         SampleFormat::Archive => bytes.starts_with(b"PK\x03\x04") || compression(bytes).is_some(),
+        SampleFormat::Text => !looks_like_html(bytes) && std::str::from_utf8(&bytes[..bytes.len().min(32)]).is_ok(),
+        SampleFormat::Safetensors => bytes.len() > 10 && bytes[8] == b'{',
+        SampleFormat::Prefix(p) => bytes.starts_with(p.as_bytes()),
     };
     if ok {
         Ok(())
@@ -425,6 +428,177 @@ pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(
     } else {
         Err("the file is not in the expected format".into())
     }
+}
+
+/// An ISO 8601 / RFC 3339 time (`2024-12-03T10:11:12.345Z`) in unix seconds.
+pub fn iso_time(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text.trim()).ok().map(|d| d.timestamp())
+}
+
+fn json_of(text: &str, what: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|_| {
+        if looks_like_html(text.as_bytes()) {
+            format!("an HTML page instead of {what}")
+        } else {
+            format!("{what} is not JSON")
+        }
+    })
+}
+
+/// An npm package document of `package` (full or abbreviated): its `modified` time (the
+/// abbreviated document's `modified`, or the full one's `time.modified`) and `dist-tags.latest`.
+pub fn npm_doc(text: &str, package: &str) -> Result<(Option<i64>, Option<String>), String> {
+    let v = json_of(text, "the package document")?;
+    let name = v.get("name").and_then(Value::as_str).unwrap_or_default();
+    if name != package || v.get("versions").is_none_or(|x| !x.is_object()) {
+        return Err(format!("not the npm package document of `{package}`"));
+    }
+    let modified = v
+        .get("modified")
+        .or_else(|| v.get("time").and_then(|t| t.get("modified")))
+        .and_then(Value::as_str)
+        .and_then(iso_time);
+    let latest = v.get("dist-tags").and_then(|d| d.get("latest")).and_then(Value::as_str).map(str::to_owned);
+    Ok((modified, latest))
+}
+
+/// A Go proxy's `@latest` answer: `Version` and `Time`.
+pub fn go_latest(text: &str) -> Result<(String, i64), String> {
+    let v = json_of(text, "the `@latest` answer")?;
+    let version = v.get("Version").and_then(Value::as_str).filter(|s| s.starts_with('v'));
+    let time = v.get("Time").and_then(Value::as_str).and_then(iso_time);
+    match (version, time) {
+        (Some(ver), Some(t)) => Ok((ver.to_owned(), t)),
+        _ => Err("the `@latest` answer has no `Version` and `Time`".into()),
+    }
+}
+
+/// A Go proxy's `@v/list`: versions, one per line (maybe none).
+pub fn go_list(text: &str) -> Result<(), String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of a version list".into());
+    }
+    match text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('v')) {
+        Some(l) => Err(format!("`{}` is not a module version", l.chars().take(40).collect::<String>())),
+        None => Ok(()),
+    }
+}
+
+/// The head of rustup's `channel-rust-stable.toml`: its `date` (midnight UTC) and the first
+/// component archive it names, rebased from `static.rust-lang.org` onto the site (as rustup
+/// does with `RUSTUP_DIST_SERVER`); `manifest` is where the manifest was read.
+pub fn rustup_channel(text: &str, manifest: &str) -> Result<(i64, String, Option<String>), String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of the channel manifest".into());
+    }
+    if !text.contains("manifest-version") {
+        return Err("not a rustup channel manifest (no `manifest-version`)".into());
+    }
+    let quoted = |key: &str| {
+        text.lines().find_map(|l| {
+            let rest = l.trim().strip_prefix(key)?.trim_start().strip_prefix('=')?.trim();
+            rest.strip_prefix('"')?.split('"').next().map(str::to_owned)
+        })
+    };
+    let date = quoted("date").ok_or("the channel manifest has no `date`")?;
+    let day = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .map_err(|_| format!("the channel manifest's date `{date}` is not a date"))?;
+    let at = day.and_hms_opt(0, 0, 0).map(|d| d.and_utc().timestamp()).unwrap_or_default();
+    let site = manifest.split("/dist/").next().unwrap_or(manifest).trim_end_matches('/');
+    let file = quoted("xz_url").or_else(|| quoted("url")).map(|u| match u.strip_prefix(super::plan::RUSTUP_UPSTREAM) {
+        Some(rest) => format!("{site}{rest}"),
+        None => u,
+    });
+    Ok((at, date, file.filter(|u| u.starts_with("http://") || u.starts_with("https://"))))
+}
+
+/// A `.sha256` file: 64 hex digits first.
+pub fn sha256_file(text: &str) -> Result<(), String> {
+    let first = text.split_whitespace().next().unwrap_or_default();
+    if first.len() == 64 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else if looks_like_html(text.as_bytes()) {
+        Err("an HTML page instead of a checksum".into())
+    } else {
+        Err("not a SHA-256 checksum file".into())
+    }
+}
+
+/// The Hub's `api/models/<model>` document: `lastModified` and the commit `sha`.
+pub fn hf_model(text: &str, model: &str) -> Result<(i64, Option<String>), String> {
+    let v = json_of(text, "the model info")?;
+    let id = v.get("id").or_else(|| v.get("modelId")).and_then(Value::as_str).unwrap_or_default();
+    if id != model {
+        return Err(format!("not the model info of `{model}`"));
+    }
+    let at = v
+        .get("lastModified")
+        .and_then(Value::as_str)
+        .and_then(iso_time)
+        .ok_or("the model info has no `lastModified`")?;
+    Ok((at, v.get("sha").and_then(Value::as_str).map(str::to_owned)))
+}
+
+/// A JSON object.
+pub fn json_object(text: &str, what: &str) -> Result<(), String> {
+    match json_of(text, what)? {
+        Value::Object(_) => Ok(()),
+        _ => Err(format!("{what} is not a JSON object")),
+    }
+}
+
+/// The tail of a compact index `/info/<gem>` file: the newest version (the first word of the
+/// last line; `from_start` false: the first line may be cut).
+pub fn gem_info(text: &str, from_start: bool) -> Result<String, String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of a compact index file".into());
+    }
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if !from_start && !lines.is_empty() {
+        lines.remove(0);
+    }
+    let last = lines.last().filter(|l| **l != "---").ok_or("the compact index file lists no versions")?;
+    if !last.contains(" |") && !last.contains("|checksum:") {
+        return Err("not a compact index file (no `|checksum:`)".into());
+    }
+    Ok(last.split_whitespace().next().unwrap_or_default().to_owned())
+}
+
+/// The head of the compact index `/versions`: `created_at: <time>`.
+pub fn gem_versions(text: &str) -> Result<(), String> {
+    if text.starts_with("created_at: ") {
+        Ok(())
+    } else if looks_like_html(text.as_bytes()) {
+        Err("an HTML page instead of the compact index".into())
+    } else {
+        Err("not the compact index `versions` file (no `created_at:`)".into())
+    }
+}
+
+/// A `maven-metadata.xml` of `artifact` (`group:artifact`): `lastUpdated`
+/// (`yyyyMMddHHmmss`, UTC) and the newest version (`<latest>`, else `<release>`).
+pub fn maven_metadata(text: &str, artifact: &str) -> Result<(Option<i64>, Option<String>), String> {
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{name}>"))? + start;
+        Some(text[start..end].trim().to_owned())
+    };
+    let (group, id) = artifact.split_once(':').unwrap_or(("", artifact));
+    if !text.contains("<metadata")
+        || tag("artifactId").as_deref() != Some(id)
+        || tag("groupId").as_deref() != Some(group)
+    {
+        return Err(if looks_like_html(text.as_bytes()) {
+            "an HTML page instead of maven-metadata.xml".to_owned()
+        } else {
+            format!("not the maven-metadata.xml of `{artifact}`")
+        });
+    }
+    let updated = tag("lastUpdated")
+        .and_then(|t| NaiveDateTime::parse_from_str(&t, "%Y%m%d%H%M%S").ok())
+        .map(|d| d.and_utc().timestamp());
+    Ok((updated, tag("latest").or_else(|| tag("release"))))
 }
 
 /// What a site's status feed says about one repository.
@@ -446,6 +620,8 @@ pub fn feed_names(repo: Repo, url: &str) -> Vec<String> {
     let cname = match repo {
         Repo::Crates => "crates.io-index",
         Repo::Dockerhub => "docker-hub",
+        Repo::Goproxy => "goproxy",
+        Repo::HomebrewBottles => "homebrew-bottles",
         other => other.key(),
     };
     let mut names = vec![cname.to_owned()];

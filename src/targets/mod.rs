@@ -21,13 +21,27 @@ use crate::error::Problem;
 
 pub mod apt;
 pub mod arch;
+pub mod bun;
 pub mod cargo;
 pub mod common;
 pub mod conda;
 pub mod docker;
+pub mod envfile;
+pub mod go;
+pub mod homebrew;
+pub mod huggingface;
+pub mod kvfile;
+pub mod maven;
+pub mod npm;
 pub mod pacman;
+pub mod pdm;
 pub mod pip;
+pub mod pixi;
+pub mod pnpm;
+pub mod rubygems;
+pub mod rustup;
 pub mod uv;
+pub mod yarn;
 
 /// A package manager `mirror` can configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, Serialize, Deserialize)]
@@ -40,10 +54,42 @@ pub enum TargetKind {
     Conda,
     Cargo,
     Docker,
+    Npm,
+    Pnpm,
+    Yarn,
+    Bun,
+    Go,
+    Rustup,
+    Homebrew,
+    Huggingface,
+    Rubygems,
+    Maven,
+    Pdm,
+    Pixi,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 7] = [Self::Apt, Self::Pacman, Self::Pip, Self::Uv, Self::Conda, Self::Cargo, Self::Docker];
+    pub const ALL: [Self; 19] = [
+        Self::Apt,
+        Self::Pacman,
+        Self::Pip,
+        Self::Uv,
+        Self::Conda,
+        Self::Cargo,
+        Self::Docker,
+        Self::Npm,
+        Self::Pnpm,
+        Self::Yarn,
+        Self::Bun,
+        Self::Go,
+        Self::Rustup,
+        Self::Homebrew,
+        Self::Huggingface,
+        Self::Rubygems,
+        Self::Maven,
+        Self::Pdm,
+        Self::Pixi,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +100,18 @@ impl TargetKind {
             Self::Conda => "conda",
             Self::Cargo => "cargo",
             Self::Docker => "docker",
+            Self::Npm => "npm",
+            Self::Pnpm => "pnpm",
+            Self::Yarn => "yarn",
+            Self::Bun => "bun",
+            Self::Go => "go",
+            Self::Rustup => "rustup",
+            Self::Homebrew => "homebrew",
+            Self::Huggingface => "huggingface",
+            Self::Rubygems => "rubygems",
+            Self::Maven => "maven",
+            Self::Pdm => "pdm",
+            Self::Pixi => "pixi",
         }
     }
 
@@ -66,6 +124,15 @@ impl TargetKind {
             Self::Conda => &[Repo::Anaconda],
             Self::Cargo => &[Repo::Crates],
             Self::Docker => &[Repo::Dockerhub],
+            Self::Npm | Self::Pnpm | Self::Yarn | Self::Bun => &[Repo::Npm],
+            Self::Go => &[Repo::Goproxy],
+            Self::Rustup => &[Repo::Rustup],
+            Self::Homebrew => &[Repo::HomebrewBottles],
+            Self::Huggingface => &[Repo::Huggingface],
+            Self::Rubygems => &[Repo::Rubygems],
+            Self::Maven => &[Repo::Maven],
+            Self::Pdm => &[Repo::Pypi],
+            Self::Pixi => &[Repo::Anaconda],
         }
     }
 
@@ -84,6 +151,18 @@ impl TargetKind {
             Self::Conda => &conda::Conda,
             Self::Cargo => &cargo::Cargo,
             Self::Docker => &docker::Docker,
+            Self::Npm => &npm::Npm,
+            Self::Pnpm => &pnpm::Pnpm,
+            Self::Yarn => &yarn::Yarn,
+            Self::Bun => &bun::Bun,
+            Self::Go => &go::Go,
+            Self::Rustup => &rustup::Rustup,
+            Self::Homebrew => &homebrew::Homebrew,
+            Self::Huggingface => &huggingface::Huggingface,
+            Self::Rubygems => &rubygems::Rubygems,
+            Self::Maven => &maven::Maven,
+            Self::Pdm => &pdm::Pdm,
+            Self::Pixi => &pixi::Pixi,
         }
     }
 
@@ -95,6 +174,23 @@ impl TargetKind {
             Self::Conda => &["CONDA_CHANNELS", "CONDA_DEFAULT_CHANNELS", "CONDA_CHANNEL_ALIAS"],
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
+            Self::Npm => &["npm_config_registry", "NPM_CONFIG_REGISTRY"],
+            Self::Pnpm => &["npm_config_registry", "NPM_CONFIG_REGISTRY"],
+            Self::Yarn => &["YARN_REGISTRY", "YARN_NPM_REGISTRY_SERVER"],
+            Self::Bun => &["BUN_CONFIG_REGISTRY", "NPM_CONFIG_REGISTRY"],
+            Self::Go => &["GOPROXY", "GOSUMDB", "GOFLAGS"],
+            Self::Rustup => &["RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT"],
+            Self::Homebrew => &[
+                "HOMEBREW_API_DOMAIN",
+                "HOMEBREW_BOTTLE_DOMAIN",
+                "HOMEBREW_BREW_GIT_REMOTE",
+                "HOMEBREW_CORE_GIT_REMOTE",
+            ],
+            Self::Huggingface => &["HF_ENDPOINT"],
+            Self::Rubygems => &["GEMRC", "BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/"],
+            Self::Maven => &[],
+            Self::Pdm => &["PDM_PYPI_URL"],
+            Self::Pixi => &["PIXI_HOME"],
         }
     }
 
@@ -102,6 +198,18 @@ impl TargetKind {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
+            Self::Npm
+            | Self::Pnpm
+            | Self::Yarn
+            | Self::Bun
+            | Self::Go
+            | Self::Rustup
+            | Self::Homebrew
+            | Self::Huggingface
+            | Self::Rubygems
+            | Self::Maven
+            | Self::Pdm
+            | Self::Pixi => Scope::User,
         }
     }
 }
@@ -304,6 +412,18 @@ pub trait Target: Sync {
 
     /// What the configuration points at now.
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current>;
+
+    /// Which of the set variables among `vars` (this target's [`TargetKind::overriding_vars`])
+    /// take precedence over what `current` read. Targets configured through `mirror`'s env
+    /// file (spec §9) count a variable only when it differs from the file's value.
+    fn overridden_by(&self, ctx: &Context, vars: &[&str], _current: &Current) -> Vec<String> {
+        vars.iter().filter(|v| ctx.overrides.contains_key(**v)).map(|v| (*v).to_owned()).collect()
+    }
+
+    /// What `status` should also say about this target (shared files, the shell environment).
+    fn status_notes(&self, _ctx: &Context, _current: &Current) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Reads a config file for editing. `Ok(None)` when it does not exist. Links are followed
@@ -311,6 +431,9 @@ pub trait Target: Sync {
 /// files, unreadable files and binary content with a clear error (exit 2). An edit of a link
 /// is written through to its target (see [`write_through_links`]).
 pub fn read_config(ctx: &Context, path: &Path) -> Result<Option<String>> {
+    if let Some(planned) = ctx.planned.get(path) {
+        return Ok(planned);
+    }
     let resolved = ctx.resolve(path)?;
     if let Some(dangling) = resolved.dangling {
         return Err(dangling.problem().into());
