@@ -198,7 +198,10 @@ fn assert_lineup(t: &TargetRow, target: &str) {
         ("garbage", "garbled answer"),
         ("hang", "no answer within"),
         // GET: headers, then a byte every 100 ms; HEAD (conda): the headers themselves drip.
-        ("drip", if target == "conda" { "no answer within" } else { "did not arrive within" }),
+        (
+            "drip",
+            if matches!(target, "conda" | "pixi" | "homebrew") { "no answer within" } else { "did not arrive within" },
+        ),
     ] {
         let r = row(t, site);
         assert!(r.reason.contains(why), "{target} {site}: {}", r.reason);
@@ -259,6 +262,85 @@ fn docker_ranking_and_every_failure_mode() {
 }
 
 #[test]
+fn npm_ranking_and_every_failure_mode() {
+    bench_one_target("npm");
+}
+
+#[test]
+fn yarn_ranking_and_every_failure_mode() {
+    bench_one_target("yarn");
+}
+
+#[test]
+fn go_ranking_and_every_failure_mode() {
+    bench_one_target("go");
+}
+
+#[test]
+fn rustup_ranking_and_every_failure_mode() {
+    bench_one_target("rustup");
+}
+
+#[test]
+fn homebrew_ranking_and_every_failure_mode() {
+    bench_one_target("homebrew");
+}
+
+#[test]
+fn huggingface_ranking_and_every_failure_mode() {
+    bench_one_target("huggingface");
+}
+
+#[test]
+fn rubygems_ranking_and_every_failure_mode() {
+    bench_one_target("rubygems");
+}
+
+#[test]
+fn maven_ranking_and_every_failure_mode() {
+    bench_one_target("maven");
+}
+
+#[test]
+fn pdm_and_pixi_rank_like_pip_and_conda() {
+    bench_one_target("pdm");
+    bench_one_target("pixi");
+}
+
+/// What each new target samples: the bulk object named in the README's ranking table.
+#[test]
+fn the_new_targets_sample_their_bulk_objects() {
+    let farm = Farm::start(&[Spec::new("alpha").mbps(40), Spec::new("beta").ttfb(150).mbps(10)]);
+    let env = Env::debian();
+    let targets = ["npm", "go", "rustup", "homebrew", "huggingface", "rubygems", "maven"];
+    let mut args = targets.to_vec();
+    args.extend(["--timeout", "5s"]);
+    let (b, out, _) = env.bench(&farm, &args);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    for t in &b.targets {
+        assert_eq!(t.best.as_deref(), Some("alpha"), "{t:#?}");
+        for r in &t.results {
+            assert_eq!(r.status, "ok", "{}: {r:?}", t.target);
+            assert_eq!(r.lag_seconds, Some(0), "{}: {r:?}", t.target);
+            assert!(r.throughput_bps.is_some(), "{}: {r:?}", t.target);
+        }
+    }
+    let paths = probed_paths(&farm, "alpha");
+    for sample in [
+        "/npm/typescript/-/typescript-5.6.3.tgz",
+        "/goproxy/golang.org/x/text/@v/v0.21.0.zip",
+        // The component the channel manifest names, on the site itself (as rustup rebases it).
+        "/rustup/dist/2026-08-08/cargo-1.83.0-aarch64-apple-darwin.tar.xz",
+        "/homebrew-bottles/api/formula.jws.json",
+        "/huggingface/google-bert/bert-base-uncased/resolve/main/model.safetensors",
+        "/rubygems/versions",
+        "/maven/software/amazon/awssdk/s3/2.29.0/s3-2.29.0.jar",
+    ] {
+        assert!(paths.iter().any(|p| p == sample), "{sample} not sampled: {paths:#?}");
+    }
+}
+
+#[test]
 fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     let specs = vec![
         Spec::new("alpha").ttfb(0).mbps(40),
@@ -276,10 +358,13 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     ];
     let farm = Farm::start(&specs);
     let env = Env::debian();
-    let (b, out, _) = env.bench(&farm, &["--timeout", "3s"]);
+    let seven = ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"];
+    let mut args = seven.to_vec();
+    args.extend(["--timeout", "3s"]);
+    let (b, out, _) = env.bench(&farm, &args);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     let names: Vec<&str> = b.targets.iter().map(|t| t.target.as_str()).collect();
-    assert_eq!(names, ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"]);
+    assert_eq!(names, seven);
     for t in &b.targets {
         // hop's answers are alpha's: either may measure a hair faster.
         let want: &[&str] = if t.target == "docker" { &["delta"] } else { &["alpha", "hop"] };
@@ -309,7 +394,7 @@ fn finals_the_run_has_no_time_for_keep_their_screen_figures() {
     // cannot be run, and those finalists keep the figure of their screen.
     let farm = Farm::start(&[Spec::new("alpha").ttfb(200), Spec::new("beta").ttfb(200), Spec::new("gamma").ttfb(200)]);
     let env = Env::debian();
-    let (b, out, _) = env.bench(&farm, &["--timeout", "2s"]);
+    let (b, out, _) = env.bench(&farm, &["apt", "pacman", "pip", "uv", "conda", "cargo", "docker", "--timeout", "2s"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     assert_eq!(b.targets.len(), 7);
     let mut missed = 0;
@@ -328,17 +413,29 @@ fn finals_the_run_has_no_time_for_keep_their_screen_figures() {
     assert!(missed > 0, "the finals had time for every finalist: {b:#?}");
 }
 
-/// The most a request may have cost the farm: its body budget plus room for headers.
-fn budget(r: &farm::Request) -> u64 {
-    const HEADERS: u64 = 1024;
+/// Whether a request is a screen or final of a bulk object.
+fn is_bulk(r: &farm::Request) -> bool {
     let p = r.path.as_str();
-    let bulk = p.ends_with("Packages.xz")
+    p.ends_with("Packages.xz")
         || p.ends_with("/extra.db")
         || (p.ends_with("repodata.json") && r.method == "GET")
         || p.ends_with(".whl")
         || p.ends_with("/download")
-        || p.contains("/blobs/");
-    let body = if bulk {
+        || p.contains("/blobs/")
+        || p.ends_with(".tgz")
+        || p.ends_with(".zip")
+        || p.ends_with(".tar.xz")
+        || (p.ends_with(".jws.json") && r.method == "GET")
+        || p.ends_with(".safetensors")
+        || p.ends_with("/rubygems/versions") && r.range.as_deref() != Some("bytes=0-4095")
+        || p.ends_with(".jar")
+}
+
+/// The most a request may have cost the farm: its body budget plus room for headers.
+fn budget(r: &farm::Request) -> u64 {
+    const HEADERS: u64 = 1024;
+    let p = r.path.as_str();
+    let body = if is_bulk(r) {
         1 << 20
     } else if p.ends_with("/InRelease") || p.ends_with("/core.db") {
         4 << 10
@@ -346,8 +443,13 @@ fn budget(r: &farm::Request) -> u64 {
         2 << 10
     } else if p.ends_with("/pip/") {
         8 << 10
-    } else if p.ends_with("/aws-sdk-s3") {
+    } else if p.ends_with("/aws-sdk-s3") || p.ends_with("/info/aws-sdk-core") || p.ends_with("channel-rust-stable.toml")
+    {
         16 << 10
+    } else if p.contains("/npm/") {
+        3 << 20
+    } else if p.ends_with("maven-metadata.xml") {
+        1 << 20
     } else if r.method == "HEAD" {
         0
     } else {
@@ -362,7 +464,7 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
     let env = Env::debian();
     let (b, out, _) = env.bench(&farm, &["--timeout", "3s", "-v"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
-    assert_eq!(b.targets.len(), 7);
+    assert_eq!(b.targets.len(), 19);
     std::thread::sleep(Duration::from_millis(100)); // the farm notes the last answers' bytes
     let ua = format!("mirror/{}", env!("CARGO_PKG_VERSION"));
     let mut sampled = 0;
@@ -373,18 +475,33 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
             assert_eq!(r.user_agent.as_deref(), Some(ua.as_str()), "{r:?}");
             assert!(r.bytes <= budget(r), "{site}: {} bytes for {r:?}", r.bytes);
             // Whole small files may be asked for plainly; anything larger, for a range.
-            let whole = ["/trace/master", "/lastupdate", "/lastsync", "/config.json", "/v2/", "/manifests/"];
+            let whole = [
+                "/trace/master",
+                "/lastupdate",
+                "/lastsync",
+                "/config.json",
+                "/v2/",
+                "/manifests/",
+                "/npm/electron-to-chromium",
+                "/npm/is-number",
+                "/@latest",
+                "/@v/list",
+                ".sha256",
+                "/bert-base-uncased",
+                "maven-metadata.xml",
+            ];
             if r.method == "GET" && !whole.iter().any(|w| r.path.ends_with(w) || r.path.contains("/manifests/")) {
                 assert!(r.range.is_some(), "{site}: no range for {r:?}");
             }
         }
-        sampled += reqs.iter().filter(|r| budget(r) > 100_000).count();
-        // Only metadata whose headers are the signal is asked for with HEAD (conda repodata).
+        sampled += reqs.iter().filter(|r| is_bulk(r)).count();
+        // Only metadata whose headers are the signal is asked for with HEAD (conda repodata,
+        // Homebrew's API files).
         let heads: Vec<&str> = reqs.iter().filter(|r| r.method == "HEAD").map(|r| r.path.as_str()).collect();
-        assert!(heads.iter().all(|p| p.ends_with("repodata.json")), "{heads:?}");
+        assert!(heads.iter().all(|p| p.ends_with("repodata.json") || p.ends_with(".jws.json")), "{heads:?}");
     }
     // Every usable site was screened for every family, the three finalists sampled again.
-    assert_eq!(sampled, 6 * 3 * 2, "one screen and one final per site and family");
+    assert_eq!(sampled, 13 * 3 * 2, "one screen and one final per site and family");
     // The client counts what it read, and says so under -v; the farm sent about as much.
     let err = stderr(&out);
     let line = err.lines().find(|l| l.starts_with("probing read ")).unwrap_or_else(|| panic!("{err}"));
