@@ -234,11 +234,18 @@ pub fn render(input: Option<&str>, want: &Want) -> Result<String, LineError> {
     let unit = doc.indent.clone().unwrap_or_else(|| "  ".to_owned());
     let out = match (central(&doc), want) {
         (Some(m), Want::Upstream(_)) if m.id.as_deref() == Some(ID) => {
-            // Remove the element with the whitespace before it on its line.
-            let start = text[..m.span.outer.start].rfind('\n').map_or(m.span.outer.start, |i| {
-                if text[i + 1..m.span.outer.start].trim().is_empty() { i } else { m.span.outer.start }
+            // Remove the element (or `<mirrors>`, when it holds nothing else) with the
+            // whitespace before it on its line.
+            let only = doc.mirrors.as_ref().filter(|ms| {
+                !ms.empty
+                    && text[ms.inner.start..m.span.outer.start].trim().is_empty()
+                    && text[m.span.outer.end..ms.inner.end].trim().is_empty()
             });
-            splice(text, start..m.span.outer.end, "")
+            let span = only.map_or(m.span.outer.clone(), |ms| ms.outer.clone());
+            let start = text[..span.start]
+                .rfind('\n')
+                .map_or(span.start, |i| if text[i + 1..span.start].trim().is_empty() { i } else { span.start });
+            splice(text, start..span.end, "")
         }
         (Some(m), Want::Mirror(url) | Want::Upstream(url)) => {
             let Some((span, value)) = &m.url else {

@@ -5,6 +5,7 @@ mod apt_real;
 mod args;
 mod catalog;
 mod completions;
+mod devtargets;
 mod fixtures;
 mod list;
 mod machine;
