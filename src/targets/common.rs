@@ -96,6 +96,33 @@ pub fn host(url: &str) -> Option<String> {
     key(url).map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_owned())
 }
 
+/// A line split from its ending (`\r\n`, `\n`, or none for the last line).
+pub fn split_eol(raw: &str) -> (&str, &str) {
+    if let Some(t) = raw.strip_suffix("\r\n") {
+        (t, "\r\n")
+    } else if let Some(t) = raw.strip_suffix('\n') {
+        (t, "\n")
+    } else {
+        (raw, "")
+    }
+}
+
+/// The line ending a text uses (its first line's), for the lines an edit adds.
+pub fn newline_of(text: &str) -> &'static str {
+    if text.split_inclusive('\n').next().is_some_and(|l| l.ends_with("\r\n")) { "\r\n" } else { "\n" }
+}
+
+/// A value without the quotes around it (`"…"` or `'…'`), trimmed.
+pub fn unquote(v: &str) -> &str {
+    let v = v.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
 /// Loads YAML text that must be one document whose top level is a mapping (or empty): the
 /// keys as strings with the line each is on (1-based), for the line-based YAML edits (Yarn's
 /// `.yarnrc.yml`, `.gemrc`, Bundler's config). An error names the line.

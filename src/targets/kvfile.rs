@@ -8,6 +8,7 @@
 //! the tool would skip or misread it, and an edit next to it could not be trusted.
 
 use super::LineError;
+use super::common::split_eol;
 
 /// How one kind of file is named in messages and what it allows.
 #[derive(Debug, Clone, Copy)]
@@ -24,16 +25,6 @@ struct Line<'a> {
     text: &'a str,
     eol: &'a str,
     key: Option<&'a str>,
-}
-
-fn split_eol(raw: &str) -> (&str, &str) {
-    if let Some(t) = raw.strip_suffix("\r\n") {
-        (t, "\r\n")
-    } else if let Some(t) = raw.strip_suffix('\n') {
-        (t, "\n")
-    } else {
-        (raw, "")
-    }
 }
 
 fn is_name(key: &str) -> bool {

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom};
+use super::common::{BOM, endpoint, exists, keeping_bom, split_eol, unquote};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -70,16 +70,6 @@ struct Line<'a> {
     registry: Option<(usize, usize)>,
     /// The line opens a `[section]`.
     section: bool,
-}
-
-fn split_eol(raw: &str) -> (&str, &str) {
-    if let Some(t) = raw.strip_suffix("\r\n") {
-        (t, "\r\n")
-    } else if let Some(t) = raw.strip_suffix('\n') {
-        (t, "\n")
-    } else {
-        (raw, "")
-    }
 }
 
 /// Where a value ends: a closing quote for a quoted one, else an inline ` ;`/` #` comment or
@@ -139,16 +129,6 @@ fn parse(text: &str) -> Result<Vec<Line<'_>>, LineError> {
         lines.push(parsed);
     }
     Ok(lines)
-}
-
-fn unquote(v: &str) -> &str {
-    let v = v.trim();
-    for q in ['"', '\''] {
-        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
-            return inner;
-        }
-    }
-    v
 }
 
 /// The registry the text sets at the top level (the last one, as npm reads it), without a

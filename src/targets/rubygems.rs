@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom, yaml_top_keys};
+use super::common::{BOM, endpoint, exists, keeping_bom, newline_of, split_eol, unquote, yaml_top_keys};
 use super::{Current, FileEdit, Host, LineError, Request, Target, edit, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -83,30 +83,6 @@ impl Target for Rubygems {
     }
 }
 
-fn split_eol(raw: &str) -> (&str, &str) {
-    if let Some(t) = raw.strip_suffix("\r\n") {
-        (t, "\r\n")
-    } else if let Some(t) = raw.strip_suffix('\n') {
-        (t, "\n")
-    } else {
-        (raw, "")
-    }
-}
-
-fn newline_of(text: &str) -> &'static str {
-    if text.split_inclusive('\n').next().is_some_and(|l| l.ends_with("\r\n")) { "\r\n" } else { "\n" }
-}
-
-fn unquote(v: &str) -> String {
-    let v = v.trim();
-    for q in ['"', '\''] {
-        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
-            return inner.to_owned();
-        }
-    }
-    v.to_owned()
-}
-
 /// The `:sources:` block of a `.gemrc`: its first line index, the index after it, the items.
 struct Block {
     start: usize,
@@ -136,7 +112,7 @@ fn sources_block(text: &str) -> Result<Option<Block>, LineError> {
         let Some(inner) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
             return Err(refuse(line_no, "is not a list"));
         };
-        let items = inner.split(',').map(unquote).filter(|s| !s.is_empty()).collect();
+        let items = inner.split(',').map(|i| unquote(i).to_owned()).filter(|s| !s.is_empty()).collect();
         return Ok(Some(Block { start, end: start + 1, items, comments: Vec::new() }));
     }
     let mut end = start + 1;
@@ -144,7 +120,7 @@ fn sources_block(text: &str) -> Result<Option<Block>, LineError> {
     while let Some(line) = lines.get(end) {
         let t = line.trim_start();
         if let Some(item) = t.strip_prefix("- ").or_else(|| (t == "-").then_some("")) {
-            items.push(unquote(item.split(" #").next().unwrap_or_default()));
+            items.push(unquote(item.split(" #").next().unwrap_or_default()).to_owned());
         } else if t.starts_with('#') {
             comments.push((*line).to_owned());
         } else if t.is_empty() || !line.starts_with([' ', '\t']) {
@@ -214,7 +190,7 @@ fn bundle_line(text: &str) -> Result<Option<(usize, String)>, LineError> {
     let value = line.strip_prefix(BUNDLE_KEY).and_then(|r| r.strip_prefix(':')).ok_or_else(|| {
         LineError::at(line_no, format!("`{BUNDLE_KEY}` is not written as `{BUNDLE_KEY}: \"<url>\"` on one line"))
     })?;
-    Ok(Some((line_no - 1, unquote(value))))
+    Ok(Some((line_no - 1, unquote(value).to_owned())))
 }
 
 /// Sets (`Some`) or removes Bundler's mirror of rubygems.org; `None` is a missing file.

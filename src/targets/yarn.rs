@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom, yaml_top_keys};
+use super::common::{BOM, endpoint, exists, keeping_bom, newline_of, split_eol, yaml_top_keys};
 use super::{Current, FileEdit, Host, LineError, Request, Target, edit, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -85,20 +85,6 @@ impl Target for Yarn {
         }
         Ok(current)
     }
-}
-
-fn split_eol(raw: &str) -> (&str, &str) {
-    if let Some(t) = raw.strip_suffix("\r\n") {
-        (t, "\r\n")
-    } else if let Some(t) = raw.strip_suffix('\n') {
-        (t, "\n")
-    } else {
-        (raw, "")
-    }
-}
-
-fn newline_of(text: &str) -> &'static str {
-    if text.split_inclusive('\n').next().is_some_and(|l| l.ends_with("\r\n")) { "\r\n" } else { "\n" }
 }
 
 /// Reads a Yarn 1 token (a quoted string or a bare word) at the start of `s`: the token and
