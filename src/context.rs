@@ -189,7 +189,8 @@ const EXTRA_BIN_DIRS: &[&str] =
 
 /// Where user installers put tools, relative to the home: rustup (`~/.cargo/bin`, or
 /// `$CARGO_HOME/bin`), uv's installer, pipx and micromamba's (`~/.local/bin`), `pixi global`
-/// (`~/.pixi/bin`), and the conda distributions' default prefixes.
+/// (`~/.pixi/bin`), the conda distributions' default prefixes, Bun's installer (`~/.bun/bin`),
+/// Homebrew in the home (`~/.linuxbrew/bin`), pnpm's and Yarn's installers, and `go install`.
 const USER_BIN_DIRS: &[&str] = &[
     ".cargo/bin",
     ".local/bin",

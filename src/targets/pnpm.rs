@@ -69,8 +69,12 @@ impl Target for Pnpm {
         Ok(current)
     }
 
-    fn status_notes(&self, ctx: &Context, _current: &Current) -> Vec<String> {
-        vec![format!("pnpm reads `{}`, the file npm uses: switching npm switches pnpm too", npm::path(ctx).display())]
+    fn status_notes(&self, ctx: &Context, current: &Current) -> Vec<String> {
+        let npmrc = npm::path(ctx);
+        if !current.files.contains(&npmrc) {
+            return Vec::new();
+        }
+        vec![format!("pnpm reads `{}`, the file npm uses: switching npm switches pnpm too", npmrc.display())]
     }
 }
 
