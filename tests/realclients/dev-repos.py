@@ -10,6 +10,10 @@ KIND is one of:
 - goproxy: a Go module proxy holding example.com/mirrortest/hello v1.0.0 (list, info, mod,
   zip, @latest), per the GOPROXY protocol.
 - maven: mirrortest:hello:1.0 (jar and pom, with .sha1 files) in a Maven repository layout.
+- rustup: a dist server whose stable channel (manifest v2, with its .sha256) holds one
+  toolchain for x86_64-unknown-linux-gnu: a `rustc` component in rust-installer format
+  whose `bin/rustc` prints a greeting. The manifest names it under static.rust-lang.org,
+  as the real one does; rustup puts RUSTUP_DIST_SERVER in its place.
 """
 import base64
 import hashlib
@@ -97,4 +101,58 @@ def maven():
         write(rel + ".sha1", hashlib.sha1(data).hexdigest())
 
 
-{"npm": npm, "goproxy": goproxy, "maven": maven}[kind]()
+def rustup():
+    date, ver, target = "2024-12-01", "1.83.0", "x86_64-unknown-linux-gnu"
+    top = f"rustc-{ver}-{target}"
+    files = {
+        f"{top}/rust-installer-version": (b"3\n", 0o644),
+        f"{top}/components": (b"rustc\n", 0o644),
+        f"{top}/rustc/manifest.in": (b"file:bin/rustc\n", 0o644),
+        f"{top}/rustc/bin/rustc": (f'#!/bin/sh\necho "rustc {ver} (from the loopback rustup mirror)"\n'.encode(), 0o755),
+    }
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.USTAR_FORMAT) as t:
+        for p, (d, mode) in files.items():
+            ti = tarfile.TarInfo(p)
+            ti.size, ti.mtime, ti.mode = len(d), STAMP, mode
+            t.addfile(ti, io.BytesIO(d))
+    tgz = buf.getvalue()
+    rel = f"dist/{date}/{top}.tar.gz"
+    write(rel, tgz)
+    url, digest = f"https://static.rust-lang.org/{rel}", hashlib.sha256(tgz).hexdigest()
+    version = f"{ver} (90b35a623 2024-11-26)"
+    manifest = f"""manifest-version = "2"
+date = "{date}"
+
+[pkg.rust]
+version = "{version}"
+
+[pkg.rust.target.{target}]
+available = true
+url = "{url}"
+hash = "{digest}"
+
+[[pkg.rust.target.{target}.components]]
+pkg = "rustc"
+target = "{target}"
+
+[pkg.rustc]
+version = "{version}"
+
+[pkg.rustc.target.{target}]
+available = true
+url = "{url}"
+hash = "{digest}"
+
+[profiles]
+minimal = ["rustc"]
+default = ["rustc"]
+complete = ["rustc"]
+
+[renames]
+"""
+    write("dist/channel-rust-stable.toml", manifest)
+    write("dist/channel-rust-stable.toml.sha256", f"{hashlib.sha256(manifest.encode()).hexdigest()}  channel-rust-stable.toml\n")
+
+
+{"npm": npm, "goproxy": goproxy, "maven": maven, "rustup": rustup}[kind]()

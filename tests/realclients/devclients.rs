@@ -562,3 +562,59 @@ fn huggingface_hub() {
     sb.fails("hf_hub_download (broken site)", &mut download());
     assert!(hub_log()[before..].contains("/broken/mirrortest/hello/resolve/main/config.json 404"), "{}", hub_log());
 }
+
+// ---------------------------------------------------------------------------------------------
+// rustup: `RUSTUP_DIST_SERVER` from mirror's env file, through the login shell
+
+#[test]
+fn rustup() {
+    if !tools_present("rustup", &[Need::Cmd("rustup"), Need::Cmd("sh")]) {
+        return;
+    }
+    let sb = Sandbox::new("rustup", None);
+    debian_root(&sb);
+    dev_repo(&sb, "rustup", "rustup", "");
+    let bashrc = sb.write(&sb.home.join(".bashrc"), "# ~/.bashrc\nHISTCONTROL=ignoreboth\n");
+    let profile = sb.write(&sb.home.join(".profile"), PROFILE);
+    let rustup = crate::harness::which("rustup").unwrap();
+    // A login shell, as a user's terminal starts: ~/.profile sources env.sh. rustup gets a
+    // home of its own in the sandbox.
+    let install = || {
+        let _ = fs::remove_dir_all(sb.path("rustup-home"));
+        let script = format!(
+            "echo \"dist=$RUSTUP_DIST_SERVER\"; {r} toolchain install stable --profile minimal --no-self-update && {r} run stable rustc --version",
+            r = rustup.display()
+        );
+        let mut c = sb.client("sh");
+        c.args(["-l", "-c", &script])
+            .env("RUSTUP_HOME", sb.path("rustup-home"))
+            .env("CARGO_HOME", sb.path("cargo-home"))
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env("RUSTUP_MAX_RETRIES", "0");
+        c
+    };
+
+    sb.use_site(&sb.good, "rustup");
+    eprintln!("--- env.sh\n{}---", read(&sb.home.join(".config/mirror/env.sh")));
+    let out = sb.ok("rustup toolchain install (mirror)", &mut install());
+    assert!(out.contains(&format!("dist={}/rustup", sb.good.base)), "the login shell has no RUSTUP_DIST_SERVER: {out}");
+    assert!(out.contains("rustc 1.83.0 (from the loopback rustup mirror)"), "{out}");
+    sb.assert_hit("/loop/rustup/dist/channel-rust-stable.toml", 200);
+    // The manifest names static.rust-lang.org; rustup fetched the component from the mirror.
+    sb.assert_hit("/loop/rustup/dist/2024-12-01/rustc-1.83.0-x86_64-unknown-linux-gnu.tar.gz", 200);
+    sb.assert_only_proxied(&[]);
+
+    sb.restore();
+    assert_eq!(read(&profile), PROFILE, "restore did not bring back the exact bytes");
+    assert!(read(&bashrc).ends_with("HISTCONTROL=ignoreboth\n"));
+    sb.server.clear();
+    sb.fails("rustup toolchain install (restored)", &mut install());
+    sb.assert_no_hit("/loop/");
+    sb.assert_proxied("static.rust-lang.org");
+
+    sb.use_site(&sb.broken, "rustup");
+    sb.server.clear();
+    sb.fails("rustup toolchain install (broken site)", &mut install());
+    sb.assert_hit("/broken/rustup/dist/channel-rust-stable.toml", 404);
+    sb.assert_status_check_reports_failing("rustup");
+}

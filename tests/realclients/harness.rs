@@ -198,6 +198,7 @@ goproxy = "{{base}}/goproxy"
 rubygems = "{{base}}/rubygems/"
 maven = "{{base}}/maven"
 huggingface = "{{base}}/hf"
+rustup = "{{base}}/rustup"
 
 [conda]
 channels = ["conda-forge"]
