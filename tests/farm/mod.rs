@@ -1042,7 +1042,7 @@ fn route(shared: &Shared, path: &str) -> Response {
             Response::new(200, "application/zip", Body::Blob { len: GO_ZIP_BYTES, magic: ZIP, fill: 0 }).bulk()
         }
         // rustup dist server: the channel manifest names components under this site.
-        ["rustup", "dist", "channel-rust-stable.toml"] => rustup_channel(shared, at),
+        ["rustup", "dist", "channel-rust-stable.toml"] => rustup_channel(at),
         ["rustup", "dist", "channel-rust-stable.toml.sha256"] => {
             Response::text(format!("{:064x}  channel-rust-stable.toml\n", at))
         }
@@ -1144,7 +1144,7 @@ fn go_latest(lag: u64, at: u64) -> Response {
 }
 
 /// The head of a stable channel manifest dated the site's day, naming components on the site.
-fn rustup_channel(shared: &Shared, at: u64) -> Response {
+fn rustup_channel(at: u64) -> Response {
     let date = chrono::DateTime::from_timestamp(at as i64, 0).unwrap().format("%Y-%m-%d");
     let mut text = format!(
         "manifest-version = \"2\"\ndate = \"{date}\"\n[pkg.cargo]\nversion = \"1.83.0 (5ffbef321 2024-10-29)\"\n"
@@ -1158,7 +1158,6 @@ fn rustup_channel(shared: &Shared, at: u64) -> Response {
     for i in 0..2000 {
         text.push_str(&format!("[pkg.rust-std.target.t{i}]\navailable = false\n"));
     }
-    let _ = shared;
     Response::new(200, "text/plain", Body::Bytes(text.into_bytes())).modified(at)
 }
 
