@@ -811,6 +811,61 @@ mod tests {
     }
 
     #[test]
+    fn developer_registries() {
+        // npm: abbreviated (`modified`) and full (`time.modified`) documents.
+        let abbreviated = r#"{"name":"electron-to-chromium","dist-tags":{"latest":"1.5.67"},"versions":{"1.5.67":{}},"modified":"2024-12-03T07:01:02.345Z"}"#;
+        assert_eq!(npm_doc(abbreviated, "electron-to-chromium"), Ok((Some(1_733_209_262), Some("1.5.67".into()))));
+        let full =
+            r#"{"_id":"is-number","name":"is-number","versions":{},"time":{"modified":"2022-06-26T21:33:51.123Z"}}"#;
+        assert_eq!(npm_doc(full, "is-number").unwrap().0, Some(1_656_279_231));
+        assert!(npm_doc(abbreviated, "is-number").unwrap_err().contains("not the npm package document"));
+        assert!(npm_doc("<html>", "x").unwrap_err().contains("HTML"));
+        // Go.
+        assert_eq!(
+            go_latest(r#"{"Version":"v1.70.0","Time":"2024-12-02T19:22:11Z"}"#),
+            Ok(("v1.70.0".into(), 1_733_167_331))
+        );
+        assert!(go_latest(r#"{"Version":"v1"}"#).is_err());
+        assert!(go_list("v0.1.0\nv0.2.0\n").is_ok());
+        assert!(go_list("not found: unknown revision\n").is_err());
+        // rustup: the component URL moves onto the site, as rustup does.
+        let head = "manifest-version = \"2\"\ndate = \"2024-11-28\"\n[pkg.cargo]\nversion = \"1.83.0\"\n[pkg.cargo.target.aarch64-apple-darwin]\navailable = true\nurl = \"https://static.rust-lang.org/dist/2024-11-28/cargo-1.83.0-aarch64-apple-darwin.tar.gz\"\nxz_url = \"https://static.rust-lang.org/dist/2024-11-28/cargo-1.83.0-aarch64-apple-darwin.tar.xz\"\n";
+        let (at, date, file) = rustup_channel(head, "https://m.example/rustup/dist/channel-rust-stable.toml").unwrap();
+        assert_eq!((at, date.as_str()), (1_732_752_000, "2024-11-28"));
+        assert_eq!(
+            file.as_deref(),
+            Some("https://m.example/rustup/dist/2024-11-28/cargo-1.83.0-aarch64-apple-darwin.tar.xz")
+        );
+        assert!(rustup_channel("date = \"2024-11-28\"\n", "x").unwrap_err().contains("manifest-version"));
+        assert!(rustup_channel("manifest-version = \"2\"\ndate = \"soon\"\n", "x").is_err());
+        assert!(sha256_file(&format!("{}  channel-rust-stable.toml\n", "a".repeat(64))).is_ok());
+        assert!(sha256_file("<html>").is_err());
+        // Hugging Face.
+        let info = r#"{"id":"google-bert/bert-base-uncased","sha":"86b5e0934494bd15c9632b12f734a8a67f723594","lastModified":"2024-02-19T11:06:12.000Z"}"#;
+        assert_eq!(hf_model(info, "google-bert/bert-base-uncased").unwrap().0, 1_708_340_772);
+        assert!(hf_model(info, "gpt2").is_err());
+        assert!(json_object("[1]", "config.json").is_err());
+        // RubyGems compact index.
+        let tail = "ut line\n3.213.0 jmespath:>= 1.6.1&< 2|checksum:abc,ruby:>= 2.5\n3.214.0 jmespath:>= 1.6.1&< 2|checksum:def,ruby:>= 2.5\n";
+        assert_eq!(gem_info(tail, false), Ok("3.214.0".into()));
+        assert!(gem_info("---\n", true).is_err());
+        assert!(gem_versions("created_at: 2024-04-01T00:00:05Z\n---\n").is_ok());
+        assert!(gem_versions("<html>").unwrap_err().contains("HTML"));
+        // Maven.
+        let meta = "<?xml version=\"1.0\"?>\n<metadata>\n  <groupId>software.amazon.awssdk</groupId>\n  <artifactId>s3</artifactId>\n  <versioning>\n    <latest>2.29.25</latest>\n    <lastUpdated>20241203200514</lastUpdated>\n  </versioning>\n</metadata>\n";
+        assert_eq!(
+            maven_metadata(meta, "software.amazon.awssdk:s3"),
+            Ok((Some(1_733_256_314), Some("2.29.25".into())))
+        );
+        assert!(maven_metadata(meta, "junit:junit").unwrap_err().contains("not the maven-metadata.xml"));
+        // Bulk formats.
+        assert!(sample_start(b"\x98\x4a\0\0\0\0\0\0{\"__metadata__\"", SampleFormat::Safetensors).is_ok());
+        assert!(sample_start(b"<!DOCTYPE html><html>", SampleFormat::Safetensors).is_err());
+        assert!(sample_start(b"created_at: 2024", SampleFormat::Prefix("created_at:")).is_ok());
+        assert!(sample_start(b"manifest-version = \"2\"", SampleFormat::Text).is_ok());
+    }
+
+    #[test]
     fn feeds() {
         let names = feed_names(Repo::Pypi, "https://m/pypi/web/simple");
         assert_eq!(names, ["pypi"]);
