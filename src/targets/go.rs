@@ -14,9 +14,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom};
+use super::common::{BOM, endpoint, exists};
 use super::kvfile::{self, Rules};
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, edit, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_noted};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -49,13 +49,7 @@ impl Target for Go {
             proxy: (!req.site.is_upstream()).then(|| format!("{proxy},direct")),
             sumdb: endpoint(req.site, Repo::Gosumdb).filter(|_| !req.site.is_upstream()),
         };
-        let path = path(ctx);
-        let before = read_config(ctx, &path)?;
-        let mut notes = Vec::new();
-        let after = keeping_bom(before.as_deref(), |body| render(body, &want, &mut notes))
-            .map_err(|e| e.into_problem(&path))?;
-        let notes = notes.into_iter().map(|n| format!("`{}`: {n}", path.display())).collect();
-        Ok(vec![edit(path, before, after).with_notes(notes)])
+        plan_noted(ctx, path(ctx), |body, notes| render(body, &want, notes))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {

@@ -569,6 +569,21 @@ pub fn plan_from(
     Ok(vec![edit(path, before, after)])
 }
 
+/// As [`plan_from`], for a `render` that also says what the user should know: its notes come
+/// back on the edit, each naming the file. A UTF-8 byte-order mark stays in front.
+pub fn plan_noted(
+    ctx: &Context,
+    path: PathBuf,
+    render: impl FnOnce(Option<&str>, &mut Vec<String>) -> Result<String, LineError>,
+) -> Result<Vec<FileEdit>> {
+    let before = read_config(ctx, &path)?;
+    let mut notes = Vec::new();
+    let after =
+        common::keeping_bom(before.as_deref(), |body| render(body, &mut notes)).map_err(|e| e.into_problem(&path))?;
+    let notes = notes.into_iter().map(|n| format!("`{}`: {n}", path.display())).collect();
+    Ok(vec![edit(path, before, after).with_notes(notes)])
+}
+
 /// What a target with one config file at `path` points at now: `read` finds the URL in its text.
 pub fn current_from(
     ctx: &Context,

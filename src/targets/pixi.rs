@@ -17,8 +17,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use toml_edit::{Array, Item, Table, Value};
 
-use super::common::{BOM, exists, keeping_bom};
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, edit, parse_toml, read_config};
+use super::common::{BOM, exists};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_noted};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -70,13 +70,7 @@ impl Target for Pixi {
             return Err(Problem::bad(format!("site `{}` has no conda-forge mirror", req.site.id)).into());
         }
         let want = if req.site.is_upstream() { Vec::new() } else { entries(req.site) };
-        let path = path(ctx);
-        let before = read_config(ctx, &path)?;
-        let mut notes = Vec::new();
-        let after = keeping_bom(before.as_deref(), |body| render(body, &want, &mut notes))
-            .map_err(|e| e.into_problem(&path))?;
-        let notes = notes.into_iter().map(|n| format!("`{}`: {n}", path.display())).collect();
-        Ok(vec![edit(path, before, after).with_notes(notes)])
+        plan_noted(ctx, path(ctx), |body, notes| render(body, &want, notes))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
