@@ -120,8 +120,8 @@ impl From<Failed> for anyhow::Error {
 /// Writes every changing edit behind a new journal entry and returns the entry id.
 /// Nothing is written when nothing changes (`Ok(None)`).
 pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<String>> {
-    let changes: Vec<(TargetKind, &FileEdit)> =
-        work.iter().flat_map(|t| t.edits.iter().filter(|e| e.is_change()).map(move |e| (t.target, e))).collect();
+    let folded = fold(work);
+    let changes: Vec<(TargetKind, &FileEdit)> = folded.iter().map(|(t, _, e)| (*t, e)).collect();
     if changes.is_empty() {
         return Ok(None);
     }
@@ -133,8 +133,10 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
 
     let pending: Vec<Pending<'_>> = changes
         .iter()
-        .map(|(target, e)| Pending {
+        .zip(&folded)
+        .map(|((target, e), (_, also, _))| Pending {
             target: *target,
+            also: also.clone(),
             path: &e.path,
             before: e.before.as_deref(),
             after: e.after.as_deref(),
@@ -218,6 +220,28 @@ impl Stop {
         };
         Failed { error, rolled_back: ok }
     }
+}
+
+/// The changing edits, one per file: when several targets edit one file (each planned on
+/// what the earlier ones will write, see `Context::planned`), the file goes from the first
+/// one's `before` to the last one's `after`, journaled for the first target and the others.
+fn fold(work: &[TargetEdits]) -> Vec<(TargetKind, Vec<TargetKind>, FileEdit)> {
+    let mut out: Vec<(TargetKind, Vec<TargetKind>, FileEdit)> = Vec::new();
+    for t in work {
+        for e in t.edits.iter().filter(|e| e.is_change()) {
+            match out.iter_mut().find(|(_, _, f)| f.path == e.path) {
+                Some((first, also, f)) => {
+                    f.after.clone_from(&e.after);
+                    if *first != t.target && !also.contains(&t.target) {
+                        also.push(t.target);
+                    }
+                }
+                None => out.push((t.target, Vec::new(), e.clone())),
+            }
+        }
+    }
+    out.retain(|(_, _, e)| e.is_change());
+    out
 }
 
 /// Writes each file in order. Before each write the file must still hold `before`: if

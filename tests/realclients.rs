@@ -24,6 +24,9 @@ mod harness;
 #[path = "realclients/server.rs"]
 mod server;
 
+#[path = "realclients/devclients.rs"]
+mod devclients;
+
 use std::fs;
 use std::process::Command;
 

@@ -33,6 +33,9 @@ pub struct TargetStatus {
     /// Set when the configuration could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ReadError>,
+    /// What else is worth knowing: a file shared with another target, the shell environment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A configuration that could not be read: `{"message","hint"}`.
@@ -71,12 +74,6 @@ pub fn run(app: &App, args: &StatusArgs) -> Result<ExitStatus> {
 pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind) -> TargetStatus {
     let imp = target.target();
     let present = imp.present(&app.ctx, host);
-    let overridden_by: Vec<String> = target
-        .overriding_vars()
-        .iter()
-        .filter(|v| app.ctx.overrides.contains_key(**v))
-        .map(|v| (*v).to_owned())
-        .collect();
     let mut status = TargetStatus {
         target,
         present,
@@ -84,12 +81,15 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
         url: None,
         url_from: None,
         site: None,
-        overridden_by,
+        overridden_by: Vec::new(),
         check: None,
         error: None,
+        notes: Vec::new(),
     };
     let from_file = match imp.current(&app.ctx, host) {
         Ok(current) => {
+            status.overridden_by = imp.overridden_by(&app.ctx, target.overriding_vars(), &current);
+            status.notes = imp.status_notes(&app.ctx, &current);
             status.files = current.files;
             current.url
         }
@@ -147,6 +147,18 @@ fn defaults_to_upstream(target: TargetKind) -> bool {
             | TargetKind::Dnf
             | TargetKind::Podman
             | TargetKind::Containerd
+            | TargetKind::Npm
+            | TargetKind::Pnpm
+            | TargetKind::Yarn
+            | TargetKind::Bun
+            | TargetKind::Go
+            | TargetKind::Rustup
+            | TargetKind::Homebrew
+            | TargetKind::Huggingface
+            | TargetKind::Rubygems
+            | TargetKind::Maven
+            | TargetKind::Pdm
+            | TargetKind::Pixi
     )
 }
 
@@ -210,6 +222,9 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
         for var in &s.overridden_by {
             let shown = if s.url_from.as_deref() == Some(var.as_str()) { "; the URL shown is its value" } else { "" };
             app.out.warn(&format!("{}: `{var}` is set and takes precedence over the config file{shown}", s.target));
+        }
+        for note in &s.notes {
+            app.out.talk(&format!("{}: {note}", s.target));
         }
         if let Some(reason) = s.check.as_ref().and_then(|c| c.get("advice")).and_then(|v| v.as_str()) {
             app.out.talk(&format!("{}: {reason}", s.target));

@@ -87,6 +87,11 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             Assignment::To(site) => {
                 let req = Request { site, upstream, security: args.security };
                 let mut edits = target.target().plan(&app.ctx, &host, &req)?;
+                // Later targets that edit the same file (the env file, `~/.npmrc`) build on this.
+                for e in edits.iter().filter(|e| e.is_change()) {
+                    let text = e.after.as_deref().map(|b| String::from_utf8_lossy(b).into_owned());
+                    app.ctx.planned.set(&e.path, text);
+                }
                 for note in edits.iter().flat_map(|e| &e.notes) {
                     app.out.warn(&format!("{target}: {note}"));
                 }
@@ -295,12 +300,18 @@ fn pick_site(app: &App, catalog: &Catalog) -> Result<String> {
     Ok(ids.swap_remove(choice))
 }
 
+/// One diff per file: a file several targets edit goes from the first one's `before` to the
+/// last one's `after`.
 fn diffs(work: &[TargetEdits]) -> String {
-    work.iter()
-        .flat_map(|t| t.edits.iter())
-        .filter(|e| e.is_change())
-        .map(|e| unified_diff(&e.path, e.before.as_deref(), e.after.as_deref()))
-        .collect()
+    type Change<'a> = (&'a std::path::Path, Option<&'a [u8]>, Option<&'a [u8]>);
+    let mut files: Vec<Change<'_>> = Vec::new();
+    for e in work.iter().flat_map(|t| t.edits.iter()).filter(|e| e.is_change()) {
+        match files.iter_mut().find(|(p, _, _)| *p == e.path) {
+            Some((_, _, after)) => *after = e.after.as_deref(),
+            None => files.push((&e.path, e.before.as_deref(), e.after.as_deref())),
+        }
+    }
+    files.iter().filter(|(_, b, a)| b != a).map(|(p, b, a)| unified_diff(p, *b, *a)).collect()
 }
 
 /// Where a report is shown: the result on stdout, or the summary before the question.

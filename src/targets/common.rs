@@ -96,9 +96,119 @@ pub fn host(url: &str) -> Option<String> {
     key(url).map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_owned())
 }
 
+/// A line split from its ending (`\r\n`, `\n`, or none for the last line).
+pub fn split_eol(raw: &str) -> (&str, &str) {
+    if let Some(t) = raw.strip_suffix("\r\n") {
+        (t, "\r\n")
+    } else if let Some(t) = raw.strip_suffix('\n') {
+        (t, "\n")
+    } else {
+        (raw, "")
+    }
+}
+
+/// The line ending a text uses (its first line's), for the lines an edit adds.
+pub fn newline_of(text: &str) -> &'static str {
+    if text.split_inclusive('\n').next().is_some_and(|l| l.ends_with("\r\n")) { "\r\n" } else { "\n" }
+}
+
+/// A value without the quotes around it (`"…"` or `'…'`), trimmed.
+pub fn unquote(v: &str) -> &str {
+    let v = v.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
+/// Loads YAML text that must be one document whose top level is a mapping (or empty): the
+/// keys as strings with the line each is on (1-based), for the line-based YAML edits (Yarn's
+/// `.yarnrc.yml`, `.gemrc`, Bundler's config). An error names the line.
+pub fn yaml_top_keys(text: &str) -> Result<Vec<(String, usize)>, super::LineError> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::Marker;
+
+    #[derive(Default)]
+    struct Keys {
+        depth: usize,
+        /// At depth 1 in a mapping: whether the next scalar is a key.
+        expect_key: bool,
+        keys: Vec<(String, usize)>,
+        docs: usize,
+        top_not_map: Option<usize>,
+    }
+    impl MarkedEventReceiver for Keys {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            let line = mark.line().max(1);
+            match ev {
+                Event::DocumentStart => self.docs += 1,
+                Event::MappingStart(..) => {
+                    if self.depth <= 1 {
+                        self.expect_key = true;
+                    }
+                    self.depth += 1;
+                }
+                Event::SequenceStart(..) => {
+                    if self.depth == 0 {
+                        self.top_not_map.get_or_insert(line);
+                    } else if self.depth == 1 {
+                        self.expect_key = true;
+                    }
+                    self.depth += 1;
+                }
+                Event::MappingEnd | Event::SequenceEnd => self.depth = self.depth.saturating_sub(1),
+                Event::Scalar(value, ..) => match self.depth {
+                    0 => {
+                        self.top_not_map.get_or_insert(line);
+                    }
+                    1 => {
+                        if self.expect_key {
+                            self.keys.push((value, line));
+                        }
+                        self.expect_key = !self.expect_key;
+                    }
+                    _ => {}
+                },
+                Event::Alias(_) if self.depth == 1 => self.expect_key = !self.expect_key,
+                _ => {}
+            }
+        }
+    }
+    let mut keys = Keys::default();
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut keys, true).map_err(|e| super::LineError::at(e.marker().line().max(1), e.info()))?;
+    if keys.docs > 1 {
+        return Err(super::LineError::new(None, "the file holds more than one YAML document"));
+    }
+    if let Some(line) = keys.top_not_map {
+        return Err(super::LineError::at(line, "the file is not a YAML mapping of settings"));
+    }
+    Ok(keys.keys)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_top_keys_with_lines() {
+        let keys = yaml_top_keys(
+            "# c
+a: 1
+b:
+  - x
+  - y: 2
+c: {d: 1}
+",
+        )
+        .unwrap();
+        assert_eq!(keys, [("a".to_owned(), 2), ("b".to_owned(), 3), ("c".to_owned(), 6)]);
+        assert_eq!(yaml_top_keys("").unwrap(), []);
+        assert!(yaml_top_keys("a: [1\n").unwrap_err().line.is_some());
+        assert_eq!(yaml_top_keys("- a\n").unwrap_err().line, Some(1));
+    }
 
     #[test]
     fn urls_compare_by_where_they_lead() {

@@ -29,7 +29,7 @@ const SITES: &[&str] = &[
     "dockerproxy",
 ];
 
-const THIRD_PARTY: &[&str] = &["1ms", "1panel", "daocloud", "dockerproxy"];
+const THIRD_PARTY: &[&str] = &["1ms", "1panel", "daocloud", "dockerproxy", "goproxy-io", "hf-mirror", "rubychina"];
 
 #[test]
 fn json_lists_every_required_site_with_targets() {
@@ -103,9 +103,9 @@ fn table_on_stdout_and_filter_by_target() {
 #[test]
 fn bad_target_is_a_usage_error() {
     let env = TestEnv::new();
-    let run = env.run(&["list", "npm"]);
+    let run = env.run(&["list", "cpan"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("invalid value 'npm'"), "{}", run.stderr);
+    assert!(run.stderr.contains("invalid value 'cpan'"), "{}", run.stderr);
 }
 
 #[test]
