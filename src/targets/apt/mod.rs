@@ -75,6 +75,7 @@ use parse::{Entry, SignedBy};
 pub use render::{Input, Notes, Outcome, render, render_all};
 use uri::Form;
 
+use super::common::same_tree;
 use super::{Current, Distro, FileEdit, Host, Request, Target, edit, read_config};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
@@ -402,15 +403,6 @@ impl UriParts {
     }
 }
 
-/// `http://a/b/` and `https://a/b` name the same tree.
-fn same_url(a: &str, b: &str) -> bool {
-    fn norm(u: &str) -> &str {
-        let u = u.trim_end_matches('/');
-        u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u)
-    }
-    norm(a).eq_ignore_ascii_case(norm(b))
-}
-
 /// A URI the rules recognise as the archive, whatever its suites.
 struct Recognised {
     form: Form,
@@ -501,7 +493,7 @@ impl Distribution {
                 let parts = UriParts::of(url)?;
                 let tree = self.is_tree(parts.last.as_deref());
                 let official = self.family.is_official_host(&parts.host);
-                let by_url = self.known.iter().any(|k| same_url(k, url.as_str()));
+                let by_url = self.known.iter().any(|k| same_tree(k, url.as_str()));
                 let by_host = official && (tree || (parts.host == "security.debian.org" && parts.last.is_none()));
                 let by_path =
                     tree && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str()) && self.own_archive(entry, place);

@@ -1505,3 +1505,25 @@ fn present_and_endpoint() {
     assert_eq!(Apt.endpoint(&tiny, &host(NOBLE, "amd64")), None);
     assert_eq!(Apt.endpoint(&tuna, &host("ID=arch\n", "amd64")), None);
 }
+
+#[test]
+fn catalog_urls_compare_with_the_shared_normaliser() {
+    // Rule (a) compares an entry with the catalog's URLs as `common::same_tree` does: http
+    // and https alike, host case and default ports ignored, but the path as written (servers
+    // tell `/PUB/deb` from `/pub/deb`).
+    let h = host(BOOKWORM, "amd64");
+    let rewritten = "deb [signed-by=/etc/apt/keyrings/test.gpg] https://odd.example/pub/deb bookworm main\n";
+    for uri in ["http://odd.example/pub/deb", "https://ODD.example:443/pub/deb", "http://odd.example:80/pub/deb/"] {
+        let text = format!("deb [signed-by=/etc/apt/keyrings/test.gpg] {uri} bookworm main\n");
+        let slash = if uri.ends_with('/') { "/" } else { "" };
+        assert_eq!(
+            run_in(Place::Added, Format::List, &text, &h, ODD, &DEFAULT),
+            rewritten.replace("/pub/deb ", &format!("/pub/deb{slash} ")),
+            "{uri}"
+        );
+    }
+    for uri in ["https://odd.example/PUB/deb", "https://odd.example:8443/pub/deb", "https://odd.example/pub/deb?x=1"] {
+        let text = format!("deb [signed-by=/etc/apt/keyrings/test.gpg] {uri} bookworm main\n");
+        assert_eq!(run_in(Place::Added, Format::List, &text, &h, ODD, &DEFAULT), text, "{uri}");
+    }
+}
