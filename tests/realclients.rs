@@ -96,6 +96,65 @@ Components: main
 Signed-By: @KEYRING@
 ";
 
+/// A private apt: Dir::Etc is the --root's /etc/apt, state/cache/log in the sandbox; no
+/// system apt.conf.d hooks; `arch` is its architecture. Non-loopback hosts go through the
+/// recording proxy.
+struct PrivateApt<'a> {
+    sb: &'a Sandbox,
+    conf: std::path::PathBuf,
+    dir: std::path::PathBuf,
+}
+
+impl<'a> PrivateApt<'a> {
+    fn new(sb: &'a Sandbox, arch: &str) -> Self {
+        let a = sb.path("aptstate");
+        for d in ["lists/partial", "archives/partial", "log", "dl"] {
+            fs::create_dir_all(a.join(d)).unwrap();
+        }
+        fs::write(a.join("status"), "").unwrap();
+        let proxy = sb.server.url();
+        let conf = sb.write(
+            &a.join("apt.conf"),
+            &format!(
+                r#"Dir::Etc "{etc}";
+Dir::State "{a}";
+Dir::State::Lists "{a}/lists";
+Dir::State::status "{a}/status";
+Dir::Cache "{a}";
+Dir::Cache::Archives "{a}/archives";
+Dir::Log "{a}/log";
+Debug::NoLocking "true";
+APT::Sandbox::User "root";
+APT::Architecture "{arch}";
+APT::Architectures {{ "{arch}"; }};
+Acquire::Languages "none";
+Acquire::Retries "0";
+Acquire::http::Timeout "10";
+Acquire::http::Proxy "{proxy}/";
+Acquire::http::Proxy::127.0.0.1 "DIRECT";
+Acquire::https::Proxy "{proxy}/";
+Acquire::https::Proxy::127.0.0.1 "DIRECT";
+"#,
+                etc = sb.root.join("etc/apt").display(),
+                a = a.display()
+            ),
+        );
+        PrivateApt { sb, conf, dir: a }
+    }
+
+    /// `apt-get ARGS` run in the download folder.
+    fn get(&self, args: &[&str]) -> Command {
+        let mut c = self.sb.client("apt-get");
+        c.env("APT_CONFIG", &self.conf).args(args).current_dir(self.dir.join("dl"));
+        c
+    }
+
+    /// `apt-get update`, where a failed fetch is an error.
+    fn update(&self) -> Command {
+        self.get(&["update", "--error-on=any"])
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum AptStyle {
     Deb822,
@@ -188,46 +247,10 @@ fn apt(style: AptStyle, name: &'static str) {
     let stock = stock.replace("@KEYRING@", keyring.to_str().unwrap());
     let sources = sb.write(&sb.root.join(file), &stock);
 
-    // A private apt: Dir::Etc is the --root's /etc/apt, state/cache/log in the sandbox; no
-    // system apt.conf.d hooks. Non-loopback hosts go through the recording proxy.
-    let a = sb.path("aptstate");
-    for d in ["lists/partial", "archives/partial", "log", "dl"] {
-        fs::create_dir_all(a.join(d)).unwrap();
-    }
-    fs::write(a.join("status"), "").unwrap();
-    let proxy = sb.server.url();
-    let apt_conf = sb.write(
-        &a.join("apt.conf"),
-        &format!(
-            r#"Dir::Etc "{etc}";
-Dir::State "{a}";
-Dir::State::Lists "{a}/lists";
-Dir::State::status "{a}/status";
-Dir::Cache "{a}";
-Dir::Cache::Archives "{a}/archives";
-Dir::Log "{a}/log";
-Debug::NoLocking "true";
-APT::Sandbox::User "root";
-APT::Architecture "amd64";
-APT::Architectures {{ "amd64"; }};
-Acquire::Languages "none";
-Acquire::Retries "0";
-Acquire::http::Timeout "10";
-Acquire::http::Proxy "{proxy}/";
-Acquire::http::Proxy::127.0.0.1 "DIRECT";
-Acquire::https::Proxy "{proxy}/";
-Acquire::https::Proxy::127.0.0.1 "DIRECT";
-"#,
-            etc = sb.root.join("etc/apt").display(),
-            a = a.display()
-        ),
-    );
-    let apt_get = |args: &[&str]| {
-        let mut c = sb.client("apt-get");
-        c.env("APT_CONFIG", &apt_conf).args(args).current_dir(a.join("dl"));
-        c
-    };
-    let update = || apt_get(&["update", "--error-on=any"]);
+    let apt = PrivateApt::new(&sb, "amd64");
+    let a = &apt.dir;
+    let apt_get = |args: &[&str]| apt.get(args);
+    let update = || apt.update();
     let deb = "mirrortest-hello_1.0-1_all.deb";
 
     // Baseline: the stock file works against the (fake) official servers.
@@ -300,6 +323,302 @@ Acquire::https::Proxy::127.0.0.1 "DIRECT";
     let out = sb.fails("apt-get update (broken site)", &mut update());
     sb.assert_hit("/broken/debian/dists/bookworm/InRelease", 200);
     assert!(out.contains("expired"), "apt should refuse the expired Release:\n{out}");
+    sb.assert_status_check_reports_failing("apt");
+}
+
+// ---------------------------------------------------------------------------------------------
+// apt on Kali and Raspberry Pi OS
+
+/// An archive of a distribution's apt: built signed by the test key, carried by the site at
+/// `tree` (none: only the official server has it) and by the fake official `host` at `path`.
+struct AptArchive {
+    tree: Option<&'static str>,
+    host: &'static str,
+    path: &'static str,
+    suites: &'static [&'static str],
+    /// Suites only the official server has (security).
+    upstream_suites: &'static [&'static str],
+    origin: &'static str,
+    components: &'static str,
+    package: &'static str,
+}
+
+/// A distribution whose stock sources name `archives`: `files` (path under the root, stock
+/// text) are its sources, `keyrings` the names the test key is installed under in
+/// `trusted.gpg.d` (the stock files name no `signed-by`: apt uses those).
+struct AptDistribution {
+    os_release: &'static str,
+    arch: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    keyrings: &'static [&'static str],
+    archives: &'static [AptArchive],
+}
+
+const KALI_OS_RELEASE: &str = r#"PRETTY_NAME="Kali GNU/Linux Rolling"
+NAME="Kali GNU/Linux"
+VERSION_ID="2024.4"
+VERSION="2024.4"
+VERSION_CODENAME=kali-rolling
+ID=kali
+ID_LIKE=debian
+HOME_URL="https://www.kali.org/"
+SUPPORT_URL="https://forums.kali.org/"
+BUG_REPORT_URL="https://bugs.kali.org/"
+ANSI_COLOR="1;31"
+"#;
+
+const RASPBIAN_OS_RELEASE: &str = r#"PRETTY_NAME="Raspbian GNU/Linux 12 (bookworm)"
+NAME="Raspbian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=raspbian
+ID_LIKE=debian
+HOME_URL="http://www.raspbian.org/"
+SUPPORT_URL="http://www.raspbian.org/RaspbianForums"
+BUG_REPORT_URL="http://www.raspbian.org/RaspbianBugs"
+"#;
+
+/// The Raspberry Pi archive beside Raspberry Pi OS's own (`raspi.list`).
+const RASPBERRY_PI_ARCHIVE: AptArchive = AptArchive {
+    tree: Some("raspberrypi"),
+    host: "archive.raspberrypi.com",
+    path: "debian",
+    suites: &["bookworm"],
+    upstream_suites: &[],
+    origin: "Raspberry Pi Foundation",
+    components: "main",
+    package: "mirrortest-pi",
+};
+
+const RASPI_LIST: (&str, &str) = ("etc/apt/sources.list.d/raspi.list", include_str!("fixtures/apt/raspi.list"));
+
+#[test]
+fn apt_kali() {
+    apt_distribution(
+        "apt_kali",
+        &AptDistribution {
+            os_release: KALI_OS_RELEASE,
+            arch: "amd64",
+            files: &[("etc/apt/sources.list", include_str!("fixtures/apt/kali-rolling.list"))],
+            keyrings: &["kali-archive-keyring.gpg"],
+            archives: &[AptArchive {
+                tree: Some("kali"),
+                host: "http.kali.org",
+                path: "kali",
+                suites: &["kali-rolling"],
+                upstream_suites: &[],
+                origin: "Kali",
+                components: "main contrib non-free non-free-firmware",
+                package: "mirrortest-hello",
+            }],
+        },
+    );
+}
+
+#[test]
+fn apt_raspbian() {
+    apt_distribution(
+        "apt_raspbian",
+        &AptDistribution {
+            os_release: RASPBIAN_OS_RELEASE,
+            arch: "armhf",
+            files: &[("etc/apt/sources.list", include_str!("fixtures/apt/raspbian-bookworm.list")), RASPI_LIST],
+            keyrings: &["raspbian-archive-keyring.gpg", "raspberrypi-archive-stable.gpg"],
+            archives: &[
+                AptArchive {
+                    tree: Some("raspbian/raspbian"),
+                    host: "raspbian.raspberrypi.com",
+                    path: "raspbian",
+                    suites: &["bookworm"],
+                    upstream_suites: &[],
+                    origin: "Raspbian",
+                    components: "main contrib non-free rpi",
+                    package: "mirrortest-hello",
+                },
+                RASPBERRY_PI_ARCHIVE,
+            ],
+        },
+    );
+}
+
+/// Raspberry Pi OS 64-bit: Debian's archive (security stays upstream) and raspi.list.
+#[test]
+fn apt_raspberry_pi_os_64_bit() {
+    apt_distribution(
+        "apt_raspberry_pi_os_64_bit",
+        &AptDistribution {
+            os_release: DEBIAN_OS_RELEASE,
+            arch: "arm64",
+            files: &[("etc/apt/sources.list", include_str!("fixtures/apt/rpios64-bookworm.list")), RASPI_LIST],
+            keyrings: &["debian-archive-bookworm-stable.gpg", "raspberrypi-archive-stable.gpg"],
+            archives: &[
+                AptArchive {
+                    tree: Some("debian"),
+                    host: "deb.debian.org",
+                    path: "debian",
+                    suites: &["bookworm", "bookworm-updates"],
+                    upstream_suites: &[],
+                    origin: "Debian",
+                    components: "main contrib non-free non-free-firmware",
+                    package: "mirrortest-hello",
+                },
+                AptArchive {
+                    tree: None,
+                    host: "deb.debian.org",
+                    path: "debian-security",
+                    suites: &[],
+                    upstream_suites: &["bookworm-security"],
+                    origin: "Debian",
+                    components: "main contrib non-free non-free-firmware",
+                    package: "mirrortest-security",
+                },
+                RASPBERRY_PI_ARCHIVE,
+            ],
+        },
+    );
+}
+
+/// `use loop apt`: `apt-get update` and `apt-get download` of each archive's package from the
+/// site (what only the official server has from there); `restore`: the stock bytes, and apt
+/// on the official servers again; `use broken apt`: apt refuses the expired metadata.
+fn apt_distribution(name: &'static str, d: &AptDistribution) {
+    let needs = [
+        Need::Cmd("apt-get"),
+        Need::Cmd("apt-ftparchive"),
+        Need::Cmd("dpkg-deb"),
+        Need::Cmd("gpg"),
+        Need::Cmd("gpgconf"),
+    ];
+    if !tools_present(name, &needs) {
+        return;
+    }
+    let sb = Sandbox::new(name, None);
+    sb.write(&sb.root.join("etc/os-release"), d.os_release);
+    for dir in ["apt.conf.d", "preferences.d", "trusted.gpg.d", "sources.list.d"] {
+        fs::create_dir_all(sb.root.join("etc/apt").join(dir)).unwrap();
+    }
+    let key = sb.path("keyrings/test.gpg");
+    fs::create_dir_all(key.parent().unwrap()).unwrap();
+    let w = &sb.www;
+    for (i, a) in d.archives.iter().enumerate() {
+        let build_one = |dir: &std::path::Path, mode: &str, suites: Vec<&str>| {
+            let mut c = sb.client(tests_dir().join("apt-repo.sh"));
+            c.env("ORIGIN", a.origin).env("COMPONENTS", a.components).env("ARCHS", d.arch).env("PACKAGE", a.package);
+            c.arg(sb.path("apt/gnupg")).arg(&key).arg(dir).arg(mode).args(suites);
+            build(&format!("{} archive ({mode})", a.origin), &mut c);
+        };
+        let (fresh, stale) = (sb.path(&format!("apt/{i}/fresh")), sb.path(&format!("apt/{i}/stale")));
+        build_one(&fresh, "fresh", a.suites.iter().chain(a.upstream_suites).copied().collect());
+        symlink(&fresh, &w.join("_hosts").join(a.host).join(a.path));
+        if let Some(tree) = a.tree {
+            // The site carries the suites the mirror serves, not the ones only upstream has.
+            symlink(&fresh.join("pool"), &w.join("loop").join(tree).join("pool"));
+            for suite in a.suites {
+                symlink(&fresh.join("dists").join(suite), &w.join("loop").join(tree).join("dists").join(suite));
+            }
+            build_one(&stale, "stale", a.suites.to_vec());
+            symlink(&stale, &w.join("broken").join(tree));
+        }
+    }
+    for keyring in d.keyrings {
+        fs::copy(&key, sb.root.join("etc/apt/trusted.gpg.d").join(keyring)).unwrap();
+    }
+    let files: Vec<(std::path::PathBuf, &str)> =
+        d.files.iter().map(|(rel, stock)| (sb.write(&sb.root.join(rel), stock), *stock)).collect();
+    let apt = PrivateApt::new(&sb, d.arch);
+    let dl = apt.dir.join("dl");
+    let download = |what: &str| {
+        for a in d.archives {
+            sb.ok(&format!("apt-get download {} ({what})", a.package), &mut apt.get(&["download", a.package]));
+            fs::remove_file(dl.join(format!("{}_1.0-1_all.deb", a.package))).unwrap();
+        }
+    };
+    let pool = |a: &AptArchive| {
+        format!(
+            "pool/{0}/{1}/{2}/{2}_1.0-1_all.deb",
+            a.components.split(' ').next().unwrap(),
+            &a.package[..1],
+            a.package
+        )
+    };
+
+    // Baseline: the stock files work against the (fake) official servers.
+    sb.ok("apt-get update (stock sources)", &mut apt.update());
+    for a in d.archives {
+        sb.assert_proxied(a.host);
+    }
+    sb.assert_no_hit("/loop/");
+
+    sb.use_site(&sb.good, "apt");
+    for (path, stock) in &files {
+        let written = read(path);
+        eprintln!("--- written {}\n{written}---", path.display());
+        assert_ne!(&written, stock, "{} was not switched", path.display());
+        assert!(written.contains(&sb.good.base), "{}:\n{written}", path.display());
+    }
+    sb.server.clear();
+    sb.ok("apt-get update (mirror)", &mut apt.update());
+    download("mirror");
+    for a in d.archives {
+        match a.tree {
+            Some(tree) => {
+                for suite in a.suites {
+                    sb.assert_hit(&format!("/loop/{tree}/dists/{suite}/InRelease"), 200);
+                }
+                sb.assert_hit(&format!("/loop/{tree}/{}", pool(a)), 200);
+                let upstream = sb.server.proxy_hits(a.host);
+                assert!(
+                    !upstream.iter().any(|h| h.path.starts_with(&format!("/{}/", a.path))),
+                    "{} still fetched from {}:\n{}",
+                    a.origin,
+                    a.host,
+                    sb.server.dump()
+                );
+            }
+            None => {
+                let upstream = sb.server.proxy_hits(a.host);
+                for suite in a.upstream_suites {
+                    let want = format!("/{}/dists/{suite}/InRelease", a.path);
+                    assert!(
+                        upstream.iter().any(|h| h.path == want),
+                        "{want} not from {}:\n{}",
+                        a.host,
+                        sb.server.dump()
+                    );
+                }
+            }
+        }
+    }
+    let status = sb.mirror(&["--json", "status", "apt"]);
+    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(doc["targets"][0]["site"], "loop", "{doc}");
+
+    sb.restore();
+    for (path, stock) in &files {
+        assert_eq!(&read(path), stock, "restore did not bring back the exact bytes of {}", path.display());
+    }
+    sb.server.clear();
+    sb.ok("apt-get update (restored)", &mut apt.update());
+    download("restored");
+    sb.assert_no_hit("/loop/");
+    for a in d.archives {
+        let want = format!("/{}/{}", a.path, pool(a));
+        assert!(
+            sb.server.proxy_hits(a.host).iter().any(|h| h.path == want),
+            "after restore {want} should come from {}:\n{}",
+            a.host,
+            sb.server.dump()
+        );
+    }
+
+    // broken: signed but expired Release files; apt refuses them.
+    sb.use_site(&sb.broken, "apt");
+    sb.server.clear();
+    let out = sb.fails("apt-get update (broken site)", &mut apt.update());
+    assert!(out.contains("expired"), "apt should refuse the expired Release:\n{out}");
+    let first = d.archives.iter().find_map(|a| a.tree.map(|t| (t, a.suites[0]))).unwrap();
+    sb.assert_hit(&format!("/broken/{}/dists/{}/InRelease", first.0, first.1), 200);
     sb.assert_status_check_reports_failing("apt");
 }
 

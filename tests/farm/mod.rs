@@ -475,6 +475,9 @@ openeuler = "{{base}}/openeuler"
 opensuse = "{{base}}/opensuse"
 alpine = "{{base}}/alpine"
 archlinuxcn = "{{base}}/archlinuxcn"
+kali = "{{base}}/kali"
+raspbian = "{{base}}/raspbian/raspbian"
+raspberrypi = "{{base}}/raspberrypi"
 {feed}"#,
         id = spec.id,
     )

@@ -178,6 +178,9 @@ dockerhub = "{dockerhub}"
 fedora = "{{base}}/fedora"
 opensuse = "{{base}}/opensuse"
 archlinuxcn = "{{base}}/archlinuxcn"
+kali = "{{base}}/kali"
+raspbian = "{{base}}/raspbian/raspbian"
+raspberrypi = "{{base}}/raspberrypi"
 
 [conda]
 channels = ["conda-forge"]
