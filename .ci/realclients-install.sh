@@ -33,6 +33,8 @@ _rc_install() {
     [createrepo-c]=/usr/bin/createrepo_c
     [zypper]=/usr/bin/zypper
     [podman]=/usr/bin/podman
+    [containerd]=/usr/bin/ctr # also pulled in by docker.io; the containerd test runs it and ctr
+    [curl]=/usr/bin/curl      # pushes the containerd test's image to its registry
   )
   local missing=() p
   for p in "${!pkgs[@]}"; do
@@ -74,7 +76,7 @@ _rc_install() {
   _rc_log "installed:"
   local t
   for t in apt-get apt-ftparchive gpg pacman pacman-conf repo-add bsdtar zstd dockerd docker docker-registry \
-    dnf createrepo_c zypper podman; do
+    dnf createrepo_c zypper podman containerd ctr curl; do
     printf '  %-16s %s\n' "$t" "$(command -v "$t" || echo MISSING)" >&2
   done
   printf '  %-16s %s\n' uv "$("$venv/bin/uv" --version)" >&2

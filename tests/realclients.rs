@@ -1470,3 +1470,112 @@ fn podman() {
     broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
     sb.assert_status_check_reports_failing("podman");
 }
+
+// ---------------------------------------------------------------------------------------------
+// containerd
+
+/// A `hosts.toml` a user wrote for Docker Hub: their own mirror (`@OWN@`), then Docker Hub.
+const HOSTS_TOML: &str = r#"# Docker Hub through our own mirror first.
+server = "https://registry-1.docker.io"
+
+[host."@OWN@"]
+  capabilities = ["pull", "resolve"]
+"#;
+
+#[test]
+fn containerd() {
+    let needs = [
+        Need::Root,
+        Need::Cmd("containerd"),
+        Need::Cmd("ctr"),
+        Need::Cmd("docker-registry"),
+        Need::Cmd("curl"),
+        Need::Cmd("sha256sum"),
+        Need::Cmd("gzip"),
+        Need::Cmd("tar"),
+    ];
+    if !tools_present("containerd", &needs) {
+        return;
+    }
+    let (good_port, broken_port, own_port) = (harness::free_port(), harness::free_port(), harness::free_port());
+    let reg = |port: u16| format!("http://127.0.0.1:{port}");
+    let sb = Sandbox::new("containerd", Some((reg(good_port), reg(broken_port))));
+    debian_root(&sb);
+    fs::create_dir_all(sb.root.join("etc/containerd")).unwrap();
+    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
+    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
+    // The user's own mirror, which does not have the image.
+    let own_reg = docker_support::Registry::start(&sb, "own", own_port);
+    let mut push = sb.client(tests_dir().join("oci-push.sh"));
+    push.arg(reg(good_port)).args(["library/mirrortest", "latest", "hello from the loopback containerd mirror"]);
+    build("image on the good registry", &mut push);
+    good_reg.clear_log();
+
+    let d = docker_support::Containerd::start(&sb);
+    let certs = sb.root.join("etc/containerd/certs.d");
+    let hosts = certs.join("docker.io/hosts.toml");
+    let image = "docker.io/library/mirrortest:latest";
+    let pull = || {
+        let mut c = d.ctr(&sb, &["images", "pull", "--snapshotter", "native", "--hosts-dir"]);
+        c.arg(&certs).arg(image);
+        c
+    };
+    let forget = |what: &str| sb.ok(what, &mut d.ctr(&sb, &["images", "rm", image]));
+
+    // No hosts.toml: ctr goes to Docker Hub (through the recording proxy, which refuses).
+    sb.fails("ctr images pull (stock: no hosts.toml)", &mut pull());
+    sb.assert_proxied("registry-1.docker.io");
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+
+    // use: the file is created, and ctr pulls through the site.
+    sb.use_site(&sb.good, "containerd");
+    let written = read(&hosts);
+    eprintln!("--- written hosts.toml\n{written}---");
+    good_reg.clear_log();
+    sb.server.clear();
+    sb.ok("ctr images pull (mirror)", &mut pull());
+    good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
+    let listed = sb.ok("ctr images ls", &mut d.ctr(&sb, &["images", "ls", "-q"]));
+    assert!(listed.lines().any(|l| l == image), "{listed}");
+    sb.assert_only_proxied(&[]);
+
+    // restore: the file `mirror` created is gone, and ctr goes to Docker Hub again.
+    sb.restore();
+    assert!(!hosts.exists(), "restore left the hosts.toml `use` created:\n{}", read(&hosts));
+    forget("ctr images rm (restored)");
+    good_reg.clear_log();
+    sb.server.clear();
+    sb.fails("ctr images pull (restored)", &mut pull());
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+    sb.assert_proxied("registry-1.docker.io");
+
+    // A hosts.toml of the user's own: the site goes first, theirs stays after it; restore
+    // gives their bytes back, and ctr asks their mirror again.
+    let stock = HOSTS_TOML.replace("@OWN@", &reg(own_port));
+    sb.write(&hosts, &stock);
+    sb.use_site(&sb.good, "containerd");
+    let written = read(&hosts);
+    eprintln!("--- written hosts.toml (over the user's)\n{written}---");
+    let (site_at, own_at) = (written.find(&reg(good_port)), written.find(&reg(own_port)));
+    assert!(site_at.is_some() && own_at.is_some() && site_at < own_at, "the site first, the user's after:\n{written}");
+    good_reg.clear_log();
+    own_reg.clear_log();
+    sb.ok("ctr images pull (mirror, over the user's file)", &mut pull());
+    good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
+    own_reg.assert_not_served("/v2/library/mirrortest/");
+    sb.restore();
+    assert_eq!(read(&hosts), stock, "restore did not bring back the exact bytes");
+    forget("ctr images rm (restored user's file)");
+    good_reg.clear_log();
+    own_reg.clear_log();
+    sb.fails("ctr images pull (restored user's file)", &mut pull());
+    own_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+
+    // broken: a registry without the image.
+    sb.use_site(&sb.broken, "containerd");
+    broken_reg.clear_log();
+    sb.fails("ctr images pull (broken site)", &mut pull());
+    broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
+    sb.assert_status_check_reports_failing("containerd");
+}
