@@ -9,8 +9,11 @@
 //!
 //! Clients get a scrubbed environment and the test server as their HTTP(S) proxy for every
 //! non-loopback host: a client that reaches for an upstream (pypi.org, deb.debian.org, …) is
-//! recorded and refused, never connected. For apt the proxy serves a fake "deb.debian.org" so
-//! that the stock sources (and the security stanza that stays upstream) update offline.
+//! recorded and refused, never connected. For apt the proxy serves fake official servers
+//! ("deb.debian.org", "http.kali.org", "raspbian.raspberrypi.com", "archive.raspberrypi.com")
+//! so that the stock sources (and the security stanza that stays upstream) update offline.
+//! Daemons (dockerd, containerd) and registries are started by the test with private paths
+//! and stopped at its end (`realclients/docker_support.rs`).
 //!
 //! Tools come from `.ci/realclients-install.sh`. A missing tool skips the test with a
 //! `SKIPPED realclients::<name>` line on stderr, or fails it under `MIRROR_REALCLIENTS=require`.
