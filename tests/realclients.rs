@@ -1096,6 +1096,18 @@ const DAEMON_JSON: &str = r#"{
 }
 "#;
 
+/// A sandbox on Debian whose sites' Docker Hub mirrors are two empty `docker-registry`
+/// instances on loopback: `loop`'s and `broken`'s.
+fn registry_sandbox(name: &'static str) -> (Sandbox, docker_support::Registry, docker_support::Registry) {
+    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
+    let url = |port: u16| format!("http://127.0.0.1:{port}");
+    let sb = Sandbox::new(name, Some((url(good_port), url(broken_port))));
+    debian_root(&sb);
+    let good = docker_support::Registry::start(&sb, "good", good_port);
+    let broken = docker_support::Registry::start(&sb, "broken", broken_port);
+    (sb, good, broken)
+}
+
 #[test]
 fn docker() {
     let needs = [
@@ -1109,16 +1121,11 @@ fn docker() {
     if !tools_present("docker", &needs) {
         return;
     }
-    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
-    let reg = |port: u16| format!("http://127.0.0.1:{port}");
-    let sb = Sandbox::new("docker", Some((reg(good_port), reg(broken_port))));
-    debian_root(&sb);
-    let other = reg(harness::free_port());
+    let (sb, good_reg, broken_reg) = registry_sandbox("docker");
+    let other = format!("http://127.0.0.1:{}", harness::free_port());
     let stock = DAEMON_JSON.replace("@OTHER@", &other);
     let daemon_json = sb.write(&sb.root.join("etc/docker/daemon.json"), &stock);
 
-    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
-    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
     let d = docker_support::Dockerd::start(&sb, &daemon_json);
     let docker = |args: &[&str]| d.cli(&sb, args);
     let mirrors = || {
@@ -1130,7 +1137,7 @@ fn docker() {
     sb.write(&rootfs.join("hello.txt"), "hello from the loopback docker mirror\n");
     let tarball = sb.path("rootfs.tar");
     sb.ok("tar rootfs", Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tarball).arg("."));
-    let tag = format!("127.0.0.1:{good_port}/library/mirrortest:latest");
+    let tag = format!("{}/library/mirrortest:latest", good_reg.addr);
     sb.ok("docker import", docker(&["import", tarball.to_str().unwrap(), &tag]).stdout(std::process::Stdio::null()));
     sb.ok("docker push (populate mirror)", &mut docker(&["push", &tag]));
     sb.ok("docker rmi", &mut docker(&["rmi", &tag]));
@@ -1141,13 +1148,13 @@ fn docker() {
     eprintln!("--- written daemon.json\n{written}---");
     assert_eq!(
         written,
-        stock.replace(&format!("[\"{other}\"]"), &format!("[\"{}\", \"{other}\"]", reg(good_port))),
+        stock.replace(&format!("[\"{other}\"]"), &format!("[\"{}\", \"{other}\"]", good_reg.url())),
         "only the list may change"
     );
     d.restart(&sb);
     assert_eq!(
         mirrors(),
-        format!("[\"{}/\",\"{other}/\"]", reg(good_port)),
+        format!("[\"{}/\",\"{other}/\"]", good_reg.url()),
         "docker info does not show the mirror first and the user's after it"
     );
     good_reg.clear_log();
@@ -1171,7 +1178,7 @@ fn docker() {
     d.restart(&sb);
     assert_eq!(
         mirrors(),
-        format!("[\"{}/\",\"{other}/\"]", reg(broken_port)),
+        format!("[\"{}/\",\"{other}/\"]", broken_reg.url()),
         "docker info does not show the broken mirror first"
     );
     broken_reg.clear_log();
@@ -1423,13 +1430,8 @@ fn podman() {
     if !tools_present("podman", &needs) {
         return;
     }
-    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
-    let reg = |port: u16| format!("http://127.0.0.1:{port}");
-    let sb = Sandbox::new("podman", Some((reg(good_port), reg(broken_port))));
-    debian_root(&sb);
+    let (sb, good_reg, broken_reg) = registry_sandbox("podman");
     let conf = sb.write(&sb.root.join("etc/containers/registries.conf"), REGISTRIES_CONF);
-    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
-    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
     let podman = |args: &[&str]| {
         let mut c = sb.client("podman");
         c.env("CONTAINERS_REGISTRIES_CONF", &conf)
@@ -1445,7 +1447,7 @@ fn podman() {
     sb.write(&rootfs.join("hello.txt"), "hello from the loopback registry mirror\n");
     let tarball = sb.path("rootfs.tar");
     sb.ok("tar rootfs", Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tarball).arg("."));
-    let tag = format!("127.0.0.1:{good_port}/library/mirrortest:latest");
+    let tag = format!("{}/library/mirrortest:latest", good_reg.addr);
     sb.ok("podman import", &mut podman(&["import", tarball.to_str().unwrap(), &tag]));
     sb.ok("podman push (populate mirror)", &mut podman(&["push", "--tls-verify=false", &tag]));
     sb.ok("podman rmi", &mut podman(&["rmi", &tag]));
@@ -1500,17 +1502,12 @@ fn containerd() {
     if !tools_present("containerd", &needs) {
         return;
     }
-    let (good_port, broken_port, own_port) = (harness::free_port(), harness::free_port(), harness::free_port());
-    let reg = |port: u16| format!("http://127.0.0.1:{port}");
-    let sb = Sandbox::new("containerd", Some((reg(good_port), reg(broken_port))));
-    debian_root(&sb);
+    let (sb, good_reg, broken_reg) = registry_sandbox("containerd");
     fs::create_dir_all(sb.root.join("etc/containerd")).unwrap();
-    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
-    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
     // The user's own mirror, which does not have the image.
-    let own_reg = docker_support::Registry::start(&sb, "own", own_port);
+    let own_reg = docker_support::Registry::start(&sb, "own", harness::free_port());
     let mut push = sb.client(tests_dir().join("oci-push.sh"));
-    push.arg(reg(good_port)).args(["library/mirrortest", "latest", "hello from the loopback containerd mirror"]);
+    push.arg(good_reg.url()).args(["library/mirrortest", "latest", "hello from the loopback containerd mirror"]);
     build("image on the good registry", &mut push);
     good_reg.clear_log();
 
@@ -1554,12 +1551,12 @@ fn containerd() {
 
     // A hosts.toml of the user's own: the site goes first, theirs stays after it; restore
     // gives their bytes back, and ctr asks their mirror again.
-    let stock = HOSTS_TOML.replace("@OWN@", &reg(own_port));
+    let stock = HOSTS_TOML.replace("@OWN@", &own_reg.url());
     sb.write(&hosts, &stock);
     sb.use_site(&sb.good, "containerd");
     let written = read(&hosts);
     eprintln!("--- written hosts.toml (over the user's)\n{written}---");
-    let (site_at, own_at) = (written.find(&reg(good_port)), written.find(&reg(own_port)));
+    let (site_at, own_at) = (written.find(&good_reg.url()), written.find(&own_reg.url()));
     assert!(site_at.is_some() && own_at.is_some() && site_at < own_at, "the site first, the user's after:\n{written}");
     good_reg.clear_log();
     own_reg.clear_log();

@@ -12,6 +12,8 @@ use crate::harness::{ChildGuard, Sandbox, wait_for};
 
 /// `docker-registry serve` on 127.0.0.1:PORT, logging (with an access log) to a file.
 pub struct Registry {
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
     _guard: ChildGuard,
     log: PathBuf,
     mark: Cell<usize>,
@@ -42,7 +44,12 @@ impl Registry {
             );
             TcpStream::connect(("127.0.0.1", port)).ok()
         });
-        Registry { _guard: guard, log, mark: Cell::new(0) }
+        Registry { addr: format!("127.0.0.1:{port}"), _guard: guard, log, mark: Cell::new(0) }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     fn access_lines(&self) -> Vec<String> {
