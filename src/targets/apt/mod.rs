@@ -123,9 +123,10 @@ impl Target for Apt {
         let family = family(ctx, host)?;
         let sources = read_sources(ctx)?;
         let mut rw = Rewrite::for_request(family, host, req, raspberry_pi(family, &sources), !has_ca_certificates(ctx));
-        rw.distribution.known.extend(catalog_urls(ctx, family.repos())?);
+        let catalog = Catalog::load(ctx)?;
+        rw.distribution.known.extend(catalog_urls(&catalog, family.repos()));
         if let Some(known) = &mut rw.distribution.raspberry_pi {
-            known.extend(catalog_urls(ctx, &[Repo::Raspberrypi])?);
+            known.extend(catalog_urls(&catalog, &[Repo::Raspberrypi]));
         }
         let inputs: Vec<Input<'_>> = sources.iter().map(Source::input).collect();
         let mut outcome = render_all(&inputs, &rw).map_err(|(i, e)| sources[i].error(e, req, &rw, ctx))?;
@@ -171,16 +172,13 @@ impl Target for Apt {
             return Ok(Current::default());
         };
         let sources = read_sources(ctx)?;
-        let raspberry_pi = match raspberry_pi(family, &sources) {
-            true => Some(catalog_urls(ctx, &[Repo::Raspberrypi])?),
-            false => None,
-        };
+        let catalog = Catalog::load(ctx)?;
         let distribution = Distribution {
             family,
             codename: host.codename.clone(),
-            known: catalog_urls(ctx, family.repos())?,
+            known: catalog_urls(&catalog, family.repos()),
             derivative: derivative(family, host),
-            raspberry_pi,
+            raspberry_pi: raspberry_pi(family, &sources).then(|| catalog_urls(&catalog, &[Repo::Raspberrypi])),
         };
         let mut current = Current::default();
         for source in sources {
@@ -443,7 +441,7 @@ impl Place {
 /// Kali's branches: suites of one archive whatever the release (`kali-rolling` is the
 /// codename its os-release gives).
 const KALI_SUITES: &[&str] =
-    &["kali-rolling", "kali-last-snapshot", "kali-experimental", "kali-bleeding-edge", "kali-dev", "kali-dev-only"];
+    &["kali-rolling", "kali-last-snapshot", "kali-experimental", "kali-bleeding-edge", "kali-dev"];
 
 /// Debian's release aliases, which name the same archive as a codename.
 const DEBIAN_ALIASES: &[&str] = &["stable", "oldstable", "oldoldstable", "testing", "unstable", "sid", "experimental"];
@@ -745,7 +743,7 @@ impl Distribution {
                 ),
             });
         }
-        let has_security = archive == Archive::Own(self.family) && self.family.has_security();
+        let has_security = matches!(archive, Archive::Own(f) if f.has_security());
         let security_tree = has_security
             && (matches!(parts.host.as_str(), "security.debian.org" | "security.ubuntu.com")
                 || parts.last.as_deref() == Some("debian-security"));
@@ -1323,12 +1321,11 @@ fn raspberry_pi(family: Family, sources: &[Source]) -> bool {
 
 /// The URLs of `repos` on every site in the catalog in effect (rule (a)): an entry `mirror`
 /// moved to one site stays recognisable when the next command names another, in any file.
-fn catalog_urls(ctx: &Context, repos: &[Repo]) -> Result<Vec<String>> {
-    let catalog = Catalog::load(ctx)?;
-    Ok(catalog.sites().flat_map(|site| repos.iter().filter_map(|r| site.repo(*r).map(str::to_owned))).collect())
+fn catalog_urls(catalog: &Catalog, repos: &[Repo]) -> Vec<String> {
+    catalog.sites().flat_map(|site| repos.iter().filter_map(|r| site.repo(*r).map(str::to_owned))).collect()
 }
 
-/// The os-release `ID` of a derivative (`ID_LIKE=debian`), `None` for Debian or Ubuntu itself.
+/// The os-release `ID` of a derivative (`ID_LIKE=debian`), `None` for the distribution itself.
 fn derivative(family: Family, host: &Host) -> Option<String> {
     (host.id != family.id()).then(|| host.id.clone())
 }

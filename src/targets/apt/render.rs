@@ -186,10 +186,11 @@ fn plan_entry(
             }
             continue;
         }
-        let a = match rw.archive_dest(c)? {
-            _ if !c.roles.archive => None,
-            Some(dest) => Some(rw.point(c, original, dest, notes, at)),
-            None => {
+        let dest = if c.roles.archive { Some(rw.archive_dest(c)?) } else { None };
+        let a = match dest {
+            None => None,
+            Some(Some(dest)) => Some(rw.point(c, original, dest, notes, at)),
+            Some(None) => {
                 if entry.enabled {
                     notes.warn(format!(
                         "{at}: `{}` does not serve the {} archive; `{original}` is left as it is",
