@@ -41,6 +41,8 @@ _rc_install() {
     [bundler]=/usr/bin/bundle
     [maven]=/usr/bin/mvn
     [libmaven-dependency-plugin-java]=/usr/share/maven-repo/org/apache/maven/plugins/maven-dependency-plugin/3.5.0
+    [containerd]=/usr/bin/ctr # also pulled in by docker.io; the containerd test runs it and ctr
+    [curl]=/usr/bin/curl      # pushes the containerd test's image to its registry
   )
   local missing=() p
   for p in "${!pkgs[@]}"; do
@@ -100,7 +102,7 @@ _rc_install() {
   _rc_log "installed:"
   local t
   for t in apt-get apt-ftparchive gpg pacman pacman-conf repo-add bsdtar zstd dockerd docker docker-registry \
-    dnf createrepo_c zypper podman go ruby gem bundle mvn java node npm; do
+    dnf createrepo_c zypper podman containerd ctr curl go ruby gem bundle mvn java node npm; do
     printf '  %-16s %s\n' "$t" "$(command -v "$t" || echo MISSING)" >&2
   done
   printf '  %-16s %s\n' uv "$("$venv/bin/uv" --version)" >&2

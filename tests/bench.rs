@@ -326,6 +326,75 @@ fn the_host_decides_the_rpm_and_alpine_trees() {
     assert!(probed_paths(&farm, "alpha").iter().any(|p| p.ends_with("-primary.xml.gz")));
 }
 
+const KALI: &str = "PRETTY_NAME=\"Kali GNU/Linux Rolling\"\nID=kali\nID_LIKE=debian\nVERSION_ID=\"2024.4\"\nVERSION_CODENAME=kali-rolling\n";
+const RASPBIAN: &str = "PRETTY_NAME=\"Raspbian GNU/Linux 12 (bookworm)\"\nID=raspbian\nID_LIKE=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+
+/// The stock file at `rel` under the env's root.
+fn stock(env: &Env, rel: &str, fixture: &str) -> PathBuf {
+    let path = env.path(&format!("root/{rel}"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apt").join(fixture)).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn kali_is_ranked_on_its_own_archive_and_use_best_switches_it() {
+    let farm = Farm::start(&lineup());
+    let env = Env::new(KALI, "amd64");
+    let list = stock(&env, "etc/apt/sources.list", "kali-rolling.list");
+    let (b, out, _) = env.bench(&farm, &["apt", "--timeout", "3s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_lineup(&b.targets[0], "apt");
+    assert!(b.targets[0].results.iter().all(|r| r.url.ends_with("/kali")), "{:#?}", b.targets[0]);
+    let paths = probed_paths(&farm, "alpha");
+    assert!(paths.contains(&"/kali/dists/kali-rolling/InRelease".to_owned()), "{paths:?}");
+    assert!(paths.contains(&"/kali/dists/kali-rolling/main/binary-amd64/Packages.xz".to_owned()), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.starts_with("/debian/")), "a Kali host never probes Debian: {paths:?}");
+
+    let (out, _) = env.run(&farm, &["use", "best", "apt", "--yes", "--json"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(json_of(&out)["targets"][0]["reason"], "now alpha");
+    let alpha = farm.base("alpha");
+    let text = std::fs::read_to_string(&list).unwrap();
+    assert!(
+        text.contains(&format!("\ndeb {alpha}/kali kali-rolling main contrib non-free non-free-firmware\n")),
+        "{text}"
+    );
+    let (out, _) = env.run(&farm, &["status", "apt", "--check", "--json"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let doc = json_of(&out);
+    assert_eq!(doc["targets"][0]["site"], "alpha", "{doc}");
+    assert_eq!(doc["targets"][0]["check"]["status"], "ok", "{doc}");
+}
+
+#[test]
+fn raspbian_is_ranked_on_its_own_archive_and_use_best_switches_raspi_list_too() {
+    let farm = Farm::start(&[Spec::new("alpha").mbps(40), Spec::new("beta").ttfb(150).mbps(2)]);
+    let env = Env::new(RASPBIAN, "armhf");
+    let list = stock(&env, "etc/apt/sources.list", "raspbian-bookworm.list");
+    let raspi = stock(&env, "etc/apt/sources.list.d/raspi.list", "raspi.list");
+    let (b, out, _) = env.bench(&farm, &["apt"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(b.targets[0].best.as_deref(), Some("alpha"), "{:#?}", b.targets[0]);
+    let paths = probed_paths(&farm, "alpha");
+    assert!(paths.contains(&"/raspbian/raspbian/dists/bookworm/InRelease".to_owned()), "{paths:?}");
+    assert!(paths.contains(&"/raspbian/raspbian/dists/bookworm/main/binary-armhf/Packages.xz".to_owned()), "{paths:?}");
+
+    let (out, _) = env.run(&farm, &["use", "best", "apt", "--yes", "--json"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let alpha = farm.base("alpha");
+    let text = std::fs::read_to_string(&list).unwrap();
+    assert!(
+        text.starts_with(&format!("deb {alpha}/raspbian/raspbian/ bookworm main contrib non-free rpi\n")),
+        "{text}"
+    );
+    let text = std::fs::read_to_string(&raspi).unwrap();
+    assert!(text.starts_with(&format!("deb {alpha}/raspberrypi/ bookworm main\n")), "{text}");
+    let (out, _) = env.run(&farm, &["status", "apt", "--json"]);
+    assert_eq!(json_of(&out)["targets"][0]["site"], "alpha");
+}
+
 #[test]
 fn npm_ranking_and_every_failure_mode() {
     bench_one_target("npm");

@@ -330,11 +330,7 @@ pub fn host_key(url: &str) -> String {
 /// Which repository of a site serves `target` on this host, if any.
 pub fn repo_for(target: TargetKind, host: &Host) -> Repo {
     match Family::of(target) {
-        Family::Apt => match host.distro() {
-            Distro::Ubuntu if host.ubuntu_ports() => Repo::UbuntuPorts,
-            Distro::Ubuntu => Repo::Ubuntu,
-            _ => Repo::Debian,
-        },
+        Family::Apt => crate::targets::apt::probed_repo(host),
         Family::Pacman => match host.distro() {
             Distro::ArchArm => Repo::Archlinuxarm,
             _ => Repo::Archlinux,
@@ -1084,6 +1080,32 @@ crates = "{base}/crates.io-index/"
         let sid = host("ID=debian\nVERSION_CODENAME=sid\n", "amd64");
         let p = plan(&site(), TargetKind::Apt, &sid).unwrap();
         assert_eq!(p.steps[1].url, "https://m.example/debian/dists/sid/InRelease");
+    }
+
+    #[test]
+    fn kali_and_raspbian_hosts_probe_their_own_archives() {
+        let with = |keys: &str| {
+            parse_site(
+                Path::new("x/m.toml"),
+                &format!("id = \"m\"\nname = \"M\"\nhomepage = \"https://m.example/\"\nregion = \"CN\"\nbase = \"https://m.example\"\n[repos]\ndebian = \"{{base}}/debian\"\n{keys}"),
+                Origin::Builtin,
+            )
+            .unwrap()
+        };
+        let full = with("kali = \"{base}/kali\"\nraspbian = \"{base}/raspbian/raspbian\"\n");
+        let kali = host("ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n", "amd64");
+        let p = plan(&full, TargetKind::Apt, &kali).unwrap();
+        assert_eq!((p.repo, p.url.as_str()), (Repo::Kali, "https://m.example/kali"));
+        assert_eq!(urls(&p), ["https://m.example/kali/dists/kali-rolling/InRelease"]);
+        assert_eq!(sample_url(&p), "https://m.example/kali/dists/kali-rolling/main/binary-amd64/Packages.xz");
+        let pi = host("ID=raspbian\nID_LIKE=debian\nVERSION_CODENAME=bookworm\n", "armhf");
+        let p = plan(&full, TargetKind::Apt, &pi).unwrap();
+        assert_eq!(p.repo, Repo::Raspbian);
+        assert_eq!(urls(&p), ["https://m.example/raspbian/raspbian/dists/bookworm/InRelease"]);
+        assert_eq!(sample_url(&p), "https://m.example/raspbian/raspbian/dists/bookworm/main/binary-armhf/Packages.xz");
+        // A site that has Debian only does not serve apt on them.
+        assert!(plan(&with(""), TargetKind::Apt, &kali).is_none());
+        assert!(plan(&with(""), TargetKind::Apt, &pi).is_none());
     }
 
     #[test]

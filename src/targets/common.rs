@@ -1,5 +1,5 @@
 //! Small helpers the targets share: the endpoint of a site, TOML string edits that keep their
-//! decor, a UTF-8 byte-order mark kept outside an edit, and one URL comparison.
+//! decor, a UTF-8 byte-order mark kept outside an edit, and one URL normaliser.
 
 use std::path::Path;
 
@@ -75,13 +75,28 @@ pub fn same_url(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether two schemes reach the same tree: equal, or `http` and `https` (a mirror site
+/// answers on both).
+fn same_scheme(a: &str, b: &str) -> bool {
+    let web = |s: &str| matches!(s, "http" | "https");
+    a == b || (web(a) && web(b))
+}
+
+/// Whether two URLs name the same tree of a mirror site: as [`same_url`], but `http` and
+/// `https` alike. Text that is not a URL with a host names no tree.
+pub fn same_tree(a: &str, b: &str) -> bool {
+    match (key(a), key(b)) {
+        (Some((scheme_a, a)), Some((scheme_b, b))) => a == b && same_scheme(&scheme_a, &scheme_b),
+        _ => false,
+    }
+}
+
 /// The path below `root` when `url` lies under it (`http` and `https` alike: a mirror site
 /// answers on both), as segments without empty ones; `Some(vec![])` for the root itself.
 pub fn below(url: &str, root: &str) -> Option<Vec<String>> {
     let (scheme_u, u) = key(url)?;
     let (scheme_r, r) = key(root)?;
-    let web = |s: &str| matches!(s, "http" | "https");
-    if scheme_u != scheme_r && !(web(&scheme_u) && web(&scheme_r)) {
+    if !same_scheme(&scheme_u, &scheme_r) {
         return None;
     }
     let rest = u.strip_prefix(&r)?;
@@ -217,6 +232,10 @@ c: {d: 1}
         assert!(!same_url("http://hub.example", "https://hub.example"));
         assert!(!same_url("https://hub.example/a", "https://hub.example/b"));
         assert!(same_url("not a url/", "not a url"));
+        assert!(same_tree("http://M.example:80/debian/", "https://m.example/debian"));
+        assert!(!same_tree("https://m.example/Debian", "https://m.example/debian"));
+        assert!(!same_tree("ftp://m.example/debian", "https://m.example/debian"));
+        assert!(!same_tree("not a url", "not a url"));
         assert_eq!(
             below("http://M.example/anaconda/cloud/x/", "https://m.example/anaconda"),
             Some(vec!["cloud".into(), "x".into()])

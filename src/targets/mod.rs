@@ -150,7 +150,7 @@ impl TargetKind {
     /// The repositories that can serve this target (any one is enough).
     pub fn repos(self) -> &'static [Repo] {
         match self {
-            Self::Apt => &[Repo::Debian, Repo::Ubuntu, Repo::UbuntuPorts],
+            Self::Apt => &[Repo::Debian, Repo::Ubuntu, Repo::UbuntuPorts, Repo::Kali, Repo::Raspbian],
             Self::Pacman => &[Repo::Archlinux, Repo::Archlinuxarm],
             Self::Pip | Self::Uv => &[Repo::Pypi],
             Self::Conda => &[Repo::Anaconda],

@@ -483,6 +483,9 @@ homebrew-api = "{{base}}/homebrew-bottles/api"
 huggingface = "{{base}}/huggingface"
 rubygems = "{{base}}/rubygems"
 maven = "{{base}}/maven"
+kali = "{{base}}/kali"
+raspbian = "{{base}}/raspbian/raspbian"
+raspberrypi = "{{base}}/raspberrypi"
 {feed}"#,
         id = spec.id,
     )

@@ -211,6 +211,9 @@ rubygems = "{{base}}/rubygems/"
 maven = "{{base}}/maven"
 huggingface = "{{base}}/hf"
 rustup = "{{base}}/rustup"
+kali = "{{base}}/kali"
+raspbian = "{{base}}/raspbian/raspbian"
+raspberrypi = "{{base}}/raspberrypi"
 
 [conda]
 channels = ["conda-forge"]
