@@ -313,19 +313,26 @@ pub fn json_requested(args: impl IntoIterator<Item = std::ffi::OsString>) -> boo
 
 /// Parses `800ms`, `3s`, `2m`, `6h`, `2d`; a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    // Ten years: far past any lag or timeout, and far from overflowing arithmetic on it.
+    const LONGEST: Duration = Duration::from_secs(10 * 365 * 86_400);
     let text = text.trim();
-    if let Ok(secs) = text.parse::<f64>() {
-        return if secs.is_finite() && secs > 0.0 {
-            Ok(Duration::from_secs_f64(secs))
+    let parsed = if let Ok(secs) = text.parse::<f64>() {
+        if secs.is_finite() && secs > 0.0 {
+            Duration::try_from_secs_f64(secs).map_err(|_| format!("`{text}` is too long a duration"))?
         } else {
-            Err(format!("`{text}` is not a positive duration"))
-        };
+            return Err(format!("`{text}` is not a positive duration"));
+        }
+    } else {
+        match humantime::parse_duration(text) {
+            Ok(d) if d.is_zero() => return Err(format!("`{text}` is not a positive duration")),
+            Ok(d) => d,
+            Err(e) => return Err(format!("`{text}` is not a duration ({e}); try `800ms`, `3s`, `6h` or `2d`")),
+        }
+    };
+    if parsed > LONGEST {
+        return Err(format!("`{text}` is too long a duration (at most ten years)"));
     }
-    match humantime::parse_duration(text) {
-        Ok(d) if d.is_zero() => Err(format!("`{text}` is not a positive duration")),
-        Ok(d) => Ok(d),
-        Err(e) => Err(format!("`{text}` is not a duration ({e}); try `800ms`, `3s`, `6h` or `2d`")),
-    }
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -346,5 +353,10 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("-1").is_err());
         assert!(parse_duration("soon").is_err());
+        // Absurd lengths are refused, not panicked on (or overflowed later).
+        assert!(parse_duration("300000000000y").unwrap_err().contains("too long"));
+        assert!(parse_duration("1e20").unwrap_err().contains("too long"));
+        assert!(parse_duration("11y").unwrap_err().contains("too long"));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
     }
 }

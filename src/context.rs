@@ -240,10 +240,16 @@ impl Context {
             UserFiles::in_root(&root, cli.user.as_deref())?
         };
 
-        let overrides = OVERRIDING_VARS
-            .iter()
-            .filter_map(|name| var(name).map(|v| ((*name).to_owned(), v.to_string_lossy().into_owned())))
-            .collect();
+        // The variables that override a package manager's file describe this shell, not the
+        // machine under `--root`: there they are not read.
+        let overrides = if real_root {
+            OVERRIDING_VARS
+                .iter()
+                .filter_map(|name| var(name).map(|v| ((*name).to_owned(), v.to_string_lossy().into_owned())))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
 
         let path = var(vars::PATH).map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
         let arch = match var(vars::MIRROR_ARCH) {

@@ -1368,3 +1368,58 @@ fn bench_with_no_target_ranks_the_package_managers_on_this_system() {
     let names: Vec<&str> = b.targets.iter().map(|t| t.target.as_str()).collect();
     assert_eq!(names, ["apt"]);
 }
+
+#[test]
+fn a_site_already_answering_is_slow_when_the_run_ends_before_its_own_timeout() {
+    // `far` answers every request 1.6 s late: its first answer comes in time, the second would
+    // come after probing ends (3 s), though before its own 3 s `--timeout`. That is no
+    // evidence against it: slow, with what it answered, never failed.
+    let farm = Farm::start(&[Spec::new("a").ttfb(5), Spec::new("b").ttfb(10), Spec::new("far").ttfb(1600)]);
+    let env = Env::debian();
+    let (b, out, _) = env.bench(&farm, &["pip", "--timeout", "3s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let far = row(&b.targets[0], "far");
+    assert_eq!(far.status, "slow", "{far:?}");
+    assert!(far.reason.starts_with("answered simple page in 1."), "{far:?}");
+}
+
+#[test]
+fn a_site_whose_clock_is_ahead_does_not_make_the_honest_ones_stale() {
+    let farm = Farm::start(&[Spec::new("honest1"), Spec::new("honest2").ttfb(10), Spec::new("future").ahead(30 * DAY)]);
+    let env = Env::debian();
+    for target in ["pacman", "apt", "cargo"] {
+        let (b, out, _) = env.bench(&farm, &[target, "--timeout", "3s", "-v"]);
+        assert_eq!(status(&out), 0, "{}", stderr(&out));
+        let t = &b.targets[0];
+        for honest in ["honest1", "honest2"] {
+            assert_eq!(row(t, honest).status, "ok", "{target}: {t:#?}");
+            assert_eq!(row(t, honest).lag_seconds, Some(0), "{target}: {t:#?}");
+        }
+        assert!(stderr(&out).contains("s in the future; ignored"), "{target}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn waiting_for_a_busy_host_is_not_the_sites_fault() {
+    use mirror::probe::{self, Options, Status};
+    use mirror::targets::{Host, TargetKind};
+
+    // One request at a time per host, four targets at once: requests queue for the slot.
+    let farm = Farm::start(&[Spec::new("alpha").mbps(5), Spec::new("beta").ttfb(20).mbps(2)]);
+    let env = Env::debian();
+    let ctx = library_context(&env, farm.catalog());
+    let host = Host::detect(&ctx).unwrap();
+    let catalog = mirror::catalog::Catalog::from_path(farm.catalog()).unwrap();
+    let opts = Options {
+        proxy_from_env: false,
+        per_host: 1,
+        ..Options::new(Duration::from_secs(3), Duration::from_secs(DAY))
+    };
+    let targets = [TargetKind::Apt, TargetKind::Pacman, TargetKind::Pip, TargetKind::Cargo];
+    let report = probe::bench(&ctx, &catalog, &host, &targets, &opts).unwrap();
+    for t in &report.targets {
+        for r in &t.results {
+            assert!(r.status == Status::Ok || r.status == Status::Slow, "{:?}: {r:?}", t.target);
+        }
+    }
+}

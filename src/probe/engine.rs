@@ -47,6 +47,10 @@ use super::signals::{self, ManifestPick, Reading};
 pub const MIN_RATE_BYTES: u64 = 64 * 1024;
 /// A transfer shorter than this is too quick to time: its rate is a lower bound.
 pub const MIN_SPAN: Duration = Duration::from_millis(2);
+/// Bytes a second below which a body that is still arriving counts as stalled.
+const STALL_RATE: f64 = 1024.0;
+/// How far past now a freshness time may be before it is taken for a wrong clock.
+const FUTURE_SLACK: i64 = 3600;
 /// How long the finals wait for screens under way when probing ends.
 const SCREEN_GRACE: Duration = Duration::from_millis(50);
 /// Fewer bytes than this from a sample say nothing about its format.
@@ -154,6 +158,9 @@ pub struct Outcomes {
     pub feeds: Vec<Result<String, String>>,
     pub stats: Stats,
     pub elapsed: Duration,
+    /// Per group: its finals ran out of time before every finalist was sampled (its rows are
+    /// then compared on their screens).
+    pub incomplete: Vec<bool>,
 }
 
 struct Shared {
@@ -165,6 +172,8 @@ struct Shared {
     finals: AtomicBool,
     screens: Arc<Semaphore>,
     hard: Instant,
+    /// Unix seconds now (the run's clock, for readings from the future).
+    now: i64,
 }
 
 impl Shared {
@@ -197,6 +206,7 @@ pub async fn run(
     opts: &Options,
     cands: Vec<Candidate>,
     feeds: &[String],
+    now: i64,
     progress: &dyn Fn(Event),
 ) -> Outcomes {
     let start = Instant::now();
@@ -209,6 +219,7 @@ pub async fn run(
         finals: AtomicBool::new(false),
         screens: Arc::new(Semaphore::new(opts.screens.max(1))),
         hard,
+        now,
     });
     let n = shared.cands.len();
     let groups = shared.cands.iter().map(|c| c.group + 1).max().unwrap_or(0);
@@ -302,10 +313,7 @@ pub async fn run(
         }
     }
     let _all_screens = timeout_at(finals_end, shared.screens.clone().acquire_many_owned(all)).await;
-    let mut measured = HashMap::new();
-    for g in 0..groups {
-        finals(&shared, g, finals_end, &mut measured, progress).await;
-    }
+    let incomplete = finals(&shared, groups, finals_end, progress).await;
 
     // Collect whatever else finished meanwhile, then stop the rest.
     while let Some(joined) = tasks.try_join_next_with_id() {
@@ -319,7 +327,7 @@ pub async fn run(
         progress(Event::Done);
     }
     let states = (0..n).map(|i| shared.state(i).clone()).collect();
-    Outcomes { states, feeds: feed_texts, stats: shared.net.stats(), elapsed: start.elapsed() }
+    Outcomes { states, feeds: feed_texts, stats: shared.net.stats(), elapsed: start.elapsed(), incomplete }
 }
 
 /// How many candidates of group `g` have a screen result (or need none) and are fresh so far.
@@ -453,7 +461,20 @@ async fn probe(shared: &Shared, i: usize) -> bool {
                 st.answered.push((step.what.clone(), sent.ttfb));
                 match read_signals(step, &answer) {
                     Ok(found) => {
-                        st.readings.extend(found.readings);
+                        // A time more than an hour past now is a wrong clock, not freshness: it
+                        // would make every honest site look behind.
+                        for r in found.readings {
+                            if r.secs_per_unit == 1.0 && r.value > shared.now + FUTURE_SLACK {
+                                st.log.push(format!(
+                                    "{method} {} → {} reads {} s in the future; ignored",
+                                    step.url,
+                                    r.kind,
+                                    r.value - shared.now
+                                ));
+                            } else {
+                                st.readings.push(r);
+                            }
+                        }
                         st.log.extend(found.notes.into_iter().map(|n| format!("{method} {} → {n}", step.url)));
                         merge_leads(&mut st.leads, found.leads);
                     }
@@ -470,6 +491,22 @@ async fn probe(shared: &Shared, i: usize) -> bool {
             Err(e) => {
                 let mut st = shared.state(i);
                 st.log.push(format!("{method} {} → {e}", step.url));
+                // Cut by the end of probing before its own `--timeout` ran out (or never sent
+                // for busy connections): no evidence against the site. It is judged on what
+                // it answered so far (`slow`, or `failed` for no answer at all).
+                // A body still coming in at a crawl (under 1 KiB/s: a drip) is a stall, whoever
+                // ended it.
+                let cut = match &e {
+                    FetchError::NoAnswer(d) => *d < timeout,
+                    FetchError::Stalled { bytes, after, .. } => {
+                        *after < timeout && *bytes as f64 >= STALL_RATE * after.as_secs_f64()
+                    }
+                    FetchError::NotSent { .. } => true,
+                    _ => false,
+                };
+                if cut {
+                    return false;
+                }
                 st.end = Some(match e {
                     FetchError::Throttled(code) => Outcome::Throttled(code),
                     FetchError::Status(code) => Outcome::Failed(format!("HTTP {code} for {}", step.what)),
@@ -595,18 +632,9 @@ async fn docker_blob(
 /// cannot plausibly overtake it, and the finals (one at a time) are the run's slow part.
 const FINALS_WITHIN: f64 = 1.0 / 3.0;
 
-/// The finals of group `g`: its fastest screened candidates (those within [`FINALS_WITHIN`]
-/// of the best screen), one at a time. A host measured in an earlier group's finals is not
-/// measured again: its figure is reused (the same server and link; the run's other targets
-/// would otherwise sample the same mirror over and over).
-async fn finals(
-    shared: &Shared,
-    g: usize,
-    end: Instant,
-    measured: &mut HashMap<String, (String, Measure)>,
-    progress: &dyn Fn(Event),
-) {
-    let want = shared.opts.finalists.max(1);
+/// The finalists of group `g`: its fastest screened candidates, those within
+/// [`FINALS_WITHIN`] of the best screen, at most [`Options::finalists`].
+fn finalists_of(shared: &Shared, g: usize) -> Vec<usize> {
     let mut order: Vec<(usize, f64)> = (0..shared.cands.len())
         .filter(|i| shared.cands[*i].group == g && shared.cands[*i].sampled)
         .filter_map(|i| {
@@ -627,44 +655,63 @@ async fn finals(
     order.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
     let top = order.first().map_or(0.0, |(_, r)| *r);
     order.retain(|(_, r)| *r >= top * FINALS_WITHIN);
-    order.truncate(want);
-    for _ in &order {
+    order.truncate(shared.opts.finalists.max(1));
+    order.into_iter().map(|(i, _)| i).collect()
+}
+
+/// The finals: one at a time, round by round (every target's first finalist, then every
+/// target's second, …) so that a short budget is shared among the targets. A host measured
+/// already in this run is not measured again: its figure is reused (the same server and
+/// link). Returns, per group, whether a finalist had no time left.
+async fn finals(shared: &Shared, groups: usize, end: Instant, progress: &dyn Fn(Event)) -> Vec<bool> {
+    let lists: Vec<Vec<usize>> = (0..groups).map(|g| finalists_of(shared, g)).collect();
+    for _ in lists.iter().flatten() {
         progress(Event::More);
     }
-    for (i, _) in order {
-        let bulk = shared.state(i).bulk.clone().expect("filtered above");
-        let host = super::plan::host_key(&bulk.url);
-        if let Some((url, m)) = measured.get(&host) {
-            let mut st = shared.state(i);
-            st.log.push(format!("final: {host} was measured already ({url} → {})", describe_measure(m)));
-            st.finals = Some(m.clone());
-            progress(Event::Done);
-            continue;
-        }
-        let remaining = end.saturating_duration_since(Instant::now());
-        if remaining < Duration::from_millis(50) {
-            let mut st = shared.state(i);
-            st.log.push(format!("final: GET {} → not run: out of time", bulk.url));
-            st.finals = Some(Measure::NotMeasured("out of time".into()));
-            progress(Event::Done);
-            continue;
-        }
-        let latency = shared.state(i).latency.unwrap_or_default();
-        let window = (shared.opts.sample_time + latency * 3).min(remaining);
-        let steady_after = shared.opts.sample_time / 4;
-        match sample(&shared.net, &bulk, shared.opts.sample_bytes, window, steady_after, end).await {
-            Ok(m) => {
-                if matches!(m, Measure::Rate { .. }) {
-                    measured.insert(host, (bulk.url.clone(), m.clone()));
-                }
+    let mut incomplete = vec![false; groups];
+    let mut measured: HashMap<String, (String, Measure)> = HashMap::new();
+    let rounds = lists.iter().map(Vec::len).max().unwrap_or(0);
+    for round in 0..rounds {
+        for (g, list) in lists.iter().enumerate() {
+            let Some(&i) = list.get(round) else {
+                continue;
+            };
+            let bulk = shared.state(i).bulk.clone().expect("finalists have a bulk object");
+            let remaining = end.saturating_duration_since(Instant::now());
+            if remaining < Duration::from_millis(50) {
                 let mut st = shared.state(i);
-                st.log.push(format!("final: GET {} → {}", bulk.url, describe_measure(&m)));
-                st.finals = Some(m);
+                st.log.push(format!("final: GET {} → not run: out of time", bulk.url));
+                st.finals = Some(Measure::NotMeasured("out of time".into()));
+                incomplete[g] = true;
+                progress(Event::Done);
+                continue;
             }
-            Err(e) => fail_sample(shared, i, &format!("final: GET {}", bulk.url), e),
+            let host = super::plan::host_key(&bulk.url);
+            if let Some((url, m)) = measured.get(&host) {
+                let mut st = shared.state(i);
+                st.log.push(format!("final: {host} was measured already ({url} → {})", describe_measure(m)));
+                st.finals = Some(m.clone());
+                progress(Event::Done);
+                continue;
+            }
+            let latency = shared.state(i).latency.unwrap_or_default();
+            let window = (shared.opts.sample_time + latency * 3).min(remaining);
+            let steady_after = shared.opts.sample_time / 4;
+            match sample(&shared.net, &bulk, shared.opts.sample_bytes, window, steady_after, end).await {
+                Ok(m) => {
+                    if matches!(m, Measure::Rate { .. }) {
+                        measured.insert(host, (bulk.url.clone(), m.clone()));
+                    }
+                    let mut st = shared.state(i);
+                    st.log.push(format!("final: GET {} → {}", bulk.url, describe_measure(&m)));
+                    st.finals = Some(m);
+                }
+                Err(e) => fail_sample(shared, i, &format!("final: GET {}", bulk.url), e),
+            }
+            progress(Event::Done);
         }
-        progress(Event::Done);
     }
+    incomplete
 }
 
 fn describe_measure(m: &Measure) -> String {
@@ -692,22 +739,25 @@ pub async fn sample(
     steady_after: Duration,
     hard: Instant,
 ) -> Result<Measure, FetchError> {
-    let began = Instant::now();
-    let stop = (began + window).min(hard);
     let mut req = Req::get(&bulk.url);
     req.range = Some(super::plan::Range::Head(budget));
     req.auth = bulk.auth.clone();
-    let mut sent = match net.send(&req, window, stop, false).await {
+    // Waiting for a connection slot is not the site's time: the window starts when the
+    // request goes out.
+    let mut sent = match net.send(&req, window, hard, false).await {
         Ok(s) => s,
         Err(FetchError::NoAnswer(d)) => {
             return Ok(Measure::NotMeasured(format!("the sample did not start within {}", human_ms(d))));
         }
+        Err(e @ FetchError::NotSent { .. }) => return Ok(Measure::NotMeasured(e.to_string())),
         Err(FetchError::Broken(b @ (Broken::RedirectLoop | Broken::TooManyRedirects | Broken::BadRedirect(_)))) => {
             return Err(FetchError::Broken(b));
         }
         Err(FetchError::Broken(b)) => return Ok(Measure::NotMeasured(format!("the sample broke off: {b}"))),
         Err(e) => return Err(e),
     };
+    let began = sent.at.checked_sub(sent.ttfb).unwrap_or(sent.at);
+    let stop = (began + window).min(hard);
     let mut head: Vec<u8> = Vec::new();
     let mut total: u64 = 0;
     let mut first: Option<(Instant, u64)> = None;

@@ -530,7 +530,7 @@ fn run(
     let outcomes = runtime.block_on(async {
         let resolver = dns::Resolver::new(opts.resolver, dns_timeout(opts.timeout));
         let net = net::Net::new(&opts, resolver)?;
-        let out = engine::run(net, &opts, cands.clone(), &feed_urls, progress).await;
+        let out = engine::run(net, &opts, cands.clone(), &feed_urls, now, progress).await;
         Ok::<Outcomes, anyhow::Error>(out)
     })?;
     // Blocking threads (a stuck system resolver) must not hold the process.
@@ -554,7 +554,8 @@ fn run(
             .map(|(k, &i)| {
                 let entry = &group[owners[i].1];
                 let (feed, notes) = feed_view(&cands[i].plan, &cand_feeds[i], &feed_urls, &outcomes.feeds, now);
-                let mut m = measured(entry, &cands[i], &outcomes.states[i], outcomes.elapsed, opts.timeout);
+                let incomplete = outcomes.incomplete.get(g).copied().unwrap_or(false);
+                let mut m = measured(entry, &cands[i], &outcomes.states[i], outcomes.elapsed, opts.timeout, incomplete);
                 m.lag = lags[k];
                 m.feed = feed;
                 m.details.extend(notes);
@@ -574,7 +575,16 @@ fn dns_timeout(timeout: Duration) -> Duration {
 }
 
 /// What the run's state of one candidate comes to.
-fn measured(entry: &Entry, cand: &Candidate, st: &State, elapsed: Duration, timeout: Duration) -> Measured {
+/// `incomplete`: the group's finals ran out of time, so its rows are compared on their
+/// screens (a final of one site must not outrank the faster screen of one that had none).
+fn measured(
+    entry: &Entry,
+    cand: &Candidate,
+    st: &State,
+    elapsed: Duration,
+    timeout: Duration,
+    incomplete: bool,
+) -> Measured {
     let mut details = st.log.clone();
     if let (Some(first), Some(warm)) = (st.first, st.latency)
         && st.answered.len() > 1
@@ -607,6 +617,13 @@ fn measured(entry: &Entry, cand: &Candidate, st: &State, elapsed: Duration, time
                 && !t.finals
             {
                 final_missed = Some(why.clone());
+            }
+            if incomplete
+                && throughput.is_some_and(|t| t.finals)
+                && let Some(screen) = rate(&st.screen, false)
+            {
+                throughput = Some(screen);
+                final_missed = Some("the finals ran out of time, so all are compared on their screens".into());
             }
             if throughput.is_some() {
                 Outcome::Answered
@@ -716,7 +733,7 @@ mod tests {
         let plan = plan_for_configured(TargetKind::Pip, &host, "https://m/simple");
         let cand = Candidate { group: 0, plan: plan.clone(), sampled: true };
         let entry = Entry { site: "m".into(), plan, feeds: Vec::new(), sampled: true };
-        let m = measured(&entry, &cand, st, Duration::from_secs(2), Duration::from_secs(3));
+        let m = measured(&entry, &cand, st, Duration::from_secs(2), Duration::from_secs(3), false);
         (m.outcome, m.throughput, m.unmeasured, m.final_missed)
     }
 
@@ -746,6 +763,18 @@ mod tests {
         assert_eq!(o, Outcome::Answered, "lack of time is no failure");
         assert_eq!(t.map(|t| (t.bps, t.finals)), Some((5e6, false)));
         assert_eq!(missed.as_deref(), Some("out of time"));
+    }
+
+    #[test]
+    fn when_a_targets_finals_ran_out_of_time_its_rows_are_compared_on_their_screens() {
+        let host = Host { arch: "amd64".into(), ..Host::default() };
+        let plan = plan_for_configured(TargetKind::Pip, &host, "https://m/simple");
+        let cand = Candidate { group: 0, plan: plan.clone(), sampled: true };
+        let entry = Entry { site: "m".into(), plan, feeds: Vec::new(), sampled: true };
+        let st = State { screen: Some(rate(5.0)), finals: Some(rate(4.0)), ..answered() };
+        let m = measured(&entry, &cand, &st, Duration::from_secs(2), Duration::from_secs(3), true);
+        assert_eq!(m.throughput.map(|t| (t.bps, t.finals)), Some((5e6, false)));
+        assert!(m.final_missed.is_some_and(|why| why.contains("compared on their screens")));
     }
 
     #[test]

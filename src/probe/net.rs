@@ -329,18 +329,19 @@ impl Net {
             if status.is_redirection()
                 && let Some(location) = response.headers().get(LOCATION)
             {
-                let next = location
-                    .to_str()
+                // Servers send UTF-8 paths too (`/…/lästupdate`), as browsers and curl accept.
+                let shown = String::from_utf8_lossy(location.as_bytes()).into_owned();
+                let joined = std::str::from_utf8(location.as_bytes())
                     .ok()
                     .and_then(|l| url::Url::parse(&url).ok()?.join(l).ok())
-                    .filter(|u| matches!(u.scheme(), "http" | "https"))
-                    .ok_or_else(|| {
-                        FetchError::Broken(Broken::BadRedirect(format!(
-                            "`{}` is not a URL",
-                            String::from_utf8_lossy(location.as_bytes())
-                        )))
-                    })?
-                    .to_string();
+                    .ok_or_else(|| FetchError::Broken(Broken::BadRedirect(format!("`{shown}` is not a URL"))))?;
+                if !matches!(joined.scheme(), "http" | "https") {
+                    return Err(FetchError::Broken(Broken::BadRedirect(format!(
+                        "to `{shown}`: only http and https are followed, not `{}`",
+                        joined.scheme()
+                    ))));
+                }
+                let next = joined.to_string();
                 drop(response);
                 seen.push(url.clone());
                 if seen.contains(&next) {

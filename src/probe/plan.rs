@@ -160,8 +160,9 @@ pub enum Check {
     CrateIndex { name: String },
     /// A Docker registry `/v2/`: 200 or 401 with `Docker-Distribution-Api-Version`.
     Registry,
-    /// `HEAD` of an image manifest: 200 with `Docker-Content-Digest`, or 401 (the registry
-    /// wants a token, as Docker Hub itself does); 404 means the mirror cannot serve it.
+    /// An image manifest (GET: it names the layers to sample): 200 with
+    /// `Docker-Content-Digest`, or 401 (the registry wants a token, as Docker Hub itself does);
+    /// 404 means the mirror cannot serve it.
     Manifest { image: String },
     /// An rpm-md `repodata/repomd.xml`: `<revision>` (unix seconds, as createrepo writes it)
     /// or else `Last-Modified`, read as `kind`; the primary's location is a lead.

@@ -138,15 +138,25 @@ fn status_shows_the_url_each_package_manager_really_uses_and_where_it_comes_from
     let run = env.run(&["status", "pip"]);
     assert!(run.stdout.contains("https://pypi.org/simple  (default)"), "{}", run.stdout);
 
-    // `PIP_INDEX_URL` wins over the file, even with no pip here at all.
+    // `PIP_INDEX_URL` wins over the file, even with no pip here at all: on this machine (no
+    // `--root`; HOME and the XDG folders are the test's), not in a root, whose package
+    // managers do not see this shell's variables.
     std::fs::remove_file(env.path().join("home/.config/pip/pip.conf")).unwrap();
     let tuna = "https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple/";
     let run = env.run_with(env.cmd().env("PIP_INDEX_URL", tuna), &["status", "pip", "--json"]);
     let pip = run.json()["targets"][0].clone();
+    assert!(pip["url_from"] != "PIP_INDEX_URL" && pip["overridden_by"] == serde_json::json!([]), "{pip}");
+    let host = || {
+        let mut cmd = env.cmd();
+        cmd.env_remove("MIRROR_ROOT").env("PIP_INDEX_URL", tuna);
+        cmd
+    };
+    let run = env.run_with(&mut host(), &["status", "pip", "--json"]);
+    let pip = run.json()["targets"][0].clone();
     assert_eq!(pip["url"], tuna.trim_end_matches('/'), "{pip}");
     assert_eq!(pip["url_from"], "PIP_INDEX_URL", "{pip}");
     assert_eq!(pip["site"], "tuna", "{pip}");
-    let run = env.run_with(env.cmd().env("PIP_INDEX_URL", tuna), &["status", "pip"]);
+    let run = env.run_with(&mut host(), &["status", "pip"]);
     assert!(run.stdout.contains("tuna") && !run.stdout.contains("(not present)"), "{}", run.stdout);
     assert!(run.stdout.contains("(from `PIP_INDEX_URL`)"), "{}", run.stdout);
 }

@@ -101,6 +101,8 @@ pub struct Spec {
     pub bandwidth: u64,
     /// Seconds behind [`NOW`].
     pub lag: u64,
+    /// Seconds its clock runs ahead of [`NOW`] (a wrong clock: timestamps from the future).
+    pub ahead: u64,
     pub mode: Mode,
     pub feed: Option<Feed>,
     pub bulk: Bulk,
@@ -128,6 +130,7 @@ impl Spec {
             ttfb: Duration::ZERO,
             bandwidth: 50_000_000,
             lag: 0,
+            ahead: 0,
             mode: Mode::Normal,
             feed: None,
             bulk: Bulk::Normal,
@@ -185,6 +188,11 @@ impl Spec {
     /// Bandwidth in MB/s (decimal).
     pub fn mbps(mut self, mb: u64) -> Self {
         self.bandwidth = mb * 1_000_000;
+        self
+    }
+
+    pub fn ahead(mut self, secs: u64) -> Self {
+        self.ahead = secs;
         self
     }
 
@@ -1059,7 +1067,7 @@ fn route(shared: &Shared, path: &str) -> Response {
 /// The content of every probe path.
 fn content(shared: &Shared, path: &str) -> Response {
     let spec = &shared.spec;
-    let at = NOW - spec.lag;
+    let at = NOW + spec.ahead - spec.lag;
     // Where this site's wheels and crates are served.
     let files = spec.files_on.as_ref().map_or_else(|| shared.bases[&spec.id].clone(), |id| shared.bases[id].clone());
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
