@@ -267,8 +267,15 @@ fn malformed_files_are_refused_with_file_and_line_and_nothing_changes() {
 fn status_names_overriding_variables_and_the_shell_state() {
     let (env, cat) = machine();
     use_all(&env, &cat, "dev");
+    // The variables of this shell count on this machine (no `--root`; HOME and the XDG
+    // folders are the test's, and only user-level targets are asked about), not in a root.
+    let here = || {
+        let mut cmd = env.cmd();
+        cmd.env_remove("MIRROR_ROOT");
+        cmd
+    };
     let run = env.run_with(
-        env.cmd()
+        here()
             .env("npm_config_registry", "https://registry.npmjs.org/")
             .env("RUSTUP_DIST_SERVER", "https://m.example/rustup")
             .env("GOPROXY", "off"),
@@ -287,7 +294,7 @@ fn status_names_overriding_variables_and_the_shell_state() {
     assert!(row("huggingface")["notes"][0].as_str().unwrap().contains("this shell does not have it yet"));
     assert!(row("pnpm")["notes"][0].as_str().unwrap().contains("the file npm uses"));
     // The human form says the same on stderr.
-    let run = env.run_with(env.cmd().env("GOPROXY", "off"), &["--catalog", &cat, "status", "go", "pnpm"]);
+    let run = env.run_with(here().env("GOPROXY", "off"), &["--catalog", &cat, "status", "go", "pnpm"]);
     assert!(run.stderr.contains("go: `GOPROXY` is set and takes precedence over the config file"), "{}", run.stderr);
     assert!(run.stderr.contains("pnpm: pnpm reads"), "{}", run.stderr);
 }

@@ -354,6 +354,7 @@ fn apt_without_ca_certificates_keeps_plain_http() {
 fn status_reports_site_files_and_overriding_variables() {
     let env = full_machine();
     assert_eq!(env.run(&["use", "tuna", "pip", "cargo", "--yes"]).code, 0);
+    // Under `--root` this shell's variables are not the machine's: the files decide.
     let mut cmd = env.cmd();
     cmd.env("PIP_INDEX_URL", "https://example.invalid/simple");
     let run = env.run_with(&mut cmd, &["status", "--json"]);
@@ -362,18 +363,27 @@ fn status_reports_site_files_and_overriding_variables() {
     let get = |t: &str| doc["targets"].as_array().unwrap().iter().find(|x| x["target"] == t).unwrap().clone();
     let pip = get("pip");
     assert_eq!(pip["present"], true);
-    // What pip really uses: the variable, not the file.
-    assert_eq!(pip["site"], serde_json::Value::Null);
-    assert_eq!(pip["url"], "https://example.invalid/simple");
-    assert_eq!(pip["url_from"], "PIP_INDEX_URL");
-    assert_eq!(pip["overridden_by"], serde_json::json!(["PIP_INDEX_URL"]));
+    assert_eq!(pip["site"], "tuna");
+    assert_eq!(pip["overridden_by"], serde_json::json!([]));
     assert!(pip["files"][0].as_str().unwrap().ends_with("home/.config/pip/pip.conf"));
     assert!(pip["check"].is_null());
     assert_eq!(get("cargo")["site"], "tuna");
     assert_eq!(get("apt")["site"], "upstream");
     assert_eq!(get("docker")["site"], "upstream", "no registry-mirrors: Docker Hub itself");
 
-    let run = env.run_with(env.cmd().env("PIP_INDEX_URL", "https://x.invalid/simple"), &["status", "pip"]);
+    // On this machine (no `--root`: pip only, whose files are the test's), what pip really
+    // uses is the variable, not the file.
+    let mut here = env.cmd();
+    here.env_remove("MIRROR_ROOT").env("PIP_INDEX_URL", "https://example.invalid/simple");
+    let run = env.run_with(&mut here, &["status", "pip", "--json"]);
+    let pip = run.json()["targets"][0].clone();
+    assert_eq!(pip["site"], serde_json::Value::Null);
+    assert_eq!(pip["url"], "https://example.invalid/simple");
+    assert_eq!(pip["url_from"], "PIP_INDEX_URL");
+    assert_eq!(pip["overridden_by"], serde_json::json!(["PIP_INDEX_URL"]));
+    let mut here = env.cmd();
+    here.env_remove("MIRROR_ROOT").env("PIP_INDEX_URL", "https://x.invalid/simple");
+    let run = env.run_with(&mut here, &["status", "pip"]);
     assert!(run.stderr.contains("`PIP_INDEX_URL` is set"), "{}", run.stderr);
 }
 
