@@ -1,6 +1,8 @@
 //! Writing a set of files as one unit: every file still holds what was read, or nothing is
 //! written; on a failure or Ctrl-C part-way, every file already written is put back.
-//! `use` journals first and then calls [`apply`]; `restore` calls [`write_all`] directly.
+//! `use` journals first and then calls [`apply`] (or [`apply_judged`], which has each
+//! target's new files checked before the journal entry is complete and puts back the ones
+//! that fail); `restore` calls [`write_all`] directly.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -120,10 +122,35 @@ impl From<Failed> for anyhow::Error {
 /// Writes every changing edit behind a new journal entry and returns the entry id.
 /// Nothing is written when nothing changes (`Ok(None)`).
 pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<String>> {
+    apply_judged(ctx, site, work, &mut |_| Vec::new()).map(|applied| applied.journal)
+}
+
+/// What [`apply_judged`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The journal entry of what stays written (`None` when nothing changed, or when every
+    /// changed target was put back: the entry is then marked rolled back).
+    pub journal: Option<String>,
+    /// The targets `judge` rejected, whose files were put back.
+    pub rejected: Vec<TargetKind>,
+}
+
+/// [`apply`], and once everything is written (still inside the critical section: a signal
+/// puts back every file), `judge` gets the changed targets and returns those to put back.
+/// It may take a while (a package manager's check): it should look at [`signal_pending`]
+/// and stop early. The rejected targets' files get their old bytes back and leave the
+/// journal entry, so that `mirror restore` undoes only what stayed; when every target is
+/// rejected the entry is marked rolled back.
+pub fn apply_judged(
+    ctx: &Context,
+    site: &str,
+    work: &[TargetEdits],
+    judge: &mut dyn FnMut(&[TargetKind]) -> Vec<TargetKind>,
+) -> Result<Applied> {
     let changes: Vec<(TargetKind, &FileEdit)> =
         work.iter().flat_map(|t| t.edits.iter().filter(|e| e.is_change()).map(move |e| (t.target, e))).collect();
     if changes.is_empty() {
-        return Ok(None);
+        return Ok(Applied::default());
     }
     for (target, edit) in &changes {
         preflight(&edit.path, target.scope())?;
@@ -158,9 +185,87 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
         .collect();
     let result = write_all(ctx, &writes);
     let id = entry.id.clone();
-    let outcome = finish(ctx, &mut entry, result);
+    if result.is_err() {
+        let outcome = finish(ctx, &mut entry, result);
+        drop(interrupts);
+        return outcome.map(|()| Applied::default());
+    }
+
+    let mut targets: Vec<TargetKind> = Vec::new();
+    for (t, _) in &changes {
+        if !targets.contains(t) {
+            targets.push(*t);
+        }
+    }
+    let rejected: Vec<TargetKind> = judge(&targets).into_iter().filter(|t| targets.contains(t)).collect();
+    let signal = take_signal();
+    let undo: Vec<&Write<'_>> = changes
+        .iter()
+        .zip(&writes)
+        .filter(|((target, _), _)| signal.is_some() || rejected.contains(target))
+        .map(|(_, w)| w)
+        .collect();
+    let put_back = put_back(&undo);
+    let outcome = match (signal, put_back) {
+        // A signal while the targets were checked: every file goes back, as for one while
+        // they were written.
+        (Some(signal), put_back) => {
+            finish(ctx, &mut entry, Err(Stop::signal(signal).after_roll_back(put_back))).map(|()| Applied::default())
+        }
+        // Some files of a rejected target could not be put back: the entry keeps every file,
+        // so `mirror restore` can finish the job.
+        (None, Err(e)) => entry.set_state(State::Complete, ctx).and_then(|()| {
+            Err(e.context(
+                Problem::failed(format!(
+                    "putting back the files of {} failed",
+                    rejected.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                ))
+                .hint(format!("fix that, then run `mirror restore --id {id}`: it puts back every file of this run")),
+            ))
+        }),
+        (None, Ok(())) if targets.iter().all(|t| rejected.contains(t)) => {
+            entry.set_state(State::RolledBack, ctx).map(|()| Applied { journal: None, rejected })
+        }
+        (None, Ok(())) => entry
+            .forget(&rejected, ctx)
+            .and_then(|()| entry.set_state(State::Complete, ctx))
+            .map(|()| Applied { journal: Some(id), rejected }),
+    };
     drop(interrupts);
-    outcome.map(|()| Some(id))
+    outcome
+}
+
+/// Whether a signal came inside the critical section since the last look (it is still
+/// honoured: [`apply_judged`] puts every file back afterwards).
+pub fn signal_pending() -> bool {
+    CAUGHT.load(Ordering::SeqCst) != 0
+}
+
+/// Gives the files in `written` their `before` bytes again, newest first, after they were
+/// written as `after` (a target that failed its check). A file that no longer holds what was
+/// written (something changed it meanwhile) is left alone, and that is an error.
+fn put_back(written: &[&Write<'_>]) -> Result<()> {
+    let mut first_error = None;
+    for w in written.iter().rev() {
+        match read_bytes(w.path) {
+            Ok(now) if now.as_deref() == w.after => {}
+            Ok(_) => {
+                first_error.get_or_insert(anyhow::anyhow!(
+                    "`{}` changed while `mirror` was checking it; left as it is",
+                    w.path.display()
+                ));
+                continue;
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        }
+        if let Err(e) = roll_back(&[w]) {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Marks the journal entry after [`write_all`]: complete, rolled back, or (when putting back

@@ -75,6 +75,12 @@ pub fn same_url(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether two URLs lead to the same place of a mirror site: [`same_url`], except that
+/// `http` and `https` count alike (a site answers on both; apt entries often keep `http`).
+pub fn same_place(a: &str, b: &str) -> bool {
+    below(a, b).is_some_and(|rest| rest.is_empty()) && below(b, a).is_some_and(|rest| rest.is_empty())
+}
+
 /// The path below `root` when `url` lies under it (`http` and `https` alike: a mirror site
 /// answers on both), as segments without empty ones; `Some(vec![])` for the root itself.
 pub fn below(url: &str, root: &str) -> Option<Vec<String>> {
@@ -107,6 +113,14 @@ mod tests {
         assert!(!same_url("http://hub.example", "https://hub.example"));
         assert!(!same_url("https://hub.example/a", "https://hub.example/b"));
         assert!(same_url("not a url/", "not a url"));
+        assert!(same_place(
+            "https://Mirrors.TUNA.tsinghua.edu.cn/debian/",
+            "http://mirrors.tuna.tsinghua.edu.cn/debian"
+        ));
+        assert!(!same_place("https://m/debian", "https://m/debian-security"));
+        assert!(!same_place("https://m/Debian", "https://m/debian"), "paths are case-sensitive");
+        assert!(!same_place("https://m/debian/x", "https://m/debian"));
+        assert!(!same_place("ftp://m/debian", "https://m/debian"));
         assert_eq!(
             below("http://M.example/anaconda/cloud/x/", "https://m.example/anaconda"),
             Some(vec!["cloud".into(), "x".into()])
