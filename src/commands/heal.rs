@@ -89,16 +89,16 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
         let row = &mut rows[k];
         row.before.status = Some(result.status);
         row.before.reason = Some(result.reason.clone());
-        if result.status.usable() {
-            row.action = Action::Healthy;
-            row.why = format!("{}: {}", status_word(result.status), result.reason);
-        } else if row.before.site.is_none() {
+        if row.before.site.is_none() {
             row.action = Action::Pinned;
             row.why = format!(
                 "{}: {}; the mirror is not in the catalog, so it is left as it is",
                 status_word(result.status),
                 result.reason
             );
+        } else if result.status.usable() {
+            row.action = Action::Healthy;
+            row.why = format!("{}: {}", status_word(result.status), result.reason);
         } else {
             sick.push((k, result));
         }

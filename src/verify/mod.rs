@@ -177,7 +177,7 @@ impl Cx<'_> {
 
     /// A plain command: `LC_ALL=C` (its messages are read), no terminal prompts.
     fn cmd(&self, program: &Path) -> Cmd {
-        Cmd::new(program).env("LC_ALL", "C").env("DEBIAN_FRONTEND", "noninteractive").cwd(&self.dir)
+        Cmd::new(program).quiet_env("LC_ALL", "C").quiet_env("DEBIAN_FRONTEND", "noninteractive").cwd(&self.dir)
     }
 
     /// Runs `<program> --version`: `Err` (why the probe checks instead) when the program is

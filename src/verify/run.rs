@@ -24,6 +24,8 @@ pub struct Cmd {
     pub args: Vec<OsString>,
     /// Set for the child (its environment is `mirror`'s own, with these changes).
     pub env: Vec<(OsString, OsString)>,
+    /// Set for the child, and not shown in [`Cmd::display`] (`LC_ALL=C` and the like).
+    pub quiet_env: Vec<(OsString, OsString)>,
     /// Removed from the child's environment (variables that would override the config being
     /// checked).
     pub env_remove: Vec<OsString>,
@@ -32,7 +34,14 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn new(program: &Path) -> Self {
-        Self { program: program.to_path_buf(), args: Vec::new(), env: Vec::new(), env_remove: Vec::new(), cwd: None }
+        Self {
+            program: program.to_path_buf(),
+            args: Vec::new(),
+            env: Vec::new(),
+            quiet_env: Vec::new(),
+            env_remove: Vec::new(),
+            cwd: None,
+        }
     }
 
     #[must_use]
@@ -50,6 +59,13 @@ impl Cmd {
     #[must_use]
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.env.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// An environment setting that is plumbing, not worth showing in the report.
+    #[must_use]
+    pub fn quiet_env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.quiet_env.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
@@ -153,7 +169,7 @@ pub fn run(cmd: &Cmd, log: &Path, timeout: Duration, stop: &dyn Fn() -> bool) ->
     for key in &cmd.env_remove {
         command.env_remove(key);
     }
-    for (k, v) in &cmd.env {
+    for (k, v) in cmd.quiet_env.iter().chain(&cmd.env) {
         command.env(k, v);
     }
     if let Some(dir) = &cmd.cwd {
