@@ -725,3 +725,55 @@ fn a_ranking_that_does_not_fit_is_refused_saying_what_differs() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("only `mirror use best` follows"), "{}", run.stderr);
 }
+
+#[test]
+fn the_docker_check_says_whether_the_daemon_reports_the_mirror_and_probes_a_manifest() {
+    let farm = Farm::start(&sites());
+    let m = Machine::debian();
+    let daemon_json = "{\n  \"log-driver\": \"json-file\"\n}\n";
+    m.put("root/etc/docker/daemon.json", daemon_json);
+    let reported = m.path("docker-args");
+    m.client(
+        "docker",
+        &format!(
+            "echo \"$*\" > {}\ncase \"$1\" in info) echo '[\"{}/\"]';; *) exit 1;; esac",
+            reported.display(),
+            farm.base("alpha")
+        ),
+    );
+    let run = m.run(farm.catalog(), &["use", "alpha", "docker", "--verify", "--yes", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let check = run.row("docker")["verify"].clone();
+    assert_eq!(check["by"], "docker info + probe", "{check:#}");
+    assert_eq!(
+        check["notes"][0].as_str().unwrap(),
+        format!("the Docker daemon reports the mirror (`docker info`: {}/)", farm.base("alpha"))
+    );
+    assert!(
+        check["output"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("/v2/library/alpine/manifests/latest")),
+        "{check:#}"
+    );
+    assert_eq!(std::fs::read_to_string(&reported).unwrap().trim(), "info --format {{json .RegistryConfig.Mirrors}}");
+
+    // A daemon that is not running: a note; the manifest through a registry with no image
+    // fails the check.
+    let farm = Farm::start(&[Spec::new("upstream"), Spec::new("empty").mode(Mode::EmptyRegistry)]);
+    m.put("root/etc/docker/daemon.json", daemon_json);
+    m.client("docker", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1");
+    let run = m.run(farm.catalog(), &["use", "empty", "docker", "--verify", "--yes", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let check = run.row("docker")["verify"].clone();
+    assert!(
+        check["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("the Docker daemon did not answer `docker info` (Cannot connect"),
+        "{check:#}"
+    );
+    assert!(check["reason"].as_str().unwrap().contains("manifest"), "{check:#}");
+    assert_eq!(m.read("root/etc/docker/daemon.json"), daemon_json.as_bytes());
+}
