@@ -777,3 +777,56 @@ fn the_docker_check_says_whether_the_daemon_reports_the_mirror_and_probes_a_mani
     assert!(check["reason"].as_str().unwrap().contains("manifest"), "{check:#}");
     assert_eq!(m.read("root/etc/docker/daemon.json"), daemon_json.as_bytes());
 }
+
+// ---------------------------------------------------------------------------------------------
+// contrib/: the systemd units and the cron line
+
+#[test]
+fn the_contrib_units_run_heal_daily_after_the_network_with_a_random_delay() {
+    use clap::Parser;
+    let contrib = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib");
+    let read = |name: &str| std::fs::read_to_string(contrib.join(name)).unwrap();
+    let (service, timer, cron) = (read("mirror-heal.service"), read("mirror-heal.timer"), read("mirror-heal.cron"));
+    let lines = |text: &str| -> Vec<String> { text.lines().map(str::trim).map(str::to_owned).collect() };
+    let service_lines = lines(&service);
+    for wanted in [
+        "Type=oneshot",
+        "ExecStart=/usr/local/bin/mirror heal",
+        "Wants=network-online.target",
+        "After=network-online.target",
+    ] {
+        assert!(service_lines.iter().any(|l| l == wanted), "mirror-heal.service lacks `{wanted}`");
+    }
+    let timer_lines = lines(&timer);
+    for wanted in ["OnCalendar=daily", "RandomizedDelaySec=1h", "Persistent=true", "WantedBy=timers.target"] {
+        assert!(timer_lines.iter().any(|l| l == wanted), "mirror-heal.timer lacks `{wanted}`");
+    }
+    // The cron line: five time fields, the user, then a random delay and `mirror heal`.
+    let entry = cron.lines().find(|l| !l.starts_with('#') && !l.trim().is_empty()).unwrap();
+    let fields: Vec<&str> = entry.split_whitespace().collect();
+    assert_eq!(&fields[..6], ["17", "3", "*", "*", "*", "root"], "{entry}");
+    let command = entry.split("&& ").nth(1).unwrap().split(" >").next().unwrap();
+    let words: Vec<&str> = command.split_whitespace().map(|w| w.rsplit('/').next().unwrap()).collect();
+    assert_eq!(words[..2], ["mirror", "heal"], "{entry}");
+    mirror::cli::Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("`{command}` does not parse: {e}"));
+    assert!(entry.contains("sleep \"$(shuf -i 0-3600 -n 1)\""), "{entry}");
+
+    // systemd itself reads the units (with this build as the program they run).
+    let Ok(out) = Command::new("systemd-analyze").arg("--version").output() else {
+        farm::say("skipped: no `systemd-analyze` to check contrib/mirror-heal.{service,timer} with");
+        return;
+    };
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_mirror");
+    std::fs::write(dir.path().join("mirror-heal.service"), service.replace("/usr/local/bin/mirror", exe)).unwrap();
+    std::fs::write(dir.path().join("mirror-heal.timer"), &timer).unwrap();
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(dir.path().join("mirror-heal.service"))
+        .arg(dir.path().join("mirror-heal.timer"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "systemd-analyze verify: {stderr}");
+}

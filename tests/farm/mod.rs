@@ -1368,3 +1368,9 @@ pub fn hermetic(cmd: &mut std::process::Command, dir: &std::path::Path, arch: &s
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100");
 }
+
+/// A line on the real stderr, past libtest's output capture (a test that skips a part says so).
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
