@@ -1,7 +1,7 @@
 //! cargo: resolve one small crate in a temporary project, with a temporary `CARGO_HOME`
 //! holding the config written (the user's own registry cache is not touched).
 
-use super::{Check, Cx, Job, Outcome, Verdict};
+use super::{Check, Cx, Job, Verdict};
 
 /// The small crate the check resolves (a dependency of most of crates.io, no dependencies).
 pub const CRATE: &str = "cfg-if";
@@ -65,19 +65,12 @@ pub fn check(cx: &Cx<'_>, job: &Job<'_>) -> Check {
             .map(str::trim)
             .rfind(|l| !l.is_empty() && !l.starts_with("Caused by:"))
             .map_or_else(|| ran.ending(), str::to_owned);
-        return Check::Done(Verdict::new(
-            Outcome::Failed,
+        return Verdict::fail(
             by,
             &cmd,
             &ran,
             format!("`cargo generate-lockfile` could not resolve `{CRATE}` from the mirror: {why}"),
-        ));
+        );
     }
-    Check::Done(Verdict::new(
-        Outcome::Passed,
-        by,
-        &cmd,
-        &ran,
-        format!("`cargo generate-lockfile` resolved `{CRATE}` from the mirror's index"),
-    ))
+    Verdict::pass(by, &cmd, &ran, format!("`cargo generate-lockfile` resolved `{CRATE}` from the mirror's index"))
 }

@@ -1,7 +1,7 @@
 //! conda: search one small package in the channels the file written configures, with a
 //! temporary package cache (conda, mamba or micromamba, whichever is installed).
 
-use super::{Check, Cx, Job, Outcome, Verdict};
+use super::{Check, Cx, Job, Verdict};
 
 /// The small package searched for (in `pkgs/main` and conda-forge alike).
 pub const PACKAGE: &str = "zlib";
@@ -51,19 +51,7 @@ pub fn check(cx: &Cx<'_>, job: &Job<'_>) -> Check {
             .map(str::trim)
             .find(|l| l.contains("Error") || l.contains("error"))
             .map_or_else(|| ran.ending(), str::to_owned);
-        return Check::Done(Verdict::new(
-            Outcome::Failed,
-            name,
-            &cmd,
-            &ran,
-            format!("`{name} search {PACKAGE}` failed: {why}"),
-        ));
+        return Verdict::fail(name, &cmd, &ran, format!("`{name} search {PACKAGE}` failed: {why}"));
     }
-    Check::Done(Verdict::new(
-        Outcome::Passed,
-        name,
-        &cmd,
-        &ran,
-        format!("`{name} search {PACKAGE}` read the configured channels"),
-    ))
+    Verdict::pass(name, &cmd, &ran, format!("`{name} search {PACKAGE}` read the configured channels"))
 }

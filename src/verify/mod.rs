@@ -129,6 +129,16 @@ impl Verdict {
         }
     }
 
+    /// A finished client check that failed, and why.
+    fn fail(by: &str, cmd: &Cmd, ran: &Ran, reason: String) -> Check {
+        Check::Done(Self::new(Outcome::Failed, by, cmd, ran, reason))
+    }
+
+    /// A finished client check that passed, and what it saw.
+    fn pass(by: &str, cmd: &Cmd, ran: &Ran, reason: String) -> Check {
+        Check::Done(Self::new(Outcome::Passed, by, cmd, ran, reason))
+    }
+
     fn with_notes(mut self, notes: Vec<String>) -> Self {
         self.notes.extend(notes);
         self

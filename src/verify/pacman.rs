@@ -57,20 +57,14 @@ fn sync(cx: &Cx<'_>, server: &str, repo: &str, arch: &str) -> Check {
     let shown = format!("`pacman -Sy` of [{repo}] from `{server}`");
     if !ran.success() || has_error(&ran.output) {
         let why = first_error(&ran.output).unwrap_or_else(|| ran.ending());
-        return Check::Done(Verdict::new(Outcome::Failed, by, &cmd, &ran, format!("{shown} failed: {why}")));
+        return Verdict::fail(by, &cmd, &ran, format!("{shown} failed: {why}"));
     }
     let list = base().args(["-Sl", repo]);
     let listed = cx.run(&list, "pacman-sl");
     let packages = listed.output.lines().filter(|l| l.starts_with(&format!("{repo} "))).count();
     if !listed.success() || has_error(&listed.output) || packages == 0 {
         let why = first_error(&listed.output).unwrap_or_else(|| "it lists no package".into());
-        return Check::Done(Verdict::new(
-            Outcome::Failed,
-            by,
-            &list,
-            &listed,
-            format!("{shown} fetched a database pacman cannot read: {why}"),
-        ));
+        return Verdict::fail(by, &list, &listed, format!("{shown} fetched a database pacman cannot read: {why}"));
     }
     let mut v =
         Verdict::new(Outcome::Passed, by, &cmd, &ran, format!("{shown} synced a database of {packages} packages"));

@@ -1,6 +1,6 @@
 //! pip and uv: fetch one small package through the index the file written names.
 
-use super::{Check, Cx, Job, Outcome, Verdict, names_site, urls_in};
+use super::{Check, Cx, Job, Verdict, names_site, urls_in};
 
 /// The small package the checks fetch: an 11 KiB pure-Python wheel every PyPI mirror has.
 pub const PACKAGE: &str = "six";
@@ -65,32 +65,14 @@ pub fn pip(cx: &Cx<'_>, job: &Job<'_>) -> Check {
     if let Some(line) = &looking
         && !urls_in(line).any(|u| names_site(u.trim_end_matches(','), &site))
     {
-        return Check::Done(Verdict::new(
-            Outcome::Failed,
-            by,
-            &cmd,
-            &ran,
-            format!("pip does not use the mirror: {line}"),
-        ));
+        return Verdict::fail(by, &cmd, &ran, format!("pip does not use the mirror: {line}"));
     }
     let got = std::fs::read_dir(&dl).map(|d| d.flatten().count()).unwrap_or(0);
     if !ran.success() || got == 0 {
         let why = last_error(&ran.output).unwrap_or_else(|| ran.ending());
-        return Check::Done(Verdict::new(
-            Outcome::Failed,
-            by,
-            &cmd,
-            &ran,
-            format!("`pip download {PACKAGE}` from the mirror failed: {why}"),
-        ));
+        return Verdict::fail(by, &cmd, &ran, format!("`pip download {PACKAGE}` from the mirror failed: {why}"));
     }
-    Check::Done(Verdict::new(
-        Outcome::Passed,
-        by,
-        &cmd,
-        &ran,
-        format!("`pip download {PACKAGE}` fetched it from the mirror"),
-    ))
+    Verdict::pass(by, &cmd, &ran, format!("`pip download {PACKAGE}` fetched it from the mirror"))
 }
 
 pub fn uv(cx: &Cx<'_>, job: &Job<'_>) -> Check {
@@ -131,31 +113,20 @@ pub fn uv(cx: &Cx<'_>, job: &Job<'_>) -> Check {
     }
     if !ran.success() {
         let why = last_error(&ran.output).unwrap_or_else(|| ran.ending());
-        return Check::Done(Verdict::new(
-            Outcome::Failed,
-            by,
-            &cmd,
-            &ran,
-            format!("`uv pip compile {PACKAGE}` from the mirror failed: {why}"),
-        ));
+        return Verdict::fail(by, &cmd, &ran, format!("`uv pip compile {PACKAGE}` from the mirror failed: {why}"));
     }
     let site = job.site_urls();
     let index = ran.output.lines().find_map(|l| l.strip_prefix("--index-url ")).map(str::trim);
     match index {
-        Some(url) if names_site(url, &site) => Check::Done(Verdict::new(
-            Outcome::Passed,
-            by,
-            &cmd,
-            &ran,
-            format!("`uv pip compile {PACKAGE}` resolved it from the mirror"),
-        )),
-        other => Check::Done(Verdict::new(
-            Outcome::Failed,
+        Some(url) if names_site(url, &site) => {
+            Verdict::pass(by, &cmd, &ran, format!("`uv pip compile {PACKAGE}` resolved it from the mirror"))
+        }
+        other => Verdict::fail(
             by,
             &cmd,
             &ran,
             format!("uv does not use the mirror: it resolved from {}", other.unwrap_or("an index it does not name")),
-        )),
+        ),
     }
 }
 
