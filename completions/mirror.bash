@@ -148,7 +148,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__bench)
-            opts="-q -v -y -h --site --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn"
+            opts="-q -v -y -h --site --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -228,7 +228,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__heal)
-            opts="-q -v -y -h --site --allow-third-party --verify-timeout --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn"
+            opts="-q -v -y -h --site --allow-third-party --verify-timeout --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,7 +456,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__list)
-            opts="-q -v -y -h --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn"
+            opts="-q -v -y -h --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -494,7 +494,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__restore)
-            opts="-q -v -y -h --list --id --force --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn"
+            opts="-q -v -y -h --list --id --force --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,7 +762,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__status)
-            opts="-q -v -y -h --check --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn"
+            opts="-q -v -y -h --check --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -800,7 +800,7 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__use)
-            opts="-q -v -y -h --security --refresh --site --allow-third-party --verify --no-verify --verify-timeout --from --max-age --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn"
+            opts="-q -v -y -h --security --refresh --site --allow-third-party --verify --no-verify --verify-timeout --from --max-age --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -147,8 +147,8 @@ pub fn apply_judged(
     work: &[TargetEdits],
     judge: &mut dyn FnMut(&[TargetKind]) -> Vec<TargetKind>,
 ) -> Result<Applied> {
-    let changes: Vec<(TargetKind, &FileEdit)> =
-        work.iter().flat_map(|t| t.edits.iter().filter(|e| e.is_change()).map(move |e| (t.target, e))).collect();
+    let folded = fold(work);
+    let changes: Vec<(TargetKind, &FileEdit)> = folded.iter().map(|(t, _, e)| (*t, e)).collect();
     if changes.is_empty() {
         return Ok(Applied::default());
     }
@@ -160,8 +160,10 @@ pub fn apply_judged(
 
     let pending: Vec<Pending<'_>> = changes
         .iter()
-        .map(|(target, e)| Pending {
+        .zip(&folded)
+        .map(|((target, e), (_, also, _))| Pending {
             target: *target,
+            also: also.clone(),
             path: &e.path,
             before: e.before.as_deref(),
             after: e.after.as_deref(),
@@ -192,17 +194,34 @@ pub fn apply_judged(
     }
 
     let mut targets: Vec<TargetKind> = Vec::new();
-    for (t, _) in &changes {
-        if !targets.contains(t) {
-            targets.push(*t);
+    for (t, also, _) in &folded {
+        for a in std::iter::once(t).chain(also) {
+            if !targets.contains(a) {
+                targets.push(*a);
+            }
         }
     }
-    let rejected: Vec<TargetKind> = judge(&targets).into_iter().filter(|t| targets.contains(t)).collect();
+    let mut rejected: Vec<TargetKind> = judge(&targets).into_iter().filter(|t| targets.contains(t)).collect();
+    // A file several targets edited goes back as a whole: the others go back with it.
+    loop {
+        let more: Vec<TargetKind> = folded
+            .iter()
+            .filter(|(t, also, _)| std::iter::once(t).chain(also).any(|x| rejected.contains(x)))
+            .flat_map(|(t, also, _)| std::iter::once(*t).chain(also.iter().copied()))
+            .filter(|x| !rejected.contains(x))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        rejected.extend(more);
+        rejected.sort();
+        rejected.dedup();
+    }
     let signal = take_signal();
-    let undo: Vec<&Write<'_>> = changes
+    let undo: Vec<&Write<'_>> = folded
         .iter()
         .zip(&writes)
-        .filter(|((target, _), _)| signal.is_some() || rejected.contains(target))
+        .filter(|((target, _, _), _)| signal.is_some() || rejected.contains(target))
         .map(|(_, w)| w)
         .collect();
     let put_back = put_back(&undo);
@@ -323,6 +342,28 @@ impl Stop {
         };
         Failed { error, rolled_back: ok }
     }
+}
+
+/// The changing edits, one per file: when several targets edit one file (each planned on
+/// what the earlier ones will write, see `Context::planned`), the file goes from the first
+/// one's `before` to the last one's `after`, journaled for the first target and the others.
+fn fold(work: &[TargetEdits]) -> Vec<(TargetKind, Vec<TargetKind>, FileEdit)> {
+    let mut out: Vec<(TargetKind, Vec<TargetKind>, FileEdit)> = Vec::new();
+    for t in work {
+        for e in t.edits.iter().filter(|e| e.is_change()) {
+            match out.iter_mut().find(|(_, _, f)| f.path == e.path) {
+                Some((first, also, f)) => {
+                    f.after.clone_from(&e.after);
+                    if *first != t.target && !also.contains(&t.target) {
+                        also.push(t.target);
+                    }
+                }
+                None => out.push((t.target, Vec::new(), e.clone())),
+            }
+        }
+    }
+    out.retain(|(_, _, e)| e.is_change());
+    out
 }
 
 /// Writes each file in order. Before each write the file must still hold `before`: if

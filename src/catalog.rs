@@ -52,10 +52,21 @@ pub enum Repo {
     Kali,
     Raspbian,
     Raspberrypi,
+    Npm,
+    Goproxy,
+    Gosumdb,
+    Rustup,
+    HomebrewBottles,
+    HomebrewApi,
+    HomebrewBrewGit,
+    HomebrewCoreGit,
+    Huggingface,
+    Rubygems,
+    Maven,
 }
 
 impl Repo {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 33] = [
         Self::Debian,
         Self::DebianSecurity,
         Self::Ubuntu,
@@ -78,6 +89,17 @@ impl Repo {
         Self::Kali,
         Self::Raspbian,
         Self::Raspberrypi,
+        Self::Npm,
+        Self::Goproxy,
+        Self::Gosumdb,
+        Self::Rustup,
+        Self::HomebrewBottles,
+        Self::HomebrewApi,
+        Self::HomebrewBrewGit,
+        Self::HomebrewCoreGit,
+        Self::Huggingface,
+        Self::Rubygems,
+        Self::Maven,
     ];
 
     /// The key in a site file.
@@ -105,13 +127,47 @@ impl Repo {
             Self::Kali => "kali",
             Self::Raspbian => "raspbian",
             Self::Raspberrypi => "raspberrypi",
+            Self::Npm => "npm",
+            Self::Goproxy => "goproxy",
+            Self::Gosumdb => "gosumdb",
+            Self::Rustup => "rustup",
+            Self::HomebrewBottles => "homebrew-bottles",
+            Self::HomebrewApi => "homebrew-api",
+            Self::HomebrewBrewGit => "homebrew-brew-git",
+            Self::HomebrewCoreGit => "homebrew-core-git",
+            Self::Huggingface => "huggingface",
+            Self::Rubygems => "rubygems",
+            Self::Maven => "maven",
         }
     }
 
     /// Signed package repositories may be served over plain http: apt, pacman, dnf, zypper
-    /// and apk check the signatures of what they install.
+    /// and apk check the signatures of what they install. Everything else (PyPI, conda,
+    /// crates, registries, npm, Go, rustup, Homebrew, the Hub, RubyGems, Maven) trusts what
+    /// the server sends, and needs the site's `allow_http`. An allow-list: a new repository
+    /// is refused over http until it is known to be signed.
     pub fn http_ok(self) -> bool {
-        !matches!(self, Self::Pypi | Self::Anaconda | Self::Crates | Self::Dockerhub)
+        matches!(
+            self,
+            Self::Debian
+                | Self::DebianSecurity
+                | Self::Ubuntu
+                | Self::UbuntuPorts
+                | Self::Archlinux
+                | Self::Archlinuxarm
+                | Self::Fedora
+                | Self::Epel
+                | Self::CentosStream
+                | Self::Rocky
+                | Self::Almalinux
+                | Self::Openeuler
+                | Self::Alpine
+                | Self::Opensuse
+                | Self::Archlinuxcn
+                | Self::Kali
+                | Self::Raspbian
+                | Self::Raspberrypi
+        )
     }
 }
 
@@ -754,8 +810,8 @@ crates = "{base}/crates.io-index/"
         assert_eq!(s.lacking().count(), 1);
         let e = err(&format!("{OK}\n[lacks]\npypi = \"gone\"\n"));
         assert!(e.contains("key `lacks.pypi`: the site also lists `repos.pypi`"), "{e}");
-        let e = err(&format!("{OK}\n[lacks]\nrustup = \"later\"\n"));
-        assert!(e.contains("key `lacks.rustup`: unknown repository"), "{e}");
+        let e = err(&format!("{OK}\n[lacks]\ncpan = \"later\"\n"));
+        assert!(e.contains("key `lacks.cpan`: unknown repository"), "{e}");
         for bad in ["\"\"", "\"  \"", "\"two\\nlines\"", "true"] {
             let e = err(&format!("{OK}\n[lacks]\nanaconda = {bad}\n"));
             assert!(e.contains("key `lacks.anaconda`"), "{bad}: {e}");

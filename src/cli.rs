@@ -31,7 +31,7 @@ Exit codes: 0 success, 1 the operation could not succeed (a check failed and was
   `heal` could not heal a target), 2 usage or bad input,
   130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (everything written was put back)";
 
-/// Point apt, pacman, pip, uv, conda, cargo and Docker at a fast, fresh mirror — and back.
+/// Point apt, pacman, pip, uv, conda, cargo, Docker and developer tools (npm, Go, rustup, Maven, …) at a fast, fresh mirror — and back.
 #[derive(Debug, Parser)]
 #[command(name = "mirror", version, about, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {

@@ -40,6 +40,10 @@ pub mod vars {
     pub const CARGO_HOME: &str = "CARGO_HOME";
     pub const PIP_CONFIG_FILE: &str = "PIP_CONFIG_FILE";
     pub const CONDARC: &str = "CONDARC";
+    /// Go's `go env -w` file (`go env GOENV`).
+    pub const GOENV: &str = "GOENV";
+    /// npm's user config file (`--userconfig`).
+    pub const NPM_CONFIG_USERCONFIG: &str = "NPM_CONFIG_USERCONFIG";
     pub const NO_COLOR: &str = "NO_COLOR";
     pub const SUDO_USER: &str = "SUDO_USER";
     pub const PATH: &str = "PATH";
@@ -57,6 +61,25 @@ pub const OVERRIDING_VARS: &[&str] = &[
     "CONDA_DEFAULT_CHANNELS",
     "CONDA_CHANNEL_ALIAS",
     "CARGO_SOURCE_CRATES_IO_REPLACE_WITH",
+    "npm_config_registry",
+    "NPM_CONFIG_REGISTRY",
+    "YARN_REGISTRY",
+    "YARN_NPM_REGISTRY_SERVER",
+    "BUN_CONFIG_REGISTRY",
+    "GOPROXY",
+    "GOSUMDB",
+    "GOFLAGS",
+    "RUSTUP_DIST_SERVER",
+    "RUSTUP_UPDATE_ROOT",
+    "HOMEBREW_API_DOMAIN",
+    "HOMEBREW_BOTTLE_DOMAIN",
+    "HOMEBREW_BREW_GIT_REMOTE",
+    "HOMEBREW_CORE_GIT_REMOTE",
+    "HF_ENDPOINT",
+    "GEMRC",
+    "BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/",
+    "PDM_PYPI_URL",
+    "PIXI_HOME",
 ];
 
 /// The user on whose behalf user-level files are written (the invoking user under sudo, or
@@ -91,6 +114,12 @@ pub struct Context {
     pub pip_config_file: Option<PathBuf>,
     /// `$CONDARC` when set.
     pub condarc: Option<PathBuf>,
+    /// `$GOENV` when set (Go's `go env -w` file).
+    pub goenv: Option<PathBuf>,
+    /// `$NPM_CONFIG_USERCONFIG` when set (npm's user `.npmrc`).
+    pub npm_userconfig: Option<PathBuf>,
+    /// Whether `XDG_CONFIG_HOME` itself is set (Homebrew reads `~/.homebrew/brew.env` otherwise).
+    pub xdg_config_set: bool,
     /// Who must own the user-level files when that is not simply the running user: the
     /// invoking user under sudo (`SUDO_USER`), or under `--root` the user whose home is
     /// configured (root, or `--user`), with the uid and gid of the root's `etc/passwd`.
@@ -116,6 +145,27 @@ pub struct Context {
     pub test_pause_after: Option<usize>,
     /// A test resolver (see [`vars::MIRROR_TEST_RESOLVER`]).
     pub test_resolver: Option<std::net::SocketAddr>,
+    /// Files an earlier target of the same `use` plans to write, which later targets read
+    /// instead of the disk (see [`Planned`]).
+    pub planned: Planned,
+}
+
+/// What the targets planned so far in one `use`: several targets may edit one file (rustup
+/// and Hugging Face `mirror`'s env file and the shell start-up files, npm and pnpm
+/// `~/.npmrc`); each later one builds on what the earlier ones will write.
+#[derive(Debug, Clone, Default)]
+pub struct Planned(std::sync::Arc<std::sync::Mutex<BTreeMap<PathBuf, Option<String>>>>);
+
+impl Planned {
+    /// The text planned for `path`: `Some(None)` when it is to be removed.
+    pub fn get(&self, path: &Path) -> Option<Option<String>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(path).cloned()
+    }
+
+    /// Records what `path` is to hold (`None`: removed).
+    pub fn set(&self, path: &Path, text: Option<String>) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(path.to_path_buf(), text);
+    }
 }
 
 /// Values given on the command line that take precedence over the environment.
@@ -135,14 +185,28 @@ const TEST_HOOKS: bool = cfg!(debug_assertions);
 const SYSTEM_BIN_DIRS: &[&str] = &["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
 /// Where installers put tools outside `PATH` (and outside sudo's `secure_path`): conda
-/// images' `/opt/conda`.
-const EXTRA_BIN_DIRS: &[&str] = &["/opt/conda/bin"];
+/// images' `/opt/conda`, Go's tarball (`/usr/local/go`), Debian's Go, Homebrew on Linux.
+const EXTRA_BIN_DIRS: &[&str] =
+    &["/opt/conda/bin", "/usr/local/go/bin", "/usr/lib/go/bin", "/home/linuxbrew/.linuxbrew/bin", "/opt/homebrew/bin"];
 
 /// Where user installers put tools, relative to the home: rustup (`~/.cargo/bin`, or
 /// `$CARGO_HOME/bin`), uv's installer, pipx and micromamba's (`~/.local/bin`), `pixi global`
-/// (`~/.pixi/bin`), and the conda distributions' default prefixes.
-const USER_BIN_DIRS: &[&str] =
-    &[".cargo/bin", ".local/bin", ".pixi/bin", "miniconda3/bin", "miniforge3/bin", "mambaforge/bin", "anaconda3/bin"];
+/// (`~/.pixi/bin`), the conda distributions' default prefixes, Bun's installer (`~/.bun/bin`),
+/// Homebrew in the home (`~/.linuxbrew/bin`), pnpm's and Yarn's installers, and `go install`.
+const USER_BIN_DIRS: &[&str] = &[
+    ".cargo/bin",
+    ".local/bin",
+    ".pixi/bin",
+    "miniconda3/bin",
+    "miniforge3/bin",
+    "mambaforge/bin",
+    "anaconda3/bin",
+    ".bun/bin",
+    ".linuxbrew/bin",
+    ".local/share/pnpm",
+    ".yarn/bin",
+    "go/bin",
+];
 
 impl Context {
     /// Reads the process environment.
@@ -204,6 +268,9 @@ impl Context {
             cargo_home: resolved(user.cargo_home),
             pip_config_file: user.pip_config_file.map(resolved),
             condarc: user.condarc.map(resolved),
+            goenv: user.goenv.map(resolved),
+            npm_userconfig: user.npm_userconfig.map(resolved),
+            xdg_config_set: user.xdg_config_set,
             sudo_user: user.owner,
             root,
             catalog,
@@ -219,6 +286,7 @@ impl Context {
             test_resolver: hook(vars::MIRROR_TEST_RESOLVER)
                 .map(|v| v.to_string_lossy().parse().context("`MIRROR_TEST_RESOLVER` must be IP:PORT"))
                 .transpose()?,
+            planned: Planned::default(),
         })
     }
 
@@ -319,6 +387,9 @@ struct UserFiles {
     cargo_home: PathBuf,
     pip_config_file: Option<PathBuf>,
     condarc: Option<PathBuf>,
+    goenv: Option<PathBuf>,
+    npm_userconfig: Option<PathBuf>,
+    xdg_config_set: bool,
     owner: Option<Owner>,
 }
 
@@ -332,6 +403,9 @@ impl UserFiles {
             home,
             pip_config_file: None,
             condarc: None,
+            goenv: None,
+            npm_userconfig: None,
+            xdg_config_set: false,
             owner,
         }
     }
@@ -379,6 +453,7 @@ impl UserFiles {
         let get = |name: &str| var_path(name).filter(|p| trusted(p));
         if let Some(p) = get(vars::XDG_CONFIG_HOME) {
             self.config_home = p;
+            self.xdg_config_set = true;
         }
         if let Some(p) = get(vars::XDG_STATE_HOME) {
             self.state_home = p;
@@ -388,6 +463,8 @@ impl UserFiles {
         }
         self.pip_config_file = get(vars::PIP_CONFIG_FILE);
         self.condarc = get(vars::CONDARC);
+        self.goenv = get(vars::GOENV).filter(|p| p != Path::new("off"));
+        self.npm_userconfig = get(vars::NPM_CONFIG_USERCONFIG);
     }
 
     /// The machine under `root`: the home of `user` (default root) per `<root>/etc/passwd`.

@@ -264,6 +264,105 @@ pub const LAYOUTS: &[Layout] = &[
             plan::plan_for_url(TargetKind::Apt, &pi, Repo::Raspberrypi, url, &no_conda(), None)
         },
     },
+    // The developer registries. A dedicated proxy (npmmirror, goproxy.cn, hf-mirror.com,
+    // gems.ruby-china.com) lives at the root of its host: the empty path.
+    Layout {
+        repo: Repo::Npm,
+        users: "npm, pnpm, Yarn and Bun",
+        // Tencent `/npm`; Huawei and Nexus `/repository/npm`; npmmirror at its root.
+        paths: &["npm", "repository/npm", ""],
+        feed_names: &["npm"],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Npm, host, Repo::Npm, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::Goproxy,
+        users: "go",
+        // Aliyun `/goproxy`, Tencent `/go`, Huawei `/repository/goproxy`, goproxy.cn at its root.
+        paths: &["goproxy", "go", "repository/goproxy", ""],
+        feed_names: &["goproxy", "go"],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Go, host, Repo::Goproxy, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::Gosumdb,
+        users: "go (checksum database)",
+        // goproxy.cn: `/sumdb/sum.golang.org`.
+        paths: &["sumdb/sum.golang.org", "goproxy/sumdb/sum.golang.org"],
+        feed_names: &[],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Go, host, Repo::Gosumdb, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::Rustup,
+        users: "rustup",
+        // TUNA, NJU, ZJU `/rustup`; USTC, SJTUG `/rust-static`.
+        paths: &["rustup", "rust-static"],
+        feed_names: &["rustup", "rust-static"],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Rustup, host, Repo::Rustup, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::HomebrewBottles,
+        users: "Homebrew (bottles)",
+        paths: &["homebrew-bottles"],
+        feed_names: &["homebrew-bottles"],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewBottles, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::HomebrewApi,
+        users: "Homebrew (API)",
+        paths: &["homebrew-bottles/api"],
+        feed_names: &[],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewApi, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::HomebrewBrewGit,
+        users: "Homebrew (brew.git)",
+        // TUNA `/git/homebrew/brew.git`, USTC `/brew.git`.
+        paths: &["git/homebrew/brew.git", "brew.git"],
+        feed_names: &[],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewBrewGit, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::HomebrewCoreGit,
+        users: "Homebrew (homebrew-core.git)",
+        paths: &["git/homebrew/homebrew-core.git", "homebrew-core.git"],
+        feed_names: &[],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewCoreGit, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::Huggingface,
+        users: "the Hugging Face Hub",
+        // hf-mirror.com at its root.
+        paths: &["huggingface", "hf", ""],
+        feed_names: &["huggingface"],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Huggingface, host, Repo::Huggingface, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::Rubygems,
+        users: "gem and Bundler",
+        // TUNA `/rubygems`; gems.ruby-china.com at its root.
+        paths: &["rubygems", ""],
+        feed_names: &["rubygems"],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Rubygems, host, Repo::Rubygems, url, &no_conda(), None),
+    },
+    Layout {
+        repo: Repo::Maven,
+        users: "Maven",
+        // Aliyun `/repository/public`, Huawei `/repository/maven`, Tencent's Nexus, a plain
+        // `maven2` tree.
+        paths: &["maven", "repository/public", "repository/maven", "nexus/repository/maven-public", "maven2"],
+        feed_names: &["maven"],
+        below_feed: &[""],
+        plan: |url, host| plan::plan_for_url(TargetKind::Maven, host, Repo::Maven, url, &no_conda(), None),
+    },
 ];
 
 /// An RPM tree probed as dnf on the host that `os_release` describes would.
@@ -1319,7 +1418,13 @@ mod tests {
             assert_eq!(parsed.name, "Lab \"one\"");
             assert_eq!(parsed.checked.as_deref(), Some("2026-08-08"));
             assert!(text.contains("debian = \"{base}/debian\""), "{text}");
-            assert!(text.contains("#   debian           {base}/debian: dists/stable/InRelease, project/trace/master, dists/stable-updates/InRelease"), "{text}");
+            let debian = text.lines().find(|l| l.starts_with("#   debian ")).unwrap_or_default();
+            assert!(
+                debian.ends_with(
+                    " {base}/debian: dists/stable/InRelease, project/trace/master, dists/stable-updates/InRelease"
+                ),
+                "{text}"
+            );
             assert!(parsed.lacks(Repo::Ubuntu).is_some_and(|w| w.starts_with("not found on 2026-08-08: ")), "{text}");
             if allow_http {
                 assert_eq!(parsed.repo(Repo::Pypi), Some("http://10.0.0.5/mirror/pypi/simple"));

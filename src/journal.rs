@@ -51,6 +51,17 @@ pub struct FileRecord {
     /// deepest first: `restore` removes them again when they are empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub created_dirs: Vec<PathBuf>,
+    /// Other targets whose edits of this one file the `use` wrote together with `target`'s
+    /// (`mirror`'s env file for rustup and Hugging Face, `~/.npmrc` for npm and pnpm).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<TargetKind>,
+}
+
+impl FileRecord {
+    /// Whether this file was changed for `target`.
+    pub fn is_for(&self, target: TargetKind) -> bool {
+        self.target == target || self.also.contains(&target)
+    }
 }
 
 /// `manifest.json` of one entry in one journal folder.
@@ -97,7 +108,8 @@ impl Entry {
     }
 
     pub fn targets(&self) -> Vec<TargetKind> {
-        let mut t: Vec<TargetKind> = self.files().map(|(_, f)| f.target).collect();
+        let mut t: Vec<TargetKind> =
+            self.files().flat_map(|(_, f)| std::iter::once(f.target).chain(f.also.iter().copied())).collect();
         t.sort();
         t.dedup();
         t
@@ -127,7 +139,7 @@ impl Entry {
         }
         for (dir, manifest) in &mut self.parts {
             let (gone, kept): (Vec<FileRecord>, Vec<FileRecord>) =
-                manifest.files.drain(..).partition(|f| targets.contains(&f.target));
+                manifest.files.drain(..).partition(|f| targets.iter().any(|t| f.is_for(*t)));
             manifest.files = kept;
             if gone.is_empty() {
                 continue;
@@ -158,6 +170,8 @@ impl Entry {
 /// A file about to be changed, with its current and wanted bytes.
 pub struct Pending<'a> {
     pub target: TargetKind,
+    /// Other targets whose edits of the same file are folded into this one.
+    pub also: Vec<TargetKind>,
     pub path: &'a Path,
     pub before: Option<&'a [u8]>,
     pub after: Option<&'a [u8]>,
@@ -210,6 +224,7 @@ pub fn create(ctx: &Context, site: &str, files: &[Pending<'_>]) -> Result<Entry>
                 before,
                 after,
                 created_dirs: missing_dirs(f.path),
+                also: f.also.clone(),
             });
         }
         let manifest =

@@ -204,7 +204,10 @@ fn assert_lineup(t: &TargetRow, target: &str) {
         ("garbage", "garbled answer"),
         ("hang", "no answer within"),
         // GET: headers, then a byte every 100 ms; HEAD (conda): the headers themselves drip.
-        ("drip", if target == "conda" { "no answer within" } else { "did not arrive within" }),
+        (
+            "drip",
+            if matches!(target, "conda" | "pixi" | "homebrew") { "no answer within" } else { "did not arrive within" },
+        ),
     ] {
         let r = row(t, site);
         assert!(r.reason.contains(why), "{target} {site}: {}", r.reason);
@@ -326,6 +329,154 @@ fn the_host_decides_the_rpm_and_alpine_trees() {
     assert!(probed_paths(&farm, "alpha").iter().any(|p| p.ends_with("-primary.xml.gz")));
 }
 
+const KALI: &str = "PRETTY_NAME=\"Kali GNU/Linux Rolling\"\nID=kali\nID_LIKE=debian\nVERSION_ID=\"2024.4\"\nVERSION_CODENAME=kali-rolling\n";
+const RASPBIAN: &str = "PRETTY_NAME=\"Raspbian GNU/Linux 12 (bookworm)\"\nID=raspbian\nID_LIKE=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+
+/// The stock file at `rel` under the env's root.
+fn stock(env: &Env, rel: &str, fixture: &str) -> PathBuf {
+    let path = env.path(&format!("root/{rel}"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apt").join(fixture)).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn kali_is_ranked_on_its_own_archive_and_use_best_switches_it() {
+    let farm = Farm::start(&lineup());
+    let env = Env::new(KALI, "amd64");
+    let list = stock(&env, "etc/apt/sources.list", "kali-rolling.list");
+    let (b, out, _) = env.bench(&farm, &["apt", "--timeout", "3s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_lineup(&b.targets[0], "apt");
+    assert!(b.targets[0].results.iter().all(|r| r.url.ends_with("/kali")), "{:#?}", b.targets[0]);
+    let paths = probed_paths(&farm, "alpha");
+    assert!(paths.contains(&"/kali/dists/kali-rolling/InRelease".to_owned()), "{paths:?}");
+    assert!(paths.contains(&"/kali/dists/kali-rolling/main/binary-amd64/Packages.xz".to_owned()), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.starts_with("/debian/")), "a Kali host never probes Debian: {paths:?}");
+
+    let (out, _) = env.run(&farm, &["use", "best", "apt", "--yes", "--json"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(json_of(&out)["targets"][0]["reason"], "now alpha");
+    let alpha = farm.base("alpha");
+    let text = std::fs::read_to_string(&list).unwrap();
+    assert!(
+        text.contains(&format!("\ndeb {alpha}/kali kali-rolling main contrib non-free non-free-firmware\n")),
+        "{text}"
+    );
+    let (out, _) = env.run(&farm, &["status", "apt", "--check", "--json"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let doc = json_of(&out);
+    assert_eq!(doc["targets"][0]["site"], "alpha", "{doc}");
+    assert_eq!(doc["targets"][0]["check"]["status"], "ok", "{doc}");
+}
+
+#[test]
+fn raspbian_is_ranked_on_its_own_archive_and_use_best_switches_raspi_list_too() {
+    let farm = Farm::start(&[Spec::new("alpha").mbps(40), Spec::new("beta").ttfb(150).mbps(2)]);
+    let env = Env::new(RASPBIAN, "armhf");
+    let list = stock(&env, "etc/apt/sources.list", "raspbian-bookworm.list");
+    let raspi = stock(&env, "etc/apt/sources.list.d/raspi.list", "raspi.list");
+    let (b, out, _) = env.bench(&farm, &["apt"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    assert_eq!(b.targets[0].best.as_deref(), Some("alpha"), "{:#?}", b.targets[0]);
+    let paths = probed_paths(&farm, "alpha");
+    assert!(paths.contains(&"/raspbian/raspbian/dists/bookworm/InRelease".to_owned()), "{paths:?}");
+    assert!(paths.contains(&"/raspbian/raspbian/dists/bookworm/main/binary-armhf/Packages.xz".to_owned()), "{paths:?}");
+
+    let (out, _) = env.run(&farm, &["use", "best", "apt", "--yes", "--json"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let alpha = farm.base("alpha");
+    let text = std::fs::read_to_string(&list).unwrap();
+    assert!(
+        text.starts_with(&format!("deb {alpha}/raspbian/raspbian/ bookworm main contrib non-free rpi\n")),
+        "{text}"
+    );
+    let text = std::fs::read_to_string(&raspi).unwrap();
+    assert!(text.starts_with(&format!("deb {alpha}/raspberrypi/ bookworm main\n")), "{text}");
+    let (out, _) = env.run(&farm, &["status", "apt", "--json"]);
+    assert_eq!(json_of(&out)["targets"][0]["site"], "alpha");
+}
+
+#[test]
+fn npm_ranking_and_every_failure_mode() {
+    bench_one_target("npm");
+}
+
+#[test]
+fn yarn_ranking_and_every_failure_mode() {
+    bench_one_target("yarn");
+}
+
+#[test]
+fn go_ranking_and_every_failure_mode() {
+    bench_one_target("go");
+}
+
+#[test]
+fn rustup_ranking_and_every_failure_mode() {
+    bench_one_target("rustup");
+}
+
+#[test]
+fn homebrew_ranking_and_every_failure_mode() {
+    bench_one_target("homebrew");
+}
+
+#[test]
+fn huggingface_ranking_and_every_failure_mode() {
+    bench_one_target("huggingface");
+}
+
+#[test]
+fn rubygems_ranking_and_every_failure_mode() {
+    bench_one_target("rubygems");
+}
+
+#[test]
+fn maven_ranking_and_every_failure_mode() {
+    bench_one_target("maven");
+}
+
+#[test]
+fn pdm_and_pixi_rank_like_pip_and_conda() {
+    bench_one_target("pdm");
+    bench_one_target("pixi");
+}
+
+/// What each new target samples: the bulk object named in the README's ranking table.
+#[test]
+fn the_new_targets_sample_their_bulk_objects() {
+    let farm = Farm::start(&[Spec::new("alpha").mbps(40), Spec::new("beta").ttfb(150).mbps(10)]);
+    let env = Env::debian();
+    let targets = ["npm", "go", "rustup", "homebrew", "huggingface", "rubygems", "maven"];
+    let mut args = targets.to_vec();
+    args.extend(["--timeout", "5s"]);
+    let (b, out, _) = env.bench(&farm, &args);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    for t in &b.targets {
+        assert_eq!(t.best.as_deref(), Some("alpha"), "{t:#?}");
+        for r in &t.results {
+            assert_eq!(r.status, "ok", "{}: {r:?}", t.target);
+            assert_eq!(r.lag_seconds, Some(0), "{}: {r:?}", t.target);
+            assert!(r.throughput_bps.is_some(), "{}: {r:?}", t.target);
+        }
+    }
+    let paths = probed_paths(&farm, "alpha");
+    for sample in [
+        "/npm/typescript/-/typescript-5.6.3.tgz",
+        "/goproxy/golang.org/x/text/@v/v0.21.0.zip",
+        // The component the channel manifest names, on the site itself (as rustup rebases it).
+        "/rustup/dist/2026-08-08/cargo-1.83.0-aarch64-apple-darwin.tar.xz",
+        "/homebrew-bottles/api/formula.jws.json",
+        "/huggingface/google-bert/bert-base-uncased/resolve/main/model.safetensors",
+        "/rubygems/versions",
+        "/maven/software/amazon/awssdk/s3/2.29.0/s3-2.29.0.jar",
+    ] {
+        assert!(paths.iter().any(|p| p == sample), "{sample} not sampled: {paths:#?}");
+    }
+}
+
 #[test]
 fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     let specs = vec![
@@ -344,27 +495,13 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     ];
     let farm = Farm::start(&specs);
     let env = Env::debian();
-    let (b, out, _) = env.bench(&farm, &["--timeout", "3s"]);
+    let seven = ["apt", "pacman", "pip", "uv", "conda", "cargo", "docker"];
+    let mut args = seven.to_vec();
+    args.extend(["--timeout", "3s"]);
+    let (b, out, _) = env.bench(&farm, &args);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     let names: Vec<&str> = b.targets.iter().map(|t| t.target.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "apt",
-            "pacman",
-            "pip",
-            "uv",
-            "conda",
-            "cargo",
-            "docker",
-            "dnf",
-            "apk",
-            "zypper",
-            "podman",
-            "containerd",
-            "archlinuxcn"
-        ]
-    );
+    assert_eq!(names, seven);
     for t in &b.targets {
         let hub = matches!(t.target.as_str(), "docker" | "podman" | "containerd");
         // hop's answers are alpha's: either may measure a hair faster.
@@ -389,11 +526,10 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     }
 }
 
-/// The most a request may have cost the farm: its body budget plus room for headers.
-fn budget(r: &farm::Request) -> u64 {
-    const HEADERS: u64 = 1024;
+/// Whether a request is a screen or final of a bulk object.
+fn is_bulk(r: &farm::Request) -> bool {
     let p = r.path.as_str();
-    let bulk = p.ends_with("Packages.xz")
+    p.ends_with("Packages.xz")
         || p.ends_with("/extra.db")
         || (p.ends_with("repodata.json") && r.method == "GET")
         || p.ends_with(".whl")
@@ -401,8 +537,21 @@ fn budget(r: &farm::Request) -> u64 {
         || p.contains("/blobs/")
         || p.ends_with("-primary.xml.gz")
         || (p.ends_with("/archlinuxcn.db") && r.range.as_deref() != Some("bytes=0-4095"))
-        || (p.ends_with("/APKINDEX.tar.gz") && p.contains("/community/"));
-    let body = if bulk {
+        || (p.ends_with("/APKINDEX.tar.gz") && p.contains("/community/"))
+        || p.ends_with(".tgz")
+        || p.ends_with(".zip")
+        || p.ends_with(".tar.xz")
+        || (p.ends_with(".jws.json") && r.method == "GET")
+        || p.ends_with(".safetensors")
+        || p.ends_with("/rubygems/versions") && r.range.as_deref() != Some("bytes=0-4095")
+        || p.ends_with(".jar")
+}
+
+/// The most a request may have cost the farm: its body budget plus room for headers.
+fn budget(r: &farm::Request) -> u64 {
+    const HEADERS: u64 = 1024;
+    let p = r.path.as_str();
+    let body = if is_bulk(r) {
         1 << 20
     } else if p.ends_with("/InRelease")
         || p.ends_with("/core.db")
@@ -414,8 +563,13 @@ fn budget(r: &farm::Request) -> u64 {
         2 << 10
     } else if p.ends_with("/pip/") {
         8 << 10
-    } else if p.ends_with("/aws-sdk-s3") {
+    } else if p.ends_with("/aws-sdk-s3") || p.ends_with("/info/aws-sdk-core") || p.ends_with("channel-rust-stable.toml")
+    {
         16 << 10
+    } else if p.contains("/npm/") {
+        3 << 20
+    } else if p.ends_with("maven-metadata.xml") {
+        1 << 20
     } else if r.method == "HEAD" {
         0
     } else {
@@ -430,7 +584,7 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
     let env = Env::debian();
     let (b, out, _) = env.bench(&farm, &["--timeout", "3s", "-v"]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
-    assert_eq!(b.targets.len(), 13);
+    assert_eq!(b.targets.len(), mirror::targets::TargetKind::ALL.len());
     std::thread::sleep(Duration::from_millis(100)); // the farm notes the last answers' bytes
     let ua = format!("mirror/{}", env!("CARGO_PKG_VERSION"));
     let (mut screens, mut finals) = (0, 0);
@@ -441,22 +595,37 @@ fn requests_carry_the_user_agent_and_stay_within_byte_budgets() {
             assert_eq!(r.user_agent.as_deref(), Some(ua.as_str()), "{r:?}");
             assert!(r.bytes <= budget(r), "{site}: {} bytes for {r:?}", r.bytes);
             // Whole small files may be asked for plainly; anything larger, for a range.
-            let whole =
-                ["/trace/master", "/lastupdate", "/lastsync", "/config.json", "/v2/", "/manifests/", "/repomd.xml"];
+            let whole = [
+                "/trace/master",
+                "/lastupdate",
+                "/lastsync",
+                "/config.json",
+                "/v2/",
+                "/manifests/",
+                "/npm/electron-to-chromium",
+                "/npm/is-number",
+                "/@latest",
+                "/@v/list",
+                ".sha256",
+                "/bert-base-uncased",
+                "maven-metadata.xml",
+                "/repomd.xml",
+            ];
             if r.method == "GET" && !whole.iter().any(|w| r.path.ends_with(w) || r.path.contains("/manifests/")) {
                 assert!(r.range.is_some(), "{site}: no range for {r:?}");
             }
         }
         screens += reqs.iter().filter(|r| r.range.as_deref() == Some("bytes=0-131071")).count();
         finals += reqs.iter().filter(|r| r.range.as_deref() == Some("bytes=0-1048575")).count();
-        // Only metadata whose headers are the signal is asked for with HEAD (conda repodata).
+        // Only metadata whose headers are the signal is asked for with HEAD (conda repodata,
+        // Homebrew's API files).
         let heads: Vec<&str> = reqs.iter().filter(|r| r.method == "HEAD").map(|r| r.path.as_str()).collect();
-        assert!(heads.iter().all(|p| p.ends_with("repodata.json")), "{heads:?}");
+        assert!(heads.iter().all(|p| p.ends_with("repodata.json") || p.ends_with(".jws.json")), "{heads:?}");
     }
     // Every usable site was screened for every family; a final measures a host once for
-    // all the targets it serves.
-    // (13 targets, 10 probe families: pip and uv share one, docker, podman and containerd one.)
-    assert_eq!(screens, 10 * 3, "one screen per site and probe family");
+    // all the targets it serves. (25 targets, 17 probe families: pip, uv and PDM share one,
+    // conda and pixi one, docker, podman and containerd one, the npm clients one.)
+    assert_eq!(screens, 17 * 3, "one screen per site and probe family");
     assert!((1..=3).contains(&finals), "one final at most per host: {finals}");
     // The client counts what it read, and says so under -v; the farm sent about as much.
     let err = stderr(&out);

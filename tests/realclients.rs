@@ -15,8 +15,11 @@
 //!
 //! Clients get a scrubbed environment and the test server as their HTTP(S) proxy for every
 //! non-loopback host: a client that reaches for an upstream (pypi.org, deb.debian.org, …) is
-//! recorded and refused, never connected. For apt the proxy serves a fake "deb.debian.org" so
-//! that the stock sources (and the security stanza that stays upstream) update offline.
+//! recorded and refused, never connected. For apt the proxy serves fake official servers
+//! ("deb.debian.org", "http.kali.org", "raspbian.raspberrypi.com", "archive.raspberrypi.com")
+//! so that the stock sources (and the security stanza that stays upstream) update offline.
+//! Daemons (dockerd, containerd) and registries are started by the test with private paths
+//! and stopped at its end (`realclients/docker_support.rs`).
 //!
 //! Tools come from `.ci/realclients-install.sh`. A missing tool skips the test with a
 //! `SKIPPED realclients::<name>` line on stderr, or fails it under `MIRROR_REALCLIENTS=require`.
@@ -29,6 +32,9 @@ mod docker_support;
 mod harness;
 #[path = "realclients/server.rs"]
 mod server;
+
+#[path = "realclients/devclients.rs"]
+mod devclients;
 
 use std::fs;
 use std::process::Command;
@@ -101,6 +107,65 @@ Suites: bookworm bookworm-updates bookworm-security
 Components: main
 Signed-By: @KEYRING@
 ";
+
+/// A private apt: Dir::Etc is the --root's /etc/apt, state/cache/log in the sandbox; no
+/// system apt.conf.d hooks; `arch` is its architecture. Non-loopback hosts go through the
+/// recording proxy.
+struct PrivateApt<'a> {
+    sb: &'a Sandbox,
+    conf: std::path::PathBuf,
+    dir: std::path::PathBuf,
+}
+
+impl<'a> PrivateApt<'a> {
+    fn new(sb: &'a Sandbox, arch: &str) -> Self {
+        let a = sb.path("aptstate");
+        for d in ["lists/partial", "archives/partial", "log", "dl"] {
+            fs::create_dir_all(a.join(d)).unwrap();
+        }
+        fs::write(a.join("status"), "").unwrap();
+        let proxy = sb.server.url();
+        let conf = sb.write(
+            &a.join("apt.conf"),
+            &format!(
+                r#"Dir::Etc "{etc}";
+Dir::State "{a}";
+Dir::State::Lists "{a}/lists";
+Dir::State::status "{a}/status";
+Dir::Cache "{a}";
+Dir::Cache::Archives "{a}/archives";
+Dir::Log "{a}/log";
+Debug::NoLocking "true";
+APT::Sandbox::User "root";
+APT::Architecture "{arch}";
+APT::Architectures {{ "{arch}"; }};
+Acquire::Languages "none";
+Acquire::Retries "0";
+Acquire::http::Timeout "10";
+Acquire::http::Proxy "{proxy}/";
+Acquire::http::Proxy::127.0.0.1 "DIRECT";
+Acquire::https::Proxy "{proxy}/";
+Acquire::https::Proxy::127.0.0.1 "DIRECT";
+"#,
+                etc = sb.root.join("etc/apt").display(),
+                a = a.display()
+            ),
+        );
+        PrivateApt { sb, conf, dir: a }
+    }
+
+    /// `apt-get ARGS` run in the download folder.
+    fn get(&self, args: &[&str]) -> Command {
+        let mut c = self.sb.client("apt-get");
+        c.env("APT_CONFIG", &self.conf).args(args).current_dir(self.dir.join("dl"));
+        c
+    }
+
+    /// `apt-get update`, where a failed fetch is an error.
+    fn update(&self) -> Command {
+        self.get(&["update", "--error-on=any"])
+    }
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum AptStyle {
@@ -197,46 +262,10 @@ fn apt(style: AptStyle, name: &'static str) {
     let stock = stock.replace("@KEYRING@", keyring.to_str().unwrap());
     let sources = sb.write(&sb.root.join(file), &stock);
 
-    // A private apt: Dir::Etc is the --root's /etc/apt, state/cache/log in the sandbox; no
-    // system apt.conf.d hooks. Non-loopback hosts go through the recording proxy.
-    let a = sb.path("aptstate");
-    for d in ["lists/partial", "archives/partial", "log", "dl"] {
-        fs::create_dir_all(a.join(d)).unwrap();
-    }
-    fs::write(a.join("status"), "").unwrap();
-    let proxy = sb.server.url();
-    let apt_conf = sb.write(
-        &a.join("apt.conf"),
-        &format!(
-            r#"Dir::Etc "{etc}";
-Dir::State "{a}";
-Dir::State::Lists "{a}/lists";
-Dir::State::status "{a}/status";
-Dir::Cache "{a}";
-Dir::Cache::Archives "{a}/archives";
-Dir::Log "{a}/log";
-Debug::NoLocking "true";
-APT::Sandbox::User "root";
-APT::Architecture "amd64";
-APT::Architectures {{ "amd64"; }};
-Acquire::Languages "none";
-Acquire::Retries "0";
-Acquire::http::Timeout "10";
-Acquire::http::Proxy "{proxy}/";
-Acquire::http::Proxy::127.0.0.1 "DIRECT";
-Acquire::https::Proxy "{proxy}/";
-Acquire::https::Proxy::127.0.0.1 "DIRECT";
-"#,
-            etc = sb.root.join("etc/apt").display(),
-            a = a.display()
-        ),
-    );
-    let apt_get = |args: &[&str]| {
-        let mut c = sb.client("apt-get");
-        c.env("APT_CONFIG", &apt_conf).args(args).current_dir(a.join("dl"));
-        c
-    };
-    let update = || apt_get(&["update", "--error-on=any"]);
+    let apt = PrivateApt::new(&sb, "amd64");
+    let a = &apt.dir;
+    let apt_get = |args: &[&str]| apt.get(args);
+    let update = || apt.update();
     let deb = "mirrortest-hello_1.0-1_all.deb";
 
     // Baseline: the stock file works against the (fake) official servers.
@@ -316,6 +345,302 @@ Acquire::https::Proxy::127.0.0.1 "DIRECT";
     let out = sb.fails("apt-get update (broken site)", &mut update());
     sb.assert_hit("/broken/debian/dists/bookworm/InRelease", 200);
     assert!(out.contains("expired"), "apt should refuse the expired Release:\n{out}");
+    sb.assert_status_check_reports_failing("apt");
+}
+
+// ---------------------------------------------------------------------------------------------
+// apt on Kali and Raspberry Pi OS
+
+/// An archive of a distribution's apt: built signed by the test key, carried by the site at
+/// `tree` (none: only the official server has it) and by the fake official `host` at `path`.
+struct AptArchive {
+    tree: Option<&'static str>,
+    host: &'static str,
+    path: &'static str,
+    suites: &'static [&'static str],
+    /// Suites only the official server has (security).
+    upstream_suites: &'static [&'static str],
+    origin: &'static str,
+    components: &'static str,
+    package: &'static str,
+}
+
+/// A distribution whose stock sources name `archives`: `files` (path under the root, stock
+/// text) are its sources, `keyrings` the names the test key is installed under in
+/// `trusted.gpg.d` (the stock files name no `signed-by`: apt uses those).
+struct AptDistribution {
+    os_release: &'static str,
+    arch: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    keyrings: &'static [&'static str],
+    archives: &'static [AptArchive],
+}
+
+const KALI_OS_RELEASE: &str = r#"PRETTY_NAME="Kali GNU/Linux Rolling"
+NAME="Kali GNU/Linux"
+VERSION_ID="2024.4"
+VERSION="2024.4"
+VERSION_CODENAME=kali-rolling
+ID=kali
+ID_LIKE=debian
+HOME_URL="https://www.kali.org/"
+SUPPORT_URL="https://forums.kali.org/"
+BUG_REPORT_URL="https://bugs.kali.org/"
+ANSI_COLOR="1;31"
+"#;
+
+const RASPBIAN_OS_RELEASE: &str = r#"PRETTY_NAME="Raspbian GNU/Linux 12 (bookworm)"
+NAME="Raspbian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=raspbian
+ID_LIKE=debian
+HOME_URL="http://www.raspbian.org/"
+SUPPORT_URL="http://www.raspbian.org/RaspbianForums"
+BUG_REPORT_URL="http://www.raspbian.org/RaspbianBugs"
+"#;
+
+/// The Raspberry Pi archive beside Raspberry Pi OS's own (`raspi.list`).
+const RASPBERRY_PI_ARCHIVE: AptArchive = AptArchive {
+    tree: Some("raspberrypi"),
+    host: "archive.raspberrypi.com",
+    path: "debian",
+    suites: &["bookworm"],
+    upstream_suites: &[],
+    origin: "Raspberry Pi Foundation",
+    components: "main",
+    package: "mirrortest-pi",
+};
+
+const RASPI_LIST: (&str, &str) = ("etc/apt/sources.list.d/raspi.list", include_str!("fixtures/apt/raspi.list"));
+
+#[test]
+fn apt_kali() {
+    apt_distribution(
+        "apt_kali",
+        &AptDistribution {
+            os_release: KALI_OS_RELEASE,
+            arch: "amd64",
+            files: &[("etc/apt/sources.list", include_str!("fixtures/apt/kali-rolling.list"))],
+            keyrings: &["kali-archive-keyring.gpg"],
+            archives: &[AptArchive {
+                tree: Some("kali"),
+                host: "http.kali.org",
+                path: "kali",
+                suites: &["kali-rolling"],
+                upstream_suites: &[],
+                origin: "Kali",
+                components: "main contrib non-free non-free-firmware",
+                package: "mirrortest-hello",
+            }],
+        },
+    );
+}
+
+#[test]
+fn apt_raspbian() {
+    apt_distribution(
+        "apt_raspbian",
+        &AptDistribution {
+            os_release: RASPBIAN_OS_RELEASE,
+            arch: "armhf",
+            files: &[("etc/apt/sources.list", include_str!("fixtures/apt/raspbian-bookworm.list")), RASPI_LIST],
+            keyrings: &["raspbian-archive-keyring.gpg", "raspberrypi-archive-stable.gpg"],
+            archives: &[
+                AptArchive {
+                    tree: Some("raspbian/raspbian"),
+                    host: "raspbian.raspberrypi.com",
+                    path: "raspbian",
+                    suites: &["bookworm"],
+                    upstream_suites: &[],
+                    origin: "Raspbian",
+                    components: "main contrib non-free rpi",
+                    package: "mirrortest-hello",
+                },
+                RASPBERRY_PI_ARCHIVE,
+            ],
+        },
+    );
+}
+
+/// Raspberry Pi OS 64-bit: Debian's archive (security stays upstream) and raspi.list.
+#[test]
+fn apt_raspberry_pi_os_64_bit() {
+    apt_distribution(
+        "apt_raspberry_pi_os_64_bit",
+        &AptDistribution {
+            os_release: DEBIAN_OS_RELEASE,
+            arch: "arm64",
+            files: &[("etc/apt/sources.list", include_str!("fixtures/apt/rpios64-bookworm.list")), RASPI_LIST],
+            keyrings: &["debian-archive-bookworm-stable.gpg", "raspberrypi-archive-stable.gpg"],
+            archives: &[
+                AptArchive {
+                    tree: Some("debian"),
+                    host: "deb.debian.org",
+                    path: "debian",
+                    suites: &["bookworm", "bookworm-updates"],
+                    upstream_suites: &[],
+                    origin: "Debian",
+                    components: "main contrib non-free non-free-firmware",
+                    package: "mirrortest-hello",
+                },
+                AptArchive {
+                    tree: None,
+                    host: "deb.debian.org",
+                    path: "debian-security",
+                    suites: &[],
+                    upstream_suites: &["bookworm-security"],
+                    origin: "Debian",
+                    components: "main contrib non-free non-free-firmware",
+                    package: "mirrortest-security",
+                },
+                RASPBERRY_PI_ARCHIVE,
+            ],
+        },
+    );
+}
+
+/// `use loop apt`: `apt-get update` and `apt-get download` of each archive's package from the
+/// site (what only the official server has from there); `restore`: the stock bytes, and apt
+/// on the official servers again; `use broken apt`: apt refuses the expired metadata.
+fn apt_distribution(name: &'static str, d: &AptDistribution) {
+    let needs = [
+        Need::Cmd("apt-get"),
+        Need::Cmd("apt-ftparchive"),
+        Need::Cmd("dpkg-deb"),
+        Need::Cmd("gpg"),
+        Need::Cmd("gpgconf"),
+    ];
+    if !tools_present(name, &needs) {
+        return;
+    }
+    let sb = Sandbox::new(name, None);
+    sb.write(&sb.root.join("etc/os-release"), d.os_release);
+    for dir in ["apt.conf.d", "preferences.d", "trusted.gpg.d", "sources.list.d"] {
+        fs::create_dir_all(sb.root.join("etc/apt").join(dir)).unwrap();
+    }
+    let key = sb.path("keyrings/test.gpg");
+    fs::create_dir_all(key.parent().unwrap()).unwrap();
+    let w = &sb.www;
+    for (i, a) in d.archives.iter().enumerate() {
+        let build_one = |dir: &std::path::Path, mode: &str, suites: Vec<&str>| {
+            let mut c = sb.client(tests_dir().join("apt-repo.sh"));
+            c.env("ORIGIN", a.origin).env("COMPONENTS", a.components).env("ARCHS", d.arch).env("PACKAGE", a.package);
+            c.arg(sb.path("apt/gnupg")).arg(&key).arg(dir).arg(mode).args(suites);
+            build(&format!("{} archive ({mode})", a.origin), &mut c);
+        };
+        let (fresh, stale) = (sb.path(&format!("apt/{i}/fresh")), sb.path(&format!("apt/{i}/stale")));
+        build_one(&fresh, "fresh", a.suites.iter().chain(a.upstream_suites).copied().collect());
+        symlink(&fresh, &w.join("_hosts").join(a.host).join(a.path));
+        if let Some(tree) = a.tree {
+            // The site carries the suites the mirror serves, not the ones only upstream has.
+            symlink(&fresh.join("pool"), &w.join("loop").join(tree).join("pool"));
+            for suite in a.suites {
+                symlink(&fresh.join("dists").join(suite), &w.join("loop").join(tree).join("dists").join(suite));
+            }
+            build_one(&stale, "stale", a.suites.to_vec());
+            symlink(&stale, &w.join("broken").join(tree));
+        }
+    }
+    for keyring in d.keyrings {
+        fs::copy(&key, sb.root.join("etc/apt/trusted.gpg.d").join(keyring)).unwrap();
+    }
+    let files: Vec<(std::path::PathBuf, &str)> =
+        d.files.iter().map(|(rel, stock)| (sb.write(&sb.root.join(rel), stock), *stock)).collect();
+    let apt = PrivateApt::new(&sb, d.arch);
+    let dl = apt.dir.join("dl");
+    let download = |what: &str| {
+        for a in d.archives {
+            sb.ok(&format!("apt-get download {} ({what})", a.package), &mut apt.get(&["download", a.package]));
+            fs::remove_file(dl.join(format!("{}_1.0-1_all.deb", a.package))).unwrap();
+        }
+    };
+    let pool = |a: &AptArchive| {
+        format!(
+            "pool/{0}/{1}/{2}/{2}_1.0-1_all.deb",
+            a.components.split(' ').next().unwrap(),
+            &a.package[..1],
+            a.package
+        )
+    };
+
+    // Baseline: the stock files work against the (fake) official servers.
+    sb.ok("apt-get update (stock sources)", &mut apt.update());
+    for a in d.archives {
+        sb.assert_proxied(a.host);
+    }
+    sb.assert_no_hit("/loop/");
+
+    sb.use_site(&sb.good, "apt");
+    for (path, stock) in &files {
+        let written = read(path);
+        eprintln!("--- written {}\n{written}---", path.display());
+        assert_ne!(&written, stock, "{} was not switched", path.display());
+        assert!(written.contains(&sb.good.base), "{}:\n{written}", path.display());
+    }
+    sb.server.clear();
+    sb.ok("apt-get update (mirror)", &mut apt.update());
+    download("mirror");
+    for a in d.archives {
+        match a.tree {
+            Some(tree) => {
+                for suite in a.suites {
+                    sb.assert_hit(&format!("/loop/{tree}/dists/{suite}/InRelease"), 200);
+                }
+                sb.assert_hit(&format!("/loop/{tree}/{}", pool(a)), 200);
+                let upstream = sb.server.proxy_hits(a.host);
+                assert!(
+                    !upstream.iter().any(|h| h.path.starts_with(&format!("/{}/", a.path))),
+                    "{} still fetched from {}:\n{}",
+                    a.origin,
+                    a.host,
+                    sb.server.dump()
+                );
+            }
+            None => {
+                let upstream = sb.server.proxy_hits(a.host);
+                for suite in a.upstream_suites {
+                    let want = format!("/{}/dists/{suite}/InRelease", a.path);
+                    assert!(
+                        upstream.iter().any(|h| h.path == want),
+                        "{want} not from {}:\n{}",
+                        a.host,
+                        sb.server.dump()
+                    );
+                }
+            }
+        }
+    }
+    let status = sb.mirror(&["--json", "status", "apt"]);
+    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(doc["targets"][0]["site"], "loop", "{doc}");
+
+    sb.restore();
+    for (path, stock) in &files {
+        assert_eq!(&read(path), stock, "restore did not bring back the exact bytes of {}", path.display());
+    }
+    sb.server.clear();
+    sb.ok("apt-get update (restored)", &mut apt.update());
+    download("restored");
+    sb.assert_no_hit("/loop/");
+    for a in d.archives {
+        let want = format!("/{}/{}", a.path, pool(a));
+        assert!(
+            sb.server.proxy_hits(a.host).iter().any(|h| h.path == want),
+            "after restore {want} should come from {}:\n{}",
+            a.host,
+            sb.server.dump()
+        );
+    }
+
+    // broken: signed but expired Release files; apt refuses them.
+    sb.use_site(&sb.broken, "apt");
+    sb.server.clear();
+    let out = sb.fails("apt-get update (broken site)", &mut apt.update());
+    assert!(out.contains("expired"), "apt should refuse the expired Release:\n{out}");
+    let first = d.archives.iter().find_map(|a| a.tree.map(|t| (t, a.suites[0]))).unwrap();
+    sb.assert_hit(&format!("/broken/{}/dists/{}/InRelease", first.0, first.1), 200);
     sb.assert_status_check_reports_failing("apt");
 }
 
@@ -816,6 +1141,18 @@ const DAEMON_JSON: &str = r#"{
 }
 "#;
 
+/// A sandbox on Debian whose sites' Docker Hub mirrors are two empty `docker-registry`
+/// instances on loopback: `loop`'s and `broken`'s.
+fn registry_sandbox(name: &'static str) -> (Sandbox, docker_support::Registry, docker_support::Registry) {
+    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
+    let url = |port: u16| format!("http://127.0.0.1:{port}");
+    let sb = Sandbox::new(name, Some((url(good_port), url(broken_port))));
+    debian_root(&sb);
+    let good = docker_support::Registry::start(&sb, "good", good_port);
+    let broken = docker_support::Registry::start(&sb, "broken", broken_port);
+    (sb, good, broken)
+}
+
 #[test]
 fn docker() {
     let needs = [
@@ -829,16 +1166,11 @@ fn docker() {
     if !tools_present("docker", &needs) {
         return;
     }
-    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
-    let reg = |port: u16| format!("http://127.0.0.1:{port}");
-    let sb = Sandbox::new("docker", Some((reg(good_port), reg(broken_port))));
-    debian_root(&sb);
-    let other = reg(harness::free_port());
+    let (sb, good_reg, broken_reg) = registry_sandbox("docker");
+    let other = format!("http://127.0.0.1:{}", harness::free_port());
     let stock = DAEMON_JSON.replace("@OTHER@", &other);
     let daemon_json = sb.write(&sb.root.join("etc/docker/daemon.json"), &stock);
 
-    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
-    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
     let d = docker_support::Dockerd::start(&sb, &daemon_json);
     // `mirror`'s check asks this daemon (`docker info`).
     sb.mirror_env("DOCKER_HOST", d.host());
@@ -852,11 +1184,11 @@ fn docker() {
     sb.write(&rootfs.join("hello.txt"), "hello from the loopback docker mirror\n");
     let tarball = sb.path("rootfs.tar");
     sb.ok("tar rootfs", Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tarball).arg("."));
-    let tag = format!("127.0.0.1:{good_port}/library/mirrortest:latest");
+    let tag = format!("{}/library/mirrortest:latest", good_reg.addr);
     sb.ok("docker import", docker(&["import", tarball.to_str().unwrap(), &tag]).stdout(std::process::Stdio::null()));
     sb.ok("docker push (populate mirror)", &mut docker(&["push", &tag]));
     // The official image `mirror`'s check resolves through a mirror (a stand-in, by name).
-    let alpine = format!("127.0.0.1:{good_port}/library/alpine:latest");
+    let alpine = format!("{}/library/alpine:latest", good_reg.addr);
     sb.ok("docker tag alpine", &mut docker(&["tag", &tag, &alpine]));
     sb.ok("docker push alpine", &mut docker(&["push", &alpine]));
     sb.ok("docker rmi", &mut docker(&["rmi", &tag, &alpine]));
@@ -867,13 +1199,13 @@ fn docker() {
     eprintln!("--- written daemon.json\n{written}---");
     assert_eq!(
         written,
-        stock.replace(&format!("[\"{other}\"]"), &format!("[\"{}\", \"{other}\"]", reg(good_port))),
+        stock.replace(&format!("[\"{other}\"]"), &format!("[\"{}\", \"{other}\"]", good_reg.url())),
         "only the list may change"
     );
     d.restart(&sb);
     assert_eq!(
         mirrors(),
-        format!("[\"{}/\",\"{other}/\"]", reg(good_port)),
+        format!("[\"{}/\",\"{other}/\"]", good_reg.url()),
         "docker info does not show the mirror first and the user's after it"
     );
     good_reg.clear_log();
@@ -902,7 +1234,7 @@ fn docker() {
     d.restart(&sb);
     assert_eq!(
         mirrors(),
-        format!("[\"{}/\",\"{other}/\"]", reg(broken_port)),
+        format!("[\"{}/\",\"{other}/\"]", broken_reg.url()),
         "docker info does not show the broken mirror first"
     );
     broken_reg.clear_log();
@@ -1175,13 +1507,8 @@ fn podman() {
     if !tools_present("podman", &needs) {
         return;
     }
-    let (good_port, broken_port) = (harness::free_port(), harness::free_port());
-    let reg = |port: u16| format!("http://127.0.0.1:{port}");
-    let sb = Sandbox::new("podman", Some((reg(good_port), reg(broken_port))));
-    debian_root(&sb);
+    let (sb, good_reg, broken_reg) = registry_sandbox("podman");
     let conf = sb.write(&sb.root.join("etc/containers/registries.conf"), REGISTRIES_CONF);
-    let good_reg = docker_support::Registry::start(&sb, "good", good_port);
-    let broken_reg = docker_support::Registry::start(&sb, "broken", broken_port);
     let podman = |args: &[&str]| {
         let mut c = sb.client("podman");
         c.env("CONTAINERS_REGISTRIES_CONF", &conf)
@@ -1197,11 +1524,11 @@ fn podman() {
     sb.write(&rootfs.join("hello.txt"), "hello from the loopback registry mirror\n");
     let tarball = sb.path("rootfs.tar");
     sb.ok("tar rootfs", Command::new("tar").arg("-C").arg(&rootfs).arg("-cf").arg(&tarball).arg("."));
-    let tag = format!("127.0.0.1:{good_port}/library/mirrortest:latest");
+    let tag = format!("{}/library/mirrortest:latest", good_reg.addr);
     sb.ok("podman import", &mut podman(&["import", tarball.to_str().unwrap(), &tag]));
     sb.ok("podman push (populate mirror)", &mut podman(&["push", "--tls-verify=false", &tag]));
     // The official image `mirror`'s check resolves through a mirror (a stand-in, by name).
-    let alpine = format!("127.0.0.1:{good_port}/library/alpine:latest");
+    let alpine = format!("{}/library/alpine:latest", good_reg.addr);
     sb.ok("podman tag alpine", &mut podman(&["tag", &tag, &alpine]));
     sb.ok("podman push alpine", &mut podman(&["push", "--tls-verify=false", &alpine]));
     sb.ok("podman rmi", &mut podman(&["rmi", &tag, &alpine]));
@@ -1232,4 +1559,108 @@ fn podman() {
     sb.fails("podman pull (broken site)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
     broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
     sb.assert_status_check_reports_failing("podman");
+}
+
+// ---------------------------------------------------------------------------------------------
+// containerd
+
+/// A `hosts.toml` a user wrote for Docker Hub: their own mirror (`@OWN@`), then Docker Hub.
+const HOSTS_TOML: &str = r#"# Docker Hub through our own mirror first.
+server = "https://registry-1.docker.io"
+
+[host."@OWN@"]
+  capabilities = ["pull", "resolve"]
+"#;
+
+#[test]
+fn containerd() {
+    let needs = [
+        Need::Root,
+        Need::Cmd("containerd"),
+        Need::Cmd("ctr"),
+        Need::Cmd("docker-registry"),
+        Need::Cmd("curl"),
+        Need::Cmd("sha256sum"),
+        Need::Cmd("gzip"),
+        Need::Cmd("tar"),
+    ];
+    if !tools_present("containerd", &needs) {
+        return;
+    }
+    let (sb, good_reg, broken_reg) = registry_sandbox("containerd");
+    fs::create_dir_all(sb.root.join("etc/containerd")).unwrap();
+    // The user's own mirror, which does not have the image.
+    let own_reg = docker_support::Registry::start(&sb, "own", harness::free_port());
+    let mut push = sb.client(tests_dir().join("oci-push.sh"));
+    push.arg(good_reg.url()).args(["library/mirrortest", "latest", "hello from the loopback containerd mirror"]);
+    build("image on the good registry", &mut push);
+    good_reg.clear_log();
+
+    let d = docker_support::Containerd::start(&sb);
+    let certs = sb.root.join("etc/containerd/certs.d");
+    let hosts = certs.join("docker.io/hosts.toml");
+    let image = "docker.io/library/mirrortest:latest";
+    let pull = || {
+        let mut c = d.ctr(&sb, &["images", "pull", "--snapshotter", "native", "--hosts-dir"]);
+        c.arg(&certs).arg(image);
+        c
+    };
+    let forget = |what: &str| sb.ok(what, &mut d.ctr(&sb, &["images", "rm", image]));
+
+    // No hosts.toml: ctr goes to Docker Hub (through the recording proxy, which refuses).
+    sb.fails("ctr images pull (stock: no hosts.toml)", &mut pull());
+    sb.assert_proxied("registry-1.docker.io");
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+
+    // use: the file is created, and ctr pulls through the site.
+    sb.use_site(&sb.good, "containerd");
+    let written = read(&hosts);
+    eprintln!("--- written hosts.toml\n{written}---");
+    good_reg.clear_log();
+    sb.server.clear();
+    sb.ok("ctr images pull (mirror)", &mut pull());
+    good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
+    let listed = sb.ok("ctr images ls", &mut d.ctr(&sb, &["images", "ls", "-q"]));
+    assert!(listed.lines().any(|l| l == image), "{listed}");
+    sb.assert_only_proxied(&[]);
+
+    // restore: the file `mirror` created is gone, and ctr goes to Docker Hub again.
+    sb.restore();
+    assert!(!hosts.exists(), "restore left the hosts.toml `use` created:\n{}", read(&hosts));
+    forget("ctr images rm (restored)");
+    good_reg.clear_log();
+    sb.server.clear();
+    sb.fails("ctr images pull (restored)", &mut pull());
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+    sb.assert_proxied("registry-1.docker.io");
+
+    // A hosts.toml of the user's own: the site goes first, theirs stays after it; restore
+    // gives their bytes back, and ctr asks their mirror again.
+    let stock = HOSTS_TOML.replace("@OWN@", &own_reg.url());
+    sb.write(&hosts, &stock);
+    sb.use_site(&sb.good, "containerd");
+    let written = read(&hosts);
+    eprintln!("--- written hosts.toml (over the user's)\n{written}---");
+    let (site_at, own_at) = (written.find(&good_reg.url()), written.find(&own_reg.url()));
+    assert!(site_at.is_some() && own_at.is_some() && site_at < own_at, "the site first, the user's after:\n{written}");
+    good_reg.clear_log();
+    own_reg.clear_log();
+    sb.ok("ctr images pull (mirror, over the user's file)", &mut pull());
+    good_reg.assert_served("/v2/library/mirrortest/manifests/latest", 200);
+    own_reg.assert_not_served("/v2/library/mirrortest/");
+    sb.restore();
+    assert_eq!(read(&hosts), stock, "restore did not bring back the exact bytes");
+    forget("ctr images rm (restored user's file)");
+    good_reg.clear_log();
+    own_reg.clear_log();
+    sb.fails("ctr images pull (restored user's file)", &mut pull());
+    own_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
+    good_reg.assert_not_served("/v2/library/mirrortest/");
+
+    // broken: a registry without the image.
+    sb.use_site(&sb.broken, "containerd");
+    broken_reg.clear_log();
+    sb.fails("ctr images pull (broken site)", &mut pull());
+    broken_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
+    sb.assert_status_check_reports_failing("containerd");
 }

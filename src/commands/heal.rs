@@ -257,7 +257,7 @@ fn keeps_security(app: &App, catalog: &Catalog, statuses: &[TargetStatus], rows:
             text.lines().collect()
         };
         units.iter().any(|u| {
-            let on_site = |url: &str| u.split_whitespace().any(|w| crate::targets::common::same_place(w, url));
+            let on_site = |url: &str| u.split_whitespace().any(|w| crate::targets::common::same_tree(w, url));
             let live = !u.trim_start().starts_with('#');
             live && urls.iter().any(|url| on_site(url)) && u.split_whitespace().any(|w| w.ends_with("-security"))
         })

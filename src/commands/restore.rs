@@ -79,7 +79,7 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
 
     let mut steps = Vec::new();
     for (dir, record) in entry.files() {
-        if !args.targets.is_empty() && !args.targets.contains(&record.target) {
+        if !args.targets.is_empty() && !args.targets.iter().any(|t| record.is_for(*t)) {
             continue;
         }
         let owner = trusted_owner(app, dir, record)?;

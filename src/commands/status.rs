@@ -90,6 +90,9 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
             let shown = if s.url_from.as_deref() == Some(var.as_str()) { "; the URL shown is its value" } else { "" };
             app.out.warn(&format!("{}: `{var}` is set and takes precedence over the config file{shown}", s.target));
         }
+        for note in &s.notes {
+            app.out.talk(&format!("{}: {note}", s.target));
+        }
         if let Some(reason) = s.check.as_ref().and_then(|c| c.get("advice")).and_then(|v| v.as_str()) {
             app.out.talk(&format!("{}: {reason}", s.target));
         }

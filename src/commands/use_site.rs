@@ -117,7 +117,7 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
     let rejected: Vec<&str> = plan
         .reports
         .iter()
-        .filter(|t| t.status == Outcome::Failed && t.verify.as_ref().is_some_and(|v| !v.passed()))
+        .filter(|t| t.status == Outcome::Failed && t.verify.is_some())
         .map(|t| t.target.name())
         .collect();
     if let Some(id) = &journal {

@@ -61,6 +61,9 @@ application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
+/// What npm sends for a package document.
+pub const NPM_ACCEPT: &str = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
+
 /// Progress reports for the command's progress bar.
 #[derive(Debug, Clone, Copy)]
 pub enum Event {
@@ -413,6 +416,8 @@ async fn probe(shared: &Shared, i: usize) -> bool {
         req.accept = match step.check {
             Check::SimplePage { .. } | Check::SimpleSerial { .. } => Some("text/html"),
             Check::Manifest { .. } => Some(MANIFEST_TYPES),
+            // What npm itself asks for: the abbreviated document, the full one as a fallback.
+            Check::NpmDoc { .. } => Some(NPM_ACCEPT),
             _ => None,
         };
         let result = async {
@@ -518,6 +523,10 @@ async fn find_bulk(shared: &Shared, plan: &Plan, leads: &Leads, hard: Instant) -
         Sample::Primary { repomd } => Ok(match &leads.primary {
             Some(primary) => bulk("primary", primary.clone(), SampleFormat::Compressed),
             None => bulk("repomd.xml", repomd.clone(), SampleFormat::Xml),
+        }),
+        Sample::Lead { what, format, fallback, fallback_what, fallback_format } => Ok(match &leads.file {
+            Some(file) => bulk(what, file.clone(), *format),
+            None => bulk(fallback_what, fallback.clone(), *fallback_format),
         }),
     }
 }
@@ -951,6 +960,65 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Found, String> {
             });
         }
         Check::Feed => {}
+        Check::NpmDoc { package, fresh } => {
+            let (modified, latest) = signals::npm_doc(&text, package)?;
+            if let (true, Some(at)) = (fresh, modified) {
+                found.readings.push(Reading::time(format!("npm:{package}"), at).with_token(latest));
+            }
+        }
+        Check::GoLatest { module } => {
+            let (version, at) = signals::go_latest(&text)?;
+            found.readings.push(Reading::time(format!("go:{module}"), at).with_token(Some(version)));
+        }
+        Check::GoList => signals::go_list(&text)?,
+        Check::RustupChannel => {
+            let (at, date, file) = signals::rustup_channel(&text, &answer.url)?;
+            found.readings.push(Reading::time("rustup:stable", at).with_token(Some(date)));
+            found.leads.file = file;
+        }
+        Check::Sha256 => signals::sha256_file(&text)?,
+        Check::ApiHead { kind } => {
+            let ctype = header(&answer.headers, CONTENT_TYPE.as_str()).unwrap_or_default().to_lowercase();
+            let modified = last_modified(&answer.headers);
+            if ctype.contains("html") {
+                return Err(format!("an HTML page instead of {}", step.what));
+            }
+            if !ctype.contains("json") && modified.is_none() {
+                return Err(format!("{} answered with no JSON type and no date", step.what));
+            }
+            if let (Some(kind), Some(at)) = (kind, modified) {
+                found.readings.push(Reading::time(kind.clone(), at));
+            }
+        }
+        Check::HfModel { model } => {
+            let (at, sha) = signals::hf_model(&text, model)?;
+            found.readings.push(Reading::time(format!("hf:{model}"), at).with_token(sha));
+        }
+        Check::JsonObject => signals::json_object(&text, &step.what)?,
+        Check::SumdbLatest => {
+            if !text.starts_with("go.sum database tree\n") {
+                return Err("`latest` is not a checksum database's tree head".into());
+            }
+        }
+        Check::GitRefs => {
+            let ctype = header(&answer.headers, CONTENT_TYPE.as_str()).unwrap_or_default();
+            if !ctype.contains("git-upload-pack-advertisement") && !text.starts_with("001e# service=git-upload-pack") {
+                return Err("not a git remote (no `git-upload-pack` advertisement)".into());
+            }
+        }
+        Check::GemInfo { name } => {
+            let newest = signals::gem_info(&text, answer.from_start)?;
+            if let Some(at) = last_modified(&answer.headers) {
+                found.readings.push(Reading::time(format!("gems:{name}"), at).with_token(Some(newest)));
+            }
+        }
+        Check::GemVersions => signals::gem_versions(&text)?,
+        Check::MavenMetadata { artifact, fresh } => {
+            let (updated, latest) = signals::maven_metadata(&text, artifact)?;
+            if let (true, Some(at)) = (fresh, updated) {
+                found.readings.push(Reading::time(format!("maven:{artifact}"), at).with_token(latest));
+            }
+        }
     }
     Ok(found)
 }

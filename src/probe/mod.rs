@@ -342,18 +342,37 @@ pub fn check_all(
 /// A result is `ok` when every request was answered as the package manager expects, `slow`
 /// when the run's deadline came first, else `throttled` or `failed` with the reason.
 pub fn discover(ctx: &Context, plans: &[Plan], opts: &Options, progress: &dyn Fn(Event)) -> Vec<ProbeResult> {
-    let groups: Vec<Vec<Entry>> = plans
+    // Plans that make the same requests (Homebrew's API is the bottles' `api` folder) are
+    // run once, and the result given to each.
+    let same = |a: &Plan, b: &Plan| a.steps.iter().map(|s| &s.url).eq(b.steps.iter().map(|s| &s.url));
+    let mut unique: Vec<&Plan> = Vec::new();
+    let index: Vec<usize> = plans
         .iter()
-        .map(|p| vec![Entry { site: p.repo.key().to_owned(), plan: p.clone(), feeds: Vec::new(), sampled: false }])
+        .map(|p| {
+            unique.iter().position(|u| same(u, p)).unwrap_or_else(|| {
+                unique.push(p);
+                unique.len() - 1
+            })
+        })
+        .collect();
+    let groups: Vec<Vec<Entry>> = unique
+        .iter()
+        .map(|p| vec![Entry { site: p.repo.key().to_owned(), plan: (*p).clone(), feeds: Vec::new(), sampled: false }])
         .collect();
     let opts = Options { cutoff: false, screen: false, ..opts.clone() };
     let failed = |p: &Plan, why: String| failed_row(p.repo.key(), &p.url, why);
     match run(ctx, groups, &opts, progress) {
-        Ok((ranked, _)) => ranked
-            .into_iter()
-            .zip(plans)
-            .map(|(rows, p)| rows.into_iter().next().unwrap_or_else(|| failed(p, "not probed".into())))
-            .collect(),
+        Ok((ranked, _)) => {
+            let rows: Vec<Option<ProbeResult>> = ranked.into_iter().map(|rows| rows.into_iter().next()).collect();
+            plans
+                .iter()
+                .zip(index)
+                .map(|(p, i)| match &rows[i] {
+                    Some(row) => ProbeResult { site: p.repo.key().to_owned(), url: p.url.clone(), ..row.clone() },
+                    None => failed(p, "not probed".into()),
+                })
+                .collect()
+        }
         Err(e) => plans.iter().map(|p| failed(p, format!("could not probe: {e}"))).collect(),
     }
 }

@@ -70,6 +70,13 @@ pub enum Family {
     Zypper,
     Apk,
     Archlinuxcn,
+    Npm,
+    Go,
+    Rustup,
+    Homebrew,
+    Huggingface,
+    Rubygems,
+    Maven,
 }
 
 impl Family {
@@ -85,6 +92,15 @@ impl Family {
             TargetKind::Apk => Self::Apk,
             TargetKind::Zypper => Self::Zypper,
             TargetKind::Archlinuxcn => Self::Archlinuxcn,
+            TargetKind::Npm | TargetKind::Pnpm | TargetKind::Yarn | TargetKind::Bun => Self::Npm,
+            TargetKind::Go => Self::Go,
+            TargetKind::Rustup => Self::Rustup,
+            TargetKind::Homebrew => Self::Homebrew,
+            TargetKind::Huggingface => Self::Huggingface,
+            TargetKind::Rubygems => Self::Rubygems,
+            TargetKind::Maven => Self::Maven,
+            TargetKind::Pdm => Self::Pypi,
+            TargetKind::Pixi => Self::Conda,
         }
     }
 }
@@ -152,6 +168,36 @@ pub enum Check {
     Repomd { kind: String },
     /// A site status feed (tunasync.json, mirrorz.json), read elsewhere.
     Feed,
+    /// An npm package document of `package`; its `modified` time (and `dist-tags.latest` as
+    /// the token) is read when `fresh`.
+    NpmDoc { package: String, fresh: bool },
+    /// A Go module proxy's `@latest` of `module`: JSON with `Version` and `Time`.
+    GoLatest { module: String },
+    /// A Go module proxy's `@v/list`: one version per line.
+    GoList,
+    /// The head of rustup's `channel-rust-stable.toml`: its `date`, and a component to sample.
+    RustupChannel,
+    /// A `.sha256` file: a hex SHA-256 (and a file name).
+    Sha256,
+    /// `HEAD` of a JSON API file (Homebrew's `formula.jws.json`): JSON or a date;
+    /// `Last-Modified` read when `kind` is set.
+    ApiHead { kind: Option<String> },
+    /// The Hugging Face Hub's API document of `model`: `lastModified` and `sha`.
+    HfModel { model: String },
+    /// A small JSON object (a model's `config.json`).
+    JsonObject,
+    /// A checksum database's signed tree head (`/latest`: `go.sum database tree`).
+    SumdbLatest,
+    /// A git remote's smart-HTTP ref advertisement (`info/refs?service=git-upload-pack`).
+    GitRefs,
+    /// The tail of a RubyGems compact index `/info/<name>`: the newest version;
+    /// `Last-Modified` is read.
+    GemInfo { name: String },
+    /// The head of the compact index `/versions`: `created_at:`.
+    GemVersions,
+    /// A Maven `maven-metadata.xml` of `artifact` (`group:artifact`); `lastUpdated` (and the
+    /// newest version as the token) read when `fresh`.
+    MavenMetadata { artifact: String, fresh: bool },
 }
 
 /// What a throughput object starts with.
@@ -167,6 +213,12 @@ pub enum SampleFormat {
     Archive,
     /// An XML document.
     Xml,
+    /// Text (UTF-8, not an HTML page).
+    Text,
+    /// A `.safetensors` file: an 8-byte header length, then a JSON header.
+    Safetensors,
+    /// A file starting with these bytes (RubyGems' `/versions`: `created_at:`).
+    Prefix(&'static str),
 }
 
 /// The bulk object a probe samples for throughput.
@@ -186,6 +238,15 @@ pub enum Sample {
     DockerBlob { registry: String, image: &'static str, arch: &'static str },
     /// The `primary.xml` that `repomd.xml` names; `repomd.xml` itself when it names none.
     Primary { repomd: String },
+    /// The file the probe's answers named (`Leads::file`: a rustup component named by the
+    /// channel manifest); `fallback` when they named none.
+    Lead {
+        what: &'static str,
+        format: SampleFormat,
+        fallback: String,
+        fallback_what: &'static str,
+        fallback_format: SampleFormat,
+    },
 }
 
 /// One request of a probe.
@@ -269,11 +330,7 @@ pub fn host_key(url: &str) -> String {
 /// Which repository of a site serves `target` on this host, if any.
 pub fn repo_for(target: TargetKind, host: &Host) -> Repo {
     match Family::of(target) {
-        Family::Apt => match host.distro() {
-            Distro::Ubuntu if host.ubuntu_ports() => Repo::UbuntuPorts,
-            Distro::Ubuntu => Repo::Ubuntu,
-            _ => Repo::Debian,
-        },
+        Family::Apt => crate::targets::apt::probed_repo(host),
         Family::Pacman => match host.distro() {
             Distro::ArchArm => Repo::Archlinuxarm,
             _ => Repo::Archlinux,
@@ -286,6 +343,13 @@ pub fn repo_for(target: TargetKind, host: &Host) -> Repo {
         Family::Zypper => Repo::Opensuse,
         Family::Apk => Repo::Alpine,
         Family::Archlinuxcn => Repo::Archlinuxcn,
+        Family::Npm => Repo::Npm,
+        Family::Go => Repo::Goproxy,
+        Family::Rustup => Repo::Rustup,
+        Family::Homebrew => Repo::HomebrewBottles,
+        Family::Huggingface => Repo::Huggingface,
+        Family::Rubygems => Repo::Rubygems,
+        Family::Maven => Repo::Maven,
     }
 }
 
@@ -296,6 +360,19 @@ pub fn plan(site: &Site, target: TargetKind, host: &Host) -> Option<Plan> {
     let url = site.repo(repo)?;
     if repo == Repo::Anaconda && !site.conda.pkgs && site.conda_cloud().is_none() {
         return None;
+    }
+    if repo == Repo::HomebrewBottles {
+        // Homebrew fetches its formula index from the API host, which a site names apart.
+        let api = site.repo(Repo::HomebrewApi).map_or_else(|| homebrew_api_of(url), str::to_owned);
+        let (steps, sample, kinds) = homebrew(&api);
+        return Some(Plan {
+            family: Family::of(target),
+            repo,
+            url: url.trim_end_matches('/').to_owned(),
+            steps,
+            sample,
+            kinds,
+        });
     }
     Some(plan_for_url(target, host, repo, url, &site.conda, site.conda_cloud()))
 }
@@ -357,6 +434,16 @@ pub fn plan_for_url(
         Repo::Alpine => apk_plan(&url, host),
         Repo::Archlinuxcn => archlinuxcn_plan(&url, host),
         Repo::Kali | Repo::Raspbian | Repo::Raspberrypi => apt_derivative(&url, repo, host),
+        Repo::Npm => npm(&url),
+        Repo::Goproxy => go(&url),
+        Repo::Gosumdb => gosumdb(&url),
+        Repo::Rustup => rustup(&url),
+        Repo::HomebrewBottles => homebrew(&homebrew_api_of(&url)),
+        Repo::HomebrewApi => homebrew(&url),
+        Repo::HomebrewBrewGit | Repo::HomebrewCoreGit => git_remote(&url),
+        Repo::Huggingface => huggingface(&url),
+        Repo::Rubygems => rubygems(&url),
+        Repo::Maven => maven(&url),
     };
     Plan { family, repo, url, steps, sample, kinds }
 }
@@ -749,6 +836,177 @@ fn apt_derivative(url: &str, repo: Repo, host: &Host) -> Parts {
     (steps, packages_xz(url, &suite, host), vec![format!("inrelease:{suite}")])
 }
 
+/// A busy npm package whose document tells freshness (published several times a week).
+pub const BUSY_NPM_PACKAGE: &str = "electron-to-chromium";
+/// A small npm package document, fetched for latency.
+pub const SMALL_NPM_PACKAGE: &str = "is-number";
+/// An npm tarball of a few MB that never changes: the throughput sample.
+pub const NPM_TARBALL: (&str, &str) = ("typescript", "5.6.3");
+
+fn npm(url: &str) -> Parts {
+    // The abbreviated document of the busy package is about 1 MiB (2,000 releases).
+    let doc = |pkg: &str, fresh: bool| Step {
+        limit: 3 << 20,
+        ..Step::get("package document", format!("{url}/{pkg}"), Check::NpmDoc { package: pkg.to_owned(), fresh })
+    };
+    let (name, version) = NPM_TARBALL;
+    let sample = Sample::Fixed {
+        what: "package tarball",
+        url: format!("{url}/{name}/-/{name}-{version}.tgz"),
+        format: SampleFormat::Compressed,
+    };
+    (vec![doc(BUSY_NPM_PACKAGE, true), doc(SMALL_NPM_PACKAGE, false)], sample, vec![format!("npm:{BUSY_NPM_PACKAGE}")])
+}
+
+/// A Go module with releases most days (its `@latest` tells freshness).
+pub const BUSY_GO_MODULE: &str = "github.com/aws/aws-sdk-go-v2/service/s3";
+/// A module whose version list is fetched for latency, and one of its zips sampled.
+pub const GO_SAMPLE: (&str, &str) = ("golang.org/x/text", "v0.21.0");
+
+/// A module path as the proxy protocol escapes it (capitals as `!` + lower case).
+pub fn go_escape(path: &str) -> String {
+    path.chars()
+        .map(|c| if c.is_ascii_uppercase() { format!("!{}", c.to_ascii_lowercase()) } else { c.to_string() })
+        .collect()
+}
+
+fn go(url: &str) -> Parts {
+    let (module, version) = GO_SAMPLE;
+    let steps = vec![
+        Step::get(
+            "@latest",
+            format!("{url}/{}/@latest", go_escape(BUSY_GO_MODULE)),
+            Check::GoLatest { module: BUSY_GO_MODULE.into() },
+        ),
+        Step::get("@v/list", format!("{url}/{}/@v/list", go_escape(module)), Check::GoList),
+    ];
+    let sample = Sample::Fixed {
+        what: "module zip",
+        url: format!("{url}/{}/@v/{version}.zip", go_escape(module)),
+        format: SampleFormat::Archive,
+    };
+    (steps, sample, vec![format!("go:{BUSY_GO_MODULE}")])
+}
+
+/// rustup's default dist server, which mirrors stand in for in component URLs.
+pub const RUSTUP_UPSTREAM: &str = "https://static.rust-lang.org";
+
+fn rustup(url: &str) -> Parts {
+    let channel = format!("{url}/dist/channel-rust-stable.toml");
+    let steps = vec![
+        Step::ranged("channel manifest", channel.clone(), Range::Head(16 * 1024), Check::RustupChannel),
+        Step::get("channel checksum", format!("{channel}.sha256"), Check::Sha256),
+    ];
+    let sample = Sample::Lead {
+        what: "component",
+        format: SampleFormat::Compressed,
+        fallback: channel,
+        fallback_what: "channel manifest",
+        fallback_format: SampleFormat::Text,
+    };
+    (steps, sample, vec!["rustup:stable".into()])
+}
+
+/// Homebrew's official bottle and API hosts.
+pub const HOMEBREW_UPSTREAM_BOTTLES: &str = "https://ghcr.io/v2/homebrew/core";
+pub const HOMEBREW_UPSTREAM_API: &str = "https://formulae.brew.sh/api";
+
+/// The API folder that goes with a bottle domain: `<bottles>/api` on the mirror sites.
+pub fn homebrew_api_of(bottles: &str) -> String {
+    let bottles = bottles.trim_end_matches('/');
+    if bottles == HOMEBREW_UPSTREAM_BOTTLES { HOMEBREW_UPSTREAM_API.to_owned() } else { format!("{bottles}/api") }
+}
+
+fn homebrew(api: &str) -> Parts {
+    let api = api.trim_end_matches('/');
+    let steps = vec![
+        Step::head(
+            "formula.jws.json",
+            format!("{api}/formula.jws.json"),
+            Check::ApiHead { kind: Some("homebrew-api".into()) },
+        ),
+        Step::head("cask.jws.json", format!("{api}/cask.jws.json"), Check::ApiHead { kind: None }),
+    ];
+    let sample =
+        Sample::Fixed { what: "formula.jws.json", url: format!("{api}/formula.jws.json"), format: SampleFormat::Json };
+    (steps, sample, vec!["homebrew-api".into()])
+}
+
+/// A popular model whose Hub metadata is read, and whose weights are sampled.
+pub const HF_MODEL: &str = "google-bert/bert-base-uncased";
+
+fn huggingface(url: &str) -> Parts {
+    let steps = vec![
+        Step::get("model info", format!("{url}/api/models/{HF_MODEL}"), Check::HfModel { model: HF_MODEL.into() }),
+        Step::get("config.json", format!("{url}/{HF_MODEL}/resolve/main/config.json"), Check::JsonObject),
+    ];
+    let sample = Sample::Fixed {
+        what: "model.safetensors",
+        url: format!("{url}/{HF_MODEL}/resolve/main/model.safetensors"),
+        format: SampleFormat::Safetensors,
+    };
+    (steps, sample, vec![format!("hf:{HF_MODEL}")])
+}
+
+/// A proxy of the checksum database: its signed tree head. Nothing to sample (the
+/// database answers lookups of a few hundred bytes).
+fn gosumdb(url: &str) -> Parts {
+    (vec![Step::get("latest", format!("{url}/latest"), Check::SumdbLatest)], Sample::None, Vec::new())
+}
+
+/// A git remote (Homebrew's `brew.git`, `homebrew-core.git`): its ref advertisement, as `git
+/// fetch` asks for it first. Not sampled: a clone is not what `mirror` measures.
+fn git_remote(url: &str) -> Parts {
+    let refs = Step {
+        whole: false,
+        limit: HEAD_BYTES,
+        ..Step::get("info/refs", format!("{url}/info/refs?service=git-upload-pack"), Check::GitRefs)
+    };
+    (vec![refs], Sample::None, Vec::new())
+}
+
+/// A gem released most weeks (its compact index file tells freshness).
+pub const BUSY_GEM: &str = "aws-sdk-core";
+
+fn rubygems(url: &str) -> Parts {
+    let steps = vec![
+        Step::ranged(
+            "compact index",
+            format!("{url}/info/{BUSY_GEM}"),
+            Range::Tail(16 * 1024),
+            Check::GemInfo { name: BUSY_GEM.into() },
+        ),
+        Step::ranged("versions", format!("{url}/versions"), Range::Head(HEAD_BYTES), Check::GemVersions),
+    ];
+    let sample =
+        Sample::Fixed { what: "versions", url: format!("{url}/versions"), format: SampleFormat::Prefix("created_at:") };
+    (steps, sample, vec![format!("gems:{BUSY_GEM}")])
+}
+
+/// An artifact released most days (its `maven-metadata.xml` tells freshness), and a jar of it.
+pub const BUSY_MAVEN: (&str, &str) = ("software.amazon.awssdk", "s3");
+pub const MAVEN_JAR_VERSION: &str = "2.29.0";
+/// A small metadata file fetched for latency.
+pub const SMALL_MAVEN: (&str, &str) = ("junit", "junit");
+
+fn maven(url: &str) -> Parts {
+    let meta = |(g, a): (&str, &str), fresh: bool| Step {
+        limit: 1 << 20,
+        ..Step::get(
+            "maven-metadata.xml",
+            format!("{url}/{}/{a}/maven-metadata.xml", g.replace('.', "/")),
+            Check::MavenMetadata { artifact: format!("{g}:{a}"), fresh },
+        )
+    };
+    let (g, a) = BUSY_MAVEN;
+    let sample = Sample::Fixed {
+        what: "jar",
+        url: format!("{url}/{}/{a}/{MAVEN_JAR_VERSION}/{a}-{MAVEN_JAR_VERSION}.jar", g.replace('.', "/")),
+        format: SampleFormat::Archive,
+    };
+    (vec![meta(BUSY_MAVEN, true), meta(SMALL_MAVEN, false)], sample, vec![format!("maven:{g}:{a}")])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -822,6 +1080,32 @@ crates = "{base}/crates.io-index/"
         let sid = host("ID=debian\nVERSION_CODENAME=sid\n", "amd64");
         let p = plan(&site(), TargetKind::Apt, &sid).unwrap();
         assert_eq!(p.steps[1].url, "https://m.example/debian/dists/sid/InRelease");
+    }
+
+    #[test]
+    fn kali_and_raspbian_hosts_probe_their_own_archives() {
+        let with = |keys: &str| {
+            parse_site(
+                Path::new("x/m.toml"),
+                &format!("id = \"m\"\nname = \"M\"\nhomepage = \"https://m.example/\"\nregion = \"CN\"\nbase = \"https://m.example\"\n[repos]\ndebian = \"{{base}}/debian\"\n{keys}"),
+                Origin::Builtin,
+            )
+            .unwrap()
+        };
+        let full = with("kali = \"{base}/kali\"\nraspbian = \"{base}/raspbian/raspbian\"\n");
+        let kali = host("ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n", "amd64");
+        let p = plan(&full, TargetKind::Apt, &kali).unwrap();
+        assert_eq!((p.repo, p.url.as_str()), (Repo::Kali, "https://m.example/kali"));
+        assert_eq!(urls(&p), ["https://m.example/kali/dists/kali-rolling/InRelease"]);
+        assert_eq!(sample_url(&p), "https://m.example/kali/dists/kali-rolling/main/binary-amd64/Packages.xz");
+        let pi = host("ID=raspbian\nID_LIKE=debian\nVERSION_CODENAME=bookworm\n", "armhf");
+        let p = plan(&full, TargetKind::Apt, &pi).unwrap();
+        assert_eq!(p.repo, Repo::Raspbian);
+        assert_eq!(urls(&p), ["https://m.example/raspbian/raspbian/dists/bookworm/InRelease"]);
+        assert_eq!(sample_url(&p), "https://m.example/raspbian/raspbian/dists/bookworm/main/binary-armhf/Packages.xz");
+        // A site that has Debian only does not serve apt on them.
+        assert!(plan(&with(""), TargetKind::Apt, &kali).is_none());
+        assert!(plan(&with(""), TargetKind::Apt, &pi).is_none());
     }
 
     #[test]

@@ -451,6 +451,9 @@ pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(
         SampleFormat::Xml => {
             !looks_like_html(bytes) && bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'<')
         }
+        SampleFormat::Text => !looks_like_html(bytes) && std::str::from_utf8(&bytes[..bytes.len().min(32)]).is_ok(),
+        SampleFormat::Safetensors => bytes.len() > 10 && bytes[8] == b'{',
+        SampleFormat::Prefix(p) => bytes.starts_with(p.as_bytes()),
     };
     if ok {
         Ok(())
@@ -459,6 +462,177 @@ pub fn sample_start(bytes: &[u8], format: super::plan::SampleFormat) -> Result<(
     } else {
         Err("the file is not in the expected format".into())
     }
+}
+
+/// An ISO 8601 / RFC 3339 time (`2024-12-03T10:11:12.345Z`) in unix seconds.
+pub fn iso_time(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text.trim()).ok().map(|d| d.timestamp())
+}
+
+fn json_of(text: &str, what: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|_| {
+        if looks_like_html(text.as_bytes()) {
+            format!("an HTML page instead of {what}")
+        } else {
+            format!("{what} is not JSON")
+        }
+    })
+}
+
+/// An npm package document of `package` (full or abbreviated): its `modified` time (the
+/// abbreviated document's `modified`, or the full one's `time.modified`) and `dist-tags.latest`.
+pub fn npm_doc(text: &str, package: &str) -> Result<(Option<i64>, Option<String>), String> {
+    let v = json_of(text, "the package document")?;
+    let name = v.get("name").and_then(Value::as_str).unwrap_or_default();
+    if name != package || v.get("versions").is_none_or(|x| !x.is_object()) {
+        return Err(format!("not the npm package document of `{package}`"));
+    }
+    let modified = v
+        .get("modified")
+        .or_else(|| v.get("time").and_then(|t| t.get("modified")))
+        .and_then(Value::as_str)
+        .and_then(iso_time);
+    let latest = v.get("dist-tags").and_then(|d| d.get("latest")).and_then(Value::as_str).map(str::to_owned);
+    Ok((modified, latest))
+}
+
+/// A Go proxy's `@latest` answer: `Version` and `Time`.
+pub fn go_latest(text: &str) -> Result<(String, i64), String> {
+    let v = json_of(text, "the `@latest` answer")?;
+    let version = v.get("Version").and_then(Value::as_str).filter(|s| s.starts_with('v'));
+    let time = v.get("Time").and_then(Value::as_str).and_then(iso_time);
+    match (version, time) {
+        (Some(ver), Some(t)) => Ok((ver.to_owned(), t)),
+        _ => Err("the `@latest` answer has no `Version` and `Time`".into()),
+    }
+}
+
+/// A Go proxy's `@v/list`: versions, one per line (maybe none).
+pub fn go_list(text: &str) -> Result<(), String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of a version list".into());
+    }
+    match text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('v')) {
+        Some(l) => Err(format!("`{}` is not a module version", l.chars().take(40).collect::<String>())),
+        None => Ok(()),
+    }
+}
+
+/// The head of rustup's `channel-rust-stable.toml`: its `date` (midnight UTC) and the first
+/// component archive it names, rebased from `static.rust-lang.org` onto the site (as rustup
+/// does with `RUSTUP_DIST_SERVER`); `manifest` is where the manifest was read.
+pub fn rustup_channel(text: &str, manifest: &str) -> Result<(i64, String, Option<String>), String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of the channel manifest".into());
+    }
+    if !text.contains("manifest-version") {
+        return Err("not a rustup channel manifest (no `manifest-version`)".into());
+    }
+    let quoted = |key: &str| {
+        text.lines().find_map(|l| {
+            let rest = l.trim().strip_prefix(key)?.trim_start().strip_prefix('=')?.trim();
+            rest.strip_prefix('"')?.split('"').next().map(str::to_owned)
+        })
+    };
+    let date = quoted("date").ok_or("the channel manifest has no `date`")?;
+    let day = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .map_err(|_| format!("the channel manifest's date `{date}` is not a date"))?;
+    let at = day.and_hms_opt(0, 0, 0).map(|d| d.and_utc().timestamp()).unwrap_or_default();
+    let site = manifest.split("/dist/").next().unwrap_or(manifest).trim_end_matches('/');
+    let file = quoted("xz_url").or_else(|| quoted("url")).map(|u| match u.strip_prefix(super::plan::RUSTUP_UPSTREAM) {
+        Some(rest) => format!("{site}{rest}"),
+        None => u,
+    });
+    Ok((at, date, file.filter(|u| u.starts_with("http://") || u.starts_with("https://"))))
+}
+
+/// A `.sha256` file: 64 hex digits first.
+pub fn sha256_file(text: &str) -> Result<(), String> {
+    let first = text.split_whitespace().next().unwrap_or_default();
+    if first.len() == 64 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else if looks_like_html(text.as_bytes()) {
+        Err("an HTML page instead of a checksum".into())
+    } else {
+        Err("not a SHA-256 checksum file".into())
+    }
+}
+
+/// The Hub's `api/models/<model>` document: `lastModified` and the commit `sha`.
+pub fn hf_model(text: &str, model: &str) -> Result<(i64, Option<String>), String> {
+    let v = json_of(text, "the model info")?;
+    let id = v.get("id").or_else(|| v.get("modelId")).and_then(Value::as_str).unwrap_or_default();
+    if id != model {
+        return Err(format!("not the model info of `{model}`"));
+    }
+    let at = v
+        .get("lastModified")
+        .and_then(Value::as_str)
+        .and_then(iso_time)
+        .ok_or("the model info has no `lastModified`")?;
+    Ok((at, v.get("sha").and_then(Value::as_str).map(str::to_owned)))
+}
+
+/// A JSON object.
+pub fn json_object(text: &str, what: &str) -> Result<(), String> {
+    match json_of(text, what)? {
+        Value::Object(_) => Ok(()),
+        _ => Err(format!("{what} is not a JSON object")),
+    }
+}
+
+/// The tail of a compact index `/info/<gem>` file: the newest version (the first word of the
+/// last line; `from_start` false: the first line may be cut).
+pub fn gem_info(text: &str, from_start: bool) -> Result<String, String> {
+    if looks_like_html(text.as_bytes()) {
+        return Err("an HTML page instead of a compact index file".into());
+    }
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if !from_start && !lines.is_empty() {
+        lines.remove(0);
+    }
+    let last = lines.last().filter(|l| **l != "---").ok_or("the compact index file lists no versions")?;
+    if !last.contains(" |") && !last.contains("|checksum:") {
+        return Err("not a compact index file (no `|checksum:`)".into());
+    }
+    Ok(last.split_whitespace().next().unwrap_or_default().to_owned())
+}
+
+/// The head of the compact index `/versions`: `created_at: <time>`.
+pub fn gem_versions(text: &str) -> Result<(), String> {
+    if text.starts_with("created_at: ") {
+        Ok(())
+    } else if looks_like_html(text.as_bytes()) {
+        Err("an HTML page instead of the compact index".into())
+    } else {
+        Err("not the compact index `versions` file (no `created_at:`)".into())
+    }
+}
+
+/// A `maven-metadata.xml` of `artifact` (`group:artifact`): `lastUpdated`
+/// (`yyyyMMddHHmmss`, UTC) and the newest version (`<latest>`, else `<release>`).
+pub fn maven_metadata(text: &str, artifact: &str) -> Result<(Option<i64>, Option<String>), String> {
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{name}>"))? + start;
+        Some(text[start..end].trim().to_owned())
+    };
+    let (group, id) = artifact.split_once(':').unwrap_or(("", artifact));
+    if !text.contains("<metadata")
+        || tag("artifactId").as_deref() != Some(id)
+        || tag("groupId").as_deref() != Some(group)
+    {
+        return Err(if looks_like_html(text.as_bytes()) {
+            "an HTML page instead of maven-metadata.xml".to_owned()
+        } else {
+            format!("not the maven-metadata.xml of `{artifact}`")
+        });
+    }
+    let updated = tag("lastUpdated")
+        .and_then(|t| NaiveDateTime::parse_from_str(&t, "%Y%m%d%H%M%S").ok())
+        .map(|d| d.and_utc().timestamp());
+    Ok((updated, tag("latest").or_else(|| tag("release"))))
 }
 
 /// What a site's status feed says about one repository.
@@ -480,6 +654,8 @@ pub fn feed_names(repo: Repo, url: &str) -> Vec<String> {
     let cname = match repo {
         Repo::Crates => "crates.io-index",
         Repo::Dockerhub => "docker-hub",
+        Repo::Goproxy => "goproxy",
+        Repo::HomebrewBottles => "homebrew-bottles",
         other => other.key(),
     };
     let mut names = vec![cname.to_owned()];
@@ -666,6 +842,61 @@ mod tests {
         assert_eq!(crate_tail(tail, "aws-sdk-s3", false), Ok(("1.3.0".into(), None)));
         assert!(crate_tail(tail, "serde", false).unwrap_err().contains("not `serde`"));
         assert!(crate_tail("cut line only", "serde", false).is_err());
+    }
+
+    #[test]
+    fn developer_registries() {
+        // npm: abbreviated (`modified`) and full (`time.modified`) documents.
+        let abbreviated = r#"{"name":"electron-to-chromium","dist-tags":{"latest":"1.5.67"},"versions":{"1.5.67":{}},"modified":"2024-12-03T07:01:02.345Z"}"#;
+        assert_eq!(npm_doc(abbreviated, "electron-to-chromium"), Ok((Some(1_733_209_262), Some("1.5.67".into()))));
+        let full =
+            r#"{"_id":"is-number","name":"is-number","versions":{},"time":{"modified":"2022-06-26T21:33:51.123Z"}}"#;
+        assert_eq!(npm_doc(full, "is-number").unwrap().0, Some(1_656_279_231));
+        assert!(npm_doc(abbreviated, "is-number").unwrap_err().contains("not the npm package document"));
+        assert!(npm_doc("<html>", "x").unwrap_err().contains("HTML"));
+        // Go.
+        assert_eq!(
+            go_latest(r#"{"Version":"v1.70.0","Time":"2024-12-02T19:22:11Z"}"#),
+            Ok(("v1.70.0".into(), 1_733_167_331))
+        );
+        assert!(go_latest(r#"{"Version":"v1"}"#).is_err());
+        assert!(go_list("v0.1.0\nv0.2.0\n").is_ok());
+        assert!(go_list("not found: unknown revision\n").is_err());
+        // rustup: the component URL moves onto the site, as rustup does.
+        let head = "manifest-version = \"2\"\ndate = \"2024-11-28\"\n[pkg.cargo]\nversion = \"1.83.0\"\n[pkg.cargo.target.aarch64-apple-darwin]\navailable = true\nurl = \"https://static.rust-lang.org/dist/2024-11-28/cargo-1.83.0-aarch64-apple-darwin.tar.gz\"\nxz_url = \"https://static.rust-lang.org/dist/2024-11-28/cargo-1.83.0-aarch64-apple-darwin.tar.xz\"\n";
+        let (at, date, file) = rustup_channel(head, "https://m.example/rustup/dist/channel-rust-stable.toml").unwrap();
+        assert_eq!((at, date.as_str()), (1_732_752_000, "2024-11-28"));
+        assert_eq!(
+            file.as_deref(),
+            Some("https://m.example/rustup/dist/2024-11-28/cargo-1.83.0-aarch64-apple-darwin.tar.xz")
+        );
+        assert!(rustup_channel("date = \"2024-11-28\"\n", "x").unwrap_err().contains("manifest-version"));
+        assert!(rustup_channel("manifest-version = \"2\"\ndate = \"soon\"\n", "x").is_err());
+        assert!(sha256_file(&format!("{}  channel-rust-stable.toml\n", "a".repeat(64))).is_ok());
+        assert!(sha256_file("<html>").is_err());
+        // Hugging Face.
+        let info = r#"{"id":"google-bert/bert-base-uncased","sha":"86b5e0934494bd15c9632b12f734a8a67f723594","lastModified":"2024-02-19T11:06:12.000Z"}"#;
+        assert_eq!(hf_model(info, "google-bert/bert-base-uncased").unwrap().0, 1_708_340_772);
+        assert!(hf_model(info, "gpt2").is_err());
+        assert!(json_object("[1]", "config.json").is_err());
+        // RubyGems compact index.
+        let tail = "ut line\n3.213.0 jmespath:>= 1.6.1&< 2|checksum:abc,ruby:>= 2.5\n3.214.0 jmespath:>= 1.6.1&< 2|checksum:def,ruby:>= 2.5\n";
+        assert_eq!(gem_info(tail, false), Ok("3.214.0".into()));
+        assert!(gem_info("---\n", true).is_err());
+        assert!(gem_versions("created_at: 2024-04-01T00:00:05Z\n---\n").is_ok());
+        assert!(gem_versions("<html>").unwrap_err().contains("HTML"));
+        // Maven.
+        let meta = "<?xml version=\"1.0\"?>\n<metadata>\n  <groupId>software.amazon.awssdk</groupId>\n  <artifactId>s3</artifactId>\n  <versioning>\n    <latest>2.29.25</latest>\n    <lastUpdated>20241203200514</lastUpdated>\n  </versioning>\n</metadata>\n";
+        assert_eq!(
+            maven_metadata(meta, "software.amazon.awssdk:s3"),
+            Ok((Some(1_733_256_314), Some("2.29.25".into())))
+        );
+        assert!(maven_metadata(meta, "junit:junit").unwrap_err().contains("not the maven-metadata.xml"));
+        // Bulk formats.
+        assert!(sample_start(b"\x98\x4a\0\0\0\0\0\0{\"__metadata__\"", SampleFormat::Safetensors).is_ok());
+        assert!(sample_start(b"<!DOCTYPE html><html>", SampleFormat::Safetensors).is_err());
+        assert!(sample_start(b"created_at: 2024", SampleFormat::Prefix("created_at:")).is_ok());
+        assert!(sample_start(b"manifest-version = \"2\"", SampleFormat::Text).is_ok());
     }
 
     #[test]

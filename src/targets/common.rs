@@ -1,5 +1,5 @@
 //! Small helpers the targets share: the endpoint of a site, TOML string edits that keep their
-//! decor, a UTF-8 byte-order mark kept outside an edit, and one URL comparison.
+//! decor, a UTF-8 byte-order mark kept outside an edit, and one URL normaliser.
 
 use std::path::Path;
 
@@ -75,10 +75,20 @@ pub fn same_url(a: &str, b: &str) -> bool {
     }
 }
 
-/// Whether two URLs lead to the same place of a mirror site: [`same_url`], except that
-/// `http` and `https` count alike (a site answers on both; apt entries often keep `http`).
-pub fn same_place(a: &str, b: &str) -> bool {
-    below(a, b).is_some_and(|rest| rest.is_empty()) && below(b, a).is_some_and(|rest| rest.is_empty())
+/// Whether two schemes reach the same tree: equal, or `http` and `https` (a mirror site
+/// answers on both).
+fn same_scheme(a: &str, b: &str) -> bool {
+    let web = |s: &str| matches!(s, "http" | "https");
+    a == b || (web(a) && web(b))
+}
+
+/// Whether two URLs name the same tree of a mirror site: as [`same_url`], but `http` and
+/// `https` alike. Text that is not a URL with a host names no tree.
+pub fn same_tree(a: &str, b: &str) -> bool {
+    match (key(a), key(b)) {
+        (Some((scheme_a, a)), Some((scheme_b, b))) => a == b && same_scheme(&scheme_a, &scheme_b),
+        _ => false,
+    }
 }
 
 /// The path below `root` when `url` lies under it (`http` and `https` alike: a mirror site
@@ -86,8 +96,7 @@ pub fn same_place(a: &str, b: &str) -> bool {
 pub fn below(url: &str, root: &str) -> Option<Vec<String>> {
     let (scheme_u, u) = key(url)?;
     let (scheme_r, r) = key(root)?;
-    let web = |s: &str| matches!(s, "http" | "https");
-    if scheme_u != scheme_r && !(web(&scheme_u) && web(&scheme_r)) {
+    if !same_scheme(&scheme_u, &scheme_r) {
         return None;
     }
     let rest = u.strip_prefix(&r)?;
@@ -102,9 +111,119 @@ pub fn host(url: &str) -> Option<String> {
     key(url).map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_owned())
 }
 
+/// A line split from its ending (`\r\n`, `\n`, or none for the last line).
+pub fn split_eol(raw: &str) -> (&str, &str) {
+    if let Some(t) = raw.strip_suffix("\r\n") {
+        (t, "\r\n")
+    } else if let Some(t) = raw.strip_suffix('\n') {
+        (t, "\n")
+    } else {
+        (raw, "")
+    }
+}
+
+/// The line ending a text uses (its first line's), for the lines an edit adds.
+pub fn newline_of(text: &str) -> &'static str {
+    if text.split_inclusive('\n').next().is_some_and(|l| l.ends_with("\r\n")) { "\r\n" } else { "\n" }
+}
+
+/// A value without the quotes around it (`"…"` or `'…'`), trimmed.
+pub fn unquote(v: &str) -> &str {
+    let v = v.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
+/// Loads YAML text that must be one document whose top level is a mapping (or empty): the
+/// keys as strings with the line each is on (1-based), for the line-based YAML edits (Yarn's
+/// `.yarnrc.yml`, `.gemrc`, Bundler's config). An error names the line.
+pub fn yaml_top_keys(text: &str) -> Result<Vec<(String, usize)>, super::LineError> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::Marker;
+
+    #[derive(Default)]
+    struct Keys {
+        depth: usize,
+        /// At depth 1 in a mapping: whether the next scalar is a key.
+        expect_key: bool,
+        keys: Vec<(String, usize)>,
+        docs: usize,
+        top_not_map: Option<usize>,
+    }
+    impl MarkedEventReceiver for Keys {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            let line = mark.line().max(1);
+            match ev {
+                Event::DocumentStart => self.docs += 1,
+                Event::MappingStart(..) => {
+                    if self.depth <= 1 {
+                        self.expect_key = true;
+                    }
+                    self.depth += 1;
+                }
+                Event::SequenceStart(..) => {
+                    if self.depth == 0 {
+                        self.top_not_map.get_or_insert(line);
+                    } else if self.depth == 1 {
+                        self.expect_key = true;
+                    }
+                    self.depth += 1;
+                }
+                Event::MappingEnd | Event::SequenceEnd => self.depth = self.depth.saturating_sub(1),
+                Event::Scalar(value, ..) => match self.depth {
+                    0 => {
+                        self.top_not_map.get_or_insert(line);
+                    }
+                    1 => {
+                        if self.expect_key {
+                            self.keys.push((value, line));
+                        }
+                        self.expect_key = !self.expect_key;
+                    }
+                    _ => {}
+                },
+                Event::Alias(_) if self.depth == 1 => self.expect_key = !self.expect_key,
+                _ => {}
+            }
+        }
+    }
+    let mut keys = Keys::default();
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut keys, true).map_err(|e| super::LineError::at(e.marker().line().max(1), e.info()))?;
+    if keys.docs > 1 {
+        return Err(super::LineError::new(None, "the file holds more than one YAML document"));
+    }
+    if let Some(line) = keys.top_not_map {
+        return Err(super::LineError::at(line, "the file is not a YAML mapping of settings"));
+    }
+    Ok(keys.keys)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_top_keys_with_lines() {
+        let keys = yaml_top_keys(
+            "# c
+a: 1
+b:
+  - x
+  - y: 2
+c: {d: 1}
+",
+        )
+        .unwrap();
+        assert_eq!(keys, [("a".to_owned(), 2), ("b".to_owned(), 3), ("c".to_owned(), 6)]);
+        assert_eq!(yaml_top_keys("").unwrap(), []);
+        assert!(yaml_top_keys("a: [1\n").unwrap_err().line.is_some());
+        assert_eq!(yaml_top_keys("- a\n").unwrap_err().line, Some(1));
+    }
 
     #[test]
     fn urls_compare_by_where_they_lead() {
@@ -113,14 +232,10 @@ mod tests {
         assert!(!same_url("http://hub.example", "https://hub.example"));
         assert!(!same_url("https://hub.example/a", "https://hub.example/b"));
         assert!(same_url("not a url/", "not a url"));
-        assert!(same_place(
-            "https://Mirrors.TUNA.tsinghua.edu.cn/debian/",
-            "http://mirrors.tuna.tsinghua.edu.cn/debian"
-        ));
-        assert!(!same_place("https://m/debian", "https://m/debian-security"));
-        assert!(!same_place("https://m/Debian", "https://m/debian"), "paths are case-sensitive");
-        assert!(!same_place("https://m/debian/x", "https://m/debian"));
-        assert!(!same_place("ftp://m/debian", "https://m/debian"));
+        assert!(same_tree("http://M.example:80/debian/", "https://m.example/debian"));
+        assert!(!same_tree("https://m.example/Debian", "https://m.example/debian"));
+        assert!(!same_tree("ftp://m.example/debian", "https://m.example/debian"));
+        assert!(!same_tree("not a url", "not a url"));
         assert_eq!(
             below("http://M.example/anaconda/cloud/x/", "https://m.example/anaconda"),
             Some(vec!["cloud".into(), "x".into()])

@@ -23,17 +23,31 @@ pub mod apk;
 pub mod apt;
 pub mod arch;
 pub mod archlinuxcn;
+pub mod bun;
 pub mod cargo;
 pub mod common;
 pub mod conda;
 pub mod containerd;
 pub mod dnf;
 pub mod docker;
+pub mod envfile;
+pub mod go;
+pub mod homebrew;
+pub mod huggingface;
+pub mod kvfile;
+pub mod maven;
+pub mod npm;
 pub mod pacman;
+pub mod pdm;
 pub mod pip;
+pub mod pixi;
+pub mod pnpm;
 pub mod podman;
 pub mod repofile;
+pub mod rubygems;
+pub mod rustup;
 pub mod uv;
+pub mod yarn;
 pub mod zypper;
 
 /// A package manager `mirror` can configure.
@@ -60,10 +74,22 @@ pub enum TargetKind {
     Containerd,
     /// The `[archlinuxcn]` repository of pacman.conf.
     Archlinuxcn,
+    Npm,
+    Pnpm,
+    Yarn,
+    Bun,
+    Go,
+    Rustup,
+    Homebrew,
+    Huggingface,
+    Rubygems,
+    Maven,
+    Pdm,
+    Pixi,
 }
 
 impl TargetKind {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 25] = [
         Self::Apt,
         Self::Pacman,
         Self::Pip,
@@ -77,6 +103,18 @@ impl TargetKind {
         Self::Podman,
         Self::Containerd,
         Self::Archlinuxcn,
+        Self::Npm,
+        Self::Pnpm,
+        Self::Yarn,
+        Self::Bun,
+        Self::Go,
+        Self::Rustup,
+        Self::Homebrew,
+        Self::Huggingface,
+        Self::Rubygems,
+        Self::Maven,
+        Self::Pdm,
+        Self::Pixi,
     ];
 
     pub fn name(self) -> &'static str {
@@ -94,13 +132,25 @@ impl TargetKind {
             Self::Podman => "podman",
             Self::Containerd => "containerd",
             Self::Archlinuxcn => "archlinuxcn",
+            Self::Npm => "npm",
+            Self::Pnpm => "pnpm",
+            Self::Yarn => "yarn",
+            Self::Bun => "bun",
+            Self::Go => "go",
+            Self::Rustup => "rustup",
+            Self::Homebrew => "homebrew",
+            Self::Huggingface => "huggingface",
+            Self::Rubygems => "rubygems",
+            Self::Maven => "maven",
+            Self::Pdm => "pdm",
+            Self::Pixi => "pixi",
         }
     }
 
     /// The repositories that can serve this target (any one is enough).
     pub fn repos(self) -> &'static [Repo] {
         match self {
-            Self::Apt => &[Repo::Debian, Repo::Ubuntu, Repo::UbuntuPorts],
+            Self::Apt => &[Repo::Debian, Repo::Ubuntu, Repo::UbuntuPorts, Repo::Kali, Repo::Raspbian],
             Self::Pacman => &[Repo::Archlinux, Repo::Archlinuxarm],
             Self::Pip | Self::Uv => &[Repo::Pypi],
             Self::Conda => &[Repo::Anaconda],
@@ -111,6 +161,15 @@ impl TargetKind {
             Self::Zypper => &[Repo::Opensuse],
             Self::Podman | Self::Containerd => &[Repo::Dockerhub],
             Self::Archlinuxcn => &[Repo::Archlinuxcn],
+            Self::Npm | Self::Pnpm | Self::Yarn | Self::Bun => &[Repo::Npm],
+            Self::Go => &[Repo::Goproxy],
+            Self::Rustup => &[Repo::Rustup],
+            Self::Homebrew => &[Repo::HomebrewBottles],
+            Self::Huggingface => &[Repo::Huggingface],
+            Self::Rubygems => &[Repo::Rubygems],
+            Self::Maven => &[Repo::Maven],
+            Self::Pdm => &[Repo::Pypi],
+            Self::Pixi => &[Repo::Anaconda],
         }
     }
 
@@ -135,6 +194,18 @@ impl TargetKind {
             Self::Podman => &podman::Podman,
             Self::Containerd => &containerd::Containerd,
             Self::Archlinuxcn => &archlinuxcn::Archlinuxcn,
+            Self::Npm => &npm::Npm,
+            Self::Pnpm => &pnpm::Pnpm,
+            Self::Yarn => &yarn::Yarn,
+            Self::Bun => &bun::Bun,
+            Self::Go => &go::Go,
+            Self::Rustup => &rustup::Rustup,
+            Self::Homebrew => &homebrew::Homebrew,
+            Self::Huggingface => &huggingface::Huggingface,
+            Self::Rubygems => &rubygems::Rubygems,
+            Self::Maven => &maven::Maven,
+            Self::Pdm => &pdm::Pdm,
+            Self::Pixi => &pixi::Pixi,
         }
     }
 
@@ -147,6 +218,23 @@ impl TargetKind {
             Self::Cargo => &["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"],
             Self::Apt | Self::Pacman | Self::Docker => &[],
             Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd | Self::Archlinuxcn => &[],
+            Self::Npm => &["npm_config_registry", "NPM_CONFIG_REGISTRY"],
+            Self::Pnpm => &["npm_config_registry", "NPM_CONFIG_REGISTRY"],
+            Self::Yarn => &["YARN_REGISTRY", "YARN_NPM_REGISTRY_SERVER"],
+            Self::Bun => &["BUN_CONFIG_REGISTRY", "NPM_CONFIG_REGISTRY"],
+            Self::Go => &["GOPROXY", "GOSUMDB", "GOFLAGS"],
+            Self::Rustup => &["RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT"],
+            Self::Homebrew => &[
+                "HOMEBREW_API_DOMAIN",
+                "HOMEBREW_BOTTLE_DOMAIN",
+                "HOMEBREW_BREW_GIT_REMOTE",
+                "HOMEBREW_CORE_GIT_REMOTE",
+            ],
+            Self::Huggingface => &["HF_ENDPOINT"],
+            Self::Rubygems => &["GEMRC", "BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/"],
+            Self::Maven => &[],
+            Self::Pdm => &["PDM_PYPI_URL"],
+            Self::Pixi => &["PIXI_HOME"],
         }
     }
 
@@ -155,6 +243,18 @@ impl TargetKind {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,
             Self::Pip | Self::Uv | Self::Conda | Self::Cargo => Scope::User,
             Self::Dnf | Self::Apk | Self::Zypper | Self::Podman | Self::Containerd | Self::Archlinuxcn => Scope::System,
+            Self::Npm
+            | Self::Pnpm
+            | Self::Yarn
+            | Self::Bun
+            | Self::Go
+            | Self::Rustup
+            | Self::Homebrew
+            | Self::Huggingface
+            | Self::Rubygems
+            | Self::Maven
+            | Self::Pdm
+            | Self::Pixi => Scope::User,
         }
     }
 }
@@ -363,6 +463,18 @@ pub trait Target: Sync {
 
     /// What the configuration points at now.
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current>;
+
+    /// Which of the set variables among `vars` (this target's [`TargetKind::overriding_vars`])
+    /// take precedence over what `current` read. Targets configured through `mirror`'s env
+    /// file (spec §9) count a variable only when it differs from the file's value.
+    fn overridden_by(&self, ctx: &Context, vars: &[&str], _current: &Current) -> Vec<String> {
+        vars.iter().filter(|v| ctx.overrides.contains_key(**v)).map(|v| (*v).to_owned()).collect()
+    }
+
+    /// What `status` should also say about this target (shared files, the shell environment).
+    fn status_notes(&self, _ctx: &Context, _current: &Current) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Reads a config file for editing. `Ok(None)` when it does not exist. Links are followed
@@ -370,6 +482,9 @@ pub trait Target: Sync {
 /// files, unreadable files and binary content with a clear error (exit 2). An edit of a link
 /// is written through to its target (see [`write_through_links`]).
 pub fn read_config(ctx: &Context, path: &Path) -> Result<Option<String>> {
+    if let Some(planned) = ctx.planned.get(path) {
+        return Ok(planned);
+    }
     let resolved = ctx.resolve(path)?;
     if let Some(dangling) = resolved.dangling {
         return Err(dangling.problem().into());
@@ -503,6 +618,21 @@ pub fn plan_from(
     let before = read_config(ctx, &path)?;
     let after = render(before.as_deref()).map_err(|e| e.into_problem(&path))?;
     Ok(vec![edit(path, before, after)])
+}
+
+/// As [`plan_from`], for a `render` that also says what the user should know: its notes come
+/// back on the edit, each naming the file. A UTF-8 byte-order mark stays in front.
+pub fn plan_noted(
+    ctx: &Context,
+    path: PathBuf,
+    render: impl FnOnce(Option<&str>, &mut Vec<String>) -> Result<String, LineError>,
+) -> Result<Vec<FileEdit>> {
+    let before = read_config(ctx, &path)?;
+    let mut notes = Vec::new();
+    let after =
+        common::keeping_bom(before.as_deref(), |body| render(body, &mut notes)).map_err(|e| e.into_problem(&path))?;
+    let notes = notes.into_iter().map(|n| format!("`{}`: {n}", path.display())).collect();
+    Ok(vec![edit(path, before, after).with_notes(notes)])
 }
 
 /// What a target with one config file at `path` points at now: `read` finds the URL in its text.

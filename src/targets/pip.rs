@@ -26,7 +26,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::common::{endpoint, exists};
+use super::common::{endpoint, exists, split_eol};
 use super::{Current, FileEdit, Host, LineError, Request, Target, edit, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -223,16 +223,6 @@ impl Parsed<'_> {
 fn normalise(key: &str) -> String {
     let key = key.to_lowercase().replace('_', "-");
     key.strip_prefix("--").map(str::to_owned).unwrap_or(key)
-}
-
-fn split_eol(raw: &str) -> (&str, &str) {
-    if let Some(t) = raw.strip_suffix("\r\n") {
-        (t, "\r\n")
-    } else if let Some(t) = raw.strip_suffix('\n') {
-        (t, "\n")
-    } else {
-        (raw, "")
-    }
 }
 
 /// Classifies every line the way `configparser.RawConfigParser` (what pip uses) reads it.

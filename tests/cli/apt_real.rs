@@ -1,7 +1,8 @@
 //! apt on real machines and real files (issue 9, items 7 to 15): Kicksecure over Tor,
 //! apt-cacher-ng, one stanza holding security suites, proposed-updates, half-finished release
 //! upgrades, mirrors that collapse into duplicates, https, bad URIs, Raspbian and end-of-life
-//! releases. Each test runs the binary on a fake root holding the file as the system has it.
+//! releases; and Kali and Raspberry Pi OS (issue 13). Each test runs the binary on a fake root
+//! holding the file as the system has it.
 
 use crate::support::{Run, TestEnv};
 
@@ -393,24 +394,109 @@ fn a_bad_uri_stops_the_command_with_its_line() {
 // ---- 15: errors name the file read; end-of-life releases ----
 
 #[test]
-fn raspbian_errors_name_the_files_that_were_read() {
-    let env = machine(
-        RASPBIAN_12,
-        true,
-        &[(LIST, "raspbian-bookworm.list"), ("root/etc/apt/sources.list.d/raspi.list", "raspi.list")],
-    );
+fn raspbian_errors_name_the_file_and_line_read() {
+    // raspi.list of the next release on a bookworm Raspbian: a half-done upgrade.
+    let env = machine(RASPBIAN_12, true, &[(LIST, "raspbian-bookworm.list")]);
+    env.write(&format!("{D}raspi.list"), fixture("raspi.list").replace("bookworm", "trixie"));
     let run = refused(
         &env,
         &["use", "tuna"],
-        &["`[TMP]/root/etc/apt/sources.list` line 1", "`http://raspbian.raspberrypi.com/raspbian/`", "`ID=raspbian`"],
+        &[
+            "`[TMP]/root/etc/apt/sources.list.d/raspi.list` line 1: suite `trixie` does not match `bookworm`",
+            "the codename in `[TMP]/root/etc/os-release`",
+        ],
     );
-    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
-    // Only raspi.list: it is named, and the hint does not send the user to sources.list.
-    let env = machine(RASPBIAN_12, true, &[("root/etc/apt/sources.list.d/raspi.list", "raspi.list")]);
-    let run =
-        refused(&env, &["use", "tuna"], &["`[TMP]/root/etc/apt/sources.list.d/raspi.list` line 1", "`ID=raspbian`"]);
-    let hint = &run.stderr[run.stderr.find("hint: ").unwrap()..];
-    assert!(!hint.contains("sources.list`"), "{hint}");
+    assert!(run.stderr.contains("hint: finish the release upgrade first"), "{}", run.stderr);
+    // A Raspbian line apt cannot read.
+    let env = machine(RASPBIAN_12, true, &[(&format!("{D}raspi.list"), "raspi.list")]);
+    env.write(LIST, "deb http://raspbian.raspberrypi.com/raspbian/ bookworm\n");
+    refused(&env, &["use", "tuna"], &["`[TMP]/root/etc/apt/sources.list` line 1", "suite `bookworm` needs components"]);
+    // A site without Raspbian: the error says which repository is missing.
+    let env = machine(RASPBIAN_12, true, &[(LIST, "raspbian-bookworm.list")]);
+    refused(&env, &["use", "aliyun"], &["`aliyun` does not serve apt for this system"]);
+}
+
+// ---- issue 13: Kali and Raspberry Pi OS ----
+
+const KALI: &str = "PRETTY_NAME=\"Kali GNU/Linux Rolling\"\nNAME=\"Kali GNU/Linux\"\nVERSION_ID=\"2024.4\"\nVERSION=\"2024.4\"\nVERSION_CODENAME=kali-rolling\nID=kali\nID_LIKE=debian\nHOME_URL=\"https://www.kali.org/\"\n";
+
+/// `status apt --json`: the site and URL apt points at.
+fn status(env: &TestEnv, arch: &str) -> (String, String) {
+    let mut cmd = env.cmd();
+    cmd.env("MIRROR_ARCH", arch);
+    let run = env.run_with(&mut cmd, &["status", "apt", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let t = &run.json()["targets"][0];
+    (t["site"].as_str().unwrap_or("-").to_owned(), t["url"].as_str().unwrap_or("-").to_owned())
+}
+
+#[test]
+fn kali_switches_and_restores() {
+    let files = [(LIST, "kali-rolling.list")];
+    let env = machine(KALI, true, &files);
+    assert_eq!(status(&env, "amd64"), ("upstream".into(), "http://http.kali.org/kali".into()));
+    ok(&env, &["use", "tuna"]);
+    assert_eq!(
+        env.read(LIST),
+        fixture(files[0].1).replacen(
+            "deb http://http.kali.org/kali",
+            "deb https://mirrors.tuna.tsinghua.edu.cn/kali",
+            1
+        )
+    );
+    assert_eq!(status(&env, "amd64"), ("tuna".into(), "https://mirrors.tuna.tsinghua.edu.cn/kali".into()));
+    let again = apt(&env, &["use", "tuna", "--json"], "amd64");
+    assert_eq!(again.json()["targets"][0]["status"], "unchanged", "{}", again.stderr);
+    ok(&env, &["use", "ustc"]);
+    assert_eq!(status(&env, "amd64").0, "ustc");
+    restores(&env, &files);
+}
+
+#[test]
+fn raspbian_switches_both_archives_and_restores() {
+    let files = [(LIST, "raspbian-bookworm.list"), ("root/etc/apt/sources.list.d/raspi.list", "raspi.list")];
+    let env = machine(RASPBIAN_12, true, &files);
+    assert_eq!(status(&env, "armhf"), ("upstream".into(), "http://raspbian.raspberrypi.com/raspbian".into()));
+    let run = apt(&env, &["use", "ustc", "--json"], "armhf");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let row = &run.json()["targets"][0];
+    assert_eq!(row["status"], "changed");
+    assert_eq!(row["files"].as_array().unwrap().len(), 2, "{row}");
+    assert!(
+        env.read(LIST)
+            .starts_with("deb https://mirrors.ustc.edu.cn/raspbian/raspbian/ bookworm main contrib non-free rpi\n")
+    );
+    assert!(
+        env.read(files[1].0)
+            .starts_with("deb https://mirrors.ustc.edu.cn/archive.raspberrypi.org/debian/ bookworm main\n")
+    );
+    assert_eq!(status(&env, "armhf").0, "ustc");
+    // NJU has Raspbian but not the Raspberry Pi archive: raspi.list stays, and says so.
+    let run = apt(&env, &["use", "nju"], "armhf");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("raspi.list` line 1: `nju` does not serve the Raspberry Pi archive; `https://mirrors.ustc.edu.cn/archive.raspberrypi.org/debian/` is left as it is"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(status(&env, "armhf").0, "nju");
+    restores(&env, &files);
+}
+
+#[test]
+fn raspberry_pi_os_64_bit_switches_debian_and_raspi_list() {
+    let files = [(LIST, "rpios64-bookworm.list"), ("root/etc/apt/sources.list.d/raspi.list", "raspi.list")];
+    let env = machine(DEBIAN_12, true, &files);
+    let run = apt(&env, &["use", "tuna"], "arm64");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(env.read(LIST).starts_with("deb https://mirrors.tuna.tsinghua.edu.cn/debian bookworm main"));
+    assert!(
+        env.read(LIST).contains("\ndeb http://deb.debian.org/debian-security/ bookworm-security"),
+        "security stays"
+    );
+    assert!(env.read(files[1].0).starts_with("deb https://mirrors.tuna.tsinghua.edu.cn/raspberrypi/ bookworm main\n"));
+    assert_eq!(status(&env, "arm64"), ("tuna".into(), "https://mirrors.tuna.tsinghua.edu.cn/debian".into()));
+    restores(&env, &files);
 }
 
 #[test]

@@ -11,7 +11,7 @@ fn malformed_arguments_are_usage_errors() {
         (&["bench", "--timeout", "0s"], "not a positive duration"),
         (&["bench", "--max-lag=-3"], "not a positive duration"),
         (&["list", "--color", "rainbow"], "invalid value 'rainbow'"),
-        (&["use", "tuna", "npm"], "invalid value 'npm'"),
+        (&["use", "tuna", "cpan"], "invalid value 'cpan'"),
         (&["restore", "--list", "--id", "x"], "cannot be used with"),
         (&["completions", "tcsh"], "invalid value 'tcsh'"),
         (&["list", "-q", "-v"], "cannot be used with"),

@@ -10,7 +10,7 @@ fn user_site_file_adds_and_overrides() {
     let doc = run.json();
     let sites = doc["sites"].as_array().unwrap();
     let corp = sites.iter().find(|s| s["id"] == "corp").unwrap();
-    assert_eq!(corp["targets"], serde_json::json!(["pip", "uv"]));
+    assert_eq!(corp["targets"], serde_json::json!(["pip", "uv", "pdm"]));
     let tuna = sites.iter().find(|s| s["id"] == "tuna").unwrap();
     assert_eq!(tuna["name"], "test site tuna");
     assert_eq!(tuna["targets"], serde_json::json!(["cargo"]));
@@ -66,8 +66,8 @@ fn malformed_user_site_files() {
         ("bad.toml", &site_file("bad", "debian = \"not a url\"\n"), &["bad.toml", "key `repos.debian`"]),
         (
             "bad.toml",
-            &site_file("bad", "npm = \"https://b.example/npm\"\n"),
-            &["bad.toml", "key `repos.npm`", "unknown repository"],
+            &site_file("bad", "cpan = \"https://b.example/cpan\"\n"),
+            &["bad.toml", "key `repos.cpan`", "unknown repository"],
         ),
         (
             "bad.toml",
@@ -82,8 +82,8 @@ fn malformed_user_site_files() {
         ),
         (
             "bad.toml",
-            &site_file("bad", "debian = \"https://b.example/debian\"\n[lacks]\nnpm = \"never\"\n"),
-            &["bad.toml", "key `lacks.npm`", "unknown repository"],
+            &site_file("bad", "debian = \"https://b.example/debian\"\n[lacks]\ncpan = \"never\"\n"),
+            &["bad.toml", "key `lacks.cpan`", "unknown repository"],
         ),
         (
             "bad.toml",
@@ -373,11 +373,23 @@ fn audited_corrections_hold() {
 fn the_added_sites_serve_what_their_data_says() {
     let c = builtin();
     // The repositories of the first targets (the distributions' own are checked below).
+    let fedora = Repo::ALL.iter().position(|r| *r == Repo::Fedora).unwrap();
+    let raspberrypi = Repo::ALL.iter().position(|r| *r == Repo::Raspberrypi).unwrap();
     let served = |id: &str| -> Vec<&'static str> {
-        Repo::ALL[..10].iter().filter(|r| site(&c, id).repo(**r).is_some()).map(|r| r.key()).collect()
+        (0..Repo::ALL.len())
+            .filter(|i| !(fedora..=raspberrypi).contains(i))
+            .map(|i| Repo::ALL[i])
+            .filter(|r| site(&c, id).repo(*r).is_some())
+            .map(|r| r.key())
+            .collect()
     };
+    // The distributions' (Fedora to Raspberry Pi; the developer registries follow them).
     let distributions = |id: &str| -> Vec<&'static str> {
-        Repo::ALL[10..].iter().filter(|r| site(&c, id).repo(**r).is_some()).map(|r| r.key()).collect()
+        Repo::ALL[10..=Repo::ALL.iter().position(|r| *r == Repo::Raspberrypi).unwrap()]
+            .iter()
+            .filter(|r| site(&c, id).repo(**r).is_some())
+            .map(|r| r.key())
+            .collect()
     };
     // mirrorz-org/mirrorz-json-legacy data/*.json of 2026-08-08.
     assert_eq!(
@@ -415,18 +427,23 @@ fn the_added_sites_serve_what_their_data_says() {
     );
     assert_eq!(site(&c, "sustech").repo(Repo::Archlinuxarm), Some("https://mirrors.sustech.edu.cn/archlinux-arm"));
     assert_eq!(served("cqu"), ["debian", "debian-security", "ubuntu", "archlinux", "crates"]);
-    assert_eq!(served("iscas"), ["debian", "debian-security", "ubuntu", "ubuntu-ports", "archlinux", "archlinuxarm"]);
+    assert_eq!(
+        served("iscas"),
+        ["debian", "debian-security", "ubuntu", "ubuntu-ports", "archlinux", "archlinuxarm", "rustup"]
+    );
     assert_eq!(served("hit"), ["debian", "ubuntu", "ubuntu-ports", "archlinux", "archlinuxarm", "anaconda"]);
-    assert_eq!(served("rsproxy"), ["crates"]);
+    assert_eq!(served("rsproxy"), ["crates", "rustup"]);
     assert_eq!(site(&c, "rsproxy").repo(Repo::Crates), Some("https://rsproxy.cn/index"));
+    assert_eq!(site(&c, "rsproxy").repo(Repo::Rustup), Some("https://rsproxy.cn"));
+    // The sites of one ecosystem each.
+    assert_eq!(served("npmmirror"), ["npm"]);
+    assert_eq!(served("goproxy-cn"), ["goproxy", "gosumdb"]);
+    assert_eq!(served("goproxy-io"), ["goproxy"]);
+    assert_eq!(served("hf-mirror"), ["huggingface"]);
+    assert_eq!(served("rubychina"), ["rubygems"]);
+    assert_eq!(site(&c, "ustc").lacks(Repo::Npm).map(|w| w.contains("2026-06-12")), Some(true));
     assert_eq!(served("volcengine"), ["debian", "ubuntu"]);
     assert_eq!(served("netease"), ["debian", "ubuntu", "archlinux"]);
-    // Repositories the catalog has no key for yet are named in the file's comment.
-    for id in ["iscas", "rsproxy"] {
-        let text =
-            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("mirrors/{id}.toml"))).unwrap();
-        assert!(text.contains("Not in the catalog's keys yet: rustup"), "{id}");
-    }
 }
 
 #[test]
@@ -434,7 +451,8 @@ fn docker_hub_mirrors_other_than_upstream_are_third_party() {
     let c = builtin();
     let mut third: Vec<&str> = c.third_party().map(|s| s.id.as_str()).collect();
     third.sort_unstable();
-    assert_eq!(third, ["1ms", "1panel", "daocloud", "dockerproxy"]);
+    assert_eq!(third, ["1ms", "1panel", "daocloud", "dockerproxy", "goproxy-io", "hf-mirror", "rubychina"]);
+    let third: Vec<&str> = third.into_iter().filter(|id| site(&c, id).repo(Repo::Dockerhub).is_some()).collect();
     for s in c.sites() {
         if s.repo(Repo::Dockerhub).is_some() {
             assert!(s.third_party || s.is_upstream(), "{} serves Docker Hub but is not marked third party", s.id);

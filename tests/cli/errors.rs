@@ -34,7 +34,7 @@ fn every_failure_under_json_prints_one_error_document() {
         (&["list", "--json", "--catalog", "/nonexistent/catalog"], 2, "could not read catalog"),
         (&["bench", "pip", "--json", "--catalog", catalog], 1, "no usable mirror for pip"),
         // What clap refuses, before any command runs.
-        (&["use", "tuna", "npm", "--json"], 2, "invalid value 'npm'"),
+        (&["use", "tuna", "nosuchtool", "--json"], 2, "invalid value 'nosuchtool'"),
         (&["--json", "frobnicate"], 2, "unrecognized subcommand 'frobnicate'"),
         (&["bench", "--timeout", "soon", "--json"], 2, "`soon` is not a duration"),
         (&["list", "-q", "-v", "--json"], 2, "cannot be used with"),
@@ -46,10 +46,10 @@ fn every_failure_under_json_prints_one_error_document() {
         assert_eq!(configs(&env), before, "{args:?}");
     }
     // clap's own lines after the message are the hint.
-    let run = env.run(&["use", "tuna", "npm", "--json"]);
+    let run = env.run(&["use", "tuna", "nosuchtool", "--json"]);
     assert!(run.json()["error"]["hint"].as_str().unwrap().contains("possible values"), "{}", run.stdout);
     // Without `--json` stdout stays empty, and `--help` is no error.
-    assert_eq!(env.run(&["use", "tuna", "npm"]).stdout, "");
+    assert_eq!(env.run(&["use", "tuna", "nosuchtool"]).stdout, "");
     assert_eq!(env.run(&["--json", "--help"]).code, 0);
 }
 

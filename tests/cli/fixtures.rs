@@ -14,6 +14,8 @@ const UBUNTU_2204: &str =
     "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
 const POP_2204: &str =
     "ID=pop\nID_LIKE=\"ubuntu debian\"\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
+const KALI: &str = "ID=kali\nID_LIKE=debian\nVERSION_ID=\"2024.4\"\nVERSION_CODENAME=kali-rolling\n";
+const RASPBIAN_12: &str = "ID=raspbian\nID_LIKE=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
 const ARCH: &str = "NAME=\"Arch Linux\"\nID=arch\n";
 const ALARM: &str = "NAME=\"Arch Linux ARM\"\nID=archarm\nID_LIKE=arch\n";
 
@@ -68,6 +70,9 @@ const CASES: &[Case] = &[
     good("apt", "apt/debian12-two-mirrors.sources", "root/etc/apt/sources.list.d/debian.sources", DEBIAN_12, "amd64"),
     good("apt", "apt/ubuntu2204-two-mirrors.list", "root/etc/apt/sources.list", UBUNTU_2204, "amd64"),
     good("apt", "apt/debian12-ustc-https.list", "root/etc/apt/sources.list", DEBIAN_12, "amd64"),
+    good("apt", "apt/kali-rolling.list", "root/etc/apt/sources.list", KALI, "amd64"),
+    good("apt", "apt/raspbian-bookworm.list", "root/etc/apt/sources.list", RASPBIAN_12, "armhf"),
+    good("apt", "apt/rpios64-bookworm.list", "root/etc/apt/sources.list", DEBIAN_12, "arm64"),
     good("pacman", "pacman/stock.mirrorlist", "root/etc/pacman.d/mirrorlist", ARCH, "amd64"),
     good("pacman", "pacman/reflector.mirrorlist", "root/etc/pacman.d/mirrorlist", ARCH, "amd64"),
     good("pacman", "pacman/alarm.mirrorlist", "root/etc/pacman.d/mirrorlist", ALARM, "arm64"),

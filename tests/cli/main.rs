@@ -6,6 +6,7 @@ mod args;
 mod catalog;
 mod ci;
 mod completions;
+mod devtargets;
 mod errors;
 #[path = "../farm/mod.rs"]
 mod farm;

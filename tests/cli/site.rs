@@ -65,7 +65,8 @@ fn a_mirror_serving_some_repositories_gets_a_file_of_exactly_those() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     // What was found, what was not, and why.
-    assert!(run.stdout.starts_with("REPOSITORY       STATUS     URL"), "{}", run.stdout);
+    let header: Vec<&str> = run.stdout.lines().next().unwrap_or_default().split_whitespace().collect();
+    assert_eq!(header, ["REPOSITORY", "STATUS", "URL", "WHY"], "{}", run.stdout);
     assert!(row(&run.stdout, "debian").contains(&format!("found      {base}/debian ")), "{}", run.stdout);
     assert!(row(&run.stdout, "debian").contains("apt: InRelease, trace answered in "), "{}", run.stdout);
     assert!(row(&run.stdout, "pypi").contains(&format!("found      {base}/pypi/simple ")), "{}", run.stdout);
@@ -102,32 +103,43 @@ fn a_mirror_serving_some_repositories_gets_a_file_of_exactly_those() {
         .replace(concat!("mirror ", env!("CARGO_PKG_VERSION"), " probed"), "mirror [VERSION] probed");
     let expected = "\
 # `lab`: written by `mirror site add lab http://[FARM]/ --allow-http --region CN` on 2026-08-08.
-# mirror [VERSION] probed http://[FARM] (up to 73 requests: each repository's usual paths, with the requests
+# mirror [VERSION] probed http://[FARM] (up to 121 requests: each repository's usual paths, with the requests
 # its package manager makes, and the site's status feeds). What it found:
-#   debian           {base}/debian: dists/stable/InRelease, project/trace/master, dists/stable-updates/InRelease
-#   debian-security  not found
-#   ubuntu           {base}/ubuntu: dists/noble/InRelease, dists/noble-updates/InRelease
-#   ubuntu-ports     not found
-#   archlinux        not found
-#   archlinuxarm     not found
-#   pypi             {base}/pypi/simple: botocore/, pip/
-#   anaconda         {base}/anaconda: channels conda-forge, bioconda (no pkgs/main); pkgs/main/linux-64/repodata.json, pkgs/main/noarch/repodata.json and the same below cloud/<channel>
-#   crates           {base}/crates.io-index: config.json, aw/s-/aws-sdk-s3
-#   dockerhub        not found
-#   fedora           not found
-#   epel             not found
-#   centos-stream    not found
-#   rocky            not found
-#   almalinux        not found
-#   openeuler        not found
-#   alpine           not found
-#   opensuse         not found
-#   archlinuxcn      not found
-#   kali             not found
-#   raspbian         not found
-#   raspberrypi      not found
-#   status.tunasync  none found
-#   status.mirrorz   none found
+#   debian             {base}/debian: dists/stable/InRelease, project/trace/master, dists/stable-updates/InRelease
+#   debian-security    not found
+#   ubuntu             {base}/ubuntu: dists/noble/InRelease, dists/noble-updates/InRelease
+#   ubuntu-ports       not found
+#   archlinux          not found
+#   archlinuxarm       not found
+#   pypi               {base}/pypi/simple: botocore/, pip/
+#   anaconda           {base}/anaconda: channels conda-forge, bioconda (no pkgs/main); pkgs/main/linux-64/repodata.json, pkgs/main/noarch/repodata.json and the same below cloud/<channel>
+#   crates             {base}/crates.io-index: config.json, aw/s-/aws-sdk-s3
+#   dockerhub          not found
+#   fedora             not found
+#   epel               not found
+#   centos-stream      not found
+#   rocky              not found
+#   almalinux          not found
+#   openeuler          not found
+#   alpine             not found
+#   opensuse           not found
+#   archlinuxcn        not found
+#   kali               not found
+#   raspbian           not found
+#   raspberrypi        not found
+#   npm                not found
+#   goproxy            not found
+#   gosumdb            not found
+#   rustup             not found
+#   homebrew-bottles   not found
+#   homebrew-api       not found
+#   homebrew-brew-git  not found
+#   homebrew-core-git  not found
+#   huggingface        not found
+#   rubygems           not found
+#   maven              not found
+#   status.tunasync    none found
+#   status.mirrorz     none found
 # Probe again with `mirror site add lab <URL> --force`; the format is in mirrors/README.md.
 
 id = \"lab\"
@@ -169,6 +181,17 @@ archlinuxcn = \"not found on 2026-08-08: HTTP 404 for archlinuxcn.db\"
 kali = \"not found on 2026-08-08: HTTP 404 for InRelease\"
 raspbian = \"not found on 2026-08-08: HTTP 404 for InRelease (at http://[FARM]/raspbian/raspbian, http://[FARM]/raspbian)\"
 raspberrypi = \"not found on 2026-08-08: HTTP 404 for InRelease (at http://[FARM]/raspberrypi, http://[FARM]/archive.raspberrypi.org/debian)\"
+npm = \"not found on 2026-08-08: HTTP 404 for package document (at http://[FARM]/npm, http://[FARM]/repository/npm, http://[FARM])\"
+goproxy = \"not found on 2026-08-08: HTTP 404 for @latest (at http://[FARM]/goproxy, http://[FARM]/go, http://[FARM]/repository/goproxy, http://[FARM])\"
+gosumdb = \"not found on 2026-08-08: HTTP 404 for latest (at http://[FARM]/sumdb/sum.golang.org, http://[FARM]/goproxy/sumdb/sum.golang.org)\"
+rustup = \"not found on 2026-08-08: HTTP 404 for channel manifest (at http://[FARM]/rustup, http://[FARM]/rust-static)\"
+homebrew-bottles = \"not found on 2026-08-08: HTTP 404 for formula.jws.json\"
+homebrew-api = \"not found on 2026-08-08: HTTP 404 for formula.jws.json\"
+homebrew-brew-git = \"not found on 2026-08-08: HTTP 404 for info/refs (at http://[FARM]/git/homebrew/brew.git, http://[FARM]/brew.git)\"
+homebrew-core-git = \"not found on 2026-08-08: HTTP 404 for info/refs (at http://[FARM]/git/homebrew/homebrew-core.git, http://[FARM]/homebrew-core.git)\"
+huggingface = \"not found on 2026-08-08: HTTP 404 for model info (at http://[FARM]/huggingface, http://[FARM]/hf, http://[FARM])\"
+rubygems = \"not found on 2026-08-08: HTTP 404 for compact index (at http://[FARM]/rubygems, http://[FARM])\"
+maven = \"not found on 2026-08-08: HTTP 404 for maven-metadata.xml (at http://[FARM]/maven, http://[FARM]/repository/public, http://[FARM]/repository/maven, http://[FARM]/nexus/repository/maven-public, http://[FARM]/maven2)\"
 ";
     assert_eq!(text, expected);
 
@@ -199,7 +222,7 @@ fn the_site_works_at_once_for_list_bench_use_and_status() {
     assert_eq!(list.code, 0, "{}", list.stderr);
     let doc = list.json();
     let lab = doc["sites"].as_array().unwrap().iter().find(|s| s["id"] == "lab").expect("lab is listed");
-    assert_eq!(lab["targets"], serde_json::json!(["apt", "pip", "uv", "conda", "cargo"]));
+    assert_eq!(lab["targets"], serde_json::json!(["apt", "pip", "uv", "conda", "cargo", "pdm", "pixi"]));
     assert_eq!((lab["user"].as_bool(), lab["region"].as_str()), (Some(true), Some("DE")));
     assert!(doc["sites"].as_array().unwrap().iter().filter(|s| s["id"] != "lab").all(|s| s["user"] == false));
     let table = mirror(&env, &["list"]);
@@ -507,7 +530,7 @@ fn an_existing_name_is_refused_unless_force_and_dry_run_prints_the_file() {
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     assert!(dry.stdout.starts_with("# `lab`: written by `mirror site add lab "), "{}", dry.stdout);
     assert!(dry.stdout.contains("\n[repos]\ndebian = \"{base}/debian\"\n"), "{}", dry.stdout);
-    assert!(dry.stderr.contains("REPOSITORY       STATUS"), "{}", dry.stderr);
+    assert!(dry.stderr.lines().any(|l| l.starts_with("REPOSITORY ") && l.contains(" STATUS ")), "{}", dry.stderr);
     assert!(dry.stderr.contains(&format!("dry run: `[TMP]/{}` was not written", site_path("lab"))), "{}", dry.stderr);
     assert_eq!(env.tree(), before);
 
@@ -537,8 +560,8 @@ fn site_list_shows_your_files_and_the_ones_that_do_not_load() {
     assert_eq!(
         list.stdout,
         "SITE  NAME                                                     REGION  TARGETS\n\
-         lab   lab (127.0.0.1)                                          CN      apt pip uv conda cargo\n\
-         tuna  TUNA, via the campus proxy (replaces the built-in site)  CN      pip uv\n"
+         lab   lab (127.0.0.1)                                          CN      apt pip uv conda cargo pdm pixi\n\
+         tuna  TUNA, via the campus proxy (replaces the built-in site)  CN      pip uv pdm\n"
     );
     let doc = mirror(&env, &["site", "list", "--json"]).json();
     assert_eq!(doc["sites"][0]["repos"]["pypi"], format!("{}/pypi/simple", farm.base("lab")));

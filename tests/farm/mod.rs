@@ -514,6 +514,17 @@ openeuler = "{{base}}/openeuler"
 opensuse = "{{base}}/opensuse"
 alpine = "{{base}}/alpine"
 archlinuxcn = "{{base}}/archlinuxcn"
+npm = "{{base}}/npm"
+goproxy = "{{base}}/goproxy"
+rustup = "{{base}}/rustup"
+homebrew-bottles = "{{base}}/homebrew-bottles"
+homebrew-api = "{{base}}/homebrew-bottles/api"
+huggingface = "{{base}}/huggingface"
+rubygems = "{{base}}/rubygems"
+maven = "{{base}}/maven"
+kali = "{{base}}/kali"
+raspbian = "{{base}}/raspbian/raspbian"
+raspberrypi = "{{base}}/raspberrypi"
 {feed}"#,
         id = spec.id,
     )
@@ -1196,6 +1207,89 @@ fn content(shared: &Shared, path: &str) -> Response {
                 .modified(at)
                 .bulk()
         }
+        // npm: package documents (abbreviated), the tarball sample.
+        ["npm", pkg] if *pkg == "electron-to-chromium" || *pkg == "is-number" => npm_doc(shared, pkg, at),
+        ["npm", "typescript", "-", "typescript-5.6.3.tgz"] => {
+            Response::new(200, "application/octet-stream", Body::Blob { len: NPM_TARBALL_BYTES, magic: GZIP, fill: 0 })
+                .bulk()
+        }
+        // Go module proxy.
+        ["goproxy", "github.com", "aws", "aws-sdk-go-v2", "service", "s3", "@latest"] => go_latest(spec.lag, at),
+        ["goproxy", "golang.org", "x", "text", "@v", "list"] => {
+            Response::text((0..=21).map(|v| format!("v0.{v}.0\n")).collect::<String>())
+        }
+        ["goproxy", "golang.org", "x", "text", "@v", "v0.21.0.zip"] => {
+            Response::new(200, "application/zip", Body::Blob { len: GO_ZIP_BYTES, magic: ZIP, fill: 0 }).bulk()
+        }
+        // rustup dist server: the channel manifest names components under this site.
+        ["rustup", "dist", "channel-rust-stable.toml"] => rustup_channel(at),
+        ["rustup", "dist", "channel-rust-stable.toml.sha256"] => {
+            Response::text(format!("{:064x}  channel-rust-stable.toml\n", at))
+        }
+        ["rustup", "dist", _, file] if file.ends_with(".tar.xz") => Response::new(
+            200,
+            "application/x-xz",
+            Body::Blob { len: RUSTUP_COMPONENT_BYTES, magic: &[0xfd, b'7', b'z', b'X', b'Z', 0], fill: 0 },
+        )
+        .bulk(),
+        // Homebrew API (JSON with Last-Modified; formula.jws.json is the bulk download).
+        ["homebrew-bottles", "api", file @ ("formula.jws.json" | "cask.jws.json")] => Response::new(
+            200,
+            "application/json",
+            Body::Blob {
+                len: if *file == "formula.jws.json" { 30 << 20 } else { 8 << 20 },
+                magic: b"{\"payload\":\"[{\\\"name\\\":",
+                fill: b'a',
+            },
+        )
+        .modified(at)
+        .bulk(),
+        // Hugging Face Hub.
+        ["huggingface", "api", "models", "google-bert", "bert-base-uncased"] => hf_model(at),
+        ["huggingface", "google-bert", "bert-base-uncased", "resolve", "main", "config.json"] => Response::new(
+            200,
+            "application/json",
+            Body::Bytes(
+                br#"{"architectures":["BertForMaskedLM"],"hidden_size":768,"model_type":"bert","vocab_size":30522}"#
+                    .to_vec(),
+            ),
+        ),
+        ["huggingface", "google-bert", "bert-base-uncased", "resolve", "main", "model.safetensors"] => Response::new(
+            200,
+            "application/octet-stream",
+            Body::Blob { len: 440 << 20, magic: b"\x98\x4a\x00\x00\x00\x00\x00\x00{\"__metadata__\":", fill: 0 },
+        )
+        .bulk(),
+        // RubyGems compact index.
+        ["rubygems", "info", "aws-sdk-core"] => gem_info(spec.lag, at),
+        ["rubygems", "versions"] => Response::new(
+            200,
+            "text/plain",
+            Body::Blob { len: 24 << 20, magic: b"created_at: 2024-04-01T00:00:05Z\n---\n", fill: b'a' },
+        )
+        .bulk(),
+        // Maven repository.
+        ["maven", "software", "amazon", "awssdk", "s3", "maven-metadata.xml"] => {
+            maven_metadata("software.amazon.awssdk", "s3", spec.lag, at)
+        }
+        ["maven", "junit", "junit", "maven-metadata.xml"] => maven_metadata("junit", "junit", 0, NOW - 400 * DAY),
+        ["maven", "software", "amazon", "awssdk", "s3", "2.29.0", "s3-2.29.0.jar"] => {
+            Response::new(200, "application/java-archive", Body::Blob { len: 3 << 20, magic: ZIP, fill: 0 }).bulk()
+        }
+        // A checksum-database proxy (goproxy.cn's `/sumdb/sum.golang.org`) and Homebrew's git
+        // remotes, as `mirror site add` looks for them.
+        ["sumdb", "sum.golang.org", "latest"] => Response::text(
+            "go.sum database tree\n31234567\nq3JM0bTmpYUYhwrvZ3qOkxzq9zC3m3NOP6zsfEm7hVg=\n\n— sum.golang.org Az3grnmrIAIcg1V6Ebf+2BhK/OuWK7AzbqqFRWTS5vAK6eHNJ8j1iVTkuQCCKYVYEWqZdw0UVvX8TxTprN3b4jgwzwo=\n",
+        ),
+        ["git", "homebrew", "brew.git" | "homebrew-core.git", "info", refs] if refs.starts_with("refs") => {
+            Response::new(
+                200,
+                "application/x-git-upload-pack-advertisement",
+                Body::Bytes(
+                    b"001e# service=git-upload-pack\n0000003f2a8c1d1e4c5f6a7b8c9d0e1f2a3b4c5d6e7f8091 refs/heads/main\n0000".to_vec(),
+                ),
+            )
+        }
         ["static", "tunasync.json"] => feed(spec),
         ["mirrorz.json"] => feed(spec),
         _ => error_page(404),
@@ -1216,6 +1310,104 @@ fn repomd_xml(at: u64) -> String {
     }
     text.push_str("</repomd>\n");
     text
+}
+
+/// Sizes of the new targets' bulk files.
+pub const NPM_TARBALL_BYTES: u64 = 5_800_000;
+pub const GO_ZIP_BYTES: u64 = 9 << 20;
+pub const RUSTUP_COMPONENT_BYTES: u64 = 8 << 20;
+
+fn iso(at: u64) -> String {
+    chrono::DateTime::from_timestamp(at as i64, 0).unwrap().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// An abbreviated npm package document: one release a day, so a lagging site lacks the
+/// newest ones; `modified` is the site's time.
+fn npm_doc(shared: &Shared, pkg: &str, at: u64) -> Response {
+    let releases = if pkg == "is-number" { 8 } else { 300u64.saturating_sub(shared.spec.lag / DAY).max(5) };
+    let base = &shared.bases[&shared.spec.id];
+    let versions: Vec<String> = (0..releases)
+        .map(|v| {
+            format!(
+                r#""1.5.{v}":{{"name":"{pkg}","version":"1.5.{v}","dist":{{"shasum":"{:040x}","tarball":"{base}/npm/{pkg}/-/{pkg}-1.5.{v}.tgz","integrity":"sha512-AAAA{v}","fileCount":8,"unpackedSize":{}}}}}"#,
+                v * 7919,
+                150_000 + v
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"{{"name":"{pkg}","dist-tags":{{"latest":"1.5.{}"}},"versions":{{{}}},"modified":"{}"}}"#,
+        releases - 1,
+        versions.join(","),
+        iso(at)
+    );
+    Response::new(200, "application/vnd.npm.install-v1+json", Body::Bytes(body.into_bytes()))
+}
+
+fn go_latest(lag: u64, at: u64) -> Response {
+    let minor = 70u64.saturating_sub(lag / DAY);
+    Response::new(
+        200,
+        "application/json",
+        Body::Bytes(format!(r#"{{"Version":"v1.{minor}.0","Time":"{}"}}"#, iso(at).replace(".000", "")).into_bytes()),
+    )
+}
+
+/// The head of a stable channel manifest dated the site's day, naming components on the site.
+fn rustup_channel(at: u64) -> Response {
+    let date = chrono::DateTime::from_timestamp(at as i64, 0).unwrap().format("%Y-%m-%d");
+    let mut text = format!(
+        "manifest-version = \"2\"\ndate = \"{date}\"\n[pkg.cargo]\nversion = \"1.83.0 (5ffbef321 2024-10-29)\"\n"
+    );
+    for target in ["aarch64-apple-darwin", "aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"] {
+        text.push_str(&format!(
+            "[pkg.cargo.target.{target}]\navailable = true\nurl = \"https://static.rust-lang.org/dist/{date}/cargo-1.83.0-{target}.tar.gz\"\nhash = \"{:064x}\"\nxz_url = \"https://static.rust-lang.org/dist/{date}/cargo-1.83.0-{target}.tar.xz\"\nxz_hash = \"{:064x}\"\n",
+            at, at + 1
+        ));
+    }
+    for i in 0..2000 {
+        text.push_str(&format!("[pkg.rust-std.target.t{i}]\navailable = false\n"));
+    }
+    Response::new(200, "text/plain", Body::Bytes(text.into_bytes())).modified(at)
+}
+
+fn hf_model(at: u64) -> Response {
+    Response::new(
+        200,
+        "application/json",
+        Body::Bytes(
+            format!(
+                r#"{{"_id":"621ffdc036468d709f174338","id":"google-bert/bert-base-uncased","modelId":"google-bert/bert-base-uncased","author":"google-bert","sha":"{:040x}","lastModified":"{}","private":false,"gated":false,"downloads":60000000,"likes":2200,"library_name":"transformers","tags":["transformers","pytorch","safetensors","bert","fill-mask"],"siblings":[{{"rfilename":"config.json"}},{{"rfilename":"model.safetensors"}}]}}"#,
+                at,
+                iso(at)
+            )
+            .into_bytes(),
+        ),
+    )
+}
+
+/// A compact index `/info/` file: one release a day.
+fn gem_info(lag: u64, at: u64) -> Response {
+    let releases = 500u64.saturating_sub(lag / DAY).max(5);
+    let mut text = String::from("---\n");
+    for v in 0..releases {
+        text.push_str(&format!(
+            "3.{v}.0 aws-eventstream:>= 1.3.0&< 2,aws-partitions:>= 1.992.0&< 2,aws-sigv4:~> 1.9,jmespath:>= 1.6.1&< 2|checksum:{:064x},ruby:>= 2.5\n",
+            v * 104_729
+        ));
+    }
+    Response::new(200, "text/plain", Body::Bytes(text.into_bytes())).modified(at)
+}
+
+fn maven_metadata(group: &str, artifact: &str, lag: u64, at: u64) -> Response {
+    let releases = 300u64.saturating_sub(lag / DAY).max(5);
+    let updated = chrono::DateTime::from_timestamp(at as i64, 0).unwrap().format("%Y%m%d%H%M%S");
+    let versions: String = (0..releases).map(|v| format!("      <version>2.{v}.0</version>\n")).collect();
+    let last = releases - 1;
+    let text = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata>\n  <groupId>{group}</groupId>\n  <artifactId>{artifact}</artifactId>\n  <versioning>\n    <latest>2.{last}.0</latest>\n    <release>2.{last}.0</release>\n    <versions>\n{versions}    </versions>\n    <lastUpdated>{updated}</lastUpdated>\n  </versioning>\n</metadata>\n"
+    );
+    Response::new(200, "text/xml", Body::Bytes(text.into_bytes())).modified(at)
 }
 
 fn trace(at: u64) -> String {

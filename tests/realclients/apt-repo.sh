@@ -8,10 +8,20 @@
 # Every suite gets components main (with mirrortest-hello 1.0-1, arch all) and
 # non-free-firmware (empty), binary-amd64/binary-all Packages and an empty source/Sources,
 # like a real bookworm suite as far as apt is concerned. The signing key is created in
-# GNUPGHOME on first use and exported (binary) to KEYRING_OUT for `signed-by`.
+# GNUPGHOME on first use and exported (binary) to KEYRING_OUT for `signed-by` (or
+# trusted.gpg.d).
+#
+# Other archives (Kali's, Raspbian's, Raspberry Pi's) through the environment:
+# ORIGIN (Debian), COMPONENTS ("main non-free-firmware"; the package is in the first),
+# ARCHS ("amd64") and PACKAGE (mirrortest-hello).
 set -eu
 G=$1 KEYRING=$2 A=$3 MODE=$4
 shift 4
+ORIGIN=${ORIGIN:-Debian}
+COMPONENTS=${COMPONENTS:-main non-free-firmware}
+ARCHS=${ARCHS:-amd64}
+PACKAGE=${PACKAGE:-mirrortest-hello}
+FIRST=${COMPONENTS%% *}
 export GNUPGHOME="$G"
 if [ ! -d "$G" ]; then
   mkdir -p "$(dirname "$G")" && mkdir -m700 "$G"
@@ -22,35 +32,39 @@ gpg --batch --quiet --export >"$KEYRING"
 
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-P=$W/mirrortest-hello
-mkdir -p "$P/DEBIAN" "$P/usr/share/doc/mirrortest-hello" "$A/pool/main/m/mirrortest-hello"
+P=$W/$PACKAGE
+POOL=pool/$FIRST/$(printf %.1s "$PACKAGE")/$PACKAGE
+mkdir -p "$P/DEBIAN" "$P/usr/share/doc/$PACKAGE" "$A/$POOL"
 cat >"$P/DEBIAN/control" <<CTL
-Package: mirrortest-hello
+Package: $PACKAGE
 Version: 1.0-1
 Architecture: all
 Maintainer: Test <test@example.invalid>
 Description: tiny package for mirror switcher tests
 CTL
-echo "hello from the loopback apt mirror" >"$P/usr/share/doc/mirrortest-hello/README"
-dpkg-deb --root-owner-group -Zgzip --build "$P" "$A/pool/main/m/mirrortest-hello/mirrortest-hello_1.0-1_all.deb" >/dev/null
+echo "hello from the loopback apt mirror" >"$P/usr/share/doc/$PACKAGE/README"
+dpkg-deb --root-owner-group -Zgzip --build "$P" "$A/$POOL/${PACKAGE}_1.0-1_all.deb" >/dev/null
 
 cd "$A"
 for suite in "$@"; do
-  for comp in main non-free-firmware; do
+  for comp in $COMPONENTS; do
     d=dists/$suite/$comp
-    mkdir -p "$d/binary-amd64" "$d/binary-all" "$d/source"
-    if [ "$comp" = main ]; then apt-ftparchive packages pool/main >"$d/binary-amd64/Packages" 2>/dev/null
-    else : >"$d/binary-amd64/Packages"; fi
-    cp "$d/binary-amd64/Packages" "$d/binary-all/Packages"
+    mkdir -p "$d/binary-all" "$d/source"
+    if [ "$comp" = "$FIRST" ]; then apt-ftparchive packages "pool/$FIRST" >"$d/binary-all/Packages" 2>/dev/null
+    else : >"$d/binary-all/Packages"; fi
     : >"$d/source/Sources"
-    for f in "$d/binary-amd64/Packages" "$d/binary-all/Packages" "$d/source/Sources"; do gzip -9nkf "$f"; done
+    for f in "$d/binary-all/Packages" "$d/source/Sources"; do gzip -9nkf "$f"; done
+    for arch in $ARCHS; do
+      mkdir -p "$d/binary-$arch"
+      cp "$d/binary-all/Packages" "$d/binary-all/Packages.gz" "$d/binary-$arch/"
+    done
   done
   # Release is written outside the suite dir first, or it would list (and hash) itself.
   apt-ftparchive \
-    -o APT::FTPArchive::Release::Origin=Debian -o APT::FTPArchive::Release::Label=Debian \
+    -o "APT::FTPArchive::Release::Origin=$ORIGIN" -o "APT::FTPArchive::Release::Label=$ORIGIN" \
     -o "APT::FTPArchive::Release::Suite=$suite" -o "APT::FTPArchive::Release::Codename=$suite" \
-    -o "APT::FTPArchive::Release::Architectures=amd64 all" \
-    -o "APT::FTPArchive::Release::Components=main non-free-firmware" \
+    -o "APT::FTPArchive::Release::Architectures=$ARCHS all" \
+    -o "APT::FTPArchive::Release::Components=$COMPONENTS" \
     -o "APT::FTPArchive::Release::ValidTime=604800" \
     release "dists/$suite" >"$W/Release"
   if [ "$MODE" = stale ]; then

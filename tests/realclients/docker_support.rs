@@ -1,4 +1,5 @@
-//! A real `dockerd` with private paths, and `docker-registry` instances on loopback.
+//! A real `dockerd` and a real `containerd` with private paths, and `docker-registry`
+//! instances on loopback.
 
 use std::cell::{Cell, RefCell};
 use std::fs;
@@ -11,6 +12,8 @@ use crate::harness::{ChildGuard, Sandbox, wait_for};
 
 /// `docker-registry serve` on 127.0.0.1:PORT, logging (with an access log) to a file.
 pub struct Registry {
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
     _guard: ChildGuard,
     log: PathBuf,
     mark: Cell<usize>,
@@ -41,7 +44,12 @@ impl Registry {
             );
             TcpStream::connect(("127.0.0.1", port)).ok()
         });
-        Registry { _guard: guard, log, mark: Cell::new(0) }
+        Registry { addr: format!("127.0.0.1:{port}"), _guard: guard, log, mark: Cell::new(0) }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     fn access_lines(&self) -> Vec<String> {
@@ -173,15 +181,76 @@ impl Drop for Dockerd {
         if let Some(mut g) = self.guard.get_mut().take() {
             g.stop(Duration::from_secs(20));
         }
-        // A dockerd that did not shut down cleanly leaves mounts under its roots.
-        let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-        let dir = self.dir.to_string_lossy().to_string();
-        let mut points: Vec<&str> =
-            mounts.lines().filter_map(|l| l.split(' ').nth(4)).filter(|m| m.starts_with(&dir)).collect();
-        points.sort_by_key(|m| std::cmp::Reverse(m.len()));
-        for m in points {
-            eprintln!("realclients: unmounting leftover {m}");
-            let _ = Command::new("umount").arg("-l").arg(m).status();
+        unmount_leftovers(&self.dir);
+    }
+}
+
+/// A real containerd with a private config (root, state and sockets in the sandbox, no CRI
+/// plugin), and `ctr` talking to it. Stopped with TERM on drop; mounts it leaves are unmounted.
+pub struct Containerd {
+    guard: Option<ChildGuard>,
+    dir: PathBuf,
+    sock: PathBuf,
+}
+
+impl Containerd {
+    pub fn start(sb: &Sandbox) -> Containerd {
+        let dir = sb.path("containerd");
+        fs::create_dir_all(&dir).unwrap();
+        let sock = dir.join("containerd.sock");
+        let config = sb.write(
+            &dir.join("config.toml"),
+            &format!(
+                "version = 2\nroot = \"{d}/root\"\nstate = \"{d}/state\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n\n\
+                 [grpc]\n  address = \"{s}\"\n\n[ttrpc]\n  address = \"{s}.ttrpc\"\n\n[debug]\n  address = \"{d}/debug.sock\"\n",
+                d = dir.display(),
+                s = sock.display()
+            ),
+        );
+        let log = dir.join("containerd.log");
+        let out = fs::File::create(&log).unwrap();
+        let mut cmd = sb.client("containerd");
+        cmd.arg("--config").arg(&config).stdout(out.try_clone().unwrap()).stderr(out);
+        let mut guard = ChildGuard::spawn("containerd", &mut cmd);
+        let t = std::time::Instant::now();
+        let mut d = Containerd { guard: None, dir, sock };
+        wait_for("containerd to answer", Duration::from_secs(30), || {
+            assert!(guard.is_running(), "containerd exited:\n{}", fs::read_to_string(&log).unwrap_or_default());
+            let ok =
+                d.ctr(sb, &["version"]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+            ok.then_some(())
+        });
+        sb.step(&format!("containerd up in {:.1}s", t.elapsed().as_secs_f64()));
+        d.guard = Some(guard);
+        d
+    }
+
+    /// `ctr` on this daemon, in the test's own namespace.
+    pub fn ctr(&self, sb: &Sandbox, args: &[&str]) -> Command {
+        let mut c = sb.client("ctr");
+        c.arg("--address").arg(&self.sock).args(["--namespace", "mirrortest"]).args(args);
+        c
+    }
+}
+
+impl Drop for Containerd {
+    fn drop(&mut self) {
+        if let Some(mut g) = self.guard.take() {
+            g.stop(Duration::from_secs(20));
         }
+        unmount_leftovers(&self.dir);
+    }
+}
+
+/// A daemon that did not shut down cleanly leaves mounts under its roots: unmount them.
+fn unmount_leftovers(dir: &Path) {
+    let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let dir = dir.to_string_lossy().to_string();
+    let mut points: Vec<&str> =
+        mounts.lines().filter_map(|l| l.split(' ').nth(4)).filter(|m| m.starts_with(&dir)).collect();
+    points.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    for m in points {
+        eprintln!("realclients: unmounting leftover {m}");
+        let _ = Command::new("umount").arg("-l").arg(m).status();
     }
 }

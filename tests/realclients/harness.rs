@@ -44,6 +44,17 @@ pub enum Need {
     Pip,
     /// Running as root (pacman -Sy and dockerd need it).
     Root,
+    /// A file the install script put under the npm prefix ([`npm_prefix`]), e.g. `bin/pnpm`.
+    NpmFile(&'static str),
+}
+
+/// Where `.ci/realclients-install.sh` installs pnpm and the two Yarns with npm:
+/// `$MIRROR_RC_NPM`, else `npm` next to the venv.
+pub fn npm_prefix() -> PathBuf {
+    if let Some(p) = std::env::var_os("MIRROR_RC_NPM") {
+        return PathBuf::from(p);
+    }
+    venv().parent().map(|p| p.join("npm")).unwrap_or_else(|| PathBuf::from("npm"))
 }
 
 pub fn which(cmd: &str) -> Option<PathBuf> {
@@ -68,6 +79,10 @@ fn have(need: &Need) -> Result<(), String> {
                 .status()
                 .is_ok_and(|s| s.success());
             ok.then_some(()).ok_or_else(|| format!("python modules `{m}` in {}", py.display()))
+        }
+        Need::NpmFile(f) => {
+            let p = npm_prefix().join(f);
+            p.exists().then_some(()).ok_or_else(|| format!("{} (npm prefix)", p.display()))
         }
         Need::Root => {
             let out = Command::new("id").arg("-u").output().map_err(|_| "id".to_string())?;
@@ -160,6 +175,18 @@ impl Site {
     pub fn archlinuxcn(&self) -> String {
         format!("{}/archlinuxcn", self.base)
     }
+    pub fn npm(&self) -> String {
+        format!("{}/npm", self.base)
+    }
+    pub fn goproxy(&self) -> String {
+        format!("{}/goproxy", self.base)
+    }
+    pub fn rubygems(&self) -> String {
+        format!("{}/rubygems/", self.base)
+    }
+    pub fn maven(&self) -> String {
+        format!("{}/maven", self.base)
+    }
     fn toml(&self, server: &str) -> String {
         format!(
             r#"id = "{id}"
@@ -179,6 +206,15 @@ dockerhub = "{dockerhub}"
 fedora = "{{base}}/fedora"
 opensuse = "{{base}}/opensuse"
 archlinuxcn = "{{base}}/archlinuxcn"
+npm = "{{base}}/npm"
+goproxy = "{{base}}/goproxy"
+rubygems = "{{base}}/rubygems/"
+maven = "{{base}}/maven"
+huggingface = "{{base}}/hf"
+rustup = "{{base}}/rustup"
+kali = "{{base}}/kali"
+raspbian = "{{base}}/raspbian/raspbian"
+raspberrypi = "{{base}}/raspberrypi"
 
 [conda]
 channels = ["conda-forge"]

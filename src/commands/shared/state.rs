@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::App;
 use crate::catalog::{Catalog, UPSTREAM};
 use crate::error;
-use crate::targets::common::same_place;
+use crate::targets::common::same_tree;
 use crate::targets::{Host, TargetKind};
 
 #[derive(Debug, Serialize)]
@@ -28,6 +28,9 @@ pub struct TargetStatus {
     /// Set when the configuration could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ReadError>,
+    /// What else is worth knowing: a file shared with another target, the shell environment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A configuration that could not be read: `{"message","hint"}`.
@@ -41,12 +44,6 @@ pub struct ReadError {
 pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind) -> TargetStatus {
     let imp = target.target();
     let present = imp.present(&app.ctx, host);
-    let overridden_by: Vec<String> = target
-        .overriding_vars()
-        .iter()
-        .filter(|v| app.ctx.overrides.contains_key(**v))
-        .map(|v| (*v).to_owned())
-        .collect();
     let mut status = TargetStatus {
         target,
         present,
@@ -54,12 +51,15 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
         url: None,
         url_from: None,
         site: None,
-        overridden_by,
+        overridden_by: Vec::new(),
         check: None,
         error: None,
+        notes: Vec::new(),
     };
     let from_file = match imp.current(&app.ctx, host) {
         Ok(current) => {
+            status.overridden_by = imp.overridden_by(&app.ctx, target.overriding_vars(), &current);
+            status.notes = imp.status_notes(&app.ctx, &current);
             status.files = current.files;
             current.url
         }
@@ -91,7 +91,7 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
 /// answers on http and https alike).
 pub fn site_of(catalog: &Catalog, host: &Host, target: TargetKind, url: &str) -> Option<String> {
     let imp = target.target();
-    catalog.sites().find(|site| imp.endpoint(site, host).is_some_and(|e| same_place(&e, url))).map(|s| s.id.clone())
+    catalog.sites().find(|site| imp.endpoint(site, host).is_some_and(|e| same_tree(&e, url))).map(|s| s.id.clone())
 }
 
 /// The index URL an environment variable sets, which the package manager uses instead of
@@ -122,5 +122,17 @@ fn defaults_to_upstream(target: TargetKind) -> bool {
             | TargetKind::Dnf
             | TargetKind::Podman
             | TargetKind::Containerd
+            | TargetKind::Npm
+            | TargetKind::Pnpm
+            | TargetKind::Yarn
+            | TargetKind::Bun
+            | TargetKind::Go
+            | TargetKind::Rustup
+            | TargetKind::Homebrew
+            | TargetKind::Huggingface
+            | TargetKind::Rubygems
+            | TargetKind::Maven
+            | TargetKind::Pdm
+            | TargetKind::Pixi
     )
 }

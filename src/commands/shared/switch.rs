@@ -64,14 +64,18 @@ impl Plan<'_> {
         self.reports.iter().any(|t| t.status == Outcome::Failed)
     }
 
-    /// The unified diff of every file that changes.
+    /// One unified diff per file that changes: a file several targets edit goes from the
+    /// first one's `before` to the last one's `after`.
     pub fn diffs(&self) -> String {
-        self.work
-            .iter()
-            .flat_map(|t| t.edits.iter())
-            .filter(|e| e.is_change())
-            .map(|e| unified_diff(&e.path, e.before.as_deref(), e.after.as_deref()))
-            .collect()
+        type Change<'a> = (&'a std::path::Path, Option<&'a [u8]>, Option<&'a [u8]>);
+        let mut files: Vec<Change<'_>> = Vec::new();
+        for e in self.work.iter().flat_map(|t| t.edits.iter()).filter(|e| e.is_change()) {
+            match files.iter_mut().find(|(p, _, _)| *p == e.path) {
+                Some((_, _, after)) => *after = e.after.as_deref(),
+                None => files.push((&e.path, e.before.as_deref(), e.after.as_deref())),
+            }
+        }
+        files.iter().filter(|(_, b, a)| b != a).map(|(p, b, a)| unified_diff(p, *b, *a)).collect()
     }
 }
 
@@ -97,6 +101,11 @@ pub fn plan<'a>(
             Assignment::To(site) => {
                 let req = Request { site, upstream, security };
                 let mut edits = target.target().plan(&app.ctx, host, &req)?;
+                // Later targets that edit the same file (the env file, `~/.npmrc`) build on this.
+                for e in edits.iter().filter(|e| e.is_change()) {
+                    let text = e.after.as_deref().map(|b| String::from_utf8_lossy(b).into_owned());
+                    app.ctx.planned.set(&e.path, text);
+                }
                 for note in edits.iter().flat_map(|e| &e.notes) {
                     app.out.warn(&format!("{target}: {note}"));
                 }
@@ -186,7 +195,11 @@ pub fn apply(
         let Some(row) = plan.reports.iter_mut().find(|t| t.target == target) else { continue };
         if applied.rejected.contains(&target) {
             row.status = Outcome::Failed;
-            row.reason = Some(format!("{}; put back", verdict.reason));
+            row.reason = Some(if verdict.passed() {
+                "its check passed, but it shares a file with a target whose check failed; put back".to_owned()
+            } else {
+                format!("{}; put back", verdict.reason)
+            });
         }
         row.verify = Some(verdict);
     }

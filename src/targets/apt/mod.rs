@@ -1,4 +1,4 @@
-//! apt: Debian and Ubuntu package sources.
+//! apt: Debian, Ubuntu, Kali and Raspberry Pi OS package sources.
 //!
 //! Reads `/etc/apt/sources.list` and `/etc/apt/sources.list.d/*.list` (one-line format) and
 //! `*.sources` (deb822), finds the entries of the distribution archive and rewrites only the
@@ -7,31 +7,46 @@
 //! When no file names any source at all (a minimal container), a `sources.list` is generated
 //! from os-release.
 //!
-//! A URI of an entry is the distribution archive when one of these holds for the server it
-//! reads from (see [`uri`]: the URL itself, the same through Tor, or the upstream named after
-//! a package cache's address):
+//! The distribution ([`Family`]) is os-release's `ID`, then `ID_LIKE`: Debian, Ubuntu, Kali
+//! (`kali`, the `kali-*` branches of one archive) or Raspbian (Raspberry Pi OS 32-bit). On
+//! Raspberry Pi OS, which is Raspbian or Debian with `sources.list.d/raspi.list` (the 64-bit
+//! one says `ID=debian`), the Raspberry Pi archive (`archive.raspberrypi.com/debian`, catalog
+//! key `raspberrypi`) is an archive too ([`Archive::RaspberryPi`]): moved to the site with the
+//! distribution's own when the site serves it, else left as it is, with a warning.
 //!
-//! - (a) **catalog URL**: it is a `debian`/`debian-security` (Debian) or `ubuntu`/`ubuntu-ports`
-//!   (Ubuntu) URL of a site in the catalog (the request's site, `upstream` and every other site),
-//!   with either scheme and with or without a final `/`.
-//! - (b) **official host**: its host is an official server of the distribution
-//!   (`deb.debian.org`, `security.debian.org`, `ftp.debian.org`, `ftp.<cc>.debian.org`,
-//!   `httpredir.debian.org`; `archive.ubuntu.com`, `<anything>.archive.ubuntu.com`,
-//!   `security.ubuntu.com`, `ports.ubuntu.com`) and its path ends in one of the archive trees
-//!   above (or is `security.debian.org` with no path), whatever key the entry names.
+//! A URI of an entry is an archive when one of these holds for the server it reads from (see
+//! [`uri`]: the URL itself, the same through Tor, or the upstream named after a package
+//! cache's address):
+//!
+//! - (a) **catalog URL**: it is a URL of the archive's repositories (`debian`/`debian-security`,
+//!   `ubuntu`/`ubuntu-ports`, `kali`, `raspbian`, `raspberrypi`) on a site in the catalog (the
+//!   request's site, `upstream` and every other site), compared by [`same_tree`] (either
+//!   scheme, with or without a final `/`).
+//! - (b) **official host**: its host is an official server of the archive (`deb.debian.org`,
+//!   `security.debian.org`, `ftp.debian.org`, `ftp.<cc>.debian.org`, `httpredir.debian.org`;
+//!   `archive.ubuntu.com`, `<anything>.archive.ubuntu.com`, `security.ubuntu.com`,
+//!   `ports.ubuntu.com`; `http.kali.org`, `kali.download`; `raspbian.raspberrypi.com` and
+//!   `.org`, `archive.raspbian.org`, `mirrordirector.raspbian.org`;
+//!   `archive.raspberrypi.com` and `.org`) and its path ends in one of the archive's trees
+//!   (`debian`, `debian-security`, `ubuntu`, `ubuntu-ports`, `kali`, `raspbian`; or is
+//!   `security.debian.org` with no path), whatever key the entry names.
 //! - (c) **path**, for mirrors no catalog knows: its path ends in one of the archive trees, every
-//!   component is one of the distribution's own (`main contrib non-free non-free-firmware`;
-//!   `main restricted universe multiverse`), the host is not a known third party (Launchpad
-//!   PPAs, Docker), **and** the entry sits in a file the distribution itself writes
-//!   (`sources.list`; in `sources.list.d`: `debian.sources`, `ubuntu.sources`,
-//!   `moved-from-main.sources` as `apt modernize-sources` converts `sources.list`, and the
-//!   derivatives' `system.sources` (Pop!_OS) and `official-package-repositories.list`
-//!   (Linux Mint)), **and** the entry names no key (`signed-by`/`Signed-By`), only keyring
-//!   files whose path contains `debian-archive` (Debian) or `ubuntu-archive` (Ubuntu), or an
-//!   inline key block (deb822; provisioning scripts inline the archive key there, third parties
-//!   ship their own files). Any other file in `sources.list.d` (Raspberry Pi's `raspi.list`,
-//!   Tailscale, WineHQ, …) is only ever changed by (a) or (b), and so is an entry signed by any
-//!   other key, even in `sources.list`.
+//!   component is one of the archive's own (`main contrib non-free non-free-firmware`;
+//!   `main restricted universe multiverse`; Raspbian's `rpi`; Raspberry Pi's `main ui
+//!   untested`, tree `/debian` or `/raspberrypi`), the host is not a known third party
+//!   (Launchpad PPAs, Docker, the end-of-life archives), **and** the entry sits in a file the
+//!   distribution itself writes (`sources.list`; in `sources.list.d`: `debian.sources`,
+//!   `ubuntu.sources`, `moved-from-main.sources` as `apt modernize-sources` converts
+//!   `sources.list`, and the derivatives' `system.sources` (Pop!_OS) and
+//!   `official-package-repositories.list` (Linux Mint); for the Raspberry Pi archive only
+//!   `raspi.list` and `raspi.sources`), **and** the entry names no key (`signed-by`/
+//!   `Signed-By`), only keyring files whose path contains the archive's (`debian-archive`,
+//!   `ubuntu-archive`, `kali-archive`, `raspbian-archive`, `raspberrypi-archive`), or an inline
+//!   key block (deb822; provisioning scripts inline the archive key there, third parties ship
+//!   their own files). Any other file in `sources.list.d` (Tailscale, WineHQ, …) is only ever
+//!   changed by (a) or (b), and so is an entry signed by any other key, even in `sources.list`.
+//!   The Raspberry Pi archive's (a) and (b) are tried first (its mirrors' trees end in
+//!   `/debian` too), its (c) last.
 //!
 //! Some archive entries are kept as they are, and said so: a Tor onion service, a package cache
 //! that picks its upstream itself. One that takes its servers from a mirror list (apt's
@@ -39,11 +54,13 @@
 //!
 //! Such an entry is rewritten when its suites belong to the host's release (the codename from
 //! `/etc/os-release`, with `-updates`, `-backports`, `-security`, `-proposed-updates`, … and
-//! Debian's `stable`, `testing`, `sid`, `proposed-updates`, … aliases); one mixing those with
+//! Debian's `stable`, `testing`, `sid`, `proposed-updates`, … aliases; Kali's branches
+//! `kali-rolling`, `kali-last-snapshot`, `kali-experimental`, …); one mixing those with
 //! other suites is refused, and so is any enabled archive entry of another release (a release
 //! upgrade half done): the command stops naming its file and line, and nothing is written.
 //!
-//! Security suites on an official server are kept as they are. On a mirror they go back to the
+//! Security suites (Debian's and Ubuntu's; Kali and Raspbian have none of their own) on an
+//! official server are kept as they are. On a mirror they go back to the
 //! official server (the catalog's `upstream` site; without one they stay where they are) unless
 //! `--security` sends them to the site: Debian to `upstream`'s `debian-security`, Ubuntu on
 //! ports architectures to its `ubuntu-ports`, Ubuntu on amd64/i386 to
@@ -75,6 +92,7 @@ use parse::{Entry, SignedBy};
 pub use render::{Input, Notes, Outcome, render, render_all};
 use uri::Form;
 
+use super::common::same_tree;
 use super::{Current, Distro, FileEdit, Host, Request, Target, edit, read_config};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
@@ -93,22 +111,23 @@ impl Target for Apt {
     }
 
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
-        let repo = match host.distro() {
-            Distro::Debian => Repo::Debian,
-            // `ubuntu` or `ubuntu-ports` depends on the architecture: never guess it.
-            Distro::Ubuntu if host.arch_unknown => return None,
-            Distro::Ubuntu if host.ubuntu_ports() => Repo::UbuntuPorts,
-            Distro::Ubuntu => Repo::Ubuntu,
-            _ => return None,
-        };
-        site.repo(repo).map(str::to_owned)
+        let family = Family::of(host)?;
+        // `ubuntu` or `ubuntu-ports` depends on the architecture: never guess it.
+        if family == Family::Ubuntu && host.arch_unknown {
+            return None;
+        }
+        site.repo(probed_repo(host)).map(str::to_owned)
     }
 
     fn plan(&self, ctx: &Context, host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let family = family(ctx, host)?;
-        let mut rw = Rewrite::for_request(family, host, req, !has_ca_certificates(ctx));
-        rw.distribution.known.extend(catalog_urls(ctx, family)?);
         let sources = read_sources(ctx)?;
+        let mut rw = Rewrite::for_request(family, host, req, raspberry_pi(family, &sources), !has_ca_certificates(ctx));
+        let catalog = Catalog::load(ctx)?;
+        rw.distribution.known.extend(catalog_urls(&catalog, family.repos()));
+        if let Some(known) = &mut rw.distribution.raspberry_pi {
+            known.extend(catalog_urls(&catalog, &[Repo::Raspberrypi]));
+        }
         let inputs: Vec<Input<'_>> = sources.iter().map(Source::input).collect();
         let mut outcome = render_all(&inputs, &rw).map_err(|(i, e)| sources[i].error(e, req, &rw, ctx))?;
         let mut edits = Vec::new();
@@ -149,19 +168,20 @@ impl Target for Apt {
     }
 
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current> {
-        let family = match host.distro() {
-            Distro::Debian => Family::Debian,
-            Distro::Ubuntu => Family::Ubuntu,
-            _ => return Ok(Current::default()),
+        let Some(family) = Family::of(host) else {
+            return Ok(Current::default());
         };
+        let sources = read_sources(ctx)?;
+        let catalog = Catalog::load(ctx)?;
         let distribution = Distribution {
             family,
             codename: host.codename.clone(),
-            known: catalog_urls(ctx, family)?,
+            known: catalog_urls(&catalog, family.repos()),
             derivative: derivative(family, host),
+            raspberry_pi: raspberry_pi(family, &sources).then(|| catalog_urls(&catalog, &[Repo::Raspberrypi])),
         };
         let mut current = Current::default();
-        for source in read_sources(ctx)? {
+        for source in sources {
             let entries = parse::parse(source.format, &source.text).map_err(|e| source.parse_error(e))?;
             let mine =
                 distribution.classify_all(&source.text, &entries, source.place).map_err(|e| source.parse_error(e))?;
@@ -173,7 +193,7 @@ impl Target for Apt {
                     .iter()
                     .find(|c| {
                         let e = &entries[c.entry];
-                        c.roles.archive && e.enabled && e.types.iter().any(|t| t == "deb")
+                        c.own() && c.roles.archive && e.enabled && e.types.iter().any(|t| t == "deb")
                     })
                     .map(|c| c.server(&source.text[entries[c.entry].uris[c.index].clone()]));
             }
@@ -183,18 +203,40 @@ impl Target for Apt {
     }
 }
 
-/// The two distributions apt is configured for.
+/// The distributions apt is configured for: Debian, Ubuntu, and Kali and Raspbian, which
+/// have archives of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Debian,
     Ubuntu,
+    Kali,
+    /// Raspberry Pi OS 32-bit (os-release `ID=raspbian`); the 64-bit one is Debian.
+    Raspbian,
 }
 
 impl Family {
+    /// The family of the host's apt: os-release `ID`, then `ID_LIKE` (Kali and Raspbian first,
+    /// as their derivatives also say `debian`); `None` for a host that is none of them.
+    pub fn of(host: &Host) -> Option<Self> {
+        if host.is_like("kali") {
+            return Some(Self::Kali);
+        }
+        if host.is_like("raspbian") {
+            return Some(Self::Raspbian);
+        }
+        match host.distro() {
+            Distro::Debian => Some(Self::Debian),
+            Distro::Ubuntu => Some(Self::Ubuntu),
+            _ => None,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Self::Debian => "Debian",
             Self::Ubuntu => "Ubuntu",
+            Self::Kali => "Kali",
+            Self::Raspbian => "Raspbian",
         }
     }
 
@@ -203,14 +245,17 @@ impl Family {
         match self {
             Self::Debian => "debian",
             Self::Ubuntu => "ubuntu",
+            Self::Kali => "kali",
+            Self::Raspbian => "raspbian",
         }
     }
 
     /// The components of the distribution's own archive.
     fn components(self) -> &'static [&'static str] {
         match self {
-            Self::Debian => &["main", "contrib", "non-free", "non-free-firmware"],
+            Self::Debian | Self::Kali => &["main", "contrib", "non-free", "non-free-firmware"],
             Self::Ubuntu => &["main", "restricted", "universe", "multiverse"],
+            Self::Raspbian => &["main", "contrib", "non-free", "rpi"],
         }
     }
 
@@ -219,6 +264,8 @@ impl Family {
         match self {
             Self::Debian => &["debian", "debian-security"],
             Self::Ubuntu => &["ubuntu", "ubuntu-ports"],
+            Self::Kali => &["kali"],
+            Self::Raspbian => &["raspbian"],
         }
     }
 
@@ -226,6 +273,8 @@ impl Family {
         match self {
             Self::Debian => &[Repo::Debian, Repo::DebianSecurity],
             Self::Ubuntu => &[Repo::Ubuntu, Repo::UbuntuPorts],
+            Self::Kali => &[Repo::Kali],
+            Self::Raspbian => &[Repo::Raspbian],
         }
     }
 
@@ -235,6 +284,8 @@ impl Family {
         match self {
             Self::Debian => "debian-archive",
             Self::Ubuntu => "ubuntu-archive",
+            Self::Kali => "kali-archive",
+            Self::Raspbian => "raspbian-archive",
         }
     }
 
@@ -252,6 +303,80 @@ impl Family {
                 matches!(host, "archive.ubuntu.com" | "security.ubuntu.com" | "ports.ubuntu.com")
                     || host.strip_suffix(".archive.ubuntu.com").is_some_and(|sub| !sub.is_empty())
             }
+            // The redirector and Kali's CDN.
+            Self::Kali => matches!(host, "http.kali.org" | "kali.download"),
+            Self::Raspbian => matches!(
+                host,
+                "raspbian.raspberrypi.com"
+                    | "raspbian.raspberrypi.org"
+                    | "archive.raspbian.org"
+                    | "mirrordirector.raspbian.org"
+            ),
+        }
+    }
+
+    /// Whether the distribution has security suites on a server of their own.
+    fn has_security(self) -> bool {
+        matches!(self, Self::Debian | Self::Ubuntu)
+    }
+}
+
+/// An archive the rules recognise: the distribution's own, or the Raspberry Pi archive
+/// (`archive.raspberrypi.com/debian`) that Raspberry Pi OS reads beside it from `raspi.list`,
+/// on Raspbian and on the 64-bit, Debian-based Raspberry Pi OS alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Archive {
+    Own(Family),
+    RaspberryPi,
+}
+
+/// The official servers of the Raspberry Pi archive (`.org` until bookworm).
+const RASPBERRY_PI_HOSTS: &[&str] = &["archive.raspberrypi.com", "archive.raspberrypi.org"];
+
+impl Archive {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Own(f) => f.name(),
+            Self::RaspberryPi => "Raspberry Pi",
+        }
+    }
+
+    fn components(self) -> &'static [&'static str] {
+        match self {
+            Self::Own(f) => f.components(),
+            // `ui` and `untested` were there up to buster.
+            Self::RaspberryPi => &["main", "ui", "untested"],
+        }
+    }
+
+    /// The last path segments of the tree: `archive.raspberrypi.com/debian`, a mirror's
+    /// `/raspberrypi` (TUNA) or `/archive.raspberrypi.org/debian` (USTC).
+    fn trees(self) -> &'static [&'static str] {
+        match self {
+            Self::Own(f) => f.trees(),
+            Self::RaspberryPi => &["debian", "raspberrypi"],
+        }
+    }
+
+    fn keyring_marker(self) -> &'static str {
+        match self {
+            Self::Own(f) => f.keyring_marker(),
+            Self::RaspberryPi => "raspberrypi-archive",
+        }
+    }
+
+    fn is_official_host(self, host: &str) -> bool {
+        match self {
+            Self::Own(f) => f.is_official_host(host),
+            Self::RaspberryPi => RASPBERRY_PI_HOSTS.contains(&host),
+        }
+    }
+
+    /// The files whose entries rule (c) may recognise.
+    fn place(self) -> Place {
+        match self {
+            Self::Own(_) => Place::Own,
+            Self::RaspberryPi => Place::RaspberryPi,
         }
     }
 }
@@ -264,6 +389,8 @@ const THIRD_PARTY_HOSTS: &[&str] = &[
     // End-of-life releases live only here; mirrors do not carry them.
     "archive.debian.org",
     "old-releases.ubuntu.com",
+    "old.kali.org",
+    "legacy.raspbian.org",
 ];
 
 /// Official servers known to serve https although the catalog names them with `http://`.
@@ -283,11 +410,17 @@ const OWN_FILES: &[&str] = &[
     "official-package-repositories.list",
 ];
 
+/// The files in `sources.list.d` Raspberry Pi OS writes the Raspberry Pi archive into
+/// (`raspi.sources` since trixie). On a Debian host, one of them makes it Raspberry Pi OS.
+const RASPBERRY_PI_FILES: &[&str] = &["raspi.list", "raspi.sources"];
+
 /// Whether the distribution wrote a sources file: rule (c) applies only in its own files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     /// `sources.list` or one of [`OWN_FILES`].
     Own,
+    /// One of [`RASPBERRY_PI_FILES`]: the Raspberry Pi archive's own file.
+    RaspberryPi,
     /// Any other file in `sources.list.d`, added by a package, an installer or the user.
     Added,
 }
@@ -295,9 +428,20 @@ pub enum Place {
 impl Place {
     /// The place of a file in `sources.list.d` named `name`.
     fn of(name: &str) -> Self {
-        if OWN_FILES.contains(&name) { Self::Own } else { Self::Added }
+        if OWN_FILES.contains(&name) {
+            Self::Own
+        } else if RASPBERRY_PI_FILES.contains(&name) {
+            Self::RaspberryPi
+        } else {
+            Self::Added
+        }
     }
 }
+
+/// Kali's branches: suites of one archive whatever the release (`kali-rolling` is the
+/// codename its os-release gives).
+const KALI_SUITES: &[&str] =
+    &["kali-rolling", "kali-last-snapshot", "kali-experimental", "kali-bleeding-edge", "kali-dev"];
 
 /// Debian's release aliases, which name the same archive as a codename.
 const DEBIAN_ALIASES: &[&str] = &["stable", "oldstable", "oldoldstable", "testing", "unstable", "sid", "experimental"];
@@ -331,9 +475,12 @@ pub struct Distribution {
     pub codename: Option<String>,
     /// URLs of the catalog's sites that count as the archive whatever their path and file.
     pub known: Vec<String>,
-    /// The os-release `ID` when the host is a derivative (`kali`, `linuxmint`): its own
+    /// The os-release `ID` when the host is a derivative (`linuxmint`, `pop`): its own
     /// archive is unknown, so no sources are generated for it.
     pub derivative: Option<String>,
+    /// On Raspberry Pi OS (Raspbian, or Debian with `raspi.list`): the catalog's URLs of the
+    /// Raspberry Pi archive, which is recognised and switched beside the distribution's own.
+    pub raspberry_pi: Option<Vec<String>>,
 }
 
 /// Whether an entry is served by the archive tree, the security tree, or both (a stanza
@@ -361,6 +508,7 @@ struct Classified {
     entry: usize,
     /// Which of the entry's URIs.
     index: usize,
+    archive: Archive,
     roles: Roles,
     ports: bool,
     official: bool,
@@ -377,6 +525,11 @@ impl Classified {
             Form::MirrorList { .. } | Form::Other => uri,
         };
         server.trim_end_matches('/').to_owned()
+    }
+
+    /// Whether the URI is the distribution's own archive (not the Raspberry Pi archive).
+    fn own(&self) -> bool {
+        matches!(self.archive, Archive::Own(_))
     }
 }
 
@@ -402,17 +555,9 @@ impl UriParts {
     }
 }
 
-/// `http://a/b/` and `https://a/b` name the same tree.
-fn same_url(a: &str, b: &str) -> bool {
-    fn norm(u: &str) -> &str {
-        let u = u.trim_end_matches('/');
-        u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u)
-    }
-    norm(a).eq_ignore_ascii_case(norm(b))
-}
-
-/// A URI the rules recognise as the archive, whatever its suites.
+/// A URI the rules recognise as an archive, whatever its suites.
 struct Recognised {
+    archive: Archive,
     form: Form,
     parts: UriParts,
     official: bool,
@@ -420,18 +565,22 @@ struct Recognised {
 }
 
 impl Distribution {
-    fn suite_ok(&self, suite: &str) -> bool {
+    fn suite_ok(&self, archive: Archive, suite: &str) -> bool {
         if suite.ends_with('/') {
             return false;
         }
-        if self.family == Family::Debian && DEBIAN_SUITES.contains(&suite) {
+        let debian = archive == Archive::Own(Family::Debian);
+        if debian && DEBIAN_SUITES.contains(&suite) {
             return true;
+        }
+        if archive == Archive::Own(Family::Kali) {
+            return KALI_SUITES.contains(&suite) || self.codename.as_deref().is_none_or(|c| c == suite);
         }
         let Some(codename) = &self.codename else {
             return true;
         };
         let mut bases = vec![codename.as_str()];
-        if self.family == Family::Debian {
+        if debian {
             bases.extend_from_slice(DEBIAN_ALIASES);
         }
         bases.iter().any(|base| suite.strip_prefix(base).is_some_and(|rest| SUITE_SUFFIXES.contains(&rest)))
@@ -450,61 +599,103 @@ impl Distribution {
         Ok(out)
     }
 
-    /// The first enabled entry that rules (a)-(c) recognise as the archive but none of whose
+    /// The first enabled entry that rules (a)-(c) recognise as an archive but none of whose
     /// suites belongs to the host's release: its line and its first suite.
     fn stray<'e>(&self, text: &str, entries: &'e [Entry], place: Place) -> Option<(usize, &'e str)> {
         entries.iter().filter(|e| e.enabled).find_map(|entry| {
             let suites: Vec<&String> = entry.suites.iter().filter(|s| !s.ends_with('/')).collect();
             let stray = !suites.is_empty()
-                && !suites.iter().any(|s| self.suite_ok(s))
-                && entry.uris.iter().any(|uri| self.recognise(&text[uri.clone()], entry, place).is_some());
+                && entry
+                    .uris
+                    .iter()
+                    .filter_map(|uri| self.recognise(&text[uri.clone()], entry, place))
+                    .any(|r| !suites.iter().any(|s| self.suite_ok(r.archive, s)));
             stray.then(|| (entry.line, suites[0].as_str()))
         })
     }
 
-    /// Whether the entry names no key, only the distribution's archive keyring, or an inline
-    /// key block. An inline key counts: provisioning scripts inline the archive key, third
-    /// parties ship their own files, and a stanza `mirror` moved to a mirror by rule (b) must
-    /// stay recognisable for the next site.
-    fn archive_key(&self, signed_by: &SignedBy) -> bool {
+    /// Whether the entry names no key, only the archive's keyring, or an inline key block.
+    /// An inline key counts: provisioning scripts inline the archive key, third parties ship
+    /// their own files, and a stanza `mirror` moved to a mirror by rule (b) must stay
+    /// recognisable for the next site.
+    fn archive_key(archive: Archive, signed_by: &SignedBy) -> bool {
         match signed_by {
             SignedBy::Absent | SignedBy::Inline => true,
-            SignedBy::Keys(keys) => keys.iter().all(|k| k.contains(self.family.keyring_marker())),
+            SignedBy::Keys(keys) => keys.iter().all(|k| k.contains(archive.keyring_marker())),
         }
     }
 
-    /// The conditions of rule (c) besides the path: the distribution's own components, file
-    /// and key.
-    fn own_archive(&self, entry: &Entry, place: Place) -> bool {
+    /// The conditions of rule (c) besides the path: the archive's own components, file and
+    /// key.
+    fn own_archive(archive: Archive, entry: &Entry, place: Place) -> bool {
         !entry.components.is_empty()
-            && entry.components.iter().all(|c| self.family.components().contains(&c.as_str()))
-            && place == Place::Own
-            && self.archive_key(&entry.signed_by)
+            && entry.components.iter().all(|c| archive.components().contains(&c.as_str()))
+            && place == archive.place()
+            && Self::archive_key(archive, &entry.signed_by)
     }
 
-    fn is_tree(&self, last: Option<&str>) -> bool {
-        last.is_some_and(|l| self.family.trees().contains(&l))
+    fn is_tree(archive: Archive, last: Option<&str>) -> bool {
+        last.is_some_and(|l| archive.trees().contains(&l))
     }
 
-    /// Whether `host` serves the archive: an official server or a catalog site.
+    /// The catalog URLs of `archive` (rule (a)).
+    fn known(&self, archive: Archive) -> &[String] {
+        match archive {
+            Archive::Own(_) => &self.known,
+            Archive::RaspberryPi => self.raspberry_pi.as_deref().unwrap_or_default(),
+        }
+    }
+
+    /// Whether `host` serves the distribution's archive: an official server or a catalog site.
     fn archive_host(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
         self.family.is_official_host(&host)
             || self.known.iter().any(|k| Url::parse(k).ok().and_then(|u| u.host_str().map(|h| h == host)) == Some(true))
     }
 
-    /// Rules (a)-(c), whatever the suites: `uri` of `entry` is the distribution archive.
+    /// Rules (a)-(c), whatever the suites: `uri` of `entry` is an archive. The Raspberry Pi
+    /// archive's catalog URLs and servers come first (its mirrors' trees often end in
+    /// `/debian`), rule (c) of each archive holds only in that archive's own files.
     fn recognise(&self, uri: &str, entry: &Entry, place: Place) -> Option<Recognised> {
-        let form = uri::form(uri, |h| self.archive_host(h));
+        let own = Archive::Own(self.family);
+        if self.raspberry_pi.is_none() {
+            return self.recognise_as(own, uri, entry, place, true);
+        }
+        let pi = Archive::RaspberryPi;
+        self.recognise_as(pi, uri, entry, place, false)
+            .or_else(|| self.recognise_as(own, uri, entry, place, true))
+            .or_else(|| self.recognise_as(pi, uri, entry, place, true))
+    }
+
+    /// Rules (a) and (b) for `archive`, and rule (c) when `by_path`.
+    fn recognise_as(
+        &self,
+        archive: Archive,
+        uri: &str,
+        entry: &Entry,
+        place: Place,
+        by_path: bool,
+    ) -> Option<Recognised> {
+        let known = self.known(archive);
+        // A catalog URL is the archive itself, even when its path starts with a host name
+        // (USTC's `/archive.raspberrypi.org/debian`), not a cache in front of that host.
+        let is_known = known.iter().any(|k| same_tree(k, uri));
+        let form = uri::form(uri, |h| {
+            !is_known
+                && match archive {
+                    Archive::Own(_) => self.archive_host(h),
+                    Archive::RaspberryPi => archive.is_official_host(&h.to_ascii_lowercase()),
+                }
+        });
+        let path_rule = |tree: bool| by_path && tree && Self::own_archive(archive, entry, place);
         let (parts, pin) = match &form {
             Form::Direct { url, .. } | Form::Cached { upstream: url, .. } => {
                 let parts = UriParts::of(url)?;
-                let tree = self.is_tree(parts.last.as_deref());
-                let official = self.family.is_official_host(&parts.host);
-                let by_url = self.known.iter().any(|k| same_url(k, url.as_str()));
+                let tree = Self::is_tree(archive, parts.last.as_deref());
+                let official = archive.is_official_host(&parts.host);
+                let by_url = known.iter().any(|k| same_tree(k, url.as_str()));
                 let by_host = official && (tree || (parts.host == "security.debian.org" && parts.last.is_none()));
-                let by_path =
-                    tree && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str()) && self.own_archive(entry, place);
+                let by_path = path_rule(tree) && !THIRD_PARTY_HOSTS.contains(&parts.host.as_str());
                 if !(by_url || by_host || by_path) {
                     return None;
                 }
@@ -513,7 +704,7 @@ impl Distribution {
             }
             Form::CacheRemap { url } => {
                 let parts = UriParts::of(url)?;
-                if !(self.is_tree(parts.last.as_deref()) && self.own_archive(entry, place)) {
+                if !path_rule(Self::is_tree(archive, parts.last.as_deref())) {
                     return None;
                 }
                 (parts, Some(Pin::Cache))
@@ -523,23 +714,23 @@ impl Distribution {
                 let mut parts = UriParts::any(&url);
                 // The list's name tells the tree: `/etc/apt/mirrors/debian-security.list`.
                 parts.last = parts.last.map(|l| l.trim_end_matches(".list").trim_end_matches(".txt").to_owned());
-                let ubuntu_lists = self.family == Family::Ubuntu && parts.host == UBUNTU_MIRROR_LISTS;
-                if !((self.is_tree(parts.last.as_deref()) || ubuntu_lists) && self.own_archive(entry, place)) {
+                let ubuntu_lists = archive == Archive::Own(Family::Ubuntu) && parts.host == UBUNTU_MIRROR_LISTS;
+                if !path_rule(Self::is_tree(archive, parts.last.as_deref()) || ubuntu_lists) {
                     return None;
                 }
                 (parts, Some(Pin::MirrorList))
             }
             Form::Other => return None,
         };
-        let official = self.family.is_official_host(&parts.host);
-        Some(Recognised { form, parts, official, pin })
+        let official = archive.is_official_host(&parts.host);
+        Some(Recognised { archive, form, parts, official, pin })
     }
 
     fn classify(&self, uri: &str, entry: &Entry, place: Place) -> Result<Option<Classified>, RenderError> {
-        let Some(Recognised { form, parts, official, pin }) = self.recognise(uri, entry, place) else {
+        let Some(Recognised { archive, form, parts, official, pin }) = self.recognise(uri, entry, place) else {
             return Ok(None);
         };
-        let (ok, other): (Vec<&String>, Vec<&String>) = entry.suites.iter().partition(|s| self.suite_ok(s));
+        let (ok, other): (Vec<&String>, Vec<&String>) = entry.suites.iter().partition(|s| self.suite_ok(archive, s));
         if ok.is_empty() {
             return Ok(None);
         }
@@ -548,23 +739,25 @@ impl Distribution {
                 line: entry.line,
                 message: format!(
                     "stanza mixes suites of the {} archive with `{odd}`, which `mirror` does not recognise; split it",
-                    self.family.name()
+                    archive.name()
                 ),
             });
         }
-        let security_tree = matches!(parts.host.as_str(), "security.debian.org" | "security.ubuntu.com")
-            || parts.last.as_deref() == Some("debian-security");
+        let has_security = matches!(archive, Archive::Own(f) if f.has_security());
+        let security_tree = has_security
+            && (matches!(parts.host.as_str(), "security.debian.org" | "security.ubuntu.com")
+                || parts.last.as_deref() == Some("debian-security"));
         let mut roles = Roles::default();
         for suite in &entry.suites {
-            if security_tree || is_security_suite(suite) {
+            if has_security && (security_tree || is_security_suite(suite)) {
                 roles.security = true;
             } else {
                 roles.archive = true;
             }
         }
-        let ports = self.family == Family::Ubuntu
+        let ports = archive == Archive::Own(Family::Ubuntu)
             && (parts.host == "ports.ubuntu.com" || parts.last.as_deref() == Some("ubuntu-ports"));
-        Ok(Some(Classified { entry: 0, index: 0, roles, ports, official, form, pin }))
+        Ok(Some(Classified { entry: 0, index: 0, archive, roles, ports, official, form, pin }))
     }
 }
 
@@ -582,19 +775,33 @@ pub enum Via {
 /// Where a kind of entry goes: the repository URLs of one site.
 #[derive(Debug, Clone)]
 pub struct Dest {
+    /// The site's id.
+    pub site: String,
     pub via: Via,
     pub urls: BTreeMap<Repo, String>,
     /// Ubuntu's security server for amd64 and i386, when the site is the official upstream.
     pub ubuntu_security: Option<String>,
 }
 
+/// The repositories a site's URLs are taken from.
+const DEST_REPOS: &[Repo] = &[
+    Repo::Debian,
+    Repo::DebianSecurity,
+    Repo::Ubuntu,
+    Repo::UbuntuPorts,
+    Repo::Kali,
+    Repo::Raspbian,
+    Repo::Raspberrypi,
+];
+
 /// The official server of Ubuntu's security suites outside `ubuntu-ports`.
 const UBUNTU_SECURITY_HOST: &str = "security.ubuntu.com";
 
 impl Dest {
     pub fn from_site(site: &Site, via: Via) -> Self {
-        let urls: BTreeMap<Repo, String> = [Repo::Debian, Repo::DebianSecurity, Repo::Ubuntu, Repo::UbuntuPorts]
-            .into_iter()
+        let urls: BTreeMap<Repo, String> = DEST_REPOS
+            .iter()
+            .copied()
             .filter_map(|r| site.repo(r).map(|u| (r, u.trim_end_matches('/').to_owned())))
             .collect();
         // The `upstream` site's `ubuntu` URL is the archive server; security has its own.
@@ -605,7 +812,7 @@ impl Dest {
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .filter(|u| u.host_str().is_some_and(|h| Family::Ubuntu.is_official_host(&h.to_ascii_lowercase())))
             .map(|u| format!("{}://{UBUNTU_SECURITY_HOST}/ubuntu", u.scheme()));
-        Self { via, urls, ubuntu_security }
+        Self { site: site.id.clone(), via, urls, ubuntu_security }
     }
 
     fn get(&self, repo: Repo) -> Result<&str, RenderError> {
@@ -647,15 +854,21 @@ pub struct Rewrite {
 }
 
 impl Rewrite {
-    fn for_request(family: Family, host: &Host, req: &Request<'_>, no_ca_certificates: bool) -> Self {
-        let mut known = Vec::new();
-        for site in std::iter::once(req.site).chain(req.upstream) {
-            for repo in family.repos() {
-                if let Some(url) = site.repo(*repo) {
-                    known.push(url.to_owned());
-                }
-            }
-        }
+    /// The rewrite for `req` on `host`; `raspberry_pi`: the host is Raspberry Pi OS (see
+    /// [`raspberry_pi`]).
+    fn for_request(
+        family: Family,
+        host: &Host,
+        req: &Request<'_>,
+        raspberry_pi: bool,
+        no_ca_certificates: bool,
+    ) -> Self {
+        let urls = |repos: &[Repo]| -> Vec<String> {
+            std::iter::once(req.site)
+                .chain(req.upstream)
+                .flat_map(|site| repos.iter().filter_map(|r| site.repo(*r).map(str::to_owned)))
+                .collect()
+        };
         let security = if req.security {
             Security::Site(Dest::from_site(req.site, Via::SiteSecurity))
         } else if let Some(upstream) = req.upstream {
@@ -667,8 +880,9 @@ impl Rewrite {
             distribution: Distribution {
                 family,
                 codename: host.codename.clone(),
-                known,
+                known: urls(family.repos()),
                 derivative: derivative(family, host),
+                raspberry_pi: raspberry_pi.then(|| urls(&[Repo::Raspberrypi])),
             },
             host_ports: family == Family::Ubuntu && host.ubuntu_ports(),
             archive: Dest::from_site(req.site, Via::Site),
@@ -683,12 +897,18 @@ impl Rewrite {
             (Family::Debian, true) => Repo::DebianSecurity,
             (Family::Ubuntu, _) if ports || self.host_ports => Repo::UbuntuPorts,
             (Family::Ubuntu, _) => Repo::Ubuntu,
+            (Family::Kali, _) => Repo::Kali,
+            (Family::Raspbian, _) => Repo::Raspbian,
         }
     }
 
-    /// The catalog URL an archive URI goes to.
-    fn archive_dest(&self, c: &Classified) -> Result<&str, RenderError> {
-        self.archive.get(self.repo_for(false, c.ports))
+    /// The catalog URL an archive URI goes to; `None` keeps it as it is (the Raspberry Pi
+    /// archive, when the site does not serve it: it is not required).
+    fn archive_dest(&self, c: &Classified) -> Result<Option<&str>, RenderError> {
+        match c.archive {
+            Archive::Own(_) => self.archive.get(self.repo_for(false, c.ports)).map(Some),
+            Archive::RaspberryPi => Ok(self.archive.urls.get(&Repo::Raspberrypi).map(String::as_str)),
+        }
     }
 
     /// The catalog URL a security URI goes to (`None`: keep it as it is); `alone`: in an entry
@@ -789,22 +1009,25 @@ pub fn generate(
             "names release `{codename}`, which left the mirrors for archive.debian.org"
         )));
     }
+    // What the distribution's installer writes: Kali's one branch, Raspbian's one suite.
     let components = match (family, codename) {
         (Family::Debian, "buster" | "bullseye") => "main contrib non-free",
-        (Family::Debian, _) => "main contrib non-free non-free-firmware",
+        (Family::Debian | Family::Kali, _) => "main contrib non-free non-free-firmware",
         (Family::Ubuntu, _) => "main restricted universe multiverse",
+        (Family::Raspbian, _) => "main contrib non-free rpi",
     };
-    let unstable = family == Family::Debian && matches!(codename, "sid" | "unstable");
+    let single = !matches!(family, Family::Debian | Family::Ubuntu)
+        || (family == Family::Debian && matches!(codename, "sid" | "unstable"));
     let archive = rw.fresh(rw.archive.get(rw.repo_for(false, false))?, notes);
     let mut suites = vec![codename.to_owned()];
-    if !unstable {
+    if !single {
         suites.push(format!("{codename}-updates"));
     }
     if family == Family::Ubuntu {
         suites.push(format!("{codename}-backports"));
     }
     let security_suite = match codename {
-        _ if unstable || !with_security => None,
+        _ if single || !with_security => None,
         "buster" => Some(format!("{codename}/updates")),
         _ => Some(format!("{codename}-security")),
     };
@@ -939,7 +1162,7 @@ fn no_archive(ctx: &Context, rw: &Rewrite, sources: &[Source], outcome: &Outcome
                     "`mirror` switches only {}'s own archive; point the entries of `{path}` at a mirror of `{id}` by hand; nothing was changed",
                     family.name()
                 ),
-                Place::Added => format!(
+                Place::RaspberryPi | Place::Added => format!(
                     "`mirror` switches only {}'s own archive, and writes sources only for {} itself; add the entries of `{id}`'s archive by hand (see sources.list(5)); nothing was changed",
                     family.name(),
                     family.name()
@@ -1063,36 +1286,46 @@ fn read_sources(ctx: &Context) -> Result<Vec<Source>> {
 }
 
 fn family(ctx: &Context, host: &Host) -> Result<Family> {
-    match host.distro() {
-        Distro::Debian => Ok(Family::Debian),
-        Distro::Ubuntu => Ok(Family::Ubuntu),
-        _ => {
-            let path = ctx.sys(OS_RELEASE);
-            let says = if host.has_os_release {
-                format!("`{}` says `ID={}`", path.display(), host.id)
-            } else {
-                format!("`{}` is missing", path.display())
-            };
-            Err(
-                Problem::bad(format!("apt's distro is not Debian or Ubuntu: {says}"))
-                    .hint("`mirror` configures apt on Debian, Ubuntu and distributions with `ID_LIKE=debian` or `ID_LIKE=ubuntu`")
-                    .into(),
-            )
-        }
+    Family::of(host).ok_or_else(|| {
+        let path = ctx.sys(OS_RELEASE);
+        let says = if host.has_os_release {
+            format!("`{}` says `ID={}`", path.display(), host.id)
+        } else {
+            format!("`{}` is missing", path.display())
+        };
+        Problem::bad(format!("apt's distro is not Debian, Ubuntu, Kali or Raspbian: {says}"))
+            .hint("`mirror` configures apt on Debian, Ubuntu, Kali, Raspberry Pi OS and distributions with `ID_LIKE=debian` or `ID_LIKE=ubuntu`")
+            .into()
+    })
+}
+
+/// The repository `bench` ranks and `status` names for apt on this host: the distribution's
+/// own archive (`ubuntu-ports` off amd64 and i386), Debian's on a host that is none of them
+/// (a laptop building images). The Raspberry Pi archive beside Raspberry Pi OS's own is
+/// switched with it but not ranked.
+pub fn probed_repo(host: &Host) -> Repo {
+    match Family::of(host) {
+        Some(Family::Ubuntu) if host.ubuntu_ports() => Repo::UbuntuPorts,
+        Some(Family::Ubuntu) => Repo::Ubuntu,
+        Some(Family::Kali) => Repo::Kali,
+        Some(Family::Raspbian) => Repo::Raspbian,
+        Some(Family::Debian) | None => Repo::Debian,
     }
 }
 
-/// The archive URLs of every site in the catalog in effect (rule (a)): an entry `mirror` moved
-/// to one site stays recognisable when the next command names another, in any file.
-fn catalog_urls(ctx: &Context, family: Family) -> Result<Vec<String>> {
-    let catalog = Catalog::load(ctx)?;
-    Ok(catalog
-        .sites()
-        .flat_map(|site| family.repos().iter().filter_map(|r| site.repo(*r).map(str::to_owned)))
-        .collect())
+/// Whether the host is Raspberry Pi OS, whose apt also reads the Raspberry Pi archive:
+/// Raspbian, or Debian with `raspi.list` (the 64-bit Raspberry Pi OS says `ID=debian`).
+fn raspberry_pi(family: Family, sources: &[Source]) -> bool {
+    family == Family::Raspbian || (family == Family::Debian && sources.iter().any(|s| s.place == Place::RaspberryPi))
 }
 
-/// The os-release `ID` of a derivative (`ID_LIKE=debian`), `None` for Debian or Ubuntu itself.
+/// The URLs of `repos` on every site in the catalog in effect (rule (a)): an entry `mirror`
+/// moved to one site stays recognisable when the next command names another, in any file.
+fn catalog_urls(catalog: &Catalog, repos: &[Repo]) -> Vec<String> {
+    catalog.sites().flat_map(|site| repos.iter().filter_map(|r| site.repo(*r).map(str::to_owned))).collect()
+}
+
+/// The os-release `ID` of a derivative (`ID_LIKE=debian`), `None` for the distribution itself.
 fn derivative(family: Family, host: &Host) -> Option<String> {
     (host.id != family.id()).then(|| host.id.clone())
 }

@@ -110,7 +110,7 @@ pub fn render_all(inputs: &[Input<'_>], rw: &Rewrite) -> Result<Outcome, (usize,
     let mut outcome = Outcome {
         texts: Vec::new(),
         archive_files: parsed.iter().map(|(_, c)| !c.is_empty()).collect(),
-        any_archive: parsed.iter().flat_map(|(_, c)| c).any(|c| c.roles.archive),
+        any_archive: parsed.iter().flat_map(|(_, c)| c).any(|c| c.own() && c.roles.archive),
         any_security: parsed.iter().flat_map(|(_, c)| c).any(|c| c.roles.security),
         unknown_own: None,
         first_entries: Vec::new(),
@@ -133,7 +133,7 @@ pub fn render_all(inputs: &[Input<'_>], rw: &Rewrite) -> Result<Outcome, (usize,
             }
             let at = format!("`{}` line {}", input.name, entry.line);
             let plan = plan_entry(rw, input.text, entry, &mine, &at, &mut outcome.notes).map_err(|e| (i, e))?;
-            if dist.family == Family::Debian && entry.enabled {
+            if dist.family == Family::Debian && entry.enabled && mine.iter().all(|c| c.own()) {
                 let new = plan.versions[0].uris.iter().flatten().next();
                 for suite in &entry.suites {
                     let release = release_of(suite);
@@ -186,7 +186,21 @@ fn plan_entry(
             }
             continue;
         }
-        let a = if c.roles.archive { Some(rw.point(c, original, rw.archive_dest(c)?, notes, at)) } else { None };
+        let dest = if c.roles.archive { Some(rw.archive_dest(c)?) } else { None };
+        let a = match dest {
+            None => None,
+            Some(Some(dest)) => Some(rw.point(c, original, dest, notes, at)),
+            Some(None) => {
+                if entry.enabled {
+                    notes.warn(format!(
+                        "{at}: `{}` does not serve the {} archive; `{original}` is left as it is",
+                        rw.archive.site,
+                        c.archive.name()
+                    ));
+                }
+                Some(original.to_owned())
+            }
+        };
         let security_url = |alone: bool, notes: &mut Notes| -> Result<String, RenderError> {
             Ok(match rw.security_dest(c, alone)? {
                 Some(dest) => rw.point(c, original, dest, notes, at),

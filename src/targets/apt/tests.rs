@@ -46,6 +46,9 @@ debian          = "{base}/debian"
 debian-security = "{base}/debian-security"
 ubuntu          = "{base}/ubuntu"
 ubuntu-ports    = "{base}/ubuntu-ports"
+kali            = "{base}/kali"
+raspbian        = "{base}/raspbian/raspbian"
+raspberrypi     = "{base}/raspberrypi"
 pypi            = "{base}/pypi/web/simple"
 "#;
 const USTC: &str = r#"
@@ -59,6 +62,21 @@ debian          = "{base}/debian/"
 debian-security = "{base}/debian-security"
 ubuntu          = "{base}/ubuntu"
 ubuntu-ports    = "{base}/ubuntu-ports"
+kali            = "{base}/kali"
+raspbian        = "{base}/raspbian/raspbian"
+raspberrypi     = "{base}/archive.raspberrypi.org/debian"
+"#;
+/// Serves Debian, Kali and Raspbian, not the Raspberry Pi archive (as NJU).
+const NJU: &str = r#"
+id = "nju"
+name = "NJU"
+homepage = "https://mirrors.nju.edu.cn/"
+region = "CN"
+base = "https://mirrors.nju.edu.cn"
+[repos]
+debian          = "{base}/debian"
+kali            = "{base}/kali"
+raspbian        = "{base}/raspbian/raspbian"
 "#;
 const UPSTREAM: &str = r#"
 id = "upstream"
@@ -70,6 +88,9 @@ debian          = "http://deb.debian.org/debian"
 debian-security = "http://deb.debian.org/debian-security"
 ubuntu          = "http://archive.ubuntu.com/ubuntu"
 ubuntu-ports    = "http://ports.ubuntu.com/ubuntu-ports"
+kali            = "http://http.kali.org/kali"
+raspbian        = "http://raspbian.raspberrypi.com/raspbian"
+raspberrypi     = "http://archive.raspberrypi.com/debian"
 pypi            = "https://pypi.org/simple"
 "#;
 /// Serves only the Debian archive: no security tree, no Ubuntu.
@@ -115,14 +136,15 @@ const NOBLE: &str = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CO
 const JAMMY: &str = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n";
 
 /// A request's rewrite: `site`, the official upstream unless `no_upstream`, `--security`, a
-/// root without CA certificates.
+/// root without CA certificates, a Debian host with `raspi.list` (Raspberry Pi OS 64-bit).
 struct Opts {
     security: bool,
     no_upstream: bool,
     no_ca: bool,
+    raspberry_pi: bool,
 }
 
-const DEFAULT: Opts = Opts { security: false, no_upstream: false, no_ca: false };
+const DEFAULT: Opts = Opts { security: false, no_upstream: false, no_ca: false, raspberry_pi: false };
 
 fn rewrite(h: &Host, site_text: &str, o: &Opts) -> Rewrite {
     rewrite_with(h, site_text, UPSTREAM, o)
@@ -133,12 +155,8 @@ fn rewrite_with(h: &Host, site_text: &str, upstream_text: &str, o: &Opts) -> Rew
     let s = site(site_text);
     let up = site(upstream_text);
     let req = Request { site: &s, upstream: (!o.no_upstream).then_some(&up), security: o.security };
-    let family = match h.distro() {
-        Distro::Debian => Family::Debian,
-        Distro::Ubuntu => Family::Ubuntu,
-        other => panic!("{other:?}"),
-    };
-    Rewrite::for_request(family, h, &req, o.no_ca)
+    let family = Family::of(h).unwrap_or_else(|| panic!("{h:?}"));
+    Rewrite::for_request(family, h, &req, o.raspberry_pi || family == Family::Raspbian, o.no_ca)
 }
 
 /// Renders `text` as a file the distribution wrote (`sources.list`, `debian.sources`, …).
@@ -204,7 +222,7 @@ fn idempotent_for_every_fixture_site_and_option() {
                 (false, false, true),
                 (true, true, true),
             ] {
-                let o = Opts { security, no_upstream, no_ca };
+                let o = Opts { security, no_upstream, no_ca, ..DEFAULT };
                 let once = run(format, text, &h, site_text, &o);
                 let twice = run(format, &once, &h, site_text, &o);
                 assert_eq!(once, twice, "{name} security={security} no_upstream={no_upstream} plain={no_ca}");
@@ -1161,22 +1179,7 @@ fn plan_rewrites_files_with_the_archive_only() {
 }
 
 #[test]
-fn plan_leaves_raspi_tailscale_and_winehq_byte_identical() {
-    let pi_os = "deb http://deb.debian.org/debian bookworm main contrib non-free non-free-firmware\ndeb http://deb.debian.org/debian-security/ bookworm-security main contrib non-free non-free-firmware\ndeb http://deb.debian.org/debian bookworm-updates main contrib non-free non-free-firmware\n";
-    let r = Root::new(BOOKWORM, "arm64");
-    r.write("etc/apt/sources.list", pi_os);
-    r.write("etc/apt/sources.list.d/raspi.list", RASPI);
-    for (site_text, security) in [(TUNA, false), (USTC, true), (UPSTREAM, false)] {
-        assert_eq!(r.apply(site_text, security), ["etc/apt/sources.list"]);
-        assert_eq!(r.read("etc/apt/sources.list.d/raspi.list"), RASPI);
-    }
-    // Back on the official server, over https where it serves https (TUNA's was).
-    assert_eq!(
-        r.read("etc/apt/sources.list"),
-        pi_os.replace("http://deb.debian.org/debian", "https://deb.debian.org/debian")
-    );
-    assert_eq!(Apt.current(&r.ctx, &r.host()).unwrap().files, [r.path("etc/apt/sources.list")]);
-
+fn plan_leaves_tailscale_and_winehq_byte_identical() {
     let r = Root::new(JAMMY, "amd64");
     r.write("etc/apt/sources.list", UBUNTU2204);
     r.write("etc/apt/sources.list.d/tailscale.list", TAILSCALE);
@@ -1242,8 +1245,11 @@ fn the_distribution_files() {
     ] {
         assert_eq!(Place::of(name), Place::Own, "{name}");
     }
+    for name in ["raspi.list", "raspi.sources"] {
+        assert_eq!(Place::of(name), Place::RaspberryPi, "{name}");
+    }
     for name in [
-        "raspi.list",
+        "raspi.list.bak",
         "debian.list",
         "ubuntu.list",
         "tailscale.list",
@@ -1383,9 +1389,20 @@ fn another_release_next_to_the_hosts_stops_the_command() {
     assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list.d/debian.sources"]);
     // Third-party entries of another release never count as the archive.
     let r = Root::new(BOOKWORM, "arm64");
-    r.write("etc/apt/sources.list.d/raspi.list", &RASPI.replace("bookworm", "trixie"));
+    r.write("etc/apt/sources.list.d/vendor.list", "deb http://apt.vendor.example/debian trixie main\n");
     assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list"]);
     assert!(r.read("etc/apt/sources.list").starts_with("# generated by mirror"));
+    // On Raspberry Pi OS the Raspberry Pi archive is switched, so it must be the host's
+    // release too.
+    let r = Root::new(BOOKWORM, "arm64");
+    r.write("etc/apt/sources.list", fixture!("rpios64-bookworm.list"));
+    r.write("etc/apt/sources.list.d/raspi.list", &RASPI.replace("bookworm", "trixie"));
+    let e = r.error(TUNA, false);
+    assert!(
+        e.contains("`[ROOT]/etc/apt/sources.list.d/raspi.list` line 1: suite `trixie` does not match `bookworm`"),
+        "{e}"
+    );
+    assert_eq!(r.read("etc/apt/sources.list"), fixture!("rpios64-bookworm.list"));
 }
 
 #[test]
@@ -1444,9 +1461,10 @@ fn plan_errors_for_missing_repositories_and_releases() {
 
 #[test]
 fn derivatives_rewrite_what_they_recognise_and_never_generate() {
-    let kali = "ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n";
-    let r = Root::new(kali, "amd64");
-    let list = "deb http://http.kali.org/kali kali-rolling main contrib non-free non-free-firmware\n";
+    // Parrot OS 6: Debian-based, with an archive of its own no catalog site describes.
+    let parrot = "PRETTY_NAME=\"Parrot Security 6.2 (lorikeet)\"\nID=parrot\nID_LIKE=debian\nVERSION_ID=\"6.2\"\nVERSION_CODENAME=lory\n";
+    let r = Root::new(parrot, "amd64");
+    let list = "deb https://deb.parrot.sh/parrot lory main contrib non-free non-free-firmware\n";
     r.write("etc/apt/sources.list", list);
     insta::assert_snapshot!("error_derivative", r.error(TUNA, false));
     assert_eq!(r.read("etc/apt/sources.list"), list);
@@ -1467,7 +1485,10 @@ fn derivatives_rewrite_what_they_recognise_and_never_generate() {
 fn plan_refuses_other_distros() {
     let r = Root::new("ID=fedora\nVERSION_ID=40\n", "amd64");
     let e = r.error(TUNA, false);
-    assert!(e.contains("apt's distro is not Debian or Ubuntu: `[ROOT]/etc/os-release` says `ID=fedora`"), "{e}");
+    assert!(
+        e.contains("apt's distro is not Debian, Ubuntu, Kali or Raspbian: `[ROOT]/etc/os-release` says `ID=fedora`"),
+        "{e}"
+    );
     std::fs::remove_file(r.path("etc/os-release")).unwrap();
     let e = r.error(TUNA, false);
     assert!(e.contains("`[ROOT]/etc/os-release` is missing"), "{e}");
@@ -1504,4 +1525,316 @@ fn present_and_endpoint() {
     assert_eq!(Apt.endpoint(&tiny, &host(BOOKWORM, "amd64")).as_deref(), Some("http://tiny.example/debian"));
     assert_eq!(Apt.endpoint(&tiny, &host(NOBLE, "amd64")), None);
     assert_eq!(Apt.endpoint(&tuna, &host("ID=arch\n", "amd64")), None);
+}
+
+#[test]
+fn catalog_urls_compare_with_the_shared_normaliser() {
+    // Rule (a) compares an entry with the catalog's URLs as `common::same_tree` does: http
+    // and https alike, host case and default ports ignored, but the path as written (servers
+    // tell `/PUB/deb` from `/pub/deb`).
+    let h = host(BOOKWORM, "amd64");
+    let rewritten = "deb [signed-by=/etc/apt/keyrings/test.gpg] https://odd.example/pub/deb bookworm main\n";
+    for uri in ["http://odd.example/pub/deb", "https://ODD.example:443/pub/deb", "http://odd.example:80/pub/deb/"] {
+        let text = format!("deb [signed-by=/etc/apt/keyrings/test.gpg] {uri} bookworm main\n");
+        let slash = if uri.ends_with('/') { "/" } else { "" };
+        assert_eq!(
+            run_in(Place::Added, Format::List, &text, &h, ODD, &DEFAULT),
+            rewritten.replace("/pub/deb ", &format!("/pub/deb{slash} ")),
+            "{uri}"
+        );
+    }
+    for uri in ["https://odd.example/PUB/deb", "https://odd.example:8443/pub/deb", "https://odd.example/pub/deb?x=1"] {
+        let text = format!("deb [signed-by=/etc/apt/keyrings/test.gpg] {uri} bookworm main\n");
+        assert_eq!(run_in(Place::Added, Format::List, &text, &h, ODD, &DEFAULT), text, "{uri}");
+    }
+}
+
+// ---- Kali and Raspberry Pi OS ----
+
+const KALI_OS: &str = "PRETTY_NAME=\"Kali GNU/Linux Rolling\"\nNAME=\"Kali GNU/Linux\"\nVERSION_ID=\"2024.4\"\nVERSION=\"2024.4\"\nVERSION_CODENAME=kali-rolling\nID=kali\nID_LIKE=debian\nHOME_URL=\"https://www.kali.org/\"\n";
+const RASPBIAN_OS: &str = "PRETTY_NAME=\"Raspbian GNU/Linux 12 (bookworm)\"\nNAME=\"Raspbian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=raspbian\nID_LIKE=debian\n";
+/// Raspberry Pi OS 64-bit says it is Debian; only `raspi.list` tells it apart.
+const RPIOS64_OS: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=debian\n";
+const KALI: &str = fixture!("kali-rolling.list");
+const RASPBIAN: &str = fixture!("raspbian-bookworm.list");
+const RPIOS64: &str = fixture!("rpios64-bookworm.list");
+const RASPI_TRIXIE: &str = fixture!("raspi-trixie.sources");
+
+#[test]
+fn kali_goes_to_the_site_and_back() {
+    let h = host(KALI_OS, "amd64");
+    let tuna = run(Format::List, KALI, &h, TUNA, &DEFAULT);
+    assert_eq!(
+        tuna,
+        KALI.replacen("deb http://http.kali.org/kali", "deb https://mirrors.tuna.tsinghua.edu.cn/kali", 1),
+        "only the server of the one entry changes; the comments stay"
+    );
+    assert_eq!(run(Format::List, &tuna, &h, TUNA, &DEFAULT), tuna, "twice is once");
+    assert_eq!(run(Format::List, &tuna, &h, USTC, &DEFAULT), run(Format::List, KALI, &h, USTC, &DEFAULT));
+    // http.kali.org has no https `mirror` knows of: back there, over http, with a warning.
+    let rw = rewrite(&h, UPSTREAM, &DEFAULT);
+    let back =
+        render_all(&[Input { name: "sources.list".into(), format: Format::List, place: Place::Own, text: &tuna }], &rw)
+            .unwrap();
+    assert_eq!(back.texts[0], KALI);
+    assert!(back.notes.warnings[0].contains("plain http"), "{:?}", back.notes.warnings);
+    // The CDN, Kali's other branches, a keyring and deb822 are all the Kali archive.
+    for (text, want) in [
+        (
+            "deb https://kali.download/kali kali-last-snapshot main contrib non-free non-free-firmware\n",
+            "deb https://mirrors.tuna.tsinghua.edu.cn/kali kali-last-snapshot main contrib non-free non-free-firmware\n",
+        ),
+        (
+            "deb [signed-by=/usr/share/keyrings/kali-archive-keyring.gpg] http://http.kali.org/kali kali-experimental main\n",
+            "deb [signed-by=/usr/share/keyrings/kali-archive-keyring.gpg] https://mirrors.tuna.tsinghua.edu.cn/kali kali-experimental main\n",
+        ),
+        (
+            "Types: deb deb-src\nURIs: http://http.kali.org/kali/\nSuites: kali-rolling kali-bleeding-edge\nComponents: main non-free\nSigned-By: /usr/share/keyrings/kali-archive-keyring.gpg\n",
+            "Types: deb deb-src\nURIs: https://mirrors.tuna.tsinghua.edu.cn/kali/\nSuites: kali-rolling kali-bleeding-edge\nComponents: main non-free\nSigned-By: /usr/share/keyrings/kali-archive-keyring.gpg\n",
+        ),
+    ] {
+        let format = if text.starts_with("Types:") { Format::Sources } else { Format::List };
+        assert_eq!(run(format, text, &h, TUNA, &DEFAULT), want, "{text}");
+    }
+    // A mirror no catalog knows, in `sources.list`, with Kali's components: Kali's archive.
+    let unknown = "deb http://mirror.math.princeton.edu/pub/kali kali-rolling main contrib non-free\n";
+    assert_eq!(
+        run(Format::List, unknown, &h, NJU, &DEFAULT),
+        "deb https://mirrors.nju.edu.cn/kali kali-rolling main contrib non-free\n"
+    );
+    // Another keyring, or Debian's archive on a Kali host: not Kali's, left alone.
+    for other in [
+        "deb [signed-by=/etc/apt/keyrings/vendor.gpg] http://mirror.example/kali kali-rolling main\n",
+        "deb http://deb.debian.org/debian kali-rolling main\n",
+    ] {
+        assert_eq!(run(Format::List, other, &h, TUNA, &DEFAULT), other, "{other}");
+    }
+    // `--security` has nothing to move: Kali has no security suites of its own.
+    assert_eq!(run(Format::List, KALI, &h, TUNA, &Opts { security: true, ..DEFAULT }), tuna);
+}
+
+#[test]
+fn kali_suites_and_sites_that_lack_it() {
+    let h = host(KALI_OS, "amd64");
+    // A suite that is not a Kali branch beside one: refused rather than guessed.
+    let text = "Types: deb\nURIs: http://http.kali.org/kali\nSuites: kali-rolling bookworm\nComponents: main\n";
+    let e = err(Format::Sources, text, &h, TUNA, &DEFAULT);
+    assert!(
+        matches!(&e, RenderError::Parse { line: 1, message } if message.contains("Kali archive with `bookworm`")),
+        "{e:?}"
+    );
+    let e = err(Format::List, KALI, &h, TINY, &DEFAULT);
+    assert_eq!(e, RenderError::Missing { repo: Repo::Kali, via: Via::Site });
+    let r = Root::new(KALI_OS, "amd64");
+    r.write("etc/apt/sources.list", KALI);
+    let e = r.error(TINY, false);
+    assert!(e.contains("site `tiny` does not serve `kali`"), "{e}");
+    // Kali's old release, on a Kali host that has moved on: the file and line are named.
+    r.write("etc/apt/sources.list", &format!("{KALI}deb http://http.kali.org/kali sana main non-free contrib\n"));
+    let e = r.error(TUNA, false);
+    assert!(e.contains("`[ROOT]/etc/apt/sources.list` line 6: suite `sana` does not match `kali-rolling`"), "{e}");
+    assert_eq!(
+        r.read("etc/apt/sources.list"),
+        format!("{KALI}deb http://http.kali.org/kali sana main non-free contrib\n")
+    );
+}
+
+#[test]
+fn plan_on_kali() {
+    let r = Root::new(KALI_OS, "amd64");
+    r.write("etc/apt/sources.list", KALI);
+    r.write("etc/apt/sources.list.d/vscode.list", "deb [arch=amd64,arm64,armhf signed-by=/usr/share/keyrings/microsoft.gpg] https://packages.microsoft.com/repos/code stable main\n");
+    assert_eq!(Apt.current(&r.ctx, &r.host()).unwrap().url.as_deref(), Some("http://http.kali.org/kali"));
+    assert_eq!(Apt.endpoint(&site(UPSTREAM), &r.host()).as_deref(), Some("http://http.kali.org/kali"));
+    assert_eq!(r.apply(USTC, false), ["etc/apt/sources.list"]);
+    let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+    assert_eq!(cur.url.as_deref(), Some("https://mirrors.ustc.edu.cn/kali"));
+    assert_eq!(cur.url, Apt.endpoint(&site(USTC), &r.host()));
+    assert_eq!(cur.files, [r.path("etc/apt/sources.list")]);
+    assert!(r.plan(USTC, false).unwrap().iter().all(|e| !e.is_change()), "twice is once");
+    assert!(r.read("etc/apt/sources.list.d/vscode.list").contains("packages.microsoft.com"));
+    // A minimal Kali image without sources gets Kali's own line.
+    let r = Root::new(KALI_OS, "amd64");
+    assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list"]);
+    assert_eq!(
+        r.read("etc/apt/sources.list"),
+        "# generated by mirror from /etc/os-release\ndeb https://mirrors.tuna.tsinghua.edu.cn/kali kali-rolling main contrib non-free non-free-firmware\n"
+    );
+}
+
+#[test]
+fn raspbian_and_the_raspberry_pi_archive_go_to_the_site_and_back() {
+    let r = Root::new(RASPBIAN_OS, "armhf");
+    r.write("etc/apt/sources.list", RASPBIAN);
+    r.write("etc/apt/sources.list.d/raspi.list", RASPI);
+    let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+    assert_eq!(cur.url.as_deref(), Some("http://raspbian.raspberrypi.com/raspbian"));
+    assert_eq!(cur.url, Apt.endpoint(&site(UPSTREAM), &r.host()));
+    assert_eq!(cur.files, [r.path("etc/apt/sources.list"), r.path("etc/apt/sources.list.d/raspi.list")]);
+
+    assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list", "etc/apt/sources.list.d/raspi.list"]);
+    assert_eq!(
+        r.read("etc/apt/sources.list"),
+        RASPBIAN.replacen(
+            "deb http://raspbian.raspberrypi.com/raspbian/",
+            "deb https://mirrors.tuna.tsinghua.edu.cn/raspbian/raspbian/",
+            1
+        )
+    );
+    assert_eq!(
+        r.read("etc/apt/sources.list.d/raspi.list"),
+        RASPI.replacen(
+            "deb http://archive.raspberrypi.com/debian/",
+            "deb https://mirrors.tuna.tsinghua.edu.cn/raspberrypi/",
+            1
+        )
+    );
+    let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+    assert_eq!(cur.url, Apt.endpoint(&site(TUNA), &r.host()));
+    assert!(r.plan(TUNA, false).unwrap().iter().all(|e| !e.is_change()), "twice is once");
+
+    // USTC keeps the Raspberry Pi archive under `/archive.raspberrypi.org/debian`: the catalog
+    // URL, not a cache in front of that host; and the next site takes it from there.
+    r.apply(USTC, false);
+    assert!(
+        r.read("etc/apt/sources.list.d/raspi.list")
+            .starts_with("deb https://mirrors.ustc.edu.cn/archive.raspberrypi.org/debian/ bookworm main\n"),
+        "{}",
+        r.read("etc/apt/sources.list.d/raspi.list")
+    );
+    r.apply(TUNA, false);
+    assert!(
+        r.read("etc/apt/sources.list.d/raspi.list")
+            .starts_with("deb https://mirrors.tuna.tsinghua.edu.cn/raspberrypi/ bookworm main\n")
+    );
+
+    // A site without the Raspberry Pi archive: raspi.list stays where it is, and the user is told.
+    let planned = r.planned(NJU, false).unwrap();
+    assert!(
+        planned.warnings.iter().any(|w| w.contains("raspi.list` line 1: `nju` does not serve the Raspberry Pi archive; `https://mirrors.tuna.tsinghua.edu.cn/raspberrypi/` is left as it is")),
+        "{:?}",
+        planned.warnings
+    );
+    r.apply(NJU, false);
+    assert!(r.read("etc/apt/sources.list").starts_with("deb https://mirrors.nju.edu.cn/raspbian/raspbian/ bookworm"));
+    assert!(r.read("etc/apt/sources.list.d/raspi.list").contains("mirrors.tuna.tsinghua.edu.cn/raspberrypi/"));
+
+    // `use upstream`: both official servers again, http as they are.
+    r.apply(UPSTREAM, false);
+    assert_eq!(r.read("etc/apt/sources.list"), RASPBIAN);
+    assert_eq!(r.read("etc/apt/sources.list.d/raspi.list"), RASPI);
+}
+
+#[test]
+fn raspbian_rules_for_mirrors_keys_and_releases() {
+    let h = host(RASPBIAN_OS, "armhf");
+    // The older `.org` hosts and a mirror no catalog knows (in `sources.list`, Raspbian's components).
+    for (text, place) in [
+        ("deb http://raspbian.raspberrypi.org/raspbian/ bookworm main contrib non-free rpi\n", Place::Own),
+        (
+            "deb http://mirror.ox.ac.uk/sites/archive.raspbian.org/archive/raspbian bookworm main contrib non-free rpi\n",
+            Place::Own,
+        ),
+        (
+            "deb http://mirrordirector.raspbian.org/raspbian/ bookworm main contrib non-free rpi firmware\n",
+            Place::Added,
+        ),
+    ] {
+        let out = run_in(place, Format::List, text, &h, TUNA, &DEFAULT);
+        assert!(out.starts_with("deb https://mirrors.tuna.tsinghua.edu.cn/raspbian/raspbian"), "{text} -> {out}");
+    }
+    // The Raspberry Pi archive: its servers in any file, a mirror no catalog knows only in
+    // its own file, and never someone else's `/debian`.
+    let pi = |text: &str, place: Place| run_in(place, Format::List, text, &h, USTC, &DEFAULT);
+    assert!(
+        pi("deb http://archive.raspberrypi.org/debian/ bookworm main ui\n", Place::Added)
+            .contains("mirrors.ustc.edu.cn/archive.raspberrypi.org/debian/ bookworm")
+    );
+    let unknown = "deb http://mirrors.bfsu.edu.cn/raspberrypi/ bookworm main\n";
+    assert_eq!(
+        pi(unknown, Place::RaspberryPi),
+        "deb https://mirrors.ustc.edu.cn/archive.raspberrypi.org/debian/ bookworm main\n"
+    );
+    assert_eq!(pi(unknown, Place::Added), unknown);
+    let vendor = "deb [signed-by=/usr/share/keyrings/vendor.gpg] http://apt.vendor.example/debian bookworm main\n";
+    assert_eq!(pi(vendor, Place::RaspberryPi), vendor);
+    // The trixie deb822 file with its keyring.
+    let h = host(&RASPBIAN_OS.replace("bookworm", "trixie").replace("12", "13"), "armhf");
+    let out = run_in(Place::RaspberryPi, Format::Sources, RASPI_TRIXIE, &h, TUNA, &DEFAULT);
+    assert_eq!(
+        out,
+        RASPI_TRIXIE
+            .replace("http://archive.raspberrypi.com/debian/", "https://mirrors.tuna.tsinghua.edu.cn/raspberrypi/")
+    );
+    assert!(out.contains("Signed-By: /usr/share/keyrings/raspberrypi-archive-keyring.pgp\n"));
+}
+
+#[test]
+fn raspberry_pi_os_64_bit_is_debian_with_raspi_list() {
+    let r = Root::new(RPIOS64_OS, "arm64");
+    r.write("etc/apt/sources.list", RPIOS64);
+    r.write("etc/apt/sources.list.d/raspi.list", RASPI);
+    let cur = Apt.current(&r.ctx, &r.host()).unwrap();
+    assert_eq!(cur.url.as_deref(), Some("http://deb.debian.org/debian"));
+    assert_eq!(cur.files, [r.path("etc/apt/sources.list"), r.path("etc/apt/sources.list.d/raspi.list")]);
+    assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list", "etc/apt/sources.list.d/raspi.list"]);
+    let list = r.read("etc/apt/sources.list");
+    assert!(list.starts_with("deb https://mirrors.tuna.tsinghua.edu.cn/debian bookworm main contrib non-free non-free-firmware\ndeb http://deb.debian.org/debian-security/ bookworm-security"), "{list}");
+    assert_eq!(
+        r.read("etc/apt/sources.list.d/raspi.list"),
+        RASPI.replacen(
+            "http://archive.raspberrypi.com/debian/",
+            "https://mirrors.tuna.tsinghua.edu.cn/raspberrypi/",
+            1
+        )
+    );
+    assert_eq!(Apt.current(&r.ctx, &r.host()).unwrap().url, Apt.endpoint(&site(TUNA), &r.host()));
+    r.apply(UPSTREAM, false);
+    assert_eq!(r.read("etc/apt/sources.list.d/raspi.list"), RASPI);
+    // deb.debian.org serves https, which TUNA's entries had.
+    let official: String = RPIOS64
+        .lines()
+        .map(|l| match l.strip_prefix("deb http://deb.debian.org/debian ") {
+            Some(rest) => format!("deb https://deb.debian.org/debian {rest}\n"),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    assert_eq!(r.read("etc/apt/sources.list"), official);
+
+    // Without raspi.list it is plain Debian: the Raspberry Pi archive elsewhere is a third party's.
+    let r = Root::new(RPIOS64_OS, "arm64");
+    r.write("etc/apt/sources.list", RPIOS64);
+    r.write("etc/apt/sources.list.d/rpi-extras.list", RASPI);
+    assert_eq!(r.apply(TUNA, false), ["etc/apt/sources.list"]);
+    assert_eq!(r.read("etc/apt/sources.list.d/rpi-extras.list"), RASPI);
+}
+
+#[test]
+fn endpoints_for_kali_and_raspberry_pi_os() {
+    let tuna = site(TUNA);
+    for (os, arch, want) in [
+        (KALI_OS, "amd64", Some("https://mirrors.tuna.tsinghua.edu.cn/kali")),
+        (RASPBIAN_OS, "armhf", Some("https://mirrors.tuna.tsinghua.edu.cn/raspbian/raspbian")),
+        (RPIOS64_OS, "arm64", Some("https://mirrors.tuna.tsinghua.edu.cn/debian")),
+    ] {
+        assert_eq!(Apt.endpoint(&tuna, &host(os, arch)).as_deref(), want, "{os}");
+    }
+    assert_eq!(Apt.endpoint(&site(TINY), &host(KALI_OS, "amd64")), None);
+    assert_eq!(probed_repo(&host(KALI_OS, "amd64")), Repo::Kali);
+    assert_eq!(probed_repo(&host(RASPBIAN_OS, "armhf")), Repo::Raspbian);
+    assert_eq!(probed_repo(&host("ID=fedora\n", "amd64")), Repo::Debian);
+    // A distribution built on Kali is Kali's family, but its own archive is not known.
+    let derived = host("ID=kali-purple\nID_LIKE=\"kali debian\"\nVERSION_CODENAME=kali-rolling\n", "amd64");
+    assert_eq!(Family::of(&derived), Some(Family::Kali));
+    assert!(generate(None, &rewrite(&derived, TUNA, &DEFAULT), true, &mut Notes::default()).is_err());
+}
+
+#[test]
+fn generated_raspbian_sources_list() {
+    let out = gen_for(RASPBIAN_OS, "armhf", &Opts { security: true, ..DEFAULT });
+    assert_eq!(
+        out,
+        "# generated by mirror from /etc/os-release\ndeb https://mirrors.tuna.tsinghua.edu.cn/raspbian/raspbian bookworm main contrib non-free rpi\n"
+    );
+    assert_eq!(run(Format::List, &out, &host(RASPBIAN_OS, "armhf"), TUNA, &DEFAULT), out);
 }
