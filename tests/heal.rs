@@ -830,3 +830,22 @@ fn the_contrib_units_run_heal_daily_after_the_network_with_a_random_delay() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && stderr.trim().is_empty(), "systemd-analyze verify: {stderr}");
 }
+
+#[test]
+fn targets_that_share_a_file_go_back_together_when_one_fails_its_check() {
+    // rustup and Hugging Face are both set in `mirror`'s env file (spec §9); `half` serves
+    // rustup's channel but no Hugging Face.
+    let farm = Farm::start(&[Spec::new("upstream"), Spec::new("half").only(&["rustup/"])]);
+    let m = Machine::debian();
+    let profile = m.put("home/.profile", "# ~/.profile\nexport EDITOR=vi\n");
+    let run = m.run(farm.catalog(), &["use", "half", "rustup", "huggingface", "--verify", "--yes", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (rustup, hf) = (run.row("rustup"), run.row("huggingface"));
+    assert_eq!(rustup["verify"]["status"], "passed", "{rustup:#}");
+    assert_eq!(rustup["status"], "failed", "{rustup:#}");
+    assert_eq!(rustup["reason"], "its check passed, but it shares a file with a target whose check failed; put back");
+    assert_eq!(hf["verify"]["status"], "failed", "{hf:#}");
+    assert_eq!(std::fs::read_to_string(&profile).unwrap(), "# ~/.profile\nexport EDITOR=vi\n");
+    assert!(!m.path("home/.config/mirror/env.sh").exists(), "the env file is gone again");
+    assert_eq!(m.journal(farm.catalog())[0].0, "rolled-back");
+}

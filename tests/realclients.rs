@@ -1594,6 +1594,10 @@ fn containerd() {
     let mut push = sb.client(tests_dir().join("oci-push.sh"));
     push.arg(good_reg.url()).args(["library/mirrortest", "latest", "hello from the loopback containerd mirror"]);
     build("image on the good registry", &mut push);
+    // The official image `mirror`'s check resolves through a mirror (a stand-in, by name).
+    let mut push = sb.client(tests_dir().join("oci-push.sh"));
+    push.arg(good_reg.url()).args(["library/alpine", "latest", "a stand-in for alpine"]);
+    build("library/alpine on the good registry", &mut push);
     good_reg.clear_log();
 
     let d = docker_support::Containerd::start(&sb);
@@ -1612,8 +1616,8 @@ fn containerd() {
     sb.assert_proxied("registry-1.docker.io");
     good_reg.assert_not_served("/v2/library/mirrortest/");
 
-    // use: the file is created, and ctr pulls through the site.
-    sb.use_site(&sb.good, "containerd");
+    // use: the file is created (and checked by the probe), and ctr pulls through the site.
+    sb.use_verified(&sb.good, "containerd", "probe");
     let written = read(&hosts);
     eprintln!("--- written hosts.toml\n{written}---");
     good_reg.clear_log();
@@ -1656,6 +1660,13 @@ fn containerd() {
     sb.fails("ctr images pull (restored user's file)", &mut pull());
     own_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
     good_reg.assert_not_served("/v2/library/mirrortest/");
+
+    // The check catches a registry without the image and a web server where a registry
+    // should be; the user's file stays as it was.
+    for site in [&sb.broken, &sb.wrong] {
+        sb.assert_check_catches(site, "containerd", "probe", &[&hosts]);
+    }
+    assert_eq!(read(&hosts), stock);
 
     // broken: a registry without the image.
     sb.use_site(&sb.broken, "containerd");

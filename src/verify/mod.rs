@@ -15,8 +15,9 @@
 //! | uv | `uv pip compile` of one requirement (`six`) with no cache and no Python downloads, `UV_CONFIG_FILE` the file written |
 //! | cargo | `cargo generate-lockfile` of a temporary project depending on one small crate (`cfg-if`), with a temporary `CARGO_HOME` holding the config written: the index is read, nothing is built or downloaded |
 //! | conda | `conda search --json` (or `mamba`, `micromamba`) of one small package (`zlib`) with `CONDARC` the file written and a temporary package cache |
+//! | npm | `npm config get registry` must name the mirror, then `npm view` of one small package (`is-number`) with `--userconfig` the `.npmrc` written and a temporary cache |
 //! | docker | `docker info` says whether the daemon reports the mirror yet (it reads `daemon.json` when it starts or reloads: a note, not a failure), and the probe resolves an official image's manifest through the mirror |
-//! | every other target (dnf, zypper, apk, podman, containerd, and any added later) | the probe of the URL written: `repomd.xml`, `APKINDEX.tar.gz`, the registry's `/v2/` and an official manifest, … (their package managers' own refreshes download whole package indexes) |
+//! | every other target (dnf, zypper, apk, podman, containerd, pnpm, Yarn, Bun, Go, rustup, Homebrew, Hugging Face, RubyGems, Maven, PDM, pixi, and any added later) | the probe of the URL written, as `bench` probes it: `repomd.xml`, `APKINDEX.tar.gz`, the registry's `/v2/` and an official manifest, a channel manifest, … (dnf's, zypper's and apk's own refreshes download whole package indexes) |
 //!
 //! A package manager that is installed but cannot run (`--version` fails), or cannot do the
 //! check here (pacman without root, uv without a Python interpreter), hands over to the probe,
@@ -44,6 +45,7 @@ mod apt;
 mod cargo;
 mod conda;
 mod docker;
+mod npm;
 mod pacman;
 mod python;
 pub mod run;
@@ -215,6 +217,7 @@ fn client_check(target: TargetKind) -> Option<fn(&Cx<'_>, &Job<'_>) -> Check> {
         TargetKind::Cargo => Some(cargo::check),
         TargetKind::Conda => Some(conda::check),
         TargetKind::Docker => Some(docker::check),
+        TargetKind::Npm => Some(npm::check),
         _ => None,
     }
 }
