@@ -131,7 +131,8 @@ pub struct Applied {
     /// The journal entry of what stays written (`None` when nothing changed, or when every
     /// changed target was put back: the entry is then marked rolled back).
     pub journal: Option<String>,
-    /// The targets `judge` rejected, whose files were put back.
+    /// The targets whose files were put back: those `judge` rejected, and those that share
+    /// a file with one of them.
     pub rejected: Vec<TargetKind>,
 }
 
@@ -548,6 +549,72 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("hint: fix that, then run `mirror restore`"), "{text}");
+    }
+
+    fn edits(dir: &Path) -> Vec<TargetEdits> {
+        [(TargetKind::Pip, "pip.conf"), (TargetKind::Cargo, "config.toml")]
+            .into_iter()
+            .map(|(target, name)| {
+                let path = dir.join(name);
+                std::fs::write(&path, format!("{name} before\n")).unwrap();
+                let edit = crate::targets::edit(path, Some(format!("{name} before\n")), format!("{name} after\n"));
+                TargetEdits { target, edits: vec![edit] }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rejected_target_is_put_back_and_leaves_the_journal_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let work = edits(dir.path());
+        let mut judged = Vec::new();
+        let applied = apply_judged(&c, "tuna", &work, &mut |targets| {
+            judged = targets.to_vec();
+            // Both files are written while the targets are judged.
+            assert_eq!(std::fs::read_to_string(dir.path().join("config.toml")).unwrap(), "config.toml after\n");
+            vec![TargetKind::Cargo]
+        })
+        .unwrap();
+        assert_eq!(judged, [TargetKind::Pip, TargetKind::Cargo]);
+        assert_eq!(applied.rejected, [TargetKind::Cargo]);
+        assert_eq!(std::fs::read_to_string(dir.path().join("pip.conf")).unwrap(), "pip.conf after\n");
+        assert_eq!(std::fs::read_to_string(dir.path().join("config.toml")).unwrap(), "config.toml before\n");
+        let (entries, _) = journal::list(&c).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(Some(entries[0].id.clone()), applied.journal);
+        assert_eq!((entries[0].state(), entries[0].targets()), (State::Complete, vec![TargetKind::Pip]));
+
+        // Every target rejected: nothing stays, and the entry is rolled back.
+        let work = edits(dir.path());
+        let applied = apply_judged(&c, "tuna", &work, &mut |targets| targets.to_vec()).unwrap();
+        assert_eq!(applied.journal, None);
+        assert_eq!(std::fs::read_to_string(dir.path().join("pip.conf")).unwrap(), "pip.conf before\n");
+        let (entries, _) = journal::list(&c).unwrap();
+        assert_eq!(entries.last().unwrap().state(), State::RolledBack);
+    }
+
+    #[test]
+    fn a_file_edited_while_it_was_checked_is_not_overwritten_and_the_entry_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let work = edits(dir.path());
+        let cargo = dir.path().join("config.toml");
+        let err = apply_judged(&c, "tuna", &work, &mut |_| {
+            std::fs::write(&cargo, "edited by hand\n").unwrap();
+            vec![TargetKind::Cargo]
+        })
+        .unwrap_err();
+        let text = error::render(&err);
+        assert!(text.starts_with("error: putting back the files of cargo failed"), "{text}");
+        assert!(text.contains("changed while `mirror` was checking it; left as it is"), "{text}");
+        assert!(text.contains("hint: fix that, then run `mirror restore --id "), "{text}");
+        assert_eq!(std::fs::read_to_string(&cargo).unwrap(), "edited by hand\n");
+        let (entries, _) = journal::list(&c).unwrap();
+        assert_eq!(
+            (entries[0].state(), entries[0].targets()),
+            (State::Complete, vec![TargetKind::Pip, TargetKind::Cargo])
+        );
     }
 
     #[test]
