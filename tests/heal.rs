@@ -491,6 +491,37 @@ fn heal_moves_a_target_whose_site_went_stale_and_says_so() {
 }
 
 #[test]
+fn heal_keeps_apts_security_suites_on_the_mirror_when_they_were_there() {
+    let farm = Farm::start(&sites());
+    let m = Machine::debian();
+    m.stock();
+    let run = m.run(farm.catalog(), &["use", "alpha", "apt", "--security", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let apt = String::from_utf8(m.read(APT)).unwrap();
+    assert!(apt.contains(&format!("URIs: {}/debian-security\n", farm.base("alpha"))), "{apt}");
+    farm.set_mode("alpha", Mode::Status(502));
+    let run = m.run(farm.catalog(), &["heal", "apt", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.row("apt")["after"]["site"], "beta");
+    let apt = String::from_utf8(m.read(APT)).unwrap();
+    assert!(apt.contains(&format!("URIs: {}/debian\n", farm.base("beta"))), "{apt}");
+    assert!(apt.contains(&format!("URIs: {}/debian-security\n", farm.base("beta"))), "security follows: {apt}");
+
+    // Security on the official server stays there when heal moves the archive.
+    farm.set_mode("alpha", Mode::Normal);
+    let m = Machine::debian();
+    m.stock();
+    assert_eq!(m.run(farm.catalog(), &["use", "alpha", "apt", "--yes"]).code, 0);
+    farm.set_mode("alpha", Mode::Status(502));
+    let run = m.run(farm.catalog(), &["heal", "apt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let apt = String::from_utf8(m.read(APT)).unwrap();
+    assert!(apt.contains("URIs: http://deb.debian.org/debian-security\n"), "{apt}");
+    assert!(apt.contains(&format!("URIs: {}/debian\n", farm.base("beta"))), "{apt}");
+    assert!(!apt.contains(&format!("{}/debian-security", farm.base("beta"))), "{apt}");
+}
+
+#[test]
 fn heal_under_dry_run_says_what_it_would_do_and_writes_nothing() {
     let farm = Farm::start(&sites());
     let m = Machine::debian();

@@ -498,6 +498,7 @@ allow_http = true
 
 [repos]
 debian = "{{base}}/debian"
+debian-security = "{{base}}/debian-security"
 ubuntu = "{{base}}/ubuntu"
 ubuntu-ports = "{{base}}/ubuntu-ports"
 archlinux = "{{base}}/archlinux"
