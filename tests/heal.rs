@@ -601,6 +601,7 @@ fn heal_fails_when_no_healthy_site_is_left_or_the_new_config_fails_its_check() {
     assert_eq!(pip["verify"]["by"], "pip", "{pip:#}");
     assert_eq!(pip["verify"]["status"], "failed", "{pip:#}");
     assert!(pip["why"].as_str().unwrap().ends_with("; put back"), "{pip:#}");
+    assert!(pip["after"].is_null(), "put back, it is where it was: {pip:#}");
     assert_eq!(files(&m), before);
     assert_eq!(m.journal(farm.catalog())[0].0, "rolled-back");
 }

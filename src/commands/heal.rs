@@ -161,7 +161,9 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
                 let Some(row) = rows.iter_mut().find(|r| r.target == t.target) else { continue };
                 row.verify = t.verify.clone();
                 if t.status == Outcome::Failed {
+                    // Put back: it is where it was.
                     row.action = Action::Failed;
+                    row.after = None;
                     row.why = format!("{}; {}", row.why, t.reason.as_deref().unwrap_or("not switched"));
                 }
             }
