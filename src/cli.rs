@@ -132,9 +132,9 @@ pub enum Command {
     /// With `--verify` (the default for `best`), each changed package manager is then checked
     /// against its new files, by the package manager itself when it is installed (`apt-get
     /// update` of the release files into temporary lists, `pacman -Sy` into a temporary
-    /// database, `pip download`, `uv pip compile`, `cargo generate-lockfile`, `conda search`
-    /// of one small package), else by probing the URL written. A target whose check fails is
-    /// put back, the others stay, and the exit code is 1.
+    /// database, `pip download`, `uv pip compile`, `cargo generate-lockfile`, `conda search`,
+    /// `npm view` of one small package), else by probing the URL written. A target whose check
+    /// fails is put back, the others stay, and the exit code is 1.
     #[command(
         after_help = "Examples:\n  mirror use tuna\n  mirror use ustc pip cargo --dry-run\n  mirror use tuna apt --verify --yes\n  mirror use best --yes\n  mirror use best --from ranking.json --yes   (a ranking `mirror bench --json` wrote)\n  mirror use upstream apt --yes"
     )]
