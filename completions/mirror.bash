@@ -22,6 +22,9 @@ _mirror() {
             mirror,completions)
                 cmd="mirror__subcmd__completions"
                 ;;
+            mirror,heal)
+                cmd="mirror__subcmd__heal"
+                ;;
             mirror,help)
                 cmd="mirror__subcmd__help"
                 ;;
@@ -45,6 +48,9 @@ _mirror() {
                 ;;
             mirror__subcmd__help,completions)
                 cmd="mirror__subcmd__help__subcmd__completions"
+                ;;
+            mirror__subcmd__help,heal)
+                cmd="mirror__subcmd__help__subcmd__heal"
                 ;;
             mirror__subcmd__help,help)
                 cmd="mirror__subcmd__help__subcmd__help"
@@ -104,7 +110,7 @@ _mirror() {
 
     case "${cmd}" in
         mirror)
-            opts="-q -v -y -h -V --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help --version list bench use status restore site completions help"
+            opts="-q -v -y -h -V --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help --version list bench use status heal restore site completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,8 +227,54 @@ _mirror() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mirror__subcmd__heal)
+            opts="-q -v -y -h --site --allow-third-party --verify-timeout --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --site)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --catalog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-lag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mirror__subcmd__help)
-            opts="list bench use status restore site completions help"
+            opts="list bench use status heal restore site completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -250,6 +302,20 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mirror__subcmd__help__subcmd__heal)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -734,13 +800,25 @@ _mirror() {
             return 0
             ;;
         mirror__subcmd__use)
-            opts="-q -v -y -h --security --refresh --site --allow-third-party --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
+            opts="-q -v -y -h --security --refresh --site --allow-third-party --verify --no-verify --verify-timeout --from --max-age --json --quiet --verbose --color --no-progress --yes --dry-run --root --user --catalog --timeout --max-lag --help apt pacman pip uv conda cargo docker dnf apk zypper podman containerd archlinuxcn npm pnpm yarn bun go rustup homebrew huggingface rubygems maven pdm pixi"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --site)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -32,7 +32,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -41,6 +41,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand bench 'Probe sites for latency, throughput and freshness, and rank them per package manager'
             cand use 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)'
             cand status 'Show what each package manager points at now (`--check`: probe it)'
+            cand heal 'Switch only the package managers whose mirror is failed or stale (for timers and cron)'
             cand restore 'Undo the last `mirror use` (or the journal entry `--id`)'
             cand site 'Your own sites: find out what a mirror serves and write its site file'
             cand completions 'Print the completion script for a shell'
@@ -61,7 +62,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -81,12 +82,15 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mirror;use'= {
             cand --site 'With `best`: consider only these sites (comma-separated ids)'
+            cand --verify-timeout 'Time allowed for each package manager''s check, e.g. `30s`, `2m`'
+            cand --from 'With `best`: follow the ranking in FILE, which `mirror bench --json` wrote (here or on another machine), instead of probing; `-` reads it from stdin'
+            cand --max-age 'With `--from`: the oldest ranking to follow, e.g. `6h`, `3d`'
             cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
             cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
             cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
@@ -96,6 +100,8 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --security 'Also point the Debian/Ubuntu security suites at the mirror (they stay official by default)'
             cand --refresh 'With `best`: probe again even when recent `bench` results exist'
             cand --allow-third-party 'With `best`: also consider third-party mirrors (marked in `mirror list`); the same as `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`'
+            cand --verify 'Check each changed package manager against its new files, and put back the ones that fail (the default for `best`)'
+            cand --no-verify 'Write without checking (also for `best`)'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print only errors and data'
             cand --quiet 'Print only errors and data'
@@ -104,7 +110,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -124,7 +130,29 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mirror;heal'= {
+            cand --site 'Move only to these sites (comma-separated ids)'
+            cand --verify-timeout 'Time allowed for each package manager''s check of its new config'
+            cand --color 'When to use colour (`NO_COLOR` turns it off in `auto`)'
+            cand --root 'Configure the machine in DIR instead of this one, as in a chroot (also `MIRROR_ROOT`)'
+            cand --user 'With `--root`: configure the user files of NAME (home, uid and gid from DIR/etc/passwd)'
+            cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
+            cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
+            cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
+            cand --allow-third-party 'Also consider third-party mirrors; the same as `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`'
+            cand --json 'Print one JSON document on stdout instead of tables'
+            cand -q 'Print only errors and data'
+            cand --quiet 'Print only errors and data'
+            cand -v 'Explain more: every file read, every probe sent'
+            cand --verbose 'Explain more: every file read, every probe sent'
+            cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
+            cand -y 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -146,7 +174,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -165,7 +193,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand add 'Probe a mirror for every repository layout and write NAME''s site file'
@@ -191,7 +219,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -210,7 +238,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -229,7 +257,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -262,7 +290,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --no-progress 'Never show progress bars (also `MIRROR_NO_PROGRESS`)'
             cand -y 'Answer yes to the confirmation; required to change files without a terminal'
             cand --yes 'Answer yes to the confirmation; required to change files without a terminal'
-            cand --dry-run 'For `use` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
+            cand --dry-run 'For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing (`site add`: print the site file; `site remove`: say what it would remove)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -271,6 +299,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand bench 'Probe sites for latency, throughput and freshness, and rank them per package manager'
             cand use 'Point package managers at a site (`best`: the best per target; `upstream`: the official servers)'
             cand status 'Show what each package manager points at now (`--check`: probe it)'
+            cand heal 'Switch only the package managers whose mirror is failed or stale (for timers and cron)'
             cand restore 'Undo the last `mirror use` (or the journal entry `--id`)'
             cand site 'Your own sites: find out what a mirror serves and write its site file'
             cand completions 'Print the completion script for a shell'
@@ -283,6 +312,8 @@ set edit:completion:arg-completer[mirror] = {|@words|
         &'mirror;help;use'= {
         }
         &'mirror;help;status'= {
+        }
+        &'mirror;help;heal'= {
         }
         &'mirror;help;restore'= {
         }

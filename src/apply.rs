@@ -1,6 +1,8 @@
 //! Writing a set of files as one unit: every file still holds what was read, or nothing is
 //! written; on a failure or Ctrl-C part-way, every file already written is put back.
-//! `use` journals first and then calls [`apply`]; `restore` calls [`write_all`] directly.
+//! `use` journals first and then calls [`apply`] (or [`apply_judged`], which has each
+//! target's new files checked before the journal entry is complete and puts back the ones
+//! that fail); `restore` calls [`write_all`] directly.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -120,10 +122,36 @@ impl From<Failed> for anyhow::Error {
 /// Writes every changing edit behind a new journal entry and returns the entry id.
 /// Nothing is written when nothing changes (`Ok(None)`).
 pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<String>> {
+    apply_judged(ctx, site, work, &mut |_| Vec::new()).map(|applied| applied.journal)
+}
+
+/// What [`apply_judged`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The journal entry of what stays written (`None` when nothing changed, or when every
+    /// changed target was put back: the entry is then marked rolled back).
+    pub journal: Option<String>,
+    /// The targets whose files were put back: those `judge` rejected, and those that share
+    /// a file with one of them.
+    pub rejected: Vec<TargetKind>,
+}
+
+/// [`apply`], and once everything is written (still inside the critical section: a signal
+/// puts back every file), `judge` gets the changed targets and returns those to put back.
+/// It may take a while (a package manager's check): it should look at [`signal_pending`]
+/// and stop early. The rejected targets' files get their old bytes back and leave the
+/// journal entry, so that `mirror restore` undoes only what stayed; when every target is
+/// rejected the entry is marked rolled back.
+pub fn apply_judged(
+    ctx: &Context,
+    site: &str,
+    work: &[TargetEdits],
+    judge: &mut dyn FnMut(&[TargetKind]) -> Vec<TargetKind>,
+) -> Result<Applied> {
     let folded = fold(work);
     let changes: Vec<(TargetKind, &FileEdit)> = folded.iter().map(|(t, _, e)| (*t, e)).collect();
     if changes.is_empty() {
-        return Ok(None);
+        return Ok(Applied::default());
     }
     for (target, edit) in &changes {
         preflight(&edit.path, target.scope())?;
@@ -160,9 +188,104 @@ pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<S
         .collect();
     let result = write_all(ctx, &writes);
     let id = entry.id.clone();
-    let outcome = finish(ctx, &mut entry, result);
+    if result.is_err() {
+        let outcome = finish(ctx, &mut entry, result);
+        drop(interrupts);
+        return outcome.map(|()| Applied::default());
+    }
+
+    let mut targets: Vec<TargetKind> = Vec::new();
+    for (t, also, _) in &folded {
+        for a in std::iter::once(t).chain(also) {
+            if !targets.contains(a) {
+                targets.push(*a);
+            }
+        }
+    }
+    let mut rejected: Vec<TargetKind> = judge(&targets).into_iter().filter(|t| targets.contains(t)).collect();
+    // A file several targets edited goes back as a whole: the others go back with it.
+    loop {
+        let more: Vec<TargetKind> = folded
+            .iter()
+            .filter(|(t, also, _)| std::iter::once(t).chain(also).any(|x| rejected.contains(x)))
+            .flat_map(|(t, also, _)| std::iter::once(*t).chain(also.iter().copied()))
+            .filter(|x| !rejected.contains(x))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        rejected.extend(more);
+        rejected.sort();
+        rejected.dedup();
+    }
+    let signal = take_signal();
+    let undo: Vec<&Write<'_>> = folded
+        .iter()
+        .zip(&writes)
+        .filter(|((target, _, _), _)| signal.is_some() || rejected.contains(target))
+        .map(|(_, w)| w)
+        .collect();
+    let put_back = put_back(&undo);
+    let outcome = match (signal, put_back) {
+        // A signal while the targets were checked: every file goes back, as for one while
+        // they were written.
+        (Some(signal), put_back) => {
+            finish(ctx, &mut entry, Err(Stop::signal(signal).after_roll_back(put_back))).map(|()| Applied::default())
+        }
+        // Some files of a rejected target could not be put back: the entry keeps every file,
+        // so `mirror restore` can finish the job.
+        (None, Err(e)) => entry.set_state(State::Complete, ctx).and_then(|()| {
+            Err(e.context(
+                Problem::failed(format!(
+                    "putting back the files of {} failed",
+                    rejected.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                ))
+                .hint(format!("fix that, then run `mirror restore --id {id}`: it puts back every file of this run")),
+            ))
+        }),
+        (None, Ok(())) if targets.iter().all(|t| rejected.contains(t)) => {
+            entry.set_state(State::RolledBack, ctx).map(|()| Applied { journal: None, rejected })
+        }
+        (None, Ok(())) => entry
+            .forget(&rejected, ctx)
+            .and_then(|()| entry.set_state(State::Complete, ctx))
+            .map(|()| Applied { journal: Some(id), rejected }),
+    };
     drop(interrupts);
-    outcome.map(|()| Some(id))
+    outcome
+}
+
+/// Whether a signal came inside the critical section since the last look (it is still
+/// honoured: [`apply_judged`] puts every file back afterwards).
+pub fn signal_pending() -> bool {
+    CAUGHT.load(Ordering::SeqCst) != 0
+}
+
+/// Gives the files in `written` their `before` bytes again, newest first, after they were
+/// written as `after` (a target that failed its check). A file that no longer holds what was
+/// written (something changed it meanwhile) is left alone, and that is an error.
+fn put_back(written: &[&Write<'_>]) -> Result<()> {
+    let mut first_error = None;
+    for w in written.iter().rev() {
+        match read_bytes(w.path) {
+            Ok(now) if now.as_deref() == w.after => {}
+            Ok(_) => {
+                first_error.get_or_insert(anyhow::anyhow!(
+                    "`{}` changed while `mirror` was checking it; left as it is",
+                    w.path.display()
+                ));
+                continue;
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        }
+        if let Err(e) = roll_back(&[w]) {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Marks the journal entry after [`write_all`]: complete, rolled back, or (when putting back
@@ -426,6 +549,72 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("hint: fix that, then run `mirror restore`"), "{text}");
+    }
+
+    fn edits(dir: &Path) -> Vec<TargetEdits> {
+        [(TargetKind::Pip, "pip.conf"), (TargetKind::Cargo, "config.toml")]
+            .into_iter()
+            .map(|(target, name)| {
+                let path = dir.join(name);
+                std::fs::write(&path, format!("{name} before\n")).unwrap();
+                let edit = crate::targets::edit(path, Some(format!("{name} before\n")), format!("{name} after\n"));
+                TargetEdits { target, edits: vec![edit] }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rejected_target_is_put_back_and_leaves_the_journal_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let work = edits(dir.path());
+        let mut judged = Vec::new();
+        let applied = apply_judged(&c, "tuna", &work, &mut |targets| {
+            judged = targets.to_vec();
+            // Both files are written while the targets are judged.
+            assert_eq!(std::fs::read_to_string(dir.path().join("config.toml")).unwrap(), "config.toml after\n");
+            vec![TargetKind::Cargo]
+        })
+        .unwrap();
+        assert_eq!(judged, [TargetKind::Pip, TargetKind::Cargo]);
+        assert_eq!(applied.rejected, [TargetKind::Cargo]);
+        assert_eq!(std::fs::read_to_string(dir.path().join("pip.conf")).unwrap(), "pip.conf after\n");
+        assert_eq!(std::fs::read_to_string(dir.path().join("config.toml")).unwrap(), "config.toml before\n");
+        let (entries, _) = journal::list(&c).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(Some(entries[0].id.clone()), applied.journal);
+        assert_eq!((entries[0].state(), entries[0].targets()), (State::Complete, vec![TargetKind::Pip]));
+
+        // Every target rejected: nothing stays, and the entry is rolled back.
+        let work = edits(dir.path());
+        let applied = apply_judged(&c, "tuna", &work, &mut |targets| targets.to_vec()).unwrap();
+        assert_eq!(applied.journal, None);
+        assert_eq!(std::fs::read_to_string(dir.path().join("pip.conf")).unwrap(), "pip.conf before\n");
+        let (entries, _) = journal::list(&c).unwrap();
+        assert_eq!(entries.last().unwrap().state(), State::RolledBack);
+    }
+
+    #[test]
+    fn a_file_edited_while_it_was_checked_is_not_overwritten_and_the_entry_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(dir.path());
+        let work = edits(dir.path());
+        let cargo = dir.path().join("config.toml");
+        let err = apply_judged(&c, "tuna", &work, &mut |_| {
+            std::fs::write(&cargo, "edited by hand\n").unwrap();
+            vec![TargetKind::Cargo]
+        })
+        .unwrap_err();
+        let text = error::render(&err);
+        assert!(text.starts_with("error: putting back the files of cargo failed"), "{text}");
+        assert!(text.contains("changed while `mirror` was checking it; left as it is"), "{text}");
+        assert!(text.contains("hint: fix that, then run `mirror restore --id "), "{text}");
+        assert_eq!(std::fs::read_to_string(&cargo).unwrap(), "edited by hand\n");
+        let (entries, _) = journal::list(&c).unwrap();
+        assert_eq!(
+            (entries[0].state(), entries[0].targets()),
+            (State::Complete, vec![TargetKind::Pip, TargetKind::Cargo])
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ Examples:
   mirror use tuna                  point every package manager here at TUNA
   mirror use best --yes            the best site per package manager, no questions
   mirror status --check            what each package manager uses now, and is it healthy
+  mirror heal                      move only the package managers whose mirror went bad
   mirror restore                   undo the last `mirror use`
   mirror site add lab URL          find out what a mirror of your own serves, and add it
 
@@ -26,7 +27,8 @@ Environment:
   HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, CARGO_HOME, PIP_CONFIG_FILE, CONDARC, SUDO_USER
                       where user-level configs and the journal live (not used under --root)
 
-Exit codes: 0 success, 1 the operation could not succeed, 2 usage or bad input,
+Exit codes: 0 success, 1 the operation could not succeed (a check failed and was put back,
+  `heal` could not heal a target), 2 usage or bad input,
   130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (everything written was put back)";
 
 /// Point apt, pacman, pip, uv, conda, cargo, Docker and developer tools (npm, Go, rustup, Maven, …) at a fast, fresh mirror — and back.
@@ -67,8 +69,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub yes: bool,
 
-    /// For `use` and `restore`: print a unified diff per file, write and journal nothing (`site
-    /// add`: print the site file; `site remove`: say what it would remove)
+    /// For `use`, `heal` and `restore`: print a unified diff per file, write and journal nothing
+    /// (`site add`: print the site file; `site remove`: say what it would remove)
     #[arg(long, global = true)]
     pub dry_run: bool,
 
@@ -126,14 +128,37 @@ pub enum Command {
     /// named apt, pacman or Docker that is not on this system, is an error. On a terminal the
     /// changes are shown and one confirmation is asked; without a terminal `--yes` is required.
     /// Every original file is journaled first, so `mirror restore` gives the exact bytes back.
+    ///
+    /// With `--verify` (the default for `best`), each changed package manager is then checked
+    /// against its new files, by the package manager itself when it is installed (`apt-get
+    /// update` of the release files into temporary lists, `pacman -Sy` into a temporary
+    /// database, `pip download`, `uv pip compile`, `cargo generate-lockfile`, `conda search`,
+    /// `npm view` of one small package), else by probing the URL written. A target whose check
+    /// fails is put back, the others stay, and the exit code is 1.
     #[command(
-        after_help = "Examples:\n  mirror use tuna\n  mirror use ustc pip cargo --dry-run\n  mirror use best --yes\n  mirror use upstream apt --yes"
+        after_help = "Examples:\n  mirror use tuna\n  mirror use ustc pip cargo --dry-run\n  mirror use tuna apt --verify --yes\n  mirror use best --yes\n  mirror use best --from ranking.json --yes   (a ranking `mirror bench --json` wrote)\n  mirror use upstream apt --yes"
     )]
     Use(UseArgs),
 
     /// Show what each package manager points at now (`--check`: probe it)
     #[command(after_help = "Examples:\n  mirror status\n  mirror status pip --json\n  mirror status --check")]
     Status(StatusArgs),
+
+    /// Switch only the package managers whose mirror is failed or stale (for timers and cron)
+    ///
+    /// Probes the mirror each configured package manager uses now, as `status --check` does.
+    /// A healthy one (`ok` or `slow`) is never touched. One that is `failed`, `stale` or
+    /// `throttled` is switched to the best healthy site, probed afresh, and the new config is
+    /// checked as `use --verify` checks it (put back when the check fails). A package manager
+    /// pinned to a mirror outside the catalog is reported and left alone; so is one at its
+    /// built-in default (no mirror configured) or overridden by a variable. Never asks:
+    /// `--dry-run` shows what it would do. Every switch of a run is one journal entry:
+    /// `mirror restore` undoes it. Exit 0 when everything is healthy or healed, 1 when
+    /// something could not be healed.
+    #[command(
+        after_help = "Examples:\n  mirror heal\n  mirror heal apt docker --dry-run\n  mirror heal --json   (systemd units and a cron line: `contrib/`)"
+    )]
+    Heal(HealArgs),
 
     /// Undo the last `mirror use` (or the journal entry `--id`)
     ///
@@ -203,6 +228,52 @@ pub struct UseArgs {
     /// `allow_third_party = true` in `$XDG_CONFIG_HOME/mirror/config.toml`
     #[arg(long)]
     pub allow_third_party: bool,
+
+    /// Check each changed package manager against its new files, and put back the ones that
+    /// fail (the default for `best`)
+    #[arg(long, conflicts_with = "no_verify")]
+    pub verify: bool,
+
+    /// Write without checking (also for `best`)
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Time allowed for each package manager's check, e.g. `30s`, `2m`
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    pub verify_timeout: Duration,
+
+    /// With `best`: follow the ranking in FILE, which `mirror bench --json` wrote (here or on
+    /// another machine), instead of probing; `-` reads it from stdin
+    ///
+    /// FILE must rank every target being switched, for this kind of system, with sites this
+    /// catalog has at the same URLs, and be no older than `--max-age` (by its `measured_at`).
+    /// Anything else is an error (exit 2) that says what differs.
+    #[arg(long, value_name = "FILE", conflicts_with = "refresh")]
+    pub from: Option<PathBuf>,
+
+    /// With `--from`: the oldest ranking to follow, e.g. `6h`, `3d`
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1d")]
+    pub max_age: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealArgs {
+    /// Package managers to heal (default: every one configured here)
+    #[arg(value_enum)]
+    pub targets: Vec<TargetKind>,
+
+    /// Move only to these sites (comma-separated ids)
+    #[arg(long = "site", value_delimiter = ',', value_name = "ID,...")]
+    pub candidates: Vec<String>,
+
+    /// Also consider third-party mirrors; the same as `allow_third_party = true` in
+    /// `$XDG_CONFIG_HOME/mirror/config.toml`
+    #[arg(long)]
+    pub allow_third_party: bool,
+
+    /// Time allowed for each package manager's check of its new config
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    pub verify_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -356,6 +356,24 @@ impl Context {
             .chain(user)
             .any(|dir| self.resolve(&dir.join(name)).is_ok_and(|r| r.path.is_file()))
     }
+
+    /// The executable `name` that `mirror use --verify` runs to check a target's new
+    /// config: on `PATH`, or (without `--root`) where installers put tools `PATH` may not
+    /// show, as [`Context::has_program`] looks. Under `--root` it is this machine's own
+    /// program (from `PATH`), which is given the root's files: the root's programs may not
+    /// run outside it.
+    pub fn find_program(&self, name: &str) -> Option<PathBuf> {
+        let mut dirs = self.path.clone();
+        if self.is_real_root() {
+            dirs.extend(EXTRA_BIN_DIRS.iter().map(PathBuf::from));
+            dirs.push(self.cargo_home.join("bin"));
+            dirs.extend(USER_BIN_DIRS.iter().map(|d| self.home.join(d)));
+        }
+        dirs.into_iter().map(|dir| dir.join(name)).find(|p| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    }
 }
 
 /// `path` resolved inside `root`; as it is when a link on the way dangles or it cannot be

@@ -130,6 +130,37 @@ impl Entry {
         Ok(())
     }
 
+    /// Drops the records of `targets` (whose files were put back: they failed their check)
+    /// and their saved bytes, so that `restore` undoes only what stayed; a part left with no
+    /// file is removed.
+    pub fn forget(&mut self, targets: &[TargetKind], ctx: &Context) -> Result<()> {
+        if targets.is_empty() {
+            return Ok(());
+        }
+        for (dir, manifest) in &mut self.parts {
+            let (gone, kept): (Vec<FileRecord>, Vec<FileRecord>) =
+                manifest.files.drain(..).partition(|f| targets.iter().any(|t| f.is_for(*t)));
+            manifest.files = kept;
+            if gone.is_empty() {
+                continue;
+            }
+            if !manifest.files.is_empty() {
+                write_manifest(dir, manifest, owner_of_dir(dir, ctx).as_ref())?;
+                for name in gone.iter().flat_map(|f| [&f.before, &f.after]).flatten() {
+                    let _ = std::fs::remove_file(dir.join(name));
+                }
+            }
+        }
+        for (dir, manifest) in &self.parts {
+            if manifest.files.is_empty() {
+                std::fs::remove_dir_all(dir)
+                    .with_context(|| format!("could not remove the journal folder `{}`", dir.display()))?;
+            }
+        }
+        self.parts.retain(|(_, m)| !m.files.is_empty());
+        Ok(())
+    }
+
     /// The folders the `use` created for `path`, deepest first.
     pub fn created_dirs(&self, path: &Path) -> &[PathBuf] {
         self.files().find(|(_, f)| f.path == path).map_or(&[], |(_, f)| f.created_dirs.as_slice())

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod output;
 pub mod probe;
 pub mod targets;
+pub mod verify;
 
 use anyhow::Result;
 

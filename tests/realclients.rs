@@ -7,6 +7,12 @@
 //! `mirror use broken <target>` (a site whose index answers 404, or whose apt metadata is
 //! expired) and show the real client fails.
 //!
+//! `mirror use --verify` is proven the same way: the first switch to the good site is checked
+//! and passes, checked by the real client (or, for targets without one here, the probe); and
+//! against each broken loopback mirror (404, 500 everywhere, a web server's welcome page
+//! instead of the repository, and for apt a mirror missing a suite) the check fails, the
+//! switch is put back, and the files are byte-identical to before.
+//!
 //! Clients get a scrubbed environment and the test server as their HTTP(S) proxy for every
 //! non-loopback host: a client that reaches for an upstream (pypi.org, deb.debian.org, …) is
 //! recorded and refused, never connected. For apt the proxy serves fake official servers
@@ -213,6 +219,9 @@ fn apt(style: AptStyle, name: &'static str) {
         symlink(&archive.join("dists").join(suite), &w.join("loop/debian/dists").join(suite));
     }
     symlink(&stale, &w.join("broken/debian"));
+    // A mirror that lacks `bookworm-updates`.
+    symlink(&archive.join("pool"), &w.join("partial/debian/pool"));
+    symlink(&archive.join("dists/bookworm"), &w.join("partial/debian/dists/bookworm"));
     // The fake official servers, reached only through the proxy.
     for (host, path) in [
         ("deb.debian.org", "debian"),
@@ -264,8 +273,9 @@ fn apt(style: AptStyle, name: &'static str) {
     sb.assert_proxied("deb.debian.org");
     sb.assert_no_hit("/loop/");
 
-    // use loop: archive suites from the mirror, security still from the official server.
-    sb.use_site(&sb.good, "apt");
+    // use loop: archive suites from the mirror, security still from the official server;
+    // checked by `apt-get update` of the release files.
+    sb.use_verified(&sb.good, "apt", "apt-get");
     let written = read(&sources);
     eprintln!("--- written {file}\n{written}---");
     assert!(written.contains(&sb.good.debian()), "mirror URI not written:\n{written}");
@@ -322,6 +332,12 @@ fn apt(style: AptStyle, name: &'static str) {
         "after restore the package should come from deb.debian.org:\n{}",
         sb.server.dump()
     );
+
+    // The check catches every broken mirror, and the file stays as it was.
+    for site in [&sb.broken, &sb.error, &sb.wrong, &sb.partial] {
+        sb.assert_check_catches(site, "apt", "apt-get", &[&sources]);
+    }
+    assert_eq!(read(&sources), stock);
 
     // broken: signed but expired Release files; apt refuses them.
     sb.use_site(&sb.broken, "apt");
@@ -724,7 +740,7 @@ fn pacman() {
     };
     assert_eq!(servers("core")[0], "https://geo.mirror.pkgbuild.com/core/os/x86_64");
 
-    sb.use_site(&sb.good, "pacman");
+    sb.use_verified(&sb.good, "pacman", "pacman");
     eprintln!("--- written mirrorlist\n{}---", read(&mirrorlist));
     for repo in ["core", "extra"] {
         let s = servers(repo);
@@ -746,6 +762,10 @@ fn pacman() {
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("geo.mirror.pkgbuild.com");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "pacman", "pacman", &[&mirrorlist]);
+    }
+    assert_eq!(read(&mirrorlist), MIRRORLIST);
     sb.use_site(&sb.broken, "pacman");
     assert_eq!(servers("core")[0], format!("{}/core/os/x86_64", sb.broken.archlinux()));
     sb.server.clear();
@@ -775,6 +795,8 @@ fn pip() {
     let py = system_python().unwrap();
     build("PEP 503 index", sb.client(&py).arg(tests_dir().join("pypi-index.py")).arg(sb.www.join("loop/simple")));
     let conf = sb.write(&sb.home.join(".config/pip/pip.conf"), PIP_CONF);
+    // `mirror`'s check runs pip as the user would: the `pip3` next to the system python.
+    sb.mirror_path(py.parent().unwrap());
     let pip = |args: &[&str]| {
         let mut c = sb.client(&py);
         c.args(["-m", "pip"]).args(args);
@@ -783,7 +805,7 @@ fn pip() {
     let download =
         |dir: &str| pip(&["download", "--no-cache-dir", "--no-deps", "--retries", "0", "-d", dir, "mirrortest-hello"]);
 
-    sb.use_site(&sb.good, "pip");
+    sb.use_verified(&sb.good, "pip", "pip");
     eprintln!("--- written pip.conf\n{}---", read(&conf));
     let cfg = sb.ok("pip config list", &mut pip(&["config", "list"]));
     assert!(cfg.contains(&format!("global.index-url='{}", sb.good.pypi())), "pip does not see the mirror:\n{cfg}");
@@ -802,6 +824,10 @@ fn pip() {
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("pypi.org");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "pip", "pip", &[&conf]);
+    }
+    assert_eq!(read(&conf), PIP_CONF);
     sb.use_site(&sb.broken, "pip");
     sb.server.clear();
     sb.fails("pip download (broken site)", &mut download("dl3"));
@@ -831,6 +857,9 @@ fn uv() {
     let conf = sb.write(&sb.home.join(".config/uv/uv.toml"), UV_TOML);
     let req = sb.write(&sb.path("requirements.in"), "mirrortest-hello\n");
     let uv = venv().join("bin/uv");
+    // `mirror`'s check finds uv, and the python it resolves for, on its `PATH`.
+    sb.mirror_path(uv.parent().unwrap());
+    sb.mirror_path(py.parent().unwrap());
     let compile = || {
         let mut c = sb.client(&uv);
         // No retries: after `restore` uv goes for pypi.org, which the recording proxy refuses.
@@ -841,7 +870,7 @@ fn uv() {
         c
     };
 
-    sb.use_site(&sb.good, "uv");
+    sb.use_verified(&sb.good, "uv", "uv");
     eprintln!("--- written uv.toml\n{}---", read(&conf));
     sb.server.clear();
     let lock = sb.ok("uv pip compile (mirror)", &mut compile());
@@ -863,6 +892,10 @@ fn uv() {
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("pypi.org");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "uv", "uv", &[&conf]);
+    }
+    assert_eq!(read(&conf), UV_TOML);
     sb.use_site(&sb.broken, "uv");
     sb.server.clear();
     sb.fails("uv pip compile (broken site)", &mut compile());
@@ -980,7 +1013,7 @@ fn cargo() {
         c
     };
 
-    sb.use_site(&sb.good, "cargo");
+    sb.use_verified(&sb.good, "cargo", "cargo");
     let written = read(&conf);
     eprintln!("--- written config.toml\n{written}---");
     assert!(
@@ -1001,6 +1034,10 @@ fn cargo() {
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("index.crates.io");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "cargo", "cargo", &[&conf]);
+    }
+    assert_eq!(read(&conf), CARGO_CONFIG);
     sb.use_site(&sb.broken, "cargo");
     sb.server.clear();
     sb.fails("cargo fetch (broken site)", &mut fetch());
@@ -1044,7 +1081,8 @@ fn conda() {
     let report =
         |out: &str| -> serde_json::Value { serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}")) };
 
-    sb.use_site(&sb.good, "conda");
+    // No conda or mamba installs here (see realclients.md): the probe checks.
+    sb.use_verified(&sb.good, "conda", "probe");
     eprintln!("--- written .condarc\n{}---", read(&condarc));
     sb.server.clear();
     let r = report(&sb.ok("check-condarc (mirror)", &mut check()));
@@ -1076,6 +1114,10 @@ fn conda() {
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("repo.anaconda.com");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "conda", "probe", &[&condarc]);
+    }
+    assert_eq!(read(&condarc), stock);
     sb.use_site(&sb.broken, "conda");
     sb.server.clear();
     sb.fails("check-condarc (broken site)", &mut check());
@@ -1130,6 +1172,8 @@ fn docker() {
     let daemon_json = sb.write(&sb.root.join("etc/docker/daemon.json"), &stock);
 
     let d = docker_support::Dockerd::start(&sb, &daemon_json);
+    // `mirror`'s check asks this daemon (`docker info`).
+    sb.mirror_env("DOCKER_HOST", d.host());
     let docker = |args: &[&str]| d.cli(&sb, args);
     let mirrors = || {
         sb.ok("docker info", &mut docker(&["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim().to_string()
@@ -1143,10 +1187,14 @@ fn docker() {
     let tag = format!("{}/library/mirrortest:latest", good_reg.addr);
     sb.ok("docker import", docker(&["import", tarball.to_str().unwrap(), &tag]).stdout(std::process::Stdio::null()));
     sb.ok("docker push (populate mirror)", &mut docker(&["push", &tag]));
-    sb.ok("docker rmi", &mut docker(&["rmi", &tag]));
+    // The official image `mirror`'s check resolves through a mirror (a stand-in, by name).
+    let alpine = format!("{}/library/alpine:latest", good_reg.addr);
+    sb.ok("docker tag alpine", &mut docker(&["tag", &tag, &alpine]));
+    sb.ok("docker push alpine", &mut docker(&["push", &alpine]));
+    sb.ok("docker rmi", &mut docker(&["rmi", &tag, &alpine]));
     assert_eq!(mirrors(), format!("[\"{other}/\"]"), "stock daemon.json has the user's mirror");
 
-    sb.use_site(&sb.good, "docker");
+    sb.use_verified(&sb.good, "docker", "docker info + probe");
     let written = read(&daemon_json);
     eprintln!("--- written daemon.json\n{written}---");
     assert_eq!(
@@ -1177,6 +1225,11 @@ fn docker() {
     good_reg.assert_not_served("/v2/library/mirrortest/");
     sb.assert_proxied("registry-1.docker.io");
 
+    // The broken registry (no images), and a web server where a registry should be.
+    for site in [&sb.broken, &sb.wrong] {
+        sb.assert_check_catches(site, "docker", "docker info + probe", &[&daemon_json]);
+    }
+    assert_eq!(read(&daemon_json), stock);
     sb.use_site(&sb.broken, "docker");
     d.restart(&sb);
     assert_eq!(
@@ -1227,6 +1280,10 @@ fn dnf() {
     let tree = sb.www.join("loop/fedora/releases/40/Everything/x86_64/os");
     fs::create_dir_all(&tree).unwrap();
     build("rpm-md repository", Command::new("createrepo_c").arg("-q").arg(&tree));
+    // The updates tree a Fedora mirror also carries: what `mirror`'s probe reads.
+    let updates = sb.www.join("loop/fedora/updates/40/Everything/x86_64");
+    fs::create_dir_all(&updates).unwrap();
+    build("rpm-md repository (updates)", Command::new("createrepo_c").arg("-q").arg(&updates));
     let repo = sb.write(&sb.root.join("etc/yum.repos.d/fedora.repo"), FEDORA_REPO);
     let makecache = || {
         let mut c = sb.client("dnf");
@@ -1244,7 +1301,8 @@ fn dnf() {
         c
     };
 
-    sb.use_site(&sb.good, "dnf");
+    // dnf's own refresh downloads whole package lists: the probe checks.
+    sb.use_verified(&sb.good, "dnf", "probe");
     let written = read(&repo);
     eprintln!("--- written fedora.repo\n{written}---");
     assert!(
@@ -1266,6 +1324,10 @@ fn dnf() {
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("mirrors.fedoraproject.org");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "dnf", "probe", &[&repo]);
+    }
+    assert_eq!(read(&repo), FEDORA_REPO);
     sb.use_site(&sb.broken, "dnf");
     sb.server.clear();
     sb.fails("dnf makecache (broken site)", &mut makecache());
@@ -1304,6 +1366,10 @@ fn zypper() {
     let tree = sb.path("opensuse/distribution/leap/15.6/repo/oss");
     fs::create_dir_all(&tree).unwrap();
     build("rpm-md repository", Command::new("createrepo_c").arg("-q").arg(&tree));
+    // The update tree an openSUSE mirror also carries: what `mirror`'s probe reads.
+    let update = sb.path("opensuse/update/leap/15.6/oss");
+    fs::create_dir_all(&update).unwrap();
+    build("rpm-md repository (update)", Command::new("createrepo_c").arg("-q").arg(&update));
     symlink(&sb.path("opensuse"), &sb.www.join("loop/opensuse"));
     // download.opensuse.org, reached only through the proxy.
     symlink(&sb.path("opensuse"), &sb.www.join("_hosts/download.opensuse.org"));
@@ -1326,7 +1392,7 @@ fn zypper() {
         sb.ok("zypper lr -u", &mut c)
     };
 
-    sb.use_site(&sb.good, "zypper");
+    sb.use_verified(&sb.good, "zypper", "probe");
     eprintln!("--- written repo-oss.repo\n{}---", read(&repo));
     assert!(uri().contains(&format!("{}/distribution/leap/15.6/repo/oss/", sb.good.opensuse())));
     sb.server.clear();
@@ -1341,6 +1407,10 @@ fn zypper() {
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("download.opensuse.org");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "zypper", "probe", &[&repo]);
+    }
+    assert_eq!(read(&repo), REPO_OSS);
     sb.use_site(&sb.broken, "zypper");
     sb.server.clear();
     sb.fails("zypper refresh (broken site)", &mut refresh());
@@ -1397,7 +1467,7 @@ fn archlinuxcn() {
         c
     };
 
-    sb.use_site(&sb.good, "archlinuxcn");
+    sb.use_verified(&sb.good, "archlinuxcn", "pacman");
     eprintln!("--- written pacman.conf\n{}---", read(&conf));
     assert_eq!(servers(), [format!("{}/x86_64", sb.good.archlinuxcn()), "https://repo.archlinuxcn.org/x86_64".into()]);
     sb.server.clear();
@@ -1414,6 +1484,10 @@ fn archlinuxcn() {
     sb.fails("pacman -Sy (restored)", &mut pacman(&["-Sy"]));
     sb.assert_no_hit("/loop/");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "archlinuxcn", "pacman", &[&conf]);
+    }
+    assert_eq!(read(&conf), stock);
     sb.use_site(&sb.broken, "archlinuxcn");
     sb.server.clear();
     sb.fails("pacman -Sy (broken site, then the official one)", &mut pacman(&["-Sy"]));
@@ -1453,9 +1527,13 @@ fn podman() {
     let tag = format!("{}/library/mirrortest:latest", good_reg.addr);
     sb.ok("podman import", &mut podman(&["import", tarball.to_str().unwrap(), &tag]));
     sb.ok("podman push (populate mirror)", &mut podman(&["push", "--tls-verify=false", &tag]));
-    sb.ok("podman rmi", &mut podman(&["rmi", &tag]));
+    // The official image `mirror`'s check resolves through a mirror (a stand-in, by name).
+    let alpine = format!("{}/library/alpine:latest", good_reg.addr);
+    sb.ok("podman tag alpine", &mut podman(&["tag", &tag, &alpine]));
+    sb.ok("podman push alpine", &mut podman(&["push", "--tls-verify=false", &alpine]));
+    sb.ok("podman rmi", &mut podman(&["rmi", &tag, &alpine]));
 
-    sb.use_site(&sb.good, "podman");
+    sb.use_verified(&sb.good, "podman", "probe");
     let written = read(&conf);
     eprintln!("--- written registries.conf (tail)\n{}---", &written[REGISTRIES_CONF.len()..]);
     assert!(written.starts_with(REGISTRIES_CONF), "the stock file stays as it was");
@@ -1472,6 +1550,10 @@ fn podman() {
     sb.fails("podman pull (restored)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
     good_reg.assert_not_served("/v2/library/mirrortest/");
 
+    for site in [&sb.broken, &sb.wrong] {
+        sb.assert_check_catches(site, "podman", "probe", &[&conf]);
+    }
+    assert_eq!(read(&conf), REGISTRIES_CONF);
     sb.use_site(&sb.broken, "podman");
     broken_reg.clear_log();
     sb.fails("podman pull (broken site)", &mut podman(&["pull", "docker.io/library/mirrortest:latest"]));
@@ -1512,6 +1594,10 @@ fn containerd() {
     let mut push = sb.client(tests_dir().join("oci-push.sh"));
     push.arg(good_reg.url()).args(["library/mirrortest", "latest", "hello from the loopback containerd mirror"]);
     build("image on the good registry", &mut push);
+    // The official image `mirror`'s check resolves through a mirror (a stand-in, by name).
+    let mut push = sb.client(tests_dir().join("oci-push.sh"));
+    push.arg(good_reg.url()).args(["library/alpine", "latest", "a stand-in for alpine"]);
+    build("library/alpine on the good registry", &mut push);
     good_reg.clear_log();
 
     let d = docker_support::Containerd::start(&sb);
@@ -1530,8 +1616,8 @@ fn containerd() {
     sb.assert_proxied("registry-1.docker.io");
     good_reg.assert_not_served("/v2/library/mirrortest/");
 
-    // use: the file is created, and ctr pulls through the site.
-    sb.use_site(&sb.good, "containerd");
+    // use: the file is created (and checked by the probe), and ctr pulls through the site.
+    sb.use_verified(&sb.good, "containerd", "probe");
     let written = read(&hosts);
     eprintln!("--- written hosts.toml\n{written}---");
     good_reg.clear_log();
@@ -1574,6 +1660,13 @@ fn containerd() {
     sb.fails("ctr images pull (restored user's file)", &mut pull());
     own_reg.assert_served("/v2/library/mirrortest/manifests/latest", 404);
     good_reg.assert_not_served("/v2/library/mirrortest/");
+
+    // The check catches a registry without the image and a web server where a registry
+    // should be; the user's file stays as it was.
+    for site in [&sb.broken, &sb.wrong] {
+        sb.assert_check_catches(site, "containerd", "probe", &[&hosts]);
+    }
+    assert_eq!(read(&hosts), stock);
 
     // broken: a registry without the image.
     sb.use_site(&sb.broken, "containerd");

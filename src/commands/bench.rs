@@ -2,13 +2,13 @@
 
 use anyhow::Result;
 
-use super::{App, chosen_targets};
-use crate::catalog::Catalog;
+use super::shared::ranking::probe_and_keep;
+use super::shared::{App, chosen_targets};
 use crate::cli::BenchArgs;
 use crate::error::{ExitStatus, Problem};
 use crate::output::table;
 use crate::probe::rank::{human_lag, human_rate};
-use crate::probe::{self, Event, Options, Report, Status};
+use crate::probe::{Options, Report, Status};
 use crate::targets::{Host, TargetKind};
 
 pub fn run(app: &App, args: &BenchArgs) -> Result<ExitStatus> {
@@ -65,32 +65,6 @@ fn bench_targets(app: &App, host: &Host, named: &[TargetKind]) -> Vec<TargetKind
     } else {
         present
     }
-}
-
-/// Probes and ranks `targets` with a progress bar on a terminal, and keeps the results in the
-/// state folder for `mirror use best`.
-pub fn probe_and_keep(
-    app: &App,
-    catalog: &Catalog,
-    host: &Host,
-    targets: &[TargetKind],
-    opts: &Options,
-) -> Result<Report> {
-    let bar = app.out.progress(0, "probing");
-    let progress = |event: Event| match event {
-        Event::More => bar.inc_length(1),
-        Event::Done => bar.inc(1),
-    };
-    let report = probe::bench_with_progress(&app.ctx, catalog, host, targets, opts, &progress);
-    bar.finish_and_clear();
-    let report = report?;
-    if let Some(cost) = report.cost {
-        app.out.detail(&format!("probing {cost}"));
-    }
-    if let Err(e) = probe::save(&app.ctx, host, opts, &report) {
-        app.out.warn(&format!("{e:#}"));
-    }
-    Ok(report)
 }
 
 fn print_tables(app: &App, report: &Report) -> Result<()> {

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::App;
+use super::shared::App;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::error::ExitStatus;
 

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{App, chosen_targets};
+use super::shared::{App, chosen_targets};
 use crate::cli::ListArgs;
 use crate::error::ExitStatus;
 use crate::output::table;

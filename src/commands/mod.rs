@@ -1,50 +1,23 @@
-//! One file per subcommand; this module holds what they share and the dispatch.
+//! One file per subcommand, and the dispatch; what they share is in [`shared`], below them.
 
 use anyhow::Result;
 
-use crate::catalog::Catalog;
 use crate::cli::{Command, GlobalArgs};
 use crate::context::Context;
 use crate::error::ExitStatus;
 use crate::journal;
-use crate::output::Printer;
-use crate::targets::{Host, TargetKind};
 
 mod bench;
-mod best;
 pub mod completions;
+mod heal;
 mod list;
 mod restore;
+pub mod shared;
 mod site;
 mod status;
 mod use_site;
 
-/// What every command receives.
-pub struct App {
-    pub ctx: Context,
-    pub args: GlobalArgs,
-    pub out: Printer,
-}
-
-impl App {
-    pub fn new(ctx: Context, args: GlobalArgs) -> Self {
-        let out = Printer::new(&args, &ctx);
-        Self { ctx, args, out }
-    }
-
-    pub fn catalog(&self) -> Result<Catalog> {
-        Catalog::load(&self.ctx)
-    }
-
-    pub fn host(&self) -> Result<Host> {
-        Host::detect(&self.ctx)
-    }
-}
-
-/// The targets named on the command line, or all of them, in canonical order, once each.
-pub fn chosen_targets(named: &[TargetKind]) -> Vec<TargetKind> {
-    TargetKind::ALL.into_iter().filter(|t| named.is_empty() || named.contains(t)).collect()
-}
+pub use shared::{App, chosen_targets};
 
 /// Runs one command: first removes what runs that were killed outright left behind, last
 /// prints the `--json` document (with the error, when there is one).
@@ -68,6 +41,7 @@ pub fn dispatch(app: &App, command: &Command) -> Result<ExitStatus> {
         Command::Use(args) => use_site::run(app, args),
         Command::Status(args) => status::run(app, args),
         Command::Restore(args) => restore::run(app, args),
+        Command::Heal(args) => heal::run(app, args),
         Command::Site(args) => site::run(app, args),
         Command::Completions(args) => completions::run(app, args),
     }

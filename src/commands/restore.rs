@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::App;
+use super::shared::App;
 use crate::apply::{Write, catch_interrupts, read_bytes, write_all};
 use crate::cli::RestoreArgs;
 use crate::context::Owner;

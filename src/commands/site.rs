@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::App;
+use super::shared::{App, state};
 use crate::catalog::{self, Catalog, Origin, Site, UPSTREAM};
 use crate::cli::{SiteAddArgs, SiteArgs, SiteCommand, SiteRemoveArgs};
 use crate::discover::{self, Discovery, FileInput, Finding, SiteUrl, Verdict};
@@ -399,7 +399,7 @@ fn users_of(app: &App, path: &Path, name: &str) -> Vec<TargetKind> {
     };
     TargetKind::ALL
         .into_iter()
-        .filter(|t| super::status::read_status(app, &one, &host, *t).site.as_deref() == Some(name))
+        .filter(|t| state::read_status(app, &one, &host, *t).site.as_deref() == Some(name))
         .collect()
 }
 

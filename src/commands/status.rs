@@ -1,48 +1,17 @@
 //! `mirror status [TARGET...] [--check]`: what each package manager points at now.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{App, chosen_targets};
-use crate::catalog::{Catalog, UPSTREAM};
+use super::shared::state::{TargetStatus, read_status};
+use super::shared::{App, chosen_targets, ranking};
 use crate::cli::StatusArgs;
-use crate::error::{self, ExitStatus, Problem};
+use crate::error::{ExitStatus, Problem};
 use crate::output::table;
-use crate::targets::{Host, TargetKind};
 
 #[derive(Debug, Serialize)]
 struct Report {
     targets: Vec<TargetStatus>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct TargetStatus {
-    pub target: TargetKind,
-    pub present: bool,
-    pub files: Vec<PathBuf>,
-    /// The URL the package manager really uses: from an overriding variable, its file, or
-    /// its built-in default (the official server).
-    pub url: Option<String>,
-    /// Where `url` comes from: `"file"`, `"default"`, or the variable's name (`PIP_INDEX_URL`).
-    pub url_from: Option<String>,
-    pub site: Option<String>,
-    pub overridden_by: Vec<String>,
-    pub check: Option<serde_json::Value>,
-    /// Set when the configuration could not be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ReadError>,
-    /// What else is worth knowing: a file shared with another target, the shell environment.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-/// A configuration that could not be read: `{"message","hint"}`.
-#[derive(Debug, Serialize)]
-pub struct ReadError {
-    pub message: String,
-    pub hint: Option<String>,
 }
 
 pub fn run(app: &App, args: &StatusArgs) -> Result<ExitStatus> {
@@ -52,7 +21,7 @@ pub fn run(app: &App, args: &StatusArgs) -> Result<ExitStatus> {
         chosen_targets(&args.targets).into_iter().map(|t| read_status(app, &catalog, &host, t)).collect();
     let mut status = ExitStatus::Success;
     if args.check {
-        status = super::best::check(app, &catalog, &host, &mut statuses)?;
+        status = ranking::check(app, &catalog, &host, &mut statuses)?;
     }
     let unreadable: Vec<&str> = statuses.iter().filter(|s| s.error.is_some()).map(|s| s.target.name()).collect();
     let unreadable = (!unreadable.is_empty()).then(|| {
@@ -68,108 +37,6 @@ pub fn run(app: &App, args: &StatusArgs) -> Result<ExitStatus> {
         Some(problem) => Err(problem.into()),
         None => Ok(status),
     }
-}
-
-/// Reads one target's configuration and matches its URL to a catalog site.
-pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind) -> TargetStatus {
-    let imp = target.target();
-    let present = imp.present(&app.ctx, host);
-    let mut status = TargetStatus {
-        target,
-        present,
-        files: Vec::new(),
-        url: None,
-        url_from: None,
-        site: None,
-        overridden_by: Vec::new(),
-        check: None,
-        error: None,
-        notes: Vec::new(),
-    };
-    let from_file = match imp.current(&app.ctx, host) {
-        Ok(current) => {
-            status.overridden_by = imp.overridden_by(&app.ctx, target.overriding_vars(), &current);
-            status.notes = imp.status_notes(&app.ctx, &current);
-            status.files = current.files;
-            current.url
-        }
-        Err(e) => {
-            let hints = error::hints(&e);
-            let hint = (!hints.is_empty()).then(|| hints.join("\n"));
-            status.error = Some(ReadError { message: error::one_line(&e), hint });
-            return status;
-        }
-    };
-    let (url, from) = match (env_url(app, target), from_file) {
-        (Some((var, url)), _) => (Some(url), Some(var.to_owned())),
-        (None, Some(url)) if !ignores_its_file(app, target) => (Some(url), Some("file".to_owned())),
-        // No URL in the files: the package manager's own default, the official one.
-        _ if present && defaults_to_upstream(target) => {
-            let url = catalog.get(UPSTREAM).and_then(|up| imp.endpoint(up, host));
-            let from = url.as_ref().map(|_| "default".to_owned());
-            (url, from)
-        }
-        _ => (None, None),
-    };
-    status.site = url.as_ref().and_then(|url| {
-        catalog.sites().find(|site| imp.endpoint(site, host).is_some_and(|e| same_url(&e, url))).map(|s| s.id.clone())
-    });
-    status.url = url;
-    status.url_from = from;
-    status
-}
-
-/// The index URL an environment variable sets, which the package manager uses instead of
-/// its file's: the variable and its value.
-fn env_url(app: &App, target: TargetKind) -> Option<(&'static str, String)> {
-    let vars: &[&'static str] = match target {
-        TargetKind::Pip => &["PIP_INDEX_URL"],
-        TargetKind::Uv => &["UV_DEFAULT_INDEX", "UV_INDEX_URL"],
-        _ => &[],
-    };
-    vars.iter().find_map(|v| app.ctx.overrides.get(*v).map(|url| (*v, url.trim_end_matches('/').to_owned())))
-}
-
-/// `UV_NO_CONFIG` makes uv read no configuration file at all.
-fn ignores_its_file(app: &App, target: TargetKind) -> bool {
-    target == TargetKind::Uv && app.ctx.overrides.contains_key("UV_NO_CONFIG")
-}
-
-/// Targets whose built-in default (no setting at all) is the official server.
-fn defaults_to_upstream(target: TargetKind) -> bool {
-    matches!(
-        target,
-        TargetKind::Pip
-            | TargetKind::Uv
-            | TargetKind::Conda
-            | TargetKind::Cargo
-            | TargetKind::Docker
-            | TargetKind::Dnf
-            | TargetKind::Podman
-            | TargetKind::Containerd
-            | TargetKind::Npm
-            | TargetKind::Pnpm
-            | TargetKind::Yarn
-            | TargetKind::Bun
-            | TargetKind::Go
-            | TargetKind::Rustup
-            | TargetKind::Homebrew
-            | TargetKind::Huggingface
-            | TargetKind::Rubygems
-            | TargetKind::Maven
-            | TargetKind::Pdm
-            | TargetKind::Pixi
-    )
-}
-
-/// URLs are the same site when they differ only in scheme, case of the host or a final `/`.
-pub fn same_url(a: &str, b: &str) -> bool {
-    fn norm(u: &str) -> String {
-        let rest = u.split_once("://").map_or(u, |(_, r)| r);
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        format!("{}/{}", host.to_ascii_lowercase(), path.trim_end_matches('/'))
-    }
-    norm(a) == norm(b)
 }
 
 fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
@@ -231,16 +98,4 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_url;
-
-    #[test]
-    fn url_matching_ignores_scheme_case_and_slash() {
-        assert!(same_url("https://Mirrors.TUNA.tsinghua.edu.cn/debian/", "http://mirrors.tuna.tsinghua.edu.cn/debian"));
-        assert!(!same_url("https://m/debian", "https://m/debian-security"));
-        assert!(!same_url("https://m/Debian", "https://m/debian"));
-    }
 }

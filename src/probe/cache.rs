@@ -214,6 +214,7 @@ mod tests {
         let mut ids: Vec<&str> = sites.to_vec();
         ids.sort_by_key(|id| *id != best);
         Report {
+            measured_at: None,
             targets: vec![TargetReport {
                 target,
                 best: Some(best.into()),

@@ -34,8 +34,9 @@
 //!
 //! `use best` (reusing results up to an hour old unless `--refresh`): see `commands::best`.
 //!
-//! `Report` serialises exactly as `bench --json` (spec §6): `{"targets":[{"target","best",
-//! "results":[{"site","url","status","latency_ms","throughput_bps","lag_seconds","reason"}]}]}`.
+//! `Report` serialises exactly as `bench --json` (spec §6): `{"measured_at","targets":[{"target",
+//! "best","results":[{"site","url","status","latency_ms","throughput_bps","lag_seconds","reason"}]}]}`
+//! (`measured_at`: when the run probed, RFC 3339 UTC; `use best --from` reads its age from it).
 //!
 //! # How a run goes
 //!
@@ -201,6 +202,10 @@ impl std::fmt::Display for Cost {
 /// The outcome of a `bench` run; serialises as `bench --json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// When the sites were probed (RFC 3339, UTC): how old a ranking is when another machine
+    /// follows it (`use best --from`). Absent for results read back from the cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_at: Option<String>,
     pub targets: Vec<TargetReport>,
     /// What probing cost (absent for cached results).
     #[serde(skip)]
@@ -257,6 +262,7 @@ pub fn bench_with_progress(
         .collect();
     let (ranked, cost) = run(ctx, groups, opts, progress)?;
     let report = Report {
+        measured_at: Some(rfc3339(ctx.now)),
         targets: targets
             .iter()
             .map(|t| {
@@ -268,6 +274,11 @@ pub fn bench_with_progress(
         cost: Some(cost),
     };
     Ok(report)
+}
+
+/// `time` as RFC 3339 in UTC, to the second (`2026-12-01T08:00:00Z`).
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(time).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The catalog's sites a run considers: `Options::sites`, or all. Errors on an unknown id.

@@ -304,8 +304,16 @@ fn answered(shared: &Shared) {
     }
 }
 
+/// What a test changed in a running site ([`Farm::set_mode`], [`Farm::set_lag`]).
+#[derive(Debug, Default)]
+struct Live {
+    mode: Option<Mode>,
+    lag: Option<u64>,
+}
+
 struct Shared {
     spec: Spec,
+    live: Arc<Mutex<Live>>,
     port: u16,
     ports: HashMap<String, u16>,
     /// Each site's base URL (`http://127.0.0.1:PORT` or `http://NAME:PORT`).
@@ -325,6 +333,22 @@ pub struct Farm {
     listening: Vec<u16>,
     bases: HashMap<String, String>,
     dns: Option<dns::Server>,
+    live: HashMap<String, Arc<Mutex<Live>>>,
+}
+
+impl Shared {
+    /// The spec as it is now, with what a test changed since the start.
+    fn spec_now(&self) -> Spec {
+        let live = self.live.lock().unwrap();
+        let mut spec = self.spec.clone();
+        if let Some(mode) = &live.mode {
+            spec.mode = mode.clone();
+        }
+        if let Some(lag) = live.lag {
+            spec.lag = lag;
+        }
+        spec
+    }
 }
 
 impl Farm {
@@ -360,18 +384,22 @@ impl Farm {
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let mut stats = HashMap::new();
+        let mut live = HashMap::new();
         let mut listening = Vec::new();
         for (spec, listener) in specs.iter().zip(listeners) {
             let port = ports[&spec.id];
             std::fs::write(dir.path().join(format!("{}.toml", spec.id)), site_file(spec, &bases[&spec.id])).unwrap();
             let st = Arc::new(Stats::default());
             stats.insert(spec.id.clone(), st.clone());
+            let changes: Arc<Mutex<Live>> = Arc::default();
+            live.insert(spec.id.clone(), changes.clone());
             let Some(listener) = listener else {
                 continue;
             };
             listening.push(port);
             let shared = Arc::new(Shared {
                 spec: spec.clone(),
+                live: changes,
                 port,
                 ports: ports.clone(),
                 bases: bases.clone(),
@@ -382,7 +410,18 @@ impl Farm {
             let handle = std::thread::spawn(move || accept_loop(&listener, &shared));
             threads.lock().unwrap().push(handle);
         }
-        Self { dir, ports, stats, stop, threads, listening, bases, dns }
+        Self { dir, ports, stats, stop, threads, listening, bases, dns, live }
+    }
+
+    /// From now on the site misbehaves this way (a site started as [`Mode::Refuse`] has no
+    /// listener; one set to it later closes every connection without an answer).
+    pub fn set_mode(&self, id: &str, mode: Mode) {
+        self.live[id].lock().unwrap().mode = Some(mode);
+    }
+
+    /// From now on the site is this many seconds behind [`NOW`].
+    pub fn set_lag(&self, id: &str, lag: u64) {
+        self.live[id].lock().unwrap().lag = Some(lag);
     }
 
     /// The farm's DNS server (`IP:PORT`), when it has one.
@@ -467,6 +506,7 @@ allow_http = true
 
 [repos]
 debian = "{{base}}/debian"
+debian-security = "{{base}}/debian-security"
 ubuntu = "{{base}}/ubuntu"
 ubuntu-ports = "{{base}}/ubuntu-ports"
 archlinux = "{{base}}/archlinux"
@@ -777,7 +817,7 @@ fn respond(
     path: &str,
     headers: &HashMap<String, String>,
 ) -> std::io::Result<bool> {
-    let spec = &shared.spec;
+    let spec = &shared.spec_now();
     let range = headers.get("range").filter(|_| !spec.ignore_range);
     if !nap_while_connected(stream, shared, spec.ttfb) {
         return Ok(false);
@@ -1047,7 +1087,7 @@ fn registry(status: u16, ctype: &str, body: String, digest: &str) -> Response {
 
 /// The content of every probe path, as [`Spec::only`] and [`Spec::aliases`] have it.
 fn route(shared: &Shared, path: &str) -> Response {
-    let spec = &shared.spec;
+    let spec = &shared.spec_now();
     if let Some(Feed::Raw { path: at, body }) = &spec.feed
         && at == path
     {
@@ -1066,7 +1106,7 @@ fn route(shared: &Shared, path: &str) -> Response {
 
 /// The content of every probe path.
 fn content(shared: &Shared, path: &str) -> Response {
-    let spec = &shared.spec;
+    let spec = &shared.spec_now();
     let at = NOW + spec.ahead - spec.lag;
     // Where this site's wheels and crates are served.
     let files = spec.files_on.as_ref().map_or_else(|| shared.bases[&spec.id].clone(), |id| shared.bases[id].clone());
@@ -1509,13 +1549,14 @@ fn feed(spec: &Spec) -> Response {
 }
 
 /// Gives `cmd` (the `mirror` binary) a hermetic environment for a fake machine in `dir`:
-/// nothing of the caller's environment but `PATH` (no proxies, CA settings, `PIP_*`, `UV_*`,
-/// `CARGO_*`, `MIRROR_*`), fake HOME/XDG dirs, the farm's clock, `arch`, no progress or colour.
+/// nothing of the caller's environment (no proxies, CA settings, `PIP_*`, `UV_*`, `CARGO_*`,
+/// `MIRROR_*`), fake HOME/XDG dirs, the farm's clock, `arch`, no progress or colour, and a
+/// `PATH` of one empty folder, `<dir>/bin`: no package manager is found, so `use --verify`
+/// checks with its probe (a test puts a client of its own there to see it run).
 pub fn hermetic(cmd: &mut std::process::Command, dir: &std::path::Path, arch: &str) {
     cmd.env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
+    let _ = std::fs::create_dir_all(dir.join("bin"));
+    cmd.env("PATH", dir.join("bin"));
     cmd.env("NO_PROXY", "127.0.0.1,localhost")
         .env("no_proxy", "127.0.0.1,localhost")
         .env("HOME", dir.join("home"))
@@ -1527,4 +1568,10 @@ pub fn hermetic(cmd: &mut std::process::Command, dir: &std::path::Path, arch: &s
         .env("MIRROR_NO_PROGRESS", "1")
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100");
+}
+
+/// A line on the real stderr, past libtest's output capture (a test that skips a part says so).
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

@@ -3,8 +3,8 @@
     python3 dev-repos.py KIND DIR BASE_URL
 
 KIND is one of:
-- npm: an npm registry holding mirrortest-hello 1.0.0: DIR/mirrortest-hello/index.html is
-  the package document (npm, pnpm and Yarn read it as JSON whatever its type), the tarball
+- npm: an npm registry holding mirrortest-hello 1.0.0 (and is-number 7.0.0, which `mirror use
+  --verify` looks up): DIR/mirrortest-hello/index.html is the package document (npm, pnpm and Yarn read it as JSON whatever its type), the tarball
   at DIR/mirrortest-hello/-/mirrortest-hello-1.0.0.tgz with its sha1 and sha512 in the
   document. BASE_URL is the registry's URL (the document names the tarball under it).
 - goproxy: a Go module proxy holding example.com/mirrortest/hello v1.0.0 (list, info, mod,
@@ -38,11 +38,16 @@ def write(rel, data):
 
 
 def npm():
-    name, ver = "mirrortest-hello", "1.0.0"
+    npm_package("mirrortest-hello", "1.0.0", b"module.exports = 'hello from the loopback npm mirror';\n")
+    # A stand-in with the real name: `mirror use --verify` looks up is-number.
+    npm_package("is-number", "7.0.0", b"module.exports = n => typeof n === 'number';\n")
+
+
+def npm_package(name, ver, code):
     pkg = {"name": name, "version": ver, "description": "test package", "main": "index.js", "license": "MIT"}
     files = {
         "package/package.json": json.dumps(pkg, indent=2).encode(),
-        "package/index.js": b"module.exports = 'hello from the loopback npm mirror';\n",
+        "package/index.js": code,
     }
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.USTAR_FORMAT) as t:

@@ -67,7 +67,7 @@ fn npm() {
         npm(&["install", "--no-audit", "--no-fund", "mirrortest-hello"])
     };
 
-    sb.use_site(&sb.good, "npm");
+    sb.use_verified(&sb.good, "npm", "npm");
     eprintln!("--- written .npmrc\n{}---", read(&rc));
     let got = sb.ok("npm config get registry", &mut npm(&["config", "get", "registry"]));
     assert_eq!(got.trim(), format!("{}/", sb.good.npm()), "npm does not see the mirror");
@@ -87,6 +87,10 @@ fn npm() {
     sb.assert_no_hit("/loop/");
     sb.assert_proxied("registry.npmjs.org");
 
+    for site in [&sb.broken, &sb.error, &sb.wrong] {
+        sb.assert_check_catches(site, "npm", "npm", &[&rc]);
+    }
+    assert_eq!(read(&rc), NPMRC);
     sb.use_site(&sb.broken, "npm");
     sb.server.clear();
     sb.fails("npm install (broken site)", &mut install());

@@ -162,6 +162,11 @@ impl Dockerd {
     }
 
     /// The docker CLI talking to this daemon, with a private client config.
+    /// `DOCKER_HOST` for this daemon.
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.sock.display())
+    }
+
     pub fn cli(&self, sb: &Sandbox, args: &[&str]) -> Command {
         let mut c = sb.client("docker");
         c.env("DOCKER_HOST", format!("unix://{}", self.sock.display()))

@@ -2,6 +2,7 @@
 //! (fake `--root`, `HOME`, catalog, one loopback server), running `mirror` with the contract's
 //! environment, running a real client with a scrubbed environment, and process guards.
 
+use std::cell::RefCell;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -242,6 +243,15 @@ pub struct Sandbox {
     pub good: Site,
     /// The broken site: indexes answer 404 (apt: signed but expired metadata).
     pub broken: Site,
+    /// A site whose every answer is 500.
+    pub error: Site,
+    /// A site whose every answer is a web server's welcome page (wrong content).
+    pub wrong: Site,
+    /// A site whose repositories are missing parts (apt: the `bookworm-updates` suite).
+    pub partial: Site,
+    /// Extra environment for `mirror` itself (its checks run the clients with it), and
+    /// folders put in front of its `PATH`.
+    mirror_env: RefCell<Vec<(String, std::ffi::OsString)>>,
     started: Instant,
 }
 
@@ -257,14 +267,44 @@ impl Sandbox {
         }
         let server = Server::start(&www);
         let (dg, db) = docker.unwrap_or_else(|| (server.url(), server.url()));
-        let good = Site { id: "loop", base: format!("{}/loop", server.url()), dockerhub: dg };
-        let broken = Site { id: "broken", base: format!("{}/broken", server.url()), dockerhub: db };
-        for s in [&good, &broken] {
+        let site = |id: &'static str, dockerhub: String| Site { id, base: format!("{}/{id}", server.url()), dockerhub };
+        let good = site("loop", dg);
+        let broken = site("broken", db);
+        // Not registries: the docker tests get a web server where a registry should be.
+        let (error, wrong, partial) =
+            (site("error", server.url()), site("wrong", server.url()), site("partial", server.url()));
+        for s in [&good, &broken, &error, &wrong, &partial] {
             fs::write(catalog.join(format!("{}.toml", s.id)), s.toml(&server.url())).unwrap();
             fs::create_dir_all(www.join(s.id)).unwrap();
         }
         eprintln!("realclients::{name}: sandbox {} server {}", t.display(), server.url());
-        Sandbox { name, tmp, root, home, www, catalog, server, good, broken, started: Instant::now() }
+        Sandbox {
+            name,
+            tmp,
+            root,
+            home,
+            www,
+            catalog,
+            server,
+            good,
+            broken,
+            error,
+            wrong,
+            partial,
+            mirror_env: RefCell::new(Vec::new()),
+            started: Instant::now(),
+        }
+    }
+
+    /// Sets `key` in the environment of every later `mirror` run (and so of the clients its
+    /// checks run), e.g. `DOCKER_HOST` for the test's own daemon.
+    pub fn mirror_env(&self, key: &str, value: impl Into<std::ffi::OsString>) {
+        self.mirror_env.borrow_mut().push((key.to_owned(), value.into()));
+    }
+
+    /// Puts `dir` in front of `mirror`'s `PATH`, where its checks find the clients.
+    pub fn mirror_path(&self, dir: &Path) {
+        self.mirror_env.borrow_mut().push(("+PATH".to_owned(), dir.as_os_str().to_owned()));
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -284,12 +324,33 @@ impl Sandbox {
 
     // ---- mirror -------------------------------------------------------------------------
 
-    /// `mirror --root R --catalog C ARGS…` with the environment the contract prescribes.
+    /// `mirror --root R --catalog C ARGS…` with the environment the contract prescribes. The
+    /// sandbox server is its proxy for every other host (NO_PROXY keeps loopback direct), so
+    /// the clients its checks run cannot leave the machine either; rustup's home lets it run
+    /// `cargo`.
     pub fn mirror(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirror"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
+        let mut path: Vec<PathBuf> = Vec::new();
+        for (k, v) in self.mirror_env.borrow().iter() {
+            if k == "+PATH" {
+                path.push(PathBuf::from(v));
+            }
+        }
+        path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        cmd.env_clear().env("PATH", std::env::join_paths(path).unwrap());
+        for var in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"] {
+            cmd.env(var, self.server.url());
+        }
+        if let Some(r) = rustup_home() {
+            cmd.env("RUSTUP_HOME", r);
+        }
+        if let Some(t) = std::env::var_os("RUSTUP_TOOLCHAIN") {
+            cmd.env("RUSTUP_TOOLCHAIN", t);
+        }
+        for (k, v) in self.mirror_env.borrow().iter().filter(|(k, _)| k != "+PATH") {
+            cmd.env(k, v);
+        }
+        cmd.env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("XDG_STATE_HOME", self.home.join(".local/state"))
             .env("XDG_CACHE_HOME", self.home.join(".cache"))
@@ -330,6 +391,35 @@ impl Sandbox {
             .and_then(|ts| ts.iter().find(|t| t["target"] == target))
             .unwrap_or_else(|| panic!("no `{target}` row in `mirror use` JSON: {doc}"));
         assert_eq!(row["status"], "changed", "`mirror use {} {target}`: {row}", site.id);
+    }
+
+    /// `mirror --yes --json use SITE TARGET --verify`; asserts it changed TARGET and that its
+    /// check, made `by` that client (`apt-get`, `pip`, `probe`, …), passed.
+    pub fn use_verified(&self, site: &Site, target: &str, by: &str) {
+        self.step(&format!("mirror use {} {target} --verify", site.id));
+        let out = self.mirror(&["--yes", "--json", "use", site.id, target, "--verify"]);
+        assert!(out.status.success(), "`mirror use {} {target} --verify` failed: {}", site.id, show(&out));
+        let row = target_row(&out, target);
+        assert_eq!(row["status"], "changed", "{row:#}");
+        assert_eq!(row["verify"]["status"], "passed", "{row:#}");
+        assert_eq!(row["verify"]["by"], by, "checked by what? {row:#}");
+    }
+
+    /// `mirror use SITE TARGET --verify` against a broken mirror: the check, made `by` that
+    /// client, must fail, exit 1, and every file in `files` be byte-identical to before.
+    pub fn assert_check_catches(&self, site: &Site, target: &str, by: &str, files: &[&Path]) {
+        self.step(&format!("mirror use {} {target} --verify (broken)", site.id));
+        let before: Vec<Vec<u8>> = files.iter().map(|f| fs::read(f).unwrap_or_default()).collect();
+        let out = self.mirror(&["--yes", "--json", "use", site.id, target, "--verify"]);
+        assert_eq!(out.status.code(), Some(1), "the check should fail: {}", show(&out));
+        let row = target_row(&out, target);
+        assert_eq!(row["status"], "failed", "{row:#}");
+        assert_eq!(row["verify"]["status"], "failed", "{row:#}");
+        assert_eq!(row["verify"]["by"], by, "checked by what? {row:#}");
+        eprintln!("realclients::{}: caught: {}", self.name, row["verify"]["reason"]);
+        for (f, b) in files.iter().zip(&before) {
+            assert_eq!(&fs::read(f).unwrap_or_default(), b, "`{}` changed: {row:#}", f.display());
+        }
     }
 
     /// `mirror --yes --json restore`; asserts success.
@@ -454,6 +544,16 @@ impl Sandbox {
             .collect();
         assert!(stray.is_empty(), "unexpected upstream requests: {stray:?}\nserver log:\n{}", self.server.dump());
     }
+}
+
+/// The row of `target` in a `mirror --json use` document.
+fn target_row(out: &Output, target: &str) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("`mirror --json use` did not print JSON ({e}): {}", show(out)));
+    doc["targets"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["target"] == target).cloned())
+        .unwrap_or_else(|| panic!("no `{target}` row in `mirror use` JSON: {doc}"))
 }
 
 /// No single client run may hang the suite.

@@ -6,6 +6,9 @@
 //!   `<root>/_hosts/<host>/path` (a fake "official upstream" for plain-http clients such as apt),
 //!   and `CONNECT host:443` is recorded and refused with 403.
 //! - Every request is recorded, so a test can assert which server and path a client really used.
+//! - Two broken mirrors live at fixed prefixes: every direct request under `/error/` answers
+//!   500, and every one under `/wrong/` answers 200 with a web server's welcome page (a mirror
+//!   whose vhost lost its repository).
 
 use std::collections::HashMap;
 use std::fs;
@@ -162,21 +165,26 @@ fn serve_connection(conn: TcpStream, root: &Path, log: &Mutex<Vec<Hit>>) -> std:
             None => root.to_path_buf(),
         };
         let body = if method == "GET" || method == "HEAD" { resolve(&base, &path_only) } else { None };
+        let broken = host.is_none() && (path_only.starts_with("/error/") || path_only.starts_with("/wrong/"));
         let status = if method != "GET" && method != "HEAD" {
             405
-        } else if body.is_some() {
+        } else if broken && path_only.starts_with("/error/") {
+            500
+        } else if body.is_some() || broken {
             200
         } else {
             404
         };
         record(log, &method, host, &path, status);
         let (ctype, data) = match body {
-            Some(file) => (content_type(&file), fs::read(&file).unwrap_or_default()),
-            None => ("text/plain", format!("{status}\n").into_bytes()),
+            _ if broken && status == 200 => ("text/html", WELCOME.as_bytes().to_vec()),
+            Some(file) if status == 200 => (content_type(&file), fs::read(&file).unwrap_or_default()),
+            _ => ("text/plain", format!("{status}\n").into_bytes()),
         };
         let reason = match status {
             200 => "OK",
             404 => "Not Found",
+            500 => "Internal Server Error",
             _ => "Method Not Allowed",
         };
         let head = format!(
@@ -194,6 +202,9 @@ fn serve_connection(conn: TcpStream, root: &Path, log: &Mutex<Vec<Hit>>) -> std:
         }
     }
 }
+
+/// What a web server answers where a repository should be (nginx's default page).
+const WELCOME: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and working.</p>\n</body>\n</html>\n";
 
 fn record(log: &Mutex<Vec<Hit>>, method: &str, host: Option<String>, path: &str, status: u16) {
     log.lock().unwrap().push(Hit { method: method.to_string(), host, path: path.to_string(), status });

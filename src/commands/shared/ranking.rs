@@ -1,17 +1,17 @@
-//! `mirror use best` (the best site per target) and `mirror status --check` (is the configured
-//! mirror healthy): both built on the probe engine.
+//! Probing and ranking, for `bench`, `use best`, `status --check` and `heal`: all built on
+//! the probe engine (`crate::probe`).
 
 use std::time::Duration;
 
 use anyhow::Result;
 
 use super::App;
-use super::status::TargetStatus;
-use super::use_site::Assignment;
+use super::state::TargetStatus;
+use super::switch::{self, Assignment};
 use crate::catalog::{Catalog, UPSTREAM};
 use crate::config::UserConfig;
 use crate::error::{ExitStatus, Problem};
-use crate::probe::{self, Options, Report};
+use crate::probe::{self, Event, Options, ProbeResult, Report};
 use crate::targets::{Host, TargetKind};
 
 /// `use best` reuses `bench` results this recent (unless `--refresh`).
@@ -19,6 +19,32 @@ pub const CACHE_MAX_AGE: Duration = Duration::from_secs(3600);
 
 pub fn options(app: &App, sites: &[String]) -> Options {
     Options::new(app.args.timeout, app.args.max_lag).with_sites(sites)
+}
+
+/// Probes and ranks `targets` with a progress bar on a terminal, and keeps the results in the
+/// state folder for `mirror use best`.
+pub fn probe_and_keep(
+    app: &App,
+    catalog: &Catalog,
+    host: &Host,
+    targets: &[TargetKind],
+    opts: &Options,
+) -> Result<Report> {
+    let bar = app.out.progress(0, "probing");
+    let progress = |event: Event| match event {
+        Event::More => bar.inc_length(1),
+        Event::Done => bar.inc(1),
+    };
+    let report = probe::bench_with_progress(&app.ctx, catalog, host, targets, opts, &progress);
+    bar.finish_and_clear();
+    let report = report?;
+    if let Some(cost) = report.cost {
+        app.out.detail(&format!("probing {cost}"));
+    }
+    if let Err(e) = probe::save(&app.ctx, host, opts, &report) {
+        app.out.warn(&format!("{e:#}"));
+    }
+    Ok(report)
 }
 
 /// Probes (or reuses recent results) and ranks `targets`, with progress on a terminal, and
@@ -38,18 +64,18 @@ pub fn ranking(
         app.out.detail("using `mirror bench` results from the last hour (`--refresh` probes again)");
         return Ok(report);
     }
-    super::bench::probe_and_keep(app, catalog, host, targets, opts)
+    probe_and_keep(app, catalog, host, targets, opts)
 }
 
 /// The sites an automatic choice may pick: third-party ones only with `--allow-third-party`
 /// or `allow_third_party = true` in the user config (`Catalog::for_automatic_choice`).
-fn eligible(app: &App, catalog: &Catalog, candidates: &[String], allow_third_party: bool) -> Result<Catalog> {
+pub fn eligible(app: &App, catalog: &Catalog, candidates: &[String], allow_third_party: bool) -> Result<Catalog> {
     let allow = allow_third_party || UserConfig::load(&app.ctx)?.allow_third_party;
     catalog.for_automatic_choice(candidates, allow)
 }
 
 /// `why` plus a word on the third-party sites serving `target` that were not considered.
-fn mention_skipped(why: String, all: &Catalog, eligible: &Catalog, target: TargetKind) -> String {
+pub fn mention_skipped(why: String, all: &Catalog, eligible: &Catalog, target: TargetKind) -> String {
     let skipped: Vec<&str> = all
         .third_party()
         .filter(|s| eligible.get(&s.id).is_none() && target.served_by(s))
@@ -61,6 +87,15 @@ fn mention_skipped(why: String, all: &Catalog, eligible: &Catalog, target: Targe
     format!("{why}; third-party mirrors not considered without `--allow-third-party`: {}", skipped.join(", "))
 }
 
+/// Which ranking `use best` follows.
+pub enum Source<'a> {
+    /// Probe here (or reuse recent results unless `refresh`).
+    Probe { refresh: bool },
+    /// A ranking `bench --json` made elsewhere (`use best --from FILE`), checked here
+    /// against the catalog and the targets.
+    Given(&'a super::fleet::Ranking),
+}
+
 /// The best site per target; a target without a usable site is skipped (an error when named).
 pub fn assignments<'a>(
     app: &App,
@@ -68,12 +103,12 @@ pub fn assignments<'a>(
     host: &Host,
     named: &[TargetKind],
     candidates: &[String],
-    refresh: bool,
+    source: Source<'_>,
     allow_third_party: bool,
 ) -> Result<Vec<(TargetKind, Assignment<'a>)>> {
     // A named system target whose package manager is not here is an error, not probed.
     let absent: Vec<(TargetKind, String)> =
-        named.iter().filter_map(|t| super::use_site::absent(app, host, *t).map(|why| (*t, why))).collect();
+        named.iter().filter_map(|t| switch::absent(app, host, *t).map(|why| (*t, why))).collect();
     let targets: Vec<TargetKind> = super::chosen_targets(named)
         .into_iter()
         .filter(|t| named.contains(t) || t.target().present(&app.ctx, host))
@@ -88,7 +123,18 @@ pub fn assignments<'a>(
             .into());
     }
     let pool = eligible(app, catalog, candidates, allow_third_party)?;
-    let report = ranking(app, &pool, host, &targets, &options(app, candidates), refresh)?;
+    let probed;
+    let report = match source {
+        Source::Probe { refresh } => {
+            probed = ranking(app, &pool, host, &targets, &options(app, candidates), refresh)?;
+            &probed
+        }
+        Source::Given(given) => {
+            super::fleet::check(given, catalog, host, &targets)?;
+            &given.report
+        }
+    };
+    let opts = options(app, candidates);
     let mut out = Vec::new();
     let mut unusable = Vec::new();
     for t in super::chosen_targets(named) {
@@ -100,17 +146,18 @@ pub fn assignments<'a>(
             out.push((t, Assignment::Skip { reason: "not found on this system".into(), failed: false }));
             continue;
         }
-        match report.best(t).and_then(|id| catalog.get(id)) {
+        let rows = report.target(t).map_or(&[][..], |r| r.results.as_slice());
+        match best_eligible(rows, &pool, &opts).and_then(|id| catalog.get(id)) {
             // Probed, but this host's flavour of the target is not one `mirror` configures
             // (pacman on Manjaro).
             Some(site) if t.target().endpoint(site, host).is_none() => {
-                let why = super::use_site::not_served(site, t, host);
+                let why = switch::not_served(site, t, host);
                 unusable.push(format!("{t}: {why}"));
                 out.push((t, Assignment::Skip { reason: why, failed: false }));
             }
             Some(site) => out.push((t, Assignment::To(site))),
             None => {
-                let why = report.target(t).and_then(|r| r.results.first()).map_or_else(
+                let why = rows.first().map_or_else(
                     || "no site in the catalog serves it here".to_owned(),
                     |r| format!("no usable site (best try: {} {})", r.site, r.reason),
                 );
@@ -131,44 +178,66 @@ pub fn assignments<'a>(
     Ok(out)
 }
 
-/// `status --check`: probes the configured URL of each present target against the official
-/// server, all in one run; a target that is not healthy (stale, throttled or failed) gets the
-/// best alternative. Exit 1 when any is not healthy. A `slow` mirror answered and is healthy.
-pub fn check(app: &App, catalog: &Catalog, host: &Host, statuses: &mut [TargetStatus]) -> Result<ExitStatus> {
+/// The best row of a ranking among the sites in `pool` (and `--site`, when given): the first
+/// `ok` one, else the first `slow` one, as [`Report::best`] says for a whole ranking.
+pub fn best_eligible<'r>(rows: &'r [ProbeResult], pool: &Catalog, opts: &Options) -> Option<&'r str> {
+    let allowed =
+        |r: &&ProbeResult| pool.get(&r.site).is_some() && (opts.sites.is_empty() || opts.sites.contains(&r.site));
+    let of = |status: probe::Status| rows.iter().filter(allowed).find(|r| r.status == status);
+    of(probe::Status::Ok).or_else(|| of(probe::Status::Slow)).map(|r| r.site.as_str())
+}
+
+/// Probes the URL each of `statuses` uses now (see [`check`]); the indexes of the probed
+/// statuses and their results.
+pub fn check_configured(
+    app: &App,
+    catalog: &Catalog,
+    host: &Host,
+    statuses: &[TargetStatus],
+    only: impl Fn(&TargetStatus) -> bool,
+) -> Vec<(usize, ProbeResult)> {
     let opts = options(app, &[]);
     let upstream = catalog.get(UPSTREAM);
     let mut probed: Vec<(usize, (TargetKind, String))> = Vec::new();
-    for (k, s) in statuses.iter().enumerate() {
+    for (k, s) in statuses.iter().enumerate().filter(|(_, s)| only(s)) {
         let url = match (&s.url, s.present, upstream) {
             (Some(url), _, _) => url.clone(),
-            (None, true, Some(up)) if s.site.as_deref() == Some(UPSTREAM) => {
-                match s.target.target().endpoint(up, host) {
-                    Some(url) => url,
-                    None => continue,
-                }
-            }
+            (None, true, Some(up)) if s.site.as_deref() == Some(UPSTREAM) => match s.target.target().endpoint(up, host)
+            {
+                Some(url) => url,
+                None => continue,
+            },
             _ => continue,
         };
         probed.push((k, (s.target, url)));
     }
     let configured: Vec<(TargetKind, String)> = probed.iter().map(|(_, c)| c.clone()).collect();
     let results = probe::check_all(&app.ctx, host, &configured, upstream, &opts);
-    let mut unhealthy = Vec::new();
-    for ((k, _), result) in probed.iter().zip(results) {
-        let s = &mut statuses[*k];
-        if !result.status.usable() {
-            unhealthy.push(s.target);
-        }
+    for ((k, _), result) in probed.iter().zip(&results) {
         if app.out.verbose {
             for d in &result.details {
-                app.out.detail(&format!("{} check: {d}", s.target));
+                app.out.detail(&format!("{} check: {d}", statuses[*k].target));
             }
+        }
+    }
+    probed.into_iter().map(|(k, _)| k).zip(results).collect()
+}
+
+/// `status --check`: probes the configured URL of each present target against the official
+/// server, all in one run; a target that is not healthy (stale, throttled or failed) gets the
+/// best alternative. Exit 1 when any is not healthy. A `slow` mirror answered and is healthy.
+pub fn check(app: &App, catalog: &Catalog, host: &Host, statuses: &mut [TargetStatus]) -> Result<ExitStatus> {
+    let mut unhealthy = Vec::new();
+    for (k, result) in check_configured(app, catalog, host, statuses, |_| true) {
+        let s = &mut statuses[k];
+        if !result.status.usable() {
+            unhealthy.push(s.target);
         }
         s.check = Some(serde_json::to_value(&result)?);
     }
     if !unhealthy.is_empty() {
         let pool = eligible(app, catalog, &[], false)?;
-        let report = ranking(app, &pool, host, &unhealthy, &opts, false)?;
+        let report = ranking(app, &pool, host, &unhealthy, &options(app, &[]), false)?;
         for s in statuses.iter_mut().filter(|s| unhealthy.contains(&s.target)) {
             let advice = match report.best(s.target) {
                 Some(best) => format!("try `mirror use {best} {}`", s.target),
