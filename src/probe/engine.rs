@@ -6,7 +6,8 @@
 //!    then, if it is still fresh as far as the run knows, finds its bulk object (following
 //!    what the answers said: a wheel link, `dl`, a manifest) and *screens* it: a ranged read
 //!    of at most [`Options::screen_bytes`] within a window that includes the time to the first
-//!    byte. At most [`Options::screens`] screens run at once, so they share the link little.
+//!    byte. At most [`Options::screens`] screens run at once, so they share the link little,
+//!    and a host is screened once for all the targets whose bulk objects it serves.
 //!    Status feeds are fetched alongside on their own slots (one per host), so a slow or
 //!    endless feed never holds a probe's or a sample's slot; they are advice and are dropped
 //!    when phase A ends.
@@ -148,6 +149,9 @@ pub struct State {
     pub late: bool,
     /// Its screen is under way.
     pub screening: bool,
+    /// Time it spent waiting for connection and screen slots: the run's, not the site's, so
+    /// the cut-off gives it back.
+    pub waited: Duration,
     /// A step whose headers came and whose body is still being read: (what, when).
     pub reading: Option<(String, Instant)>,
 }
@@ -163,6 +167,9 @@ pub struct Outcomes {
     pub incomplete: Vec<bool>,
 }
 
+/// A host's screen: (the URL screened, what it measured), once measured; locked while it is.
+type ScreenCell = Arc<tokio::sync::Mutex<Option<(String, Measure)>>>;
+
 struct Shared {
     net: Net,
     opts: Options,
@@ -174,11 +181,19 @@ struct Shared {
     hard: Instant,
     /// Unix seconds now (the run's clock, for readings from the future).
     now: i64,
+    /// Per host: its screen, once one target's candidate has measured it.
+    screened: Mutex<HashMap<String, ScreenCell>>,
 }
 
 impl Shared {
     fn state(&self, i: usize) -> MutexGuard<'_, State> {
         self.states[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The screen cell of `host` (see [`candidate`]).
+    fn screen_of(&self, host: &str) -> ScreenCell {
+        let mut map = self.screened.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(host.to_owned()).or_default().clone()
     }
 
     /// The lag of candidate `i` as far as the run knows now (answered candidates of its
@@ -220,6 +235,7 @@ pub async fn run(
         screens: Arc::new(Semaphore::new(opts.screens.max(1))),
         hard,
         now,
+        screened: Mutex::default(),
     });
     let n = shared.cands.len();
     let groups = shared.cands.iter().map(|c| c.group + 1).max().unwrap_or(0);
@@ -252,14 +268,26 @@ pub async fn run(
     let mut cutoffs: Vec<Option<Instant>> = vec![None; groups];
     let finalists = opts.finalists.max(1);
     loop {
+        // A group is settled when each of its candidates is done, or past the group's cut-off
+        // plus the time it spent waiting for slots (that wait was the run's, not its own).
+        let now = Instant::now();
         let settled = (0..groups).all(|g| {
-            let all_done = (0..n).filter(|i| shared.cands[*i].group == g).all(|i| done[i]);
-            all_done || cutoffs[g].is_some_and(|at| at <= Instant::now())
+            (0..n)
+                .filter(|i| shared.cands[*i].group == g)
+                .all(|i| done[i] || cutoffs[g].is_some_and(|at| at + shared.state(i).waited <= now))
         });
         if settled || Instant::now() >= hard {
             break;
         }
-        let next = cutoffs.iter().flatten().copied().filter(|at| *at > Instant::now()).min().unwrap_or(hard).min(hard);
+        // Wake at the next moment a pending candidate passes its deadline (at least every
+        // 50 ms while waits may still move them).
+        let next = (0..n)
+            .filter(|i| !done[*i])
+            .filter_map(|i| cutoffs[shared.cands[i].group].map(|at| at + shared.state(i).waited))
+            .filter(|at| *at > now)
+            .min()
+            .map_or(hard, |at| at.min(now + Duration::from_millis(50)))
+            .min(hard);
         tokio::select! {
             joined = tasks.join_next_with_id() => match joined {
                 None => break,
@@ -371,9 +399,25 @@ async fn candidate(shared: &Shared, i: usize) {
         }
     };
     shared.state(i).bulk = Some(bulk.clone());
+    // One screen per host: a host screened for one target (the same server and link) is not
+    // screened again for another; the others wait for it and take its figure.
+    let host = super::plan::host_key(&bulk.url);
+    let cell = shared.screen_of(&host);
+    let queued = Instant::now();
+    let Ok(mut screened_host) = timeout_at(shared.hard, cell.lock()).await else {
+        return;
+    };
+    if let Some((url, m)) = screened_host.as_ref() {
+        let mut st = shared.state(i);
+        st.waited += queued.elapsed();
+        st.log.push(format!("screen: {host} was screened already ({url} → {})", describe_measure(m)));
+        st.screen = Some(m.clone());
+        return;
+    }
     let Ok(Ok(_slot)) = timeout_at(shared.hard, shared.screens.clone().acquire_owned()).await else {
         return;
     };
+    shared.state(i).waited += queued.elapsed();
     if shared.finals.load(Ordering::SeqCst) {
         shared.state(i).late = true;
         return;
@@ -386,6 +430,9 @@ async fn candidate(shared: &Shared, i: usize) {
     shared.state(i).screening = false;
     match screened {
         Ok(m) => {
+            if matches!(m, Measure::Rate { .. }) {
+                *screened_host = Some((bulk.url.clone(), m.clone()));
+            }
             let mut st = shared.state(i);
             st.log.push(format!("screen: GET {} → {}", bulk.url, describe_measure(&m)));
             st.screen = Some(m);
@@ -430,7 +477,11 @@ async fn probe(shared: &Shared, i: usize) -> bool {
         };
         let result = async {
             let mut sent = shared.net.send(&req, timeout, shared.hard, token_auth).await?;
-            shared.state(i).reading = Some((step.what.clone(), sent.at));
+            {
+                let mut st = shared.state(i);
+                st.reading = Some((step.what.clone(), sent.at));
+                st.waited += sent.waited;
+            }
             let due = (sent.at + timeout).min(shared.hard);
             let body = if step.method == Method::Get && step.limit > 0 {
                 shared.net.read_body(&mut sent, &step.what, step.limit, step.whole, due).await?

@@ -197,6 +197,8 @@ pub struct Sent {
     pub at: Instant,
     /// The redirects followed, for `-v`.
     pub hops: Vec<String>,
+    /// Time spent waiting for connection slots (over the hops): the run's, not the site's.
+    pub waited: Duration,
     _slot: OwnedSemaphorePermit,
     _all: OwnedSemaphorePermit,
 }
@@ -284,6 +286,7 @@ impl Net {
         let mut seen: Vec<String> = Vec::new();
         let mut hops = Vec::new();
         let mut ttfb = Duration::ZERO;
+        let mut waited = Duration::ZERO;
         let first_host = host_key(&url);
         loop {
             let slot = self.slot_of(&url, lane);
@@ -298,6 +301,7 @@ impl Net {
                 Ok((Ok(s), Ok(a))) => (s, a),
                 _ => return Err(FetchError::NotSent { host: host_key(&url), waited: waiting.elapsed() }),
             };
+            waited += waiting.elapsed();
             let mut builder = match req.method {
                 Method::Get => self.client.get(&url),
                 Method::Head => self.client.head(&url),
@@ -355,7 +359,7 @@ impl Net {
                 continue;
             }
             judge(status.as_u16(), token_auth)?;
-            return Ok(Sent { response, url, ttfb, at, hops, _slot: slot, _all: all });
+            return Ok(Sent { response, url, ttfb, at, hops, waited, _slot: slot, _all: all });
         }
     }
 
