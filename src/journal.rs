@@ -240,8 +240,9 @@ pub fn locate(ctx: &Context, stored: &Path) -> Result<Option<Located>> {
     let mut parts = stored.components().filter(|c| *c != Component::CurDir);
     let path = if stored.is_absolute() {
         stored.to_path_buf()
-    } else if stored.components().next() == Some(Component::Normal("~".as_ref())) {
-        ctx.home.join(parts.by_ref().skip(1).collect::<PathBuf>())
+    } else if stored.starts_with("~") {
+        parts.next();
+        ctx.home.join(parts.collect::<PathBuf>())
     } else {
         ctx.root.join(parts.collect::<PathBuf>())
     };
@@ -488,17 +489,20 @@ fn leftovers(ctx: &Context, scope: Scope) -> (Vec<PathBuf>, Vec<PathBuf>) {
             if scope == Scope::User && !user_path_allowed(ctx, &entry_dir, located.file()) {
                 continue;
             }
-            // Beside the file as the record names it, and, for a file written through a link
-            // (resolved inside the root, as the write did), beside the link's target.
-            let literal = located.path.parent().map(|p| (ctx.resolve(p).map(|r| r.path), located.path.file_name()));
-            let real = located.real.path.parent().map(|p| (Ok(p.to_path_buf()), located.real.path.file_name()));
-            let mut seen: Vec<(PathBuf, String)> = Vec::new();
-            for (dir, name) in literal.into_iter().chain(real) {
-                let (Ok(dir), Some(name)) = (dir, name.map(|n| n.to_string_lossy().into_owned())) else { continue };
-                if dir.starts_with(&ctx.root) && !seen.iter().any(|(d, n)| *d == dir && *n == name) {
-                    temps(&dir, Some(&name), &id, &mut files);
-                    seen.push((dir, name));
-                }
+            // Beside the file as the record names it and, for a file written through a link,
+            // beside the link's target: both resolved inside the root, as the write did.
+            let mut beside: Vec<(PathBuf, &std::ffi::OsStr)> = Vec::new();
+            if let (Some(parent), Some(name)) = (located.path.parent(), located.path.file_name())
+                && let Ok(dir) = ctx.resolve(parent)
+            {
+                beside.push((dir.path, name));
+            }
+            if let (Some(parent), Some(name)) = (located.real.path.parent(), located.real.path.file_name()) {
+                beside.push((parent.to_path_buf(), name));
+            }
+            beside.dedup();
+            for (dir, name) in beside.into_iter().filter(|(dir, _)| dir.starts_with(&ctx.root)) {
+                temps(&dir, Some(&name.to_string_lossy()), &id, &mut files);
             }
         }
     }

@@ -233,7 +233,11 @@ pub fn run(app: &App, args: &RestoreArgs) -> Result<ExitStatus> {
         let mut error = failed.error;
         if all && marked.is_ok() && failed.left.is_empty() {
             if let Err(e) = unmarked.save(&app.ctx) {
-                error = crate::error::note(error, format!("the journal entry {} is marked restored ({e:#})", entry.id));
+                let note = format!(
+                    "the journal entry {id} could not be given its state back ({e:#}): it says restored, \
+                     although its files are as the `use` left them; `mirror restore --id {id}` restores them"
+                );
+                error = crate::error::note(error, note);
             }
         }
         drop(interrupts);
@@ -295,7 +299,7 @@ fn latest<'a>(app: &App, entries: &'a [Entry], targets: &[TargetKind]) -> Result
         entries.iter().rev().filter(relevant).filter(|e| matches!(e.state(), State::Complete | State::Pending));
     for entry in candidates {
         if entry.state() == State::Pending && untouched(app, entry, targets) {
-            pass_over(app, entry)?;
+            pass_over(app, entry, targets);
             continue;
         }
         return Ok(entry);
@@ -321,30 +325,35 @@ fn untouched(app: &App, entry: &Entry, targets: &[TargetKind]) -> bool {
 }
 
 /// Says that `entry` is passed over and, when none of its files was written, marks it
-/// rolled back. That is done under the journal lock, so that the pending entry of a `use`
-/// that is still running (it holds the lock) is not taken for a stopped one.
-fn pass_over(app: &App, entry: &Entry) -> Result<()> {
+/// rolled back. That is done under the journal lock, and only when the lock is free: the
+/// pending entry of a `use` that is still running (it holds the lock) is not marked, and
+/// the restore itself then stops at the lock.
+fn pass_over(app: &App, entry: &Entry, targets: &[TargetKind]) {
     let whole = untouched(app, entry, &[]);
-    let what = if whole { "before it wrote anything" } else { "before it wrote the files asked for" };
+    let what = if whole {
+        "before it wrote anything".to_owned()
+    } else {
+        let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+        format!("before it wrote the files of {}", names.join(", "))
+    };
     app.out.talk(&format!(
         "the `mirror use` of entry {} was stopped {what}: nothing of it to undo; passing over it",
         entry.id
     ));
     if !whole || app.args.dry_run {
-        return Ok(());
+        return;
     }
     let scopes = entry
         .parts
         .iter()
         .map(|(dir, _)| if journal::is_user_part(&app.ctx, dir) { Scope::User } else { Scope::System });
-    let _locks = journal::lock(&app.ctx, scopes)?;
+    let Ok(_locks) = journal::lock(&app.ctx, scopes) else { return };
     if untouched(app, entry, &[]) {
         let mut entry = entry.clone();
         if let Err(e) = entry.set_state(State::RolledBack, &app.ctx) {
             app.out.warn(&format!("the journal entry {} could not be marked rolled back: {e:#}", entry.id));
         }
     }
-    Ok(())
 }
 
 fn list(app: &App, entries: &[Entry]) -> Result<ExitStatus> {
