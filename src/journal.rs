@@ -335,22 +335,13 @@ fn create_part(
     let mut records = Vec::new();
     for (n, f) in files.iter().enumerate() {
         let meta = std::fs::metadata(f.path).ok();
-        let before = match f.before {
-            Some(bytes) => {
-                let name = format!("{n}.before");
-                fsx::write_atomic(&entry_dir.join(&name), bytes, private)?;
-                Some(name)
-            }
-            None => None,
+        let save = |kind: &str, bytes: Option<&[u8]>| -> Result<Option<String>> {
+            let Some(bytes) = bytes else { return Ok(None) };
+            let name = format!("{n}.{kind}");
+            fsx::write_atomic(&entry_dir.join(&name), bytes, private)?;
+            Ok(Some(name))
         };
-        let after = match f.after {
-            Some(bytes) => {
-                let name = format!("{n}.after");
-                fsx::write_atomic(&entry_dir.join(&name), bytes, private)?;
-                Some(name)
-            }
-            None => None,
-        };
+        let (before, after) = (save("before", f.before)?, save("after", f.after)?);
         let scope = f.target.scope();
         records.push(FileRecord {
             target: f.target,
