@@ -3,6 +3,11 @@
 //! `use` journals first and then calls [`apply`] (or [`apply_judged`], which has each
 //! target's new files checked before the journal entry is complete and puts back the ones
 //! that fail); `restore` calls [`write_all`] directly.
+//!
+//! Signals: from the lock until the journal entry says how the run ended, SIGINT, SIGTERM
+//! and SIGHUP put back every file and the run exits 128 + N ([`Interrupts`]). The last look
+//! for one is after the entry is marked; one that comes later is too late to undo anything:
+//! the run finishes normally and says so ([`late_signal`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -25,13 +30,18 @@ const SIGNALS: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
 static CAUGHT: AtomicUsize = AtomicUsize::new(0);
 /// Outside a critical section a signal has its default effect (the process ends).
 static DEFAULT_EFFECT: AtomicBool = AtomicBool::new(true);
+/// Set once a run is committed ([`Interrupts::commit`]): a signal is then only noted.
+static LATE: AtomicBool = AtomicBool::new(false);
 static HANDLERS: Once = Once::new();
 
 /// While this guard lives, SIGINT, SIGTERM and SIGHUP no longer end the process: they ask
-/// [`write_all`] to stop and put back what it wrote. When it is dropped they have their
-/// default effect again, and a signal that came after the writer's last look (while the
-/// journal was being marked) ends the process then, with every file and the journal in a
-/// finished state.
+/// [`write_all`] to stop and put back what it wrote, and the holder looks once more
+/// ([`Interrupts::last_look`]) after the journal entry is marked. Then either the run is
+/// undone, or it is committed ([`Interrupts::commit`]): a signal from then on is too late to
+/// undo anything and no longer ends the process either, which finishes normally (its files
+/// are new and journaled; [`late_signal`] tells). Dropping the guard without committing (a
+/// run that failed or was put back) gives the signals their default effect again; one that
+/// came meanwhile is part of the failure already on its way out.
 #[must_use = "signals are caught only while the guard lives"]
 pub struct Interrupts(());
 
@@ -49,17 +59,37 @@ pub fn catch_interrupts() -> Interrupts {
         }
     });
     CAUGHT.store(0, Ordering::SeqCst);
+    LATE.store(false, Ordering::SeqCst);
     DEFAULT_EFFECT.store(false, Ordering::SeqCst);
     Interrupts(())
+}
+
+impl Interrupts {
+    /// The last look for a signal, once the journal entry is marked: `Some` asks the holder
+    /// to put back what stays written.
+    pub fn last_look(&self) -> Option<i32> {
+        take_signal()
+    }
+
+    /// Ends the critical section of a run whose files stay written: from now on a signal is
+    /// only recorded, for [`late_signal`], and the process finishes normally.
+    pub fn commit(self, ctx: &Context) {
+        LATE.store(true, Ordering::SeqCst);
+        std::mem::forget(self);
+        test_pause_at(ctx, "done");
+    }
 }
 
 impl Drop for Interrupts {
     fn drop(&mut self) {
         DEFAULT_EFFECT.store(true, Ordering::SeqCst);
-        if let Some(signal) = take_signal() {
-            let _ = signal_hook::low_level::emulate_default_handler(signal);
-        }
+        CAUGHT.store(0, Ordering::SeqCst);
     }
+}
+
+/// A signal that came after a run was committed ([`Interrupts::commit`]): it undid nothing.
+pub fn late_signal() -> Option<i32> {
+    if LATE.load(Ordering::SeqCst) { take_signal() } else { None }
 }
 
 /// The signal caught since the last look, if any.
@@ -71,12 +101,22 @@ fn take_signal() -> Option<i32> {
 }
 
 /// Test hook (`MIRROR_TEST_PAUSE_AFTER`): waits here, after `written` files, for a signal.
-#[allow(clippy::print_stderr)]
 fn test_pause(ctx: &Context, written: usize) {
-    if ctx.test_pause_after != Some(written) {
-        return;
+    if ctx.test_pause_after == Some(written) {
+        wait_for_signal(&format!("after {written} writes"));
     }
-    eprintln!("test hook: paused after {written} writes (pid {})", std::process::id());
+}
+
+/// Test hook (`MIRROR_TEST_PAUSE_AT`): waits here, at the point named `at`, for a signal.
+pub fn test_pause_at(ctx: &Context, at: &str) {
+    if ctx.test_pause_at.as_deref() == Some(at) {
+        wait_for_signal(&format!("at {at}"));
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn wait_for_signal(point: &str) {
+    eprintln!("test hook: paused {point} (pid {})", std::process::id());
     let until = Instant::now() + Duration::from_secs(30);
     while CAUGHT.load(Ordering::SeqCst) == 0 && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(5));
@@ -105,12 +145,19 @@ pub struct Write<'a> {
     pub created_dirs: &'a [PathBuf],
 }
 
-/// A [`write_all`] that stopped: the error, and whether every file already written was put
-/// back (else the journal entry must stay as it is, for `mirror restore`).
+/// A [`write_all`] that stopped: the error, and the files already written that could not be
+/// put back (when there are any, the journal entry must stay as it is, for `mirror restore`).
 #[derive(Debug)]
 pub struct Failed {
     pub error: anyhow::Error,
-    pub rolled_back: bool,
+    pub left: Vec<PathBuf>,
+}
+
+impl Failed {
+    /// Whether every file already written was put back.
+    pub fn rolled_back(&self) -> bool {
+        self.left.is_empty()
+    }
 }
 
 impl From<Failed> for anyhow::Error {
@@ -119,10 +166,58 @@ impl From<Failed> for anyhow::Error {
     }
 }
 
+/// What putting files back did not do: the files that could not be put back (or were left
+/// because something else changed them), and the first error.
+#[derive(Debug)]
+struct Left {
+    paths: Vec<PathBuf>,
+    first: anyhow::Error,
+}
+
+impl Left {
+    fn add(left: &mut Option<Self>, path: &Path, error: anyhow::Error) {
+        match left {
+            Some(l) => l.paths.push(path.to_path_buf()),
+            None => *left = Some(Self { paths: vec![path.to_path_buf()], first: error }),
+        }
+    }
+}
+
+/// An [`apply_judged`] that stopped, and what became of its files: every changed target's
+/// files are put back, but for those in `kept` (still written, in the journal entry
+/// `journal`) and the files in `left` (putting them back failed).
+#[derive(Debug)]
+pub struct Stopped {
+    pub error: anyhow::Error,
+    /// Files this run wrote that should have been put back and were not.
+    pub left: Vec<PathBuf>,
+    /// Targets whose new files stay, deliberately: they passed their check, and only the
+    /// putting back of a rejected target failed.
+    pub kept: Vec<TargetKind>,
+    /// The targets `judge` rejected (and those sharing a file with one).
+    pub rejected: Vec<TargetKind>,
+    /// The journal entry that still records files this run left written (`mirror restore`
+    /// finishes the job), if any.
+    pub journal: Option<String>,
+}
+
+impl Stopped {
+    /// Stopped before anything was written.
+    fn early(error: anyhow::Error) -> Self {
+        Self { error, left: Vec::new(), kept: Vec::new(), rejected: Vec::new(), journal: None }
+    }
+}
+
+impl From<Stopped> for anyhow::Error {
+    fn from(s: Stopped) -> Self {
+        s.error
+    }
+}
+
 /// Writes every changing edit behind a new journal entry and returns the entry id.
 /// Nothing is written when nothing changes (`Ok(None)`).
 pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<String>> {
-    apply_judged(ctx, site, work, &mut |_| Vec::new()).map(|applied| applied.journal)
+    Ok(apply_judged(ctx, site, work, &mut |_| Vec::new())?.journal)
 }
 
 /// What [`apply_judged`] did.
@@ -141,22 +236,23 @@ pub struct Applied {
 /// It may take a while (a package manager's check): it should look at [`signal_pending`]
 /// and stop early. The rejected targets' files get their old bytes back and leave the
 /// journal entry, so that `mirror restore` undoes only what stayed; when every target is
-/// rejected the entry is marked rolled back.
+/// rejected the entry is marked rolled back. A signal until the entry is marked puts every
+/// file back (exit 128 + N); after that the run is committed (see [`Interrupts`]).
 pub fn apply_judged(
     ctx: &Context,
     site: &str,
     work: &[TargetEdits],
     judge: &mut dyn FnMut(&[TargetKind]) -> Vec<TargetKind>,
-) -> Result<Applied> {
+) -> Result<Applied, Stopped> {
     let folded = fold(work);
     let changes: Vec<(TargetKind, &FileEdit)> = folded.iter().map(|(t, _, e)| (*t, e)).collect();
     if changes.is_empty() {
         return Ok(Applied::default());
     }
     for (target, edit) in &changes {
-        preflight(&edit.path, target.scope())?;
+        preflight(&edit.path, target.scope()).map_err(Stopped::early)?;
     }
-    let _locks = journal::lock(ctx, changes.iter().map(|(t, _)| t.scope()))?;
+    let _locks = journal::lock(ctx, changes.iter().map(|(t, _)| t.scope())).map_err(Stopped::early)?;
     let interrupts = catch_interrupts();
 
     let pending: Vec<Pending<'_>> = changes
@@ -170,28 +266,29 @@ pub fn apply_judged(
             after: e.after.as_deref(),
         })
         .collect();
-    let mut entry = journal::create(ctx, site, &pending)?;
-    let records: Vec<journal::FileRecord> = entry.files().map(|(_, f)| f.clone()).collect();
+    let mut entry = journal::create(ctx, site, &pending).map_err(Stopped::early)?;
+    let created: Vec<Vec<PathBuf>> = changes.iter().map(|(_, e)| entry.created_dirs(ctx, &e.path)).collect();
 
+    let id = entry.id.clone();
     let owners: Vec<Option<Owner>> = changes.iter().map(|(target, _)| owner_for(ctx, *target)).collect();
     let writes: Vec<Write<'_>> = changes
         .iter()
         .zip(&owners)
-        .map(|((target, e), owner)| Write {
+        .zip(&created)
+        .map(|(((target, e), owner), created_dirs)| Write {
             path: &e.path,
             before: e.before.as_deref(),
             after: e.after.as_deref(),
-            new: NewFile { owner: owner.as_ref(), root: Some(&ctx.root), tag: Some(&entry.id), ..NewFile::default() },
+            new: NewFile { owner: owner.as_ref(), root: Some(&ctx.root), tag: Some(&id), ..NewFile::default() },
             scope: target.scope(),
-            created_dirs: records.iter().find(|r| r.path == e.path).map_or(&[], |r| r.created_dirs.as_slice()),
+            created_dirs,
         })
         .collect();
-    let result = write_all(ctx, &writes);
-    let id = entry.id.clone();
-    if result.is_err() {
-        let outcome = finish(ctx, &mut entry, result);
-        drop(interrupts);
-        return outcome.map(|()| Applied::default());
+    if let Err(failed) = write_all(ctx, &writes) {
+        let left = failed.left.clone();
+        let error = mark_failed(ctx, &mut entry, failed);
+        let journal = (!left.is_empty()).then(|| id.clone());
+        return Err(Stopped { error, left, kept: Vec::new(), rejected: Vec::new(), journal });
     }
 
     let mut targets: Vec<TargetKind> = Vec::new();
@@ -219,40 +316,79 @@ pub fn apply_judged(
         rejected.dedup();
     }
     let signal = take_signal();
+    // The writer's last look is behind; the journal entry is marked next.
+    test_pause_at(ctx, "marking");
     let undo: Vec<&Write<'_>> = folded
         .iter()
         .zip(&writes)
         .filter(|((target, _, _), _)| signal.is_some() || rejected.contains(target))
         .map(|(_, w)| w)
         .collect();
-    let put_back = put_back(&undo);
-    let outcome = match (signal, put_back) {
+    let stopped = |error, left, kept, journal| Stopped { error, left, kept, rejected: rejected.clone(), journal };
+    let applied = match (signal, put_back(&undo)) {
         // A signal while the targets were checked: every file goes back, as for one while
         // they were written.
         (Some(signal), put_back) => {
-            finish(ctx, &mut entry, Err(Stop::signal(signal).after_roll_back(put_back))).map(|()| Applied::default())
+            let failed = Stop::signal(signal).after_roll_back(put_back);
+            let left = failed.left.clone();
+            let error = mark_failed(ctx, &mut entry, failed);
+            let journal = (!left.is_empty()).then(|| id.clone());
+            return Err(stopped(error, left, Vec::new(), journal));
         }
         // Some files of a rejected target could not be put back: the entry keeps every file,
         // so `mirror restore` can finish the job.
-        (None, Err(e)) => entry.set_state(State::Complete, ctx).and_then(|()| {
-            Err(e.context(
+        (None, Err(left)) => {
+            let error = left.first.context(
                 Problem::failed(format!(
                     "putting back the files of {} failed",
                     rejected.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
                 ))
                 .hint(format!("fix that, then run `mirror restore --id {id}`: it puts back every file of this run")),
-            ))
-        }),
+            );
+            let error = match entry.set_state(State::Complete, ctx) {
+                Ok(()) => error,
+                Err(mark) => {
+                    error::note(error, format!("the journal entry {id} could not be marked complete ({mark:#})"))
+                }
+            };
+            let kept = targets.iter().filter(|t| !rejected.contains(t)).copied().collect();
+            return Err(stopped(error, left.paths, kept, Some(id.clone())));
+        }
         (None, Ok(())) if targets.iter().all(|t| rejected.contains(t)) => {
-            entry.set_state(State::RolledBack, ctx).map(|()| Applied { journal: None, rejected })
+            entry.set_state(State::RolledBack, ctx).map(|()| Applied { journal: None, rejected: rejected.clone() })
         }
         (None, Ok(())) => entry
             .forget(&rejected, ctx)
             .and_then(|()| entry.set_state(State::Complete, ctx))
-            .map(|()| Applied { journal: Some(id), rejected }),
+            .map(|()| Applied { journal: Some(id.clone()), rejected: rejected.clone() }),
     };
-    drop(interrupts);
-    outcome
+    let applied = match applied {
+        Ok(applied) => applied,
+        // The entry could not be marked: it stays pending, and `mirror restore` undoes it.
+        Err(e) => {
+            let kept = targets.iter().filter(|t| !rejected.contains(t)).copied().collect();
+            return Err(stopped(e, Vec::new(), kept, Some(id.clone())));
+        }
+    };
+
+    // The last look: a signal while the entry was marked still puts back what stays.
+    let Some(signal) = interrupts.last_look() else {
+        interrupts.commit(ctx);
+        return Ok(applied);
+    };
+    let stays: Vec<&Write<'_>> = folded
+        .iter()
+        .zip(&writes)
+        .filter(|((target, _, _), _)| applied.journal.is_some() && !rejected.contains(target))
+        .map(|(_, w)| w)
+        .collect();
+    let failed = Stop::signal(signal).after_roll_back(put_back(&stays));
+    let left = failed.left.clone();
+    // Put back, the entry is rolled back (unless it already is: every target was rejected);
+    // else it stays complete, for `mirror restore`.
+    let error = if applied.journal.is_some() { mark_failed(ctx, &mut entry, failed) } else { failed.error };
+    let journal = (!left.is_empty()).then(|| id.clone());
+    Err(stopped(error, left, Vec::new(), journal))
 }
 
 /// Whether a signal came inside the critical section since the last look (it is still
@@ -264,47 +400,51 @@ pub fn signal_pending() -> bool {
 /// Gives the files in `written` their `before` bytes again, newest first, after they were
 /// written as `after` (a target that failed its check). A file that no longer holds what was
 /// written (something changed it meanwhile) is left alone, and that is an error.
-fn put_back(written: &[&Write<'_>]) -> Result<()> {
-    let mut first_error = None;
+fn put_back(written: &[&Write<'_>]) -> Result<(), Left> {
+    let mut left = None;
     for w in written.iter().rev() {
         match read_bytes(w.path) {
             Ok(now) if now.as_deref() == w.after => {}
             Ok(_) => {
-                first_error.get_or_insert(anyhow::anyhow!(
-                    "`{}` changed while `mirror` was checking it; left as it is",
-                    w.path.display()
-                ));
+                let e = anyhow::anyhow!("`{}` changed while `mirror` was checking it; left as it is", w.path.display());
+                Left::add(&mut left, w.path, e);
                 continue;
             }
             Err(e) => {
-                first_error.get_or_insert(e);
+                Left::add(&mut left, w.path, e);
                 continue;
             }
         }
         if let Err(e) = roll_back(&[w]) {
-            first_error.get_or_insert(e);
+            Left::add(&mut left, w.path, e.first);
         }
     }
-    first_error.map_or(Ok(()), Err)
+    left.map_or(Ok(()), Err)
 }
 
-/// Marks the journal entry after [`write_all`]: complete, rolled back, or (when putting back
-/// failed) left pending for `mirror restore`. A failure to mark it never hides the error
-/// that stopped the writes.
-fn finish(ctx: &Context, entry: &mut Entry, result: Result<(), Failed>) -> Result<()> {
-    match result {
-        Ok(()) => entry.set_state(State::Complete, ctx),
-        Err(Failed { error, rolled_back: false }) => Err(error),
-        Err(Failed { error, rolled_back: true }) => match entry.set_state(State::RolledBack, ctx) {
-            Ok(()) => Err(error),
-            Err(mark) => Err(error::note(
-                error,
-                format!(
-                    "the journal entry {} could not be marked rolled back ({mark:#}); `mirror restore` will find its files already as they were",
-                    entry.id
-                ),
-            )),
-        },
+/// Puts back every file of `writes`, all of which [`write_all`] wrote, after a signal that
+/// came once they were (`restore`'s last look): the error to exit with.
+pub fn undo(writes: &[Write<'_>], signal: i32) -> Failed {
+    let all: Vec<&Write<'_>> = writes.iter().collect();
+    Stop::signal(signal).after_roll_back(put_back(&all))
+}
+
+/// Marks the journal entry after a run stopped and put its files back: rolled back, or (when
+/// putting back failed) left as it is for `mirror restore`. Returns the error to stop with:
+/// a failure to mark the entry never hides the one that stopped the run.
+fn mark_failed(ctx: &Context, entry: &mut Entry, failed: Failed) -> anyhow::Error {
+    if !failed.rolled_back() {
+        return failed.error;
+    }
+    match entry.set_state(State::RolledBack, ctx) {
+        Ok(()) => failed.error,
+        Err(mark) => error::note(
+            failed.error,
+            format!(
+                "the journal entry {} could not be marked rolled back ({mark:#}); `mirror restore` will find its files already as they were",
+                entry.id
+            ),
+        ),
     }
 }
 
@@ -324,13 +464,13 @@ impl Stop {
 
     /// The error once the files already written were put back (`rolled_back` is the outcome
     /// of that); the class of the first failure decides the exit code either way.
-    fn after_roll_back(self, rolled_back: Result<()>) -> Failed {
-        let (message, hint, ok) = match rolled_back {
-            Ok(()) => (format!("{}; every file already written was put back", self.what), self.hint, true),
-            Err(rb) => (
-                format!("{}, and putting back the files already written failed: {rb:#}", self.what),
+    fn after_roll_back(self, rolled_back: Result<(), Left>) -> Failed {
+        let (message, hint, left) = match rolled_back {
+            Ok(()) => (format!("{}; every file already written was put back", self.what), self.hint, Vec::new()),
+            Err(Left { paths, first }) => (
+                format!("{}, and putting back the files already written failed: {first:#}", self.what),
                 Some("fix that, then run `mirror restore`: it puts back every file the journal recorded".to_owned()),
-                false,
+                paths,
             ),
         };
         // A hint given deeper down (`sudo`, or the one for user files) is kept.
@@ -341,7 +481,7 @@ impl Stop {
             Some(source) => source.context(problem),
             None => problem.into(),
         };
-        Failed { error, rolled_back: ok }
+        Failed { error, left }
     }
 }
 
@@ -417,8 +557,8 @@ fn write_one(ctx: &Context, w: &Write<'_>) -> Result<(), Stop> {
 }
 
 /// Puts back the `before` bytes of every file in `written`, newest first.
-fn roll_back(written: &[&Write<'_>]) -> Result<()> {
-    let mut first_error = None;
+fn roll_back(written: &[&Write<'_>]) -> Result<(), Left> {
+    let mut left = None;
     for w in written.iter().rev() {
         let result = match w.before {
             Some(bytes) => {
@@ -427,10 +567,10 @@ fn roll_back(written: &[&Write<'_>]) -> Result<()> {
             None => fsx::remove(w.path).map(|()| prune(w.created_dirs)),
         };
         if let Err(e) = result {
-            first_error.get_or_insert(e);
+            Left::add(&mut left, w.path, e);
         }
     }
-    first_error.map_or(Ok(()), Err)
+    left.map_or(Ok(()), Err)
 }
 
 /// Removes the folders in `dirs` (deepest first) that are empty; a folder that holds
@@ -508,7 +648,7 @@ mod tests {
         std::fs::write(&b, "edited meanwhile").unwrap();
         let writes = [write(&a, Some(b"a0"), Some(b"a1")), write(&b, Some(b"b0"), Some(b"b1"))];
         let failed = write_all(&ctx(dir.path()), &writes).unwrap_err();
-        assert!(failed.rolled_back);
+        assert!(failed.rolled_back());
         let err = failed.error;
         assert!(format!("{err}").contains("changed while `mirror` was working"), "{err}");
         assert!(format!("{err}").contains("every file already written was put back"), "{err}");
@@ -541,7 +681,7 @@ mod tests {
         let stop = Stop::signal(SIGTERM);
         std::fs::create_dir_all(a.join("inside")).unwrap();
         let failed = stop.after_roll_back(roll_back(&[&write(&a, None, Some(b"a1"))]));
-        assert!(!failed.rolled_back);
+        assert_eq!(failed.left, [a], "the file that could not be put back");
         assert_eq!(error::status_of(&failed.error).code(), 143, "still the signal's exit code");
         let text = error::render(&failed.error);
         assert!(
@@ -600,12 +740,18 @@ mod tests {
         let c = ctx(dir.path());
         let work = edits(dir.path());
         let cargo = dir.path().join("config.toml");
-        let err = apply_judged(&c, "tuna", &work, &mut |_| {
+        let stopped = apply_judged(&c, "tuna", &work, &mut |_| {
             std::fs::write(&cargo, "edited by hand\n").unwrap();
             vec![TargetKind::Cargo]
         })
         .unwrap_err();
-        let text = error::render(&err);
+        // What became of each file: pip's stays, as the entry says; cargo's is left.
+        assert_eq!(
+            (stopped.kept.as_slice(), stopped.rejected.as_slice()),
+            ([TargetKind::Pip].as_slice(), [TargetKind::Cargo].as_slice())
+        );
+        assert_eq!(stopped.left, std::slice::from_ref(&cargo));
+        let text = error::render(&stopped.error);
         assert!(text.starts_with("error: putting back the files of cargo failed"), "{text}");
         assert!(text.contains("changed while `mirror` was checking it; left as it is"), "{text}");
         assert!(text.contains("hint: fix that, then run `mirror restore --id "), "{text}");
@@ -615,6 +761,7 @@ mod tests {
             (entries[0].state(), entries[0].targets()),
             (State::Complete, vec![TargetKind::Pip, TargetKind::Cargo])
         );
+        assert_eq!(stopped.journal, Some(entries[0].id.clone()));
     }
 
     #[test]
@@ -637,7 +784,7 @@ mod tests {
             hint: None,
             source: Some(anyhow::anyhow!("disk full")),
         };
-        let err = finish(&c, &mut entry, Err(first.after_roll_back(Ok(())))).unwrap_err();
+        let err = mark_failed(&c, &mut entry, first.after_roll_back(Ok(())));
         let text = error::render(&err);
         assert!(
             text.starts_with(

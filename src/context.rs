@@ -31,6 +31,11 @@ pub mod vars {
     /// written, say so on stderr and wait (up to 30 s) for a signal, so that tests can send a
     /// real one (or SIGKILL) at that point.
     pub const MIRROR_TEST_PAUSE_AFTER: &str = "MIRROR_TEST_PAUSE_AFTER";
+    /// Test hook (debug builds only): waits there the same way at a named point of a `use` or
+    /// `restore`: `marking` (every file written, the writer's last look for a signal behind
+    /// it, the journal entry about to be marked) or `done` (the run committed: a signal is
+    /// too late to undo anything).
+    pub const MIRROR_TEST_PAUSE_AT: &str = "MIRROR_TEST_PAUSE_AT";
     /// Test hook (debug builds only): resolve host names with this DNS server (`IP:PORT`,
     /// a test resolver on loopback) instead of the system's configuration.
     pub const MIRROR_TEST_RESOLVER: &str = "MIRROR_TEST_RESOLVER";
@@ -143,6 +148,8 @@ pub struct Context {
     pub test_fail_write: Option<String>,
     /// Test hook (see [`vars::MIRROR_TEST_PAUSE_AFTER`]).
     pub test_pause_after: Option<usize>,
+    /// Test hook (see [`vars::MIRROR_TEST_PAUSE_AT`]).
+    pub test_pause_at: Option<String>,
     /// A test resolver (see [`vars::MIRROR_TEST_RESOLVER`]).
     pub test_resolver: Option<std::net::SocketAddr>,
     /// Files an earlier target of the same `use` plans to write, which later targets read
@@ -289,6 +296,7 @@ impl Context {
             // Fault injection exists only in debug builds (the tests); a release binary ignores it.
             test_fail_write: hook(vars::MIRROR_TEST_FAIL_WRITE).map(|v| v.to_string_lossy().into_owned()),
             test_pause_after: hook(vars::MIRROR_TEST_PAUSE_AFTER).and_then(|v| v.to_string_lossy().parse().ok()),
+            test_pause_at: hook(vars::MIRROR_TEST_PAUSE_AT).map(|v| v.to_string_lossy().into_owned()),
             test_resolver: hook(vars::MIRROR_TEST_RESOLVER)
                 .map(|v| v.to_string_lossy().parse().context("`MIRROR_TEST_RESOLVER` must be IP:PORT"))
                 .transpose()?,
@@ -697,6 +705,7 @@ mod tests {
         ("MIRROR_TEST_NOW", "1000"),
         ("MIRROR_TEST_FAIL_WRITE", "pip.conf"),
         ("MIRROR_TEST_PAUSE_AFTER", "1"),
+        ("MIRROR_TEST_PAUSE_AT", "marking"),
         ("MIRROR_TEST_RESOLVER", "127.0.0.1:53"),
     ];
 
@@ -707,9 +716,11 @@ mod tests {
         let off = Context::build(&Overrides::default(), get, false).unwrap();
         assert_ne!(off.now, SystemTime::UNIX_EPOCH + Duration::from_secs(1000), "the clock is the real one");
         assert_eq!((off.test_fail_write, off.test_pause_after, off.test_resolver), (None, None, None));
+        assert_eq!(off.test_pause_at, None);
         let on = Context::build(&Overrides::default(), get, true).unwrap();
         assert_eq!(on.now, SystemTime::UNIX_EPOCH + Duration::from_secs(1000));
         assert_eq!((on.test_fail_write.as_deref(), on.test_pause_after), (Some("pip.conf"), Some(1)));
+        assert_eq!(on.test_pause_at.as_deref(), Some("marking"));
         assert_eq!(on.test_resolver, Some("127.0.0.1:53".parse().unwrap()));
         assert_eq!(TEST_HOOKS, cfg!(debug_assertions), "hooks follow the build: off in a release build");
         let built = Context::from_vars(&Overrides::default(), get).unwrap();

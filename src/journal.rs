@@ -5,19 +5,23 @@
 //! `$XDG_STATE_HOME/mirror/journal/`. One `use` makes one entry id, present in one or both
 //! folders. An entry is a folder `<id>/` holding `manifest.json` and the saved bytes; it is
 //! readable only by its owner (mode 0700/0600).
+//!
+//! A record names its file inside the machine, not on the host (see [`FileRecord::path`]),
+//! so that an entry made with `--root /mnt/build` is right when that image is booted, and
+//! when the folder is moved: [`locate`] finds the file in the current root.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use nix::fcntl::Flock;
 use serde::{Deserialize, Serialize};
 
 use crate::context::{Context, Owner};
-use crate::error::Problem;
-use crate::fsx::{self, NewFile};
+use crate::error::{self, Problem};
+use crate::fsx::{self, NewFile, Resolved};
 use crate::targets::{Scope, TargetKind};
 
 /// The state of an entry.
@@ -38,6 +42,11 @@ pub enum State {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileRecord {
     pub target: TargetKind,
+    /// The file, as the machine itself names it: a user's file in their home relative to
+    /// that home (`~/.config/pip/pip.conf`), any other relative to the root
+    /// (`etc/apt/sources.list`). Entries made by earlier versions hold absolute host paths
+    /// (root prefix included); those are still read, and must lie inside the root. Use
+    /// [`locate`] to find the file.
     pub path: PathBuf,
     pub existed: bool,
     pub mode: Option<u32>,
@@ -48,7 +57,7 @@ pub struct FileRecord {
     /// Saved bytes the `use` wrote (absent when it removed the file).
     pub after: Option<String>,
     /// Folders that did not exist before the `use` and that writing the file creates,
-    /// deepest first: `restore` removes them again when they are empty.
+    /// deepest first, named as `path` is: `restore` removes them again when they are empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub created_dirs: Vec<PathBuf>,
     /// Other targets whose edits of this one file the `use` wrote together with `target`'s
@@ -123,8 +132,16 @@ impl Entry {
 
     /// Sets the state of every part.
     pub fn set_state(&mut self, state: State, ctx: &Context) -> Result<()> {
-        for (dir, manifest) in &mut self.parts {
+        for (_, manifest) in &mut self.parts {
             manifest.state = state;
+        }
+        self.save(ctx)
+    }
+
+    /// Writes every part's manifest as it is here (an entry cloned before [`Entry::set_state`]
+    /// puts the states it had back).
+    pub fn save(&self, ctx: &Context) -> Result<()> {
+        for (dir, manifest) in &self.parts {
             write_manifest(dir, manifest, owner_of_dir(dir, ctx).as_ref())?;
         }
         Ok(())
@@ -161,10 +178,79 @@ impl Entry {
         Ok(())
     }
 
-    /// The folders the `use` created for `path`, deepest first.
-    pub fn created_dirs(&self, path: &Path) -> &[PathBuf] {
-        self.files().find(|(_, f)| f.path == path).map_or(&[], |(_, f)| f.created_dirs.as_slice())
+    /// The folders the `use` created for the file at `path` (as [`Located::file`] gives it),
+    /// deepest first, in the current root.
+    pub fn created_dirs(&self, ctx: &Context, path: &Path) -> Vec<PathBuf> {
+        self.files()
+            .find(|(_, f)| locate(ctx, &f.path).ok().flatten().is_some_and(|l| l.file() == path))
+            .map_or_else(Vec::new, |(_, f)| f.located_dirs(ctx))
     }
+}
+
+impl FileRecord {
+    /// [`FileRecord::created_dirs`] in the current root; any that is not inside it is left out.
+    pub fn located_dirs(&self, ctx: &Context) -> Vec<PathBuf> {
+        self.created_dirs.iter().filter_map(|d| locate(ctx, d).ok().flatten()).map(|l| l.real.path).collect()
+    }
+}
+
+/// Where a record's file is in the current root (see [`locate`]).
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// The path as the record names it, in the current root (and home).
+    pub path: PathBuf,
+    /// `path` with every link on the way resolved inside the root.
+    pub real: Resolved,
+}
+
+impl Located {
+    /// The file to read and write: the real one; behind a dangling link the link itself,
+    /// so that writing it names the link.
+    pub fn file(&self) -> &Path {
+        if self.real.dangling.is_some() { &self.path } else { &self.real.path }
+    }
+}
+
+/// How a record names `path` (see [`FileRecord::path`]): relative to the home for a user's
+/// file inside it, else relative to the root; a path outside the root (there is none under
+/// `--root`, and every path is inside `/`) stays as it is.
+fn record_path(ctx: &Context, scope: Scope, path: &Path) -> PathBuf {
+    if scope == Scope::User
+        && let Ok(rest) = path.strip_prefix(&ctx.home)
+    {
+        return if rest.as_os_str().is_empty() { PathBuf::from("~") } else { Path::new("~").join(rest) };
+    }
+    match path.strip_prefix(&ctx.root) {
+        // A folder named `~` at the top of the root is not the home.
+        Ok(rest) if rest.starts_with("~") => Path::new(".").join(rest),
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Finds the file a record names (see [`FileRecord::path`]) in the current root: `~/…` in
+/// the home the user-level targets act for, any other relative path in the root, and an
+/// absolute one (an entry of an earlier version) as it is. `None` for a path outside the
+/// root, or one that climbs with `..`: the journal of one machine never names another's
+/// files (nor the host's, for an image that moved since).
+pub fn locate(ctx: &Context, stored: &Path) -> Result<Option<Located>> {
+    if stored.components().any(|c| c == Component::ParentDir) {
+        return Ok(None);
+    }
+    let mut parts = stored.components().filter(|c| *c != Component::CurDir);
+    let path = if stored.is_absolute() {
+        stored.to_path_buf()
+    } else if stored.starts_with("~") {
+        parts.next();
+        ctx.home.join(parts.collect::<PathBuf>())
+    } else {
+        ctx.root.join(parts.collect::<PathBuf>())
+    };
+    if !path.starts_with(&ctx.root) {
+        return Ok(None);
+    }
+    let real = ctx.resolve(&path)?;
+    Ok(Some(Located { path, real }))
 }
 
 /// A file about to be changed, with its current and wanted bytes.
@@ -177,8 +263,37 @@ pub struct Pending<'a> {
     pub after: Option<&'a [u8]>,
 }
 
-/// Creates the entry for a `use` before anything is written.
+/// Creates the entry for a `use` before anything is written. When that fails part-way (one
+/// journal folder cannot be written), the parts already made are removed again: no entry
+/// is left that `restore` would take for this run.
 pub fn create(ctx: &Context, site: &str, files: &[Pending<'_>]) -> Result<Entry> {
+    let mut made = Vec::new();
+    create_parts(ctx, site, files, &mut made).map_err(|err| discard(err, &made))
+}
+
+/// Removes the entry folders in `made` after [`create`] failed; what cannot be removed is
+/// noted on `err` (a part left with a manifest is `pending` with every file as it was,
+/// which `restore` passes over).
+fn discard(mut err: anyhow::Error, made: &[PathBuf]) -> anyhow::Error {
+    for dir in made {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                err = error::note(
+                    err,
+                    format!(
+                        "the unfinished journal folder `{}` could not be removed ({e}); no file was written",
+                        dir.display()
+                    ),
+                );
+            }
+        }
+    }
+    err
+}
+
+fn create_parts(ctx: &Context, site: &str, files: &[Pending<'_>], made: &mut Vec<PathBuf>) -> Result<Entry> {
     let id = new_id();
     let created = ctx.now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let mut by_dir: BTreeMap<PathBuf, Vec<&Pending<'_>>> = BTreeMap::new();
@@ -187,52 +302,64 @@ pub fn create(ctx: &Context, site: &str, files: &[Pending<'_>]) -> Result<Entry>
     }
     let mut entry = Entry { id: id.clone(), parts: Vec::new() };
     for (dir, files) in by_dir {
-        let owner = owner_of_dir(&dir, ctx);
-        let entry_dir = dir.join(&id);
-        fsx::create_dirs(&dir, owner.as_ref())?;
-        set_private(&dir, 0o700)?;
-        fsx::create_dirs(&entry_dir, owner.as_ref())?;
-        set_private(&entry_dir, 0o700)?;
-        let private =
-            NewFile { owner: owner.as_ref(), mode: Some(0o600), exact: false, root: Some(&ctx.root), tag: Some(&id) };
-        let mut records = Vec::new();
-        for (n, f) in files.iter().enumerate() {
-            let meta = std::fs::metadata(f.path).ok();
-            let before = match f.before {
-                Some(bytes) => {
-                    let name = format!("{n}.before");
-                    fsx::write_atomic(&entry_dir.join(&name), bytes, private)?;
-                    Some(name)
-                }
-                None => None,
-            };
-            let after = match f.after {
-                Some(bytes) => {
-                    let name = format!("{n}.after");
-                    fsx::write_atomic(&entry_dir.join(&name), bytes, private)?;
-                    Some(name)
-                }
-                None => None,
-            };
-            records.push(FileRecord {
-                target: f.target,
-                path: f.path.to_path_buf(),
-                existed: f.before.is_some(),
-                mode: meta.as_ref().map(|m| m.mode() & 0o7777),
-                uid: meta.as_ref().map(MetadataExt::uid),
-                gid: meta.as_ref().map(MetadataExt::gid),
-                before,
-                after,
-                created_dirs: missing_dirs(f.path),
-                also: f.also.clone(),
-            });
-        }
-        let manifest =
-            Manifest { id: id.clone(), created, site: site.to_owned(), state: State::Pending, files: records };
-        write_manifest(&entry_dir, &manifest, owner.as_ref())?;
-        entry.parts.push((entry_dir, manifest));
+        let part = create_part(ctx, &dir, &id, created, site, &files, made).map_err(|e| {
+            e.context(Problem::failed(format!(
+                "could not write the journal in `{}`, which `mirror` needs before it changes a file; nothing was changed",
+                dir.display()
+            )))
+        })?;
+        entry.parts.push(part);
     }
     Ok(entry)
+}
+
+/// One part of a new entry: the folder `<dir>/<id>/`, the saved bytes and the manifest.
+fn create_part(
+    ctx: &Context,
+    dir: &Path,
+    id: &str,
+    created: u64,
+    site: &str,
+    files: &[&Pending<'_>],
+    made: &mut Vec<PathBuf>,
+) -> Result<(PathBuf, Manifest)> {
+    let owner = owner_of_dir(dir, ctx);
+    let entry_dir = dir.join(id);
+    fsx::create_dirs(dir, owner.as_ref())?;
+    set_private(dir, 0o700)?;
+    fsx::create_dirs(&entry_dir, owner.as_ref())?;
+    made.push(entry_dir.clone());
+    set_private(&entry_dir, 0o700)?;
+    let private =
+        NewFile { owner: owner.as_ref(), mode: Some(0o600), exact: false, root: Some(&ctx.root), tag: Some(id) };
+    let mut records = Vec::new();
+    for (n, f) in files.iter().enumerate() {
+        let meta = std::fs::metadata(f.path).ok();
+        let save = |kind: &str, bytes: Option<&[u8]>| -> Result<Option<String>> {
+            let Some(bytes) = bytes else { return Ok(None) };
+            let name = format!("{n}.{kind}");
+            fsx::write_atomic(&entry_dir.join(&name), bytes, private)?;
+            Ok(Some(name))
+        };
+        let (before, after) = (save("before", f.before)?, save("after", f.after)?);
+        let scope = f.target.scope();
+        records.push(FileRecord {
+            target: f.target,
+            path: record_path(ctx, scope, f.path),
+            existed: f.before.is_some(),
+            mode: meta.as_ref().map(|m| m.mode() & 0o7777),
+            uid: meta.as_ref().map(MetadataExt::uid),
+            gid: meta.as_ref().map(MetadataExt::gid),
+            before,
+            after,
+            created_dirs: missing_dirs(ctx, f.path).iter().map(|d| record_path(ctx, scope, d)).collect(),
+            also: f.also.clone(),
+        });
+    }
+    let manifest =
+        Manifest { id: id.to_owned(), created, site: site.to_owned(), state: State::Pending, files: records };
+    write_manifest(&entry_dir, &manifest, owner.as_ref())?;
+    Ok((entry_dir, manifest))
 }
 
 /// Every entry in both journal folders, oldest first, and warnings about folders that could
@@ -348,20 +475,25 @@ fn leftovers(ctx: &Context, scope: Scope) -> (Vec<PathBuf>, Vec<PathBuf>) {
         };
         temps(&entry_dir, None, &id, &mut files);
         for record in &manifest.files {
-            if scope == Scope::User && !user_path_allowed(ctx, &entry_dir, &record.path) {
+            // Only inside the root: a record outside it names no file of this machine.
+            let Ok(Some(located)) = locate(ctx, &record.path) else { continue };
+            if scope == Scope::User && !user_path_allowed(ctx, &entry_dir, located.file()) {
                 continue;
             }
-            let Some(name) = record.path.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
-            let mut dirs: Vec<PathBuf> = record.path.parent().map(Path::to_path_buf).into_iter().collect();
-            // A file written through a link has its temporary file beside the link's target.
-            if let Ok(real) = std::fs::canonicalize(&record.path)
-                && let Some(parent) = real.parent()
-                && !dirs.iter().any(|d| d == parent)
+            // Beside the file as the record names it and, for a file written through a link,
+            // beside the link's target: both resolved inside the root, as the write did.
+            let mut beside: Vec<(PathBuf, &std::ffi::OsStr)> = Vec::new();
+            if let (Some(parent), Some(name)) = (located.path.parent(), located.path.file_name())
+                && let Ok(dir) = ctx.resolve(parent)
             {
-                dirs.push(parent.to_path_buf());
+                beside.push((dir.path, name));
             }
-            for dir in dirs {
-                temps(&dir, Some(&name), &id, &mut files);
+            if let (Some(parent), Some(name)) = (located.real.path.parent(), located.real.path.file_name()) {
+                beside.push((parent.to_path_buf(), name));
+            }
+            beside.dedup();
+            for (dir, name) in beside.into_iter().filter(|(dir, _)| dir.starts_with(&ctx.root)) {
+                temps(&dir, Some(&name.to_string_lossy()), &id, &mut files);
             }
         }
     }
@@ -423,11 +555,12 @@ pub fn user_path_allowed(ctx: &Context, dir: &Path, path: &Path) -> bool {
             || [&ctx.pip_config_file, &ctx.condarc].iter().any(|f| f.as_deref() == Some(path)))
 }
 
-/// The folders above `path` that do not exist yet, deepest first.
-fn missing_dirs(path: &Path) -> Vec<PathBuf> {
+/// The folders above `path` that do not exist yet, deepest first; the root itself is never
+/// one of them (`restore` does not remove the machine's root).
+fn missing_dirs(ctx: &Context, path: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut dir = path.parent();
-    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty() && *d != ctx.root && d.starts_with(&ctx.root)) {
         if d.symlink_metadata().is_ok() {
             break;
         }
@@ -475,4 +608,92 @@ fn set_private(dir: &Path, mode: u32) -> Result<()> {
 fn new_id() -> String {
     let now = chrono::Utc::now();
     format!("{}-{:09}", now.format("%Y%m%dT%H%M%S"), now.timestamp_subsec_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Overrides;
+
+    fn in_root(root: &Path) -> Context {
+        let cli = Overrides { root: Some(root.to_path_buf()), ..Overrides::default() };
+        Context::from_vars(&cli, |_| None).unwrap()
+    }
+
+    #[test]
+    fn records_name_files_inside_the_machine_and_are_found_in_the_current_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let (build, booted) = (dir.path().join("build"), dir.path().join("booted"));
+        std::fs::create_dir_all(&build).unwrap();
+        let at_build = in_root(&build);
+        let pip = build.join("root/.config/pip/pip.conf");
+        assert_eq!(
+            record_path(&at_build, Scope::System, &build.join("etc/apt/sources.list")),
+            Path::new("etc/apt/sources.list")
+        );
+        assert_eq!(record_path(&at_build, Scope::User, &pip), Path::new("~/.config/pip/pip.conf"));
+        assert_eq!(record_path(&at_build, Scope::User, &build.join("root")), Path::new("~"));
+        assert_eq!(record_path(&at_build, Scope::System, &pip), Path::new("root/.config/pip/pip.conf"));
+        assert_eq!(record_path(&at_build, Scope::System, &build.join("~/x")), Path::new("./~/x"), "not the home");
+        let host = Context::from_vars(&Overrides::default(), |n| (n == "HOME").then(|| "/home/u".into())).unwrap();
+        assert_eq!(
+            record_path(&host, Scope::System, Path::new("/etc/apt/sources.list")),
+            Path::new("etc/apt/sources.list")
+        );
+        assert_eq!(record_path(&host, Scope::User, Path::new("/home/u/.condarc")), Path::new("~/.condarc"));
+
+        // The same records, in a root that is elsewhere now.
+        std::fs::create_dir_all(booted.join("etc/apt")).unwrap();
+        let at_booted = in_root(&booted);
+        let found = |stored: &Path| locate(&at_booted, stored).unwrap().map(|l| l.file().to_path_buf());
+        assert_eq!(found(Path::new("etc/apt/sources.list")), Some(booted.join("etc/apt/sources.list")));
+        assert_eq!(found(Path::new("~/.config/pip/pip.conf")), Some(booted.join("root/.config/pip/pip.conf")));
+        assert_eq!(found(Path::new("~")), Some(booted.join("root")));
+        assert_eq!(found(Path::new("./~/x")), Some(booted.join("~/x")));
+        // Entries of earlier versions hold host paths: inside the root, or refused.
+        assert_eq!(found(&booted.join("etc/hosts")), Some(booted.join("etc/hosts")));
+        assert_eq!(found(&build.join("etc/hosts")), None, "the root it was made for has moved");
+        assert_eq!(found(Path::new("/etc/shadow")), None);
+        assert_eq!(found(Path::new("~/../../etc/shadow")), None, "no climbing out of the home");
+        assert_eq!(found(Path::new("etc/../../shadow")), None);
+        // A link on the way is followed inside the root, as a chroot would.
+        std::fs::create_dir_all(booted.join("srv/apt")).unwrap();
+        std::fs::write(booted.join("srv/apt/sources.list"), "deb http://deb.debian.org/debian bookworm main\n")
+            .unwrap();
+        std::os::unix::fs::symlink("/srv/apt/sources.list", booted.join("etc/apt/sources.list")).unwrap();
+        assert_eq!(found(Path::new("etc/apt/sources.list")), Some(booted.join("srv/apt/sources.list")));
+        std::os::unix::fs::symlink("/srv/gone", booted.join("etc/apt/gone.list")).unwrap();
+        assert_eq!(found(Path::new("etc/apt/gone.list")), Some(booted.join("etc/apt/gone.list")), "the dangling link");
+    }
+
+    #[test]
+    fn a_journal_that_fails_part_way_leaves_no_part_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let ctx = in_root(root);
+        // The user part is made first; the system one cannot be: a file is in its way.
+        std::fs::create_dir_all(root.join("var/lib/mirror")).unwrap();
+        std::fs::write(root.join("var/lib/mirror/journal"), "in the way\n").unwrap();
+        let (pip, apt) = (root.join("root/.config/pip/pip.conf"), root.join("etc/apt/sources.list"));
+        let files = [
+            Pending { target: TargetKind::Pip, also: Vec::new(), path: &pip, before: None, after: Some(b"[global]\n") },
+            Pending {
+                target: TargetKind::Apt,
+                also: Vec::new(),
+                path: &apt,
+                before: Some(b"deb a b c\n"),
+                after: Some(b"deb d b c\n"),
+            },
+        ];
+        let err = create(&ctx, "tuna", &files).unwrap_err();
+        let text = error::render(&err);
+        assert!(
+            text.contains(&format!("could not write the journal in `{}/var/lib/mirror/journal`", root.display())),
+            "{text}"
+        );
+        assert!(text.contains("nothing was changed"), "{text}");
+        let user = std::fs::read_dir(ctx.user_journal_dir()).unwrap().count();
+        assert_eq!(user, 0, "the user part made before is gone");
+        assert!(list(&ctx).unwrap().0.is_empty());
+    }
 }

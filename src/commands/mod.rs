@@ -20,7 +20,8 @@ mod use_site;
 pub use shared::{App, chosen_targets};
 
 /// Runs one command: first removes what runs that were killed outright left behind, last
-/// prints the `--json` document (with the error, when there is one).
+/// says whether a signal came too late to undo anything and prints the `--json` document
+/// (with the error, when there is one).
 pub fn run(ctx: Context, args: GlobalArgs, command: &Command) -> Result<ExitStatus> {
     let app = App::new(ctx, args);
     // `--dry-run` writes nothing, and removes nothing either.
@@ -30,6 +31,13 @@ pub fn run(ctx: Context, args: GlobalArgs, command: &Command) -> Result<ExitStat
         }
     }
     let result = dispatch(&app, command);
+    // A signal after a `use` or `restore` committed its files undid nothing (see `apply`).
+    if let Some(signal) = crate::apply::late_signal() {
+        app.out.warn(&format!(
+            "{} came after every file was written and journaled; nothing was undone (`mirror restore` does that)",
+            crate::error::signal_name(signal)
+        ));
+    }
     app.out.finish(&result)?;
     result
 }

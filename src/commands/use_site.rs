@@ -105,9 +105,10 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
     match switch::apply(app, &catalog, &host, &site_arg, &mut plan, verify) {
         Ok(id) => journal = id,
         Err(err) => {
-            // Scripts still get the report: every target that was to change did not.
+            // Scripts still get the report: each target says what became of its files, and
+            // `journal` names the entry of any left written.
             if app.args.json {
-                print_report(app, &site_arg, None, &plan.reports)?;
+                print_report(app, &site_arg, plan.journal.clone(), &plan.reports)?;
             }
             return Err(err);
         }

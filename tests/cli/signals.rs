@@ -92,9 +92,110 @@ fn a_signal_whose_roll_back_fails_keeps_its_exit_code_and_says_what_to_do() {
         run.stderr
     );
     assert!(run.stderr.contains("hint: fix that, then run `mirror restore`"), "{}", run.stderr);
-    assert_eq!(run.json()["error"]["exit"], 130);
+    let doc = run.json();
+    assert_eq!(doc["error"]["exit"], 130);
     assert!(env.read("home/.config/pip/pip.conf").contains("pypi.org"), "the other file was put back");
     assert_eq!(journal_states(&env), ["pending"], "the entry stays for `mirror restore`");
+    // Each target says what became of its files: uv's was not put back.
+    let reason = |target: &str| {
+        let t = doc["targets"].as_array().unwrap().iter().find(|t| t["target"] == target).unwrap();
+        assert_eq!(t["status"], "failed", "{t}");
+        t["reason"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(reason("pip"), "interrupted by SIGINT; put back");
+    assert_eq!(reason("cargo"), "interrupted by SIGINT; put back", "never written");
+    let uv = reason("uv");
+    assert!(
+        uv.starts_with(&format!("interrupted by SIGINT; putting back `{}` failed", uv_path(&env)))
+            && uv.contains("mirror restore"),
+        "{uv}"
+    );
+    assert!(doc["journal"].is_string(), "the entry that still holds uv.toml: {doc}");
+}
+
+fn uv_path(env: &TestEnv) -> String {
+    env.path().join("root/root/.config/uv/uv.toml").display().to_string()
+}
+
+/// Starts `mirror ARGS` paused at the test hook point `at` (`MIRROR_TEST_PAUSE_AT`).
+fn paused_at(env: &TestEnv, at: &str, args: &[&str]) -> crate::support::Running {
+    let mut cmd = env.std_cmd();
+    cmd.env("MIRROR_TEST_PAUSE_AT", at);
+    let running = env.spawn(&mut cmd, args);
+    running.wait_for_stderr(&format!("test hook: paused at {at}"));
+    running
+}
+
+#[test]
+fn a_signal_while_the_journal_entry_is_marked_still_rolls_back() {
+    let env = full_machine();
+    let before = configs(&env);
+    // Every file is written and the writer has looked for signals for the last time.
+    let running = paused_at(&env, "marking", USER_TARGETS);
+    let written = configs(&env);
+    assert_eq!(written.len(), before.len());
+    assert!(written.iter().filter(|(p, b)| before.get(*p) != Some(b)).count() == 3, "pip, uv and cargo are written");
+    running.signal(Signal::SIGTERM);
+    let Ended { run, signal } = running.finish();
+    assert_eq!((run.code, signal), (143, None), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: interrupted by SIGTERM; every file already written was put back"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(configs(&env), before);
+    let doc = run.json();
+    assert_eq!(doc["error"]["exit"], 143, "{doc}");
+    assert!(doc["journal"].is_null(), "{doc}");
+    for t in doc["targets"].as_array().unwrap() {
+        assert_eq!(
+            (t["status"].as_str(), t["reason"].as_str()),
+            (Some("failed"), Some("interrupted by SIGTERM; put back")),
+            "{t}"
+        );
+    }
+    assert_eq!(journal_states(&env), ["rolled-back"]);
+}
+
+#[test]
+fn a_signal_after_the_last_look_is_too_late_and_the_use_finishes() {
+    let env = full_machine();
+    let before = configs(&env);
+    let running = paused_at(&env, "done", USER_TARGETS);
+    running.signal(Signal::SIGINT);
+    let Ended { run, signal } = running.finish();
+    assert_eq!((run.code, signal), (0, None), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("SIGINT came after every file was written and journaled; nothing was undone"),
+        "{}",
+        run.stderr
+    );
+    let doc = run.json();
+    assert!(doc["journal"].is_string(), "{doc}");
+    assert!(doc["targets"].as_array().unwrap().iter().all(|t| t["status"] == "changed"), "{doc}");
+    assert_eq!(journal_states(&env), ["complete"]);
+    let run = env.run(&["restore"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(configs(&env), before);
+}
+
+#[test]
+fn a_signal_while_restore_marks_the_journal_leaves_the_files_as_the_use_left_them() {
+    let env = full_machine();
+    let before = configs(&env);
+    assert_eq!(env.run(&USER_TARGETS[..6]).code, 0);
+    let after_use = configs(&env);
+    let running = paused_at(&env, "marking", &["restore", "--yes", "--json"]);
+    assert_eq!(configs(&env), before, "every file is restored");
+    running.signal(Signal::SIGHUP);
+    let Ended { run, signal } = running.finish();
+    assert_eq!((run.code, signal), (129, None), "{}", run.stderr);
+    assert_eq!(run.json()["error"]["exit"], 129);
+    assert_eq!(configs(&env), after_use, "the restore was rolled back");
+    assert_eq!(journal_states(&env), ["complete"]);
+    let run = env.run(&["restore"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(configs(&env), before);
 }
 
 #[test]
@@ -132,6 +233,15 @@ fn plain_restore_undoes_a_use_killed_at_every_point() {
         // Plain `restore` and `restore --force` both find the entry and undo it.
         let args: &[&str] = if after % 2 == 0 { &["restore", "--json"] } else { &["restore", "--force", "--json"] };
         let run = env.run(args);
+        if after == 0 {
+            // Killed before its first write: nothing of it to undo, and nothing before it.
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            assert!(run.stderr.contains("was stopped before it wrote anything"), "{}", run.stderr);
+            assert!(run.stderr.contains("nothing to restore"), "{}", run.stderr);
+            assert_eq!(configs(&env), before);
+            assert_eq!(journal_states(&env), ["rolled-back"]);
+            continue;
+        }
         assert_eq!(run.code, 0, "killed after {after} writes: {}", run.stderr);
         let actions: Vec<String> =
             run.json()["files"].as_array().unwrap().iter().map(|f| f["action"].as_str().unwrap().into()).collect();
@@ -225,6 +335,32 @@ fn random_kills_leave_old_or_new_files_and_restore_undoes_them() {
     eprintln!(
         "killed before the journal: {before_journal}, part-way: {pending}, after it finished: {finished}; temporary files left: {temps}"
     );
+}
+
+#[test]
+fn the_sweep_follows_links_inside_the_root_not_on_the_host() {
+    let env = full_machine();
+    let run = env.run(&["use", "tuna", "apt", "--yes", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let id = run.json()["journal"].as_str().unwrap().to_owned();
+    // Since then the file became a link, absolute as in a chroot: inside the root it names
+    // `<root><tmp>/srv/apt/debian.sources`; on the host, `<tmp>/srv/apt/debian.sources`.
+    let apt = env.path().join("root/etc/apt/sources.list.d/debian.sources");
+    let target = env.path().join("srv/apt/debian.sources");
+    let inside = env.root().join(target.strip_prefix("/").unwrap());
+    std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+    std::fs::rename(&apt, &inside).unwrap();
+    std::os::unix::fs::symlink(&target, &apt).unwrap();
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::write(&target, "the host's own file\n").unwrap();
+    let on_host = beside(&target, &format!(".debian.sources.mirror-{id}-Ab12Cd.tmp"));
+    let in_root = beside(&inside, &format!(".debian.sources.mirror-{id}-Zz9yX8.tmp"));
+    std::fs::write(&on_host, "not the machine's\n").unwrap();
+    std::fs::write(&in_root, "x").unwrap();
+    let run = env.run(&["list", "-v"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(on_host.exists(), "a file on the host, outside the root, was removed");
+    assert!(!in_root.exists(), "the leftover beside the file the link names inside the root stays");
 }
 
 /// `name` beside `path`.

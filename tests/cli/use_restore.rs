@@ -558,12 +558,23 @@ fn root_restore_refuses_a_tampered_user_journal() {
     let entry = std::fs::read_dir(&journal).unwrap().next().unwrap().unwrap().path();
     let manifest = entry.join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, text.replace(pip.to_str().unwrap(), secret.to_str().unwrap())).unwrap();
+    assert!(text.contains("\"~/.config/pip/pip.conf\""), "{text}");
+    assert!(pip.exists());
     std::fs::write(&secret, std::fs::read(entry.join("0.after")).unwrap()).unwrap();
-    let run = env.run(&["--user", "nobody", "restore", "--force"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("refusing to restore `[TMP]/root/etc/secret` as root"), "{}", run.stderr);
-    assert_eq!(std::fs::read(entry.join("0.after")).unwrap(), std::fs::read(&secret).unwrap(), "untouched");
+    // Inside the root, as the journal names files now and as earlier versions did (a host
+    // path), and climbing out of the home.
+    let secret_host = format!("\"{}\"", secret.display());
+    for (to, says) in [
+        ("\"etc/secret\"", "refusing to restore `[TMP]/root/etc/secret` as root"),
+        (secret_host.as_str(), "refusing to restore `[TMP]/root/etc/secret` as root"),
+        ("\"~/../../../etc/secret\"", "names files outside the root `[TMP]/root`: `~/../../../etc/secret`"),
+    ] {
+        std::fs::write(&manifest, text.replace("\"~/.config/pip/pip.conf\"", to)).unwrap();
+        let run = env.run(&["--user", "nobody", "restore", "--force"]);
+        assert_eq!(run.code, 2, "{to}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{to}: {}", run.stderr);
+        assert_eq!(std::fs::read(entry.join("0.after")).unwrap(), std::fs::read(&secret).unwrap(), "{to}: untouched");
+    }
 }
 
 #[test]
@@ -573,4 +584,196 @@ fn restore_without_root_says_the_system_journal_needs_sudo() {
     let Some(mut nobody) = as_nobody(&env) else { return };
     let run = env.run_with(&mut nobody, &["restore", "--list"]);
     assert!(run.stderr.contains("need `sudo mirror restore`"), "{}", run.stderr);
+}
+
+/// Every journal manifest, with its path.
+fn manifests(env: &TestEnv) -> Vec<(std::path::PathBuf, serde_json::Value)> {
+    let mut out = Vec::new();
+    for dir in ["home/.local/state/mirror/journal", "root/var/lib/mirror/journal"] {
+        let Ok(entries) = std::fs::read_dir(env.path().join(dir)) else { continue };
+        for entry in entries {
+            let manifest = entry.unwrap().path().join("manifest.json");
+            let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+            out.push((manifest, serde_json::from_str(&text).unwrap()));
+        }
+    }
+    out
+}
+
+/// Rewrites every record's `path` (and the folders it created) with `to`.
+fn rewrite_paths(env: &TestEnv, to: impl Fn(&str) -> String) {
+    for (manifest, mut doc) in manifests(env) {
+        for file in doc["files"].as_array_mut().unwrap() {
+            file["path"] = to(file["path"].as_str().unwrap()).into();
+            if let Some(dirs) = file.get_mut("created_dirs").and_then(|d| d.as_array_mut()) {
+                for d in dirs {
+                    *d = to(d.as_str().unwrap()).into();
+                }
+            }
+        }
+        std::fs::write(&manifest, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    }
+}
+
+/// A Debian machine with apt and pip at `rel` (a root) below the test's folder.
+fn machine_at(env: &TestEnv, rel: &str) {
+    env.write(&format!("{rel}/etc/os-release"), DEBIAN_12_OS_RELEASE);
+    env.write(&format!("{rel}/etc/ssl/certs/ca-certificates.crt"), "");
+    env.write(&format!("{rel}/etc/apt/sources.list.d/debian.sources"), DEBIAN_SOURCES);
+    env.write(&format!("{rel}/root/.config/pip/pip.conf"), PIP_CONF);
+}
+
+#[test]
+fn restore_finds_the_files_of_a_root_that_was_moved() {
+    // An image built with `--root …/build/root`, then moved (or booted, or mounted elsewhere).
+    let env = TestEnv::new();
+    machine_at(&env, "build/root");
+    let build = env.path().join("build/root");
+    let run = env.run(&["--root", build.to_str().unwrap(), "use", "tuna", "apt", "pip", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::rename(env.path().join("build"), env.path().join("image")).unwrap();
+    let image = env.path().join("image/root");
+    let run = env.run(&["--root", image.to_str().unwrap(), "restore", "--yes", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let paths: Vec<String> =
+        run.json()["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_owned()).collect();
+    let image_text = image.display().to_string();
+    assert!(paths.iter().all(|p| p.starts_with(&image_text)), "{paths:?}");
+    assert_eq!(env.read("image/root/etc/apt/sources.list.d/debian.sources"), DEBIAN_SOURCES);
+    assert_eq!(env.read("image/root/root/.config/pip/pip.conf"), PIP_CONF);
+    assert!(!env.exists("build"), "nothing is written where the root used to be");
+    // The records name the files inside the root: `etc/…` for system files, `~/…` in the home.
+    let records: Vec<String> = manifests_at(&image)
+        .iter()
+        .flat_map(|m| m["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert!(records.contains(&"etc/apt/sources.list.d/debian.sources".to_owned()), "{records:?}");
+    assert!(records.contains(&"~/.config/pip/pip.conf".to_owned()), "{records:?}");
+}
+
+/// The manifests of both journals of the machine at `root`.
+fn manifests_at(root: &std::path::Path) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for dir in ["root/.local/state/mirror/journal", "var/lib/mirror/journal"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path().join("manifest.json")).unwrap();
+            out.push(serde_json::from_str(&text).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn entries_that_name_host_paths_restore_inside_the_root_and_are_refused_outside_it() {
+    let env = full_machine();
+    let before = configs(&env);
+    let root = env.root().display().to_string();
+    // As earlier versions of `mirror` wrote them: absolute paths on the host.
+    let host = |p: &str| match p.strip_prefix("~/") {
+        Some(rest) => format!("{root}/root/{rest}"),
+        None => format!("{root}/{p}"),
+    };
+    assert_eq!(env.run(&["use", "tuna", "apt", "pip", "--yes"]).code, 0);
+    rewrite_paths(&env, host);
+    let run = env.run(&["restore", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(configs(&env), before, "an old entry of this root still restores");
+
+    // An old entry made for a root that has moved since: its paths are outside this root.
+    assert_eq!(env.run(&["use", "tuna", "apt", "pip", "--yes"]).code, 0);
+    let old = env.path().join("old-place/root").display().to_string();
+    rewrite_paths(&env, |p| host(p).replace(&root, &old));
+    for (path, bytes) in configs(&env).into_iter().filter(|(p, _)| !env.path().join(p).is_symlink()) {
+        let moved = env.path().join("old-place").join(&path);
+        std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+        std::fs::write(moved, bytes).unwrap();
+    }
+    let tree = env.tree();
+    let run = env.run(&["restore", "--yes", "--force", "--json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "names files outside the root `[TMP]/root`: `[TMP]/old-place/root/etc/apt/sources.list.d/debian.sources`, "
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint: the entry was made for a root that was at another place"), "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["error"]["exit"], 2, "{doc}");
+    assert!(doc["files"].as_array().unwrap().iter().all(|f| f["action"] == "refused"), "{doc}");
+    assert_eq!(env.tree(), tree, "nothing written, here or at the old place");
+}
+
+#[test]
+fn a_use_whose_journal_fails_part_way_leaves_no_entry_behind() {
+    let env = full_machine();
+    let before = configs(&env);
+    assert_eq!(env.run(&["use", "tuna", "apt", "pip", "--yes"]).code, 0);
+    let after_tuna = configs(&env);
+    // The system journal cannot be written: a file stands where its folder was. The user
+    // part of the entry is made first.
+    let journal = env.path().join("root/var/lib/mirror/journal");
+    let aside = env.path().join("root/var/lib/mirror/journal.aside");
+    std::fs::rename(&journal, &aside).unwrap();
+    std::fs::write(&journal, "in the way\n").unwrap();
+    let run = env.run(&["use", "ustc", "apt", "pip", "--yes"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("[TMP]/root/var/lib/mirror/journal"), "{}", run.stderr);
+    assert_eq!(configs(&env), after_tuna, "nothing was written");
+    let user_entries = std::fs::read_dir(env.path().join("home/.local/state/mirror/journal")).unwrap().count();
+    assert_eq!(user_entries, 1, "only the entry of the first `use`");
+    std::fs::remove_file(&journal).unwrap();
+    std::fs::rename(&aside, &journal).unwrap();
+    let run = env.run(&["restore", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(configs(&env), before, "the first `use` is undone");
+}
+
+/// Sets the state of the journal entry `id`.
+fn set_entry_state(env: &TestEnv, id: &str, state: &str) {
+    for (manifest, mut doc) in manifests(env) {
+        if doc["id"] == id {
+            doc["state"] = state.into();
+            std::fs::write(&manifest, serde_json::to_string(&doc).unwrap()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn restore_passes_over_a_pending_entry_that_wrote_nothing_and_undoes_the_one_before() {
+    let env = full_machine();
+    let before = configs(&env);
+    let first = env.run(&["use", "tuna", "apt", "pip", "--yes", "--json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let first = first.json()["journal"].as_str().unwrap().to_owned();
+    let after_tuna = configs(&env);
+    let second = env.run(&["use", "ustc", "apt", "pip", "--yes", "--json"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let second = second.json()["journal"].as_str().unwrap().to_owned();
+    // As a `use` stopped before its first write leaves it: pending, every file as it was.
+    set_entry_state(&env, &second, "pending");
+    let now = configs(&env);
+    for (path, bytes) in after_tuna.iter().filter(|(p, b)| now.get(*p) != Some(*b)) {
+        std::fs::write(env.path().join(path), bytes).unwrap();
+    }
+    assert_eq!(configs(&env), after_tuna);
+    let run = env.run(&["restore", "--yes", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("the `mirror use` of entry {second} was stopped before it wrote anything")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json()["journal"], first.as_str());
+    assert_eq!(configs(&env), before);
+    let list = env.run(&["restore", "--list", "--json"]);
+    let states: Vec<(String, String)> = list.json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].as_str().unwrap().to_owned(), e["state"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(states, [(second, "rolled-back".to_owned()), (first, "restored".to_owned())]);
 }

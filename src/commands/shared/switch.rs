@@ -53,6 +53,9 @@ pub struct Plan<'a> {
     pub work: Vec<TargetEdits>,
     /// The site of each target in `work`.
     pub sites: Vec<(TargetKind, &'a Site)>,
+    /// Set by [`apply`] when it fails but leaves files written: the journal entry that
+    /// records them (`mirror restore` puts them back).
+    pub journal: Option<String>,
 }
 
 impl Plan<'_> {
@@ -88,7 +91,7 @@ pub fn plan<'a>(
     assignments: &[(TargetKind, Assignment<'a>)],
     security: bool,
 ) -> Result<Plan<'a>> {
-    let mut plan = Plan { reports: Vec::new(), work: Vec::new(), sites: Vec::new() };
+    let mut plan = Plan { reports: Vec::new(), work: Vec::new(), sites: Vec::new(), journal: None };
     for (target, assignment) in assignments {
         match assignment {
             Assignment::Skip { reason, failed } => plan.reports.push(TargetReport {
@@ -142,8 +145,9 @@ pub struct Verify {
 
 /// Writes the plan behind one journal entry labelled `label`; with `verify`, checks each
 /// changed target and puts back the ones that fail (their rows become `failed`, with the
-/// check). Returns the journal entry of what stays written. When the writing itself fails,
-/// every changed row is marked `failed` and the error is returned.
+/// check). Returns the journal entry of what stays written. When the switch stops, each
+/// changed row says what became of its files (see [`mark_stopped`]), `plan.journal` names
+/// the entry of any left written, and the error is returned.
 pub fn apply(
     app: &App,
     catalog: &Catalog,
@@ -176,19 +180,10 @@ pub fn apply(
     };
     let applied = match apply::apply_judged(&app.ctx, label, &plan.work, &mut judge) {
         Ok(applied) => applied,
-        Err(err) => {
-            let status = error::status_of(&err);
-            for t in plan.reports.iter_mut().filter(|t| t.status == Outcome::Changed) {
-                t.status = Outcome::Failed;
-                t.reason = Some(match status {
-                    ExitStatus::Interrupted(signal) => {
-                        format!("interrupted by {}; put back", error::signal_name(signal))
-                    }
-                    _ => "not written; every file was put back".into(),
-                });
-                t.verify = verdicts.iter().find(|(k, _)| *k == t.target).map(|(_, v)| v.clone());
-            }
-            return Err(err);
+        Err(stopped) => {
+            mark_stopped(&mut plan.reports, &stopped, &verdicts);
+            plan.journal.clone_from(&stopped.journal);
+            return Err(stopped.error);
         }
     };
     for (target, verdict) in verdicts {
@@ -204,6 +199,45 @@ pub fn apply(
         row.verify = Some(verdict);
     }
     Ok(applied.journal)
+}
+
+/// Marks the rows of a switch that stopped from what became of each file: a changed target
+/// is `failed`, "put back" only when its files are as they were, and naming a file that
+/// could not be put back; a target whose new files stay (it passed its check, and only the
+/// putting back of another failed) stays `changed`.
+fn mark_stopped(reports: &mut [TargetReport], stopped: &apply::Stopped, verdicts: &[(TargetKind, Verdict)]) {
+    let signal = match error::status_of(&stopped.error) {
+        ExitStatus::Interrupted(signal) => Some(signal),
+        _ => None,
+    };
+    for t in reports.iter_mut().filter(|t| t.status == Outcome::Changed) {
+        t.verify = verdicts.iter().find(|(k, _)| *k == t.target).map(|(_, v)| v.clone());
+        if stopped.kept.contains(&t.target) {
+            continue;
+        }
+        t.status = Outcome::Failed;
+        let rejected = stopped.rejected.contains(&t.target);
+        let why = match (signal, &t.verify) {
+            (Some(signal), _) => format!("interrupted by {}", error::signal_name(signal)),
+            (None, Some(v)) if rejected && v.passed() => {
+                "its check passed, but it shares a file with a target whose check failed".to_owned()
+            }
+            (None, Some(v)) if rejected => v.reason.clone(),
+            (None, _) => "not written".to_owned(),
+        };
+        let left: Vec<String> =
+            t.files.iter().filter(|f| stopped.left.contains(f)).map(|f| format!("`{}`", f.display())).collect();
+        let whole = stopped.left.is_empty() && stopped.kept.is_empty();
+        t.reason = Some(match (left.is_empty(), signal.is_some() || rejected) {
+            (false, _) => format!(
+                "{why}; putting back {} failed: fix what the error says, then `mirror restore` puts it back",
+                left.join(", ")
+            ),
+            (true, true) => format!("{why}; put back"),
+            (true, false) if whole => format!("{why}; every file was put back"),
+            (true, false) => format!("{why}; its files were put back"),
+        });
+    }
 }
 
 /// Says what each check found, on stderr (`-q` keeps only the failures).
@@ -306,5 +340,107 @@ pub fn not_served(site: &Site, target: TargetKind, host: &Host) -> String {
         }
         TargetKind::Pacman if let Some(why) = crate::targets::pacman::unsupported(host) => why,
         _ => format!("`{}` does not serve {target} for this system", site.id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Problem;
+
+    fn row(target: TargetKind, file: &str) -> TargetReport {
+        TargetReport {
+            target,
+            status: Outcome::Changed,
+            files: vec![PathBuf::from(file)],
+            reason: Some("now tuna".into()),
+            verify: None,
+        }
+    }
+
+    fn verdict(passed: bool, reason: &str) -> Verdict {
+        Verdict {
+            status: if passed { verify::Outcome::Passed } else { verify::Outcome::Failed },
+            by: "pip".into(),
+            command: "pip download".into(),
+            seconds: 1.0,
+            reason: reason.into(),
+            output: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn reasons(reports: &[TargetReport]) -> Vec<(Outcome, String)> {
+        reports.iter().map(|t| (t.status, t.reason.clone().unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn a_stopped_switch_reports_what_became_of_each_file() {
+        let rows = || {
+            vec![
+                row(TargetKind::Pip, "/h/.config/pip/pip.conf"),
+                row(TargetKind::Uv, "/h/.config/uv/uv.toml"),
+                row(TargetKind::Cargo, "/h/.cargo/config.toml"),
+            ]
+        };
+        // A signal, and uv.toml could not be put back.
+        let mut reports = rows();
+        let stopped = apply::Stopped {
+            error: Problem::new(ExitStatus::Interrupted(2), "interrupted by SIGINT, and putting back … failed").into(),
+            left: vec!["/h/.config/uv/uv.toml".into()],
+            kept: Vec::new(),
+            rejected: Vec::new(),
+            journal: Some("20261201T000000-000000000".into()),
+        };
+        mark_stopped(&mut reports, &stopped, &[]);
+        let uv_left = "interrupted by SIGINT; putting back `/h/.config/uv/uv.toml` failed: fix what the error says, then `mirror restore` puts it back";
+        assert_eq!(
+            reasons(&reports),
+            [
+                (Outcome::Failed, "interrupted by SIGINT; put back".into()),
+                (Outcome::Failed, uv_left.into()),
+                (Outcome::Failed, "interrupted by SIGINT; put back".into()),
+            ]
+        );
+
+        // cargo failed its check and could not be put back; pip and uv passed and stay.
+        let mut reports = rows();
+        let stopped = apply::Stopped {
+            error: Problem::failed("putting back the files of cargo failed").into(),
+            left: vec!["/h/.cargo/config.toml".into()],
+            kept: vec![TargetKind::Pip, TargetKind::Uv],
+            rejected: vec![TargetKind::Cargo],
+            journal: Some("20261201T000000-000000000".into()),
+        };
+        let verdicts = [
+            (TargetKind::Pip, verdict(true, "downloaded")),
+            (TargetKind::Uv, verdict(true, "resolved")),
+            (TargetKind::Cargo, verdict(false, "the index answered 404")),
+        ];
+        mark_stopped(&mut reports, &stopped, &verdicts);
+        let cargo_left = "the index answered 404; putting back `/h/.cargo/config.toml` failed: fix what the error says, then `mirror restore` puts it back";
+        assert_eq!(
+            reasons(&reports),
+            [
+                (Outcome::Changed, "now tuna".into()),
+                (Outcome::Changed, "now tuna".into()),
+                (Outcome::Failed, cargo_left.into()),
+            ]
+        );
+        assert!(reports.iter().all(|t| t.verify.is_some()));
+
+        // A write failed and everything was put back.
+        let mut reports = rows();
+        let stopped = apply::Stopped {
+            error: Problem::failed("could not write `uv.toml`; every file already written was put back").into(),
+            left: Vec::new(),
+            kept: Vec::new(),
+            rejected: Vec::new(),
+            journal: None,
+        };
+        mark_stopped(&mut reports, &stopped, &[]);
+        assert!(
+            reasons(&reports).iter().all(|r| *r == (Outcome::Failed, "not written; every file was put back".into()))
+        );
     }
 }
