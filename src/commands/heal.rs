@@ -170,7 +170,8 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
             match applied {
                 Ok(id) => journal = id,
                 Err(err) => {
-                    print(app, &Report { dry_run: false, journal: None, targets: rows })?;
+                    // The entry that still records files left written, if any (`mirror restore`).
+                    print(app, &Report { dry_run: false, journal: plan.journal.clone(), targets: rows })?;
                     return Err(err);
                 }
             }
