@@ -392,15 +392,15 @@ pub fn third_party_warning(site: &Site, docker: bool) -> (String, String) {
     if docker {
         (
             format!(
-                "{who}: as a Docker Hub pull-through mirror it answers every tag lookup, so it decides which image a tag                  means, and it sees every image this machine pulls"
+                "{who}: as a Docker Hub pull-through mirror it answers every tag lookup, so it decides which image a tag means, and it sees every image this machine pulls"
             ),
-            "pin images by digest (`docker pull alpine@sha256:<digest>`, `FROM alpine:3.20@sha256:<digest>`): docker              then refuses anything that does not match; `mirror use upstream docker` switches back"
+            "pin images by digest (`docker pull alpine@sha256:<digest>`, `FROM alpine:3.20@sha256:<digest>`): docker then refuses anything that does not match; `mirror use upstream docker` switches back"
                 .to_owned(),
         )
     } else {
         (
             format!("{who}: whatever index it serves is what gets installed, and it sees every download"),
-            "pin what you install by hash (`pip install --require-hashes`, a committed `Cargo.lock`); `mirror use              upstream` switches back"
+            "pin what you install by hash (`pip install --require-hashes`, a committed `Cargo.lock`); `mirror use upstream` switches back"
                 .to_owned(),
         )
     }
@@ -874,6 +874,10 @@ crates = "{base}/crates.io-index/"
         let (warning, hint) = third_party_warning(hub, false);
         assert!(warning.contains("whatever index it serves"), "{warning}");
         assert!(!hint.contains("digest"), "{hint}");
+        for docker in [true, false] {
+            let (warning, hint) = third_party_warning(hub, docker);
+            assert!(!warning.contains("  ") && !hint.contains("  "), "one space between words:\n{warning}\n{hint}");
+        }
     }
 
     #[test]
