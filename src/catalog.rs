@@ -262,6 +262,10 @@ impl Site {
 /// The id of the official servers.
 pub const UPSTREAM: &str = "upstream";
 
+/// The catalog a [`Context`] has loaded (see [`Catalog::load`]); clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded(std::sync::Arc<std::sync::OnceLock<Catalog>>);
+
 /// All known sites, ordered by id.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -269,8 +273,17 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The catalog in effect: `--catalog` if given, else built-in plus user files.
+    /// The catalog in effect: `--catalog` if given, else built-in plus user files. Read once
+    /// per context; a catalog that fails to load is read again (and fails again) on each call.
     pub fn load(ctx: &Context) -> Result<Self> {
+        if let Some(catalog) = ctx.loaded_catalog.0.get() {
+            return Ok(catalog.clone());
+        }
+        let catalog = Self::read(ctx)?;
+        Ok(ctx.loaded_catalog.0.get_or_init(|| catalog).clone())
+    }
+
+    fn read(ctx: &Context) -> Result<Self> {
         if let Some(path) = &ctx.catalog {
             return Self::from_path(path);
         }
@@ -878,6 +891,26 @@ crates = "{base}/crates.io-index/"
             let (warning, hint) = third_party_warning(hub, docker);
             assert!(!warning.contains("  ") && !hint.contains("  "), "one space between words:\n{warning}\n{hint}");
         }
+    }
+
+    #[test]
+    fn a_context_reads_the_catalog_once_and_retries_one_that_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = crate::targets::testing::context(dir.path(), &[]);
+        let user = ctx.user_catalog_dir();
+        std::fs::create_dir_all(&user).unwrap();
+        std::fs::write(user.join("team.toml"), "id = \"team\"\n").unwrap();
+        let first = crate::error::render(&Catalog::load(&ctx).unwrap_err());
+        assert!(first.contains("team.toml"), "{first}");
+        let again = crate::error::render(&Catalog::load(&ctx).unwrap_err());
+        assert_eq!(first, again, "a failed load is not kept");
+        std::fs::write(user.join("team.toml"), OK.replace("\"tuna\"", "\"team\"")).unwrap();
+        assert!(Catalog::load(&ctx).unwrap().get("team").is_some());
+        std::fs::remove_file(user.join("team.toml")).unwrap();
+        assert!(Catalog::load(&ctx).unwrap().get("team").is_some(), "read once per context");
+        assert!(Catalog::load(&ctx.clone()).unwrap().get("team").is_some(), "clones share it");
+        let fresh = crate::targets::testing::context(dir.path(), &[]);
+        assert!(Catalog::load(&fresh).unwrap().get("team").is_none());
     }
 
     #[test]

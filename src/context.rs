@@ -155,6 +155,8 @@ pub struct Context {
     /// Files an earlier target of the same `use` plans to write, which later targets read
     /// instead of the disk (see [`Planned`]).
     pub planned: Planned,
+    /// The catalog once it has loaded: every command reads it once, however many targets ask.
+    pub loaded_catalog: crate::catalog::Loaded,
 }
 
 /// What the targets planned so far in one `use`: several targets may edit one file (rustup
@@ -301,6 +303,7 @@ impl Context {
                 .map(|v| v.to_string_lossy().parse().context("`MIRROR_TEST_RESOLVER` must be IP:PORT"))
                 .transpose()?,
             planned: Planned::default(),
+            loaded_catalog: Default::default(),
         })
     }
 
