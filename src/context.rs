@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result};
 
 use crate::error::Problem;
 use crate::fsx;
+use crate::targets::TargetKind;
 
 /// Names of the environment variables `mirror` itself reads.
 pub mod vars {
@@ -53,39 +54,6 @@ pub mod vars {
     pub const SUDO_USER: &str = "SUDO_USER";
     pub const PATH: &str = "PATH";
 }
-
-/// Environment variables that override what a package manager reads from its config file
-/// (the union of `TargetKind::overriding_vars`). `status` reports the ones that are set.
-pub const OVERRIDING_VARS: &[&str] = &[
-    "PIP_INDEX_URL",
-    "UV_DEFAULT_INDEX",
-    "UV_INDEX_URL",
-    "UV_CONFIG_FILE",
-    "UV_NO_CONFIG",
-    "CONDA_CHANNELS",
-    "CONDA_DEFAULT_CHANNELS",
-    "CONDA_CHANNEL_ALIAS",
-    "CARGO_SOURCE_CRATES_IO_REPLACE_WITH",
-    "npm_config_registry",
-    "NPM_CONFIG_REGISTRY",
-    "YARN_REGISTRY",
-    "YARN_NPM_REGISTRY_SERVER",
-    "BUN_CONFIG_REGISTRY",
-    "GOPROXY",
-    "GOSUMDB",
-    "GOFLAGS",
-    "RUSTUP_DIST_SERVER",
-    "RUSTUP_UPDATE_ROOT",
-    "HOMEBREW_API_DOMAIN",
-    "HOMEBREW_BOTTLE_DOMAIN",
-    "HOMEBREW_BREW_GIT_REMOTE",
-    "HOMEBREW_CORE_GIT_REMOTE",
-    "HF_ENDPOINT",
-    "GEMRC",
-    "BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/",
-    "PDM_PYPI_URL",
-    "PIXI_HOME",
-];
 
 /// The user on whose behalf user-level files are written (the invoking user under sudo, or
 /// the user whose home inside `--root` is configured).
@@ -131,7 +99,8 @@ pub struct Context {
     pub sudo_user: Option<Owner>,
     /// `--catalog` / `MIRROR_CATALOG`: replaces the built-in catalog.
     pub catalog: Option<PathBuf>,
-    /// Overriding variables that are set (see [`OVERRIDING_VARS`]).
+    /// The variables that override a package manager's config file
+    /// (`TargetKind::overriding_vars`) that are set.
     pub overrides: BTreeMap<String, String>,
     /// Directories of `$PATH`, used to tell whether a package manager is installed.
     pub path: Vec<PathBuf>,
@@ -252,8 +221,9 @@ impl Context {
         // The variables that override a package manager's file describe this shell, not the
         // machine under `--root`: there they are not read.
         let overrides = if real_root {
-            OVERRIDING_VARS
+            TargetKind::ALL
                 .iter()
+                .flat_map(|t| t.overriding_vars())
                 .filter_map(|name| var(name).map(|v| ((*name).to_owned(), v.to_string_lossy().into_owned())))
                 .collect()
         } else {
@@ -359,13 +329,19 @@ impl Context {
         } else {
             SYSTEM_BIN_DIRS.iter().map(|dir| self.root.join(dir.trim_start_matches('/'))).collect()
         };
-        let extra = EXTRA_BIN_DIRS.iter().map(|dir| self.root.join(dir.trim_start_matches('/')));
-        let user = std::iter::once(self.cargo_home.join("bin")).chain(USER_BIN_DIRS.iter().map(|d| self.home.join(d)));
         system
             .into_iter()
-            .chain(extra)
-            .chain(user)
+            .chain(self.installer_dirs())
             .any(|dir| self.resolve(&dir.join(name)).is_ok_and(|r| r.path.is_file()))
+    }
+
+    /// Where installers put tools that `PATH` may not show: `/opt/conda/bin` and the like (in
+    /// the root), `~/.cargo/bin`, `~/.local/bin`, `~/miniconda3/bin`, … (in the home the
+    /// user-level targets act for).
+    fn installer_dirs(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        let extra = EXTRA_BIN_DIRS.iter().map(|dir| self.root.join(dir.trim_start_matches('/')));
+        let user = std::iter::once(self.cargo_home.join("bin")).chain(USER_BIN_DIRS.iter().map(|d| self.home.join(d)));
+        extra.chain(user)
     }
 
     /// The executable `name` that `mirror use --verify` runs to check a target's new
@@ -376,9 +352,7 @@ impl Context {
     pub fn find_program(&self, name: &str) -> Option<PathBuf> {
         let mut dirs = self.path.clone();
         if self.is_real_root() {
-            dirs.extend(EXTRA_BIN_DIRS.iter().map(PathBuf::from));
-            dirs.push(self.cargo_home.join("bin"));
-            dirs.extend(USER_BIN_DIRS.iter().map(|d| self.home.join(d)));
+            dirs.extend(self.installer_dirs());
         }
         dirs.into_iter().map(|dir| dir.join(name)).find(|p| {
             use std::os::unix::fs::PermissionsExt;
