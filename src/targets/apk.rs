@@ -11,7 +11,7 @@ use anyhow::Result;
 
 use super::common::below;
 use super::repofile::join;
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
+use super::{Bom, Current, FileEdit, Host, LineError, Request, Target, current_with, plan_with};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -19,6 +19,9 @@ use crate::error::Problem;
 pub struct Apk;
 
 const REPOSITORIES: &str = "/etc/apk/repositories";
+
+/// apk reads a byte-order mark as part of the first repository.
+const BOM: Bom = Bom::Refuse("apk");
 
 /// Whether the host is Alpine or says it is like Alpine (postmarketOS).
 fn is_alpine(host: &Host) -> bool {
@@ -142,7 +145,7 @@ impl Target for Apk {
         })?;
         let known = known(ctx)?;
         let path = ctx.sys(REPOSITORIES);
-        plan_from(ctx, path, |text| match text {
+        plan_with(ctx, path, BOM, |text, _| match text {
             Some(text) => render(text, dest, &known),
             None => Err(LineError::new(None, "the file does not exist; apk has no repositories to switch")),
         })
@@ -150,7 +153,7 @@ impl Target for Apk {
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
         let known = known(ctx)?;
-        current_from(ctx, ctx.sys(REPOSITORIES), |text| first_root(text, &known))
+        current_with(ctx, ctx.sys(REPOSITORIES), BOM, |text| first_root(text, &known))
     }
 }
 
@@ -249,6 +252,26 @@ mod tests {
         }
         let e = crate::error::render(&Apk.plan(&ctx, &Host::default(), &req).unwrap_err());
         assert!(e.contains("cannot configure apk"), "{e}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_refused_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{DOCKER}");
+        let path = write(dir.path(), "etc/apk/repositories", &text);
+        let (s, ctx) = (site("tuna"), root_context(dir.path()));
+        let req = Request { site: &s, upstream: None, security: false };
+        for err in [Apk.plan(&ctx, &host(), &req).unwrap_err(), Apk.current(&ctx, &host()).unwrap_err()] {
+            let text = crate::error::render(&err);
+            assert!(
+                text.contains(
+                    "repositories` line 1: the file starts with a UTF-8 byte-order mark, which apk cannot read"
+                ),
+                "{text}"
+            );
+            assert_eq!(crate::error::status_of(&err).code(), 2);
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use anyhow::Result;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use super::common::{BOM, endpoint, exists, keeping_bom};
+use super::common::{endpoint, exists};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, line_at, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -53,11 +53,11 @@ impl Target for Maven {
             return Err(Problem::bad(format!("site `{}` has no Maven Central mirror", req.site.id)).into());
         };
         let want = if req.site.is_upstream() { Want::Upstream(url) } else { Want::Mirror(url) };
-        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &want)))
+        plan_from(ctx, path(ctx), |text| render(text, &want))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| mirror_url(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), mirror_url)
     }
 }
 

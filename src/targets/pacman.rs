@@ -23,7 +23,7 @@
 use anyhow::Result;
 
 use super::common::endpoint;
-use super::{Current, Distro, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
+use super::{Bom, Current, Distro, FileEdit, Host, LineError, Request, Target, current_with, plan_with};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -32,6 +32,9 @@ pub struct Pacman;
 
 /// The file every repository section of a stock `pacman.conf` includes.
 const MIRRORLIST: &str = "/etc/pacman.d/mirrorlist";
+
+/// pacman reads a byte-order mark as text, and fails on it.
+const BOM: Bom = Bom::Refuse("pacman");
 
 /// How the marker comment starts; with [`MARKER_TAG`] it identifies a block written by `use`
 /// (here and in the `[archlinuxcn]` section of `pacman.conf`).
@@ -370,11 +373,13 @@ impl Target for Pacman {
             Problem::bad(format!("site `{}` does not serve `{}`", req.site.id, flavor.repo()))
                 .hint("`mirror list pacman` shows the sites that do")
         })?;
-        plan_from(ctx, ctx.sys(MIRRORLIST), |text| render(text, &req.site.id, &flavor.server(root), flavor))
+        plan_with(ctx, ctx.sys(MIRRORLIST), BOM, |text, _| render(text, &req.site.id, &flavor.server(root), flavor))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, ctx.sys(MIRRORLIST), |text| Ok(first_server(text)?.map(|url| server_root(url).to_owned())))
+        current_with(ctx, ctx.sys(MIRRORLIST), BOM, |text| {
+            Ok(first_server(text)?.map(|url| server_root(url).to_owned()))
+        })
     }
 }
 
@@ -811,6 +816,28 @@ mod tests {
         let req = Request { site: &pypi_only, upstream: None, security: false };
         let text = crate::error::render(&Pacman.plan(&ctx, &arch(), &req).unwrap_err());
         assert!(text.contains("site `pypi` does not serve `archlinux`"), "{text}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_refused_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{STOCK}");
+        let path = write(dir.path(), "etc/pacman.d/mirrorlist", &text);
+        let tuna = tuna();
+        let req = Request { site: &tuna, upstream: None, security: false };
+        let ctx = ctx(dir.path());
+        for err in [Pacman.plan(&ctx, &arch(), &req).unwrap_err(), Pacman.current(&ctx, &arch()).unwrap_err()] {
+            let text = crate::error::render(&err);
+            assert!(
+                text.contains(&format!(
+                    "could not parse `{}` line 1: the file starts with a UTF-8 byte-order mark, which pacman cannot read",
+                    path.display()
+                )),
+                "{text}"
+            );
+            assert_eq!(crate::error::status_of(&err).code(), 2);
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 
     /// The real parser agrees, when `pacman-conf` is installed: the rendered list parses and

@@ -349,6 +349,22 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_stays_in_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{STOCK}");
+        write(dir.path(), "etc/containers/registries.conf", &text);
+        let ctx = root_context(dir.path());
+        let site = crate::catalog::Catalog::builtin().unwrap().get("daocloud").unwrap().clone();
+        let edits =
+            Podman.plan(&ctx, &Host::default(), &Request { site: &site, upstream: None, security: false }).unwrap();
+        let after = String::from_utf8(edits[0].after.clone().unwrap()).unwrap();
+        let hub = site.repo(Repo::Dockerhub).unwrap();
+        assert_eq!(after, format!("\u{feff}{}", render(Some(STOCK), Some(hub), &super::known(&ctx).unwrap()).unwrap()));
+        std::fs::write(dir.path().join("etc/containers/registries.conf"), &after).unwrap();
+        assert_eq!(Podman.current(&ctx, &Host::default()).unwrap().url.as_deref(), Some(hub.trim_end_matches('/')));
+    }
+
+    #[test]
     fn present_when_configured_or_installed() {
         let dir = tempfile::tempdir().unwrap();
         assert!(!Podman.present(&root_context(dir.path()), &Host::default()));
