@@ -40,14 +40,13 @@ fn host_table(url: &str) -> String {
 fn hosts(text: &str) -> Result<Vec<(String, std::ops::Range<usize>)>, LineError> {
     let doc: Document<&str> = parse_toml(text)?;
     let Some(item) = doc.get("host") else { return Ok(Vec::new()) };
-    let line_of = |i: &toml_edit::Item| i.span().map(|s| super::line_at(text, s.start));
     let Some(table) = item.as_table() else {
-        return Err(LineError::new(line_of(item), "`host` must be a table of `[host.\"<url>\"]` tables"));
+        return Err(LineError::spanned(text, item.span(), "`host` must be a table of `[host.\"<url>\"]` tables"));
     };
     let mut out = Vec::new();
     for (url, t) in table.iter() {
         let Some(t) = t.as_table() else {
-            return Err(LineError::new(line_of(t), format!("`host.\"{url}\"` must be a table")));
+            return Err(LineError::spanned(text, t.span(), format!("`host.\"{url}\"` must be a table")));
         };
         let Some(start) = t.span().map(|s| s.start) else {
             return Err(LineError::new(
@@ -56,8 +55,10 @@ fn hosts(text: &str) -> Result<Vec<(String, std::ops::Range<usize>)>, LineError>
             ));
         };
         if !url.starts_with("http://") && !url.starts_with("https://") {
-            let line = super::line_at(text, start);
-            return Err(LineError::at(line, format!("host `{url}` needs a scheme (`https://{url}`)")));
+            return Err(LineError::at(
+                super::line_at(text, start),
+                format!("host `{url}` needs a scheme (`https://{url}`)"),
+            ));
         }
         let start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         out.push((url.to_owned(), start..start));
