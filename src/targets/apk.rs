@@ -10,7 +10,7 @@
 use anyhow::Result;
 
 use super::common::below;
-use super::repofile::join;
+use super::repofile::{join, place};
 use super::{Bom, Current, FileEdit, Host, LineError, Request, Target, current_with, plan_with};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
@@ -62,7 +62,7 @@ fn parse_line(line: &str, n: usize) -> Result<Option<std::ops::Range<usize>>, Li
 }
 
 /// Checks every line; returns the root of the first official (or catalog) line.
-pub fn first_root(text: &str, known: &[String]) -> Result<Option<String>, LineError> {
+pub fn first_root(text: &str, known: &Known) -> Result<Option<String>, LineError> {
     let mut first = None;
     for (i, line) in text.split('\n').enumerate() {
         if let Some(r) = parse_line(line, i + 1)?
@@ -74,25 +74,25 @@ pub fn first_root(text: &str, known: &[String]) -> Result<Option<String>, LineEr
     Ok(first)
 }
 
+/// The catalog's `alpine` URLs, each with itself without a trailing `/` (what [`place`] finds).
+pub type Known = [(String, String)];
+
 /// The root a repository URL lies under (official or catalog), and the rest of its path.
-fn root_of(repo: &str, known: &[String]) -> Option<(String, Vec<String>, bool)> {
-    let slash = repo.ends_with('/');
-    if let Some((root, rest)) =
-        known.iter().filter_map(|k| below(repo, k).map(|rest| (k, rest))).max_by_key(|(k, _)| k.len())
-    {
-        return Some((root.trim_end_matches('/').to_owned(), rest, slash));
+fn root_of(repo: &str, known: &Known) -> Option<(String, Vec<String>, bool)> {
+    if let Some(p) = place(repo, known) {
+        return Some((p.what.clone(), p.rest, p.slash));
     }
     let u = url::Url::parse(repo).ok()?;
     if !official(&u) {
         return None;
     }
     let root = format!("{}://{}/alpine", u.scheme(), u.host_str()?);
-    below(repo, &root).map(|rest| (root, rest, slash))
+    below(repo, &root).map(|rest| (root, rest, repo.ends_with('/')))
 }
 
 /// Renders the file with every official line pointed at `dest`. `known`: the catalog's
 /// `alpine` URLs. An error when no line is official (there is nothing to switch).
-pub fn render(text: &str, dest: &str, known: &[String]) -> Result<String, LineError> {
+pub fn render(text: &str, dest: &str, known: &Known) -> Result<String, LineError> {
     let mut out = Vec::new();
     let mut any = false;
     for (i, line) in text.split('\n').enumerate() {
@@ -117,8 +117,11 @@ pub fn render(text: &str, dest: &str, known: &[String]) -> Result<String, LineEr
     Ok(out.join("\n"))
 }
 
-fn known(ctx: &Context) -> Result<Vec<String>> {
-    Ok(Catalog::load(ctx)?.sites().filter_map(|s| s.repo(Repo::Alpine).map(str::to_owned)).collect())
+fn known(ctx: &Context) -> Result<Vec<(String, String)>> {
+    Ok(Catalog::load(ctx)?
+        .sites()
+        .filter_map(|s| s.repo(Repo::Alpine).map(|u| (u.to_owned(), u.trim_end_matches('/').to_owned())))
+        .collect())
 }
 
 impl Target for Apk {
