@@ -106,7 +106,6 @@ fn parse(text: &str) -> Result<Doc, LineError> {
     let mut doc = Doc::default();
     let mut seen_root = false;
     let mut current: Option<MirrorEl> = None;
-    let mut child_text: Option<(String, Span)> = None;
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = reader.read_event().map_err(|e| xml_error(text, reader.error_position(), e))?;
@@ -140,12 +139,8 @@ fn parse(text: &str) -> Result<Doc, LineError> {
                         doc.list.push(MirrorEl { span: span.clone(), ..MirrorEl::default() });
                     }
                     (["settings", "mirrors"], "mirror") => current = Some(MirrorEl::default()),
-                    (["settings", "mirrors", "mirror"], "id" | "mirrorOf" | "url") => {
-                        child_text = Some((name.clone(), span.clone()));
-                        if empty {
-                            set_child(current.as_mut(), &name, span.clone(), String::new());
-                            child_text = None;
-                        }
+                    (["settings", "mirrors", "mirror"], "id" | "mirrorOf" | "url") if empty => {
+                        set_child(current.as_mut(), &name, span.clone(), String::new());
                     }
                     _ => {}
                 }
@@ -175,7 +170,6 @@ fn parse(text: &str) -> Result<Doc, LineError> {
                             .trim()
                             .to_owned();
                         set_child(current.as_mut(), &name, span, value);
-                        child_text = None;
                     }
                     _ => {}
                 }
@@ -183,7 +177,6 @@ fn parse(text: &str) -> Result<Doc, LineError> {
             _ => {}
         }
     }
-    let _ = child_text;
     if !seen_root {
         if text.trim().is_empty() {
             return Ok(doc);
