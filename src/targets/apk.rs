@@ -10,8 +10,8 @@
 use anyhow::Result;
 
 use super::common::below;
-use super::repofile::join;
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
+use super::repofile::{join, place};
+use super::{Bom, Current, FileEdit, Host, LineError, Request, Target, current_with, plan_with};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -19,6 +19,9 @@ use crate::error::Problem;
 pub struct Apk;
 
 const REPOSITORIES: &str = "/etc/apk/repositories";
+
+/// apk reads a byte-order mark as part of the first repository.
+const BOM: Bom = Bom::Refuse("apk");
 
 /// Whether the host is Alpine or says it is like Alpine (postmarketOS).
 fn is_alpine(host: &Host) -> bool {
@@ -59,7 +62,7 @@ fn parse_line(line: &str, n: usize) -> Result<Option<std::ops::Range<usize>>, Li
 }
 
 /// Checks every line; returns the root of the first official (or catalog) line.
-pub fn first_root(text: &str, known: &[String]) -> Result<Option<String>, LineError> {
+pub fn first_root(text: &str, known: &Known) -> Result<Option<String>, LineError> {
     let mut first = None;
     for (i, line) in text.split('\n').enumerate() {
         if let Some(r) = parse_line(line, i + 1)?
@@ -71,25 +74,25 @@ pub fn first_root(text: &str, known: &[String]) -> Result<Option<String>, LineEr
     Ok(first)
 }
 
+/// The catalog's `alpine` URLs, each with itself without a trailing `/` (what [`place`] finds).
+pub type Known = [(String, String)];
+
 /// The root a repository URL lies under (official or catalog), and the rest of its path.
-fn root_of(repo: &str, known: &[String]) -> Option<(String, Vec<String>, bool)> {
-    let slash = repo.ends_with('/');
-    if let Some((root, rest)) =
-        known.iter().filter_map(|k| below(repo, k).map(|rest| (k, rest))).max_by_key(|(k, _)| k.len())
-    {
-        return Some((root.trim_end_matches('/').to_owned(), rest, slash));
+fn root_of(repo: &str, known: &Known) -> Option<(String, Vec<String>, bool)> {
+    if let Some(p) = place(repo, known) {
+        return Some((p.what.clone(), p.rest, p.slash));
     }
     let u = url::Url::parse(repo).ok()?;
     if !official(&u) {
         return None;
     }
     let root = format!("{}://{}/alpine", u.scheme(), u.host_str()?);
-    below(repo, &root).map(|rest| (root, rest, slash))
+    below(repo, &root).map(|rest| (root, rest, repo.ends_with('/')))
 }
 
 /// Renders the file with every official line pointed at `dest`. `known`: the catalog's
 /// `alpine` URLs. An error when no line is official (there is nothing to switch).
-pub fn render(text: &str, dest: &str, known: &[String]) -> Result<String, LineError> {
+pub fn render(text: &str, dest: &str, known: &Known) -> Result<String, LineError> {
     let mut out = Vec::new();
     let mut any = false;
     for (i, line) in text.split('\n').enumerate() {
@@ -114,8 +117,11 @@ pub fn render(text: &str, dest: &str, known: &[String]) -> Result<String, LineEr
     Ok(out.join("\n"))
 }
 
-fn known(ctx: &Context) -> Result<Vec<String>> {
-    Ok(Catalog::load(ctx)?.sites().filter_map(|s| s.repo(Repo::Alpine).map(str::to_owned)).collect())
+fn known(ctx: &Context) -> Result<Vec<(String, String)>> {
+    Ok(Catalog::load(ctx)?
+        .sites()
+        .filter_map(|s| s.repo(Repo::Alpine).map(|u| (u.to_owned(), u.trim_end_matches('/').to_owned())))
+        .collect())
 }
 
 impl Target for Apk {
@@ -142,7 +148,7 @@ impl Target for Apk {
         })?;
         let known = known(ctx)?;
         let path = ctx.sys(REPOSITORIES);
-        plan_from(ctx, path, |text| match text {
+        plan_with(ctx, path, BOM, |text, _| match text {
             Some(text) => render(text, dest, &known),
             None => Err(LineError::new(None, "the file does not exist; apk has no repositories to switch")),
         })
@@ -150,7 +156,7 @@ impl Target for Apk {
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
         let known = known(ctx)?;
-        current_from(ctx, ctx.sys(REPOSITORIES), |text| first_root(text, &known))
+        current_with(ctx, ctx.sys(REPOSITORIES), BOM, |text| first_root(text, &known))
     }
 }
 
@@ -249,6 +255,26 @@ mod tests {
         }
         let e = crate::error::render(&Apk.plan(&ctx, &Host::default(), &req).unwrap_err());
         assert!(e.contains("cannot configure apk"), "{e}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_refused_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{DOCKER}");
+        let path = write(dir.path(), "etc/apk/repositories", &text);
+        let (s, ctx) = (site("tuna"), root_context(dir.path()));
+        let req = Request { site: &s, upstream: None, security: false };
+        for err in [Apk.plan(&ctx, &host(), &req).unwrap_err(), Apk.current(&ctx, &host()).unwrap_err()] {
+            let text = crate::error::render(&err);
+            assert!(
+                text.contains(
+                    "repositories` line 1: the file starts with a UTF-8 byte-order mark, which apk cannot read"
+                ),
+                "{text}"
+            );
+            assert_eq!(crate::error::status_of(&err).code(), 2);
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use anyhow::Result;
 
 use super::common::endpoint;
+use super::pacman::{self, Line};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -20,19 +21,10 @@ pub struct Archlinuxcn;
 
 const PACMAN_CONF: &str = "/etc/pacman.conf";
 const SECTION: &str = "[archlinuxcn]";
-const MARKER_PREFIX: &str = "## mirror: ";
-const MARKER_TAG: &str = "(chosen by `mirror use`";
-/// What a repository section may hold besides `Server` (pacman.conf(5)).
-const KEYS: &[&str] = &["Include", "SigLevel", "Usage", "CacheServer"];
 
 /// `Server =` for a repository root.
 pub fn server(root: &str) -> String {
     format!("{}/$arch", root.trim_end_matches('/'))
-}
-
-fn is_marker(line: &str) -> bool {
-    let t = line.trim();
-    t.starts_with(MARKER_PREFIX) && t.contains(MARKER_TAG)
 }
 
 /// The lines of the `[archlinuxcn]` section (after its header), checked: `None` when the file
@@ -44,28 +36,15 @@ fn section(lines: &[&str]) -> Result<Option<std::ops::Range<usize>>, LineError> 
     let end =
         lines[header + 1..].iter().position(|l| l.trim().starts_with('[')).map_or(lines.len(), |p| header + 1 + p);
     for (i, line) in lines.iter().enumerate().take(end).skip(header + 1) {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        let Some((key, value)) = t.split_once('=') else {
-            return Err(LineError::at(i + 1, format!("`{t}` is not `Key = value` in `{SECTION}`")));
-        };
-        let (key, value) = (key.trim(), value.trim());
-        if key == "Server" {
-            if value.is_empty() || value.contains(char::is_whitespace) {
-                return Err(LineError::at(i + 1, format!("`Server = {value}` is not one URL")));
+        match pacman::classify(line, i + 1)? {
+            Line::Stray(t) => return Err(LineError::at(i + 1, format!("`{t}` is not `Key = value` in `{SECTION}`"))),
+            Line::Directive(key, _) if !pacman::KEPT_DIRECTIVES.contains(&key) => {
+                return Err(LineError::at(i + 1, format!("unknown directive `{key}` in `{SECTION}`")));
             }
-        } else if !KEYS.contains(&key) {
-            return Err(LineError::at(i + 1, format!("unknown directive `{key}` in `{SECTION}`")));
+            _ => {}
         }
     }
     Ok(Some(header + 1..end))
-}
-
-fn server_of(line: &str) -> Option<&str> {
-    let (key, value) = line.trim().split_once('=')?;
-    (key.trim() == "Server").then(|| value.trim())
 }
 
 /// The first `Server` of the section, without `/$arch`.
@@ -74,7 +53,7 @@ pub fn first_server(text: &str) -> Result<Option<String>, LineError> {
     let Some(range) = section(&lines)? else { return Ok(None) };
     Ok(lines[range]
         .iter()
-        .find_map(|l| server_of(l))
+        .find_map(|l| pacman::server_of(l))
         .map(|u| u.trim_end_matches("/$arch").trim_end_matches('/').to_owned()))
 }
 
@@ -84,25 +63,10 @@ pub fn render(text: &str, site_id: &str, root: &str) -> Result<String, LineError
     let Some(range) = section(&lines)? else {
         return Err(LineError::new(None, format!("there is no `{SECTION}` section")));
     };
-    let eol = if text.contains("\r\n") { "\r" } else { "" };
-    let mut body: Vec<String> = Vec::new();
-    let mut i = range.start;
-    while i < range.end {
-        if is_marker(lines[i]) {
-            i += 1;
-            if i < range.end && server_of(lines[i]).is_some() {
-                i += 1;
-            }
-            continue;
-        }
-        body.push(lines[i].to_owned());
-        i += 1;
-    }
+    let mut body = pacman::strip_blocks(&lines[range.clone()], false);
     let wanted = server(root);
-    let first = body.iter().find_map(|l| server_of(l).map(str::to_owned));
-    if first.as_deref().is_none_or(|f| f.trim_end_matches('/') != wanted) {
-        body.insert(0, format!("{MARKER_PREFIX}{site_id} {MARKER_TAG}; the servers below are kept as fallbacks){eol}"));
-        body.insert(1, format!("Server = {wanted}{eol}"));
+    if !pacman::leads(&body, &wanted) {
+        body.splice(0..0, pacman::marked_block(site_id, &wanted, pacman::cr_of(text)));
     }
     let mut out: Vec<String> = lines[..range.start].iter().map(|l| (*l).to_owned()).collect();
     out.extend(body);
@@ -169,6 +133,20 @@ mod tests {
         assert!(apply(CONF, "sjtug").contains("Server = https://mirror.sjtu.edu.cn/archlinux-cn/$arch\n"));
         assert_eq!(apply(&out, "upstream"), CONF, "upstream: the official server is first already");
         assert_eq!(first_server(CONF).unwrap().as_deref(), Some("https://repo.archlinuxcn.org"));
+    }
+
+    #[test]
+    fn crlf_and_a_blank_line_under_the_header_are_kept() {
+        let crlf = CONF.replace("[archlinuxcn]\n", "[archlinuxcn]\n\n").replace('\n', "\r\n");
+        let out = apply(&crlf, "tuna");
+        let added = "[archlinuxcn]\r\n## mirror: tuna (chosen by `mirror use`; the servers below are kept as fallbacks)\r\nServer = https://mirrors.tuna.tsinghua.edu.cn/archlinuxcn/$arch\r\n\r\n";
+        assert_eq!(out, crlf.replace("[archlinuxcn]\r\n\r\n", added));
+        assert_eq!(apply(&out, "tuna"), out, "twice");
+        assert_eq!(apply(&out, "upstream"), crlf, "the blank line under the header stays");
+        let spaced = CONF.replace("Server = https://repo.archlinuxcn.org/$arch", "Server = https://a/$arch # fast");
+        let e = first_server(&spaced).unwrap_err();
+        assert_eq!(e.line, Some(CONF.lines().count()));
+        assert!(e.message.contains("contains whitespace"), "{e}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use toml_edit::{Item, Table, Value};
 
-use super::common::{BOM, endpoint, exists, keeping_bom, set_str};
+use super::common::{endpoint, exists, set_str};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -35,11 +35,11 @@ impl Target for Bun {
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let url = super::npm::registry_url(req.site).ok_or_else(|| super::npm::not_served(req.site))?;
-        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &url)))
+        plan_from(ctx, path(ctx), |text| render(text, &url))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| registry(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), registry)
     }
 }
 

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use toml_edit::{Document, DocumentMut, Item, Table, TableLike, Value};
 
-use super::common::{endpoint, exists, keeping_bom, same_url, set_str};
+use super::common::{endpoint, exists, same_url, set_str};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -82,11 +82,11 @@ impl Target for Cargo {
         let Some(want) = Registry::for_site(req.site) else {
             return Err(Problem::bad(format!("site `{}` has no crates.io index mirror", req.site.id)).into());
         };
-        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &want)))
+        plan_from(ctx, path(ctx), |text| render(text, &want))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| registry_url(text.strip_prefix(super::common::BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), registry_url)
     }
 }
 

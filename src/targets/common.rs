@@ -1,5 +1,6 @@
 //! Small helpers the targets share: the endpoint of a site, TOML string edits that keep their
-//! decor, a UTF-8 byte-order mark kept outside an edit, and one URL normaliser.
+//! decor, the UTF-8 byte-order mark (kept outside an edit by [`super::Bom`]), and one URL
+//! normaliser.
 
 use std::path::Path;
 
@@ -39,15 +40,6 @@ pub fn set_str(table: &mut dyn TableLike, key: &str, new: &str) {
 
 /// The UTF-8 byte-order mark some Windows editors put at the start of a file.
 pub const BOM: char = '\u{feff}';
-
-/// Renders `text` without its byte-order mark and puts the mark back in front of the result,
-/// so the one byte sequence outside every edit stays as it was.
-pub fn keeping_bom<E>(text: Option<&str>, render: impl FnOnce(Option<&str>) -> Result<String, E>) -> Result<String, E> {
-    match text.and_then(|t| t.strip_prefix(BOM)) {
-        Some(body) => render(Some(body)).map(|out| format!("{BOM}{out}")),
-        None => render(text),
-    }
-}
 
 /// A URL reduced to what decides where a client goes: scheme, host and port as `url` parses
 /// them (lowercase host, no default port), and the path without trailing `/`. Query and
@@ -245,13 +237,5 @@ c: {d: 1}
         assert_eq!(below("ftp://m.example/anaconda", "https://m.example/anaconda"), None);
         assert_eq!(host("http://10.0.0.5:8080/simple"), Some("10.0.0.5:8080".into()));
         assert_eq!(host("https://pypi.org:443/simple"), Some("pypi.org".into()));
-    }
-
-    #[test]
-    fn the_byte_order_mark_stays_outside_the_edit() {
-        let upper = |t: Option<&str>| -> Result<String, ()> { Ok(t.unwrap_or("new").to_uppercase()) };
-        assert_eq!(keeping_bom(Some("\u{feff}a = 1"), upper), Ok("\u{feff}A = 1".into()));
-        assert_eq!(keeping_bom(Some("a"), upper), Ok("A".into()));
-        assert_eq!(keeping_bom(None, upper), Ok("NEW".into()));
     }
 }

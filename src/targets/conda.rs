@@ -40,8 +40,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use yaml_rust2::{Yaml, YamlLoader, yaml::Hash};
 
-use super::common::{self, BOM, endpoint, exists};
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, edit, read_config};
+use super::common::{self, endpoint, exists};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_noted};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -294,21 +294,15 @@ impl Target for Conda {
             return Err(Problem::bad(format!("site `{}` has no Anaconda mirror", req.site.id)).into());
         };
         let known: Vec<Known> = Catalog::load(ctx)?.sites().map(Known::of).collect();
-        let path = path(ctx)?;
-        let before = read_config(ctx, &path)?;
-        let mut notes = Vec::new();
-        let after = common::keeping_bom(before.as_deref(), |text| {
+        plan_noted(ctx, path(ctx)?, |text, notes| {
             let (rewritten, found) = literal_channels(text.unwrap_or(""), &want, &known)?;
-            notes = found;
+            *notes = found;
             render(text.map(|_| rewritten.as_str()), &want)
         })
-        .map_err(|e| e.into_problem(&path))?;
-        let notes = notes.into_iter().map(|n| format!("`{}`: {n}", path.display())).collect();
-        Ok(vec![edit(path, before, after).with_notes(notes)])
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx)?, |text| repo_url(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx)?, repo_url)
     }
 }
 

@@ -17,7 +17,7 @@ use toml_edit::Document;
 
 use super::common::{endpoint, same_url};
 use super::podman::{hub_mirror, known};
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, read_config};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_from, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 
@@ -40,14 +40,13 @@ fn host_table(url: &str) -> String {
 fn hosts(text: &str) -> Result<Vec<(String, std::ops::Range<usize>)>, LineError> {
     let doc: Document<&str> = parse_toml(text)?;
     let Some(item) = doc.get("host") else { return Ok(Vec::new()) };
-    let line_of = |i: &toml_edit::Item| i.span().map(|s| super::line_at(text, s.start));
     let Some(table) = item.as_table() else {
-        return Err(LineError::new(line_of(item), "`host` must be a table of `[host.\"<url>\"]` tables"));
+        return Err(LineError::spanned(text, item.span(), "`host` must be a table of `[host.\"<url>\"]` tables"));
     };
     let mut out = Vec::new();
     for (url, t) in table.iter() {
         let Some(t) = t.as_table() else {
-            return Err(LineError::new(line_of(t), format!("`host.\"{url}\"` must be a table")));
+            return Err(LineError::spanned(text, t.span(), format!("`host.\"{url}\"` must be a table")));
         };
         let Some(start) = t.span().map(|s| s.start) else {
             return Err(LineError::new(
@@ -56,8 +55,10 @@ fn hosts(text: &str) -> Result<Vec<(String, std::ops::Range<usize>)>, LineError>
             ));
         };
         if !url.starts_with("http://") && !url.starts_with("https://") {
-            let line = super::line_at(text, start);
-            return Err(LineError::at(line, format!("host `{url}` needs a scheme (`https://{url}`)")));
+            return Err(LineError::at(
+                super::line_at(text, start),
+                format!("host `{url}` needs a scheme (`https://{url}`)"),
+            ));
         }
         let start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         out.push((url.to_owned(), start..start));
@@ -164,9 +165,7 @@ impl Target for Containerd {
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let mirror = hub_mirror(req, "containerd")?;
         let known = known(ctx)?;
-        let path = ctx.sys(HOSTS_TOML);
-        let before = read_config(ctx, &path)?;
-        let after = render(before.as_deref(), mirror, &known).map_err(|e| e.into_problem(&path))?;
+        let mut edits = plan_from(ctx, ctx.sys(HOSTS_TOML), |text| render(text, mirror, &known))?;
         let mut notes = Vec::new();
         let config = ctx.sys(CONFIG_TOML);
         if mirror.is_some()
@@ -178,7 +177,8 @@ impl Target for Containerd {
                 config.display()
             ));
         }
-        Ok(vec![FileEdit { path, before: before.map(String::into_bytes), after: after.map(String::into_bytes), notes }])
+        edits[0].notes = notes;
+        Ok(edits)
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
@@ -240,6 +240,23 @@ mod tests {
             assert_eq!(e.line, line, "{text:?}: {}", e.message);
             assert!(e.message.contains(what), "{text:?}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_stays_in_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{STOCK}");
+        write(dir.path(), "etc/containerd/certs.d/docker.io/hosts.toml", &text);
+        let ctx = root_context(dir.path());
+        let site = crate::catalog::Catalog::builtin().unwrap().get("daocloud").unwrap().clone();
+        let edits =
+            Containerd.plan(&ctx, &Host::default(), &Request { site: &site, upstream: None, security: false }).unwrap();
+        let after = String::from_utf8(edits[0].after.clone().unwrap()).unwrap();
+        let hub = site.repo(Repo::Dockerhub).unwrap();
+        assert_eq!(
+            after,
+            format!("\u{feff}{}", render(Some(STOCK), Some(hub), &super::known(&ctx).unwrap()).unwrap().unwrap())
+        );
     }
 
     #[test]

@@ -232,7 +232,7 @@ impl Target for Dnf {
         for (path, text) in repofile::read_dir_files(ctx, &dir)? {
             let name = path.display().to_string();
             let out = repofile::rewrite(&name, &text, &rw).map_err(|e| e.into_problem(&path))?;
-            found |= out.own.iter().any(|(_, r, _)| *r == flavor.repo());
+            found |= out.own.contains(&flavor.repo());
             notes.extend(out.notes);
             if !out.own.is_empty() {
                 edits.push(edit(path, Some(text), out.text));

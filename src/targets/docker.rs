@@ -23,8 +23,8 @@ use std::ops::Range;
 use anyhow::Result;
 use serde_json::{Map, Value};
 
-use super::common::{BOM, endpoint, same_url};
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, line_at, read_config};
+use super::common::{endpoint, same_url};
+use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, line_at, plan_from};
 use crate::catalog::{Catalog, Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -39,16 +39,12 @@ const KEY: &str = "registry-mirrors";
 /// `mirror` is `None` (Docker Hub itself). `Ok(None)`: no file is needed (it does not exist
 /// and nothing has to be set).
 pub fn render(input: Option<&str>, mirror: Option<&str>, known: &[String]) -> Result<Option<String>, LineError> {
-    let Some(text) = input else {
+    let Some(body) = input else {
         return Ok(mirror.map(fresh));
-    };
-    let (bom, body) = match text.strip_prefix(BOM) {
-        Some(body) => (&text[..BOM.len_utf8()], body),
-        None => ("", text),
     };
     if body.trim().is_empty() {
         // dockerd does not start on an empty file; `{}` means the same and is valid.
-        return Ok(Some(format!("{bom}{}", mirror.map_or_else(|| "{}\n".to_owned(), fresh))));
+        return Ok(Some(mirror.map_or_else(|| "{}\n".to_owned(), fresh)));
     }
     let map = parse(body)?;
     let current = mirrors(&map);
@@ -56,7 +52,7 @@ pub fn render(input: Option<&str>, mirror: Option<&str>, known: &[String]) -> Re
     let at = object.members.iter().position(|m| object.key(body, m) == KEY);
     let mut expected = map.clone();
     let out = match mirror {
-        None if current.is_empty() => return Ok(Some(text.to_owned())),
+        None if current.is_empty() => return Ok(Some(body.to_owned())),
         None => {
             expected.shift_remove(KEY);
             object.remove(body, at.expect("a non-empty list has its key"))
@@ -68,7 +64,7 @@ pub fn render(input: Option<&str>, mirror: Option<&str>, known: &[String]) -> Re
             wanted.extend(current.iter().filter(|e| !same_url(e, m) && !known.iter().any(|k| same_url(k, e))).cloned());
             let done = wanted.len() == current.len() && wanted.iter().zip(&current).all(|(w, c)| same_url(w, c));
             if done {
-                return Ok(Some(text.to_owned()));
+                return Ok(Some(body.to_owned()));
             }
             expected.insert(KEY.to_owned(), Value::from(wanted.clone()));
             match at {
@@ -78,7 +74,7 @@ pub fn render(input: Option<&str>, mirror: Option<&str>, known: &[String]) -> Re
         }
     };
     verify(&out, &expected)?;
-    Ok(Some(format!("{bom}{out}")))
+    Ok(Some(out))
 }
 
 /// A new daemon.json holding only the mirror, in the layout of Docker's documentation.
@@ -97,8 +93,7 @@ fn json_string(s: &str) -> String {
 }
 
 /// The first registry mirror, trimmed of `/`, or `None` when there is none.
-pub fn first_mirror(text: &str) -> Result<Option<String>, LineError> {
-    let body = text.strip_prefix(BOM).unwrap_or(text);
+pub fn first_mirror(body: &str) -> Result<Option<String>, LineError> {
     if body.trim().is_empty() {
         return Ok(None);
     }
@@ -431,17 +426,9 @@ impl Target for Docker {
                     .hint("`mirror list docker` shows the sites that have one")
             })?)
         };
-        let path = ctx.sys(DAEMON_JSON);
-        let before = read_config(ctx, &path)?;
         let known: Vec<String> =
             Catalog::load(ctx)?.sites().filter_map(|s| s.repo(Repo::Dockerhub).map(str::to_owned)).collect();
-        let after = render(before.as_deref(), mirror, &known).map_err(|e| e.into_problem(&path))?;
-        Ok(vec![FileEdit {
-            path,
-            before: before.map(String::into_bytes),
-            after: after.map(String::into_bytes),
-            notes: Vec::new(),
-        }])
+        plan_from(ctx, ctx.sys(DAEMON_JSON), |text| render(text, mirror, &known))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
@@ -452,6 +439,8 @@ impl Target for Docker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::Bom;
+    use crate::targets::common::BOM;
     use crate::targets::testing::{self, root_context as ctx, write};
 
     const TWO_SPACES: &str = include_str!("../../tests/fixtures/docker/two-spaces.json");
@@ -510,8 +499,14 @@ mod tests {
         ]
     }
 
+    /// Renders `input` the way `plan` does: a byte-order mark stays outside the edit.
     fn ok(input: Option<&str>, mirror: Option<&str>) -> Option<String> {
-        render(input, mirror, &known()).unwrap()
+        Bom::Keep.render(input, |body| render(body, mirror, &known())).unwrap()
+    }
+
+    /// Reads the first mirror the way `current` does: after a byte-order mark.
+    fn first(text: &str) -> Result<Option<String>, LineError> {
+        Bom::Keep.body(text).and_then(first_mirror)
     }
 
     fn listed(text: &str) -> Vec<String> {
@@ -746,15 +741,15 @@ mod tests {
         let host = Host::default();
         for (name, input) in fixtures() {
             let out = ok(input, Docker.endpoint(&hub(), &host).as_deref()).unwrap();
-            assert_eq!(first_mirror(&out).unwrap().as_deref(), Some(HUB), "{name}");
+            assert_eq!(first(&out).unwrap().as_deref(), Some(HUB), "{name}");
             let out = ok(input, None);
-            assert_eq!(out.map(|o| first_mirror(&o).unwrap()), input.map(|_| None), "{name}");
+            assert_eq!(out.map(|o| first(&o).unwrap()), input.map(|_| None), "{name}");
         }
-        assert_eq!(first_mirror(FOUR_SPACES).unwrap().as_deref(), Some("https://docker.mirrors.ustc.edu.cn"));
-        assert_eq!(first_mirror(WITH_BOM).unwrap().as_deref(), Some("https://docker.m.daocloud.io"));
-        assert_eq!(first_mirror("{\"registry-mirrors\": []}").unwrap(), None);
-        assert_eq!(first_mirror(TWO_SPACES).unwrap(), None);
-        assert_eq!(first_mirror("").unwrap(), None);
+        assert_eq!(first(FOUR_SPACES).unwrap().as_deref(), Some("https://docker.mirrors.ustc.edu.cn"));
+        assert_eq!(first(WITH_BOM).unwrap().as_deref(), Some("https://docker.m.daocloud.io"));
+        assert_eq!(first("{\"registry-mirrors\": []}").unwrap(), None);
+        assert_eq!(first(TWO_SPACES).unwrap(), None);
+        assert_eq!(first("").unwrap(), None);
     }
 
     #[test]
@@ -798,7 +793,7 @@ mod tests {
                 assert_eq!(err.line, Some(line), "{text:?}: {}", err.message);
                 assert!(err.message.contains(what), "{text:?}: {}", err.message);
             }
-            assert_eq!(first_mirror(text).unwrap_err().line, Some(line));
+            assert_eq!(first(text).unwrap_err().line, Some(line));
         }
         // Equal keys in different objects are fine.
         let ok_text = "{\"a\": {\"x\": 1}, \"b\": {\"x\": [\"a\", \"a\"]}, \"c\": [{\"x\": 1}, {\"x\": 2}]}";

@@ -257,29 +257,21 @@ pub fn plan(ctx: &Context, changes: &[(&str, Option<&str>)]) -> Result<Vec<FileE
     let sh_after = render(sh_before.as_deref(), changes, Shell::Sh).map_err(|e| e.into_problem(&f.sh))?;
     let fish_after = render(fish_before.as_deref(), changes, Shell::Fish).map_err(|e| e.into_problem(&f.fish))?;
     let keep = sh_after.is_some();
-    let mut edits =
-        vec![file_edit(f.sh.clone(), sh_before, sh_after), file_edit(f.fish.clone(), fish_before, fish_after)];
+    let mut edits = vec![edit(f.sh.clone(), sh_before, sh_after), edit(f.fish.clone(), fish_before, fish_after)];
     let sh_line = sh_line(ctx, &f.sh);
     for rc in &f.rcs {
         let before = read_config(ctx, rc)?;
         let after = rc_render(before.as_deref(), &sh_line, keep).map_err(|e| e.into_problem(rc))?;
-        edits.push(file_edit(rc.clone(), before, after));
+        edits.push(edit(rc.clone(), before, after));
     }
     if let Some(rc) = &f.fish_rc {
         let before = read_config(ctx, rc)?;
         let after = rc_render(before.as_deref(), &fish_line(ctx, &f.fish), keep).map_err(|e| e.into_problem(rc))?;
-        edits.push(file_edit(rc.clone(), before, after));
+        edits.push(edit(rc.clone(), before, after));
     }
     // A missing file that stays missing is no edit at all.
     edits.retain(|e| e.before.is_some() || e.after.is_some());
     Ok(edits)
-}
-
-fn file_edit(path: PathBuf, before: Option<String>, after: Option<String>) -> FileEdit {
-    match after {
-        Some(after) => edit(path, before, after),
-        None => FileEdit { path, before: before.map(String::into_bytes), after: None, notes: Vec::new() },
-    }
 }
 
 /// Variables with their values, in file order.

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists};
+use super::common::{endpoint, exists};
 use super::kvfile::{self, Rules};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_noted};
 use crate::catalog::{Repo, Site};
@@ -53,7 +53,7 @@ impl Target for Go {
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| proxy(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), proxy)
     }
 }
 

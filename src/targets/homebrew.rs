@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom};
+use super::common::{endpoint, exists};
 use super::kvfile::{self, Rules};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
 use crate::catalog::{Repo, Site};
@@ -56,11 +56,11 @@ impl Target for Homebrew {
             .iter()
             .map(|(var, repo)| (*var, endpoint(req.site, *repo).filter(|_| !req.site.is_upstream())))
             .collect();
-        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &values)))
+        plan_from(ctx, path(ctx), |text| render(text, &values))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| bottles(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), bottles)
     }
 }
 

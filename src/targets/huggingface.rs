@@ -16,6 +16,8 @@ use crate::error::Problem;
 pub struct Huggingface;
 
 pub const ENDPOINT: &str = "HF_ENDPOINT";
+/// The variable the Hub client reads its endpoint from (its [`super::TargetKind::overriding_vars`]).
+pub const VARS: &[&str] = &[ENDPOINT];
 
 impl Target for Huggingface {
     /// The CLI (`hf`, `huggingface-cli`), or the Hub's cache in the home: the library is
@@ -43,11 +45,11 @@ impl Target for Huggingface {
     }
 
     fn overridden_by(&self, ctx: &Context, _vars: &[&str], _current: &Current) -> Vec<String> {
-        envfile::current(ctx).map(|(_, vars)| envfile::overridden_by(ctx, &[ENDPOINT], &vars)).unwrap_or_default()
+        envfile::current(ctx).map(|(_, vars)| envfile::overridden_by(ctx, VARS, &vars)).unwrap_or_default()
     }
 
     fn status_notes(&self, ctx: &Context, _current: &Current) -> Vec<String> {
-        envfile::current(ctx).map(|(_, vars)| envfile::notes(ctx, &[ENDPOINT], &vars)).unwrap_or_default()
+        envfile::current(ctx).map(|(_, vars)| envfile::notes(ctx, VARS, &vars)).unwrap_or_default()
     }
 }
 

@@ -24,7 +24,7 @@ use anyhow::Result;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use super::common::{BOM, endpoint, exists, keeping_bom};
+use super::common::{endpoint, exists};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, line_at, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -53,11 +53,11 @@ impl Target for Maven {
             return Err(Problem::bad(format!("site `{}` has no Maven Central mirror", req.site.id)).into());
         };
         let want = if req.site.is_upstream() { Want::Upstream(url) } else { Want::Mirror(url) };
-        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &want)))
+        plan_from(ctx, path(ctx), |text| render(text, &want))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| mirror_url(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), mirror_url)
     }
 }
 
@@ -106,7 +106,6 @@ fn parse(text: &str) -> Result<Doc, LineError> {
     let mut doc = Doc::default();
     let mut seen_root = false;
     let mut current: Option<MirrorEl> = None;
-    let mut child_text: Option<(String, Span)> = None;
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = reader.read_event().map_err(|e| xml_error(text, reader.error_position(), e))?;
@@ -140,12 +139,8 @@ fn parse(text: &str) -> Result<Doc, LineError> {
                         doc.list.push(MirrorEl { span: span.clone(), ..MirrorEl::default() });
                     }
                     (["settings", "mirrors"], "mirror") => current = Some(MirrorEl::default()),
-                    (["settings", "mirrors", "mirror"], "id" | "mirrorOf" | "url") => {
-                        child_text = Some((name.clone(), span.clone()));
-                        if empty {
-                            set_child(current.as_mut(), &name, span.clone(), String::new());
-                            child_text = None;
-                        }
+                    (["settings", "mirrors", "mirror"], "id" | "mirrorOf" | "url") if empty => {
+                        set_child(current.as_mut(), &name, span.clone(), String::new());
                     }
                     _ => {}
                 }
@@ -175,7 +170,6 @@ fn parse(text: &str) -> Result<Doc, LineError> {
                             .trim()
                             .to_owned();
                         set_child(current.as_mut(), &name, span, value);
-                        child_text = None;
                     }
                     _ => {}
                 }
@@ -183,7 +177,6 @@ fn parse(text: &str) -> Result<Doc, LineError> {
             _ => {}
         }
     }
-    let _ = child_text;
     if !seen_root {
         if text.trim().is_empty() {
             return Ok(doc);

@@ -223,14 +223,14 @@ impl TargetKind {
             Self::Yarn => &["YARN_REGISTRY", "YARN_NPM_REGISTRY_SERVER"],
             Self::Bun => &["BUN_CONFIG_REGISTRY", "NPM_CONFIG_REGISTRY"],
             Self::Go => &["GOPROXY", "GOSUMDB", "GOFLAGS"],
-            Self::Rustup => &["RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT"],
+            Self::Rustup => rustup::VARS,
             Self::Homebrew => &[
                 "HOMEBREW_API_DOMAIN",
                 "HOMEBREW_BOTTLE_DOMAIN",
                 "HOMEBREW_BREW_GIT_REMOTE",
                 "HOMEBREW_CORE_GIT_REMOTE",
             ],
-            Self::Huggingface => &["HF_ENDPOINT"],
+            Self::Huggingface => huggingface::VARS,
             Self::Rubygems => &["GEMRC", "BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/"],
             Self::Maven => &[],
             Self::Pdm => &["PDM_PYPI_URL"],
@@ -603,49 +603,141 @@ fn link_target_writable(ctx: &Context, scope: Scope, link: &Path, target: &Path)
     Ok(())
 }
 
-/// An edit of `path` from its current text (if any) to `after`.
-pub fn edit(path: PathBuf, before: Option<String>, after: String) -> FileEdit {
-    FileEdit { path, before: before.map(String::into_bytes), after: Some(after.into_bytes()), notes: Vec::new() }
+/// An edit of `path` from its current text (if any) to `after` (`None` to have no file).
+pub fn edit(path: PathBuf, before: Option<String>, after: impl Into<Option<String>>) -> FileEdit {
+    FileEdit {
+        path,
+        before: before.map(String::into_bytes),
+        after: after.into().map(String::into_bytes),
+        notes: Vec::new(),
+    }
+}
+
+/// What a target's client makes of a UTF-8 byte-order mark, which some Windows editors put at
+/// the start of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bom {
+    /// Skips it, as most do: the text is read after it, and it stays in front of the file,
+    /// outside every edit.
+    Keep,
+    /// Reads it as text and fails (pacman, apk): a file that starts with one is refused,
+    /// naming the client.
+    Refuse(&'static str),
+}
+
+impl Bom {
+    /// The text to parse: what follows the mark.
+    pub fn body(self, text: &str) -> Result<&str, LineError> {
+        match (text.strip_prefix(common::BOM), self) {
+            (None, _) => Ok(text),
+            (Some(body), Self::Keep) => Ok(body),
+            (Some(_), Self::Refuse(client)) => Err(LineError::at(
+                1,
+                format!(
+                    "the file starts with a UTF-8 byte-order mark, which {client} cannot read; save it without one"
+                ),
+            )),
+        }
+    }
+
+    /// Renders `text` (`None`: no file) without its mark and puts the mark back in front of
+    /// the result.
+    pub fn render<R: Into<Option<String>>>(
+        self,
+        text: Option<&str>,
+        render: impl FnOnce(Option<&str>) -> Result<R, LineError>,
+    ) -> Result<Option<String>, LineError> {
+        let Some(text) = text else {
+            return render(None).map(Into::into);
+        };
+        let body = self.body(text)?;
+        let mark = &text[..text.len() - body.len()];
+        Ok(render(Some(body))?.into().map(|out| format!("{mark}{out}")))
+    }
+}
+
+/// The edit of the file at `path` from its current text `before`: `render` turns the text
+/// (`None` when the file does not exist; after its byte-order mark, see [`Bom`]) into the
+/// wanted one (`None` to have no file) and may leave notes for the user, which come back on
+/// the edit, each naming the file. An error names the file.
+pub fn edit_of<R: Into<Option<String>>>(
+    path: PathBuf,
+    before: Option<String>,
+    bom: Bom,
+    render: impl FnOnce(Option<&str>, &mut Vec<String>) -> Result<R, LineError>,
+) -> Result<FileEdit> {
+    let mut notes = Vec::new();
+    let after = bom.render(before.as_deref(), |body| render(body, &mut notes)).map_err(|e| e.into_problem(&path))?;
+    let notes = notes.into_iter().map(|n| format!("`{}`: {n}", path.display())).collect();
+    Ok(edit(path, before, after).with_notes(notes))
+}
+
+/// The edit of a target's one config file at `path`, read now (see [`edit_of`]).
+pub fn plan_with<R: Into<Option<String>>>(
+    ctx: &Context,
+    path: PathBuf,
+    bom: Bom,
+    render: impl FnOnce(Option<&str>, &mut Vec<String>) -> Result<R, LineError>,
+) -> Result<Vec<FileEdit>> {
+    let before = read_config(ctx, &path)?;
+    Ok(vec![edit_of(path, before, bom, render)?])
 }
 
 /// The edit of a target's one config file at `path`: `render` turns its current text (`None`
-/// when the file does not exist) into the wanted one.
-pub fn plan_from(
+/// when the file does not exist) into the wanted one. A UTF-8 byte-order mark stays in front.
+pub fn plan_from<R: Into<Option<String>>>(
     ctx: &Context,
     path: PathBuf,
-    render: impl FnOnce(Option<&str>) -> Result<String, LineError>,
+    render: impl FnOnce(Option<&str>) -> Result<R, LineError>,
 ) -> Result<Vec<FileEdit>> {
-    let before = read_config(ctx, &path)?;
-    let after = render(before.as_deref()).map_err(|e| e.into_problem(&path))?;
-    Ok(vec![edit(path, before, after)])
+    plan_with(ctx, path, Bom::Keep, |text, _| render(text))
 }
 
 /// As [`plan_from`], for a `render` that also says what the user should know: its notes come
-/// back on the edit, each naming the file. A UTF-8 byte-order mark stays in front.
-pub fn plan_noted(
+/// back on the edit, each naming the file.
+pub fn plan_noted<R: Into<Option<String>>>(
     ctx: &Context,
     path: PathBuf,
-    render: impl FnOnce(Option<&str>, &mut Vec<String>) -> Result<String, LineError>,
+    render: impl FnOnce(Option<&str>, &mut Vec<String>) -> Result<R, LineError>,
 ) -> Result<Vec<FileEdit>> {
-    let before = read_config(ctx, &path)?;
-    let mut notes = Vec::new();
-    let after =
-        common::keeping_bom(before.as_deref(), |body| render(body, &mut notes)).map_err(|e| e.into_problem(&path))?;
-    let notes = notes.into_iter().map(|n| format!("`{}`: {n}", path.display())).collect();
-    Ok(vec![edit(path, before, after).with_notes(notes)])
+    plan_with(ctx, path, Bom::Keep, render)
 }
 
-/// What a target with one config file at `path` points at now: `read` finds the URL in its text.
+/// Reads the config file at `path` and hands its text (after a byte-order mark, see [`Bom`])
+/// to `read`: `None` when the file does not exist. An error names the file.
+pub fn read_from<T>(
+    ctx: &Context,
+    path: &Path,
+    bom: Bom,
+    read: impl FnOnce(&str) -> Result<T, LineError>,
+) -> Result<Option<T>> {
+    let Some(text) = read_config(ctx, path)? else {
+        return Ok(None);
+    };
+    Ok(Some(bom.body(&text).and_then(read).map_err(|e| e.into_problem(path))?))
+}
+
+/// What a target with one config file at `path` points at now: `read` finds the URL in its
+/// text (after a byte-order mark, see [`Bom`]).
+pub fn current_with(
+    ctx: &Context,
+    path: PathBuf,
+    bom: Bom,
+    read: impl FnOnce(&str) -> Result<Option<String>, LineError>,
+) -> Result<Current> {
+    match read_from(ctx, &path, bom, read)? {
+        Some(url) => Ok(Current { files: vec![path], url }),
+        None => Ok(Current::default()),
+    }
+}
+
+/// [`current_with`] for a client that skips a byte-order mark.
 pub fn current_from(
     ctx: &Context,
     path: PathBuf,
     read: impl FnOnce(&str) -> Result<Option<String>, LineError>,
 ) -> Result<Current> {
-    let Some(text) = read_config(ctx, &path)? else {
-        return Ok(Current::default());
-    };
-    let url = read(&text).map_err(|e| e.into_problem(&path))?;
-    Ok(Current { files: vec![path], url })
+    current_with(ctx, path, Bom::Keep, read)
 }
 
 /// A config file that cannot be read or edited safely: what is wrong, and on which line.
@@ -790,6 +882,51 @@ mod tests {
     }
 
     #[test]
+    fn the_byte_order_mark_stays_outside_the_edit() {
+        let upper = |t: Option<&str>| -> Result<String, LineError> { Ok(t.unwrap_or("new").to_uppercase()) };
+        assert_eq!(Bom::Keep.render(Some("\u{feff}a = 1"), upper), Ok(Some("\u{feff}A = 1".into())));
+        assert_eq!(Bom::Keep.render(Some("a"), upper), Ok(Some("A".into())));
+        assert_eq!(Bom::Keep.render(None, upper), Ok(Some("NEW".into())));
+        assert_eq!(Bom::Keep.render(Some("\u{feff}a"), |_| Ok(None)), Ok(None), "no file: no mark either");
+        assert_eq!(Bom::Keep.body("\u{feff}a = 1"), Ok("a = 1"));
+        let e = Bom::Refuse("pacman").render(Some("\u{feff}a"), upper).unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("starts with a UTF-8 byte-order mark, which pacman cannot read"), "{e}");
+        assert_eq!(Bom::Refuse("pacman").body("a\u{feff}"), Ok("a\u{feff}"), "only a leading mark counts");
+        assert_eq!(Bom::Refuse("pacman").render(Some("a"), upper), Ok(Some("A".into())));
+    }
+
+    #[test]
+    fn plans_keep_the_mark_and_name_the_file_in_notes_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = testing::root_context(dir.path());
+        let path = testing::write(dir.path(), "f.conf", "\u{feff}a = 1\n");
+        let edits = plan_noted(&ctx, path.clone(), |text, notes| {
+            notes.push("kept `b`".into());
+            Ok(text.unwrap().replace('1', "2"))
+        })
+        .unwrap();
+        assert_eq!(edits[0].after.as_deref(), Some("\u{feff}a = 2\n".as_bytes()));
+        assert_eq!(edits[0].before.as_deref(), Some("\u{feff}a = 1\n".as_bytes()));
+        assert_eq!(edits[0].notes, [format!("`{}`: kept `b`", path.display())]);
+        let current = current_from(&ctx, path.clone(), |text| Ok(Some(text.to_owned()))).unwrap();
+        assert_eq!(current.url.as_deref(), Some("a = 1\n"));
+        let e = plan_with(&ctx, path.clone(), Bom::Refuse("apk"), |text, _| Ok(text.unwrap().to_owned())).unwrap_err();
+        let e = crate::error::render(&e);
+        assert!(
+            e.contains(&format!(
+                "could not parse `{}` line 1: the file starts with a UTF-8 byte-order mark, which apk cannot read",
+                path.display()
+            )),
+            "{e}"
+        );
+        let missing = dir.path().join("none.conf");
+        assert_eq!(current_with(&ctx, missing.clone(), Bom::Refuse("apk"), |_| Ok(None)).unwrap(), Current::default());
+        let edits = plan_from(&ctx, missing, |text| Ok(text.map(str::to_owned))).unwrap();
+        assert_eq!((edits[0].before.as_deref(), edits[0].after.as_deref(), edits[0].is_change()), (None, None, false));
+    }
+
+    #[test]
     fn read_config_refuses_binary_and_reads_links_inside_the_root() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = testing::root_context(dir.path());
@@ -820,9 +957,9 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("root/.config/pip")).unwrap();
         let link = dir.path().join("root/.config/pip/pip.conf");
         std::os::unix::fs::symlink("../../dotfiles/pip/.config/pip/pip.conf", &link).unwrap();
-        let change = || edit(link.clone(), Some("[global]\n".into()), "[global]\nindex-url = x\n".into());
+        let change = || edit(link.clone(), Some("[global]\n".into()), "[global]\nindex-url = x\n".to_owned());
 
-        let mut edits = [change(), edit(dir.path().join("plain"), None, "x".into())];
+        let mut edits = [change(), edit(dir.path().join("plain"), None, "x".to_owned())];
         let through = write_through_links(&ctx, edits.iter_mut().map(|e| (Scope::User, e))).unwrap();
         assert_eq!(through, [ThroughLink { link: link.clone(), target: target.clone() }]);
         assert_eq!(edits[0].path, target, "the edit now names the file itself");

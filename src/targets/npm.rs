@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom, split_eol, unquote};
+use super::common::{endpoint, exists, split_eol, unquote};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -54,11 +54,11 @@ impl Target for Npm {
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
         let url = registry_url(req.site).ok_or_else(|| not_served(req.site))?;
-        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &url)))
+        plan_from(ctx, path(ctx), |text| render(text, &url))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| registry(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), registry)
     }
 }
 

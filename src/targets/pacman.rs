@@ -23,7 +23,7 @@
 use anyhow::Result;
 
 use super::common::endpoint;
-use super::{Current, Distro, FileEdit, Host, LineError, Request, Target, current_from, plan_from};
+use super::{Bom, Current, Distro, FileEdit, Host, LineError, Request, Target, current_with, plan_with};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -33,13 +33,17 @@ pub struct Pacman;
 /// The file every repository section of a stock `pacman.conf` includes.
 const MIRRORLIST: &str = "/etc/pacman.d/mirrorlist";
 
-/// How the marker comment starts; with [`MARKER_TAG`] it identifies a block written by `use`.
+/// pacman reads a byte-order mark as text, and fails on it.
+const BOM: Bom = Bom::Refuse("pacman");
+
+/// How the marker comment starts; with [`MARKER_TAG`] it identifies a block written by `use`
+/// (here and in the `[archlinuxcn]` section of `pacman.conf`).
 const MARKER_PREFIX: &str = "## mirror: ";
 const MARKER_TAG: &str = "(chosen by `mirror use`";
 
 /// Directives pacman knows in a repository section besides `Server`. A mirrorlist rarely
 /// holds them; they are kept as they are.
-const KEPT_DIRECTIVES: &[&str] = &["CacheServer", "Include", "SigLevel", "Usage"];
+pub(crate) const KEPT_DIRECTIVES: &[&str] = &["CacheServer", "Include", "SigLevel", "Usage"];
 
 /// Arch derivatives whose `/etc/pacman.d/mirrorlist` serves Arch Linux's own `core`, `extra`
 /// and `multilib`: their `pacman.conf` includes it for those, and their own repositories from a
@@ -117,20 +121,25 @@ impl Flavor {
     }
 }
 
-/// What one line of a mirrorlist is.
+/// What one line of pacman.conf(5) syntax is (a mirrorlist, or a section of `pacman.conf`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Line<'a> {
+pub(crate) enum Line<'a> {
     Blank,
     Comment,
+    /// A `[section]` header.
+    Header,
     /// An active `Server = URL` line, with its URL.
     Server(&'a str),
-    /// `[section]` or another directive pacman knows; kept as it is.
-    Other,
+    /// Another `Key = value` directive, trimmed; the caller decides which it keeps.
+    Directive(&'a str, &'a str),
+    /// Text that is neither of these, trimmed.
+    Stray(&'a str),
 }
 
 /// Classifies one line the way pacman reads it: trimmed, `#` starts a comment only at the
 /// start of the line (pacman has no end-of-line comments), `key = value` with optional spaces.
-fn parse_line(line: &str, number: usize) -> Result<Line<'_>, LineError> {
+/// A malformed header and a `Server =` that is not one URL are errors.
+pub(crate) fn classify(line: &str, number: usize) -> Result<Line<'_>, LineError> {
     let t = line.trim();
     if t.is_empty() {
         return Ok(Line::Blank);
@@ -140,36 +149,55 @@ fn parse_line(line: &str, number: usize) -> Result<Line<'_>, LineError> {
     }
     if t.starts_with('[') {
         if t.len() > 2 && t.ends_with(']') {
-            return Ok(Line::Other);
+            return Ok(Line::Header);
         }
         return Err(LineError::at(number, format!("`{t}` is not a `[section]` header")));
     }
     let Some((key, value)) = t.split_once('=') else {
-        return Err(LineError::at(number, format!("`{t}` is neither a comment nor a `Server = URL` line")));
+        return Ok(Line::Stray(t));
     };
     let (key, value) = (key.trim(), value.trim());
-    if key == "Server" {
-        if value.is_empty() {
-            return Err(LineError::at(number, "`Server =` has no URL"));
-        }
-        if value.contains(char::is_whitespace) {
-            return Err(LineError::at(
-                number,
-                format!("the server URL `{value}` contains whitespace (pacman has no end-of-line comments)"),
-            ));
-        }
-        return Ok(Line::Server(value));
+    if key != "Server" {
+        return Ok(Line::Directive(key, value));
     }
-    if KEPT_DIRECTIVES.contains(&key) {
-        if value.is_empty() {
-            return Err(LineError::at(number, format!("`{key} =` has no value")));
-        }
-        return Ok(Line::Other);
+    if value.is_empty() {
+        return Err(LineError::at(number, "`Server =` has no URL"));
     }
-    Err(LineError::at(
-        number,
-        format!("unknown directive `{key}`; a mirrorlist holds `Server = URL` lines and comments"),
-    ))
+    if value.contains(char::is_whitespace) {
+        return Err(LineError::at(
+            number,
+            format!("the server URL `{value}` contains whitespace (pacman has no end-of-line comments)"),
+        ));
+    }
+    Ok(Line::Server(value))
+}
+
+/// The URL of an active `Server =` line.
+pub(crate) fn server_of(line: &str) -> Option<&str> {
+    match classify(line, 0) {
+        Ok(Line::Server(url)) => Some(url),
+        _ => None,
+    }
+}
+
+/// Checks one line of a mirrorlist: [`classify`], and only the directives pacman knows, with
+/// a value.
+fn parse_line(line: &str, number: usize) -> Result<Line<'_>, LineError> {
+    let parsed = classify(line, number)?;
+    match parsed {
+        Line::Stray(t) => Err(LineError::at(number, format!("`{t}` is neither a comment nor a `Server = URL` line"))),
+        Line::Directive(key, value) if KEPT_DIRECTIVES.contains(&key) => {
+            if value.is_empty() {
+                return Err(LineError::at(number, format!("`{key} =` has no value")));
+            }
+            Ok(parsed)
+        }
+        Line::Directive(key, _) => Err(LineError::at(
+            number,
+            format!("unknown directive `{key}`; a mirrorlist holds `Server = URL` lines and comments"),
+        )),
+        _ => Ok(parsed),
+    }
 }
 
 /// Checks every line; returns the URL of the first active `Server =` line.
@@ -198,22 +226,18 @@ pub fn server_root(url: &str) -> &str {
 pub fn render(input: Option<&str>, site_id: &str, server: &str, flavor: Flavor) -> Result<String, LineError> {
     let text = input.unwrap_or("");
     first_server(text)?;
-    let eol = if text.contains("\r\n") { "\r" } else { "" };
+    let eol = cr_of(text);
     let (lines, mut trailing_newline) = split(text);
     let mut lines: Vec<String> = if lines.iter().all(|l| l.trim().is_empty()) {
         trailing_newline = true;
         flavor.header().iter().map(|l| format!("{l}{eol}")).collect()
     } else {
-        strip_blocks(&lines)
+        strip_blocks(&lines, true)
     };
 
     // Already first without our block (the official server of a stock list, the winner of a
     // reflector run): nothing to add.
-    let leading = lines.iter().find_map(|l| match parse_line(l, 0) {
-        Ok(Line::Server(url)) => Some(url),
-        _ => None,
-    });
-    if leading.is_none_or(|url| url.trim_end_matches('/') != server.trim_end_matches('/')) {
+    if !leads(&lines, server) {
         insert_block(&mut lines, &mut trailing_newline, site_id, server, eol);
     }
 
@@ -232,8 +256,7 @@ fn insert_block(lines: &mut Vec<String>, trailing_newline: &mut bool, site_id: &
     if at > 0 && !lines[at - 1].trim().is_empty() {
         block.push(eol.to_owned());
     }
-    block.push(format!("{MARKER_PREFIX}{site_id} {MARKER_TAG}; the servers below are kept as fallbacks){eol}"));
-    block.push(format!("Server = {server}{eol}"));
+    block.extend(marked_block(site_id, server, eol));
     if at < lines.len() {
         block.push(eol.to_owned());
     } else {
@@ -252,13 +275,29 @@ fn split(text: &str) -> (Vec<&str>, bool) {
     (body.split('\n').collect(), trailing)
 }
 
-fn is_marker(line: &str) -> bool {
+/// What ends a line of a text split at `\n`: `\r` when the text uses CRLF, for the lines an
+/// edit adds.
+pub(crate) fn cr_of(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r" } else { "" }
+}
+
+/// The two lines `use` writes for `site_id`: the marker comment and `Server = <server>`, each
+/// ending in `eol` (see [`cr_of`]).
+pub(crate) fn marked_block(site_id: &str, server: &str, eol: &str) -> [String; 2] {
+    [
+        format!("{MARKER_PREFIX}{site_id} {MARKER_TAG}; the servers below are kept as fallbacks){eol}"),
+        format!("Server = {server}{eol}"),
+    ]
+}
+
+pub(crate) fn is_marker(line: &str) -> bool {
     let t = line.trim();
     t.starts_with(MARKER_PREFIX) && t.contains(MARKER_TAG)
 }
 
-fn is_active_server(line: &str) -> bool {
-    matches!(parse_line(line, 0), Ok(Line::Server(_)))
+/// Whether the first active `Server =` of `lines` is `server` already (trailing `/` aside).
+pub(crate) fn leads(lines: &[String], server: &str) -> bool {
+    lines.iter().find_map(|l| server_of(l)).is_some_and(|url| url.trim_end_matches('/') == server.trim_end_matches('/'))
 }
 
 /// A commented-out server, such as `#Server = …` or `# Server = …`.
@@ -272,18 +311,19 @@ fn is_commented_server(line: &str) -> bool {
         .is_some_and(|rest| rest.trim_start().starts_with('='))
 }
 
-/// Removes every block an earlier `use` wrote: the marker, the `Server =` line under it and
-/// the blank line that separated the block from what follows.
-fn strip_blocks(lines: &[&str]) -> Vec<String> {
+/// Removes every block an earlier `use` wrote: the marker, the `Server =` line under it and,
+/// with `separated` (a mirrorlist's block stands apart), the blank line that separated the
+/// block from what follows.
+pub(crate) fn strip_blocks(lines: &[&str], separated: bool) -> Vec<String> {
     let mut out = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
         if is_marker(lines[i]) {
             i += 1;
-            if i < lines.len() && is_active_server(lines[i]) {
+            if i < lines.len() && server_of(lines[i]).is_some() {
                 i += 1;
             }
-            if i < lines.len() && lines[i].trim().is_empty() {
+            if separated && i < lines.len() && lines[i].trim().is_empty() {
                 i += 1;
             }
             continue;
@@ -333,11 +373,13 @@ impl Target for Pacman {
             Problem::bad(format!("site `{}` does not serve `{}`", req.site.id, flavor.repo()))
                 .hint("`mirror list pacman` shows the sites that do")
         })?;
-        plan_from(ctx, ctx.sys(MIRRORLIST), |text| render(text, &req.site.id, &flavor.server(root), flavor))
+        plan_with(ctx, ctx.sys(MIRRORLIST), BOM, |text, _| render(text, &req.site.id, &flavor.server(root), flavor))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, ctx.sys(MIRRORLIST), |text| Ok(first_server(text)?.map(|url| server_root(url).to_owned())))
+        current_with(ctx, ctx.sys(MIRRORLIST), BOM, |text| {
+            Ok(first_server(text)?.map(|url| server_root(url).to_owned()))
+        })
     }
 }
 
@@ -774,6 +816,28 @@ mod tests {
         let req = Request { site: &pypi_only, upstream: None, security: false };
         let text = crate::error::render(&Pacman.plan(&ctx, &arch(), &req).unwrap_err());
         assert!(text.contains("site `pypi` does not serve `archlinux`"), "{text}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_refused_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{STOCK}");
+        let path = write(dir.path(), "etc/pacman.d/mirrorlist", &text);
+        let tuna = tuna();
+        let req = Request { site: &tuna, upstream: None, security: false };
+        let ctx = ctx(dir.path());
+        for err in [Pacman.plan(&ctx, &arch(), &req).unwrap_err(), Pacman.current(&ctx, &arch()).unwrap_err()] {
+            let text = crate::error::render(&err);
+            assert!(
+                text.contains(&format!(
+                    "could not parse `{}` line 1: the file starts with a UTF-8 byte-order mark, which pacman cannot read",
+                    path.display()
+                )),
+                "{text}"
+            );
+            assert_eq!(crate::error::status_of(&err).code(), 2);
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 
     /// The real parser agrees, when `pacman-conf` is installed: the rendered list parses and

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use toml_edit::{Item, Table};
 
-use super::common::{BOM, endpoint, exists, keeping_bom, set_str};
+use super::common::{endpoint, exists, set_str};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -34,11 +34,11 @@ impl Target for Pdm {
         let Some(url) = self.endpoint(req.site, host) else {
             return Err(Problem::bad(format!("site `{}` has no PyPI mirror", req.site.id)).into());
         };
-        plan_from(ctx, path(ctx), |text| keeping_bom(text, |body| render(body, &url)))
+        plan_from(ctx, path(ctx), |text| render(text, &url))
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| index_url(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), index_url)
     }
 }
 

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use toml_edit::{Array, Item, Table, Value};
 
-use super::common::{BOM, exists};
+use super::common::exists;
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, parse_toml, plan_noted};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
@@ -74,7 +74,7 @@ impl Target for Pixi {
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, path(ctx), |text| conda_forge(text.strip_prefix(BOM).unwrap_or(text)))
+        current_from(ctx, path(ctx), conda_forge)
     }
 }
 

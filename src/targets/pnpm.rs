@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom};
+use super::common::{endpoint, exists};
 use super::npm;
-use super::{Current, FileEdit, Host, Request, Target, edit, read_config};
+use super::{Bom, Current, FileEdit, Host, Request, Target, edit_of, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 
@@ -41,14 +41,12 @@ impl Target for Pnpm {
                 let Some(text) = before.as_deref() else {
                     continue;
                 };
-                let sets = npm::registry(text.strip_prefix(BOM).unwrap_or(text)).map_err(|e| e.into_problem(&path))?;
+                let sets = Bom::Keep.body(text).and_then(npm::registry).map_err(|e| e.into_problem(&path))?;
                 if sets.is_none() {
                     continue;
                 }
             }
-            let after =
-                keeping_bom(before.as_deref(), |body| npm::render(body, &url)).map_err(|e| e.into_problem(&path))?;
-            edits.push(edit(path, before, after));
+            edits.push(edit_of(path, before, Bom::Keep, |text, _| npm::render(text, &url))?);
         }
         Ok(edits)
     }
@@ -61,8 +59,7 @@ impl Target for Pnpm {
                 continue;
             };
             if current.url.is_none() {
-                current.url =
-                    npm::registry(text.strip_prefix(BOM).unwrap_or(&text)).map_err(|e| e.into_problem(&path))?;
+                current.url = Bom::Keep.body(&text).and_then(npm::registry).map_err(|e| e.into_problem(&path))?;
             }
             current.files.push(path);
         }

@@ -55,10 +55,10 @@ fn parse(text: &str) -> Result<(DocumentMut, Option<usize>), LineError> {
 /// As [`parse`], and where the `docker.io` registry's header starts in `text`.
 fn parse_at(text: &str) -> Result<(DocumentMut, Option<usize>, Option<usize>), LineError> {
     let doc = parse_toml(text)?;
-    let line_of = |key: &str| doc.get(key).and_then(|i| i.span()).map(|s| super::line_at(text, s.start));
-    if doc.get("registries").is_some() {
-        return Err(LineError::new(
-            line_of("registries"),
+    if let Some(v1) = doc.get("registries") {
+        return Err(LineError::spanned(
+            text,
+            v1.span(),
             "this is the version 1 format (`[registries.search]`), which `mirror` does not edit; convert the file to version 2 (containers-registries.conf(5))",
         ));
     }
@@ -66,14 +66,18 @@ fn parse_at(text: &str) -> Result<(DocumentMut, Option<usize>, Option<usize>), L
     let mut hub_at = None;
     if let Some(item) = doc.get("registry") {
         let Some(aot) = item.as_array_of_tables() else {
-            return Err(LineError::new(line_of("registry"), "`registry` must be an array of tables (`[[registry]]`)"));
+            return Err(LineError::spanned(
+                text,
+                item.span(),
+                "`registry` must be an array of tables (`[[registry]]`)",
+            ));
         };
         for (i, t) in aot.iter().enumerate() {
             if is_hub(t) {
                 if hub.is_some() {
-                    let line = t.span().map(|s| super::line_at(text, s.start));
-                    return Err(LineError::new(
-                        line,
+                    return Err(LineError::spanned(
+                        text,
+                        t.span(),
                         "a second `[[registry]]` for `docker.io`; podman would refuse the file",
                     ));
                 }
@@ -83,8 +87,9 @@ fn parse_at(text: &str) -> Result<(DocumentMut, Option<usize>, Option<usize>), L
             if let Some(m) = t.get("mirror")
                 && !m.is_array_of_tables()
             {
-                return Err(LineError::new(
-                    t.span().map(|s| super::line_at(text, s.start)),
+                return Err(LineError::spanned(
+                    text,
+                    t.span(),
                     "`mirror` must be an array of tables (`[[registry.mirror]]`)",
                 ));
             }
@@ -346,6 +351,22 @@ mod tests {
         let path = write(dir.path(), "etc/containers/registries.conf", "registry = 1\n");
         let e = Podman.current(&root_context(dir.path()), &Host::default()).unwrap_err();
         assert!(crate::error::render(&e).contains(&format!("could not parse `{}` line 1", path.display())));
+    }
+
+    #[test]
+    fn a_byte_order_mark_stays_in_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{STOCK}");
+        write(dir.path(), "etc/containers/registries.conf", &text);
+        let ctx = root_context(dir.path());
+        let site = crate::catalog::Catalog::builtin().unwrap().get("daocloud").unwrap().clone();
+        let edits =
+            Podman.plan(&ctx, &Host::default(), &Request { site: &site, upstream: None, security: false }).unwrap();
+        let after = String::from_utf8(edits[0].after.clone().unwrap()).unwrap();
+        let hub = site.repo(Repo::Dockerhub).unwrap();
+        assert_eq!(after, format!("\u{feff}{}", render(Some(STOCK), Some(hub), &super::known(&ctx).unwrap()).unwrap()));
+        std::fs::write(dir.path().join("etc/containers/registries.conf"), &after).unwrap();
+        assert_eq!(Podman.current(&ctx, &Host::default()).unwrap().url.as_deref(), Some(hub.trim_end_matches('/')));
     }
 
     #[test]

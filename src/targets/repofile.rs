@@ -235,10 +235,6 @@ pub struct Edits {
 }
 
 impl Edits {
-    pub fn is_empty(&self) -> bool {
-        self.replace.is_empty() && self.insert.is_empty()
-    }
-
     /// The setting's lines with `url_map` applied to every URL it maps; the key, its spacing
     /// and the other URLs are kept. `commented` sets whether the line is commented out.
     pub fn set_urls(
@@ -419,8 +415,8 @@ pub struct Rewrite<'r> {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub text: String,
-    /// The distribution's sections: (name, repository, enabled).
-    pub own: Vec<(String, Repo, bool)>,
+    /// The repository of each of the distribution's sections.
+    pub own: Vec<Repo>,
     /// Warnings: sections kept as they are, and why.
     pub notes: Vec<String>,
 }
@@ -457,7 +453,7 @@ pub fn rewrite(name: &str, text: &str, rw: &Rewrite<'_>) -> Result<Outcome, Line
     let mut out = Outcome::default();
     for section in file.sections() {
         let Some((repo, rest, slash)) = locate(&file, section, rw) else { continue };
-        out.own.push((section.name.clone(), repo, enabled(&file, section)));
+        out.own.push(repo);
         if let Some(why) = (rw.hands_off)(&file, section) {
             out.notes.push(format!("`{name}` [{}]: kept as it is: {why}", section.name));
             continue;
@@ -486,11 +482,10 @@ pub fn rewrite(name: &str, text: &str, rw: &Rewrite<'_>) -> Result<Outcome, Line
                 continue;
             }
         }
-        if let Some(b) = base.iter().find(|b| !b.commented) {
+        if base.iter().any(|b| !b.commented) {
             for b in base.iter().filter(|b| !b.commented) {
                 edits.set_urls(&file, b, false, &map);
             }
-            let _ = b;
         } else if let Some(b) = base.iter().find(|b| b.urls.iter().any(|u| map(u).is_some())) {
             edits.set_urls(&file, b, false, &map);
         } else if let Some(m) = metas.first() {

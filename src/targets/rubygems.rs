@@ -17,8 +17,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom, newline_of, split_eol, unquote, yaml_top_keys};
-use super::{Current, FileEdit, Host, LineError, Request, Target, edit, read_config};
+use super::common::{endpoint, exists, newline_of, split_eol, unquote, yaml_top_keys};
+use super::{Bom, Current, FileEdit, Host, LineError, Request, Target, edit_of, plan_from, read_config, read_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -51,17 +51,13 @@ impl Target for Rubygems {
         };
         let url = format!("{url}/");
         let path = gemrc(ctx);
-        let before = read_config(ctx, &path)?;
-        let after = keeping_bom(before.as_deref(), |t| render_gemrc(t, &url)).map_err(|e| e.into_problem(&path))?;
-        let mut edits = vec![edit(path, before, after)];
+        let mut edits = plan_from(ctx, path, |t| render_gemrc(t, &url))?;
         let bundle = bundle_config(ctx);
         let before = read_config(ctx, &bundle)?;
         if before.is_some() || ctx.has_program("bundle") {
             let mirror = (!req.site.is_upstream()).then_some(url.as_str());
-            let after =
-                keeping_bom(before.as_deref(), |t| render_bundle(t, mirror)).map_err(|e| e.into_problem(&bundle))?;
             if before.is_some() || mirror.is_some() {
-                edits.push(edit(bundle, before, after));
+                edits.push(edit_of(bundle, before, Bom::Keep, |t, _| render_bundle(t, mirror))?);
             }
         }
         Ok(edits)
@@ -69,13 +65,11 @@ impl Target for Rubygems {
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
         let mut current = Current::default();
-        if let Some(text) = read_config(ctx, &gemrc(ctx))? {
-            current.url = source(text.strip_prefix(BOM).unwrap_or(&text)).map_err(|e| e.into_problem(&gemrc(ctx)))?;
+        if let Some(url) = read_from(ctx, &gemrc(ctx), Bom::Keep, source)? {
+            current.url = url;
             current.files.push(gemrc(ctx));
         }
-        if let Some(text) = read_config(ctx, &bundle_config(ctx))? {
-            let bundle = bundle_mirror(text.strip_prefix(BOM).unwrap_or(&text))
-                .map_err(|e| e.into_problem(&bundle_config(ctx)))?;
+        if let Some(bundle) = read_from(ctx, &bundle_config(ctx), Bom::Keep, bundle_mirror)? {
             current.url = current.url.or(bundle);
             current.files.push(bundle_config(ctx));
         }

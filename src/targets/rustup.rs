@@ -17,7 +17,8 @@ pub struct Rustup;
 
 pub const DIST: &str = "RUSTUP_DIST_SERVER";
 pub const UPDATE: &str = "RUSTUP_UPDATE_ROOT";
-const VARS: &[&str] = &[DIST, UPDATE];
+/// The variables rustup reads its mirror from (its [`super::TargetKind::overriding_vars`]).
+pub const VARS: &[&str] = &[DIST, UPDATE];
 
 impl Target for Rustup {
     fn present(&self, ctx: &Context, _host: &Host) -> bool {

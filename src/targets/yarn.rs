@@ -20,8 +20,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::common::{BOM, endpoint, exists, keeping_bom, newline_of, split_eol, yaml_top_keys};
-use super::{Current, FileEdit, Host, LineError, Request, Target, edit, read_config};
+use super::common::{endpoint, exists, newline_of, split_eol, yaml_top_keys};
+use super::{Bom, Current, FileEdit, Host, LineError, Request, Target, edit_of, read_config, read_from};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 
@@ -51,12 +51,10 @@ impl Target for Yarn {
         let neither = c_text.is_none() && b_text.is_none();
         let mut edits = Vec::new();
         if c_text.is_some() || neither {
-            let after = keeping_bom(c_text.as_deref(), |t| render_classic(t, &url)).map_err(|e| e.into_problem(&c))?;
-            edits.push(edit(c, c_text, after));
+            edits.push(edit_of(c, c_text, Bom::Keep, |t, _| render_classic(t, &url))?);
         }
         if b_text.is_some() || neither {
-            let after = keeping_bom(b_text.as_deref(), |t| render_berry(t, &url)).map_err(|e| e.into_problem(&b))?;
-            let mut e = edit(b.clone(), b_text, after);
+            let mut e = edit_of(b.clone(), b_text, Bom::Keep, |t, _| render_berry(t, &url))?;
             if url.starts_with("http://") {
                 e.notes.push(format!(
                     "`{}`: Yarn 2+ refuses a plain-http registry unless its host is in `unsafeHttpWhitelist`",
@@ -74,10 +72,9 @@ impl Target for Yarn {
             (berry(ctx), berry_registry as fn(&str) -> Result<Option<String>, LineError>),
             (classic(ctx), classic_registry),
         ] {
-            let Some(text) = read_config(ctx, &path)? else {
+            let Some(url) = read_from(ctx, &path, Bom::Keep, read)? else {
                 continue;
             };
-            let url = read(text.strip_prefix(BOM).unwrap_or(&text)).map_err(|e| e.into_problem(&path))?;
             if current.url.is_none() {
                 current.url = url;
             }
