@@ -204,9 +204,11 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Whether heal looks at a target at all: present, readable, and configured in its file.
+/// Whether heal looks at a target at all: present, readable, configured in its file, and
+/// not overridden by a variable (as `status` reports it): rewriting a file that has no
+/// effect would heal nothing.
 fn configured(s: &TargetStatus) -> bool {
-    s.present && s.error.is_none() && s.url_from.as_deref() == Some("file")
+    s.present && s.error.is_none() && s.url_from.as_deref() == Some("file") && s.overridden_by.is_empty()
 }
 
 /// The row of a target before probing: `skipped` with why, or waiting for its probe.
@@ -215,6 +217,11 @@ fn first_look(s: &TargetStatus) -> Row {
     let why = match (&s.error, s.present, s.url_from.as_deref()) {
         (Some(e), _, _) => format!("could not read its configuration: {}", e.message),
         (None, false, _) => "not found on this system".into(),
+        _ if !s.overridden_by.is_empty() => {
+            let vars: Vec<String> = s.overridden_by.iter().map(|v| format!("`{v}`")).collect();
+            let verb = if vars.len() == 1 { "overrides" } else { "override" };
+            format!("{} {verb} its config file: left alone", vars.join(", "))
+        }
         (None, true, Some("file")) => String::new(),
         (None, true, Some("default")) => "no mirror configured (the package manager's default): left alone".into(),
         (None, true, Some(var)) => format!("`{var}` overrides its config file: left alone"),
