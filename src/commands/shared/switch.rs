@@ -33,7 +33,7 @@ pub struct TargetReport {
     pub status: Outcome,
     pub files: Vec<PathBuf>,
     pub reason: Option<String>,
-    /// The check of the new files (`--verify`; `use best` and `heal` check by default):
+    /// The check of the new files (`--verify`; `use best` checks by default, `heal` always):
     /// `null` when it was not checked (not changed, `--dry-run`, `--no-verify`).
     pub verify: Option<Verdict>,
 }
