@@ -200,15 +200,8 @@ pub fn check_configured(
     let upstream = catalog.get(UPSTREAM);
     let mut probed: Vec<(usize, (TargetKind, String))> = Vec::new();
     for (k, s) in statuses.iter().enumerate().filter(|(_, s)| only(s)) {
-        let url = match (&s.url, s.present, upstream) {
-            (Some(url), _, _) => url.clone(),
-            (None, true, Some(up)) if s.site.as_deref() == Some(UPSTREAM) => match s.target.target().endpoint(up, host)
-            {
-                Some(url) => url,
-                None => continue,
-            },
-            _ => continue,
-        };
+        // No URL, no site either: `site` is the site of `url`.
+        let Some(url) = s.url.clone() else { continue };
         probed.push((k, (s.target, url)));
     }
     let configured: Vec<(TargetKind, String)> = probed.iter().map(|(_, c)| c.clone()).collect();
