@@ -484,7 +484,8 @@ impl Stop {
 /// The changing edits, one per file: when several targets edit one file (each planned on
 /// what the earlier ones will write, see `Context::planned`), the file goes from the first
 /// one's `before` to the last one's `after`, journaled for the first target and the others.
-fn fold(work: &[TargetEdits]) -> Vec<(TargetKind, Vec<TargetKind>, FileEdit)> {
+/// A file the later targets bring back to its `before` is left out.
+pub fn fold(work: &[TargetEdits]) -> Vec<(TargetKind, Vec<TargetKind>, FileEdit)> {
     let mut out: Vec<(TargetKind, Vec<TargetKind>, FileEdit)> = Vec::new();
     for t in work {
         for e in t.edits.iter().filter(|e| e.is_change()) {

@@ -93,12 +93,12 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
             row.action = Action::Pinned;
             row.why = format!(
                 "{}: {}; the mirror is not in the catalog, so it is left as it is",
-                status_word(result.status),
+                result.status.name(),
                 result.reason
             );
         } else if result.status.usable() {
             row.action = Action::Healthy;
-            row.why = format!("{}: {}", status_word(result.status), result.reason);
+            row.why = format!("{}: {}", result.status.name(), result.reason);
         } else {
             sick.push((k, result));
         }
@@ -121,7 +121,7 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
                 .and_then(|id| catalog.get(id))
                 .filter(|site| target.target().endpoint(site, &host).is_some());
             let row = &mut rows[*k];
-            let sick_why = format!("{}: {}", status_word(result.status), result.reason);
+            let sick_why = format!("{}: {}", result.status.name(), result.reason);
             match found {
                 Some(site) => {
                     row.action = Action::Healed;
@@ -229,16 +229,6 @@ fn first_look(s: &TargetStatus) -> Row {
     };
     let action = if s.error.is_some() { Action::Failed } else { Action::Skipped };
     Row { target: s.target, action, before, after: None, why, verify: None }
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Slow => "slow",
-        Status::Stale => "stale",
-        Status::Throttled => "throttled",
-        Status::Failed => "failed",
-    }
 }
 
 /// Why the site chosen is the best: its row's reason.

@@ -70,15 +70,10 @@ impl Plan<'_> {
     /// One unified diff per file that changes: a file several targets edit goes from the
     /// first one's `before` to the last one's `after`.
     pub fn diffs(&self) -> String {
-        type Change<'a> = (&'a std::path::Path, Option<&'a [u8]>, Option<&'a [u8]>);
-        let mut files: Vec<Change<'_>> = Vec::new();
-        for e in self.work.iter().flat_map(|t| t.edits.iter()).filter(|e| e.is_change()) {
-            match files.iter_mut().find(|(p, _, _)| *p == e.path) {
-                Some((_, _, after)) => *after = e.after.as_deref(),
-                None => files.push((&e.path, e.before.as_deref(), e.after.as_deref())),
-            }
-        }
-        files.iter().filter(|(_, b, a)| b != a).map(|(p, b, a)| unified_diff(p, *b, *a)).collect()
+        apply::fold(&self.work)
+            .iter()
+            .map(|(_, _, e)| unified_diff(&e.path, e.before.as_deref(), e.after.as_deref()))
+            .collect()
     }
 }
 
