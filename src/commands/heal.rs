@@ -5,7 +5,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::shared::ranking::{self, best_eligible};
+use super::shared::ranking::{self, Pick};
 use super::shared::state::{TargetStatus, read_status};
 use super::shared::switch::{self, Assignment, Outcome, Verify};
 use super::shared::{App, chosen_targets};
@@ -117,24 +117,19 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
                 .target(target)
                 .map(|r| r.results.iter().filter(|r| r.site != current).cloned().collect())
                 .unwrap_or_default();
-            let found = best_eligible(&rows_of, &pool, &opts)
-                .and_then(|id| catalog.get(id))
-                .filter(|site| target.target().endpoint(site, &host).is_some());
             let row = &mut rows[*k];
             let sick_why = format!("{}: {}", result.status.name(), result.reason);
-            match found {
-                Some(site) => {
+            match ranking::pick(&catalog, &rows_of, &pool, &opts, target, &host) {
+                Pick::To(site, best) => {
                     row.action = Action::Healed;
-                    row.why = format!("{sick_why}; {} is {}", site.id, best_why(&rows_of, &site.id));
+                    row.why = format!("{sick_why}; {} is ok: {}", site.id, best.reason);
                     row.after = Some(After { site: site.id.clone(), url: target.target().endpoint(site, &host) });
                     assignments.push((target, Assignment::To(site)));
                 }
-                None => {
+                Pick::NotServed(_) | Pick::Nothing => {
                     row.action = Action::Failed;
-                    let best_try = rows_of.first().map_or_else(
-                        || "no other site serves it".to_owned(),
-                        |r| format!("best try: {} {}", r.site, r.reason),
-                    );
+                    let best_try = ranking::best_try(&rows_of)
+                        .map_or_else(|| "no other site serves it".to_owned(), |tried| format!("best try: {tried}"));
                     row.why = ranking::mention_skipped(
                         format!("{sick_why}; no healthy site to move to ({best_try})"),
                         &catalog,
@@ -151,9 +146,7 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
         let security = keeps_security(app, &catalog, &statuses, &rows);
         let mut plan = switch::plan(app, &host, catalog.get(UPSTREAM), &assignments, security)?;
         if app.args.dry_run {
-            if !app.args.json {
-                app.out.data(&app.out.diff(&plan.diffs()))?;
-            }
+            plan.show_diffs(app)?;
         } else {
             let verify = Some(Verify { timeout: args.verify_timeout });
             let applied = switch::apply(app, &catalog, &host, "heal", &mut plan, verify);
@@ -167,13 +160,11 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
                     row.why = format!("{}; {}", row.why, t.reason.as_deref().unwrap_or("not switched"));
                 }
             }
-            match applied {
-                Ok(id) => journal = id,
-                Err(err) => {
-                    // The entry that still records files left written, if any (`mirror restore`).
-                    print(app, &Report { dry_run: false, journal: plan.journal.clone(), targets: rows })?;
-                    return Err(err);
-                }
+            journal.clone_from(&plan.journal);
+            if let Err(err) = applied {
+                // The entry that still records files left written, if any (`mirror restore`).
+                print(app, &Report { dry_run: false, journal, targets: rows })?;
+                return Err(err);
             }
             switch::tell_checks(app, &plan.reports);
         }
@@ -188,9 +179,7 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
         .collect();
     let report = Report { dry_run: app.args.dry_run, journal: journal.clone(), targets: rows };
     print(app, &report)?;
-    if let Some(id) = &journal {
-        app.out.talk(&format!("journal {id}: undo with `mirror restore`"));
-    }
+    switch::tell_journal(app, journal.as_deref());
     if !unreadable.is_empty() {
         return Err(Problem::bad(format!("could not read the configuration of {}", unreadable.join(", ")))
             .hint("fix the file named above; the other targets were healed as they could be")
@@ -229,13 +218,6 @@ fn first_look(s: &TargetStatus) -> Row {
     };
     let action = if s.error.is_some() { Action::Failed } else { Action::Skipped };
     Row { target: s.target, action, before, after: None, why, verify: None }
-}
-
-/// Why the site chosen is the best: its row's reason.
-fn best_why(rows: &[ProbeResult], id: &str) -> String {
-    rows.iter()
-        .find(|r| r.site == id)
-        .map_or_else(|| "the best healthy site".to_owned(), |r| format!("ok: {}", r.reason))
 }
 
 /// Whether apt's security suites are on the failing mirror now (as `use --security` leaves
