@@ -1,8 +1,8 @@
 //! Writing a set of files as one unit: every file still holds what was read, or nothing is
 //! written; on a failure or Ctrl-C part-way, every file already written is put back.
-//! `use` journals first and then calls [`apply`] (or [`apply_judged`], which has each
-//! target's new files checked before the journal entry is complete and puts back the ones
-//! that fail); `restore` calls [`write_all`] directly.
+//! `use` and `heal` call [`apply_judged`]: it journals first, writes, has each target's new
+//! files checked before the journal entry is complete and puts back the ones that fail;
+//! `restore` calls [`write_all`] directly.
 //!
 //! Signals: from the lock until the journal entry says how the run ended, SIGINT, SIGTERM
 //! and SIGHUP put back every file and the run exits 128 + N ([`Interrupts`]). The last look
@@ -214,12 +214,6 @@ impl From<Stopped> for anyhow::Error {
     }
 }
 
-/// Writes every changing edit behind a new journal entry and returns the entry id.
-/// Nothing is written when nothing changes (`Ok(None)`).
-pub fn apply(ctx: &Context, site: &str, work: &[TargetEdits]) -> Result<Option<String>> {
-    Ok(apply_judged(ctx, site, work, &mut |_| Vec::new())?.journal)
-}
-
 /// What [`apply_judged`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -231,8 +225,10 @@ pub struct Applied {
     pub rejected: Vec<TargetKind>,
 }
 
-/// [`apply`], and once everything is written (still inside the critical section: a signal
-/// puts back every file), `judge` gets the changed targets and returns those to put back.
+/// Writes every changing edit behind a new journal entry (nothing, and no entry, when
+/// nothing changes); once everything is written (still inside the critical section: a
+/// signal puts back every file), `judge` gets the changed targets and returns those to put
+/// back.
 /// It may take a while (a package manager's check): it should look at [`signal_pending`]
 /// and stop early. The rejected targets' files get their old bytes back and leave the
 /// journal entry, so that `mirror restore` undoes only what stayed; when every target is
@@ -488,7 +484,8 @@ impl Stop {
 /// The changing edits, one per file: when several targets edit one file (each planned on
 /// what the earlier ones will write, see `Context::planned`), the file goes from the first
 /// one's `before` to the last one's `after`, journaled for the first target and the others.
-fn fold(work: &[TargetEdits]) -> Vec<(TargetKind, Vec<TargetKind>, FileEdit)> {
+/// A file the later targets bring back to its `before` is left out.
+pub fn fold(work: &[TargetEdits]) -> Vec<(TargetKind, Vec<TargetKind>, FileEdit)> {
     let mut out: Vec<(TargetKind, Vec<TargetKind>, FileEdit)> = Vec::new();
     for t in work {
         for e in t.edits.iter().filter(|e| e.is_change()) {

@@ -65,7 +65,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_progress: bool,
 
-    /// Answer yes to the confirmation; required to change files without a terminal
+    /// Answer yes to the question `use` and `restore` ask on a terminal
+    ///
+    /// Without a terminal, `use` changes files only with `--yes` (else it exits 2); `restore`
+    /// does not ask there, and `heal` never asks.
     #[arg(short, long, global = true)]
     pub yes: bool,
 

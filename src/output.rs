@@ -55,10 +55,7 @@ impl Printer {
 
     /// Data on stdout (tables, diffs). A closed pipe surfaces as an error `main` treats as success.
     pub fn data(&self, text: &str) -> Result<()> {
-        let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
-        Ok(())
+        print_document(text)
     }
 
     /// Sets the one JSON document of a `--json` run (the command's result, complete or
@@ -118,11 +115,6 @@ impl Printer {
     /// A unified diff for stderr (the prompt), coloured when stderr gets colour.
     pub fn diff_err(&self, text: &str) -> String {
         colour_diff(text, self.color_err)
-    }
-
-    /// Bold text for stderr.
-    pub fn bold_err(&self, text: &str) -> String {
-        self.paint_err(text, "1")
     }
 
     /// Whether prompts can be shown (stdin and stderr are terminals).
@@ -213,7 +205,8 @@ fn with_error(document: Option<serde_json::Value>, err: &anyhow::Error) -> serde
     serde_json::Value::Object(map)
 }
 
-/// Prints a whole document on stdout (for errors before a [`Printer`] exists).
+/// Prints a whole document on stdout, flushed: what [`Printer::data`] does, and what prints
+/// errors before a [`Printer`] exists.
 pub fn print_document(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;

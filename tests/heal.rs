@@ -622,6 +622,52 @@ fn heal_named_targets_that_are_not_here_is_an_error_and_defaults_are_left_alone(
     assert!(run.row("pip")["why"].as_str().unwrap().contains("no mirror configured"));
 }
 
+/// A user's `~/.npmrc`: a scoped registry with its token, and npm's own settings.
+const NPMRC: &str = "; npm user config\nregistry=https://registry.npmjs.org/\n@mycorp:registry=https://npm.corp.example/\n//npm.corp.example/:_authToken=${CORP_NPM_TOKEN}\nsave-exact=true\nfund=false\n";
+
+#[test]
+fn heal_leaves_alone_a_file_that_an_environment_variable_overrides() {
+    let farm = Farm::start(&sites());
+    let m = Machine::debian();
+    m.stock();
+    m.put("home/.npmrc", NPMRC);
+    let run = m.run(farm.catalog(), &["use", "beta", "cargo", "npm", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // beta dies; but this shell points cargo and npm elsewhere, so their files have no effect:
+    // rewriting them would heal nothing.
+    farm.set_mode("beta", Mode::Status(502));
+    let before = (m.read(CARGO), m.read("home/.npmrc"));
+    let journal = m.journal(farm.catalog()).len();
+    // The variables describe this shell, so they count only without `--root` (the home is
+    // the same folder either way).
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirror"));
+    cmd.args(["heal", "cargo", "npm", "--json", "--catalog"]).arg(farm.catalog());
+    farm::hermetic(&mut cmd, m.dir.path(), "amd64");
+    cmd.stdin(Stdio::null())
+        .env("CARGO_SOURCE_CRATES_IO_REPLACE_WITH", "corp")
+        .env("npm_config_registry", "https://npm.corp.example/");
+    let run = m.run_cmd(&mut cmd);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for (target, var) in [("cargo", "CARGO_SOURCE_CRATES_IO_REPLACE_WITH"), ("npm", "npm_config_registry")] {
+        let row = run.row(target);
+        assert_eq!(row["action"], "skipped", "{row:#}");
+        assert_eq!(row["why"], format!("`{var}` overrides its config file: left alone"), "{row:#}");
+        assert!(row["before"]["status"].is_null(), "not probed: {row:#}");
+        assert!(row["after"].is_null(), "{row:#}");
+    }
+    assert!(run.json()["journal"].is_null());
+    assert_eq!((m.read(CARGO), m.read("home/.npmrc")), before, "byte-identical");
+    assert_eq!(m.journal(farm.catalog()).len(), journal);
+
+    // Without the variables, the same heal moves both.
+    let run = m.run(farm.catalog(), &["heal", "cargo", "npm", "--json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        (run.row("cargo")["action"].as_str(), run.row("npm")["action"].as_str()),
+        (Some("healed"), Some("healed"))
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // use best --from FILE
 

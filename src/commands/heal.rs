@@ -5,7 +5,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::shared::ranking::{self, best_eligible};
+use super::shared::ranking::{self, Pick};
 use super::shared::state::{TargetStatus, read_status};
 use super::shared::switch::{self, Assignment, Outcome, Verify};
 use super::shared::{App, chosen_targets};
@@ -93,12 +93,12 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
             row.action = Action::Pinned;
             row.why = format!(
                 "{}: {}; the mirror is not in the catalog, so it is left as it is",
-                status_word(result.status),
+                result.status.name(),
                 result.reason
             );
         } else if result.status.usable() {
             row.action = Action::Healthy;
-            row.why = format!("{}: {}", status_word(result.status), result.reason);
+            row.why = format!("{}: {}", result.status.name(), result.reason);
         } else {
             sick.push((k, result));
         }
@@ -117,24 +117,19 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
                 .target(target)
                 .map(|r| r.results.iter().filter(|r| r.site != current).cloned().collect())
                 .unwrap_or_default();
-            let found = best_eligible(&rows_of, &pool, &opts)
-                .and_then(|id| catalog.get(id))
-                .filter(|site| target.target().endpoint(site, &host).is_some());
             let row = &mut rows[*k];
-            let sick_why = format!("{}: {}", status_word(result.status), result.reason);
-            match found {
-                Some(site) => {
+            let sick_why = format!("{}: {}", result.status.name(), result.reason);
+            match ranking::pick(&catalog, &rows_of, &pool, &opts, target, &host) {
+                Pick::To(site, best) => {
                     row.action = Action::Healed;
-                    row.why = format!("{sick_why}; {} is {}", site.id, best_why(&rows_of, &site.id));
+                    row.why = format!("{sick_why}; {} is ok: {}", site.id, best.reason);
                     row.after = Some(After { site: site.id.clone(), url: target.target().endpoint(site, &host) });
                     assignments.push((target, Assignment::To(site)));
                 }
-                None => {
+                Pick::NotServed(_) | Pick::Nothing => {
                     row.action = Action::Failed;
-                    let best_try = rows_of.first().map_or_else(
-                        || "no other site serves it".to_owned(),
-                        |r| format!("best try: {} {}", r.site, r.reason),
-                    );
+                    let best_try = ranking::best_try(&rows_of)
+                        .map_or_else(|| "no other site serves it".to_owned(), |tried| format!("best try: {tried}"));
                     row.why = ranking::mention_skipped(
                         format!("{sick_why}; no healthy site to move to ({best_try})"),
                         &catalog,
@@ -151,9 +146,7 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
         let security = keeps_security(app, &catalog, &statuses, &rows);
         let mut plan = switch::plan(app, &host, catalog.get(UPSTREAM), &assignments, security)?;
         if app.args.dry_run {
-            if !app.args.json {
-                app.out.data(&app.out.diff(&plan.diffs()))?;
-            }
+            plan.show_diffs(app)?;
         } else {
             let verify = Some(Verify { timeout: args.verify_timeout });
             let applied = switch::apply(app, &catalog, &host, "heal", &mut plan, verify);
@@ -167,13 +160,11 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
                     row.why = format!("{}; {}", row.why, t.reason.as_deref().unwrap_or("not switched"));
                 }
             }
-            match applied {
-                Ok(id) => journal = id,
-                Err(err) => {
-                    // The entry that still records files left written, if any (`mirror restore`).
-                    print(app, &Report { dry_run: false, journal: plan.journal.clone(), targets: rows })?;
-                    return Err(err);
-                }
+            journal.clone_from(&plan.journal);
+            if let Err(err) = applied {
+                // The entry that still records files left written, if any (`mirror restore`).
+                print(app, &Report { dry_run: false, journal, targets: rows })?;
+                return Err(err);
             }
             switch::tell_checks(app, &plan.reports);
         }
@@ -188,9 +179,7 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
         .collect();
     let report = Report { dry_run: app.args.dry_run, journal: journal.clone(), targets: rows };
     print(app, &report)?;
-    if let Some(id) = &journal {
-        app.out.talk(&format!("journal {id}: undo with `mirror restore`"));
-    }
+    switch::tell_journal(app, journal.as_deref());
     if !unreadable.is_empty() {
         return Err(Problem::bad(format!("could not read the configuration of {}", unreadable.join(", ")))
             .hint("fix the file named above; the other targets were healed as they could be")
@@ -204,9 +193,11 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Whether heal looks at a target at all: present, readable, and configured in its file.
+/// Whether heal looks at a target at all: present, readable, configured in its file, and
+/// not overridden by a variable (as `status` reports it): rewriting a file that has no
+/// effect would heal nothing.
 fn configured(s: &TargetStatus) -> bool {
-    s.present && s.error.is_none() && s.url_from.as_deref() == Some("file")
+    s.present && s.error.is_none() && s.url_from.as_deref() == Some("file") && s.overridden_by.is_empty()
 }
 
 /// The row of a target before probing: `skipped` with why, or waiting for its probe.
@@ -215,6 +206,11 @@ fn first_look(s: &TargetStatus) -> Row {
     let why = match (&s.error, s.present, s.url_from.as_deref()) {
         (Some(e), _, _) => format!("could not read its configuration: {}", e.message),
         (None, false, _) => "not found on this system".into(),
+        _ if !s.overridden_by.is_empty() => {
+            let vars: Vec<String> = s.overridden_by.iter().map(|v| format!("`{v}`")).collect();
+            let verb = if vars.len() == 1 { "overrides" } else { "override" };
+            format!("{} {verb} its config file: left alone", vars.join(", "))
+        }
         (None, true, Some("file")) => String::new(),
         (None, true, Some("default")) => "no mirror configured (the package manager's default): left alone".into(),
         (None, true, Some(var)) => format!("`{var}` overrides its config file: left alone"),
@@ -222,23 +218,6 @@ fn first_look(s: &TargetStatus) -> Row {
     };
     let action = if s.error.is_some() { Action::Failed } else { Action::Skipped };
     Row { target: s.target, action, before, after: None, why, verify: None }
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Slow => "slow",
-        Status::Stale => "stale",
-        Status::Throttled => "throttled",
-        Status::Failed => "failed",
-    }
-}
-
-/// Why the site chosen is the best: its row's reason.
-fn best_why(rows: &[ProbeResult], id: &str) -> String {
-    rows.iter()
-        .find(|r| r.site == id)
-        .map_or_else(|| "the best healthy site".to_owned(), |r| format!("ok: {}", r.reason))
 }
 
 /// Whether apt's security suites are on the failing mirror now (as `use --security` leaves

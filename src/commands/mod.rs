@@ -17,7 +17,7 @@ mod site;
 mod status;
 mod use_site;
 
-pub use shared::{App, chosen_targets};
+use shared::App;
 
 /// Runs one command: first removes what runs that were killed outright left behind, last
 /// says whether a signal came too late to undo anything and prints the `--json` document

@@ -55,7 +55,6 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
     let verify = (!args.no_verify && (args.verify || best)).then_some(Verify { timeout: args.verify_timeout });
 
     let mut plan = switch::plan(app, &host, catalog.get(UPSTREAM), &assignments, args.security)?;
-    let mut journal = None;
     if plan.any_failed() {
         print_report(app, &site_arg, None, &plan.reports)?;
         let failed: Vec<String> = plan
@@ -77,10 +76,8 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
     }
 
     if app.args.dry_run {
-        if !app.args.json {
-            app.out.data(&app.out.diff(&plan.diffs()))?;
-        }
-        print_report(app, &site_arg, journal, &plan.reports)?;
+        plan.show_diffs(app)?;
+        print_report(app, &site_arg, None, &plan.reports)?;
         return Ok(ExitStatus::Success);
     }
     if plan.any_change() && !app.args.yes {
@@ -102,17 +99,15 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
             return Err(Problem::failed("declined at the prompt; nothing was changed").into());
         }
     }
-    match switch::apply(app, &catalog, &host, &site_arg, &mut plan, verify) {
-        Ok(id) => journal = id,
-        Err(err) => {
-            // Scripts still get the report: each target says what became of its files, and
-            // `journal` names the entry of any left written.
-            if app.args.json {
-                print_report(app, &site_arg, plan.journal.clone(), &plan.reports)?;
-            }
-            return Err(err);
+    if let Err(err) = switch::apply(app, &catalog, &host, &site_arg, &mut plan, verify) {
+        // Scripts still get the report: each target says what became of its files, and
+        // `journal` names the entry of any left written.
+        if app.args.json {
+            print_report(app, &site_arg, plan.journal.clone(), &plan.reports)?;
         }
+        return Err(err);
     }
+    let journal = plan.journal.clone();
     print_report(app, &site_arg, journal.clone(), &plan.reports)?;
     switch::tell_checks(app, &plan.reports);
     let rejected: Vec<&str> = plan
@@ -121,9 +116,7 @@ pub fn run(app: &App, args: &UseArgs) -> Result<ExitStatus> {
         .filter(|t| t.status == Outcome::Failed && t.verify.is_some())
         .map(|t| t.target.name())
         .collect();
-    if let Some(id) = &journal {
-        app.out.talk(&format!("journal {id}: undo with `mirror restore`"));
-    }
+    switch::tell_journal(app, journal.as_deref());
     if !rejected.is_empty() {
         let kept = if journal.is_some() { "; the other targets stay switched" } else { "" };
         return Err(Problem::failed(format!(

@@ -256,7 +256,7 @@ mod tests {
     use super::*;
 
     fn ran(code: i32, output: &str) -> Ran {
-        Ran { end: End::Exited(Some(code)), output: output.to_owned(), elapsed: std::time::Duration::ZERO }
+        Ran { end: End::Exited(Some(code)), output: output.to_owned() }
     }
 
     const SITE: &[&str] = &["http://127.0.0.1:18931/partial"];

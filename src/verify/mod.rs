@@ -308,8 +308,8 @@ fn written_url(ctx: &Context, host: &Host, job: &Job<'_>) -> String {
 }
 
 /// The verdict of the probe of `url`: it passes when the mirror answered as the package
-/// manager expects (`ok` or `slow`); a `stale` one passes with a note (it works, and
-/// `mirror heal` would move it); `failed` and `throttled` fail.
+/// manager expects (`ok` or `slow`); a `stale` one passes, saying so in its reason (it
+/// works, and `mirror heal` would move it); `failed` and `throttled` fail.
 fn from_probe(result: &probe::ProbeResult, url: &str) -> Verdict {
     let (status, reason) = match result.status {
         Status::Ok | Status::Slow => (Outcome::Passed, format!("the probe of {url}: {}", result.reason)),

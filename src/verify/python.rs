@@ -103,13 +103,9 @@ pub fn uv(cx: &Cx<'_>, job: &Job<'_>) -> Check {
     let ran = cx.run(&cmd, "uv-compile");
     let by = "uv";
     if ran.output.contains("No interpreter found") {
-        return Check::Probe {
-            by: None,
-            command: None,
-            notes: vec![format!(
-                "`uv pip compile` found no Python interpreter to resolve with; checked with the probe instead"
-            )],
-        };
+        return Check::probe(
+            "`uv pip compile` found no Python interpreter to resolve with; checked with the probe instead",
+        );
     }
     if !ran.success() {
         let why = last_error(&ran.output).unwrap_or_else(|| ran.ending());

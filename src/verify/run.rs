@@ -120,7 +120,6 @@ pub struct Ran {
     pub end: End,
     /// Its stdout and stderr, interleaved (the last [`TAIL_BYTES`] of it).
     pub output: String,
-    pub elapsed: Duration,
 }
 
 impl Ran {
@@ -155,7 +154,7 @@ pub fn tail(text: &str) -> Vec<String> {
 /// `timeout`, polling `stop` while it runs.
 pub fn run(cmd: &Cmd, log: &Path, timeout: Duration, stop: &dyn Fn() -> bool) -> Ran {
     let began = Instant::now();
-    let not_started = |why: String| Ran { end: End::NotStarted(why), output: String::new(), elapsed: began.elapsed() };
+    let not_started = |why: String| Ran { end: End::NotStarted(why), output: String::new() };
     let file = match std::fs::File::create(log) {
         Ok(f) => f,
         Err(e) => return not_started(format!("could not create `{}`: {e}", log.display())),
@@ -210,7 +209,7 @@ pub fn run(cmd: &Cmd, log: &Path, timeout: Duration, stop: &dyn Fn() -> bool) ->
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    Ran { end, output: read_tail(log), elapsed: began.elapsed() }
+    Ran { end, output: read_tail(log) }
 }
 
 /// The end of a log file, as text.

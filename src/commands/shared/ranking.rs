@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::App;
 use super::state::TargetStatus;
 use super::switch::{self, Assignment};
-use crate::catalog::{Catalog, UPSTREAM};
+use crate::catalog::{Catalog, Site, UPSTREAM};
 use crate::config::UserConfig;
 use crate::error::{ExitStatus, Problem};
 use crate::probe::{self, Event, Options, ProbeResult, Report};
@@ -147,19 +147,17 @@ pub fn assignments<'a>(
             continue;
         }
         let rows = report.target(t).map_or(&[][..], |r| r.results.as_slice());
-        match best_eligible(rows, &pool, &opts).and_then(|id| catalog.get(id)) {
-            // Probed, but this host's flavour of the target is not one `mirror` configures
-            // (pacman on Manjaro).
-            Some(site) if t.target().endpoint(site, host).is_none() => {
+        match pick(catalog, rows, &pool, &opts, t, host) {
+            Pick::NotServed(site) => {
                 let why = switch::not_served(site, t, host);
                 unusable.push(format!("{t}: {why}"));
                 out.push((t, Assignment::Skip { reason: why, failed: false }));
             }
-            Some(site) => out.push((t, Assignment::To(site))),
-            None => {
-                let why = rows.first().map_or_else(
+            Pick::To(site, _) => out.push((t, Assignment::To(site))),
+            Pick::Nothing => {
+                let why = best_try(rows).map_or_else(
                     || "no site in the catalog serves it here".to_owned(),
-                    |r| format!("no usable site (best try: {} {})", r.site, r.reason),
+                    |tried| format!("no usable site (best try: {tried})"),
                 );
                 let why = mention_skipped(why, catalog, &pool, t);
                 unusable.push(format!("{t}: {why}"));
@@ -180,11 +178,42 @@ pub fn assignments<'a>(
 
 /// The best row of a ranking among the sites in `pool` (and `--site`, when given): the first
 /// `ok` one, else the first `slow` one, as [`Report::best`] says for a whole ranking.
-pub fn best_eligible<'r>(rows: &'r [ProbeResult], pool: &Catalog, opts: &Options) -> Option<&'r str> {
+fn best_eligible<'r>(rows: &'r [ProbeResult], pool: &Catalog, opts: &Options) -> Option<&'r ProbeResult> {
     let allowed =
         |r: &&ProbeResult| pool.get(&r.site).is_some() && (opts.sites.is_empty() || opts.sites.contains(&r.site));
     let of = |status: probe::Status| rows.iter().filter(allowed).find(|r| r.status == status);
-    of(probe::Status::Ok).or_else(|| of(probe::Status::Slow)).map(|r| r.site.as_str())
+    of(probe::Status::Ok).or_else(|| of(probe::Status::Slow))
+}
+
+/// What a ranking offers one target (`use best`, `heal`).
+pub enum Pick<'a, 'r> {
+    /// The best eligible site (see [`best_eligible`]), and its row.
+    To(&'a Site, &'r ProbeResult),
+    /// The best eligible site, which does not serve this host's flavour of the target
+    /// (pacman on Manjaro).
+    NotServed(&'a Site),
+    /// No eligible site is usable.
+    Nothing,
+}
+
+/// The best site of `catalog` for `target` among `rows`, as [`Pick`] says.
+pub fn pick<'a, 'r>(
+    catalog: &'a Catalog,
+    rows: &'r [ProbeResult],
+    pool: &Catalog,
+    opts: &Options,
+    target: TargetKind,
+    host: &Host,
+) -> Pick<'a, 'r> {
+    let Some((site, row)) = best_eligible(rows, pool, opts).and_then(|r| Some((catalog.get(&r.site)?, r))) else {
+        return Pick::Nothing;
+    };
+    if target.target().endpoint(site, host).is_none() { Pick::NotServed(site) } else { Pick::To(site, row) }
+}
+
+/// The first row of a ranking, `SITE REASON`: what came nearest when no site is usable.
+pub fn best_try(rows: &[ProbeResult]) -> Option<String> {
+    rows.first().map(|r| format!("{} {}", r.site, r.reason))
 }
 
 /// Probes the URL each of `statuses` uses now (see [`check`]); the indexes of the probed
@@ -200,15 +229,8 @@ pub fn check_configured(
     let upstream = catalog.get(UPSTREAM);
     let mut probed: Vec<(usize, (TargetKind, String))> = Vec::new();
     for (k, s) in statuses.iter().enumerate().filter(|(_, s)| only(s)) {
-        let url = match (&s.url, s.present, upstream) {
-            (Some(url), _, _) => url.clone(),
-            (None, true, Some(up)) if s.site.as_deref() == Some(UPSTREAM) => match s.target.target().endpoint(up, host)
-            {
-                Some(url) => url,
-                None => continue,
-            },
-            _ => continue,
-        };
+        // No URL, no site either: `site` is the site of `url`.
+        let Some(url) = s.url.clone() else { continue };
         probed.push((k, (s.target, url)));
     }
     let configured: Vec<(TargetKind, String)> = probed.iter().map(|(_, c)| c.clone()).collect();

@@ -33,7 +33,7 @@ pub struct TargetReport {
     pub status: Outcome,
     pub files: Vec<PathBuf>,
     pub reason: Option<String>,
-    /// The check of the new files (`--verify`; `use best` and `heal` check by default):
+    /// The check of the new files (`--verify`; `use best` checks by default, `heal` always):
     /// `null` when it was not checked (not changed, `--dry-run`, `--no-verify`).
     pub verify: Option<Verdict>,
 }
@@ -53,8 +53,9 @@ pub struct Plan<'a> {
     pub work: Vec<TargetEdits>,
     /// The site of each target in `work`.
     pub sites: Vec<(TargetKind, &'a Site)>,
-    /// Set by [`apply`] when it fails but leaves files written: the journal entry that
-    /// records them (`mirror restore` puts them back).
+    /// Set by [`apply`]: the journal entry of what stays written (`None` when nothing does);
+    /// when it fails, the entry that still records the files it left written, if any
+    /// (`mirror restore` puts them back).
     pub journal: Option<String>,
 }
 
@@ -70,15 +71,22 @@ impl Plan<'_> {
     /// One unified diff per file that changes: a file several targets edit goes from the
     /// first one's `before` to the last one's `after`.
     pub fn diffs(&self) -> String {
-        type Change<'a> = (&'a std::path::Path, Option<&'a [u8]>, Option<&'a [u8]>);
-        let mut files: Vec<Change<'_>> = Vec::new();
-        for e in self.work.iter().flat_map(|t| t.edits.iter()).filter(|e| e.is_change()) {
-            match files.iter_mut().find(|(p, _, _)| *p == e.path) {
-                Some((_, _, after)) => *after = e.after.as_deref(),
-                None => files.push((&e.path, e.before.as_deref(), e.after.as_deref())),
-            }
-        }
-        files.iter().filter(|(_, b, a)| b != a).map(|(p, b, a)| unified_diff(p, *b, *a)).collect()
+        apply::fold(&self.work)
+            .iter()
+            .map(|(_, _, e)| unified_diff(&e.path, e.before.as_deref(), e.after.as_deref()))
+            .collect()
+    }
+
+    /// What `--dry-run` shows: the diffs on stdout (under `--json` the document is the data).
+    pub fn show_diffs(&self, app: &App) -> Result<()> {
+        if app.args.json { Ok(()) } else { app.out.data(&app.out.diff(&self.diffs())) }
+    }
+}
+
+/// Names the journal entry of a switch that stays written, and how to undo it.
+pub fn tell_journal(app: &App, journal: Option<&str>) {
+    if let Some(id) = journal {
+        app.out.talk(&format!("journal {id}: undo with `mirror restore`"));
     }
 }
 
@@ -145,9 +153,9 @@ pub struct Verify {
 
 /// Writes the plan behind one journal entry labelled `label`; with `verify`, checks each
 /// changed target and puts back the ones that fail (their rows become `failed`, with the
-/// check). Returns the journal entry of what stays written. When the switch stops, each
-/// changed row says what became of its files (see [`mark_stopped`]), `plan.journal` names
-/// the entry of any left written, and the error is returned.
+/// check). `plan.journal` names the entry of what stays written. When the switch stops,
+/// each changed row says what became of its files (see [`mark_stopped`]), `plan.journal`
+/// names the entry of any left written, and the error is returned.
 pub fn apply(
     app: &App,
     catalog: &Catalog,
@@ -155,7 +163,7 @@ pub fn apply(
     label: &str,
     plan: &mut Plan<'_>,
     verify: Option<Verify>,
-) -> Result<Option<String>> {
+) -> Result<()> {
     let mut verdicts: Vec<(TargetKind, Verdict)> = Vec::new();
     let reference = catalog.get(UPSTREAM);
     let mut judge = |targets: &[TargetKind]| -> Vec<TargetKind> {
@@ -198,7 +206,8 @@ pub fn apply(
         }
         row.verify = Some(verdict);
     }
-    Ok(applied.journal)
+    plan.journal = applied.journal;
+    Ok(())
 }
 
 /// Marks the rows of a switch that stopped from what became of each file: a changed target
