@@ -374,7 +374,8 @@ fn screened_fresh(shared: &Shared, g: usize) -> usize {
         .count()
 }
 
-/// One candidate's task: its probe, then (while phase A lasts) its screen.
+/// One candidate's task: its probe, then (while phase A lasts) its bulk object and, unless
+/// [`Options::screen`] is off, its screen.
 async fn candidate(shared: &Shared, i: usize) {
     let cand = &shared.cands[i];
     if !probe(shared, i).await {
@@ -399,6 +400,10 @@ async fn candidate(shared: &Shared, i: usize) {
         }
     };
     shared.state(i).bulk = Some(bulk.clone());
+    if !shared.opts.screen {
+        // Checks sample their one URL in the finals only.
+        return;
+    }
     // One screen per host: a host screened for one target (the same server and link) is not
     // screened again for another; the others wait for it and take its figure.
     let host = super::plan::host_key(&bulk.url);
