@@ -1,9 +1,10 @@
 //! What a mirror serves, found by probing it (`mirror site add`), and the site file that says so.
 //!
 //! [`LAYOUTS`] holds one entry per repository key of the catalog: the paths below a site's
-//! URL where mirrors put that repository (most common first), the names status feeds give it,
-//! and how to probe a candidate (the plan of the package manager that uses it, from
-//! [`crate::probe::plan`]). A new repository is one more entry; a test fails until it has one.
+//! URL where mirrors put that repository (most common first), and how to probe a candidate
+//! (the plan of the package manager that uses it, from [`crate::probe::plan`]); the names
+//! status feeds give it are [`signals::names_in_feeds`]. A new repository is one more entry;
+//! a test fails until it has one.
 //!
 //! A discovery goes:
 //!
@@ -29,14 +30,14 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use serde::Serialize;
-use serde_json::Value;
 use url::Url;
 
 use crate::catalog::{Conda, Repo};
 use crate::context::Context;
 use crate::error::Problem;
 use crate::probe::plan::{self, Check, Family, HEAD_BYTES, Plan, Range, Sample, Step};
-use crate::probe::{self, Event, Options, ProbeResult, Status, signals};
+use crate::probe::signals::{self, Feed, FeedFormat};
+use crate::probe::{self, Event, Options, ProbeResult, Status};
 use crate::targets::{Host, TargetKind};
 
 /// Where mirrors put one repository, and how to probe a candidate.
@@ -47,8 +48,6 @@ pub struct Layout {
     /// Paths below the site's URL, most common first. The first is tried at once, the others
     /// only when it fails. Empty for a registry, which lives at the root of its host.
     pub paths: &'static [&'static str],
-    /// The names status feeds give it (MirrorZ `cname`, tunasync job names).
-    pub feed_names: &'static [&'static str],
     /// Where the repository root is below the path a feed gives (`simple` below `/pypi`).
     pub below_feed: &'static [&'static str],
     /// The probe of a candidate URL on this host.
@@ -57,35 +56,19 @@ pub struct Layout {
 
 /// Every repository key of the catalog, in its order.
 pub const LAYOUTS: &[Layout] = &[
-    Layout {
-        repo: Repo::Debian,
-        users: "apt",
-        paths: &["debian"],
-        feed_names: &["debian"],
-        below_feed: &[""],
-        plan: debian_plan,
-    },
+    Layout { repo: Repo::Debian, users: "apt", paths: &["debian"], below_feed: &[""], plan: debian_plan },
     Layout {
         repo: Repo::DebianSecurity,
         users: "apt (with `--security`)",
         paths: &["debian-security"],
-        feed_names: &["debian-security"],
         below_feed: &[""],
         plan: debian_security_plan,
     },
-    Layout {
-        repo: Repo::Ubuntu,
-        users: "apt",
-        paths: &["ubuntu"],
-        feed_names: &["ubuntu"],
-        below_feed: &[""],
-        plan: ubuntu_plan,
-    },
+    Layout { repo: Repo::Ubuntu, users: "apt", paths: &["ubuntu"], below_feed: &[""], plan: ubuntu_plan },
     Layout {
         repo: Repo::UbuntuPorts,
         users: "apt",
         paths: &["ubuntu-ports"],
-        feed_names: &["ubuntu-ports"],
         below_feed: &[""],
         plan: ubuntu_ports_plan,
     },
@@ -93,7 +76,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Archlinux,
         users: "pacman",
         paths: &["archlinux"],
-        feed_names: &["archlinux"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Pacman, host, Repo::Archlinux, url, &no_conda(), None),
     },
@@ -102,7 +84,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "pacman",
         // SUSTech: `/archlinux-arm` (mirrors/sustech.toml).
         paths: &["archlinuxarm", "archlinux-arm"],
-        feed_names: &["archlinuxarm", "archlinux-arm"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Pacman, host, Repo::Archlinuxarm, url, &no_conda(), None),
     },
@@ -111,7 +92,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "pip and uv",
         // tunasync sites; USTC, Aliyun and Tencent; a bare proxy (devpi, a pypi.org-style host).
         paths: &["pypi/web/simple", "pypi/simple", "simple"],
-        feed_names: &["pypi"],
         below_feed: &["web/simple", "simple"],
         plan: |url, host| plan::plan_for_url(TargetKind::Pip, host, Repo::Pypi, url, &no_conda(), None),
     },
@@ -119,7 +99,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Anaconda,
         users: "conda",
         paths: &["anaconda"],
-        feed_names: &["anaconda"],
         below_feed: &[""],
         plan: |url, host| {
             let conda = Conda { channels: Vec::new(), pkgs: true, cloud: None };
@@ -130,7 +109,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Crates,
         users: "cargo",
         paths: &["crates.io-index"],
-        feed_names: &["crates.io-index"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Cargo, host, Repo::Crates, url, &no_conda(), None),
     },
@@ -138,7 +116,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Dockerhub,
         users: "docker",
         paths: &[],
-        feed_names: &["docker-hub"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Docker, host, Repo::Dockerhub, url, &no_conda(), None),
     },
@@ -147,7 +124,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Fedora,
         users: "dnf (Fedora)",
         paths: &["fedora"],
-        feed_names: &["fedora"],
         below_feed: &[""],
         plan: |url, host| rpm_plan(url, host, Repo::Fedora, "ID=fedora\nVERSION_ID=44\n"),
     },
@@ -155,7 +131,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Epel,
         users: "dnf (EPEL)",
         paths: &["epel"],
-        feed_names: &["epel"],
         below_feed: &[""],
         plan: |url, host| rpm_plan(url, host, Repo::Epel, "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n"),
     },
@@ -163,7 +138,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::CentosStream,
         users: "dnf (CentOS Stream)",
         paths: &["centos-stream"],
-        feed_names: &["centos-stream"],
         below_feed: &[""],
         plan: |url, host| rpm_plan(url, host, Repo::CentosStream, "ID=centos\nID_LIKE=\"rhel fedora\"\nVERSION_ID=9\n"),
     },
@@ -171,7 +145,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Rocky,
         users: "dnf (Rocky Linux)",
         paths: &["rocky"],
-        feed_names: &["rocky"],
         below_feed: &[""],
         plan: |url, host| {
             rpm_plan(url, host, Repo::Rocky, "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n")
@@ -181,7 +154,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Almalinux,
         users: "dnf (AlmaLinux)",
         paths: &["almalinux"],
-        feed_names: &["almalinux"],
         below_feed: &[""],
         plan: |url, host| {
             rpm_plan(url, host, Repo::Almalinux, "ID=almalinux\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n")
@@ -191,7 +163,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Openeuler,
         users: "dnf (openEuler)",
         paths: &["openeuler"],
-        feed_names: &["openeuler"],
         below_feed: &[""],
         plan: |url, host| {
             rpm_plan(url, host, Repo::Openeuler, "ID=openEuler\nVERSION=\"24.03 (LTS)\"\nVERSION_ID=24.03\n")
@@ -201,7 +172,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Alpine,
         users: "apk",
         paths: &["alpine"],
-        feed_names: &["alpine"],
         below_feed: &[""],
         plan: |url, host| {
             let alpine = host_of("ID=alpine\n", Some("amd64"), host);
@@ -212,7 +182,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Opensuse,
         users: "zypper",
         paths: &["opensuse"],
-        feed_names: &["opensuse"],
         below_feed: &[""],
         plan: |url, host| {
             let tumbleweed = host_of("ID=opensuse-tumbleweed\nID_LIKE=\"opensuse suse\"\n", Some("amd64"), host);
@@ -223,7 +192,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Archlinuxcn,
         users: "pacman (archlinuxcn)",
         paths: &["archlinuxcn"],
-        feed_names: &["archlinuxcn"],
         below_feed: &[""],
         plan: |url, host| {
             let arch = host_of("ID=arch\n", Some("amd64"), host);
@@ -234,7 +202,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Kali,
         users: "apt (Kali)",
         paths: &["kali"],
-        feed_names: &["kali"],
         below_feed: &[""],
         plan: |url, host| {
             let kali = host_of("ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n", Some("amd64"), host);
@@ -245,7 +212,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Raspbian,
         users: "apt (Raspberry Pi OS, 32-bit)",
         paths: &["raspbian/raspbian", "raspbian"],
-        feed_names: &["raspbian"],
         below_feed: &["raspbian", ""],
         plan: |url, host| {
             let pi = host_of("ID=raspbian\nID_LIKE=debian\nVERSION_CODENAME=bookworm\n", Some("armhf"), host);
@@ -257,7 +223,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "apt (Raspberry Pi OS archive)",
         // USTC: `/archive.raspberrypi.org/debian` (ustclug/mirrorhelp source/raspberrypi.rst).
         paths: &["raspberrypi", "archive.raspberrypi.org/debian"],
-        feed_names: &["raspberrypi"],
         below_feed: &[""],
         plan: |url, host| {
             let pi = host_of("ID=debian\nVERSION_CODENAME=bookworm\n", Some("arm64"), host);
@@ -271,7 +236,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "npm, pnpm, Yarn and Bun",
         // Tencent `/npm`; Huawei and Nexus `/repository/npm`; npmmirror at its root.
         paths: &["npm", "repository/npm", ""],
-        feed_names: &["npm"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Npm, host, Repo::Npm, url, &no_conda(), None),
     },
@@ -280,7 +244,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "go",
         // Aliyun `/goproxy`, Tencent `/go`, Huawei `/repository/goproxy`, goproxy.cn at its root.
         paths: &["goproxy", "go", "repository/goproxy", ""],
-        feed_names: &["goproxy", "go"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Go, host, Repo::Goproxy, url, &no_conda(), None),
     },
@@ -289,7 +252,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "go (checksum database)",
         // goproxy.cn: `/sumdb/sum.golang.org`.
         paths: &["sumdb/sum.golang.org", "goproxy/sumdb/sum.golang.org"],
-        feed_names: &[],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Go, host, Repo::Gosumdb, url, &no_conda(), None),
     },
@@ -298,7 +260,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "rustup",
         // TUNA, NJU, ZJU `/rustup`; USTC, SJTUG `/rust-static`.
         paths: &["rustup", "rust-static"],
-        feed_names: &["rustup", "rust-static"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Rustup, host, Repo::Rustup, url, &no_conda(), None),
     },
@@ -306,7 +267,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::HomebrewBottles,
         users: "Homebrew (bottles)",
         paths: &["homebrew-bottles"],
-        feed_names: &["homebrew-bottles"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewBottles, url, &no_conda(), None),
     },
@@ -314,7 +274,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::HomebrewApi,
         users: "Homebrew (API)",
         paths: &["homebrew-bottles/api"],
-        feed_names: &[],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewApi, url, &no_conda(), None),
     },
@@ -323,7 +282,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "Homebrew (brew.git)",
         // TUNA `/git/homebrew/brew.git`, USTC `/brew.git`.
         paths: &["git/homebrew/brew.git", "brew.git"],
-        feed_names: &[],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewBrewGit, url, &no_conda(), None),
     },
@@ -331,7 +289,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::HomebrewCoreGit,
         users: "Homebrew (homebrew-core.git)",
         paths: &["git/homebrew/homebrew-core.git", "homebrew-core.git"],
-        feed_names: &[],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewCoreGit, url, &no_conda(), None),
     },
@@ -340,7 +297,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "the Hugging Face Hub",
         // hf-mirror.com at its root.
         paths: &["huggingface", "hf", ""],
-        feed_names: &["huggingface"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Huggingface, host, Repo::Huggingface, url, &no_conda(), None),
     },
@@ -349,7 +305,6 @@ pub const LAYOUTS: &[Layout] = &[
         users: "gem and Bundler",
         // TUNA `/rubygems`; gems.ruby-china.com at its root.
         paths: &["rubygems", ""],
-        feed_names: &["rubygems"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Rubygems, host, Repo::Rubygems, url, &no_conda(), None),
     },
@@ -359,7 +314,6 @@ pub const LAYOUTS: &[Layout] = &[
         // Aliyun `/repository/public`, Huawei `/repository/maven`, Tencent's Nexus, a plain
         // `maven2` tree.
         paths: &["maven", "repository/public", "repository/maven", "nexus/repository/maven-public", "maven2"],
-        feed_names: &["maven"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(TargetKind::Maven, host, Repo::Maven, url, &no_conda(), None),
     },
@@ -385,32 +339,6 @@ pub const CONDA_CHANNELS: &[&str] = &[
     "Paddle",
     "deepmodeling",
 ];
-
-/// Status feed formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FeedFormat {
-    Tunasync,
-    Mirrorz,
-}
-
-impl FeedFormat {
-    /// What a feed of this format is, for messages.
-    pub fn what(self) -> &'static str {
-        match self {
-            Self::Tunasync => "tunasync job list",
-            Self::Mirrorz => "MirrorZ document",
-        }
-    }
-
-    /// The key in a site file's `[status]`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Tunasync => "tunasync",
-            Self::Mirrorz => "mirrorz",
-        }
-    }
-}
 
 /// Where sites publish their status feeds, below their URL (each seen on a built-in site:
 /// TUNA, BFSU and NYIST `static/tunasync.json`, NJU `.mirrorz/tunasync.json`, HUST
@@ -574,7 +502,8 @@ pub fn discover(
             .hint("check the URL and the network (proxy settings `HTTPS_PROXY`, `NO_PROXY`), or raise `--timeout`")
             .into());
     }
-    let feeds = read_feeds(site, &fetched);
+    let reads = read_feeds(site, &fetched);
+    let feeds: Vec<FeedRead> = reads.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
 
     let mut done: Vec<(Candidate, ProbeResult)> = Vec::new();
     loop {
@@ -588,7 +517,7 @@ pub fn discover(
     }
 
     let mut findings: Vec<Finding> = LAYOUTS.iter().map(|l| judge(l, &done, &feeds, allow_http)).collect();
-    findings.extend(feed_findings(site, &fetched, &feeds, allow_http));
+    findings.extend(feed_findings(&fetched, &reads, &feeds, allow_http));
     let name = feeds.iter().find_map(|f| f.name.clone());
     let probed = done.iter().map(|(c, _)| c.plan.steps.len()).sum::<usize>() + feed_urls.len();
     Ok(Discovery { site: site.clone(), findings, name, probed })
@@ -606,18 +535,15 @@ struct FeedRead {
     name: Option<String>,
 }
 
-fn read_feeds(site: &SiteUrl, fetched: &[probe::Fetched]) -> Vec<FeedRead> {
+/// What each of [`FEEDS`] gave: the feed, or why there is none (not fetched, or not a feed).
+fn read_feeds(site: &SiteUrl, fetched: &[probe::Fetched]) -> Vec<Result<FeedRead, String>> {
     fetched
         .iter()
         .zip(FEEDS)
-        .filter_map(|(f, (_, format))| {
-            let text = f.body.as_ref().ok()?;
-            parse_feed(*format, text, site).ok().map(|(entries, name)| FeedRead {
-                url: f.url.clone(),
-                format: *format,
-                entries,
-                name,
-            })
+        .map(|(f, (_, format))| {
+            let text = f.body.as_ref().map_err(Clone::clone)?;
+            let (entries, name) = parse_feed(*format, text, site)?;
+            Ok(FeedRead { url: f.url.clone(), format: *format, entries, name })
         })
         .collect()
 }
@@ -626,37 +552,22 @@ fn read_feeds(site: &SiteUrl, fetched: &[probe::Fetched]) -> Vec<FeedRead> {
 /// tunasync job's `/<name>`), and the site's name (MirrorZ). Errors say why the text is not
 /// a feed of `format`.
 fn parse_feed(format: FeedFormat, text: &str, site: &SiteUrl) -> Result<(Vec<Listed>, Option<String>), String> {
-    match format {
-        FeedFormat::Tunasync => {
-            signals::tunasync(text, &[])?;
-            let jobs: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-            let entries = jobs
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|j| j.get("name")?.as_str())
-                .filter(|n| valid_path_segment(n))
-                .map(|n| (n.to_owned(), Some(site.join(n))))
-                .collect();
-            Ok((entries, None))
-        }
-        FeedFormat::Mirrorz => {
-            signals::mirrorz(text, &[])?;
-            let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-            let entries = doc["mirrors"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| {
-                    let cname = m.get("cname")?.as_str()?.to_owned();
-                    let url = m.get("url").and_then(Value::as_str).and_then(|u| feed_url(site, u));
-                    Some((cname, url))
-                })
-                .collect();
-            let name = doc["site"]["name"].as_str().map(one_line).filter(|n| !n.is_empty());
-            Ok((entries, name))
-        }
-    }
+    let feed = Feed::parse(format, text)?;
+    let entries = feed
+        .entries
+        .into_iter()
+        .filter_map(|e| {
+            let name = e.name?;
+            match format {
+                FeedFormat::Tunasync => {
+                    let url = valid_path_segment(&name).then(|| site.join(&name))?;
+                    Some((name, Some(url)))
+                }
+                FeedFormat::Mirrorz => Some((name, e.url.as_deref().and_then(|u| feed_url(site, u)))),
+            }
+        })
+        .collect();
+    Ok((entries, feed.site_name.as_deref().map(one_line).filter(|n| !n.is_empty())))
 }
 
 /// A tunasync job name usable as a path segment.
@@ -768,10 +679,11 @@ pub const MAX_FEED_URLS: usize = 4;
 /// The URLs the feeds give `layout`'s repository (the registry's host root, for Docker Hub),
 /// at most [`MAX_FEED_URLS`].
 fn feed_urls(layout: &Layout, site: &SiteUrl, feeds: &[FeedRead]) -> Vec<String> {
+    let names = signals::names_in_feeds(layout.repo);
     let mut urls = Vec::new();
     for feed in feeds {
         for (name, url) in &feed.entries {
-            let Some(url) = url.as_ref().filter(|_| layout.feed_names.contains(&name.as_str())) else {
+            let Some(url) = url.as_ref().filter(|_| names.contains(&name.as_str())) else {
                 continue;
             };
             let found: Vec<String> = if layout.paths.is_empty() {
@@ -800,9 +712,10 @@ fn answered_right(r: &ProbeResult) -> bool {
 /// The finding for one layout, from every candidate probed.
 fn judge(layout: &Layout, done: &[(Candidate, ProbeResult)], feeds: &[FeedRead], allow_http: bool) -> Finding {
     let key = layout.repo.key().to_owned();
+    let names = signals::names_in_feeds(layout.repo);
     let listed_in: Vec<String> = feeds
         .iter()
-        .filter(|f| f.entries.iter().any(|(n, _)| layout.feed_names.contains(&n.as_str())))
+        .filter(|f| f.entries.iter().any(|(n, _)| names.contains(&n.as_str())))
         .map(|f| f.url.clone())
         .collect();
     let mine: Vec<&(Candidate, ProbeResult)> = done.iter().filter(|(c, _)| c.repo == layout.repo).collect();
@@ -904,23 +817,29 @@ fn why_not(tried: &[&(Candidate, ProbeResult)]) -> String {
 }
 
 /// One finding per feed format: the first feed of it that parsed, else why none did.
-fn feed_findings(site: &SiteUrl, fetched: &[probe::Fetched], feeds: &[FeedRead], allow_http: bool) -> Vec<Finding> {
+/// `reads`: what each of [`FEEDS`] gave; `feeds`: those that parsed.
+fn feed_findings(
+    fetched: &[probe::Fetched],
+    reads: &[Result<FeedRead, String>],
+    feeds: &[FeedRead],
+    allow_http: bool,
+) -> Vec<Finding> {
     [FeedFormat::Tunasync, FeedFormat::Mirrorz]
         .into_iter()
         .map(|format| {
             let key = format!("status.{}", format.key());
             let tried: Vec<Tried> = fetched
                 .iter()
+                .zip(reads)
                 .zip(FEEDS)
                 .filter(|(_, (_, f))| *f == format)
-                .map(|(f, _)| {
-                    let read = feeds.iter().find(|r| r.url == f.url);
-                    let reason = match (read, &f.body) {
-                        (Some(r), _) => format!("a {} feed listing {} repositories", format.key(), r.entries.len()),
-                        (None, Ok(text)) => parse_feed(format, text, site).err().unwrap_or_default(),
-                        (None, Err(why)) => why.clone(),
+                .map(|((f, read), _)| {
+                    let (status, reason) = match read {
+                        Ok(r) => {
+                            (Status::Ok, format!("a {} feed listing {} repositories", format.key(), r.entries.len()))
+                        }
+                        Err(why) => (Status::Failed, why.clone()),
                     };
-                    let status = if read.is_some() { Status::Ok } else { Status::Failed };
                     Tried { url: f.url.clone(), status, reason, details: Vec::new() }
                 })
                 .collect();

@@ -84,6 +84,7 @@ pub use rank::{ProbeResult, Status};
 use engine::{Candidate, Measure, Outcomes, State};
 use plan::{Family, Plan, Sample};
 use rank::{FeedView, Measured, Outcome, Throughput, human_ms};
+use signals::{Feed, FeedFormat};
 
 /// Sent with every request.
 pub const USER_AGENT: &str = concat!("mirror/", env!("CARGO_PKG_VERSION"));
@@ -491,12 +492,6 @@ fn feeds_of(site: &Site) -> Vec<(String, FeedFormat)> {
     feeds
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FeedFormat {
-    Tunasync,
-    Mirrorz,
-}
-
 /// One candidate of a group, before the run.
 struct Entry {
     site: String,
@@ -516,22 +511,28 @@ fn run(
     let mut opts = opts.clone();
     opts.resolver = opts.resolver.or(ctx.test_resolver);
 
-    // Candidates, and each distinct feed URL once.
+    // Candidates; each distinct feed URL fetched once, each distinct feed (URL and format)
+    // read once.
     let mut cands: Vec<Candidate> = Vec::new();
     let mut owners: Vec<(usize, usize)> = Vec::new();
     let mut feed_urls: Vec<String> = Vec::new();
-    let mut cand_feeds: Vec<Vec<(usize, FeedFormat)>> = Vec::new();
+    let mut feeds: Vec<(usize, FeedFormat)> = Vec::new();
+    let mut cand_feeds: Vec<Vec<usize>> = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         for (c, entry) in group.iter().enumerate() {
             cands.push(Candidate { group: g, plan: entry.plan.clone(), sampled: entry.sampled });
             owners.push((g, c));
             let mut mine = Vec::new();
             for (url, format) in &entry.feeds {
-                let f = feed_urls.iter().position(|u| u == url).unwrap_or_else(|| {
+                let u = feed_urls.iter().position(|known| known == url).unwrap_or_else(|| {
                     feed_urls.push(url.clone());
                     feed_urls.len() - 1
                 });
-                mine.push((f, *format));
+                let f = feeds.iter().position(|known| *known == (u, *format)).unwrap_or_else(|| {
+                    feeds.push((u, *format));
+                    feeds.len() - 1
+                });
+                mine.push(f);
             }
             cand_feeds.push(mine);
         }
@@ -546,6 +547,11 @@ fn run(
     })?;
     // Blocking threads (a stuck system resolver) must not hold the process.
     runtime.shutdown_background();
+
+    let read: Vec<(&str, Result<Feed, String>)> = feeds
+        .iter()
+        .map(|&(u, format)| (feed_urls[u].as_str(), outcomes.feeds[u].clone().and_then(|t| Feed::parse(format, &t))))
+        .collect();
 
     let mut ranked = Vec::new();
     for (g, group) in groups.iter().enumerate() {
@@ -564,7 +570,7 @@ fn run(
             .enumerate()
             .map(|(k, &i)| {
                 let entry = &group[owners[i].1];
-                let (feed, notes) = feed_view(&cands[i].plan, &cand_feeds[i], &feed_urls, &outcomes.feeds, now);
+                let (feed, notes) = feed_view(&cands[i].plan, &cand_feeds[i], &read, now);
                 let incomplete = outcomes.incomplete.get(g).copied().unwrap_or(false);
                 let mut m = measured(entry, &cands[i], &outcomes.states[i], outcomes.elapsed, opts.timeout, incomplete);
                 m.lag = lags[k];
@@ -687,43 +693,33 @@ fn measured(
 }
 
 /// What the site's feeds say about the plan's repository (the worse of them), and notes for
-/// `-v` on feeds that said nothing usable.
+/// `-v` on feeds that said nothing usable. `feeds`: the site's, as indices into `read` (the
+/// run's feeds: URL, and the feed or why there is none).
 fn feed_view(
     plan: &Plan,
-    feeds: &[(usize, FeedFormat)],
-    urls: &[String],
-    texts: &[Result<String, String>],
+    feeds: &[usize],
+    read: &[(&str, Result<Feed, String>)],
     now: i64,
 ) -> (Option<FeedView>, Vec<String>) {
     let names = signals::feed_names(plan.repo, &plan.url);
     let mut notes = Vec::new();
     let view = feeds
         .iter()
-        .filter_map(|(f, format)| {
-            let text = match &texts[*f] {
-                Ok(t) => t,
+        .filter_map(|&f| {
+            let (url, feed) = &read[f];
+            let feed = match feed {
+                Ok(feed) => feed,
                 Err(why) => {
-                    notes.push(format!("status feed {}: {why}; ignored", urls[*f]));
+                    notes.push(format!("status feed {url}: {why}; ignored"));
                     return None;
                 }
             };
-            let entry = match format {
-                FeedFormat::Tunasync => signals::tunasync(text, &names),
-                FeedFormat::Mirrorz => signals::mirrorz(text, &names),
-            };
-            let entry = match entry {
-                Ok(Some(e)) => e,
-                Ok(None) => {
-                    notes.push(format!("status feed {}: no entry for {}", urls[*f], names.join(" or ")));
-                    return None;
-                }
-                Err(why) => {
-                    notes.push(format!("status feed {}: {why}; ignored", urls[*f]));
-                    return None;
-                }
+            let Some(entry) = feed.find(&names) else {
+                notes.push(format!("status feed {url}: no entry for {}", names.join(" or ")));
+                return None;
             };
             Some(FeedView {
-                source: entry.source,
+                source: feed.format.key(),
                 failing: entry.failing,
                 since_success: entry.last_success.map(|t| now.saturating_sub(t).max(0) as u64),
             })
