@@ -174,6 +174,8 @@ struct Shared {
     net: Net,
     opts: Options,
     cands: Vec<Candidate>,
+    /// Per group: its candidates, in order.
+    groups: Vec<Vec<usize>>,
     states: Vec<Mutex<State>>,
     /// Set when phase A is over: no more screens.
     finals: AtomicBool,
@@ -196,22 +198,30 @@ impl Shared {
         map.entry(host.to_owned()).or_default().clone()
     }
 
-    /// The lag of candidate `i` as far as the run knows now (answered candidates of its
-    /// group only), and whether that is over `--max-lag`.
-    fn stale_now(&self, i: usize) -> bool {
-        let g = self.cands[i].group;
-        let members: Vec<usize> = (0..self.cands.len()).filter(|k| self.cands[*k].group == g).collect();
-        let snapshot: Vec<(Vec<String>, Vec<Reading>)> = members
+    /// Whether each candidate of group `g` (in the order of `groups[g]`) is further behind
+    /// than `--max-lag`, as far as the run knows now (answered candidates of the group only).
+    fn stale_in(&self, g: usize) -> Vec<bool> {
+        let snapshot: Vec<Vec<Reading>> = self.groups[g]
             .iter()
             .map(|k| {
                 let st = self.state(*k);
                 let usable = !matches!(st.end, Some(Outcome::Failed(_) | Outcome::Throttled(_)));
-                (self.cands[*k].plan.kinds.clone(), if usable { st.readings.clone() } else { Vec::new() })
+                if usable { st.readings.clone() } else { Vec::new() }
             })
             .collect();
-        let inputs: Vec<(&[String], &[Reading])> = snapshot.iter().map(|(k, r)| (k.as_slice(), r.as_slice())).collect();
-        let me = members.iter().position(|k| *k == i).expect("a member of its group");
-        rank::lags(&inputs)[me].is_some_and(|l| l.secs > self.opts.max_lag.as_secs())
+        let inputs: Vec<(&[String], &[Reading])> = self.groups[g]
+            .iter()
+            .zip(&snapshot)
+            .map(|(k, r)| (self.cands[*k].plan.kinds.as_slice(), r.as_slice()))
+            .collect();
+        rank::lags(&inputs).iter().map(|l| l.is_some_and(|l| l.secs > self.opts.max_lag.as_secs())).collect()
+    }
+
+    /// Whether candidate `i` is stale as far as the run knows now (see [`Shared::stale_in`]).
+    fn stale_now(&self, i: usize) -> bool {
+        let g = self.cands[i].group;
+        let me = self.groups[g].iter().position(|k| *k == i).expect("a member of its group");
+        self.stale_in(g)[me]
     }
 }
 
@@ -226,11 +236,16 @@ pub async fn run(
 ) -> Outcomes {
     let start = Instant::now();
     let hard = start + opts.timeout;
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); cands.iter().map(|c| c.group + 1).max().unwrap_or(0)];
+    for (i, c) in cands.iter().enumerate() {
+        members[c.group].push(i);
+    }
     let shared = Arc::new(Shared {
         net,
         opts: opts.clone(),
         states: cands.iter().map(|_| Mutex::default()).collect(),
         cands,
+        groups: members,
         finals: AtomicBool::new(false),
         screens: Arc::new(Semaphore::new(opts.screens.max(1))),
         hard,
@@ -238,15 +253,16 @@ pub async fn run(
         screened: Mutex::default(),
     });
     let n = shared.cands.len();
-    let groups = shared.cands.iter().map(|c| c.group + 1).max().unwrap_or(0);
+    let groups = shared.groups.len();
 
     let mut tasks: JoinSet<usize> = JoinSet::new();
     let mut ids = HashMap::new();
     let mut handles = vec![None; n];
     // Interleave the groups so each gets going early even when the per-host cap queues some.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|i| (shared.cands[..*i].iter().filter(|c| c.group == shared.cands[*i].group).count(), *i));
-    for i in order {
+    let mut order: Vec<(usize, usize)> =
+        shared.groups.iter().flat_map(|members| members.iter().enumerate().map(|(k, &i)| (k, i))).collect();
+    order.sort_unstable();
+    for (_, i) in order {
         progress(Event::More);
         let s = shared.clone();
         let handle = tasks.spawn(async move {
@@ -271,10 +287,8 @@ pub async fn run(
         // A group is settled when each of its candidates is done, or past the group's cut-off
         // plus the time it spent waiting for slots (that wait was the run's, not its own).
         let now = Instant::now();
-        let settled = (0..groups).all(|g| {
-            (0..n)
-                .filter(|i| shared.cands[*i].group == g)
-                .all(|i| done[i] || cutoffs[g].is_some_and(|at| at + shared.state(i).waited <= now))
+        let settled = shared.groups.iter().enumerate().all(|(g, members)| {
+            members.iter().all(|&i| done[i] || cutoffs[g].is_some_and(|at| at + shared.state(i).waited <= now))
         });
         if settled || Instant::now() >= hard {
             break;
@@ -360,16 +374,16 @@ pub async fn run(
 
 /// How many candidates of group `g` have a screen result (or need none) and are fresh so far.
 fn screened_fresh(shared: &Shared, g: usize) -> usize {
-    (0..shared.cands.len())
-        .filter(|i| shared.cands[*i].group == g)
-        .filter(|i| {
-            let st = shared.state(*i);
-            let measured = !shared.cands[*i].sampled
-                || matches!(shared.cands[*i].plan.sample, Sample::None)
+    let stale = shared.stale_in(g);
+    shared.groups[g]
+        .iter()
+        .zip(stale)
+        .filter(|&(&i, stale)| {
+            let st = shared.state(i);
+            let measured = !shared.cands[i].sampled
+                || matches!(shared.cands[i].plan.sample, Sample::None)
                 || matches!(st.screen, Some(Measure::Rate { .. } | Measure::TooSmall(_)));
-            let answered = st.end == Some(Outcome::Answered);
-            drop(st);
-            answered && measured && !shared.stale_now(*i)
+            st.end == Some(Outcome::Answered) && measured && !stale
         })
         .count()
 }
@@ -691,9 +705,12 @@ const FINALS_WITHIN: f64 = 1.0 / 3.0;
 /// The finalists of group `g`: its fastest screened candidates, those within
 /// [`FINALS_WITHIN`] of the best screen, at most [`Options::finalists`].
 fn finalists_of(shared: &Shared, g: usize) -> Vec<usize> {
-    let mut order: Vec<(usize, f64)> = (0..shared.cands.len())
-        .filter(|i| shared.cands[*i].group == g && shared.cands[*i].sampled)
-        .filter_map(|i| {
+    let stale = shared.stale_in(g);
+    let mut order: Vec<(usize, f64)> = shared.groups[g]
+        .iter()
+        .zip(stale)
+        .filter(|&(&i, stale)| shared.cands[i].sampled && !stale)
+        .filter_map(|(&i, _)| {
             let st = shared.state(i);
             if st.end != Some(Outcome::Answered) || st.bulk.is_none() {
                 return None;
@@ -704,8 +721,7 @@ fn finalists_of(shared: &Shared, g: usize) -> Vec<usize> {
                 None if !shared.opts.screen => 0.0,
                 _ => return None,
             };
-            drop(st);
-            (!shared.stale_now(i)).then_some((i, rate))
+            Some((i, rate))
         })
         .collect();
     order.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
