@@ -35,10 +35,10 @@ use url::Url;
 use crate::catalog::{Conda, Repo};
 use crate::context::Context;
 use crate::error::Problem;
-use crate::probe::plan::{self, Check, Family, HEAD_BYTES, Plan, Range, Sample, Step};
+use crate::probe::plan::{self, Check, HEAD_BYTES, Plan, Range, Sample, Step};
 use crate::probe::signals::{self, Feed, FeedFormat};
 use crate::probe::{self, Event, Options, ProbeResult, Status};
-use crate::targets::{Host, TargetKind};
+use crate::targets::Host;
 
 /// Where mirrors put one repository, and how to probe a candidate.
 pub struct Layout {
@@ -77,7 +77,7 @@ pub const LAYOUTS: &[Layout] = &[
         users: "pacman",
         paths: &["archlinux"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Pacman, host, Repo::Archlinux, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Archlinux, url),
     },
     Layout {
         repo: Repo::Archlinuxarm,
@@ -85,7 +85,7 @@ pub const LAYOUTS: &[Layout] = &[
         // SUSTech: `/archlinux-arm` (mirrors/sustech.toml).
         paths: &["archlinuxarm", "archlinux-arm"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Pacman, host, Repo::Archlinuxarm, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Archlinuxarm, url),
     },
     Layout {
         repo: Repo::Pypi,
@@ -93,31 +93,28 @@ pub const LAYOUTS: &[Layout] = &[
         // tunasync sites; USTC, Aliyun and Tencent; a bare proxy (devpi, a pypi.org-style host).
         paths: &["pypi/web/simple", "pypi/simple", "simple"],
         below_feed: &["web/simple", "simple"],
-        plan: |url, host| plan::plan_for_url(TargetKind::Pip, host, Repo::Pypi, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Pypi, url),
     },
     Layout {
         repo: Repo::Anaconda,
         users: "conda",
         paths: &["anaconda"],
         below_feed: &[""],
-        plan: |url, host| {
-            let conda = Conda { channels: Vec::new(), pkgs: true, cloud: None };
-            plan::plan_for_url(TargetKind::Conda, host, Repo::Anaconda, url, &conda, None)
-        },
+        plan: |url, host| plan::plan_for_url(host, Repo::Anaconda, url),
     },
     Layout {
         repo: Repo::Crates,
         users: "cargo",
         paths: &["crates.io-index"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Cargo, host, Repo::Crates, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Crates, url),
     },
     Layout {
         repo: Repo::Dockerhub,
         users: "docker",
         paths: &[],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Docker, host, Repo::Dockerhub, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Dockerhub, url),
     },
     // The RPM family: each tree probed for a release every mirror of it carries in 2026-12.
     Layout {
@@ -175,7 +172,7 @@ pub const LAYOUTS: &[Layout] = &[
         below_feed: &[""],
         plan: |url, host| {
             let alpine = host_of("ID=alpine\n", Some("amd64"), host);
-            plan::plan_for_url(TargetKind::Apk, &alpine, Repo::Alpine, url, &no_conda(), None)
+            plan::plan_for_url(&alpine, Repo::Alpine, url)
         },
     },
     Layout {
@@ -185,7 +182,7 @@ pub const LAYOUTS: &[Layout] = &[
         below_feed: &[""],
         plan: |url, host| {
             let tumbleweed = host_of("ID=opensuse-tumbleweed\nID_LIKE=\"opensuse suse\"\n", Some("amd64"), host);
-            plan::plan_for_url(TargetKind::Zypper, &tumbleweed, Repo::Opensuse, url, &no_conda(), None)
+            plan::plan_for_url(&tumbleweed, Repo::Opensuse, url)
         },
     },
     Layout {
@@ -195,7 +192,7 @@ pub const LAYOUTS: &[Layout] = &[
         below_feed: &[""],
         plan: |url, host| {
             let arch = host_of("ID=arch\n", Some("amd64"), host);
-            plan::plan_for_url(TargetKind::Archlinuxcn, &arch, Repo::Archlinuxcn, url, &no_conda(), None)
+            plan::plan_for_url(&arch, Repo::Archlinuxcn, url)
         },
     },
     Layout {
@@ -205,7 +202,7 @@ pub const LAYOUTS: &[Layout] = &[
         below_feed: &[""],
         plan: |url, host| {
             let kali = host_of("ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n", Some("amd64"), host);
-            plan::plan_for_url(TargetKind::Apt, &kali, Repo::Kali, url, &no_conda(), None)
+            plan::plan_for_url(&kali, Repo::Kali, url)
         },
     },
     Layout {
@@ -215,7 +212,7 @@ pub const LAYOUTS: &[Layout] = &[
         below_feed: &["raspbian", ""],
         plan: |url, host| {
             let pi = host_of("ID=raspbian\nID_LIKE=debian\nVERSION_CODENAME=bookworm\n", Some("armhf"), host);
-            plan::plan_for_url(TargetKind::Apt, &pi, Repo::Raspbian, url, &no_conda(), None)
+            plan::plan_for_url(&pi, Repo::Raspbian, url)
         },
     },
     Layout {
@@ -226,7 +223,7 @@ pub const LAYOUTS: &[Layout] = &[
         below_feed: &[""],
         plan: |url, host| {
             let pi = host_of("ID=debian\nVERSION_CODENAME=bookworm\n", Some("arm64"), host);
-            plan::plan_for_url(TargetKind::Apt, &pi, Repo::Raspberrypi, url, &no_conda(), None)
+            plan::plan_for_url(&pi, Repo::Raspberrypi, url)
         },
     },
     // The developer registries. A dedicated proxy (npmmirror, goproxy.cn, hf-mirror.com,
@@ -237,7 +234,7 @@ pub const LAYOUTS: &[Layout] = &[
         // Tencent `/npm`; Huawei and Nexus `/repository/npm`; npmmirror at its root.
         paths: &["npm", "repository/npm", ""],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Npm, host, Repo::Npm, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Npm, url),
     },
     Layout {
         repo: Repo::Goproxy,
@@ -245,7 +242,7 @@ pub const LAYOUTS: &[Layout] = &[
         // Aliyun `/goproxy`, Tencent `/go`, Huawei `/repository/goproxy`, goproxy.cn at its root.
         paths: &["goproxy", "go", "repository/goproxy", ""],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Go, host, Repo::Goproxy, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Goproxy, url),
     },
     Layout {
         repo: Repo::Gosumdb,
@@ -253,7 +250,7 @@ pub const LAYOUTS: &[Layout] = &[
         // goproxy.cn: `/sumdb/sum.golang.org`.
         paths: &["sumdb/sum.golang.org", "goproxy/sumdb/sum.golang.org"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Go, host, Repo::Gosumdb, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Gosumdb, url),
     },
     Layout {
         repo: Repo::Rustup,
@@ -261,21 +258,21 @@ pub const LAYOUTS: &[Layout] = &[
         // TUNA, NJU, ZJU `/rustup`; USTC, SJTUG `/rust-static`.
         paths: &["rustup", "rust-static"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Rustup, host, Repo::Rustup, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Rustup, url),
     },
     Layout {
         repo: Repo::HomebrewBottles,
         users: "Homebrew (bottles)",
         paths: &["homebrew-bottles"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewBottles, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::HomebrewBottles, url),
     },
     Layout {
         repo: Repo::HomebrewApi,
         users: "Homebrew (API)",
         paths: &["homebrew-bottles/api"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewApi, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::HomebrewApi, url),
     },
     Layout {
         repo: Repo::HomebrewBrewGit,
@@ -283,14 +280,14 @@ pub const LAYOUTS: &[Layout] = &[
         // TUNA `/git/homebrew/brew.git`, USTC `/brew.git`.
         paths: &["git/homebrew/brew.git", "brew.git"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewBrewGit, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::HomebrewBrewGit, url),
     },
     Layout {
         repo: Repo::HomebrewCoreGit,
         users: "Homebrew (homebrew-core.git)",
         paths: &["git/homebrew/homebrew-core.git", "homebrew-core.git"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewCoreGit, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::HomebrewCoreGit, url),
     },
     Layout {
         repo: Repo::Huggingface,
@@ -298,7 +295,7 @@ pub const LAYOUTS: &[Layout] = &[
         // hf-mirror.com at its root.
         paths: &["huggingface", "hf", ""],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Huggingface, host, Repo::Huggingface, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Huggingface, url),
     },
     Layout {
         repo: Repo::Rubygems,
@@ -306,7 +303,7 @@ pub const LAYOUTS: &[Layout] = &[
         // TUNA `/rubygems`; gems.ruby-china.com at its root.
         paths: &["rubygems", ""],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Rubygems, host, Repo::Rubygems, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Rubygems, url),
     },
     Layout {
         repo: Repo::Maven,
@@ -315,14 +312,14 @@ pub const LAYOUTS: &[Layout] = &[
         // `maven2` tree.
         paths: &["maven", "repository/public", "repository/maven", "nexus/repository/maven-public", "maven2"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Maven, host, Repo::Maven, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Maven, url),
     },
 ];
 
 /// An RPM tree probed as dnf on the host that `os_release` describes would.
 fn rpm_plan(url: &str, host: &Host, repo: Repo, os_release: &str) -> Plan {
     let rpm = host_of(os_release, Some("amd64"), host);
-    plan::plan_for_url(TargetKind::Dnf, &rpm, repo, url, &no_conda(), None)
+    plan::plan_for_url(&rpm, repo, url)
 }
 
 /// Community channels looked for under `<anaconda>/cloud`, most mirrored first (TUNA's and
@@ -861,10 +858,6 @@ fn tried_paths(format: FeedFormat) -> String {
     FEEDS.iter().filter(|(_, f)| *f == format).map(|(p, _)| *p).collect::<Vec<_>>().join(", ")
 }
 
-fn no_conda() -> Conda {
-    Conda { channels: Vec::new(), pkgs: false, cloud: None }
-}
-
 /// A host of `os_release` with this machine's architecture, or `arch`.
 fn host_of(os_release: &str, arch: Option<&str>, host: &Host) -> Host {
     let mut h = Host { arch: arch.unwrap_or(&host.arch).to_owned(), has_os_release: true, ..Host::default() };
@@ -876,7 +869,7 @@ fn host_of(os_release: &str, arch: Option<&str>, host: &Host) -> Host {
 /// whatever this machine runs.
 fn debian_plan(url: &str, host: &Host) -> Plan {
     let debian = host_of("ID=debian\n", None, host);
-    let mut p = plan::plan_for_url(TargetKind::Apt, &debian, Repo::Debian, url, &no_conda(), None);
+    let mut p = plan::plan_for_url(&debian, Repo::Debian, url);
     p.steps.insert(0, inrelease(url, plan::DEBIAN_FALLBACK, "Debian"));
     p
 }
@@ -885,7 +878,6 @@ fn debian_plan(url: &str, host: &Host) -> Plan {
 fn debian_security_plan(url: &str, _host: &Host) -> Plan {
     let url = url.trim_end_matches('/');
     Plan {
-        family: Family::Apt,
         repo: Repo::DebianSecurity,
         url: url.to_owned(),
         steps: vec![inrelease(url, "stable-security", "Debian")],
@@ -897,13 +889,13 @@ fn debian_security_plan(url: &str, _host: &Host) -> Plan {
 /// Ubuntu's current LTS in the amd64 tree.
 fn ubuntu_plan(url: &str, host: &Host) -> Plan {
     let ubuntu = host_of(&format!("ID=ubuntu\nVERSION_CODENAME={}\n", plan::UBUNTU_FALLBACK), Some("amd64"), host);
-    plan::plan_for_url(TargetKind::Apt, &ubuntu, Repo::Ubuntu, url, &no_conda(), None)
+    plan::plan_for_url(&ubuntu, Repo::Ubuntu, url)
 }
 
 /// Ubuntu's current LTS in the ports tree (arm64 and the rest).
 fn ubuntu_ports_plan(url: &str, host: &Host) -> Plan {
     let ports = host_of(&format!("ID=ubuntu\nVERSION_CODENAME={}\n", plan::UBUNTU_FALLBACK), Some("arm64"), host);
-    plan::plan_for_url(TargetKind::Apt, &ports, Repo::UbuntuPorts, url, &no_conda(), None)
+    plan::plan_for_url(&ports, Repo::UbuntuPorts, url)
 }
 
 fn inrelease(url: &str, suite: &str, origin: &'static str) -> Step {
@@ -918,12 +910,12 @@ fn inrelease(url: &str, suite: &str, origin: &'static str) -> Step {
 /// A conda community channel under `<root>/cloud`.
 fn channel_plan(root: &str, channel: &str, host: &Host) -> Plan {
     let cloud = format!("{}/cloud", root.trim_end_matches('/'));
-    let conda = Conda { channels: vec![channel.to_owned()], pkgs: false, cloud: Some(cloud.clone()) };
-    plan::plan_for_url(TargetKind::Conda, host, Repo::Anaconda, root, &conda, Some(cloud))
+    let conda = Conda { channels: vec![channel.to_owned()], pkgs: false, cloud: Some(cloud) };
+    plan::plan_for_conda(host, root, &conda)
 }
 
 /// What the probe of a layout requests, relative to the candidate (for the file's comment).
-pub fn probed_paths(layout: &Layout, host: &Host) -> String {
+fn probed_paths(layout: &Layout, host: &Host) -> String {
     let url = "https://x.invalid/r";
     let p = (layout.plan)(url, host);
     p.steps

@@ -140,8 +140,6 @@ pub struct State {
     pub end: Option<Outcome>,
     /// Time to the answer of the last request.
     pub latency: Option<Duration>,
-    /// Time to the answer of the first request (with connection setup).
-    pub first: Option<Duration>,
     pub bulk: Option<Bulk>,
     pub screen: Option<Measure>,
     pub finals: Option<Measure>,
@@ -526,7 +524,6 @@ async fn probe(shared: &Shared, i: usize) -> bool {
                     human_ms(sent.ttfb),
                     answer.body.len()
                 ));
-                st.first.get_or_insert(sent.ttfb);
                 st.latency = Some(sent.ttfb);
                 st.answered.push((step.what.clone(), sent.ttfb));
                 match read_signals(step, &answer) {
@@ -1081,7 +1078,6 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Found, String> {
                 url::Url::parse(base).ok()?.join(&href).ok().map(String::from)
             });
         }
-        Check::Feed => {}
         Check::NpmDoc { package, fresh } => {
             let (modified, latest) = signals::npm_doc(&text, package)?;
             if let (true, Some(at)) = (fresh, modified) {

@@ -59,7 +59,6 @@
 //! A whole run takes at most about twice `--timeout`.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -133,9 +132,6 @@ pub struct Options {
     /// Use the proxy variables (`HTTPS_PROXY`, `NO_PROXY`, …). Off only in tests that probe
     /// loopback servers from inside the test process.
     pub proxy_from_env: bool,
-    /// Resolve names with this DNS server only (tests: a resolver on loopback); else the
-    /// system's configuration.
-    pub resolver: Option<SocketAddr>,
 }
 
 impl Options {
@@ -157,7 +153,6 @@ impl Options {
             cutoff_floor: Duration::from_millis(500),
             cutoff_factor: 3,
             proxy_from_env: true,
-            resolver: None,
         }
     }
 
@@ -392,8 +387,6 @@ pub struct Fetched {
 /// Reads small documents whole (see the module docs), each bounded by [`FEED_BUDGET`].
 pub fn fetch(ctx: &Context, urls: &[String], opts: &Options) -> Vec<Fetched> {
     use net::{Broken, FetchError};
-    let mut opts = opts.clone();
-    opts.resolver = opts.resolver.or(ctx.test_resolver);
     let all_failed = |why: String| -> Vec<Fetched> {
         urls.iter().map(|u| Fetched { url: u.clone(), body: Err(why.clone()), answered: false }).collect()
     };
@@ -402,8 +395,8 @@ pub fn fetch(ctx: &Context, urls: &[String], opts: &Options) -> Vec<Fetched> {
         Err(e) => return all_failed(format!("could not fetch: {e}")),
     };
     let got = runtime.block_on(async {
-        let resolver = dns::Resolver::new(opts.resolver, dns_timeout(opts.timeout));
-        let net = std::sync::Arc::new(net::Net::new(&opts, resolver)?);
+        let resolver = dns::Resolver::new(ctx.test_resolver, dns_timeout(opts.timeout));
+        let net = std::sync::Arc::new(net::Net::new(opts, resolver)?);
         let hard = tokio::time::Instant::now() + opts.timeout;
         let mut tasks = tokio::task::JoinSet::new();
         for (i, url) in urls.iter().enumerate() {
@@ -508,8 +501,6 @@ fn run(
     progress: &dyn Fn(Event),
 ) -> Result<(Vec<Vec<ProbeResult>>, Cost)> {
     let now = ctx.now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let mut opts = opts.clone();
-    opts.resolver = opts.resolver.or(ctx.test_resolver);
 
     // Candidates; each distinct feed URL fetched once, each distinct feed (URL and format)
     // read once.
@@ -540,9 +531,9 @@ fn run(
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcomes = runtime.block_on(async {
-        let resolver = dns::Resolver::new(opts.resolver, dns_timeout(opts.timeout));
-        let net = net::Net::new(&opts, resolver)?;
-        let out = engine::run(net, &opts, cands.clone(), &feed_urls, now, progress).await;
+        let resolver = dns::Resolver::new(ctx.test_resolver, dns_timeout(opts.timeout));
+        let net = net::Net::new(opts, resolver)?;
+        let out = engine::run(net, opts, cands.clone(), &feed_urls, now, progress).await;
         Ok::<Outcomes, anyhow::Error>(out)
     })?;
     // Blocking threads (a stuck system resolver) must not hold the process.
@@ -603,10 +594,10 @@ fn measured(
     incomplete: bool,
 ) -> Measured {
     let mut details = st.log.clone();
-    if let (Some(first), Some(warm)) = (st.first, st.latency)
+    if let (Some((_, first)), Some(warm)) = (st.answered.first(), st.latency)
         && st.answered.len() > 1
     {
-        details.push(format!("first answer {} (with connection setup), last {}", human_ms(first), human_ms(warm)));
+        details.push(format!("first answer {} (with connection setup), last {}", human_ms(*first), human_ms(warm)));
     }
     let latency = st.latency;
     let answered_in = latency.map_or(String::new(), |l| format!(" in {}", human_ms(l)));

@@ -73,11 +73,11 @@ pub fn trace(text: &str) -> Result<(i64, Option<String>), String> {
 
 /// The fields of an apt `InRelease` header stanza (clearsigned or not).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReleaseHead {
-    pub origin: Option<String>,
-    pub suite: Option<String>,
-    pub codename: Option<String>,
-    pub date: Option<i64>,
+struct ReleaseHead {
+    origin: Option<String>,
+    suite: Option<String>,
+    codename: Option<String>,
+    date: Option<i64>,
 }
 
 /// Checks the head of an `InRelease` for `suite` and reads its `Date:`.
