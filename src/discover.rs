@@ -1,9 +1,10 @@
 //! What a mirror serves, found by probing it (`mirror site add`), and the site file that says so.
 //!
 //! [`LAYOUTS`] holds one entry per repository key of the catalog: the paths below a site's
-//! URL where mirrors put that repository (most common first), the names status feeds give it,
-//! and how to probe a candidate (the plan of the package manager that uses it, from
-//! [`crate::probe::plan`]). A new repository is one more entry; a test fails until it has one.
+//! URL where mirrors put that repository (most common first), and how to probe a candidate
+//! (the plan of the package manager that uses it, from [`crate::probe::plan`]); the names
+//! status feeds give it are [`signals::names_in_feeds`]. A new repository is one more entry;
+//! a test fails until it has one.
 //!
 //! A discovery goes:
 //!
@@ -29,15 +30,15 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use serde::Serialize;
-use serde_json::Value;
 use url::Url;
 
 use crate::catalog::{Conda, Repo};
 use crate::context::Context;
 use crate::error::Problem;
-use crate::probe::plan::{self, Check, Family, HEAD_BYTES, Plan, Range, Sample, Step};
-use crate::probe::{self, Event, Options, ProbeResult, Status, signals};
-use crate::targets::{Host, TargetKind};
+use crate::probe::plan::{self, Check, HEAD_BYTES, Plan, Range, Sample, Step};
+use crate::probe::signals::{self, Feed, FeedFormat};
+use crate::probe::{self, Event, Options, ProbeResult, Status};
+use crate::targets::Host;
 
 /// Where mirrors put one repository, and how to probe a candidate.
 pub struct Layout {
@@ -47,8 +48,6 @@ pub struct Layout {
     /// Paths below the site's URL, most common first. The first is tried at once, the others
     /// only when it fails. Empty for a registry, which lives at the root of its host.
     pub paths: &'static [&'static str],
-    /// The names status feeds give it (MirrorZ `cname`, tunasync job names).
-    pub feed_names: &'static [&'static str],
     /// Where the repository root is below the path a feed gives (`simple` below `/pypi`).
     pub below_feed: &'static [&'static str],
     /// The probe of a candidate URL on this host.
@@ -57,35 +56,19 @@ pub struct Layout {
 
 /// Every repository key of the catalog, in its order.
 pub const LAYOUTS: &[Layout] = &[
-    Layout {
-        repo: Repo::Debian,
-        users: "apt",
-        paths: &["debian"],
-        feed_names: &["debian"],
-        below_feed: &[""],
-        plan: debian_plan,
-    },
+    Layout { repo: Repo::Debian, users: "apt", paths: &["debian"], below_feed: &[""], plan: debian_plan },
     Layout {
         repo: Repo::DebianSecurity,
         users: "apt (with `--security`)",
         paths: &["debian-security"],
-        feed_names: &["debian-security"],
         below_feed: &[""],
         plan: debian_security_plan,
     },
-    Layout {
-        repo: Repo::Ubuntu,
-        users: "apt",
-        paths: &["ubuntu"],
-        feed_names: &["ubuntu"],
-        below_feed: &[""],
-        plan: ubuntu_plan,
-    },
+    Layout { repo: Repo::Ubuntu, users: "apt", paths: &["ubuntu"], below_feed: &[""], plan: ubuntu_plan },
     Layout {
         repo: Repo::UbuntuPorts,
         users: "apt",
         paths: &["ubuntu-ports"],
-        feed_names: &["ubuntu-ports"],
         below_feed: &[""],
         plan: ubuntu_ports_plan,
     },
@@ -93,61 +76,51 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Archlinux,
         users: "pacman",
         paths: &["archlinux"],
-        feed_names: &["archlinux"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Pacman, host, Repo::Archlinux, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Archlinux, url),
     },
     Layout {
         repo: Repo::Archlinuxarm,
         users: "pacman",
         // SUSTech: `/archlinux-arm` (mirrors/sustech.toml).
         paths: &["archlinuxarm", "archlinux-arm"],
-        feed_names: &["archlinuxarm", "archlinux-arm"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Pacman, host, Repo::Archlinuxarm, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Archlinuxarm, url),
     },
     Layout {
         repo: Repo::Pypi,
         users: "pip and uv",
         // tunasync sites; USTC, Aliyun and Tencent; a bare proxy (devpi, a pypi.org-style host).
         paths: &["pypi/web/simple", "pypi/simple", "simple"],
-        feed_names: &["pypi"],
         below_feed: &["web/simple", "simple"],
-        plan: |url, host| plan::plan_for_url(TargetKind::Pip, host, Repo::Pypi, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Pypi, url),
     },
     Layout {
         repo: Repo::Anaconda,
         users: "conda",
         paths: &["anaconda"],
-        feed_names: &["anaconda"],
         below_feed: &[""],
-        plan: |url, host| {
-            let conda = Conda { channels: Vec::new(), pkgs: true, cloud: None };
-            plan::plan_for_url(TargetKind::Conda, host, Repo::Anaconda, url, &conda, None)
-        },
+        plan: |url, host| plan::plan_for_url(host, Repo::Anaconda, url),
     },
     Layout {
         repo: Repo::Crates,
         users: "cargo",
         paths: &["crates.io-index"],
-        feed_names: &["crates.io-index"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Cargo, host, Repo::Crates, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Crates, url),
     },
     Layout {
         repo: Repo::Dockerhub,
         users: "docker",
         paths: &[],
-        feed_names: &["docker-hub"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Docker, host, Repo::Dockerhub, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Dockerhub, url),
     },
     // The RPM family: each tree probed for a release every mirror of it carries in 2026-12.
     Layout {
         repo: Repo::Fedora,
         users: "dnf (Fedora)",
         paths: &["fedora"],
-        feed_names: &["fedora"],
         below_feed: &[""],
         plan: |url, host| rpm_plan(url, host, Repo::Fedora, "ID=fedora\nVERSION_ID=44\n"),
     },
@@ -155,7 +128,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Epel,
         users: "dnf (EPEL)",
         paths: &["epel"],
-        feed_names: &["epel"],
         below_feed: &[""],
         plan: |url, host| rpm_plan(url, host, Repo::Epel, "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n"),
     },
@@ -163,7 +135,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::CentosStream,
         users: "dnf (CentOS Stream)",
         paths: &["centos-stream"],
-        feed_names: &["centos-stream"],
         below_feed: &[""],
         plan: |url, host| rpm_plan(url, host, Repo::CentosStream, "ID=centos\nID_LIKE=\"rhel fedora\"\nVERSION_ID=9\n"),
     },
@@ -171,7 +142,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Rocky,
         users: "dnf (Rocky Linux)",
         paths: &["rocky"],
-        feed_names: &["rocky"],
         below_feed: &[""],
         plan: |url, host| {
             rpm_plan(url, host, Repo::Rocky, "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n")
@@ -181,7 +151,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Almalinux,
         users: "dnf (AlmaLinux)",
         paths: &["almalinux"],
-        feed_names: &["almalinux"],
         below_feed: &[""],
         plan: |url, host| {
             rpm_plan(url, host, Repo::Almalinux, "ID=almalinux\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.5\n")
@@ -191,7 +160,6 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Openeuler,
         users: "dnf (openEuler)",
         paths: &["openeuler"],
-        feed_names: &["openeuler"],
         below_feed: &[""],
         plan: |url, host| {
             rpm_plan(url, host, Repo::Openeuler, "ID=openEuler\nVERSION=\"24.03 (LTS)\"\nVERSION_ID=24.03\n")
@@ -201,55 +169,50 @@ pub const LAYOUTS: &[Layout] = &[
         repo: Repo::Alpine,
         users: "apk",
         paths: &["alpine"],
-        feed_names: &["alpine"],
         below_feed: &[""],
         plan: |url, host| {
             let alpine = host_of("ID=alpine\n", Some("amd64"), host);
-            plan::plan_for_url(TargetKind::Apk, &alpine, Repo::Alpine, url, &no_conda(), None)
+            plan::plan_for_url(&alpine, Repo::Alpine, url)
         },
     },
     Layout {
         repo: Repo::Opensuse,
         users: "zypper",
         paths: &["opensuse"],
-        feed_names: &["opensuse"],
         below_feed: &[""],
         plan: |url, host| {
             let tumbleweed = host_of("ID=opensuse-tumbleweed\nID_LIKE=\"opensuse suse\"\n", Some("amd64"), host);
-            plan::plan_for_url(TargetKind::Zypper, &tumbleweed, Repo::Opensuse, url, &no_conda(), None)
+            plan::plan_for_url(&tumbleweed, Repo::Opensuse, url)
         },
     },
     Layout {
         repo: Repo::Archlinuxcn,
         users: "pacman (archlinuxcn)",
         paths: &["archlinuxcn"],
-        feed_names: &["archlinuxcn"],
         below_feed: &[""],
         plan: |url, host| {
             let arch = host_of("ID=arch\n", Some("amd64"), host);
-            plan::plan_for_url(TargetKind::Archlinuxcn, &arch, Repo::Archlinuxcn, url, &no_conda(), None)
+            plan::plan_for_url(&arch, Repo::Archlinuxcn, url)
         },
     },
     Layout {
         repo: Repo::Kali,
         users: "apt (Kali)",
         paths: &["kali"],
-        feed_names: &["kali"],
         below_feed: &[""],
         plan: |url, host| {
             let kali = host_of("ID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n", Some("amd64"), host);
-            plan::plan_for_url(TargetKind::Apt, &kali, Repo::Kali, url, &no_conda(), None)
+            plan::plan_for_url(&kali, Repo::Kali, url)
         },
     },
     Layout {
         repo: Repo::Raspbian,
         users: "apt (Raspberry Pi OS, 32-bit)",
         paths: &["raspbian/raspbian", "raspbian"],
-        feed_names: &["raspbian"],
         below_feed: &["raspbian", ""],
         plan: |url, host| {
             let pi = host_of("ID=raspbian\nID_LIKE=debian\nVERSION_CODENAME=bookworm\n", Some("armhf"), host);
-            plan::plan_for_url(TargetKind::Apt, &pi, Repo::Raspbian, url, &no_conda(), None)
+            plan::plan_for_url(&pi, Repo::Raspbian, url)
         },
     },
     Layout {
@@ -257,11 +220,10 @@ pub const LAYOUTS: &[Layout] = &[
         users: "apt (Raspberry Pi OS archive)",
         // USTC: `/archive.raspberrypi.org/debian` (ustclug/mirrorhelp source/raspberrypi.rst).
         paths: &["raspberrypi", "archive.raspberrypi.org/debian"],
-        feed_names: &["raspberrypi"],
         below_feed: &[""],
         plan: |url, host| {
             let pi = host_of("ID=debian\nVERSION_CODENAME=bookworm\n", Some("arm64"), host);
-            plan::plan_for_url(TargetKind::Apt, &pi, Repo::Raspberrypi, url, &no_conda(), None)
+            plan::plan_for_url(&pi, Repo::Raspberrypi, url)
         },
     },
     // The developer registries. A dedicated proxy (npmmirror, goproxy.cn, hf-mirror.com,
@@ -271,87 +233,77 @@ pub const LAYOUTS: &[Layout] = &[
         users: "npm, pnpm, Yarn and Bun",
         // Tencent `/npm`; Huawei and Nexus `/repository/npm`; npmmirror at its root.
         paths: &["npm", "repository/npm", ""],
-        feed_names: &["npm"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Npm, host, Repo::Npm, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Npm, url),
     },
     Layout {
         repo: Repo::Goproxy,
         users: "go",
         // Aliyun `/goproxy`, Tencent `/go`, Huawei `/repository/goproxy`, goproxy.cn at its root.
         paths: &["goproxy", "go", "repository/goproxy", ""],
-        feed_names: &["goproxy", "go"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Go, host, Repo::Goproxy, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Goproxy, url),
     },
     Layout {
         repo: Repo::Gosumdb,
         users: "go (checksum database)",
         // goproxy.cn: `/sumdb/sum.golang.org`.
         paths: &["sumdb/sum.golang.org", "goproxy/sumdb/sum.golang.org"],
-        feed_names: &[],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Go, host, Repo::Gosumdb, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Gosumdb, url),
     },
     Layout {
         repo: Repo::Rustup,
         users: "rustup",
         // TUNA, NJU, ZJU `/rustup`; USTC, SJTUG `/rust-static`.
         paths: &["rustup", "rust-static"],
-        feed_names: &["rustup", "rust-static"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Rustup, host, Repo::Rustup, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Rustup, url),
     },
     Layout {
         repo: Repo::HomebrewBottles,
         users: "Homebrew (bottles)",
         paths: &["homebrew-bottles"],
-        feed_names: &["homebrew-bottles"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewBottles, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::HomebrewBottles, url),
     },
     Layout {
         repo: Repo::HomebrewApi,
         users: "Homebrew (API)",
         paths: &["homebrew-bottles/api"],
-        feed_names: &[],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewApi, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::HomebrewApi, url),
     },
     Layout {
         repo: Repo::HomebrewBrewGit,
         users: "Homebrew (brew.git)",
         // TUNA `/git/homebrew/brew.git`, USTC `/brew.git`.
         paths: &["git/homebrew/brew.git", "brew.git"],
-        feed_names: &[],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewBrewGit, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::HomebrewBrewGit, url),
     },
     Layout {
         repo: Repo::HomebrewCoreGit,
         users: "Homebrew (homebrew-core.git)",
         paths: &["git/homebrew/homebrew-core.git", "homebrew-core.git"],
-        feed_names: &[],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Homebrew, host, Repo::HomebrewCoreGit, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::HomebrewCoreGit, url),
     },
     Layout {
         repo: Repo::Huggingface,
         users: "the Hugging Face Hub",
         // hf-mirror.com at its root.
         paths: &["huggingface", "hf", ""],
-        feed_names: &["huggingface"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Huggingface, host, Repo::Huggingface, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Huggingface, url),
     },
     Layout {
         repo: Repo::Rubygems,
         users: "gem and Bundler",
         // TUNA `/rubygems`; gems.ruby-china.com at its root.
         paths: &["rubygems", ""],
-        feed_names: &["rubygems"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Rubygems, host, Repo::Rubygems, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Rubygems, url),
     },
     Layout {
         repo: Repo::Maven,
@@ -359,16 +311,15 @@ pub const LAYOUTS: &[Layout] = &[
         // Aliyun `/repository/public`, Huawei `/repository/maven`, Tencent's Nexus, a plain
         // `maven2` tree.
         paths: &["maven", "repository/public", "repository/maven", "nexus/repository/maven-public", "maven2"],
-        feed_names: &["maven"],
         below_feed: &[""],
-        plan: |url, host| plan::plan_for_url(TargetKind::Maven, host, Repo::Maven, url, &no_conda(), None),
+        plan: |url, host| plan::plan_for_url(host, Repo::Maven, url),
     },
 ];
 
 /// An RPM tree probed as dnf on the host that `os_release` describes would.
 fn rpm_plan(url: &str, host: &Host, repo: Repo, os_release: &str) -> Plan {
     let rpm = host_of(os_release, Some("amd64"), host);
-    plan::plan_for_url(TargetKind::Dnf, &rpm, repo, url, &no_conda(), None)
+    plan::plan_for_url(&rpm, repo, url)
 }
 
 /// Community channels looked for under `<anaconda>/cloud`, most mirrored first (TUNA's and
@@ -385,32 +336,6 @@ pub const CONDA_CHANNELS: &[&str] = &[
     "Paddle",
     "deepmodeling",
 ];
-
-/// Status feed formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FeedFormat {
-    Tunasync,
-    Mirrorz,
-}
-
-impl FeedFormat {
-    /// What a feed of this format is, for messages.
-    pub fn what(self) -> &'static str {
-        match self {
-            Self::Tunasync => "tunasync job list",
-            Self::Mirrorz => "MirrorZ document",
-        }
-    }
-
-    /// The key in a site file's `[status]`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Tunasync => "tunasync",
-            Self::Mirrorz => "mirrorz",
-        }
-    }
-}
 
 /// Where sites publish their status feeds, below their URL (each seen on a built-in site:
 /// TUNA, BFSU and NYIST `static/tunasync.json`, NJU `.mirrorz/tunasync.json`, HUST
@@ -574,7 +499,8 @@ pub fn discover(
             .hint("check the URL and the network (proxy settings `HTTPS_PROXY`, `NO_PROXY`), or raise `--timeout`")
             .into());
     }
-    let feeds = read_feeds(site, &fetched);
+    let reads = read_feeds(site, &fetched);
+    let feeds: Vec<FeedRead> = reads.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
 
     let mut done: Vec<(Candidate, ProbeResult)> = Vec::new();
     loop {
@@ -588,7 +514,7 @@ pub fn discover(
     }
 
     let mut findings: Vec<Finding> = LAYOUTS.iter().map(|l| judge(l, &done, &feeds, allow_http)).collect();
-    findings.extend(feed_findings(site, &fetched, &feeds, allow_http));
+    findings.extend(feed_findings(&fetched, &reads, &feeds, allow_http));
     let name = feeds.iter().find_map(|f| f.name.clone());
     let probed = done.iter().map(|(c, _)| c.plan.steps.len()).sum::<usize>() + feed_urls.len();
     Ok(Discovery { site: site.clone(), findings, name, probed })
@@ -606,18 +532,15 @@ struct FeedRead {
     name: Option<String>,
 }
 
-fn read_feeds(site: &SiteUrl, fetched: &[probe::Fetched]) -> Vec<FeedRead> {
+/// What each of [`FEEDS`] gave: the feed, or why there is none (not fetched, or not a feed).
+fn read_feeds(site: &SiteUrl, fetched: &[probe::Fetched]) -> Vec<Result<FeedRead, String>> {
     fetched
         .iter()
         .zip(FEEDS)
-        .filter_map(|(f, (_, format))| {
-            let text = f.body.as_ref().ok()?;
-            parse_feed(*format, text, site).ok().map(|(entries, name)| FeedRead {
-                url: f.url.clone(),
-                format: *format,
-                entries,
-                name,
-            })
+        .map(|(f, (_, format))| {
+            let text = f.body.as_ref().map_err(Clone::clone)?;
+            let (entries, name) = parse_feed(*format, text, site)?;
+            Ok(FeedRead { url: f.url.clone(), format: *format, entries, name })
         })
         .collect()
 }
@@ -626,37 +549,22 @@ fn read_feeds(site: &SiteUrl, fetched: &[probe::Fetched]) -> Vec<FeedRead> {
 /// tunasync job's `/<name>`), and the site's name (MirrorZ). Errors say why the text is not
 /// a feed of `format`.
 fn parse_feed(format: FeedFormat, text: &str, site: &SiteUrl) -> Result<(Vec<Listed>, Option<String>), String> {
-    match format {
-        FeedFormat::Tunasync => {
-            signals::tunasync(text, &[])?;
-            let jobs: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-            let entries = jobs
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|j| j.get("name")?.as_str())
-                .filter(|n| valid_path_segment(n))
-                .map(|n| (n.to_owned(), Some(site.join(n))))
-                .collect();
-            Ok((entries, None))
-        }
-        FeedFormat::Mirrorz => {
-            signals::mirrorz(text, &[])?;
-            let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-            let entries = doc["mirrors"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| {
-                    let cname = m.get("cname")?.as_str()?.to_owned();
-                    let url = m.get("url").and_then(Value::as_str).and_then(|u| feed_url(site, u));
-                    Some((cname, url))
-                })
-                .collect();
-            let name = doc["site"]["name"].as_str().map(one_line).filter(|n| !n.is_empty());
-            Ok((entries, name))
-        }
-    }
+    let feed = Feed::parse(format, text)?;
+    let entries = feed
+        .entries
+        .into_iter()
+        .filter_map(|e| {
+            let name = e.name?;
+            match format {
+                FeedFormat::Tunasync => {
+                    let url = valid_path_segment(&name).then(|| site.join(&name))?;
+                    Some((name, Some(url)))
+                }
+                FeedFormat::Mirrorz => Some((name, e.url.as_deref().and_then(|u| feed_url(site, u)))),
+            }
+        })
+        .collect();
+    Ok((entries, feed.site_name.as_deref().map(one_line).filter(|n| !n.is_empty())))
 }
 
 /// A tunasync job name usable as a path segment.
@@ -768,10 +676,11 @@ pub const MAX_FEED_URLS: usize = 4;
 /// The URLs the feeds give `layout`'s repository (the registry's host root, for Docker Hub),
 /// at most [`MAX_FEED_URLS`].
 fn feed_urls(layout: &Layout, site: &SiteUrl, feeds: &[FeedRead]) -> Vec<String> {
+    let names = signals::names_in_feeds(layout.repo);
     let mut urls = Vec::new();
     for feed in feeds {
         for (name, url) in &feed.entries {
-            let Some(url) = url.as_ref().filter(|_| layout.feed_names.contains(&name.as_str())) else {
+            let Some(url) = url.as_ref().filter(|_| names.contains(&name.as_str())) else {
                 continue;
             };
             let found: Vec<String> = if layout.paths.is_empty() {
@@ -800,9 +709,10 @@ fn answered_right(r: &ProbeResult) -> bool {
 /// The finding for one layout, from every candidate probed.
 fn judge(layout: &Layout, done: &[(Candidate, ProbeResult)], feeds: &[FeedRead], allow_http: bool) -> Finding {
     let key = layout.repo.key().to_owned();
+    let names = signals::names_in_feeds(layout.repo);
     let listed_in: Vec<String> = feeds
         .iter()
-        .filter(|f| f.entries.iter().any(|(n, _)| layout.feed_names.contains(&n.as_str())))
+        .filter(|f| f.entries.iter().any(|(n, _)| names.contains(&n.as_str())))
         .map(|f| f.url.clone())
         .collect();
     let mine: Vec<&(Candidate, ProbeResult)> = done.iter().filter(|(c, _)| c.repo == layout.repo).collect();
@@ -904,23 +814,29 @@ fn why_not(tried: &[&(Candidate, ProbeResult)]) -> String {
 }
 
 /// One finding per feed format: the first feed of it that parsed, else why none did.
-fn feed_findings(site: &SiteUrl, fetched: &[probe::Fetched], feeds: &[FeedRead], allow_http: bool) -> Vec<Finding> {
+/// `reads`: what each of [`FEEDS`] gave; `feeds`: those that parsed.
+fn feed_findings(
+    fetched: &[probe::Fetched],
+    reads: &[Result<FeedRead, String>],
+    feeds: &[FeedRead],
+    allow_http: bool,
+) -> Vec<Finding> {
     [FeedFormat::Tunasync, FeedFormat::Mirrorz]
         .into_iter()
         .map(|format| {
             let key = format!("status.{}", format.key());
             let tried: Vec<Tried> = fetched
                 .iter()
+                .zip(reads)
                 .zip(FEEDS)
                 .filter(|(_, (_, f))| *f == format)
-                .map(|(f, _)| {
-                    let read = feeds.iter().find(|r| r.url == f.url);
-                    let reason = match (read, &f.body) {
-                        (Some(r), _) => format!("a {} feed listing {} repositories", format.key(), r.entries.len()),
-                        (None, Ok(text)) => parse_feed(format, text, site).err().unwrap_or_default(),
-                        (None, Err(why)) => why.clone(),
+                .map(|((f, read), _)| {
+                    let (status, reason) = match read {
+                        Ok(r) => {
+                            (Status::Ok, format!("a {} feed listing {} repositories", format.key(), r.entries.len()))
+                        }
+                        Err(why) => (Status::Failed, why.clone()),
                     };
-                    let status = if read.is_some() { Status::Ok } else { Status::Failed };
                     Tried { url: f.url.clone(), status, reason, details: Vec::new() }
                 })
                 .collect();
@@ -942,10 +858,6 @@ fn tried_paths(format: FeedFormat) -> String {
     FEEDS.iter().filter(|(_, f)| *f == format).map(|(p, _)| *p).collect::<Vec<_>>().join(", ")
 }
 
-fn no_conda() -> Conda {
-    Conda { channels: Vec::new(), pkgs: false, cloud: None }
-}
-
 /// A host of `os_release` with this machine's architecture, or `arch`.
 fn host_of(os_release: &str, arch: Option<&str>, host: &Host) -> Host {
     let mut h = Host { arch: arch.unwrap_or(&host.arch).to_owned(), has_os_release: true, ..Host::default() };
@@ -957,7 +869,7 @@ fn host_of(os_release: &str, arch: Option<&str>, host: &Host) -> Host {
 /// whatever this machine runs.
 fn debian_plan(url: &str, host: &Host) -> Plan {
     let debian = host_of("ID=debian\n", None, host);
-    let mut p = plan::plan_for_url(TargetKind::Apt, &debian, Repo::Debian, url, &no_conda(), None);
+    let mut p = plan::plan_for_url(&debian, Repo::Debian, url);
     p.steps.insert(0, inrelease(url, plan::DEBIAN_FALLBACK, "Debian"));
     p
 }
@@ -966,7 +878,6 @@ fn debian_plan(url: &str, host: &Host) -> Plan {
 fn debian_security_plan(url: &str, _host: &Host) -> Plan {
     let url = url.trim_end_matches('/');
     Plan {
-        family: Family::Apt,
         repo: Repo::DebianSecurity,
         url: url.to_owned(),
         steps: vec![inrelease(url, "stable-security", "Debian")],
@@ -978,13 +889,13 @@ fn debian_security_plan(url: &str, _host: &Host) -> Plan {
 /// Ubuntu's current LTS in the amd64 tree.
 fn ubuntu_plan(url: &str, host: &Host) -> Plan {
     let ubuntu = host_of(&format!("ID=ubuntu\nVERSION_CODENAME={}\n", plan::UBUNTU_FALLBACK), Some("amd64"), host);
-    plan::plan_for_url(TargetKind::Apt, &ubuntu, Repo::Ubuntu, url, &no_conda(), None)
+    plan::plan_for_url(&ubuntu, Repo::Ubuntu, url)
 }
 
 /// Ubuntu's current LTS in the ports tree (arm64 and the rest).
 fn ubuntu_ports_plan(url: &str, host: &Host) -> Plan {
     let ports = host_of(&format!("ID=ubuntu\nVERSION_CODENAME={}\n", plan::UBUNTU_FALLBACK), Some("arm64"), host);
-    plan::plan_for_url(TargetKind::Apt, &ports, Repo::UbuntuPorts, url, &no_conda(), None)
+    plan::plan_for_url(&ports, Repo::UbuntuPorts, url)
 }
 
 fn inrelease(url: &str, suite: &str, origin: &'static str) -> Step {
@@ -999,12 +910,12 @@ fn inrelease(url: &str, suite: &str, origin: &'static str) -> Step {
 /// A conda community channel under `<root>/cloud`.
 fn channel_plan(root: &str, channel: &str, host: &Host) -> Plan {
     let cloud = format!("{}/cloud", root.trim_end_matches('/'));
-    let conda = Conda { channels: vec![channel.to_owned()], pkgs: false, cloud: Some(cloud.clone()) };
-    plan::plan_for_url(TargetKind::Conda, host, Repo::Anaconda, root, &conda, Some(cloud))
+    let conda = Conda { channels: vec![channel.to_owned()], pkgs: false, cloud: Some(cloud) };
+    plan::plan_for_conda(host, root, &conda)
 }
 
 /// What the probe of a layout requests, relative to the candidate (for the file's comment).
-pub fn probed_paths(layout: &Layout, host: &Host) -> String {
+fn probed_paths(layout: &Layout, host: &Host) -> String {
     let url = "https://x.invalid/r";
     let p = (layout.plan)(url, host);
     p.steps

@@ -896,6 +896,46 @@ fn check_judges_configured_urls_against_the_reference_in_one_run() {
 }
 
 #[test]
+fn a_check_samples_each_configured_url_once_in_the_finals_and_never_screens_it() {
+    use mirror::probe::{self, Options, Status};
+    use mirror::targets::{Host, TargetKind};
+
+    // pip's wheel and apt's `Packages.xz` on two sites (a host sampled for one target would
+    // lend its figure to the other).
+    let farm = Farm::start(&[Spec::new("alpha"), Spec::new("beta")]);
+    let env = Env::debian();
+    let ctx = library_context(&env, farm.catalog());
+    let host = Host::detect(&ctx).unwrap();
+    let opts = Options { proxy_from_env: false, ..Options::new(Duration::from_secs(3), Duration::from_secs(DAY)) };
+    let rows = probe::check_all(
+        &ctx,
+        &host,
+        &[
+            (TargetKind::Pip, format!("{}/pypi/web/simple", farm.base("alpha"))),
+            (TargetKind::Apt, format!("{}/debian", farm.base("beta"))),
+        ],
+        None,
+        &opts,
+    );
+    for (site, file) in [("alpha", ".whl"), ("beta", "/Packages.xz")] {
+        let requests = farm.requests(site);
+        let samples: Vec<&farm::Request> =
+            requests.iter().filter(|r| r.method == "GET" && r.path.ends_with(file)).collect();
+        assert_eq!(samples.len(), 1, "{site}: one sample of its {file}: {:?}", probed_paths(&farm, site));
+        assert_eq!(samples[0].range.as_deref(), Some("bytes=0-1048575"), "{site}: the final's budget");
+        // The final comes after the probe's own requests.
+        let last_probe = requests.iter().filter(|r| !r.path.ends_with(file)).map(|r| r.began).max().unwrap();
+        assert!(samples[0].began >= last_probe, "{site}: {:?}", probed_paths(&farm, site));
+    }
+    for r in &rows {
+        assert_eq!(r.status, Status::Ok, "{r:?}");
+        assert!(r.throughput_bps.is_some(), "sampled: {r:?}");
+        assert!(!r.details.iter().any(|d| d.starts_with("screen:")), "no screen: {:#?}", r.details);
+        assert_eq!(r.details.iter().filter(|d| d.starts_with("final: GET ")).count(), 1, "{:#?}", r.details);
+    }
+}
+
+#[test]
 fn bench_library_api_and_cache_round_trip() {
     use mirror::probe::{self, Options};
     use mirror::targets::{Host, TargetKind};

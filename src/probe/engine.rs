@@ -140,8 +140,6 @@ pub struct State {
     pub end: Option<Outcome>,
     /// Time to the answer of the last request.
     pub latency: Option<Duration>,
-    /// Time to the answer of the first request (with connection setup).
-    pub first: Option<Duration>,
     pub bulk: Option<Bulk>,
     pub screen: Option<Measure>,
     pub finals: Option<Measure>,
@@ -174,6 +172,8 @@ struct Shared {
     net: Net,
     opts: Options,
     cands: Vec<Candidate>,
+    /// Per group: its candidates, in order.
+    groups: Vec<Vec<usize>>,
     states: Vec<Mutex<State>>,
     /// Set when phase A is over: no more screens.
     finals: AtomicBool,
@@ -196,22 +196,30 @@ impl Shared {
         map.entry(host.to_owned()).or_default().clone()
     }
 
-    /// The lag of candidate `i` as far as the run knows now (answered candidates of its
-    /// group only), and whether that is over `--max-lag`.
-    fn stale_now(&self, i: usize) -> bool {
-        let g = self.cands[i].group;
-        let members: Vec<usize> = (0..self.cands.len()).filter(|k| self.cands[*k].group == g).collect();
-        let snapshot: Vec<(Vec<String>, Vec<Reading>)> = members
+    /// Whether each candidate of group `g` (in the order of `groups[g]`) is further behind
+    /// than `--max-lag`, as far as the run knows now (answered candidates of the group only).
+    fn stale_in(&self, g: usize) -> Vec<bool> {
+        let snapshot: Vec<Vec<Reading>> = self.groups[g]
             .iter()
             .map(|k| {
                 let st = self.state(*k);
                 let usable = !matches!(st.end, Some(Outcome::Failed(_) | Outcome::Throttled(_)));
-                (self.cands[*k].plan.kinds.clone(), if usable { st.readings.clone() } else { Vec::new() })
+                if usable { st.readings.clone() } else { Vec::new() }
             })
             .collect();
-        let inputs: Vec<(&[String], &[Reading])> = snapshot.iter().map(|(k, r)| (k.as_slice(), r.as_slice())).collect();
-        let me = members.iter().position(|k| *k == i).expect("a member of its group");
-        rank::lags(&inputs)[me].is_some_and(|l| l.secs > self.opts.max_lag.as_secs())
+        let inputs: Vec<(&[String], &[Reading])> = self.groups[g]
+            .iter()
+            .zip(&snapshot)
+            .map(|(k, r)| (self.cands[*k].plan.kinds.as_slice(), r.as_slice()))
+            .collect();
+        rank::lags(&inputs).iter().map(|l| l.is_some_and(|l| l.secs > self.opts.max_lag.as_secs())).collect()
+    }
+
+    /// Whether candidate `i` is stale as far as the run knows now (see [`Shared::stale_in`]).
+    fn stale_now(&self, i: usize) -> bool {
+        let g = self.cands[i].group;
+        let me = self.groups[g].iter().position(|k| *k == i).expect("a member of its group");
+        self.stale_in(g)[me]
     }
 }
 
@@ -226,11 +234,16 @@ pub async fn run(
 ) -> Outcomes {
     let start = Instant::now();
     let hard = start + opts.timeout;
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); cands.iter().map(|c| c.group + 1).max().unwrap_or(0)];
+    for (i, c) in cands.iter().enumerate() {
+        members[c.group].push(i);
+    }
     let shared = Arc::new(Shared {
         net,
         opts: opts.clone(),
         states: cands.iter().map(|_| Mutex::default()).collect(),
         cands,
+        groups: members,
         finals: AtomicBool::new(false),
         screens: Arc::new(Semaphore::new(opts.screens.max(1))),
         hard,
@@ -238,15 +251,16 @@ pub async fn run(
         screened: Mutex::default(),
     });
     let n = shared.cands.len();
-    let groups = shared.cands.iter().map(|c| c.group + 1).max().unwrap_or(0);
+    let groups = shared.groups.len();
 
     let mut tasks: JoinSet<usize> = JoinSet::new();
     let mut ids = HashMap::new();
     let mut handles = vec![None; n];
     // Interleave the groups so each gets going early even when the per-host cap queues some.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|i| (shared.cands[..*i].iter().filter(|c| c.group == shared.cands[*i].group).count(), *i));
-    for i in order {
+    let mut order: Vec<(usize, usize)> =
+        shared.groups.iter().flat_map(|members| members.iter().enumerate().map(|(k, &i)| (k, i))).collect();
+    order.sort_unstable();
+    for (_, i) in order {
         progress(Event::More);
         let s = shared.clone();
         let handle = tasks.spawn(async move {
@@ -271,10 +285,8 @@ pub async fn run(
         // A group is settled when each of its candidates is done, or past the group's cut-off
         // plus the time it spent waiting for slots (that wait was the run's, not its own).
         let now = Instant::now();
-        let settled = (0..groups).all(|g| {
-            (0..n)
-                .filter(|i| shared.cands[*i].group == g)
-                .all(|i| done[i] || cutoffs[g].is_some_and(|at| at + shared.state(i).waited <= now))
+        let settled = shared.groups.iter().enumerate().all(|(g, members)| {
+            members.iter().all(|&i| done[i] || cutoffs[g].is_some_and(|at| at + shared.state(i).waited <= now))
         });
         if settled || Instant::now() >= hard {
             break;
@@ -360,21 +372,22 @@ pub async fn run(
 
 /// How many candidates of group `g` have a screen result (or need none) and are fresh so far.
 fn screened_fresh(shared: &Shared, g: usize) -> usize {
-    (0..shared.cands.len())
-        .filter(|i| shared.cands[*i].group == g)
-        .filter(|i| {
-            let st = shared.state(*i);
-            let measured = !shared.cands[*i].sampled
-                || matches!(shared.cands[*i].plan.sample, Sample::None)
+    let stale = shared.stale_in(g);
+    shared.groups[g]
+        .iter()
+        .zip(stale)
+        .filter(|&(&i, stale)| {
+            let st = shared.state(i);
+            let measured = !shared.cands[i].sampled
+                || matches!(shared.cands[i].plan.sample, Sample::None)
                 || matches!(st.screen, Some(Measure::Rate { .. } | Measure::TooSmall(_)));
-            let answered = st.end == Some(Outcome::Answered);
-            drop(st);
-            answered && measured && !shared.stale_now(*i)
+            st.end == Some(Outcome::Answered) && measured && !stale
         })
         .count()
 }
 
-/// One candidate's task: its probe, then (while phase A lasts) its screen.
+/// One candidate's task: its probe, then (while phase A lasts) its bulk object and, unless
+/// [`Options::screen`] is off, its screen.
 async fn candidate(shared: &Shared, i: usize) {
     let cand = &shared.cands[i];
     if !probe(shared, i).await {
@@ -399,6 +412,10 @@ async fn candidate(shared: &Shared, i: usize) {
         }
     };
     shared.state(i).bulk = Some(bulk.clone());
+    if !shared.opts.screen {
+        // Checks sample their one URL in the finals only.
+        return;
+    }
     // One screen per host: a host screened for one target (the same server and link) is not
     // screened again for another; the others wait for it and take its figure.
     let host = super::plan::host_key(&bulk.url);
@@ -507,7 +524,6 @@ async fn probe(shared: &Shared, i: usize) -> bool {
                     human_ms(sent.ttfb),
                     answer.body.len()
                 ));
-                st.first.get_or_insert(sent.ttfb);
                 st.latency = Some(sent.ttfb);
                 st.answered.push((step.what.clone(), sent.ttfb));
                 match read_signals(step, &answer) {
@@ -686,9 +702,12 @@ const FINALS_WITHIN: f64 = 1.0 / 3.0;
 /// The finalists of group `g`: its fastest screened candidates, those within
 /// [`FINALS_WITHIN`] of the best screen, at most [`Options::finalists`].
 fn finalists_of(shared: &Shared, g: usize) -> Vec<usize> {
-    let mut order: Vec<(usize, f64)> = (0..shared.cands.len())
-        .filter(|i| shared.cands[*i].group == g && shared.cands[*i].sampled)
-        .filter_map(|i| {
+    let stale = shared.stale_in(g);
+    let mut order: Vec<(usize, f64)> = shared.groups[g]
+        .iter()
+        .zip(stale)
+        .filter(|&(&i, stale)| shared.cands[i].sampled && !stale)
+        .filter_map(|(&i, _)| {
             let st = shared.state(i);
             if st.end != Some(Outcome::Answered) || st.bulk.is_none() {
                 return None;
@@ -699,8 +718,7 @@ fn finalists_of(shared: &Shared, g: usize) -> Vec<usize> {
                 None if !shared.opts.screen => 0.0,
                 _ => return None,
             };
-            drop(st);
-            (!shared.stale_now(i)).then_some((i, rate))
+            Some((i, rate))
         })
         .collect();
     order.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
@@ -1060,7 +1078,6 @@ pub fn read_signals(step: &Step, answer: &Answer) -> Result<Found, String> {
                 url::Url::parse(base).ok()?.join(&href).ok().map(String::from)
             });
         }
-        Check::Feed => {}
         Check::NpmDoc { package, fresh } => {
             let (modified, latest) = signals::npm_doc(&text, package)?;
             if let (true, Some(at)) = (fresh, modified) {

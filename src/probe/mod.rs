@@ -59,7 +59,6 @@
 //! A whole run takes at most about twice `--timeout`.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -84,6 +83,7 @@ pub use rank::{ProbeResult, Status};
 use engine::{Candidate, Measure, Outcomes, State};
 use plan::{Family, Plan, Sample};
 use rank::{FeedView, Measured, Outcome, Throughput, human_ms};
+use signals::{Feed, FeedFormat};
 
 /// Sent with every request.
 pub const USER_AGENT: &str = concat!("mirror/", env!("CARGO_PKG_VERSION"));
@@ -132,9 +132,6 @@ pub struct Options {
     /// Use the proxy variables (`HTTPS_PROXY`, `NO_PROXY`, …). Off only in tests that probe
     /// loopback servers from inside the test process.
     pub proxy_from_env: bool,
-    /// Resolve names with this DNS server only (tests: a resolver on loopback); else the
-    /// system's configuration.
-    pub resolver: Option<SocketAddr>,
 }
 
 impl Options {
@@ -156,7 +153,6 @@ impl Options {
             cutoff_floor: Duration::from_millis(500),
             cutoff_factor: 3,
             proxy_from_env: true,
-            resolver: None,
         }
     }
 
@@ -391,8 +387,6 @@ pub struct Fetched {
 /// Reads small documents whole (see the module docs), each bounded by [`FEED_BUDGET`].
 pub fn fetch(ctx: &Context, urls: &[String], opts: &Options) -> Vec<Fetched> {
     use net::{Broken, FetchError};
-    let mut opts = opts.clone();
-    opts.resolver = opts.resolver.or(ctx.test_resolver);
     let all_failed = |why: String| -> Vec<Fetched> {
         urls.iter().map(|u| Fetched { url: u.clone(), body: Err(why.clone()), answered: false }).collect()
     };
@@ -401,8 +395,8 @@ pub fn fetch(ctx: &Context, urls: &[String], opts: &Options) -> Vec<Fetched> {
         Err(e) => return all_failed(format!("could not fetch: {e}")),
     };
     let got = runtime.block_on(async {
-        let resolver = dns::Resolver::new(opts.resolver, dns_timeout(opts.timeout));
-        let net = std::sync::Arc::new(net::Net::new(&opts, resolver)?);
+        let resolver = dns::Resolver::new(ctx.test_resolver, dns_timeout(opts.timeout));
+        let net = std::sync::Arc::new(net::Net::new(opts, resolver)?);
         let hard = tokio::time::Instant::now() + opts.timeout;
         let mut tasks = tokio::task::JoinSet::new();
         for (i, url) in urls.iter().enumerate() {
@@ -491,12 +485,6 @@ fn feeds_of(site: &Site) -> Vec<(String, FeedFormat)> {
     feeds
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FeedFormat {
-    Tunasync,
-    Mirrorz,
-}
-
 /// One candidate of a group, before the run.
 struct Entry {
     site: String,
@@ -513,25 +501,29 @@ fn run(
     progress: &dyn Fn(Event),
 ) -> Result<(Vec<Vec<ProbeResult>>, Cost)> {
     let now = ctx.now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let mut opts = opts.clone();
-    opts.resolver = opts.resolver.or(ctx.test_resolver);
 
-    // Candidates, and each distinct feed URL once.
+    // Candidates; each distinct feed URL fetched once, each distinct feed (URL and format)
+    // read once.
     let mut cands: Vec<Candidate> = Vec::new();
     let mut owners: Vec<(usize, usize)> = Vec::new();
     let mut feed_urls: Vec<String> = Vec::new();
-    let mut cand_feeds: Vec<Vec<(usize, FeedFormat)>> = Vec::new();
+    let mut feeds: Vec<(usize, FeedFormat)> = Vec::new();
+    let mut cand_feeds: Vec<Vec<usize>> = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         for (c, entry) in group.iter().enumerate() {
             cands.push(Candidate { group: g, plan: entry.plan.clone(), sampled: entry.sampled });
             owners.push((g, c));
             let mut mine = Vec::new();
             for (url, format) in &entry.feeds {
-                let f = feed_urls.iter().position(|u| u == url).unwrap_or_else(|| {
+                let u = feed_urls.iter().position(|known| known == url).unwrap_or_else(|| {
                     feed_urls.push(url.clone());
                     feed_urls.len() - 1
                 });
-                mine.push((f, *format));
+                let f = feeds.iter().position(|known| *known == (u, *format)).unwrap_or_else(|| {
+                    feeds.push((u, *format));
+                    feeds.len() - 1
+                });
+                mine.push(f);
             }
             cand_feeds.push(mine);
         }
@@ -539,13 +531,18 @@ fn run(
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcomes = runtime.block_on(async {
-        let resolver = dns::Resolver::new(opts.resolver, dns_timeout(opts.timeout));
-        let net = net::Net::new(&opts, resolver)?;
-        let out = engine::run(net, &opts, cands.clone(), &feed_urls, now, progress).await;
+        let resolver = dns::Resolver::new(ctx.test_resolver, dns_timeout(opts.timeout));
+        let net = net::Net::new(opts, resolver)?;
+        let out = engine::run(net, opts, cands.clone(), &feed_urls, now, progress).await;
         Ok::<Outcomes, anyhow::Error>(out)
     })?;
     // Blocking threads (a stuck system resolver) must not hold the process.
     runtime.shutdown_background();
+
+    let read: Vec<(&str, Result<Feed, String>)> = feeds
+        .iter()
+        .map(|&(u, format)| (feed_urls[u].as_str(), outcomes.feeds[u].clone().and_then(|t| Feed::parse(format, &t))))
+        .collect();
 
     let mut ranked = Vec::new();
     for (g, group) in groups.iter().enumerate() {
@@ -564,7 +561,7 @@ fn run(
             .enumerate()
             .map(|(k, &i)| {
                 let entry = &group[owners[i].1];
-                let (feed, notes) = feed_view(&cands[i].plan, &cand_feeds[i], &feed_urls, &outcomes.feeds, now);
+                let (feed, notes) = feed_view(&cands[i].plan, &cand_feeds[i], &read, now);
                 let incomplete = outcomes.incomplete.get(g).copied().unwrap_or(false);
                 let mut m = measured(entry, &cands[i], &outcomes.states[i], outcomes.elapsed, opts.timeout, incomplete);
                 m.lag = lags[k];
@@ -597,10 +594,10 @@ fn measured(
     incomplete: bool,
 ) -> Measured {
     let mut details = st.log.clone();
-    if let (Some(first), Some(warm)) = (st.first, st.latency)
+    if let (Some((_, first)), Some(warm)) = (st.answered.first(), st.latency)
         && st.answered.len() > 1
     {
-        details.push(format!("first answer {} (with connection setup), last {}", human_ms(first), human_ms(warm)));
+        details.push(format!("first answer {} (with connection setup), last {}", human_ms(*first), human_ms(warm)));
     }
     let latency = st.latency;
     let answered_in = latency.map_or(String::new(), |l| format!(" in {}", human_ms(l)));
@@ -687,43 +684,33 @@ fn measured(
 }
 
 /// What the site's feeds say about the plan's repository (the worse of them), and notes for
-/// `-v` on feeds that said nothing usable.
+/// `-v` on feeds that said nothing usable. `feeds`: the site's, as indices into `read` (the
+/// run's feeds: URL, and the feed or why there is none).
 fn feed_view(
     plan: &Plan,
-    feeds: &[(usize, FeedFormat)],
-    urls: &[String],
-    texts: &[Result<String, String>],
+    feeds: &[usize],
+    read: &[(&str, Result<Feed, String>)],
     now: i64,
 ) -> (Option<FeedView>, Vec<String>) {
     let names = signals::feed_names(plan.repo, &plan.url);
     let mut notes = Vec::new();
     let view = feeds
         .iter()
-        .filter_map(|(f, format)| {
-            let text = match &texts[*f] {
-                Ok(t) => t,
+        .filter_map(|&f| {
+            let (url, feed) = &read[f];
+            let feed = match feed {
+                Ok(feed) => feed,
                 Err(why) => {
-                    notes.push(format!("status feed {}: {why}; ignored", urls[*f]));
+                    notes.push(format!("status feed {url}: {why}; ignored"));
                     return None;
                 }
             };
-            let entry = match format {
-                FeedFormat::Tunasync => signals::tunasync(text, &names),
-                FeedFormat::Mirrorz => signals::mirrorz(text, &names),
-            };
-            let entry = match entry {
-                Ok(Some(e)) => e,
-                Ok(None) => {
-                    notes.push(format!("status feed {}: no entry for {}", urls[*f], names.join(" or ")));
-                    return None;
-                }
-                Err(why) => {
-                    notes.push(format!("status feed {}: {why}; ignored", urls[*f]));
-                    return None;
-                }
+            let Some(entry) = feed.find(&names) else {
+                notes.push(format!("status feed {url}: no entry for {}", names.join(" or ")));
+                return None;
             };
             Some(FeedView {
-                source: entry.source,
+                source: feed.format.key(),
                 failing: entry.failing,
                 since_success: entry.last_success.map(|t| now.saturating_sub(t).max(0) as u64),
             })

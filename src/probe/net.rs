@@ -427,7 +427,7 @@ impl Net {
 
 /// An answer's status: 2xx is fine, and 401 where the registry wants a token; 403, 429 and
 /// 451 mean the site refuses or limits this client; anything else is an error.
-pub fn judge(code: u16, token_auth: bool) -> Result<(), FetchError> {
+fn judge(code: u16, token_auth: bool) -> Result<(), FetchError> {
     match code {
         403 | 429 | 451 => Err(FetchError::Throttled(code)),
         200..=299 => Ok(()),

@@ -167,8 +167,6 @@ pub enum Check {
     /// An rpm-md `repodata/repomd.xml`: `<revision>` (unix seconds, as createrepo writes it)
     /// or else `Last-Modified`, read as `kind`; the primary's location is a lead.
     Repomd { kind: String },
-    /// A site status feed (tunasync.json, mirrorz.json), read elsewhere.
-    Feed,
     /// An npm package document of `package`; its `modified` time (and `dist-tags.latest` as
     /// the token) is read when `fresh`.
     NpmDoc { package: String, fresh: bool },
@@ -297,17 +295,11 @@ impl Step {
         self.optional = true;
         self
     }
-
-    /// A site status feed: read whole, up to [`super::FEED_BUDGET`].
-    pub fn feed(url: String) -> Self {
-        Self { limit: super::FEED_BUDGET, ..Self::get("status feed", url, Check::Feed) }
-    }
 }
 
 /// Everything one probe of one (site, target) does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    pub family: Family,
     pub repo: Repo,
     /// The repository URL being judged (what `use` would point the target at).
     pub url: String,
@@ -359,23 +351,13 @@ pub fn repo_for(target: TargetKind, host: &Host) -> Repo {
 pub fn plan(site: &Site, target: TargetKind, host: &Host) -> Option<Plan> {
     let repo = repo_for(target, host);
     let url = site.repo(repo)?;
-    if repo == Repo::Anaconda && !site.conda.pkgs && site.conda_cloud().is_none() {
-        return None;
-    }
     if repo == Repo::HomebrewBottles {
         // Homebrew fetches its formula index from the API host, which a site names apart.
         let api = site.repo(Repo::HomebrewApi).map_or_else(|| homebrew_api_of(url), str::to_owned);
         let (steps, sample, kinds) = homebrew(&api);
-        return Some(Plan {
-            family: Family::of(target),
-            repo,
-            url: url.trim_end_matches('/').to_owned(),
-            steps,
-            sample,
-            kinds,
-        });
+        return Some(Plan { repo, url: url.trim_end_matches('/').to_owned(), steps, sample, kinds });
     }
-    Some(plan_for_url(target, host, repo, url, &site.conda, site.conda_cloud()))
+    Some(plan_with(host, repo, url, &site.conda))
 }
 
 /// The probe of a repository URL given directly (`status --check` of a configured URL).
@@ -387,7 +369,7 @@ pub fn plan_for_configured(target: TargetKind, host: &Host, url: &str) -> Plan {
     if repo == Repo::Anaconda {
         // Accept the anaconda root, a `pkgs/<x>` channel or a `.../<channel>` cloud channel.
         if let Some((root, _)) = url.rsplit_once("/pkgs/") {
-            return plan_for_url(target, host, repo, root, &default_conda(true), None);
+            return plan_for_url(host, repo, root);
         }
         if let Some((cloud, channel)) = url.rsplit_once('/') {
             let looks_like_channel = !channel.is_empty()
@@ -395,37 +377,36 @@ pub fn plan_for_configured(target: TargetKind, host: &Host, url: &str) -> Plan {
                 && url::Url::parse(cloud).is_ok_and(|u| u.path() != "/");
             if looks_like_channel && channel != "anaconda" {
                 let conda = Conda { channels: vec![channel.to_owned()], pkgs: false, cloud: Some(cloud.to_owned()) };
-                return plan_for_url(target, host, repo, url, &conda, Some(cloud.to_owned()));
+                return plan_for_conda(host, url, &conda);
             }
         }
-        return plan_for_url(target, host, repo, url, &default_conda(true), None);
     }
-    plan_for_url(target, host, repo, url, &default_conda(true), None)
+    plan_for_url(host, repo, url)
 }
 
-fn default_conda(pkgs: bool) -> Conda {
-    Conda { channels: vec!["conda-forge".into()], pkgs, cloud: None }
+/// The conda part of a site that says nothing more: `pkgs/main` is served.
+const PKGS_MAIN: Conda = Conda { channels: Vec::new(), pkgs: true, cloud: None };
+
+/// The probe of repository `repo` at `url` on `host` (for conda, of `pkgs/main`).
+pub fn plan_for_url(host: &Host, repo: Repo, url: &str) -> Plan {
+    plan_with(host, repo, url, &PKGS_MAIN)
 }
 
-/// The probe of repository `repo` at `url` for `target` on `host` (`conda` and `cloud` as a
-/// site file gives them).
-pub fn plan_for_url(
-    target: TargetKind,
-    host: &Host,
-    repo: Repo,
-    url: &str,
-    conda: &Conda,
-    cloud: Option<String>,
-) -> Plan {
+/// The probe of the conda repository at `url` as a site file's `[conda]` gives it: `pkgs/main`,
+/// or else a community channel below the cloud root (`conda.cloud`, by default `<url>/cloud`).
+pub fn plan_for_conda(host: &Host, url: &str, conda: &Conda) -> Plan {
+    plan_with(host, Repo::Anaconda, url, conda)
+}
+
+fn plan_with(host: &Host, repo: Repo, url: &str, conda: &Conda) -> Plan {
     let url = url.trim_end_matches('/').to_owned();
-    let family = Family::of(target);
     let (steps, sample, kinds) = match repo {
         Repo::Debian | Repo::DebianSecurity => apt_debian(&url, host),
         Repo::Ubuntu | Repo::UbuntuPorts => apt_ubuntu(&url, host),
         Repo::Archlinux => pacman_arch(&url),
         Repo::Archlinuxarm => pacman_alarm(&url, host),
         Repo::Pypi => pypi(&url),
-        Repo::Anaconda => conda_plan(&url, host, conda, cloud),
+        Repo::Anaconda => conda_plan(&url, host, conda),
         Repo::Crates => crates(&url),
         Repo::Dockerhub => docker(&url, host),
         Repo::Fedora | Repo::Epel | Repo::CentosStream | Repo::Rocky | Repo::Almalinux | Repo::Openeuler => {
@@ -446,7 +427,7 @@ pub fn plan_for_url(
         Repo::Rubygems => rubygems(&url),
         Repo::Maven => maven(&url),
     };
-    Plan { family, repo, url, steps, sample, kinds }
+    Plan { repo, url, steps, sample, kinds }
 }
 
 type Parts = (Vec<Step>, Sample, Vec<String>);
@@ -601,8 +582,8 @@ pub fn conda_subdir(debian_arch: &str) -> &'static str {
     }
 }
 
-fn conda_plan(url: &str, host: &Host, conda: &Conda, cloud: Option<String>) -> Parts {
-    let (channel_url, channel) = match (&cloud, conda.pkgs) {
+fn conda_plan(url: &str, host: &Host, conda: &Conda) -> Parts {
+    let (channel_url, channel) = match (&conda.cloud, conda.pkgs) {
         (_, true) => (format!("{url}/pkgs/main"), "pkgs/main".to_owned()),
         (cloud, false) => {
             let channel = conda
@@ -1153,7 +1134,7 @@ crates = "{base}/crates.io-index/"
     fn pypi_conda_cargo_docker() {
         let h = host("ID=debian\n", "amd64");
         let p = plan(&site(), TargetKind::Uv, &h).unwrap();
-        assert_eq!(p.family, Family::Pypi);
+        assert_eq!(p, plan(&site(), TargetKind::Pip, &h).unwrap(), "uv is probed as pip");
         assert_eq!(urls(&p), ["https://m.example/pypi/web/simple/botocore/", "https://m.example/pypi/web/simple/pip/"]);
         assert_eq!(p.steps[0].range, Some(Range::Tail(2048)));
         let p = plan(&site(), TargetKind::Conda, &h).unwrap();

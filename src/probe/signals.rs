@@ -73,11 +73,11 @@ pub fn trace(text: &str) -> Result<(i64, Option<String>), String> {
 
 /// The fields of an apt `InRelease` header stanza (clearsigned or not).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReleaseHead {
-    pub origin: Option<String>,
-    pub suite: Option<String>,
-    pub codename: Option<String>,
-    pub date: Option<i64>,
+struct ReleaseHead {
+    origin: Option<String>,
+    suite: Option<String>,
+    codename: Option<String>,
+    date: Option<i64>,
 }
 
 /// Checks the head of an `InRelease` for `suite` and reads its `Date:`.
@@ -635,30 +635,122 @@ pub fn maven_metadata(text: &str, artifact: &str) -> Result<(Option<i64>, Option
     Ok((updated, tag("latest").or_else(|| tag("release"))))
 }
 
-/// What a site's status feed says about one repository.
+/// Status feed formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFormat {
+    Tunasync,
+    Mirrorz,
+}
+
+impl FeedFormat {
+    /// What a feed of this format is, for messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Self::Tunasync => "tunasync job list",
+            Self::Mirrorz => "MirrorZ document",
+        }
+    }
+
+    /// The key in a site file's `[status]`, and the source a ranking names.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Tunasync => "tunasync",
+            Self::Mirrorz => "mirrorz",
+        }
+    }
+}
+
+/// One repository a status feed lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedEntry {
-    /// Which feed said it (`tunasync`, `mirrorz`).
-    pub source: &'static str,
-    /// The job as the feed names it.
-    pub name: String,
+    /// The job as the feed names it (a tunasync job's `name`, a MirrorZ `cname`).
+    pub name: Option<String>,
+    /// Where it is, as the feed gives it (a MirrorZ `url`: a path below the site, or a URL).
+    pub url: Option<String>,
     /// Whether the last sync attempt failed.
     pub failing: bool,
     /// The end of the last successful sync, unix seconds, if known.
     pub last_success: Option<i64>,
 }
 
-/// The names a status feed may give the repository at `url`: MirrorZ's canonical name and
-/// the first path segment of the URL (`/pypi/web/simple` → `pypi`).
+/// A site's status feed, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feed {
+    pub format: FeedFormat,
+    /// In the feed's order.
+    pub entries: Vec<FeedEntry>,
+    /// The site's name (MirrorZ `site.name`).
+    pub site_name: Option<String>,
+}
+
+impl Feed {
+    /// Reads a tunasync job list (`[{name, status, last_update_ts}, …]`) or a MirrorZ
+    /// `mirrorz.json` (v1.7: `mirrors[]` with `cname`, `url` and a status string `S<ts>`,
+    /// `Y<ts>O<ts>`, `F<ts>O<ts>`, `P<ts>`, …). Errors say why the text is not such a feed.
+    pub fn parse(format: FeedFormat, text: &str) -> Result<Self, String> {
+        let str_of = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+        match format {
+            FeedFormat::Tunasync => {
+                let value: Value = serde_json::from_str(text).map_err(|_| "tunasync.json is not JSON")?;
+                let jobs = value.as_array().ok_or("tunasync.json is not a job list")?;
+                let entries = jobs
+                    .iter()
+                    .filter_map(|job| {
+                        let name = str_of(job, "name")?;
+                        let status = job.get("status").and_then(Value::as_str).unwrap_or("none");
+                        // Timestamps up to the year 2000 mean "never".
+                        let last = job.get("last_update_ts").and_then(Value::as_i64).filter(|t| *t > 946_684_800);
+                        Some(FeedEntry { name: Some(name), url: None, failing: status == "failed", last_success: last })
+                    })
+                    .collect();
+                Ok(Self { format, entries, site_name: None })
+            }
+            FeedFormat::Mirrorz => {
+                let value: Value = serde_json::from_str(text).map_err(|_| "mirrorz.json is not JSON")?;
+                let mirrors = value.get("mirrors").and_then(Value::as_array).ok_or("mirrorz.json has no `mirrors`")?;
+                let entries = mirrors
+                    .iter()
+                    .map(|m| {
+                        let (failing, last) = mirrorz_status(m.get("status").and_then(Value::as_str).unwrap_or("U"));
+                        FeedEntry { name: str_of(m, "cname"), url: str_of(m, "url"), failing, last_success: last }
+                    })
+                    .collect();
+                let site_name = value.get("site").and_then(|s| str_of(s, "name"));
+                Ok(Self { format, entries, site_name })
+            }
+        }
+    }
+
+    /// The entry of the repository the feed may call any of `names` (the first name listed
+    /// wins): by its name, or by a MirrorZ `url` that is the name (`/pypi`).
+    pub fn find(&self, names: &[String]) -> Option<&FeedEntry> {
+        names.iter().find_map(|name| {
+            self.entries.iter().find(|e| {
+                e.name.as_deref() == Some(name.as_str())
+                    || e.url.as_deref().is_some_and(|u| u.trim_matches('/') == name)
+            })
+        })
+    }
+}
+
+/// The names status feeds give `repo`: MirrorZ's canonical name first, then the job names
+/// some sites use (SUSTech's `archlinux-arm`); none for what no feed lists.
+pub fn names_in_feeds(repo: Repo) -> Vec<&'static str> {
+    match repo {
+        Repo::Archlinuxarm => vec!["archlinuxarm", "archlinux-arm"],
+        Repo::Crates => vec!["crates.io-index"],
+        Repo::Dockerhub => vec!["docker-hub"],
+        Repo::Goproxy => vec!["goproxy", "go"],
+        Repo::Rustup => vec!["rustup", "rust-static"],
+        Repo::Gosumdb | Repo::HomebrewApi | Repo::HomebrewBrewGit | Repo::HomebrewCoreGit => Vec::new(),
+        other => vec![other.key()],
+    }
+}
+
+/// The names a status feed may give the repository at `url`: MirrorZ's canonical name
+/// ([`names_in_feeds`]) and the first path segment of the URL (`/pypi/web/simple` → `pypi`).
 pub fn feed_names(repo: Repo, url: &str) -> Vec<String> {
-    let cname = match repo {
-        Repo::Crates => "crates.io-index",
-        Repo::Dockerhub => "docker-hub",
-        Repo::Goproxy => "goproxy",
-        Repo::HomebrewBottles => "homebrew-bottles",
-        other => other.key(),
-    };
-    let mut names = vec![cname.to_owned()];
+    let mut names: Vec<String> = names_in_feeds(repo).into_iter().take(1).map(str::to_owned).collect();
     if let Ok(u) = url::Url::parse(url)
         && let Some(first) = u.path().trim_matches('/').split('/').next()
         && !first.is_empty()
@@ -667,46 +759,6 @@ pub fn feed_names(repo: Repo, url: &str) -> Vec<String> {
         names.push(first.to_owned());
     }
     names
-}
-
-/// Finds the repository in a tunasync job list (`[{name, status, last_update_ts}, …]`).
-pub fn tunasync(text: &str, names: &[String]) -> Result<Option<FeedEntry>, String> {
-    let value: Value = serde_json::from_str(text).map_err(|_| "tunasync.json is not JSON")?;
-    let jobs = value.as_array().ok_or("tunasync.json is not a job list")?;
-    for name in names {
-        let Some(job) = jobs.iter().find(|j| j.get("name").and_then(Value::as_str) == Some(name.as_str())) else {
-            continue;
-        };
-        let status = job.get("status").and_then(Value::as_str).unwrap_or("none");
-        // Timestamps up to the year 2000 mean "never".
-        let last = job.get("last_update_ts").and_then(Value::as_i64).filter(|t| *t > 946_684_800);
-        return Ok(Some(FeedEntry {
-            source: "tunasync",
-            name: name.clone(),
-            failing: status == "failed",
-            last_success: last,
-        }));
-    }
-    Ok(None)
-}
-
-/// Finds the repository in a MirrorZ `mirrorz.json` (v1.7) and reads its status string
-/// (`S<ts>`, `Y<ts>O<ts>`, `F<ts>O<ts>`, `P<ts>`, …).
-pub fn mirrorz(text: &str, names: &[String]) -> Result<Option<FeedEntry>, String> {
-    let value: Value = serde_json::from_str(text).map_err(|_| "mirrorz.json is not JSON")?;
-    let mirrors = value.get("mirrors").and_then(Value::as_array).ok_or("mirrorz.json has no `mirrors`")?;
-    for name in names {
-        let Some(entry) = mirrors.iter().find(|m| {
-            m.get("cname").and_then(Value::as_str) == Some(name.as_str())
-                || m.get("url").and_then(Value::as_str).is_some_and(|u| u.trim_matches('/') == name)
-        }) else {
-            continue;
-        };
-        let status = entry.get("status").and_then(Value::as_str).unwrap_or("U");
-        let (failing, last) = mirrorz_status(status);
-        return Ok(Some(FeedEntry { source: "mirrorz", name: name.clone(), failing, last_success: last }));
-    }
-    Ok(None)
 }
 
 /// Reads a MirrorZ status string: whether the last sync failed, and the last success.
@@ -906,23 +958,25 @@ mod tests {
         assert_eq!(feed_names(Repo::Crates, "https://m/crates.io-index"), ["crates.io-index"]);
         assert_eq!(feed_names(Repo::Debian, "https://m/mirror/debian"), ["debian", "mirror"]);
         let t = r#"[{"name":"debian","status":"success","last_update_ts":1700000000},{"name":"pypi","status":"failed","last_update_ts":1699000000}]"#;
+        let tuna = Feed::parse(FeedFormat::Tunasync, t).unwrap();
         assert_eq!(
-            tunasync(t, &["pypi".into()]),
-            Ok(Some(FeedEntry {
-                source: "tunasync",
-                name: "pypi".into(),
-                failing: true,
-                last_success: Some(1_699_000_000)
-            }))
+            tuna.find(&["pypi".into()]),
+            Some(&FeedEntry { name: Some("pypi".into()), url: None, failing: true, last_success: Some(1_699_000_000) })
         );
-        assert_eq!(tunasync(t, &["anaconda".into()]), Ok(None));
-        assert!(tunasync("{}", &[]).is_err());
+        assert_eq!(tuna.find(&["anaconda".into()]), None);
+        assert!(Feed::parse(FeedFormat::Tunasync, "{}").is_err());
         let z = r#"{"site":{"url":"https://m","abbr":"M"},"mirrors":[{"cname":"archlinux","url":"/archlinux","status":"F1786177925O1785984125X1786200000"},{"cname":"pypi","url":"/pypi","status":"S1786177925"}]}"#;
-        let e = mirrorz(z, &["archlinux".into()]).unwrap().unwrap();
+        let z = Feed::parse(FeedFormat::Mirrorz, z).unwrap();
+        let e = z.find(&["archlinux".into()]).unwrap();
         assert!(e.failing);
         assert_eq!(e.last_success, Some(1_785_984_125));
-        let e = mirrorz(z, &["pypi".into()]).unwrap().unwrap();
+        let e = z.find(&["pypi".into()]).unwrap();
         assert_eq!((e.failing, e.last_success), (false, Some(1_786_177_925)));
+        // A MirrorZ entry is found by its `url` too, and the first name that has one wins.
+        let by_url = Feed::parse(FeedFormat::Mirrorz, r#"{"mirrors":[{"url":"/mirror/","status":"S5"}]}"#).unwrap();
+        assert_eq!(by_url.find(&["debian".into(), "mirror".into()]).map(|e| e.last_success), Some(Some(5)));
+        assert_eq!(names_in_feeds(Repo::Archlinuxarm), ["archlinuxarm", "archlinux-arm"]);
+        assert_eq!(feed_names(Repo::Archlinuxarm, "https://m/archlinux-arm"), ["archlinuxarm", "archlinux-arm"]);
         assert_eq!(mirrorz_status("Y100O90"), (false, Some(90)));
         assert_eq!(mirrorz_status("F100"), (true, None));
         assert_eq!(mirrorz_status("C"), (false, None));
