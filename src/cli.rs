@@ -128,8 +128,9 @@ pub enum Command {
     ///
     /// With no TARGET, every package manager present here that the site serves is switched; a
     /// target the site does not serve is skipped. A named target the site does not serve, or a
-    /// named apt, pacman or Docker that is not on this system, is an error. On a terminal the
-    /// changes are shown and one confirmation is asked; without a terminal `--yes` is required.
+    /// named system package manager (apt, pacman, Docker, dnf, …) that is not on this system, is
+    /// an error. On a terminal the changes are shown and one confirmation is asked; without a
+    /// terminal `--yes` is required.
     /// Every original file is journaled first, so `mirror restore` gives the exact bytes back.
     ///
     /// With `--verify` (the default for `best`), each changed package manager is then checked

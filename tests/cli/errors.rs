@@ -93,7 +93,13 @@ fn a_named_system_target_that_is_not_here_is_an_error_saying_what_is_missing() {
         assert_eq!(pacman["status"], "failed", "{doc}");
         assert_eq!(env.tree(), before, "{args:?}: no mirrorlist, nothing else either");
     }
-    for (target, missing) in [("docker", "no `/etc/docker/`"), ("apt", "no `/etc/apt/`")] {
+    for (target, missing) in [
+        ("docker", "no `/etc/docker/`"),
+        ("apt", "no `/etc/apt/`"),
+        ("dnf", "no `.repo` file in `/etc/yum.repos.d/`"),
+        ("archlinuxcn", "no `[archlinuxcn]` section in `/etc/pacman.conf`"),
+        ("podman", "no `/etc/containers/` and no `podman`, `buildah` or `crio` program"),
+    ] {
         let run = env.run(&["use", "upstream", target, "--yes"]);
         assert_eq!(run.code, 2, "{}", run.stderr);
         assert!(run.stderr.contains(missing), "{target}: {}", run.stderr);

@@ -66,6 +66,8 @@ fn the_question_comes_after_a_summary_of_what_changes_and_what_is_skipped() {
     assert!(row("pip").contains("will change") && row("pip").contains("pip.conf"), "{lines:?}");
     assert!(row("cargo").contains("will change"), "{lines:?}");
     assert!(row("docker").contains("skipped") && row("docker").contains("does not serve docker"), "{lines:?}");
+    // Why, from tuna's `[lacks]`.
+    assert!(row("docker").contains("(TUNA has never offered one"), "{lines:?}");
     assert_eq!(env.tree(), before, "declined: nothing changed");
 }
 
