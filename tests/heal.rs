@@ -445,6 +445,8 @@ fn heal_moves_only_the_target_whose_site_died_and_a_second_heal_changes_nothing(
     assert_eq!(pip["before"]["status"], "failed");
     assert_eq!(pip["after"]["site"], "beta", "the best healthy site: {pip:#}");
     assert!(pip["why"].as_str().unwrap().starts_with("failed: HTTP 502"), "{pip:#}");
+    // The new site's status, as its probe row gives it (`ok` here; `slow` when no site is ok).
+    assert!(pip["why"].as_str().unwrap().contains("; beta is ok: "), "{pip:#}");
     assert_eq!(pip["verify"]["status"], "passed", "switched, and checked: {pip:#}");
     // apt is on alpha too, and alpha answers 502 for it as well: it moves too. cargo stays.
     assert_eq!(run.row("apt")["action"], "healed");

@@ -122,7 +122,7 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
             match ranking::pick(&catalog, &rows_of, &pool, &opts, target, &host) {
                 Pick::To(site, best) => {
                     row.action = Action::Healed;
-                    row.why = format!("{sick_why}; {} is ok: {}", site.id, best.reason);
+                    row.why = format!("{sick_why}; {} is {}: {}", site.id, best.status.name(), best.reason);
                     row.after = Some(After { site: site.id.clone(), url: target.target().endpoint(site, &host) });
                     assignments.push((target, Assignment::To(site)));
                 }
