@@ -552,7 +552,9 @@ pub fn user_path_allowed(ctx: &Context, dir: &Path, path: &Path) -> bool {
     is_user_part(ctx, dir)
         && !path.components().any(|c| c == std::path::Component::ParentDir)
         && ([&ctx.home, &ctx.config_home, &ctx.cargo_home].iter().any(|base| path.starts_with(base))
-            || [&ctx.pip_config_file, &ctx.condarc].iter().any(|f| f.as_deref() == Some(path)))
+            || [&ctx.pip_config_file, &ctx.condarc, &ctx.goenv, &ctx.npm_userconfig]
+                .iter()
+                .any(|f| f.as_deref() == Some(path)))
 }
 
 /// The folders above `path` that do not exist yet, deepest first; the root itself is never
@@ -612,12 +614,49 @@ fn new_id() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+    use std::ffi::OsString;
+
     use super::*;
     use crate::context::Overrides;
 
     fn in_root(root: &Path) -> Context {
         let cli = Overrides { root: Some(root.to_path_buf()), ..Overrides::default() };
         Context::from_vars(&cli, |_| None).unwrap()
+    }
+
+    #[test]
+    fn as_root_a_user_journal_names_only_that_users_config_files() {
+        use std::os::unix::fs::chown;
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let (goenv, npmrc) = (dir.path().join("opt/go/env"), dir.path().join("srv/npmrc"));
+        let vars: BTreeMap<&str, OsString> = [
+            ("HOME", home.clone().into_os_string()),
+            ("GOENV", goenv.clone().into_os_string()),
+            ("NPM_CONFIG_USERCONFIG", npmrc.clone().into_os_string()),
+        ]
+        .into();
+        let ctx = Context::from_vars(&Overrides::default(), |n| vars.get(n).cloned()).unwrap();
+        let part = ctx.user_journal_dir().join("20261201-000000-1");
+        std::fs::create_dir_all(&part).unwrap();
+        let allowed = |path: &Path| user_path_allowed(&ctx, &part, path);
+        let secret = dir.path().join("etc/shadow");
+        if !nix::unistd::geteuid().is_root() {
+            // Not root: a user's journal is theirs to restore, wherever it points.
+            assert!(allowed(&secret));
+            return;
+        }
+        // Root, and the part root's own: trusted.
+        assert!(allowed(&secret));
+        // The part belongs to a user, who could have written any path into it.
+        chown(&part, Some(65534), Some(65534)).unwrap();
+        for ok in [home.join(".config/pip/pip.conf"), home.join(".cargo/config.toml"), goenv, npmrc] {
+            assert!(allowed(&ok), "{}", ok.display());
+        }
+        for refused in [secret, home.join("../etc/shadow"), dir.path().join("opt/go/other")] {
+            assert!(!allowed(&refused), "{}", refused.display());
+        }
     }
 
     #[test]
