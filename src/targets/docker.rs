@@ -25,9 +25,8 @@ use serde_json::{Map, Value};
 
 use super::common::{endpoint, same_url};
 use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, line_at, plan_from};
-use crate::catalog::{Catalog, Repo, Site};
+use crate::catalog::{Repo, Site};
 use crate::context::Context;
-use crate::error::Problem;
 
 pub struct Docker;
 
@@ -418,16 +417,8 @@ impl Target for Docker {
     }
 
     fn plan(&self, ctx: &Context, _host: &Host, req: &Request<'_>) -> Result<Vec<FileEdit>> {
-        let mirror = if req.site.is_upstream() {
-            None
-        } else {
-            Some(req.site.repo(Repo::Dockerhub).ok_or_else(|| {
-                Problem::bad(format!("site `{}` has no Docker Hub mirror (`dockerhub`)", req.site.id))
-                    .hint("`mirror list docker` shows the sites that have one")
-            })?)
-        };
-        let known: Vec<String> =
-            Catalog::load(ctx)?.sites().filter_map(|s| s.repo(Repo::Dockerhub).map(str::to_owned)).collect();
+        let mirror = super::podman::hub_mirror(req, "docker")?;
+        let known = super::podman::known(ctx)?;
         plan_from(ctx, ctx.sys(DAEMON_JSON), |text| render(text, mirror, &known))
     }
 
