@@ -220,7 +220,7 @@ Register-ArgumentCompleter -Native -CommandName 'mirror' -ScriptBlock {
             [CompletionResult]::new('--catalog', '--catalog', [CompletionResultType]::ParameterName, 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time allowed for each probe, e.g. `800ms`, `3s`')
             [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`')
-            [CompletionResult]::new('--allow-http', '--allow-http', [CompletionResultType]::ParameterName, 'Let pip, uv, conda, cargo and docker use the site over plain `http://`')
+            [CompletionResult]::new('--allow-http', '--allow-http', [CompletionResultType]::ParameterName, 'Let pip, uv, conda, cargo, docker and the other unsigned clients use the site over `http://`')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing site file of that name (or a built-in site of that id)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data')

@@ -209,7 +209,7 @@ set edit:completion:arg-completer[mirror] = {|@words|
             cand --catalog 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)'
             cand --timeout 'Time allowed for each probe, e.g. `800ms`, `3s`'
             cand --max-lag 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`'
-            cand --allow-http 'Let pip, uv, conda, cargo and docker use the site over plain `http://`'
+            cand --allow-http 'Let pip, uv, conda, cargo, docker and the other unsigned clients use the site over `http://`'
             cand --force 'Replace an existing site file of that name (or a built-in site of that id)'
             cand --json 'Print one JSON document on stdout instead of tables'
             cand -q 'Print only errors and data'

@@ -184,7 +184,7 @@ complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subc
 complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subcommand_from add" -l catalog -d 'A site file or folder of site files replacing the built-in catalog (also `MIRROR_CATALOG`)' -r -F
 complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subcommand_from add" -l timeout -d 'Time allowed for each probe, e.g. `800ms`, `3s`' -r
 complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subcommand_from add" -l max-lag -d 'A site further behind upstream than this is `stale`, e.g. `6h`, `2d`' -r
-complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subcommand_from add" -l allow-http -d 'Let pip, uv, conda, cargo and docker use the site over plain `http://`'
+complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subcommand_from add" -l allow-http -d 'Let pip, uv, conda, cargo, docker and the other unsigned clients use the site over `http://`'
 complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subcommand_from add" -l force -d 'Replace an existing site file of that name (or a built-in site of that id)'
 complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON document on stdout instead of tables'
 complete -c mirror -n "__fish_mirror_using_subcommand site; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only errors and data'

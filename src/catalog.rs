@@ -253,6 +253,20 @@ impl Site {
         self.id == UPSTREAM
     }
 
+    /// What fetches from this site over plain http and trusts whatever it returns (the
+    /// repositories [`Repo::http_ok`] does not cover): the repositories, and whether a status
+    /// feed is among them (`mirror` reads it for freshness).
+    pub fn trusting_http(&self) -> (Vec<Repo>, bool) {
+        let http = |u: &str| u.starts_with("http://");
+        let mut repos: Vec<Repo> =
+            self.repos.iter().filter(|(r, u)| !r.http_ok() && http(u)).map(|(r, _)| *r).collect();
+        if !repos.contains(&Repo::Anaconda) && self.conda.cloud.as_deref().is_some_and(http) {
+            repos.push(Repo::Anaconda);
+        }
+        let feeds = [&self.status.tunasync, &self.status.mirrorz].into_iter().flatten().any(|u| http(u));
+        (repos, feeds)
+    }
+
     /// The root of conda community channels, if the site serves conda.
     pub fn conda_cloud(&self) -> Option<String> {
         self.conda.cloud.clone().or_else(|| self.repo(Repo::Anaconda).map(|a| format!("{a}/cloud")))

@@ -349,11 +349,11 @@ pub struct SiteAddArgs {
     /// The site's root URL, the folder that holds `debian/`, `pypi/`, … (`https://mirror.lab.example/`)
     pub url: String,
 
-    /// Let pip, uv, conda, cargo and docker use the site over plain `http://`
+    /// Let pip, uv, conda, cargo, docker and the other unsigned clients use the site over `http://`
     ///
-    /// They trust whatever an index returns (apt and pacman check signatures, so their
-    /// repositories may always be http): anyone on the network path could change what gets
-    /// installed. Use it only for a mirror on a network you trust.
+    /// They trust whatever an index returns (apt, pacman, dnf, zypper and apk check
+    /// signatures, so their repositories may always be http): anyone on the network path could
+    /// change what gets installed. Use it only for a mirror on a network you trust.
     #[arg(long)]
     pub allow_http: bool,
 

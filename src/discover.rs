@@ -20,8 +20,9 @@
 //!    found, and conda's community channels under an `anaconda` root (all of them where
 //!    `pkgs/main` answered, else `conda-forge` first and the rest only if it answered).
 //! 3. **Findings.** A repository is found at the first candidate that answered correctly.
-//!    Found over plain `http://`, pip's, uv's, conda's, cargo's and Docker's repositories
-//!    (and the status feeds) are left out unless `--allow-http`.
+//!    Found over plain `http://`, the repositories whose clients trust what the server sends
+//!    (all but the signed ones of [`Repo::http_ok`]) and the status feeds are left out
+//!    unless `--allow-http`.
 //!
 //! [`render`] writes the site file: the same format as `mirrors/*.toml`, commented with the
 //! date and what was probed, what was not found in `[lacks]` with the reason.
@@ -43,7 +44,7 @@ use crate::targets::Host;
 /// Where mirrors put one repository, and how to probe a candidate.
 pub struct Layout {
     pub repo: Repo,
-    /// Who uses it, for messages (`apt`, `pip and uv`).
+    /// Who uses it, for messages (`apt`, `pip, uv and PDM`).
     pub users: &'static str,
     /// Paths below the site's URL, most common first. The first is tried at once, the others
     /// only when it fails. Empty for a registry, which lives at the root of its host.
@@ -89,7 +90,7 @@ pub const LAYOUTS: &[Layout] = &[
     },
     Layout {
         repo: Repo::Pypi,
-        users: "pip and uv",
+        users: "pip, uv and PDM",
         // tunasync sites; USTC, Aliyun and Tencent; a bare proxy (devpi, a pypi.org-style host).
         paths: &["pypi/web/simple", "pypi/simple", "simple"],
         below_feed: &["web/simple", "simple"],
@@ -97,7 +98,7 @@ pub const LAYOUTS: &[Layout] = &[
     },
     Layout {
         repo: Repo::Anaconda,
-        users: "conda",
+        users: "conda and pixi",
         paths: &["anaconda"],
         below_feed: &[""],
         plan: |url, host| plan::plan_for_url(host, Repo::Anaconda, url),
@@ -858,6 +859,16 @@ fn tried_paths(format: FeedFormat) -> String {
     FEEDS.iter().filter(|(_, f)| *f == format).map(|(p, _)| *p).collect::<Vec<_>>().join(", ")
 }
 
+/// Who fetches `repos` (and, with `feed`, a status feed) from a site, for what `--allow-http`
+/// warns of: `pip, uv and PDM; conda and pixi; mirror's freshness check (the status feed)`.
+pub fn trusting_http(repos: &[Repo], feed: bool) -> String {
+    let mut who: Vec<&str> = LAYOUTS.iter().filter(|l| repos.contains(&l.repo)).map(|l| l.users).collect();
+    if feed {
+        who.push("mirror's freshness check (the status feed)");
+    }
+    who.join("; ")
+}
+
 /// A host of `os_release` with this machine's architecture, or `arch`.
 fn host_of(os_release: &str, arch: Option<&str>, host: &Host) -> Host {
     let mut h = Host { arch: arch.unwrap_or(&host.arch).to_owned(), has_os_release: true, ..Host::default() };
@@ -992,15 +1003,19 @@ pub fn render(d: &Discovery, input: &FileInput<'_>, host: &Host) -> String {
     let _ = writeln!(out, "region = {}", quote(input.region));
     let _ = writeln!(out, "base = {}", quote(base));
     let _ = writeln!(out, "checked = {}", quote(input.date));
-    let http_needed = input.allow_http
-        && d.findings.iter().filter(found).any(|f| {
-            f.url.as_deref().is_some_and(|u| u.starts_with("http://"))
-                && LAYOUTS.iter().find(|l| l.repo.key() == f.key).is_none_or(|l| !l.repo.http_ok())
-        });
-    if http_needed {
-        let _ =
-            writeln!(out, "# `--allow-http`: pip, uv, conda, cargo and docker fetch from this site over plain http,");
-        let _ = writeln!(out, "# trusting whatever it returns. Keep it so only on a network you trust.");
+    // What needs `allow_http`: plain-http findings that are not signed repositories.
+    let (mut trusting, mut feed) = (Vec::new(), false);
+    for f in d.findings.iter().filter(found).filter(|f| f.url.as_deref().is_some_and(|u| u.starts_with("http://"))) {
+        match LAYOUTS.iter().find(|l| l.repo.key() == f.key) {
+            Some(l) if !l.repo.http_ok() => trusting.push(l.repo),
+            Some(_) => {}
+            None => feed = true,
+        }
+    }
+    if input.allow_http && (feed || !trusting.is_empty()) {
+        let who = trusting_http(&trusting, feed);
+        let _ = writeln!(out, "# `--allow-http`: over plain http, trusting whatever this site returns: {who}.");
+        let _ = writeln!(out, "# Keep it so only on a network you trust.");
         let _ = writeln!(out, "allow_http = true");
     }
     let _ = writeln!(out, "\n[repos]");
@@ -1263,7 +1278,7 @@ mod tests {
             conda.conda,
             Some(CondaFound { pkgs: false, channels: vec!["conda-forge".into(), "bioconda".into()] })
         );
-        assert_eq!(conda.reason, "conda: channels conda-forge, bioconda (no pkgs/main)");
+        assert_eq!(conda.reason, "conda and pixi: channels conda-forge, bioconda (no pkgs/main)");
         let debian = judge(layout(Repo::Debian), &done, &[], false);
         assert_eq!((debian.verdict, debian.reason.as_str()), (Verdict::NotFound, "HTTP 404 for simple page"));
 
@@ -1340,7 +1355,11 @@ mod tests {
             if allow_http {
                 assert_eq!(parsed.repo(Repo::Pypi), Some("http://10.0.0.5/mirror/pypi/simple"));
                 assert!(
-                    parsed.allow_http && text.contains("# `--allow-http`: pip, uv, conda, cargo and docker"),
+                    parsed.allow_http
+                        && text.contains(
+                            "# `--allow-http`: over plain http, trusting whatever this site returns: pip, uv and PDM; \
+                             conda and pixi; mirror's freshness check (the status feed).\n"
+                        ),
                     "{text}"
                 );
                 assert_eq!(parsed.status.tunasync.as_deref(), Some("http://10.0.0.5/mirror/static/tunasync.json"));

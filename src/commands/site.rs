@@ -169,10 +169,12 @@ fn after_writing(app: &App, site: &Site, path: &Path, allow_http: bool) {
     let targets: Vec<&str> = TargetKind::ALL.into_iter().filter(|t| t.served_by(site)).map(TargetKind::name).collect();
     app.out.talk(&format!("wrote `{}`: `{}` serves {}", path.display(), site.id, targets.join(", ")));
     if site.allow_http {
+        let (repos, feed) = site.trusting_http();
         app.out.warn(&format!(
-            "`--allow-http`: pip, uv, conda, cargo and docker will fetch from `{}` over plain http and trust whatever \
-             it returns; anyone on the network path can change what gets installed. Keep it so only on a network you trust",
-            site.id
+            "`--allow-http`: `{}` is used over plain http by {}. They trust whatever it returns: anyone on the \
+             network path can change what gets installed. Keep it so only on a network you trust",
+            site.id,
+            discover::trusting_http(&repos, feed)
         ));
     } else if allow_http {
         app.out.talk("note: nothing this site serves needs `--allow-http`; the file does not allow plain http");

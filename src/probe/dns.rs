@@ -8,7 +8,7 @@
 //! the same deadline (the runtime is shut down without waiting for its blocking threads).
 //!
 //! Failures are a [`DnsError`], found again by type in the error chain of a request
-//! (`engine::classify`), never by matching its text.
+//! (`net::classify`), never by matching its text.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -16,7 +16,8 @@
 //!    cutoff_floor)` to be screened. When every group is settled (all done, or past its
 //!    cut-off), phase A ends. Candidates still probing go on during the finals (their
 //!    requests are small) but are not screened any more: they end `slow`, with what was seen.
-//! 3. **Finals** (at most `--timeout` more). In-flight screens are let finish, then the
+//! 3. **Finals** (at most `--timeout` more). Screens in flight get [`SCREEN_GRACE`] to end
+//!    (the rest are stopped: their sites are slow), then the
 //!    [`Options::finalists`] fastest screened candidates of each group (those within a third
 //!    of its best screen) are sampled one at a time (at most [`Options::sample_bytes`], within
 //!    [`Options::sample_time`] plus time for the first byte), so no two finals share the link.

@@ -71,7 +71,7 @@ fn a_mirror_serving_some_repositories_gets_a_file_of_exactly_those() {
     assert!(row(&run.stdout, "debian").contains("apt: InRelease, trace answered in "), "{}", run.stdout);
     assert!(row(&run.stdout, "pypi").contains(&format!("found      {base}/pypi/simple ")), "{}", run.stdout);
     assert!(
-        row(&run.stdout, "anaconda").contains("conda: channels conda-forge, bioconda (no pkgs/main)"),
+        row(&run.stdout, "anaconda").contains("conda and pixi: channels conda-forge, bioconda (no pkgs/main)"),
         "{}",
         run.stdout
     );
@@ -94,7 +94,14 @@ fn a_mirror_serving_some_repositories_gets_a_file_of_exactly_those() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("warning: `--allow-http`: pip, uv, conda, cargo and docker will fetch from `lab` over plain http and trust whatever it returns"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: `--allow-http`: `lab` is used over plain http by pip, uv and PDM; conda and pixi; cargo. They trust \
+             whatever it returns"
+        ),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("next: `mirror bench --site lab`, `mirror use lab`"), "{}", run.stderr);
 
     let text = std::fs::read_to_string(&path)
@@ -148,8 +155,8 @@ homepage = \"http://[FARM]/\"
 region = \"CN\"
 base = \"http://[FARM]\"
 checked = \"2026-08-08\"
-# `--allow-http`: pip, uv, conda, cargo and docker fetch from this site over plain http,
-# trusting whatever it returns. Keep it so only on a network you trust.
+# `--allow-http`: over plain http, trusting whatever this site returns: pip, uv and PDM; conda and pixi; cargo.
+# Keep it so only on a network you trust.
 allow_http = true
 
 [repos]
@@ -305,13 +312,13 @@ fn plain_http_for_pip_conda_cargo_and_docker_needs_allow_http() {
         assert!(line.contains("left out"), "{line}");
         assert!(line.contains("left out without `--allow-http`"), "{line}");
     }
-    assert!(row(&run.stdout, "pypi").contains("pip and uv would trust whatever it returns"), "{}", run.stdout);
+    assert!(row(&run.stdout, "pypi").contains("pip, uv and PDM would trust whatever it returns"), "{}", run.stdout);
     assert!(row(&run.stdout, "archlinux").contains("found"), "apt and pacman check signatures:\n{}", run.stdout);
     assert!(!run.stderr.contains("--allow-http`: pip"), "{}", run.stderr);
     let text = env.read(&site_path("campus"));
     assert!(!text.contains("allow_http"), "{text}");
     assert!(!text.contains("[status]"), "{text}");
-    assert!(text.contains("pypi = \"found on 2026-08-08 but served over plain http, and pip and uv would trust whatever it returns: left out without `--allow-http`\""), "{text}");
+    assert!(text.contains("pypi = \"found on 2026-08-08 but served over plain http, and pip, uv and PDM would trust whatever it returns: left out without `--allow-http`\""), "{text}");
     assert!(text.contains("debian = \"{base}/debian\""), "{text}");
     assert_eq!(targets_of(&env, "campus"), serde_json::json!(["apt", "pacman", "dnf", "apk", "zypper", "archlinuxcn"]));
 }
