@@ -66,10 +66,14 @@ pub struct Want {
     pub sumdb: Option<String>,
 }
 
-/// The first proxy `GOPROXY` names, without a trailing `/`.
+/// The first proxy the go env text's `GOPROXY` names, without a trailing `/`.
 pub fn proxy(text: &str) -> Result<Option<String>, LineError> {
-    let value = kvfile::get(text, "GOPROXY", &RULES)?;
-    Ok(value.and_then(|v| v.split([',', '|']).next().map(|p| p.trim().trim_end_matches('/').to_owned())))
+    Ok(kvfile::get(text, "GOPROXY", &RULES)?.as_deref().and_then(first_proxy))
+}
+
+/// The first proxy of a `GOPROXY` value (`https://a,https://b|direct`), without a trailing `/`.
+pub fn first_proxy(value: &str) -> Option<String> {
+    value.split([',', '|']).next().map(|p| p.trim().trim_end_matches('/').to_owned())
 }
 
 /// Whether a `GOSUMDB` value is one `mirror` writes: `sum.golang.org <https URL>`.

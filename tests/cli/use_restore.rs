@@ -388,6 +388,67 @@ fn status_reports_site_files_and_overriding_variables() {
 }
 
 #[test]
+fn status_describes_the_registry_a_variable_sets_for_every_target_that_has_one() {
+    let env = full_machine();
+    for (site, targets) in [("tencent", &["npm"][..]), ("aliyun", &["go", "cargo"])] {
+        let mut args = vec!["use", site];
+        args.extend(targets);
+        args.push("--yes");
+        let run = env.run(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    // On this machine (no `--root`), the shell points npm, Go and the Hub elsewhere.
+    let here = |vars: &[(&str, &str)]| {
+        let mut cmd = env.cmd();
+        cmd.env_remove("MIRROR_ROOT");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd
+    };
+    let vars = [
+        ("npm_config_registry", "https://registry.npmmirror.com/"),
+        ("GOPROXY", "https://goproxy.cn,direct"),
+        ("HF_ENDPOINT", "https://hf-mirror.com"),
+        ("CARGO_SOURCE_CRATES_IO_REPLACE_WITH", "corp"),
+    ];
+    let run = env.run_with(&mut here(&vars), &["status", "npm", "go", "huggingface", "cargo", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    let get = |t: &str| doc["targets"].as_array().unwrap().iter().find(|x| x["target"] == t).unwrap().clone();
+    for (target, var, url, site) in [
+        ("npm", "npm_config_registry", "https://registry.npmmirror.com", "npmmirror"),
+        ("go", "GOPROXY", "https://goproxy.cn", "goproxy-cn"),
+        ("huggingface", "HF_ENDPOINT", "https://hf-mirror.com", "hf-mirror"),
+    ] {
+        let row = get(target);
+        assert_eq!((row["url"].as_str(), row["url_from"].as_str()), (Some(url), Some(var)), "{row:#}");
+        assert_eq!(row["site"], site, "{row:#}");
+        assert_eq!(row["overridden_by"], serde_json::json!([var]), "{row:#}");
+    }
+    // cargo's variable names a source, not a URL: the URL shown is still the file's.
+    let cargo = get("cargo");
+    assert_eq!((cargo["site"].as_str(), cargo["url_from"].as_str()), (Some("aliyun"), Some("file")), "{cargo:#}");
+    assert_eq!(cargo["overridden_by"], serde_json::json!(["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"]));
+    let run = env.run_with(&mut here(&vars), &["status", "go"]);
+    assert!(run.stdout.contains("https://goproxy.cn  (from `GOPROXY`)"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("`GOPROXY` is set and takes precedence over the config file; the URL shown is its value")
+    );
+
+    // `--check` probes what Go uses: the variable's proxy, here a loopback port nobody
+    // listens on, though the file's mirror is fine.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = format!("http://127.0.0.1:{port}/goproxy");
+    let run = env.run_with(&mut here(&[("GOPROXY", &dead)]), &["status", "go", "--check", "--json", "--timeout", "2s"]);
+    let go = run.json()["targets"][0].clone();
+    assert_eq!(go["url"], dead.as_str(), "{go:#}");
+    assert_eq!(go["check"]["url"], dead.as_str(), "{go:#}");
+    assert_eq!(go["check"]["status"], "failed", "{go:#}");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
+#[test]
 fn use_upstream_goes_back_to_the_official_servers() {
     let env = full_machine();
     assert_eq!(env.run(&["use", "tuna", "pip", "cargo", "apt", "--yes"]).code, 0);

@@ -70,7 +70,7 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
             return status;
         }
     };
-    let (url, from) = match (env_url(app, target), from_file) {
+    let (url, from) = match (env_url(app, target, &status.overridden_by), from_file) {
         (Some((var, url)), _) => (Some(url), Some(var.to_owned())),
         (None, Some(url)) if !ignores_its_file(app, target) => (Some(url), Some("file".to_owned())),
         // No URL in the files: the package manager's own default, the official one.
@@ -94,15 +94,34 @@ pub fn site_of(catalog: &Catalog, host: &Host, target: TargetKind, url: &str) ->
     catalog.sites().find(|site| imp.endpoint(site, host).is_some_and(|e| same_tree(&e, url))).map(|s| s.id.clone())
 }
 
-/// The index URL an environment variable sets, which the package manager uses instead of
-/// its file's: the variable and its value.
-fn env_url(app: &App, target: TargetKind) -> Option<(&'static str, String)> {
+/// The repository URL a variable sets, which the package manager uses instead of its file's:
+/// the first of the target's `overriding` variables (as the target reports them) whose value
+/// is that URL, and the URL. Variables that name something else (cargo's source name,
+/// conda's channels, a file) set none: the URL shown stays the file's.
+fn env_url(app: &App, target: TargetKind, overriding: &[String]) -> Option<(&'static str, String)> {
+    use crate::targets::{go, huggingface, rustup};
     let vars: &[&'static str] = match target {
         TargetKind::Pip => &["PIP_INDEX_URL"],
         TargetKind::Uv => &["UV_DEFAULT_INDEX", "UV_INDEX_URL"],
+        TargetKind::Pdm => &["PDM_PYPI_URL"],
+        TargetKind::Npm | TargetKind::Pnpm => &["npm_config_registry", "NPM_CONFIG_REGISTRY"],
+        TargetKind::Yarn => &["YARN_NPM_REGISTRY_SERVER", "YARN_REGISTRY"],
+        TargetKind::Bun => &["BUN_CONFIG_REGISTRY", "NPM_CONFIG_REGISTRY"],
+        TargetKind::Go => &["GOPROXY"],
+        TargetKind::Rustup => &[rustup::DIST],
+        TargetKind::Huggingface => &[huggingface::ENDPOINT],
+        TargetKind::Homebrew => &["HOMEBREW_BOTTLE_DOMAIN"],
         _ => &[],
     };
-    vars.iter().find_map(|v| app.ctx.overrides.get(*v).map(|url| (*v, url.trim_end_matches('/').to_owned())))
+    vars.iter().filter(|v| overriding.iter().any(|o| o == *v)).find_map(|v| {
+        let value = app.ctx.overrides.get(*v)?;
+        let url = if target == TargetKind::Go {
+            go::first_proxy(value)?
+        } else {
+            value.trim().trim_end_matches('/').to_owned()
+        };
+        Some((*v, url))
+    })
 }
 
 /// `UV_NO_CONFIG` makes uv read no configuration file at all.
