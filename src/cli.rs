@@ -24,7 +24,8 @@ Environment:
   MIRROR_NO_PROGRESS  never show progress bars
   MIRROR_ARCH         host architecture in Debian spelling (amd64, arm64, ...) for foreign chroots
   NO_COLOR            no colour
-  HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, CARGO_HOME, PIP_CONFIG_FILE, CONDARC, SUDO_USER
+  HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, CARGO_HOME, PIP_CONFIG_FILE, CONDARC, GOENV,
+  NPM_CONFIG_USERCONFIG, SUDO_USER
                       where user-level configs and the journal live (not used under --root)
 
 Exit codes: 0 success, 1 the operation could not succeed (a check failed and was put back,

@@ -614,7 +614,11 @@ fn heal_named_targets_that_are_not_here_is_an_error_and_defaults_are_left_alone(
     let m = Machine::debian();
     let run = m.run(farm.catalog(), &["heal", "pacman"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("cannot heal pacman is not on this system"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot heal pacman: pacman is not on this system: no `/etc/pacman.conf`"),
+        "{}",
+        run.stderr
+    );
     // pip with a pip.conf that names no index uses its default, the official one: not a
     // mirror to heal.
     m.put(PIP, "[global]\ntimeout = 60\n");
@@ -801,6 +805,13 @@ fn a_ranking_that_does_not_fit_is_refused_saying_what_differs() {
         &catalog,
         "could not read the ranking `/nonexistent/ranking.json`",
     );
+    // The hint never suggests writing over the file given (here, a file that is not a ranking).
+    let passwd = m.put("passwd", "root:x:0:0:root:/root:/bin/sh\n");
+    let run = m.run(&catalog, &["use", "best", "pip", "--from", passwd.to_str().unwrap(), "--yes", "--json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let hint = run.json()["error"]["hint"].as_str().unwrap().to_owned();
+    assert!(hint.contains("`mirror bench --json > ranking.json`") && !hint.contains("passwd"), "{hint}");
+    assert_eq!(m.read("passwd"), b"root:x:0:0:root:/root:/bin/sh\n");
     let run = m.run(&catalog, &["use", "alpha", "pip", "--from", &path, "--yes"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("only `mirror use best` follows"), "{}", run.stderr);

@@ -71,7 +71,8 @@ enum Action {
 pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
     let catalog = app.catalog()?;
     let host = app.host()?;
-    let absent: Vec<String> = args.targets.iter().filter_map(|t| switch::absent(app, &host, *t)).collect();
+    let absent: Vec<String> =
+        args.targets.iter().filter_map(|t| switch::absent(app, &host, *t).map(|why| format!("{t}: {why}"))).collect();
     if !absent.is_empty() {
         return Err(Problem::bad(format!("cannot heal {}", absent.join("; ")))
             .hint("install the package manager first, or drop it from the command line")

@@ -20,7 +20,7 @@
 //!    (the rest are stopped: their sites are slow), then the
 //!    [`Options::finalists`] fastest screened candidates of each group (those within a third
 //!    of its best screen) are sampled one at a time (at most [`Options::sample_bytes`], within
-//!    [`Options::sample_time`] plus time for the first byte), so no two finals share the link.
+//!    [`Options::sample_time`] plus three latencies), so no two finals share the link.
 //!    A host measured in one target's finals is not measured again for another.
 //! 4. Whatever has not ended is stopped. A candidate that never got an answer is `failed`
 //!    with the time it waited; one that got some is `slow`.

@@ -202,11 +202,12 @@ fn urls(value: &toml::Value, path: &str, out: &mut Vec<(String, String)>) {
 
 #[test]
 fn builtin_urls_are_https_unless_the_repository_is_signed_or_the_site_allows_http() {
-    // Every repository but pypi, anaconda, crates and dockerhub is signed (apt, pacman, dnf,
-    // zypper and apk check signatures).
-    let unsigned = ["repos.pypi", "repos.anaconda", "repos.crates", "repos.dockerhub"];
-    let signed: Vec<String> =
-        Repo::ALL.iter().map(|r| format!("repos.{}", r.key())).filter(|k| !unsigned.contains(&k.as_str())).collect();
+    // The distributions' repositories are signed (apt, pacman, dnf, zypper and apk check
+    // signatures); the rest trust what the server sends.
+    let signed: Vec<String> = Repo::ALL.iter().filter(|r| r.http_ok()).map(|r| format!("repos.{}", r.key())).collect();
+    for unsigned in [Repo::Pypi, Repo::Anaconda, Repo::Crates, Repo::Dockerhub, Repo::Npm, Repo::Goproxy, Repo::Maven] {
+        assert!(!unsigned.http_ok(), "{unsigned}");
+    }
     let mut plain_http = Vec::new();
     for file in builtin_files() {
         let text = std::fs::read_to_string(&file).unwrap();

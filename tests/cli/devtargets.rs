@@ -285,8 +285,11 @@ fn status_names_overriding_variables_and_the_shell_state() {
     let doc = run.json();
     let row = |t: &str| doc["targets"].as_array().unwrap().iter().find(|r| r["target"] == t).unwrap().clone();
     assert_eq!(row("npm")["overridden_by"], serde_json::json!(["npm_config_registry"]));
-    assert_eq!(row("npm")["site"], "dev");
+    // What npm uses is the variable's registry, not the file's `dev`.
+    assert_eq!(row("npm")["site"], "upstream");
+    assert_eq!(row("npm")["url_from"], "npm_config_registry");
     assert_eq!(row("go")["overridden_by"], serde_json::json!(["GOPROXY"]));
+    assert_eq!((row("go")["url"].as_str(), row("go")["url_from"].as_str()), (Some("off"), Some("GOPROXY")));
     // The env file's value in this shell already: not an override.
     assert_eq!(row("rustup")["overridden_by"], serde_json::json!([]));
     assert_eq!(row("rustup")["site"], "dev");

@@ -37,20 +37,20 @@ pub struct Ranking {
 /// no older than `max_age`.
 pub fn load(app: &App, path: &Path, max_age: Duration) -> Result<Ranking> {
     let file = path.display().to_string();
-    let hint = format!(
-        "make it with `mirror bench --json > {file}` (on any machine of this kind), then `mirror use best --from {file}`"
-    );
+    // Never the file given: `--from /etc/passwd` must not suggest writing over it.
+    let hint = "make one with `mirror bench --json > ranking.json` on a machine of this kind, then \
+                `mirror use best --from ranking.json`";
     let text = if file == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .map_err(|e| Problem::bad(format!("could not read the ranking from stdin: {e}")).hint(&hint))?;
+            .map_err(|e| Problem::bad(format!("could not read the ranking from stdin: {e}")).hint(hint))?;
         text
     } else {
         std::fs::read_to_string(path)
-            .map_err(|e| Problem::bad(format!("could not read the ranking `{file}`: {e}")).hint(&hint))?
+            .map_err(|e| Problem::bad(format!("could not read the ranking `{file}`: {e}")).hint(hint))?
     };
-    let bad = |what: String| -> anyhow::Error { Problem::bad(format!("`{file}` {what}")).hint(&hint).into() };
+    let bad = |what: String| -> anyhow::Error { Problem::bad(format!("`{file}` {what}")).hint(hint).into() };
     let doc: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(format!("is not the JSON `mirror bench --json` writes: {e}")))?;
     if let Some(message) = doc.get("error").map(|e| e.get("message").and_then(|m| m.as_str()).unwrap_or("")) {
