@@ -43,6 +43,10 @@ _rc_install() {
     [libmaven-dependency-plugin-java]=/usr/share/maven-repo/org/apache/maven/plugins/maven-dependency-plugin/3.5.0
     [containerd]=/usr/bin/ctr # also pulled in by docker.io; the containerd test runs it and ctr
     [curl]=/usr/bin/curl      # pushes the containerd test's image to its registry
+    # Tools the other suites check their output with; each fails its test in CI if missing.
+    [groff-base]=/usr/bin/groff        # the man pages are valid roff
+    [systemd]=/usr/bin/systemd-analyze # contrib/mirror-heal.{service,timer} verify
+    [bsdutils]=/usr/bin/script         # site add's region question on a terminal
   )
   local missing=() p
   for p in "${!pkgs[@]}"; do

@@ -650,7 +650,7 @@ fn script() -> Option<std::path::PathBuf> {
 #[test]
 fn the_region_is_asked_on_a_terminal() {
     let Some(script) = script() else {
-        eprintln!("skipped: needs `script` (util-linux) for a terminal");
+        crate::support::skip(crate::support::root_tests_required(), "needs `script` (util-linux) for a terminal");
         return;
     };
     let farm = Farm::start(&[lab()]);

@@ -355,8 +355,9 @@ impl Pty {
     }
 }
 
-/// Whether CI asked for the root-only tests to run (`MIRROR_REQUIRE_ROOT_TESTS=1`, set by
-/// `.ci/run`): there a test that cannot run fails instead of skipping.
+/// Whether CI asked for every test to run (`MIRROR_REQUIRE_ROOT_TESTS=1`, set by `.ci/run`):
+/// there a test that cannot run here (not root, a tool it checks with missing) fails instead
+/// of skipping.
 pub fn root_tests_required() -> bool {
     std::env::var_os("MIRROR_REQUIRE_ROOT_TESTS").is_some_and(|v| !v.is_empty() && v != "0")
 }
