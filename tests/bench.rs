@@ -525,6 +525,38 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
     }
 }
 
+#[test]
+fn the_per_host_cap_is_reached_and_never_passed() {
+    use mirror::probe::{self, Options};
+    use mirror::targets::{Host, TargetKind};
+    // One slow host serving seven targets: their probes want it all at once, so the cap is
+    // what holds them back, at whatever it is set to.
+    let targets = [
+        TargetKind::Apt,
+        TargetKind::Pacman,
+        TargetKind::Pip,
+        TargetKind::Conda,
+        TargetKind::Cargo,
+        TargetKind::Docker,
+        TargetKind::Npm,
+    ];
+    for cap in [2, 4] {
+        let farm = Farm::start(&[Spec::new("slow").ttfb(150).mbps(10)]);
+        let env = Env::debian();
+        let ctx = library_context(&env, farm.catalog());
+        let host = Host::detect(&ctx).unwrap();
+        let catalog = mirror::catalog::Catalog::from_path(farm.catalog()).unwrap();
+        let opts = Options {
+            proxy_from_env: false,
+            per_host: cap,
+            ..Options::new(Duration::from_secs(5), Duration::from_secs(DAY))
+        };
+        let report = probe::bench(&ctx, &catalog, &host, &targets, &opts).unwrap();
+        assert!(report.targets.iter().all(|t| t.best.as_deref() == Some("slow")), "cap {cap}: {report:#?}");
+        assert_eq!(farm.max_in_flight("slow"), cap, "cap {cap}");
+    }
+}
+
 /// Whether a request is a screen or final of a bulk object.
 fn is_bulk(r: &farm::Request) -> bool {
     let p = r.path.as_str();
@@ -1279,6 +1311,46 @@ fn an_endless_status_feed_on_the_mirrors_own_host_blocks_nothing() {
         assert!(row(t, "feedy").throughput_bps.is_some() && !row(t, "feedy").reason.contains("screen"), "{t:#?}");
     }
     assert!(stderr(&out).contains("static/tunasync.json: "), "the feed's fate is told under -v: {}", stderr(&out));
+}
+
+#[test]
+fn a_status_feed_that_does_not_parse_is_ignored_and_said_so_under_v() {
+    let farm = Farm::start(&[
+        // A proxy's error page where the feed should be; a feed of the wrong shape.
+        Spec::new("html").mbps(40).feed(Feed::Raw {
+            path: "/static/tunasync.json".into(),
+            body: "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>\n".into(),
+        }),
+        Spec::new("shape").ttfb(10).mbps(10).feed(Feed::Raw {
+            path: "/mirrorz.json".into(),
+            body: r#"{"version":1.5,"site":{"abbr":"X"},"mirrors":"none"}"#.into(),
+        }),
+    ]);
+    let env = Env::debian();
+    let catalog = keep_catalog(&farm, &env);
+    for (id, status) in
+        [("html", "tunasync = \"{base}/static/tunasync.json\""), ("shape", "mirrorz = \"{base}/mirrorz.json\"")]
+    {
+        let file = catalog.join(format!("{id}.toml"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, format!("{text}\n[status]\n{status}\n")).unwrap();
+    }
+    let out = env.cmd_with(&catalog, &["bench", "pip", "--json", "-v", "--timeout", "3s"]).output().unwrap();
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let doc = json_of(&out);
+    let rows = doc["targets"][0]["results"].as_array().unwrap().clone();
+    let ranked: Vec<(&str, &str)> =
+        rows.iter().map(|r| (r["site"].as_str().unwrap(), r["status"].as_str().unwrap())).collect();
+    // The feeds are advice: each site is judged by its own answers.
+    assert_eq!(ranked, [("html", "ok"), ("shape", "ok")], "{rows:#?}");
+    let err = stderr(&out);
+    for (id, path, why) in [
+        ("html", "static/tunasync.json", "tunasync.json is not JSON"),
+        ("shape", "mirrorz.json", "mirrorz.json has no `mirrors` list"),
+    ] {
+        let said = format!("pip {id}: status feed {}/{path}: {why}; ignored", farm.base(id));
+        assert!(err.lines().any(|l| l.ends_with(&said)), "no note for {id}:\n{err}");
+    }
 }
 
 #[test]

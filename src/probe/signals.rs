@@ -707,7 +707,8 @@ impl Feed {
             }
             FeedFormat::Mirrorz => {
                 let value: Value = serde_json::from_str(text).map_err(|_| "mirrorz.json is not JSON")?;
-                let mirrors = value.get("mirrors").and_then(Value::as_array).ok_or("mirrorz.json has no `mirrors`")?;
+                let mirrors =
+                    value.get("mirrors").and_then(Value::as_array).ok_or("mirrorz.json has no `mirrors` list")?;
                 let entries = mirrors
                     .iter()
                     .map(|m| {
