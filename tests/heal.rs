@@ -674,6 +674,74 @@ fn heal_leaves_alone_a_file_that_an_environment_variable_overrides() {
     );
 }
 
+#[test]
+fn heal_moves_to_a_third_party_mirror_only_when_allowed() {
+    let farm = Farm::start(&sites());
+    let m = Machine::debian();
+    configured(&m, &farm);
+    // A catalog where gamma is run by a third party.
+    let catalog = m.path("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    for entry in std::fs::read_dir(farm.catalog()).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.file_name().unwrap() == "gamma.toml" {
+            text = text.replacen("\nregion", "\nthird_party = true\nregion", 1);
+        }
+        std::fs::write(catalog.join(path.file_name().unwrap()), text).unwrap();
+    }
+    // pip's alpha dies; so do the official servers and beta: gamma is all that is left.
+    for id in ["alpha", "upstream", "beta"] {
+        farm.set_mode(id, Mode::Status(502));
+    }
+    let before = m.read(PIP);
+    let run = m.run(&catalog, &["heal", "pip", "--json"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let pip = run.row("pip");
+    assert_eq!(pip["action"], "failed", "{pip:#}");
+    let why = pip["why"].as_str().unwrap();
+    assert!(why.contains("third-party mirrors not considered without `--allow-third-party`: gamma"), "{why}");
+    assert_eq!(m.read(PIP), before, "nothing changed");
+
+    // Allowed on the command line, or once in the user's config.
+    let run = m.run(&catalog, &["heal", "pip", "--json", "--allow-third-party"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.row("pip")["after"]["site"], "gamma", "{}", run.stdout);
+    assert!(String::from_utf8(m.read(PIP)).unwrap().contains(&farm.base("gamma")));
+    m.put(PIP, &String::from_utf8(before.clone()).unwrap());
+    m.put("home/.config/mirror/config.toml", "allow_third_party = true\n");
+    let run = m.run(&catalog, &["heal", "pip", "--json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.row("pip")["after"]["site"], "gamma", "{}", run.stdout);
+}
+
+#[test]
+fn heal_with_a_config_it_cannot_read_heals_the_rest_and_exits_2() {
+    let farm = Farm::start(&sites());
+    let m = Machine::debian();
+    configured(&m, &farm);
+    // cargo's beta dies; pip's file is broken by hand.
+    farm.set_mode("beta", Mode::Status(502));
+    let broken = "[global\nindex-url = https://pypi.org/simple\n";
+    m.put(PIP, broken);
+    let run = m.run(farm.catalog(), &["heal", "--json"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let pip = run.row("pip");
+    assert_eq!(pip["action"], "failed", "{pip:#}");
+    assert!(
+        pip["why"]
+            .as_str()
+            .unwrap()
+            .ends_with("pip.conf` line 1: `[global` is not a section header: it has no closing `]`"),
+        "{pip:#}"
+    );
+    assert_eq!(m.read(PIP), broken.as_bytes(), "byte-identical");
+    assert_eq!(run.row("cargo")["action"], "healed", "the others are healed: {}", run.stdout);
+    let error = &run.json()["error"];
+    assert_eq!(error["message"], "could not read the configuration of pip", "{error:#}");
+    assert!(error["hint"].as_str().unwrap().contains("the other targets were healed"), "{error:#}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // use best --from FILE
 
@@ -724,6 +792,33 @@ fn use_best_from_a_ranking_made_elsewhere_probes_nothing() {
     let run = m.run_cmd(&mut cmd);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.row("pip")["reason"], "now alpha");
+}
+
+#[test]
+fn a_ranking_made_on_another_kind_of_system_is_refused() {
+    let farm = Farm::start(&sites());
+    // apt benched on Ubuntu ranks the sites' `ubuntu` trees; this machine runs Debian.
+    let ubuntu = Machine::debian();
+    ubuntu.put("root/etc/os-release", "ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n");
+    let run = ubuntu.run(farm.catalog(), &["bench", "apt", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let m = Machine::debian();
+    m.stock();
+    let file = m.put("ranking.json", &run.stdout);
+    let before = m.read(APT);
+    let run = m.run(
+        farm.catalog(),
+        &["use", "best", "apt", "--from", file.to_str().unwrap(), "--no-verify", "--yes", "--json"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let message = run.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("does not fit this machine"), "{message}");
+    let alpha = farm.base("alpha");
+    assert!(
+        message.contains(&format!("apt: `alpha` was ranked at `{alpha}/ubuntu`, and is `{alpha}/debian` here")),
+        "{message}"
+    );
+    assert_eq!(m.read(APT), before, "nothing changed");
 }
 
 #[test]
