@@ -521,6 +521,24 @@ fn heal_keeps_apts_security_suites_on_the_mirror_when_they_were_there() {
     assert!(apt.contains("URIs: http://deb.debian.org/debian-security\n"), "{apt}");
     assert!(apt.contains(&format!("URIs: {}/debian\n", farm.base("beta"))), "{apt}");
     assert!(!apt.contains(&format!("{}/debian-security", farm.base("beta"))), "{apt}");
+
+    // Written by hand, each stanza under a comment: security is on alpha all the same.
+    let m = Machine::debian();
+    let alpha = farm.base("alpha");
+    let keyring = "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg";
+    m.put(
+        APT,
+        &format!(
+            "# The archive, from our mirror\nTypes: deb\nURIs: {alpha}/debian\nSuites: bookworm bookworm-updates\n\
+             Components: main\n{keyring}\n\n# Security updates, from the same mirror\nTypes: deb\n\
+             URIs: {alpha}/debian-security\nSuites: bookworm-security\nComponents: main\n{keyring}\n"
+        ),
+    );
+    let run = m.run(farm.catalog(), &["heal", "apt", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let apt = String::from_utf8(m.read(APT)).unwrap();
+    assert!(apt.contains(&format!("URIs: {}/debian-security\n", farm.base("beta"))), "security follows: {apt}");
+    assert!(apt.contains("# Security updates, from the same mirror\n"), "{apt}");
 }
 
 #[test]

@@ -9,12 +9,12 @@ use super::shared::ranking::{self, Pick};
 use super::shared::state::{TargetStatus, read_status};
 use super::shared::switch::{self, Assignment, Outcome, Verify};
 use super::shared::{App, chosen_targets};
-use crate::catalog::{Catalog, Repo, UPSTREAM};
+use crate::catalog::{Catalog, UPSTREAM};
 use crate::cli::HealArgs;
 use crate::error::{ExitStatus, Problem};
 use crate::output::table;
 use crate::probe::{ProbeResult, Status};
-use crate::targets::TargetKind;
+use crate::targets::{Host, TargetKind};
 use crate::verify::Verdict;
 
 #[derive(Debug, Serialize)]
@@ -144,7 +144,7 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
 
     let mut journal = None;
     if !assignments.is_empty() {
-        let security = keeps_security(app, &catalog, &statuses, &rows);
+        let security = keeps_security(app, &host, &catalog, &statuses, &rows);
         let mut plan = switch::plan(app, &host, catalog.get(UPSTREAM), &assignments, security)?;
         if app.args.dry_run {
             plan.show_diffs(app)?;
@@ -223,28 +223,11 @@ fn first_look(s: &TargetStatus) -> Row {
 
 /// Whether apt's security suites are on the failing mirror now (as `use --security` leaves
 /// them): then they go to the new site too, instead of back to the official server.
-fn keeps_security(app: &App, catalog: &Catalog, statuses: &[TargetStatus], rows: &[Row]) -> bool {
+fn keeps_security(app: &App, host: &Host, catalog: &Catalog, statuses: &[TargetStatus], rows: &[Row]) -> bool {
     let Some(k) = statuses.iter().position(|s| s.target == TargetKind::Apt) else { return false };
     let Some(site) = rows[k].before.site.as_deref().and_then(|id| catalog.get(id)) else { return false };
-    let urls: Vec<&str> =
-        [Repo::DebianSecurity, Repo::Ubuntu, Repo::UbuntuPorts].iter().filter_map(|r| site.repo(*r)).collect();
-    if urls.is_empty() || site.is_upstream() {
-        return false;
-    }
-    statuses[k].files.iter().any(|path| {
-        let Ok(Some(text)) = crate::targets::read_config(&app.ctx, path) else { return false };
-        // deb822 stanzas, or one-line entries.
-        let units: Vec<&str> = if path.extension().is_some_and(|e| e == "sources") {
-            text.split("\n\n").collect()
-        } else {
-            text.lines().collect()
-        };
-        units.iter().any(|u| {
-            let on_site = |url: &str| u.split_whitespace().any(|w| crate::targets::common::same_tree(w, url));
-            let live = !u.trim_start().starts_with('#');
-            live && urls.iter().any(|url| on_site(url)) && u.split_whitespace().any(|w| w.ends_with("-security"))
-        })
-    })
+    // The sources were read once already (status): one unreadable now is not the mirror's.
+    crate::targets::apt::security_on(&app.ctx, host, site).unwrap_or(false)
 }
 
 fn print(app: &App, report: &Report) -> Result<()> {

@@ -168,39 +168,68 @@ impl Target for Apt {
     }
 
     fn current(&self, ctx: &Context, host: &Host) -> Result<Current> {
-        let Some(family) = Family::of(host) else {
-            return Ok(Current::default());
-        };
-        let sources = read_sources(ctx)?;
-        let catalog = Catalog::load(ctx)?;
-        let distribution = Distribution {
-            family,
-            codename: host.codename.clone(),
-            known: catalog_urls(&catalog, family.repos()),
-            derivative: derivative(family, host),
-            raspberry_pi: raspberry_pi(family, &sources).then(|| catalog_urls(&catalog, &[Repo::Raspberrypi])),
-        };
         let mut current = Current::default();
-        for source in sources {
-            let entries = parse::parse(source.format, &source.text).map_err(|e| source.parse_error(e))?;
-            let mine =
-                distribution.classify_all(&source.text, &entries, source.place).map_err(|e| source.parse_error(e))?;
-            if mine.is_empty() {
-                continue;
-            }
+        for (source, entries, mine) in distribution_sources(ctx, host)? {
             if current.url.is_none() {
                 current.url = mine
                     .iter()
-                    .find(|c| {
-                        let e = &entries[c.entry];
-                        c.own() && c.roles.archive && e.enabled && e.types.iter().any(|t| t == "deb")
-                    })
+                    .find(|c| c.own() && c.roles.archive && is_live_deb(&entries[c.entry]))
                     .map(|c| c.server(&source.text[entries[c.entry].uris[c.index].clone()]));
             }
             current.files.push(source.path);
         }
         Ok(current)
     }
+}
+
+/// Whether apt reads the distribution's security suites from `site` now (as `use --security`
+/// leaves them): a live `deb` entry in the security role on one of the site's trees.
+pub fn security_on(ctx: &Context, host: &Host, site: &Site) -> Result<bool> {
+    let trees: Vec<&str> =
+        [Repo::DebianSecurity, Repo::Ubuntu, Repo::UbuntuPorts].iter().filter_map(|r| site.repo(*r)).collect();
+    if trees.is_empty() || site.is_upstream() {
+        return Ok(false);
+    }
+    Ok(distribution_sources(ctx, host)?.iter().any(|(source, entries, mine)| {
+        mine.iter().any(|c| {
+            let e = &entries[c.entry];
+            let server = c.server(&source.text[e.uris[c.index].clone()]);
+            c.roles.security && is_live_deb(e) && trees.iter().any(|t| same_tree(&server, t))
+        })
+    }))
+}
+
+fn is_live_deb(e: &Entry) -> bool {
+    e.enabled && e.types.iter().any(|t| t == "deb")
+}
+
+/// A sources file, its entries, and the URIs of them that belong to the distribution.
+type SourceEntries = (Source, Vec<Entry>, Vec<Classified>);
+
+/// The sources that hold entries of this host's distribution.
+fn distribution_sources(ctx: &Context, host: &Host) -> Result<Vec<SourceEntries>> {
+    let Some(family) = Family::of(host) else {
+        return Ok(Vec::new());
+    };
+    let sources = read_sources(ctx)?;
+    let catalog = Catalog::load(ctx)?;
+    let distribution = Distribution {
+        family,
+        codename: host.codename.clone(),
+        known: catalog_urls(&catalog, family.repos()),
+        derivative: derivative(family, host),
+        raspberry_pi: raspberry_pi(family, &sources).then(|| catalog_urls(&catalog, &[Repo::Raspberrypi])),
+    };
+    let mut out = Vec::new();
+    for source in sources {
+        let entries = parse::parse(source.format, &source.text).map_err(|e| source.parse_error(e))?;
+        let mine =
+            distribution.classify_all(&source.text, &entries, source.place).map_err(|e| source.parse_error(e))?;
+        if !mine.is_empty() {
+            out.push((source, entries, mine));
+        }
+    }
+    Ok(out)
 }
 
 /// The distributions apt is configured for: Debian, Ubuntu, and Kali and Raspbian, which
