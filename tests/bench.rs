@@ -303,6 +303,31 @@ fn podman_and_containerd_rank_like_docker_from_one_probe() {
 }
 
 #[test]
+fn a_registry_that_wants_a_token_is_measured_and_v_shows_each_request_of_the_chain() {
+    // As Docker Hub does: 401 with a Bearer challenge, an anonymous token from its realm,
+    // then the manifest list, the platform's manifest and a layer.
+    let farm = Farm::start(&[Spec::new("hub").mode(Mode::TokenAuth).mbps(20), Spec::new("plain").ttfb(20).mbps(5)]);
+    let env = Env::debian();
+    let (b, out, _) = env.bench(&farm, &["docker", "-v", "--timeout", "3s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let t = &b.targets[0];
+    assert_eq!(order(t), [("hub", "ok"), ("plain", "ok")], "{t:#?}");
+    assert!(row(t, "hub").throughput_bps.is_some(), "{t:#?}");
+    let err = stderr(&out);
+    let hub = farm.base("hub");
+    for said in [
+        format!(
+            "docker hub: token: GET {hub}/token?service=farm-registry&scope=repository%3Alibrary%2Falpine%3Apull → 200 in "
+        ),
+        format!("docker hub: manifest: GET {hub}/v2/library/alpine/manifests/latest → 200 in "),
+        format!("docker hub: manifest: GET {hub}/v2/library/alpine/manifests/sha256:"),
+    ] {
+        assert!(err.contains(&said), "no `{said}` in:\n{err}");
+    }
+    assert!(!err.contains("farm-anonymous-token"), "the token is never shown:\n{err}");
+}
+
+#[test]
 fn the_host_decides_the_rpm_and_alpine_trees() {
     let farm = Farm::start(&[Spec::new("alpha")]);
     for (os, target, path) in [

@@ -405,7 +405,7 @@ async fn candidate(shared: &Shared, i: usize) {
         return;
     }
     let leads = shared.state(i).leads.clone();
-    let bulk = match find_bulk(shared, &cand.plan, &leads, shared.hard).await {
+    let bulk = match find_bulk(shared, i, &cand.plan, &leads, shared.hard).await {
         Ok(b) => b,
         Err(e) => {
             fail_sample(shared, i, "finding the bulk object", e);
@@ -602,9 +602,10 @@ fn merge_leads(into: &mut Leads, from: Leads) {
     into.primary = from.primary.or(into.primary.take());
 }
 
-/// Works out the bulk object from the plan and what the probe's answers said. Only the
-/// registry chain makes requests (an anonymous token, the platform's manifest).
-async fn find_bulk(shared: &Shared, plan: &Plan, leads: &Leads, hard: Instant) -> Result<Bulk, FetchError> {
+/// Works out the bulk object of candidate `i` from the plan and what the probe's answers
+/// said. Only the registry chain makes requests (an anonymous token, the platform's
+/// manifest); they go in the candidate's log.
+async fn find_bulk(shared: &Shared, i: usize, plan: &Plan, leads: &Leads, hard: Instant) -> Result<Bulk, FetchError> {
     let bulk = |what: &str, url: String, format| Bulk { what: what.to_owned(), url, format, auth: None };
     match &plan.sample {
         Sample::None => Err(FetchError::Content("nothing to sample".into())),
@@ -624,7 +625,9 @@ async fn find_bulk(shared: &Shared, plan: &Plan, leads: &Leads, hard: Instant) -
             }
             _ => bulk("index file", index_file.clone(), SampleFormat::Json),
         }),
-        Sample::DockerBlob { registry, image, arch } => docker_blob(shared, registry, image, arch, leads, hard).await,
+        Sample::DockerBlob { registry, image, arch } => {
+            docker_blob(shared, i, registry, image, arch, leads, hard).await
+        }
         Sample::Primary { repomd } => Ok(match &leads.primary {
             Some(primary) => bulk("primary", primary.clone(), SampleFormat::Compressed),
             None => bulk("repomd.xml", repomd.clone(), SampleFormat::Xml),
@@ -640,6 +643,7 @@ async fn find_bulk(shared: &Shared, plan: &Plan, leads: &Leads, hard: Instant) -
 /// token), the platform's manifest, its largest layer.
 async fn docker_blob(
     shared: &Shared,
+    i: usize,
     registry: &str,
     image: &str,
     arch: &str,
@@ -648,11 +652,24 @@ async fn docker_blob(
 ) -> Result<Bulk, FetchError> {
     let net = &shared.net;
     let timeout = shared.opts.timeout;
+    // Each request is logged (its URL carries no secret: the token is in the answer, and
+    // goes out only in a header).
     let get_small = |req: Req, what: &'static str| async move {
-        let mut sent = net.send(&req, timeout, hard, false).await?;
-        let due = (sent.at + timeout).min(hard);
-        let body = net.read_body(&mut sent, what, super::SMALL_BUDGET, true, due).await?;
-        Ok::<String, FetchError>(String::from_utf8_lossy(&body).into_owned())
+        let got = async {
+            let mut sent = net.send(&req, timeout, hard, false).await?;
+            let (status, ttfb) = (sent.response.status().as_u16(), sent.ttfb);
+            let due = (sent.at + timeout).min(hard);
+            let body = net.read_body(&mut sent, what, super::SMALL_BUDGET, true, due).await?;
+            Ok::<_, FetchError>((status, ttfb, body))
+        }
+        .await;
+        shared.state(i).log.push(match &got {
+            Ok((status, ttfb, body)) => {
+                format!("{what}: GET {} → {status} in {} ({} bytes)", req.url, human_ms(*ttfb), body.len())
+            }
+            Err(e) => format!("{what}: GET {} → {e}", req.url),
+        });
+        got.map(|(_, _, body)| String::from_utf8_lossy(&body).into_owned())
     };
     let mut auth = None;
     let mut manifest = leads.manifest.clone();
