@@ -102,8 +102,49 @@ impl std::fmt::Display for Broken {
     }
 }
 
+/// The reason of a TLS handshake the server cut short.
+const CLOSED_IN_HANDSHAKE: &str = "the server closed the connection during the handshake";
+/// The reason of a certificate that could not be checked: no CA certificates were loaded.
+const NO_ROOTS: &str = "cannot check the server's certificate: no CA certificates were loaded from the system \
+                        store, SSL_CERT_FILE or SSL_CERT_DIR";
+
+/// The innermost of nested `io::Error`s (the TLS connector wraps its own in another). An
+/// `io::Error` hides its payload from `source()`, so the chain walk cannot see it.
+fn innermost_io(mut io: &std::io::Error) -> &std::io::Error {
+    while let Some(inner) = io.get_ref().and_then(|inner| inner.downcast_ref::<std::io::Error>()) {
+        io = inner;
+    }
+    io
+}
+
+/// The TLS error in a reqwest error's chain of causes, if any.
+fn tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(tls) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| innermost_io(io).get_ref()?.downcast_ref::<rustls::Error>())
+        {
+            return Some(tls);
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// Whether an error of type `E` is in `e`'s chain of causes.
+fn chain_has<E: std::error::Error + 'static>(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(e), |s| s.source()).any(|s| s.is::<E>())
+}
+
 /// Sorts a reqwest error by the types in its chain of causes.
 pub fn classify(e: &reqwest::Error) -> Broken {
+    if let Some(tls) = tls_error(e) {
+        return Broken::Tls(tls.to_string());
+    }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     let mut innermost = e.to_string();
     let mut closed = false;
@@ -112,14 +153,8 @@ pub fn classify(e: &reqwest::Error) -> Broken {
         if let Some(dns) = s.downcast_ref::<DnsError>() {
             return Broken::Dns(dns.clone());
         }
-        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
-            return Broken::Tls(tls.to_string());
-        }
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            // io::Error hides its payload from `source()`: look inside.
-            if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-                return Broken::Tls(tls.to_string());
-            }
+            let io = innermost_io(io);
             if let Some(dns) = io.get_ref().and_then(|inner| inner.downcast_ref::<DnsError>()) {
                 return Broken::Dns(dns.clone());
             }
@@ -142,6 +177,10 @@ pub fn classify(e: &reqwest::Error) -> Broken {
     }
     if let Some(why) = garbled {
         return Broken::Garbled(why);
+    }
+    if closed && e.is_connect() && e.url().is_some_and(|u| u.scheme() == "https") {
+        // Connecting to an https URL is the TCP connection, then the TLS handshake.
+        return Broken::Tls(CLOSED_IN_HANDSHAKE.into());
     }
     if closed {
         return Broken::Closed;
@@ -206,6 +245,8 @@ pub struct Sent {
 /// The network side of a run.
 pub struct Net {
     client: reqwest::Client,
+    /// No CA certificates could be loaded: every certificate check fails (plain http works).
+    no_roots: bool,
     per_host: usize,
     slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// Status feeds have slots of their own (one per host), so they never hold a probe's.
@@ -216,23 +257,35 @@ pub struct Net {
 }
 
 impl Net {
-    /// The client: rustls with the platform verifier (system store, `SSL_CERT_FILE`,
-    /// `SSL_CERT_DIR`), proxies from the environment unless `proxy_from_env` is off, the
-    /// resolver, a `User-Agent`, no automatic redirects or retries (a retry hides slowness).
+    /// The client: rustls with the platform verifier (the system store, or `SSL_CERT_FILE`
+    /// and `SSL_CERT_DIR` when set), proxies from the environment unless `proxy_from_env` is
+    /// off, the resolver, a `User-Agent`, no automatic redirects or retries (a retry hides
+    /// slowness). Where no CA certificate loads (a slim container without ca-certificates, an
+    /// `SSL_CERT_FILE` that names no file), https sites fail with [`NO_ROOTS`] and the run
+    /// goes on.
     pub fn new(opts: &super::Options, resolver: Resolver) -> anyhow::Result<Self> {
-        let builder = reqwest::Client::builder();
-        let builder = if opts.proxy_from_env { builder } else { builder.no_proxy() };
-        let client = builder
-            .user_agent(super::USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            .dns_resolver(Arc::new(resolver))
-            .connect_timeout(opts.timeout)
-            .pool_max_idle_per_host(opts.per_host)
-            .tcp_nodelay(true)
-            .build()?;
+        let resolver = Arc::new(resolver);
+        let builder = || {
+            let builder = reqwest::Client::builder();
+            let builder = if opts.proxy_from_env { builder } else { builder.no_proxy() };
+            builder
+                .user_agent(super::USER_AGENT)
+                .redirect(reqwest::redirect::Policy::none())
+                .retry(reqwest::retry::never())
+                .dns_resolver(resolver.clone())
+                .connect_timeout(opts.timeout)
+                .pool_max_idle_per_host(opts.per_host)
+                .tcp_nodelay(true)
+        };
+        let (client, no_roots) = match builder().build() {
+            Ok(client) => (client, false),
+            // The platform verifier failed to set up (it found no CA certificate).
+            Err(e) if chain_has::<rustls::Error>(&e) => (builder().tls_certs_only([]).build()?, true),
+            Err(e) => return Err(e.into()),
+        };
         Ok(Self {
             client,
+            no_roots,
             per_host: opts.per_host.max(1),
             slots: Mutex::default(),
             feed_slots: Mutex::default(),
@@ -240,6 +293,14 @@ impl Net {
             bytes: AtomicU64::new(0),
             requests: AtomicU64::new(0),
         })
+    }
+
+    /// [`classify`], and a certificate that failed for want of CA certificates says so.
+    fn classify(&self, e: &reqwest::Error) -> Broken {
+        if self.no_roots && matches!(tls_error(e), Some(rustls::Error::InvalidCertificate(_))) {
+            return Broken::Tls(NO_ROOTS.into());
+        }
+        classify(e)
     }
 
     pub fn stats(&self) -> Stats {
@@ -323,7 +384,7 @@ impl Net {
             let response = match timeout_at(due, builder.send()).await {
                 Err(_) => return Err(FetchError::NoAnswer(sent_at.elapsed())),
                 Ok(Err(e)) if e.is_timeout() => return Err(FetchError::NoAnswer(sent_at.elapsed())),
-                Ok(Err(e)) => return Err(FetchError::Broken(classify(&e))),
+                Ok(Err(e)) => return Err(FetchError::Broken(self.classify(&e))),
                 Ok(Ok(r)) => r,
             };
             let at = Instant::now();

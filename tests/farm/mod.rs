@@ -12,7 +12,8 @@
 //! are relative to [`NOW`], which the tests pass to the binary as `MIRROR_TEST_NOW`, so
 //! freshness is deterministic. The farm writes a `--catalog` folder of site files pointing at
 //! itself, and counts the bytes it sends. [`Farm::start_named`] gives every site a host name
-//! served by the farm's own DNS server on loopback ([`dns`]).
+//! served by the farm's own DNS server on loopback ([`dns`]). A site made with [`Spec::tls`]
+//! speaks HTTPS (rustls over the same threads) with a certificate of `tests/fixtures/tls/`.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -52,7 +53,8 @@ pub enum Mode {
     Status(u16),
     /// Answers every request 200 with a web server's welcome page.
     WrongContent,
-    /// Answers with bytes that are not HTTP at all, then closes.
+    /// Answers with bytes that are not HTTP at all, then closes. Over TLS: answers the
+    /// client's hello with an SSH banner instead, and waits.
     Garbage,
     /// Redirects every request (302) to the same path on the farm site with this id.
     RedirectTo(String),
@@ -121,6 +123,17 @@ pub struct Spec {
     /// Serves a path starting with the first of a pair as if it started with the second
     /// (`pypi/simple` as `pypi/web/simple`): the same content at another site's layout.
     pub aliases: Vec<(String, String)>,
+    /// Speaks HTTPS with this certificate (see [`Spec::tls`]); `None`: plain HTTP.
+    pub tls: Option<Tls>,
+}
+
+/// The certificate an HTTPS site serves (`tests/fixtures/tls/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    /// `leaf.pem`, for `IP:127.0.0.1` and `DNS:localhost`, signed by the farm's CA (`ca.pem`).
+    Ca,
+    /// `other.pem`: the same names, self-signed (a CA nobody told the client about).
+    SelfSigned,
 }
 
 impl Spec {
@@ -140,7 +153,22 @@ impl Spec {
             no_links: false,
             only: None,
             aliases: Vec::new(),
+            tls: None,
         }
+    }
+
+    /// Serves HTTPS (its base is `https://…`) with a certificate signed by the farm's CA,
+    /// `tests/fixtures/tls/ca.pem`; modes, pacing and counts as over HTTP. With
+    /// [`Mode::Garbage`] the site answers the client's TLS hello with garbage.
+    pub fn tls(mut self) -> Self {
+        self.tls = Some(Tls::Ca);
+        self
+    }
+
+    /// As [`Spec::tls`], with a self-signed certificate no CA vouches for.
+    pub fn tls_self_signed(mut self) -> Self {
+        self.tls = Some(Tls::SelfSigned);
+        self
     }
 
     /// Serves only the paths starting with these prefixes (see [`Spec::only`]).
@@ -316,8 +344,10 @@ struct Shared {
     live: Arc<Mutex<Live>>,
     port: u16,
     ports: HashMap<String, u16>,
-    /// Each site's base URL (`http://127.0.0.1:PORT` or `http://NAME:PORT`).
+    /// Each site's base URL (`http://127.0.0.1:PORT` or `http://NAME:PORT`; `https` for TLS).
     bases: HashMap<String, String>,
+    /// The TLS setup of an HTTPS site.
+    tls: Option<Arc<rustls::ServerConfig>>,
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
@@ -378,7 +408,8 @@ impl Farm {
             let port = listener.local_addr().unwrap().port();
             ports.insert(spec.id.clone(), port);
             let host = if dns.is_some() { format!("{}.farm.test", spec.id) } else { "127.0.0.1".into() };
-            bases.insert(spec.id.clone(), format!("http://{host}:{port}"));
+            let scheme = if spec.tls.is_some() { "https" } else { "http" };
+            bases.insert(spec.id.clone(), format!("{scheme}://{host}:{port}"));
             // A refusing site keeps its port number but nothing listens there.
             listeners.push((spec.mode != Mode::Refuse).then_some(listener));
         }
@@ -403,6 +434,7 @@ impl Farm {
                 port,
                 ports: ports.clone(),
                 bases: bases.clone(),
+                tls: spec.tls.map(server_config),
                 stats: st,
                 stop: stop.clone(),
                 threads: threads.clone(),
@@ -414,7 +446,8 @@ impl Farm {
     }
 
     /// From now on the site misbehaves this way (a site started as [`Mode::Refuse`] has no
-    /// listener; one set to it later closes every connection without an answer).
+    /// listener; one set to it later closes every connection without an answer, an HTTPS
+    /// site at the client's hello).
     pub fn set_mode(&self, id: &str, mode: Mode) {
         self.live[id].lock().unwrap().mode = Some(mode);
     }
@@ -568,10 +601,12 @@ fn nap(shared: &Shared, d: Duration) -> bool {
 }
 
 /// As [`nap`], and false as soon as the client has closed the connection (so the farm's
-/// count of requests in flight drops when the client gives up, as the client's does).
-fn nap_while_connected(stream: &TcpStream, shared: &Shared, d: Duration) -> bool {
+/// count of requests in flight drops when the client gives up, as the client's does). Over
+/// TLS a client that sends `close_notify` before closing is seen to go only at the next write.
+fn nap_while_connected(stream: &Conn, shared: &Shared, d: Duration) -> bool {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use std::os::fd::AsFd;
+    let stream = stream.tcp();
     let end = Instant::now() + d;
     let mut byte = [0u8; 1];
     loop {
@@ -607,7 +642,7 @@ fn nap_while_connected(stream: &TcpStream, shared: &Shared, d: Duration) -> bool
 }
 
 /// Reads one request head; `None` when the client closed or the farm stops.
-fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, shared: &Shared) -> Option<String> {
+fn read_head(stream: &mut Conn, buf: &mut Vec<u8>, shared: &Shared) -> Option<String> {
     let mut chunk = [0u8; 4096];
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -627,9 +662,17 @@ fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, shared: &Shared) -> Opti
     }
 }
 
-fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_millis(20)))?;
     stream.set_nodelay(true)?;
+    let mut stream = match &shared.tls {
+        None => Conn::Plain(stream),
+        Some(_) if matches!(shared.spec_now().mode, Mode::Garbage | Mode::Refuse) => return bad_hello(stream, shared),
+        Some(config) => {
+            let tls = rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
+            Conn::Tls(Box::new(rustls::StreamOwned::new(tls, stream)))
+        }
+    };
     let mut buf = Vec::new();
     while let Some(head) = read_head(&mut stream, &mut buf, shared) {
         let mut lines = head.lines();
@@ -671,8 +714,111 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             break;
         }
     }
-    let _ = stream.shutdown(Shutdown::Both);
+    stream.close();
     Ok(())
+}
+
+/// A connection: plain TCP, or TLS over it (the handshake happens on the first read).
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl Conn {
+    /// The TCP stream underneath, to poll and peek.
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Self::Plain(s) => s,
+            Self::Tls(s) => &s.sock,
+        }
+    }
+
+    /// Ends the connection (with a TLS `close_notify` once the handshake is done).
+    fn close(mut self) {
+        if let Self::Tls(s) = &mut self
+            && !s.conn.is_handshaking()
+        {
+            s.conn.send_close_notify();
+            let _ = s.conn.complete_io(&mut s.sock);
+        }
+        let _ = self.tcp().shutdown(Shutdown::Both);
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.read(buf),
+            Self::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.write(buf),
+            Self::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Plain(s) => s.flush(),
+            Self::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// What a [`Mode::Garbage`] site sends: not HTTP (a TLS record header whose record never
+/// comes, then an SSH banner). Over TLS it sends the banner alone, as an SSH server would.
+const GARBAGE: &[u8] = b"\x16\x03\x01\x00\xa5SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe garbage";
+
+/// An HTTPS site that does not complete the handshake: waits for the client's hello, then in
+/// [`Mode::Garbage`] answers with [`GARBAGE`]'s SSH banner and holds the connection until the
+/// client goes; in [`Mode::Refuse`] (set while running) closes at once.
+fn bad_hello(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    let mut hello = [0u8; 4096];
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        match stream.read(&mut hello) {
+            Ok(0) => return Ok(()),
+            Ok(_) => break,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if shared.spec_now().mode == Mode::Garbage {
+        stream.write_all(&GARBAGE[5..])?;
+        shared.stats.bytes.fetch_add(GARBAGE.len() as u64 - 5, Ordering::SeqCst);
+        let conn = Conn::Plain(stream);
+        while nap_while_connected(&conn, shared, Duration::from_secs(1)) {}
+        conn.close();
+        return Ok(());
+    }
+    stream.shutdown(Shutdown::Both)
+}
+
+/// The TLS setup of a site serving `which` certificate (`tests/fixtures/tls/`).
+fn server_config(which: Tls) -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let (cert, key): (&[u8], &[u8]) = match which {
+        Tls::Ca => (include_bytes!("../fixtures/tls/leaf.pem"), include_bytes!("../fixtures/tls/leaf.key")),
+        Tls::SelfSigned => (include_bytes!("../fixtures/tls/other.pem"), include_bytes!("../fixtures/tls/other.key")),
+    };
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(cert).collect::<Result<_, _>>().expect("fixture certificate");
+    let key = PrivateKeyDer::from_pem_slice(key).expect("fixture key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("fixture certificate and key");
+    Arc::new(config)
 }
 
 /// A body: literal bytes, `len` generated bytes starting with `magic`, or no end at all.
@@ -789,7 +935,7 @@ fn error_page(status: u16) -> Response {
 }
 
 /// Writes bytes, counting them; false when the client is gone.
-fn send(stream: &mut TcpStream, shared: &Shared, data: &[u8]) -> bool {
+fn send(stream: &mut Conn, shared: &Shared, data: &[u8]) -> bool {
     match stream.write_all(data) {
         Ok(()) => {
             shared.stats.bytes.fetch_add(data.len() as u64, Ordering::SeqCst);
@@ -811,7 +957,7 @@ fn head_bytes(status: u16, headers: &[(String, String)]) -> Vec<u8> {
 
 /// Answers one request; returns whether the connection stays open.
 fn respond(
-    stream: &mut TcpStream,
+    stream: &mut Conn,
     shared: &Shared,
     method: &str,
     path: &str,
@@ -822,7 +968,8 @@ fn respond(
     if !nap_while_connected(stream, shared, spec.ttfb) {
         return Ok(false);
     }
-    let self_url = |p: &str| format!("http://127.0.0.1:{}{p}", shared.port);
+    let scheme = |id: &str| if shared.bases[id].starts_with("https:") { "https" } else { "http" };
+    let self_url = |p: &str| format!("{}://127.0.0.1:{}{p}", scheme(&spec.id), shared.port);
     let response = match &spec.mode {
         Mode::Refuse => return Ok(false),
         Mode::Hang => {
@@ -890,14 +1037,14 @@ fn respond(
             }
         }
         Mode::Garbage => {
-            send(stream, shared, b"\x16\x03\x01\x00\xa5SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe garbage");
+            send(stream, shared, GARBAGE);
             return Ok(false);
         }
         Mode::RedirectLoop => Response::new(302, "text/html", Body::Bytes(Vec::new()))
             .header("Location", self_url(path)),
         Mode::RedirectTo(id) => Response::new(302, "text/html", Body::Bytes(Vec::new())).header(
             "Location",
-            format!("http://127.0.0.1:{}{path}", shared.ports[id]),
+            format!("{}://127.0.0.1:{}{path}", scheme(id), shared.ports[id]),
         ),
         Mode::Status(code) => error_page(*code),
         Mode::WrongContent => Response::new(
@@ -951,7 +1098,7 @@ const TOKEN: &str = "farm-anonymous-token";
 
 /// Sends a bulk response's headers, then nothing ([`Bulk::Stall`]) or 27 bytes a second
 /// ([`Bulk::Drip`]) of its body, until the client goes.
-fn stall_or_drip(stream: &mut TcpStream, shared: &Shared, response: &Response) -> std::io::Result<bool> {
+fn stall_or_drip(stream: &mut Conn, shared: &Shared, response: &Response) -> std::io::Result<bool> {
     let mut headers = response.headers.clone();
     headers.push(("Content-Length".into(), response.body.len().to_string()));
     if !send(stream, shared, &head_bytes(response.status, &headers)) {
@@ -972,7 +1119,7 @@ fn stall_or_drip(stream: &mut TcpStream, shared: &Shared, response: &Response) -
 }
 
 /// A tunasync feed that never ends: `[` then job after job, at the site's bandwidth.
-fn endless_feed(stream: &mut TcpStream, shared: &Shared, method: &str) -> std::io::Result<bool> {
+fn endless_feed(stream: &mut Conn, shared: &Shared, method: &str) -> std::io::Result<bool> {
     let head =
         head_bytes(200, &[("Content-Type".into(), "application/json".into()), ("Connection".into(), "close".into())]);
     if !send(stream, shared, &head) || method == "HEAD" || !send(stream, shared, b"[") {
@@ -1013,7 +1160,7 @@ fn parse_range(range: &str, len: u64) -> Option<(u64, u64)> {
 }
 
 fn write_response(
-    stream: &mut TcpStream,
+    stream: &mut Conn,
     shared: &Shared,
     method: &str,
     mut response: Response,
