@@ -167,17 +167,9 @@ fn a_certificate_from_an_untrusted_ca_is_a_tls_failure_and_plain_http_still_wins
     assert_failed(&t, "secure", UNKNOWN_ISSUER);
     assert!(row(&t, "secure").url.starts_with("https://127.0.0.1:"), "{t:#?}");
     assert!(!served_http(&farm, "secure"), "no request goes over an unverified connection");
-    // What the file holds is trusted: the self-signed `other.pem` itself.
+    // What the file holds is trusted: the self-signed `other.pem` itself. (Every run names its
+    // certificates: none reads this machine's own store under /etc.)
     assert_measured(&t, "selfsigned");
-
-    // No SSL_* at all: the system store, which does not hold the farm's CA either (or, on a
-    // machine without one, no CA certificates at all). A TLS failure both ways.
-    let t = machine.bench_pip(&farm, &[]);
-    assert_eq!(t.best.as_deref(), Some("plain"), "{t:#?}");
-    for site in ["secure", "selfsigned"] {
-        let r = row(&t, site);
-        assert!(r.status == "failed" && (r.reason == UNKNOWN_ISSUER || r.reason == NO_ROOTS), "{site}: {t:#?}");
-    }
 }
 
 #[test]
@@ -303,7 +295,11 @@ fn status_check_of_a_pip_conf_at_an_untrusted_site_says_failed_with_the_tls_reas
     let shown = String::from_utf8_lossy(&out.stdout);
     let line = shown.lines().find(|l| l.starts_with("pip ")).unwrap_or_default();
     assert!(line.contains(&farm.base("secure")) && line.ends_with("failed"), "{shown}");
-    assert!(stderr(&out).contains("pip: try `mirror use plain pip`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("pip: {UNKNOWN_ISSUER}; try `mirror use plain pip`")),
+        "the human form says why, and the way out: {}",
+        stderr(&out)
+    );
     let out = machine.run(&farm, &["status", "pip", "--check", "-v", "--timeout", "10s"], &untrusted);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let detail = format!("pip check: GET {}/pypi/web/simple/botocore/ → {UNKNOWN_ISSUER}", farm.base("secure"));

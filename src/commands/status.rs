@@ -93,8 +93,10 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
         for note in &s.notes {
             app.out.talk(&format!("{}: {note}", s.target));
         }
-        if let Some(reason) = s.check.as_ref().and_then(|c| c.get("advice")).and_then(|v| v.as_str()) {
-            app.out.talk(&format!("{}: {reason}", s.target));
+        if let Some(advice) = s.check.as_ref().and_then(|c| c.get("advice")).and_then(|v| v.as_str()) {
+            // The table says how it went; this says why, and the way out.
+            let why = s.check.as_ref().and_then(|c| c.get("reason")).and_then(|v| v.as_str()).unwrap_or_default();
+            app.out.talk(&format!("{}: {why}; {advice}", s.target));
         }
     }
     Ok(())
