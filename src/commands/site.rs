@@ -170,9 +170,15 @@ fn after_writing(app: &App, site: &Site, path: &Path, allow_http: bool) {
     app.out.talk(&format!("wrote `{}`: `{}` serves {}", path.display(), site.id, targets.join(", ")));
     if site.allow_http {
         let (repos, feed) = site.trusting_http();
+        let risk = if repos.is_empty() {
+            // Only the status feed: what it says decides freshness, not what gets installed.
+            "anyone on the network path can change what `mirror` believes of the site's freshness"
+        } else {
+            "anyone on the network path can change what gets installed"
+        };
         app.out.warn(&format!(
-            "`--allow-http`: `{}` is used over plain http by {}. They trust whatever it returns: anyone on the \
-             network path can change what gets installed. Keep it so only on a network you trust",
+            "`--allow-http`: `{}` is used over plain http by {}. They trust whatever it returns: {risk}. Keep it so \
+             only on a network you trust",
             site.id,
             discover::trusting_http(&repos, feed)
         ));

@@ -87,7 +87,11 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
             }
         }
         for var in &s.overridden_by {
-            let shown = if s.url_from.as_deref() == Some(var.as_str()) { "; the URL shown is its value" } else { "" };
+            let shown = if s.url.is_some() && s.url_from.as_deref() == Some(var.as_str()) {
+                "; the URL shown is its"
+            } else {
+                ""
+            };
             app.out.warn(&format!("{}: `{var}` is set and takes precedence over the config file{shown}", s.target));
         }
         for note in &s.notes {

@@ -657,19 +657,22 @@ async fn docker_blob(
     let get_small = |req: Req, what: &'static str| async move {
         let got = async {
             let mut sent = net.send(&req, timeout, hard, false).await?;
-            let (status, ttfb) = (sent.response.status().as_u16(), sent.ttfb);
+            let mut lines: Vec<String> =
+                sent.hops.iter().map(|hop| format!("{what}: GET {} → {hop}", req.url)).collect();
+            let (status, ttfb, url) = (sent.response.status().as_u16(), sent.ttfb, sent.url.clone());
             let due = (sent.at + timeout).min(hard);
             let body = net.read_body(&mut sent, what, super::SMALL_BUDGET, true, due).await?;
-            Ok::<_, FetchError>((status, ttfb, body))
+            lines.push(format!("{what}: GET {url} → {status} in {} ({} bytes)", human_ms(ttfb), body.len()));
+            Ok::<_, FetchError>((lines, body))
         }
         .await;
-        shared.state(i).log.push(match &got {
-            Ok((status, ttfb, body)) => {
-                format!("{what}: GET {} → {status} in {} ({} bytes)", req.url, human_ms(*ttfb), body.len())
-            }
-            Err(e) => format!("{what}: GET {} → {e}", req.url),
-        });
-        got.map(|(_, _, body)| String::from_utf8_lossy(&body).into_owned())
+        let mut st = shared.state(i);
+        match &got {
+            Ok((lines, _)) => st.log.extend(lines.iter().cloned()),
+            Err(e) => st.log.push(format!("{what}: GET {} → {e}", req.url)),
+        }
+        drop(st);
+        got.map(|(_, body)| String::from_utf8_lossy(&body).into_owned())
     };
     let mut auth = None;
     let mut manifest = leads.manifest.clone();

@@ -103,7 +103,8 @@ impl std::fmt::Display for Broken {
 }
 
 /// The reason of a TLS handshake the server cut short.
-const CLOSED_IN_HANDSHAKE: &str = "the server closed the connection during the handshake";
+const CLOSED_IN_HANDSHAKE: &str =
+    "the connection was closed during the TLS handshake (by the server, or a proxy on the way)";
 /// The reason of a certificate that could not be checked: no CA certificates were loaded.
 const NO_ROOTS: &str = "cannot check the server's certificate: no CA certificates were loaded from the system \
                         store, SSL_CERT_FILE or SSL_CERT_DIR";

@@ -12,7 +12,7 @@ use anyhow::Result;
 
 use super::common::endpoint;
 use super::pacman::{self, Line};
-use super::{Current, FileEdit, Host, LineError, Request, Target, current_from, plan_from, read_config};
+use super::{Bom, Current, FileEdit, Host, LineError, Request, Target, current_with, plan_with, read_config};
 use crate::catalog::{Repo, Site};
 use crate::context::Context;
 use crate::error::Problem;
@@ -95,14 +95,15 @@ impl Target for Archlinuxcn {
                 .hint("add the repository first (`[archlinuxcn]` with a `Server =` line, then `pacman -Sy archlinuxcn-keyring`); `mirror` does not add it; nothing was changed")
                 .into());
         }
-        plan_from(ctx, path, |text| match text {
+        // pacman reads a byte-order mark as text and fails on it, as it does in a mirrorlist.
+        plan_with(ctx, path, Bom::Refuse("pacman"), |text, _| match text {
             Some(text) => render(text, &req.site.id, root),
             None => Err(LineError::new(None, "the file does not exist; pacman is not set up under this root")),
         })
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        current_from(ctx, ctx.sys(PACMAN_CONF), first_server)
+        current_with(ctx, ctx.sys(PACMAN_CONF), Bom::Refuse("pacman"), first_server)
     }
 }
 
@@ -133,6 +134,23 @@ mod tests {
         assert!(apply(CONF, "sjtug").contains("Server = https://mirror.sjtu.edu.cn/archlinux-cn/$arch\n"));
         assert_eq!(apply(&out, "upstream"), CONF, "upstream: the official server is first already");
         assert_eq!(first_server(CONF).unwrap().as_deref(), Some("https://repo.archlinuxcn.org"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_refused_as_pacman_refuses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("\u{feff}{CONF}");
+        let path = write(dir.path(), "etc/pacman.conf", &text);
+        let ctx = root_context(dir.path());
+        let s = site("tuna");
+        let req = Request { site: &s, upstream: None, security: false };
+        let want =
+            "line 1: the file starts with a UTF-8 byte-order mark, which pacman cannot read; save it without one";
+        let e = crate::error::render(&Archlinuxcn.plan(&ctx, &Host::default(), &req).unwrap_err());
+        assert!(e.contains(&format!("`{}` {want}", path.display())), "{e}");
+        let e = crate::error::render(&Archlinuxcn.current(&ctx, &Host::default()).unwrap_err());
+        assert!(e.contains(want), "{e}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "nothing written");
     }
 
     #[test]

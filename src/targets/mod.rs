@@ -238,6 +238,20 @@ impl TargetKind {
         }
     }
 
+    /// Of [`Self::overriding_vars`], those that override only part of what `mirror` writes,
+    /// not where packages come from: with only these set, the file still decides the mirror
+    /// (`heal` still heals it).
+    pub fn partial_vars(self) -> &'static [&'static str] {
+        match self {
+            Self::Go => &["GOSUMDB", "GOFLAGS"],
+            Self::Rustup => &[rustup::UPDATE],
+            Self::Homebrew => &["HOMEBREW_API_DOMAIN", "HOMEBREW_BREW_GIT_REMOTE", "HOMEBREW_CORE_GIT_REMOTE"],
+            // Bundler's; gem itself reads the file.
+            Self::Rubygems => &["BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/"],
+            _ => &[],
+        }
+    }
+
     pub fn scope(self) -> Scope {
         match self {
             Self::Apt | Self::Pacman | Self::Docker => Scope::System,

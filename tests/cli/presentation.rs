@@ -140,9 +140,9 @@ fn status_shows_the_url_each_package_manager_really_uses_and_where_it_comes_from
     let run = env.run(&["status", "pip"]);
     assert!(run.stdout.contains("https://pypi.org/simple  (default)"), "{}", run.stdout);
 
-    // `PIP_INDEX_URL` wins over the file, even with no pip here at all: on this machine (no
-    // `--root`; HOME and the XDG folders are the test's), not in a root, whose package
-    // managers do not see this shell's variables.
+    // `PIP_INDEX_URL` wins over the file, even with no pip here at all: on this machine, not
+    // in a root, whose package managers do not see this shell's variables. (The test root
+    // stands for this machine with `MIRROR_TEST_SHELL_VARS`, so nothing outside it is read.)
     std::fs::remove_file(env.path().join("home/.config/pip/pip.conf")).unwrap();
     let tuna = "https://mirrors.tuna.tsinghua.edu.cn/pypi/web/simple/";
     let run = env.run_with(env.cmd().env("PIP_INDEX_URL", tuna), &["status", "pip", "--json"]);
@@ -150,7 +150,7 @@ fn status_shows_the_url_each_package_manager_really_uses_and_where_it_comes_from
     assert!(pip["url_from"] != "PIP_INDEX_URL" && pip["overridden_by"] == serde_json::json!([]), "{pip}");
     let host = || {
         let mut cmd = env.cmd();
-        cmd.env_remove("MIRROR_ROOT").env("PIP_INDEX_URL", tuna);
+        cmd.env("MIRROR_TEST_SHELL_VARS", "1").env("PIP_INDEX_URL", tuna);
         cmd
     };
     let run = env.run_with(&mut host(), &["status", "pip", "--json"]);

@@ -324,6 +324,32 @@ fn plain_http_for_pip_conda_cargo_and_docker_needs_allow_http() {
 }
 
 #[test]
+fn allow_http_for_a_status_feed_alone_warns_of_freshness_not_installs() {
+    // Signed archives only, and their feed: the feed is the one thing that needs the flag.
+    let farm = Farm::start(&[Spec::new("campus")
+        .feed(Feed::Tunasync { status: "success", age: Some(3600) })
+        .only(&["debian/", "archlinux/"])]);
+    let env = machine();
+    let run = mirror(&env, &["site", "add", "campus", &farm.base("campus"), "--allow-http", "--region", "CN"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: `--allow-http`: `campus` is used over plain http by mirror's freshness check (the status feed). \
+             They trust whatever it returns: anyone on the network path can change what `mirror` believes of the \
+             site's freshness"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("what gets installed"), "{}", run.stderr);
+    let text = env.read(&site_path("campus"));
+    assert!(
+        text.contains("allow_http = true") && text.contains("tunasync = \"{base}/static/tunasync.json\""),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_tunasync_feed_lists_the_repositories_and_becomes_the_status_feed() {
     let farm = Farm::start(&[Spec::new("tuna-like")
         .feed(Feed::Tunasync { status: "success", age: Some(3600) })

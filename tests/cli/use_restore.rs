@@ -371,10 +371,10 @@ fn status_reports_site_files_and_overriding_variables() {
     assert_eq!(get("apt")["site"], "upstream");
     assert_eq!(get("docker")["site"], "upstream", "no registry-mirrors: Docker Hub itself");
 
-    // On this machine (no `--root`: pip only, whose files are the test's), what pip really
-    // uses is the variable, not the file.
+    // On this machine (the test root standing for it: `MIRROR_TEST_SHELL_VARS`), what pip
+    // really uses is the variable, not the file.
     let mut here = env.cmd();
-    here.env_remove("MIRROR_ROOT").env("PIP_INDEX_URL", "https://example.invalid/simple");
+    here.env("MIRROR_TEST_SHELL_VARS", "1").env("PIP_INDEX_URL", "https://example.invalid/simple");
     let run = env.run_with(&mut here, &["status", "pip", "--json"]);
     let pip = run.json()["targets"][0].clone();
     assert_eq!(pip["site"], serde_json::Value::Null);
@@ -382,7 +382,7 @@ fn status_reports_site_files_and_overriding_variables() {
     assert_eq!(pip["url_from"], "PIP_INDEX_URL");
     assert_eq!(pip["overridden_by"], serde_json::json!(["PIP_INDEX_URL"]));
     let mut here = env.cmd();
-    here.env_remove("MIRROR_ROOT").env("PIP_INDEX_URL", "https://x.invalid/simple");
+    here.env("MIRROR_TEST_SHELL_VARS", "1").env("PIP_INDEX_URL", "https://x.invalid/simple");
     let run = env.run_with(&mut here, &["status", "pip"]);
     assert!(run.stderr.contains("`PIP_INDEX_URL` is set"), "{}", run.stderr);
 }
@@ -397,10 +397,11 @@ fn status_describes_the_registry_a_variable_sets_for_every_target_that_has_one()
         let run = env.run(&args);
         assert_eq!(run.code, 0, "{}", run.stderr);
     }
-    // On this machine (no `--root`), the shell points npm, Go and the Hub elsewhere.
+    // On this machine (the test root standing for it), the shell points npm, Go and the Hub
+    // elsewhere.
     let here = |vars: &[(&str, &str)]| {
         let mut cmd = env.cmd();
-        cmd.env_remove("MIRROR_ROOT");
+        cmd.env("MIRROR_TEST_SHELL_VARS", "1");
         for (k, v) in vars {
             cmd.env(k, v);
         }
@@ -432,20 +433,38 @@ fn status_describes_the_registry_a_variable_sets_for_every_target_that_has_one()
     assert_eq!(cargo["overridden_by"], serde_json::json!(["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"]));
     let run = env.run_with(&mut here(&vars), &["status", "go"]);
     assert!(run.stdout.contains("https://goproxy.cn  (from `GOPROXY`)"), "{}", run.stdout);
-    assert!(
-        run.stderr.contains("`GOPROXY` is set and takes precedence over the config file; the URL shown is its value")
-    );
+    assert!(run.stderr.contains("`GOPROXY` is set and takes precedence over the config file; the URL shown is its"));
 
     // `--check` probes what Go uses: the variable's proxy, here a loopback port nobody
-    // listens on, though the file's mirror is fine.
+    // listens on, though the file's mirror (a farm site) is fine. The farm's catalog only:
+    // nothing leaves loopback.
+    let farm = crate::farm::Farm::start(&[crate::farm::Spec::new("alpha")]);
+    let catalog = farm.catalog().to_str().unwrap().to_owned();
+    let run = env.run(&["--catalog", &catalog, "use", "alpha", "go", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dead = format!("http://127.0.0.1:{port}/goproxy");
-    let run = env.run_with(&mut here(&[("GOPROXY", &dead)]), &["status", "go", "--check", "--json", "--timeout", "2s"]);
+    let check = ["--catalog", &catalog, "status", "go", "--check", "--json", "--timeout", "2s"];
+    let run = env.run_with(&mut here(&[("GOPROXY", &dead)]), &check);
+    assert_eq!(run.code, 1, "{}", run.stderr);
     let go = run.json()["targets"][0].clone();
     assert_eq!(go["url"], dead.as_str(), "{go:#}");
     assert_eq!(go["check"]["url"], dead.as_str(), "{go:#}");
     assert_eq!(go["check"]["status"], "failed", "{go:#}");
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(go["check"]["best_alternative"], "alpha", "{go:#}");
+    // The way out is the variable: `mirror use` would only rewrite the file it overrides.
+    let advice = go["check"]["advice"].as_str().unwrap();
+    assert_eq!(
+        advice,
+        format!(
+            "`GOPROXY` sets it: point `GOPROXY` at `alpha` ({}/goproxy), or unset it and run `mirror use alpha go`",
+            farm.base("alpha")
+        )
+    );
+    // Without the variable the file's mirror is checked, and is fine.
+    let run = env.run_with(&mut here(&[]), &check);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["targets"][0]["check"]["status"], "ok", "{}", run.stdout);
 }
 
 #[test]

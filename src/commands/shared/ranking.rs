@@ -261,9 +261,19 @@ pub fn check(app: &App, catalog: &Catalog, host: &Host, statuses: &mut [TargetSt
         let pool = eligible(app, catalog, &[], false)?;
         let report = ranking(app, &pool, host, &unhealthy, &options(app, &[]), false)?;
         for s in statuses.iter_mut().filter(|s| unhealthy.contains(&s.target)) {
-            let advice = match report.best(s.target) {
-                Some(best) => format!("try `mirror use {best} {}`", s.target),
-                None => "no healthy alternative found either".to_owned(),
+            let by_var = s.url_from.as_deref().filter(|f| !matches!(*f, "file" | "default"));
+            let advice = match (report.best(s.target), by_var) {
+                // `mirror use` would only rewrite the file the variable overrides.
+                (Some(best), Some(var)) => {
+                    let url = catalog.get(best).and_then(|site| s.target.target().endpoint(site, host));
+                    format!(
+                        "`{var}` sets it: point `{var}` at `{best}` ({}), or unset it and run `mirror use {best} {}`",
+                        url.as_deref().unwrap_or("its URL"),
+                        s.target
+                    )
+                }
+                (Some(best), None) => format!("try `mirror use {best} {}`", s.target),
+                (None, _) => "no healthy alternative found either".to_owned(),
             };
             if let Some(serde_json::Value::Object(check)) = &mut s.check {
                 check.insert("best_alternative".into(), report.best(s.target).into());

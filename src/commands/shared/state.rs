@@ -71,7 +71,12 @@ pub fn read_status(app: &App, catalog: &Catalog, host: &Host, target: TargetKind
         }
     };
     let (url, from) = match (env_url(app, target, &status.overridden_by), from_file) {
-        (Some((var, url)), _) => (Some(url), Some(var.to_owned())),
+        (Some((var, Ok(url))), _) => (Some(url), Some(var.to_owned())),
+        // A variable that sets no server at all (`GOPROXY=direct`): nothing to show or check.
+        (Some((var, Err(note))), _) => {
+            status.notes.push(note);
+            (None, Some(var.to_owned()))
+        }
         (None, Some(url)) if !ignores_its_file(app, target) => (Some(url), Some("file".to_owned())),
         // No URL in the files: the package manager's own default, the official one.
         _ if present && defaults_to_upstream(target) => {
@@ -96,9 +101,10 @@ pub fn site_of(catalog: &Catalog, host: &Host, target: TargetKind, url: &str) ->
 
 /// The repository URL a variable sets, which the package manager uses instead of its file's:
 /// the first of the target's `overriding` variables (as the target reports them) whose value
-/// is that URL, and the URL. Variables that name something else (cargo's source name,
-/// conda's channels, a file) set none: the URL shown stays the file's.
-fn env_url(app: &App, target: TargetKind, overriding: &[String]) -> Option<(&'static str, String)> {
+/// is that URL, and the URL, or why there is none (`GOPROXY=direct` or `off`). Variables
+/// that name something else (cargo's source name, conda's channels, a file) set none: the
+/// URL shown stays the file's.
+fn env_url(app: &App, target: TargetKind, overriding: &[String]) -> Option<(&'static str, Result<String, String>)> {
     use crate::targets::{go, huggingface, rustup};
     let vars: &[&'static str] = match target {
         TargetKind::Pip => &["PIP_INDEX_URL"],
@@ -115,12 +121,20 @@ fn env_url(app: &App, target: TargetKind, overriding: &[String]) -> Option<(&'st
     };
     vars.iter().filter(|v| overriding.iter().any(|o| o == *v)).find_map(|v| {
         let value = app.ctx.overrides.get(*v)?;
-        let url = if target == TargetKind::Go {
-            go::first_proxy(value)?
-        } else {
-            value.trim().trim_end_matches('/').to_owned()
-        };
-        Some((*v, url))
+        if target != TargetKind::Go {
+            return Some((*v, Ok(value.trim().trim_end_matches('/').to_owned())));
+        }
+        Some((
+            *v,
+            match go::first_proxy(value).as_deref() {
+                Some("direct") => {
+                    Err(format!("`{v}` is `{value}`: Go fetches modules from their origins, through no proxy"))
+                }
+                Some("off") => Err(format!("`{v}` is `{value}`: Go downloads no modules")),
+                Some("") | None => Err(format!("`{v}` is `{value}`, which names no proxy first")),
+                Some(url) => Ok(url.to_owned()),
+            },
+        ))
     })
 }
 
