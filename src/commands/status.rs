@@ -88,7 +88,7 @@ fn print(app: &App, statuses: &[TargetStatus]) -> Result<()> {
         }
         for var in &s.overridden_by {
             let shown = if s.url.is_some() && s.url_from.as_deref() == Some(var.as_str()) {
-                "; the URL shown is its"
+                "; the URL shown comes from it"
             } else {
                 ""
             };

@@ -433,7 +433,9 @@ fn status_describes_the_registry_a_variable_sets_for_every_target_that_has_one()
     assert_eq!(cargo["overridden_by"], serde_json::json!(["CARGO_SOURCE_CRATES_IO_REPLACE_WITH"]));
     let run = env.run_with(&mut here(&vars), &["status", "go"]);
     assert!(run.stdout.contains("https://goproxy.cn  (from `GOPROXY`)"), "{}", run.stdout);
-    assert!(run.stderr.contains("`GOPROXY` is set and takes precedence over the config file; the URL shown is its"));
+    assert!(
+        run.stderr.contains("`GOPROXY` is set and takes precedence over the config file; the URL shown comes from it")
+    );
 
     // `--check` probes what Go uses: the variable's proxy, here a loopback port nobody
     // listens on, though the file's mirror (a farm site) is fine. The farm's catalog only:
