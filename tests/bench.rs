@@ -1502,7 +1502,11 @@ fn a_server_that_ignores_range_is_read_no_further_than_the_budget() {
     } else {
         read.trim_end_matches(" KiB").parse().unwrap()
     };
-    assert!(kib < 1.5 * 1024.0, "{line}");
+    // Each of the three reads may overshoot by one network read buffer (hyper's is at most
+    // about 408 KiB), most when load keeps the client from reading for a while: far from
+    // the 9 MiB a whole read would be.
+    let budget = 4.0 + 128.0 + 1024.0;
+    assert!(kib < budget + 3.0 * 408.0, "{line}");
 }
 
 #[test]
