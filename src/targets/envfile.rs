@@ -287,6 +287,25 @@ pub fn current(ctx: &Context) -> Result<(Option<PathBuf>, Vars)> {
     Ok((Some(f.sh), vars))
 }
 
+/// What a target whose mirror is env.sh's `name` points at now: the file, and the value
+/// without a trailing `/`.
+pub fn current_url(ctx: &Context, name: &str) -> Result<super::Current> {
+    let (file, vars) = current(ctx)?;
+    let url = value(&vars, name).map(|v| v.trim_end_matches('/').to_owned());
+    Ok(super::Current { files: file.into_iter().collect(), url })
+}
+
+/// [`overridden_by`] and [`notes`] for env.sh as it is now (nothing when it cannot be read:
+/// [`current_url`] says why).
+pub fn overridden_now(ctx: &Context, names: &[&str]) -> Vec<String> {
+    current(ctx).map(|(_, vars)| overridden_by(ctx, names, &vars)).unwrap_or_default()
+}
+
+/// See [`overridden_now`].
+pub fn notes_now(ctx: &Context, names: &[&str]) -> Vec<String> {
+    current(ctx).map(|(_, vars)| notes(ctx, names, &vars)).unwrap_or_default()
+}
+
 /// The value env.sh gives `name`.
 pub fn value<'a>(vars: &'a [(String, String)], name: &str) -> Option<&'a str> {
     vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())

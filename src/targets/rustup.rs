@@ -43,17 +43,15 @@ impl Target for Rustup {
     }
 
     fn current(&self, ctx: &Context, _host: &Host) -> Result<Current> {
-        let (file, vars) = envfile::current(ctx)?;
-        let url = envfile::value(&vars, DIST).map(|v| v.trim_end_matches('/').to_owned());
-        Ok(Current { files: file.into_iter().collect(), url })
+        envfile::current_url(ctx, DIST)
     }
 
     fn overridden_by(&self, ctx: &Context, _vars: &[&str], _current: &Current) -> Vec<String> {
-        envfile::current(ctx).map(|(_, vars)| envfile::overridden_by(ctx, VARS, &vars)).unwrap_or_default()
+        envfile::overridden_now(ctx, VARS)
     }
 
     fn status_notes(&self, ctx: &Context, _current: &Current) -> Vec<String> {
-        envfile::current(ctx).map(|(_, vars)| envfile::notes(ctx, VARS, &vars)).unwrap_or_default()
+        envfile::notes_now(ctx, VARS)
     }
 }
 
