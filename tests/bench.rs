@@ -10,40 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use farm::report::{Bench, Row, TargetRow};
 use farm::{DAY, Farm, Feed, Mode, NOW, Spec};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Bench {
-    /// When the run probed (RFC 3339): how `use best --from` knows a ranking's age.
-    #[allow(dead_code)]
-    measured_at: Option<String>,
-    targets: Vec<TargetRow>,
-    /// A failed run's `{"message","hint","exit"}` (spec §6).
-    #[allow(dead_code)]
-    error: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TargetRow {
-    target: String,
-    best: Option<String>,
-    results: Vec<Row>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Row {
-    site: String,
-    url: String,
-    status: String,
-    latency_ms: Option<u64>,
-    throughput_bps: Option<u64>,
-    lag_seconds: Option<u64>,
-    reason: String,
-}
 
 const DEBIAN: &str =
     "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";

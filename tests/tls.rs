@@ -9,39 +9,8 @@ mod farm;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use farm::report::{Bench, Row, TargetRow};
 use farm::{Farm, Mode, Spec};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Bench {
-    #[allow(dead_code)]
-    measured_at: Option<String>,
-    targets: Vec<TargetRow>,
-    #[allow(dead_code)]
-    error: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TargetRow {
-    #[allow(dead_code)]
-    target: String,
-    best: Option<String>,
-    results: Vec<Row>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Row {
-    site: String,
-    url: String,
-    status: String,
-    latency_ms: Option<u64>,
-    throughput_bps: Option<u64>,
-    lag_seconds: Option<u64>,
-    reason: String,
-}
 
 /// What rustls says of a certificate no trusted CA signed.
 const UNKNOWN_ISSUER: &str = "TLS error: invalid peer certificate: UnknownIssuer";

@@ -26,6 +26,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub mod dns;
+pub mod report;
 
 /// The farm's "now" (unix seconds): 2026-08-08 14:13:20 UTC.
 pub const NOW: u64 = 1_786_198_400;
