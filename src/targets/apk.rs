@@ -129,6 +129,10 @@ impl Target for Apk {
         ctx.sys(REPOSITORIES).exists() || (is_alpine(host) && ctx.has_program("apk"))
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `/etc/apk/repositories`, and no `apk` program on Alpine"
+    }
+
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
         if !is_alpine(host) {
             return None;

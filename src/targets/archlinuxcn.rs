@@ -80,6 +80,10 @@ impl Target for Archlinuxcn {
         read_config(ctx, &ctx.sys(PACMAN_CONF)).ok().flatten().is_some_and(|t| t.lines().any(|l| l.trim() == SECTION))
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `[archlinuxcn]` section in `/etc/pacman.conf`"
+    }
+
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
         endpoint(site, Repo::Archlinuxcn)
     }

@@ -158,6 +158,10 @@ impl Target for Containerd {
         ctx.sys("/etc/containerd").is_dir() || ["containerd", "nerdctl"].iter().any(|p| ctx.has_program(p))
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `/etc/containerd/` and no `containerd` or `nerdctl` program"
+    }
+
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
         endpoint(site, Repo::Dockerhub)
     }

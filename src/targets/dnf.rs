@@ -206,6 +206,11 @@ impl Target for Dnf {
             || (Flavor::of(host).is_some() && ["dnf", "dnf5", "yum", "microdnf"].iter().any(|p| ctx.has_program(p)))
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `.repo` file in `/etc/yum.repos.d/`, and no `dnf`, `dnf5`, `yum` or `microdnf` program on \
+         Fedora, CentOS Stream, Rocky, AlmaLinux or openEuler"
+    }
+
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
         site.repo(Flavor::of(host)?.repo()).map(str::to_owned)
     }

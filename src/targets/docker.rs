@@ -412,6 +412,10 @@ impl Target for Docker {
         ctx.sys("/etc/docker").is_dir() || ctx.has_program("dockerd") || ctx.has_program("docker")
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `/etc/docker/` and no `docker` or `dockerd` program"
+    }
+
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
         endpoint(site, Repo::Dockerhub)
     }

@@ -238,6 +238,25 @@ impl TargetKind {
         }
     }
 
+    /// Of [`Self::overriding_vars`], those whose value is the repository URL itself (for
+    /// `GOPROXY`, a list whose first proxy is): `status` shows and checks it instead of the
+    /// file's. The others name a source, channels or a file, and set no URL of their own.
+    pub fn url_vars(self) -> &'static [&'static str] {
+        match self {
+            Self::Pip => &["PIP_INDEX_URL"],
+            Self::Uv => &["UV_DEFAULT_INDEX", "UV_INDEX_URL"],
+            Self::Pdm => &["PDM_PYPI_URL"],
+            Self::Npm | Self::Pnpm => &["npm_config_registry", "NPM_CONFIG_REGISTRY"],
+            Self::Yarn => &["YARN_NPM_REGISTRY_SERVER", "YARN_REGISTRY"],
+            Self::Bun => &["BUN_CONFIG_REGISTRY", "NPM_CONFIG_REGISTRY"],
+            Self::Go => &["GOPROXY"],
+            Self::Rustup => &[rustup::DIST],
+            Self::Huggingface => &[huggingface::ENDPOINT],
+            Self::Homebrew => &["HOMEBREW_BOTTLE_DOMAIN"],
+            _ => &[],
+        }
+    }
+
     /// Of [`Self::overriding_vars`], those that override only part of what `mirror` writes,
     /// not where packages come from: with only these set, the file still decides the mirror
     /// (`heal` still heals it).
@@ -465,6 +484,13 @@ pub struct Current {
 pub trait Target: Sync {
     /// Whether this package manager is on the system (installed, or its config exists).
     fn present(&self, ctx: &Context, host: &Host) -> bool;
+
+    /// What [`Target::present`] looks for, as "not on this system" names it. Only system-level
+    /// targets are ever absent (user-level ones are configured before the tool is installed),
+    /// and each says its own.
+    fn looked_for(&self) -> &'static str {
+        "no config file and no program"
+    }
 
     /// The repository URL of `site` this target would use on this host, in the comparable form
     /// that [`Current::url`] uses, or `None` when the site does not serve it here.
@@ -854,6 +880,25 @@ pub mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_and_partial_variables_are_overriding_ones_and_never_both() {
+        for t in TargetKind::ALL {
+            let all = t.overriding_vars();
+            for v in t.url_vars().iter().chain(t.partial_vars()) {
+                assert!(all.contains(v), "{t}: `{v}` is not in overriding_vars");
+            }
+            assert!(t.url_vars().iter().all(|v| !t.partial_vars().contains(v)), "{t}");
+        }
+    }
+
+    #[test]
+    fn every_system_target_says_what_it_looked_for() {
+        let default = TargetKind::Npm.target().looked_for();
+        for t in TargetKind::ALL.into_iter().filter(|t| t.scope() == Scope::System) {
+            assert_ne!(t.target().looked_for(), default, "{t}");
+        }
+    }
 
     fn host(text: &str, arch: &str) -> Host {
         let mut h = Host { arch: arch.into(), ..Host::default() };

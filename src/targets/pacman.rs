@@ -357,6 +357,10 @@ impl Target for Pacman {
         ctx.sys("/etc/pacman.conf").exists() || ctx.sys("/etc/pacman.d").is_dir() || ctx.has_program("pacman")
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `/etc/pacman.conf`, no `/etc/pacman.d/` and no `pacman` program"
+    }
+
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
         if unsupported(host).is_some() {
             return None;

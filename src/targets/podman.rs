@@ -268,6 +268,10 @@ impl Target for Podman {
         ctx.sys("/etc/containers").is_dir() || ["podman", "buildah", "crio"].iter().any(|p| ctx.has_program(p))
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `/etc/containers/` and no `podman`, `buildah` or `crio` program"
+    }
+
     fn endpoint(&self, site: &Site, _host: &Host) -> Option<String> {
         endpoint(site, Repo::Dockerhub)
     }

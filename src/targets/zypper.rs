@@ -83,6 +83,10 @@ impl Target for Zypper {
         has_repos || (is_opensuse(host) && ctx.has_program("zypper"))
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `.repo` file in `/etc/zypp/repos.d/`, and no `zypper` program on openSUSE"
+    }
+
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
         if !is_opensuse(host) {
             return None;

@@ -105,20 +105,8 @@ pub fn site_of(catalog: &Catalog, host: &Host, target: TargetKind, url: &str) ->
 /// that name something else (cargo's source name, conda's channels, a file) set none: the
 /// URL shown stays the file's.
 fn env_url(app: &App, target: TargetKind, overriding: &[String]) -> Option<(&'static str, Result<String, String>)> {
-    use crate::targets::{go, huggingface, rustup};
-    let vars: &[&'static str] = match target {
-        TargetKind::Pip => &["PIP_INDEX_URL"],
-        TargetKind::Uv => &["UV_DEFAULT_INDEX", "UV_INDEX_URL"],
-        TargetKind::Pdm => &["PDM_PYPI_URL"],
-        TargetKind::Npm | TargetKind::Pnpm => &["npm_config_registry", "NPM_CONFIG_REGISTRY"],
-        TargetKind::Yarn => &["YARN_NPM_REGISTRY_SERVER", "YARN_REGISTRY"],
-        TargetKind::Bun => &["BUN_CONFIG_REGISTRY", "NPM_CONFIG_REGISTRY"],
-        TargetKind::Go => &["GOPROXY"],
-        TargetKind::Rustup => &[rustup::DIST],
-        TargetKind::Huggingface => &[huggingface::ENDPOINT],
-        TargetKind::Homebrew => &["HOMEBREW_BOTTLE_DOMAIN"],
-        _ => &[],
-    };
+    use crate::targets::go;
+    let vars = target.url_vars();
     vars.iter().filter(|v| overriding.iter().any(|o| o == *v)).find_map(|v| {
         let value = app.ctx.overrides.get(*v)?;
         if target != TargetKind::Go {

@@ -327,27 +327,7 @@ pub fn absent(app: &App, host: &Host, target: TargetKind) -> Option<String> {
         return None;
     }
     let root = if app.ctx.is_real_root() { String::new() } else { format!(" under `{}`", app.ctx.root.display()) };
-    Some(format!("{target} is not on this system: {}{root}", looked_for(target)))
-}
-
-/// What a system-level target's `present` looks for, as the error says it was not found.
-fn looked_for(target: TargetKind) -> &'static str {
-    match target {
-        TargetKind::Apt => "no `/etc/apt/` and no `apt-get` program",
-        TargetKind::Pacman => "no `/etc/pacman.conf`, no `/etc/pacman.d/` and no `pacman` program",
-        TargetKind::Docker => "no `/etc/docker/` and no `docker` or `dockerd` program",
-        TargetKind::Dnf => {
-            "no `.repo` file in `/etc/yum.repos.d/`, and no `dnf`, `dnf5`, `yum` or `microdnf` program \
-             on Fedora, CentOS Stream, Rocky, AlmaLinux or openEuler"
-        }
-        TargetKind::Apk => "no `/etc/apk/repositories`, and no `apk` program on Alpine",
-        TargetKind::Zypper => "no `.repo` file in `/etc/zypp/repos.d/`, and no `zypper` program on openSUSE",
-        TargetKind::Podman => "no `/etc/containers/` and no `podman`, `buildah` or `crio` program",
-        TargetKind::Containerd => "no `/etc/containerd/` and no `containerd` or `nerdctl` program",
-        TargetKind::Archlinuxcn => "no `[archlinuxcn]` section in `/etc/pacman.conf`",
-        // User-level targets are never absent (see `absent`).
-        _ => "no config file and no program",
-    }
+    Some(format!("{target} is not on this system: {}{root}", target.target().looked_for()))
 }
 
 /// Why a site does not serve a target here.
@@ -373,13 +353,6 @@ pub fn not_served(site: &Site, target: TargetKind, host: &Host) -> String {
 mod tests {
     use super::*;
     use crate::error::Problem;
-
-    #[test]
-    fn every_system_target_says_what_it_looked_for() {
-        for t in TargetKind::ALL.iter().copied().filter(|t| t.scope() == Scope::System) {
-            assert_ne!(looked_for(t), looked_for(TargetKind::Npm), "{t}");
-        }
-    }
 
     fn row(target: TargetKind, file: &str) -> TargetReport {
         TargetReport {

@@ -110,6 +110,10 @@ impl Target for Apt {
         ctx.sys("/etc/apt").is_dir() || ctx.has_program("apt-get")
     }
 
+    fn looked_for(&self) -> &'static str {
+        "no `/etc/apt/` and no `apt-get` program"
+    }
+
     fn endpoint(&self, site: &Site, host: &Host) -> Option<String> {
         let family = Family::of(host)?;
         // `ubuntu` or `ubuntu-ports` depends on the architecture: never guess it.
