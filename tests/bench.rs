@@ -1197,13 +1197,14 @@ fn the_fastest_site_wins_even_when_the_nearest_sites_are_the_slowest() {
         assert_eq!(status(&out), 0, "{}", stderr(&out));
         let t = &b.targets[0];
         assert_eq!(t.best.as_deref(), Some("m09"), "{target}: {t:#?}");
-        // Every usable site has a throughput figure; the finals order the three fastest.
+        // Every usable site has a throughput figure; the finals order the fastest.
         assert!(t.results.iter().all(|r| r.status == "ok" && r.throughput_bps.is_some()), "{target}: {t:#?}");
         let top: Vec<&str> = t.results[..3].iter().map(|r| r.site.as_str()).collect();
-        // The third finalist is m07 (20 MB/s) or m06 (15 MB/s): their 128 KiB screens take a
-        // few ms, which a loaded machine can swap.
+        // The third is m07 (20 MB/s) or m06 (15 MB/s), from the finals or, when a loaded
+        // machine stretched its 128 KiB screen (a few ms) below a third of the best, the
+        // screen: only the first two are sure to be finalists.
         assert!(top[..2] == ["m09", "m08"] && ["m07", "m06"].contains(&top[2]), "{target}: {t:#?}");
-        assert!(t.results[..3].iter().all(|r| !r.reason.contains("screen")), "{target}: finals: {t:#?}");
+        assert!(t.results[..2].iter().all(|r| !r.reason.contains("screen")), "{target}: finals: {t:#?}");
         // The nearest site, answering first, is ranked among the last.
         let nearest = t.results.iter().position(|r| r.site == "m00").unwrap();
         assert!(nearest >= 7, "{target}: the nearest (slowest) site ranked {nearest}: {t:#?}");
