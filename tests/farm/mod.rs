@@ -365,6 +365,20 @@ pub struct Farm {
     bases: HashMap<String, String>,
     dns: Option<dns::Server>,
     live: HashMap<String, Arc<Mutex<Live>>>,
+    /// The ports of refusing sites, held (see [`reserved_port`]).
+    _reserved: Vec<std::os::fd::OwnedFd>,
+}
+
+/// A port on 127.0.0.1 held by a socket that is bound but never listens: a connection to it
+/// is refused, and no other server (another test's farm) can be given the port meanwhile, as
+/// one could when the port was only remembered.
+fn reserved_port() -> (std::os::fd::OwnedFd, u16) {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname, socket};
+    use std::os::fd::AsRawFd;
+    let fd = socket(AddressFamily::Inet, SockType::Stream, SockFlag::SOCK_CLOEXEC, None).expect("socket");
+    bind(fd.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, 0)).expect("bind 127.0.0.1:0");
+    let addr: SockaddrIn = getsockname(fd.as_raw_fd()).expect("getsockname");
+    (fd, addr.port())
 }
 
 impl Shared {
@@ -404,15 +418,23 @@ impl Farm {
         let mut listeners = Vec::new();
         let mut ports = HashMap::new();
         let mut bases = HashMap::new();
+        let mut reserved = Vec::new();
         for spec in specs {
-            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-            let port = listener.local_addr().unwrap().port();
+            // A refusing site keeps its port number but nothing listens there.
+            let (listener, port) = if spec.mode == Mode::Refuse {
+                let (fd, port) = reserved_port();
+                reserved.push(fd);
+                (None, port)
+            } else {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+                let port = listener.local_addr().unwrap().port();
+                (Some(listener), port)
+            };
             ports.insert(spec.id.clone(), port);
             let host = if dns.is_some() { format!("{}.farm.test", spec.id) } else { "127.0.0.1".into() };
             let scheme = if spec.tls.is_some() { "https" } else { "http" };
             bases.insert(spec.id.clone(), format!("{scheme}://{host}:{port}"));
-            // A refusing site keeps its port number but nothing listens there.
-            listeners.push((spec.mode != Mode::Refuse).then_some(listener));
+            listeners.push(listener);
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let mut stats = HashMap::new();
@@ -443,7 +465,7 @@ impl Farm {
             let handle = std::thread::spawn(move || accept_loop(&listener, &shared));
             threads.lock().unwrap().push(handle);
         }
-        Self { dir, ports, stats, stop, threads, listening, bases, dns, live }
+        Self { dir, ports, stats, stop, threads, listening, bases, dns, live, _reserved: reserved }
     }
 
     /// From now on the site misbehaves this way (a site started as [`Mode::Refuse`] has no
